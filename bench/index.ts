@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: Tessera's figures, each beside a baseline measured in the same run.
+ * Benchmarks, not tests: they print numbers and assert nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import fs, { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { build } from 'esbuild';
+import git from 'isomorphic-git';
+import { buildComponent } from '../src/bundler/index.ts';
+import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { runTool } from '../src/tools/index.ts';
+import { request } from '../test/support/http.ts';
+import { startTestServer } from '../test/support/platform.ts';
+import { report, sample } from './stats.ts';
+
+const example = (file: string): string => readFileSync(path.join(PROJECT_ROOT, 'examples', 'notes', file), 'utf8');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+
+async function benchTools(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
+  const { platform } = server;
+  await platform.tenants.create('bench');
+  const call = (tool: string, args: unknown) => runTool(platform, 'bench', tool, args);
+  process.stdout.write('\n# Tools (in process: validate + apply + commit), each beside the bare work it wraps\n');
+
+  const sqlite = new Database(path.join(scratch, 'baseline.sqlite'));
+  const ours = await sample(RUNS, (i) => call('updateDatabaseSchema', { sql: `CREATE TABLE t${i + 10} (id INTEGER PRIMARY KEY, v TEXT)` }));
+  const bare = await sample(RUNS, (i) => sqlite.exec(`BEGIN; CREATE TABLE t${i + 10} (id INTEGER PRIMARY KEY, v TEXT); COMMIT`));
+  report('updateDatabaseSchema', ours, 'better-sqlite3 exec (no commit)', bare);
+
+  const fnCode = example('notes.js');
+  const buildFn = () => build({ stdin: { contents: fnCode, loader: 'js' }, bundle: true, write: false, platform: 'node', format: 'cjs', external: ['@tessera/db'], logLevel: 'silent' });
+  report('createBackendFunction', await sample(RUNS, (i) => call('createBackendFunction', { name: `fn-${i + 10}`, code: fnCode })), 'esbuild build alone', await sample(RUNS, buildFn));
+
+  const tsx = example('NotesApp.tsx');
+  const buildTsx = () => build({ stdin: { contents: tsx, loader: 'tsx' }, bundle: true, write: false, format: 'esm', jsx: 'automatic', minify: true, external: ['react', 'react/jsx-runtime'], logLevel: 'silent' });
+  report('createFrontendComponent', await sample(RUNS, (i) => call('createFrontendComponent', { name: `Comp${i + 10}`, code: tsx.replace('NotesApp', `Comp${i}`) })), 'esbuild build alone', await sample(RUNS, buildTsx));
+
+  const repo = path.join(scratch, 'repo');
+  await git.init({ fs, dir: repo });
+  const blueprint = { version: 1, title: 'Bench', routes: [{ path: '/', root: { component: 'Comp10' } }] };
+  const gitCommit = async (i: number) => {
+    writeFileSync(path.join(repo, 'blueprint.json'), JSON.stringify({ ...blueprint, title: `B${i}` }));
+    await git.add({ fs, dir: repo, filepath: 'blueprint.json' });
+    await git.commit({ fs, dir: repo, message: 'x', author: { name: 'b', email: 'b@b' } });
+  };
+  report('updateUILayout', await sample(RUNS, (i) => call('updateUILayout', { blueprint: { ...blueprint, title: `B${i}` } })), 'isomorphic-git add+commit alone', await sample(RUNS, gitCommit));
+  sqlite.close();
+}
+
+async function benchComponentBuild(): Promise<void> {
+  process.stdout.write('\n# Component build: Tessera (in process) vs the esbuild CLI on the same file\n');
+  const file = path.join(scratch, 'NotesApp.tsx');
+  writeFileSync(file, example('NotesApp.tsx'));
+  const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
+  const ours = await sample(RUNS, () => buildComponent({ name: 'NotesApp', code: example('NotesApp.tsx') }));
+  const baseline = await sample(RUNS, () =>
+    execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
+  );
+  report('buildComponent', ours, 'esbuild CLI (process per build)', baseline);
+}
+
+async function benchFunctionCall(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
+  process.stdout.write('\n# Function call over HTTP: Tessera (sandboxed process + db over IPC) vs a bare node:http handler doing the same query\n');
+  const { platform } = server;
+  await platform.tenants.create('notes');
+  const call = (tool: string, args: unknown) => runTool(platform, 'notes', tool, args);
+  await call('updateDatabaseSchema', { sql: example('schema.sql') });
+  await call('createBackendFunction', { name: 'notes', code: example('notes.js') });
+  for (let i = 0; i < 20; i++) await request(`${server.appUrl('notes')}api/notes`, { method: 'POST', body: JSON.stringify({ text: `note ${i}` }) });
+
+  const db = new Database(path.join(scratch, 'bare.sqlite'));
+  db.exec(example('schema.sql'));
+  for (let i = 0; i < 20; i++) db.prepare('INSERT INTO notes (text) VALUES (?)').run(`note ${i}`);
+  const bare = http.createServer((_req, res) => {
+    const rows = db.prepare('SELECT id, text, created_at FROM notes ORDER BY id DESC LIMIT ?').all(100);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(rows));
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const barePort = (bare.address() as { port: number }).port;
+
+  const runs = RUNS * 10;
+  const ours = await sample(runs, () => request(`${server.appUrl('notes')}api/notes`), 20);
+  const baseline = await sample(runs, () => request(`http://127.0.0.1:${barePort}/`), 20);
+  report('GET /api/notes (20 rows)', ours, 'bare node:http + better-sqlite3', baseline);
+  await new Promise((resolve) => bare.close(resolve));
+  db.close();
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
+  const server = await startTestServer({ LOG_LEVEL: 'silent' });
+  try {
+    await benchTools(server);
+    await benchComponentBuild();
+    await benchFunctionCall(server);
+  } finally {
+    await server.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();

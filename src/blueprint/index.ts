@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { TesseraError } from '../errors.ts';
+import { BUILTIN_COMPONENTS, blueprintSchema, type Blueprint, type BlueprintNode, type DataBinding, type Route } from './schema.ts';
+
+export { BUILTIN_COMPONENTS, blueprintSchema };
+export type { Blueprint, BlueprintNode, DataBinding, Route };
+
+/** The blueprint of a tenant that has not laid out any page yet. */
+export function emptyBlueprint(title: string): Blueprint {
+  return { version: 1, title, routes: [] };
+}
+
+/** The JSON Schema served at `GET /api/schema/blueprint` (generated from the same zod schema). */
+export function blueprintJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(blueprintSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+function formatPath(segments: PropertyKey[]): string {
+  return segments.reduce<string>((out, segment) => (typeof segment === 'number' ? `${out}[${segment}]` : `${out}.${String(segment)}`), 'blueprint');
+}
+
+/** Parses a blueprint's shape; throws BLUEPRINT_INVALID listing every problem with its JSON path. */
+export function parseBlueprint(input: unknown): Blueprint {
+  const parsed = blueprintSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({ message: `${formatPath(issue.path)}: ${issue.message}` }));
+  throw new TesseraError('BLUEPRINT_INVALID', `The blueprint does not match its schema (GET /api/schema/blueprint):\n- ${problems.map((p) => p.message).join('\n- ')}`, {
+    details: { problems },
+  });
+}
+
+function visit(node: BlueprintNode, onNode: (node: BlueprintNode) => void): void {
+  onNode(node);
+  for (const child of node.children ?? []) visit(child, onNode);
+}
+
+/** Every component and function a blueprint names. */
+export function blueprintReferences(blueprint: Blueprint): { components: Set<string>; functions: Set<string> } {
+  const components = new Set<string>();
+  const functions = new Set<string>();
+  for (const route of blueprint.routes) {
+    visit(route.root, (node) => {
+      if (!BUILTIN_COMPONENTS.includes(node.component)) components.add(node.component);
+      for (const binding of Object.values(node.data ?? {})) functions.add(binding.function);
+    });
+  }
+  return { components, functions };
+}
+
+/**
+ * Parses a blueprint and checks that every component and function it names exists, so the app
+ * shell never meets a dangling reference. Throws BLUEPRINT_REFERENCE naming the missing ones.
+ */
+export function validateBlueprint(input: unknown, existing: { components: Iterable<string>; functions: Iterable<string> }): Blueprint {
+  const blueprint = parseBlueprint(input);
+  const paths = new Set<string>();
+  for (const route of blueprint.routes) {
+    if (paths.has(route.path)) throw new TesseraError('BLUEPRINT_INVALID', `Route path "${route.path}" appears twice; each route needs its own path.`);
+    paths.add(route.path);
+  }
+  const refs = blueprintReferences(blueprint);
+  const components = new Set(existing.components);
+  const functions = new Set(existing.functions);
+  const missingComponents = [...refs.components].filter((name) => !components.has(name));
+  const missingFunctions = [...refs.functions].filter((name) => !functions.has(name));
+  if (missingComponents.length > 0 || missingFunctions.length > 0) {
+    const parts: string[] = [];
+    if (missingComponents.length > 0) {
+      parts.push(`missing components: ${missingComponents.join(', ')} (create them with createFrontendComponent, or use a built-in: ${BUILTIN_COMPONENTS.join(', ')})`);
+    }
+    if (missingFunctions.length > 0) parts.push(`missing functions: ${missingFunctions.join(', ')} (create them with createBackendFunction)`);
+    throw new TesseraError('BLUEPRINT_REFERENCE', `The blueprint names things that do not exist: ${parts.join('; ')}. Nothing was changed.`, {
+      details: { missingComponents, missingFunctions },
+    });
+  }
+  return blueprint;
+}

@@ -1,0 +1,3 @@
+export { buildComponent, SHARED_MODULES, type BuiltComponent } from './component.ts';
+export { buildFunction, type BuiltFunction } from './function.ts';
+export { buildAppAssets, renderShellHtml, scriptJson, type AppAssets, type StaticAsset } from './assets.ts';

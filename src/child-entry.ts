@@ -1,0 +1,36 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+/** The project's root folder (where package.json and node_modules are). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const built = new Map<string, Promise<string>>();
+
+/**
+ * Compiles a TypeScript entry that runs in a child process (sandbox, database host) into one
+ * CommonJS file, once per platform process. Child processes then start with plain `node` (no
+ * TypeScript loader: ~80 ms instead of ~250 ms). npm packages stay external and resolve from the
+ * project's node_modules, which is why the output lives under `node_modules/.cache`.
+ */
+export function compileChildEntry(entryFile: string): Promise<string> {
+  let promise = built.get(entryFile);
+  if (!promise) {
+    promise = (async () => {
+      const outDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tessera');
+      mkdirSync(outDir, { recursive: true });
+      const name = path.relative(path.join(PROJECT_ROOT, 'src'), entryFile).replace(/[\\/]/g, '-').replace(/\.ts$/, '');
+      const outfile = path.join(outDir, `${name}.cjs`);
+      const result = await build({ entryPoints: [entryFile], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'silent' });
+      // Write then rename: another platform process may be starting a child from this file.
+      const temp = `${outfile}.${process.pid}.tmp`;
+      writeFileSync(temp, result.outputFiles[0]!.contents);
+      renameSync(temp, outfile);
+      return outfile;
+    })();
+    promise.catch(() => built.delete(entryFile));
+    built.set(entryFile, promise);
+  }
+  return promise;
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { resolveConfig } from '../config.ts';
+
+const HELP = `tessera: build and run apps from the command line
+
+Usage:
+  tessera start                                   run the platform (same as npm start)
+  tessera tenants list                            list apps
+  tessera tenants create <id>                     create an app (id: a DNS label, e.g. notes)
+  tessera tenants get <id>                        show an app's components, functions, routes
+  tessera tenants delete <id>                     delete an app and its data
+  tessera schema <id> <file.sql>                  updateDatabaseSchema with the file's SQL
+  tessera function <id> <name> <file.js>          createBackendFunction
+  tessera component <id> <Name> <file.tsx>        createFrontendComponent
+  tessera layout <id> <blueprint.json>            updateUILayout
+  tessera tool <id> <tool> <json | @file.json>    any tool with raw JSON arguments
+  tessera tools                                   list tools and their JSON Schemas
+
+Options:
+  --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
+  --json        print raw JSON answers
+  -h, --help    this help`;
+
+class CliError extends Error {}
+
+function usage(message: string): never {
+  throw new CliError(`${message}\n\nRun "tessera --help" for usage.`);
+}
+
+function readArgFile(file: string | undefined, what: string): string {
+  if (!file) usage(`Missing ${what}.`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`Cannot read ${what} "${file}": ${(err as Error).message}`);
+  }
+}
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new CliError(`Cannot reach Tessera at ${base} (${(err as Error).message}). Start it with "npm start" or pass --url.`);
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as { ok?: boolean; error?: { code: string; message: string } }) : null;
+  if (!res.ok || json?.ok === false) throw new CliError(`${json?.error?.code ?? res.status}: ${json?.error?.message ?? text}`);
+  return json;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (command === 'start') {
+    await import('../main.ts');
+    return;
+  }
+  const base = (values.url ?? resolveConfig().serverUrl).replace(/\/$/, '');
+  const print = (value: unknown, human?: string): void => {
+    process.stdout.write(`${values.json || human === undefined ? JSON.stringify(value, null, 2) : human}\n`);
+  };
+  const tool = async (id: string | undefined, name: string, args: unknown): Promise<void> => {
+    if (!id) usage('Missing app id.');
+    const answer = (await call(base, 'POST', `/api/tenants/${encodeURIComponent(id)}/tools/${name}`, args)) as { result: unknown };
+    print(answer, `${name}: ok\n${JSON.stringify(answer.result, null, 2)}`);
+  };
+
+  switch (command) {
+    case 'tenants': {
+      const [sub, id] = rest;
+      if (sub === 'list' || sub === undefined) {
+        const answer = (await call(base, 'GET', '/api/tenants')) as { tenants: Array<{ id: string; url: string }> };
+        print(answer, answer.tenants.length ? answer.tenants.map((t) => `${t.id}\t${t.url}`).join('\n') : 'No apps yet.');
+      } else if (sub === 'create') {
+        const answer = (await call(base, 'POST', '/api/tenants', { id })) as { id: string; url: string };
+        print(answer, `Created ${answer.id}: ${answer.url}`);
+      } else if (sub === 'get') {
+        if (!id) usage('Missing app id.');
+        print(await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}`));
+      } else if (sub === 'delete') {
+        if (!id) usage('Missing app id.');
+        await call(base, 'DELETE', `/api/tenants/${encodeURIComponent(id)}`);
+        print({ deleted: id }, `Deleted ${id}`);
+      } else usage(`Unknown "tenants ${sub}".`);
+      return;
+    }
+    case 'tools':
+      print(await call(base, 'GET', '/api/tools'));
+      return;
+    case 'schema':
+      return tool(rest[0], 'updateDatabaseSchema', { sql: readArgFile(rest[1], 'SQL file') });
+    case 'function':
+      return tool(rest[0], 'createBackendFunction', { name: rest[1], code: readArgFile(rest[2], 'function file') });
+    case 'component':
+      return tool(rest[0], 'createFrontendComponent', { name: rest[1], code: readArgFile(rest[2], 'component file') });
+    case 'layout': {
+      const text = readArgFile(rest[1], 'blueprint file');
+      let blueprint: unknown;
+      try {
+        blueprint = JSON.parse(text);
+      } catch (err) {
+        throw new CliError(`Blueprint file "${rest[1]}" is not valid JSON: ${(err as Error).message}`);
+      }
+      return tool(rest[0], 'updateUILayout', { blueprint });
+    }
+    case 'tool': {
+      const [id, name, raw] = rest;
+      if (!name || raw === undefined) usage('Usage: tessera tool <id> <tool> <json | @file.json>');
+      const text = raw.startsWith('@') ? readArgFile(raw.slice(1), 'arguments file') : raw;
+      let args: unknown;
+      try {
+        args = JSON.parse(text);
+      } catch (err) {
+        throw new CliError(`Tool arguments are not valid JSON: ${(err as Error).message}`);
+      }
+      return tool(id, name, args);
+    }
+    default:
+      usage(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { TesseraError } from './errors.ts';
+
+/**
+ * Every setting Tessera reads, resolved once from the environment and an optional `.env` file
+ * (the environment wins). No other module reads `process.env`.
+ */
+export interface Config {
+  readonly port: number;
+  /** Interface the HTTP server binds to. */
+  readonly host: string;
+  /** Absolute path of the data directory (tenant repos, databases, bundles). */
+  readonly dataDir: string;
+  /** The domain that tenant apps hang under: `<tenant>.<appDomain>:PORT`. */
+  readonly appDomain: string;
+  readonly databaseUrl: string | undefined;
+  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
+  readonly logLevel: string;
+  /** Where the CLI finds a running server (`TESSERA_URL`, default `http://localhost:PORT`). */
+  readonly serverUrl: string;
+  /** Limits for tenant functions. */
+  readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number };
+}
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  APP_DOMAIN: z.string().min(1).default('localhost'),
+  DATABASE_URL: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+  TESSERA_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  FUNCTION_MEMORY_MB: z.coerce.number().int().min(32).max(8192).default(128),
+  FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
+});
+
+/** Reads `.env` in `cwd` (if present) under the given environment; the environment wins. */
+export function readEnv(env: NodeJS.ProcessEnv, cwd: string): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[key] = value;
+  return merged;
+}
+
+/** Resolves and freezes the configuration. Throws a readable error naming each bad variable. */
+export function resolveConfig(env: Record<string, string | undefined> = readEnv(process.env, process.cwd()), cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new TesseraError('INVALID_ARGUMENTS', `Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(cwd, e.DATA_DIR),
+    appDomain: e.APP_DOMAIN.toLowerCase(),
+    databaseUrl: e.DATABASE_URL,
+    openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL }),
+    logLevel: e.LOG_LEVEL,
+    serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
+    functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES }),
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The one error type of Tessera. Every failure that reaches a user, an HTTP client or the model
+ * is a `TesseraError`: a stable `code` from the catalog below, an HTTP `status`, and a message that
+ * says what failed and how to fix it. HTTP replies and tool results both send `toJSON()`.
+ */
+
+/** Where in a source file an error sits (1-based line and column, as editors and models expect). */
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The offending source line, when known. */
+  lineText?: string;
+}
+
+export interface ErrorDetails extends ErrorLocation {
+  /** More than one problem (e.g. several compile errors, several missing references). */
+  problems?: Array<ErrorLocation & { message: string }>;
+  [key: string]: unknown;
+}
+
+/**
+ * The catalog. Codes are never reused or renamed; `docs/errors.md` documents each (a test checks).
+ * User codes: the caller (person, script or model) sent something wrong and can fix it.
+ */
+export const USER_ERRORS = {
+  INVALID_ARGUMENTS: 400,
+  INVALID_TENANT_ID: 400,
+  INVALID_NAME: 400,
+  INVALID_JSON: 400,
+  TENANT_NOT_FOUND: 404,
+  TENANT_EXISTS: 409,
+  UNKNOWN_TOOL: 404,
+  NOT_FOUND: 404,
+  SQL_REFUSED: 400,
+  SQL_ERROR: 400,
+  COMPILE_ERROR: 400,
+  FUNCTION_INVALID: 400,
+  BLUEPRINT_INVALID: 400,
+  BLUEPRINT_REFERENCE: 400,
+  PATH_REFUSED: 400,
+  PACKAGE_UNAVAILABLE: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  TENANT_BUSY: 409,
+} as const;
+
+/** System codes: something on the platform's side failed; the caller can only retry or report it. */
+export const SYSTEM_ERRORS = {
+  INTERNAL: 500,
+  FUNCTION_FAILED: 500,
+  FUNCTION_CRASHED: 502,
+  FUNCTION_TIMEOUT: 504,
+  RUNTIME_UNAVAILABLE: 503,
+  COMMIT_FAILED: 500,
+} as const;
+
+export type UserErrorCode = keyof typeof USER_ERRORS;
+export type SystemErrorCode = keyof typeof SYSTEM_ERRORS;
+export type ErrorCode = UserErrorCode | SystemErrorCode;
+
+const STATUS: Record<ErrorCode, number> = { ...USER_ERRORS, ...SYSTEM_ERRORS };
+
+export interface TesseraErrorJSON {
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+}
+
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetails; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TesseraError';
+    this.code = code;
+    this.status = STATUS[code];
+    if (options.details) this.details = options.details;
+  }
+
+  toJSON(): TesseraErrorJSON {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+/** Wraps anything thrown into a TesseraError, keeping TesseraErrors as they are. */
+export function toTesseraError(err: unknown): TesseraError {
+  if (err instanceof TesseraError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TesseraError('INTERNAL', `Internal error: ${message}`, { cause: err });
+}
+
+export function isUserError(code: ErrorCode): code is UserErrorCode {
+  return code in USER_ERRORS;
+}

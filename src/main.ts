@@ -1,0 +1,31 @@
+import { resolveConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { createPlatform } from './platform.ts';
+import { startServer } from './server/index.ts';
+
+/** `npm start`: the whole platform in one process, with embedded defaults. */
+async function main(): Promise<void> {
+  const config = resolveConfig();
+  const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
+  const platform = await createPlatform(config, logger);
+  const server = await startServer(platform);
+  logger.info(`Tessera is running: builder ${server.url}/  ·  apps http://<app>.${config.appDomain}:${server.port}/  ·  data ${config.dataDir}`);
+  if (!config.openai.baseUrl && !config.openai.apiKey) logger.info('No model configured (OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL): apps can be built through the API and CLI.');
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await server.close();
+    await platform.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Tessera failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

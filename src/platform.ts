@@ -1,0 +1,42 @@
+import { buildAppAssets, type AppAssets } from './bundler/index.ts';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
+import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
+import { createTenantManager, type TenantManager } from './tenants/index.ts';
+
+/** Everything the server needs, wired once: the composition root. */
+export interface Platform {
+  config: Config;
+  logger: Logger;
+  tenants: TenantManager;
+  runtime: FunctionRuntime;
+  dbPool: TenantDbPool;
+  /** Vendor bundles (React), the app shell and the import map: built once per process. */
+  assets: AppAssets;
+  close(): Promise<void>;
+}
+
+export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }) });
+  const runtime = createLocalRuntime({
+    dataDir: config.dataDir,
+    logger: logger.child({ module: 'runtime' }),
+    limits: config.functions,
+    db: (tenant) => dbPool.get(tenant),
+  });
+  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, logger });
+  const assets = await buildAppAssets();
+  return {
+    config,
+    logger,
+    tenants,
+    runtime,
+    dbPool,
+    assets,
+    async close() {
+      await runtime.close();
+      await dbPool.closeAll();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { TesseraError } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse } from '../protocol.ts';
+import { spawnSandbox } from './sandbox-process.ts';
+
+export interface FunctionRequest {
+  method: string;
+  /** Path + query as the function sees it, e.g. "/?a=1". */
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+export interface FunctionResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+export interface InvocationResult {
+  response: FunctionResponse;
+  logs: LogLine[];
+  durationMs: number;
+}
+export interface TenantDbAccess {
+  query(sql: string, params?: never): Promise<unknown>;
+  execute(sql: string, params?: never): Promise<unknown>;
+}
+export interface FunctionSource {
+  name: string;
+  /** One CommonJS file (bundler output). */
+  code: string;
+  hash: string;
+}
+export interface RuntimeLimits {
+  timeoutMs: number;
+  memoryMb: number;
+  maxResponseBytes: number;
+}
+
+/** Runs tenant functions. The embedded implementation: one sandboxed process per tenant. */
+export interface FunctionRuntime {
+  invoke(tenant: string, fn: FunctionSource, request: FunctionRequest): Promise<InvocationResult>;
+  /** Loads the function in the tenant's sandbox and checks it exports a function; FUNCTION_INVALID otherwise. */
+  check(tenant: string, fn: FunctionSource): Promise<void>;
+  /** The latest log lines of a function (last 200). */
+  logs(tenant: string, fnName: string): LogLine[];
+  stopTenant(tenant: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Pending = { fnName: string; resolve(result: { response: SandboxResponse; logs: LogLine[] } | TesseraError): void; timer: NodeJS.Timeout };
+
+function errorResponse(error: TesseraError): FunctionResponse {
+  return { status: error.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } })) };
+}
+
+/** One tenant's sandbox process and the invocations in flight in it. */
+class TenantSandbox {
+  private child: ChildProcess | null = null;
+  private starting: Promise<ChildProcess> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private readonly sentHashes = new Set<string>();
+  private idleTimer: NodeJS.Timeout | null = null;
+  private nextId = 1;
+
+  constructor(
+    private readonly tenant: string,
+    private readonly options: { dataDir: string; limits: RuntimeLimits; db: TenantDbAccess; logger?: Logger; idleMs: number },
+  ) {}
+
+  private async process(): Promise<ChildProcess> {
+    if (this.child) return this.child;
+    this.starting ??= this.start().finally(() => (this.starting = null));
+    return this.starting;
+  }
+
+  private async start(): Promise<ChildProcess> {
+    const child = await spawnSandbox({ tenant: this.tenant, scratchDir: path.join(this.options.dataDir, 'tenants', this.tenant, 'run'), memoryMb: this.options.limits.memoryMb });
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code, signal) => reject(new TesseraError('RUNTIME_UNAVAILABLE', `The function process of "${this.tenant}" could not start (${signal ?? `exit ${code}`}).`)));
+    });
+    const log = (stream: string) => (chunk: Buffer) => this.options.logger?.debug({ tenant: this.tenant, stream }, chunk.toString().trim().slice(0, 2000));
+    child.stdout?.on('data', log('stdout'));
+    child.stderr?.on('data', log('stderr'));
+    child.on('message', (message: SandboxMessage) => this.onMessage(child, message));
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    await ready;
+    this.child = child;
+    this.sentHashes.clear();
+    return child;
+  }
+
+  private onMessage(child: ChildProcess, message: SandboxMessage): void {
+    if (message.type === 'db') {
+      // Only a call in flight may touch the database.
+      if (!this.pending.has(message.id)) return;
+      const access = this.options.db;
+      const reply = (m: HostMessage): void => {
+        if (child.connected) child.send(m);
+      };
+      (message.op === 'query' ? access.query(message.sql, message.params as never) : access.execute(message.sql, message.params as never)).then(
+        (value) => reply({ type: 'db-reply', callId: message.callId, ok: true, value }),
+        (err: Error) => reply({ type: 'db-reply', callId: message.callId, ok: false, message: err.message }),
+      );
+      return;
+    }
+    if (message.type === 'ready') return;
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    if (message.type === 'missing-code') return pending.resolve(new TesseraError('INTERNAL', 'sandbox lost the function code'));
+    if (message.type === 'result') return pending.resolve({ response: message.response, logs: message.logs });
+    const error = new TesseraError(message.code, message.message);
+    pending.resolve(Object.assign(error, { logs: message.logs }));
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child === child) this.child = null;
+    const cause = signal === 'SIGABRT' || code === 134 ? 'ran out of memory' : `stopped (${signal ?? `exit code ${code}`})`;
+    for (const [id, pending] of this.pending) {
+      this.pending.delete(id);
+      pending.resolve(new TesseraError('FUNCTION_CRASHED', `The function process of this app ${cause} while ${pending.fnName} was running; the call did not complete.`));
+    }
+  }
+
+  private kill(child: ChildProcess): void {
+    if (this.child === child) this.child = null;
+    child.kill('SIGKILL');
+  }
+
+  async call(kind: 'invoke' | 'check', fn: FunctionSource, request?: SandboxRequest): Promise<{ response: SandboxResponse; logs: LogLine[] } | TesseraError> {
+    const child = await this.process();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const id = this.nextId++;
+    const code = kind === 'check' || !this.sentHashes.has(fn.hash) ? fn.code : undefined;
+    const result = await new Promise<{ response: SandboxResponse; logs: LogLine[] } | TesseraError>((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(new TesseraError('FUNCTION_TIMEOUT', `Function ${fn.name} exceeded its ${this.options.limits.timeoutMs / 1000} s limit and was stopped.`));
+        // The only way to stop a busy loop is to stop the process; its other calls end as crashed.
+        this.kill(child);
+      }, this.options.limits.timeoutMs);
+      this.pending.set(id, { fnName: fn.name, timer, resolve: (value) => { clearTimeout(timer); this.pending.delete(id); resolve(value); } });
+      const message: HostMessage = kind === 'invoke' ? { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code }, request: request! } : { type: 'check', id, fn: { name: fn.name, hash: fn.hash, code: fn.code } };
+      child.send(message);
+    });
+    if (kind === 'invoke' && !(result instanceof TesseraError)) this.sentHashes.add(fn.hash);
+    this.idleTimer = setTimeout(() => void this.stop(), this.options.idleMs);
+    this.idleTimer.unref();
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const child = this.child ?? (await this.starting?.catch(() => null)) ?? null;
+    if (!child) return;
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      this.kill(child);
+    });
+  }
+}
+
+/** The embedded runtime: each tenant's functions in a sandboxed Node process of their own. */
+export function createLocalRuntime(options: { dataDir: string; logger?: Logger; limits: RuntimeLimits; db: (tenant: string) => TenantDbAccess; idleMs?: number }): FunctionRuntime {
+  const sandboxes = new Map<string, TenantSandbox>();
+  const logBook = new Map<string, LogLine[]>();
+  const sandboxOf = (tenant: string): TenantSandbox => {
+    let sandbox = sandboxes.get(tenant);
+    if (!sandbox) {
+      sandbox = new TenantSandbox(tenant, { dataDir: options.dataDir, limits: options.limits, db: options.db(tenant), logger: options.logger, idleMs: options.idleMs ?? 5 * 60_000 });
+      sandboxes.set(tenant, sandbox);
+    }
+    return sandbox;
+  };
+  const remember = (tenant: string, fnName: string, lines: LogLine[]): void => {
+    const key = `${tenant}/${fnName}`;
+    const book = logBook.get(key) ?? [];
+    book.push(...lines);
+    logBook.set(key, book.slice(-200));
+  };
+
+  return {
+    async invoke(tenant, fn, request) {
+      const started = performance.now();
+      const result = await sandboxOf(tenant).call('invoke', fn, { method: request.method, url: request.url, headers: request.headers, body: request.body });
+      const durationMs = performance.now() - started;
+      if (result instanceof TesseraError) {
+        const logs = [...((result as { logs?: LogLine[] }).logs ?? []), { time: new Date().toISOString(), level: 'error' as const, message: result.message }];
+        remember(tenant, fn.name, logs);
+        options.logger?.warn({ tenant, function: fn.name, code: result.code }, result.message);
+        return { response: errorResponse(result), logs, durationMs };
+      }
+      remember(tenant, fn.name, result.logs);
+      const body = Buffer.from(result.response.body);
+      if (body.length > options.limits.maxResponseBytes) {
+        const error = new TesseraError('FUNCTION_CRASHED', `Function ${fn.name} returned ${body.length} bytes, more than the ${options.limits.maxResponseBytes}-byte limit.`);
+        remember(tenant, fn.name, [{ time: new Date().toISOString(), level: 'error', message: error.message }]);
+        return { response: errorResponse(error), logs: result.logs, durationMs };
+      }
+      return { response: { status: result.response.status, headers: result.response.headers, body }, logs: result.logs, durationMs };
+    },
+    async check(tenant, fn) {
+      const result = await sandboxOf(tenant).call('check', fn);
+      if (result instanceof TesseraError) {
+        throw result.code === 'FUNCTION_INVALID' ? result : new TesseraError('FUNCTION_INVALID', `Function ${fn.name} could not be loaded: ${result.message}`);
+      }
+    },
+    logs: (tenant, fnName) => [...(logBook.get(`${tenant}/${fnName}`) ?? [])],
+    async stopTenant(tenant) {
+      await sandboxes.get(tenant)?.stop();
+      sandboxes.delete(tenant);
+      for (const key of logBook.keys()) if (key.startsWith(`${tenant}/`)) logBook.delete(key);
+    },
+    async close() {
+      await Promise.all([...sandboxes.values()].map((sandbox) => sandbox.stop()));
+      sandboxes.clear();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createLocalRuntime, type FunctionRequest, type FunctionResponse, type FunctionRuntime, type FunctionSource, type InvocationResult, type RuntimeLimits, type TenantDbAccess } from './host/runtime.ts';
+export type { LogLine } from './protocol.ts';

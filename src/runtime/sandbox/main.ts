@@ -1,0 +1,155 @@
+/**
+ * The sandbox process: runs one tenant's functions. Never imports host code; talks to the platform
+ * only over the IPC channel (protocol.ts). Started with an empty environment and Node's permission
+ * model, so tenant code can read no file but this one and start no process.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { builtinModules } from 'node:module';
+import { format } from 'node:util';
+import vm from 'node:vm';
+import type { FunctionCode, HostMessage, LogLine, SandboxMessage } from '../protocol.ts';
+import { buildRequest } from './request.ts';
+import { BadResult, mapResult } from './response.ts';
+
+type UserFunction = (...args: unknown[]) => unknown;
+
+const send = (message: SandboxMessage): void => {
+  process.send?.(message);
+};
+
+// --- logs: console output belongs to the invocation that is running (async context) -------------
+const current = new AsyncLocalStorage<{ id: number; logs: LogLine[] }>();
+const MAX_LOG_LINES = 200;
+for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+  console[level] = (...args: unknown[]) => {
+    const store = current.getStore();
+    if (store && store.logs.length < MAX_LOG_LINES) store.logs.push({ time: new Date().toISOString(), level, message: format(...args).slice(0, 8192) });
+  };
+}
+
+// --- @tessera/db: calls go to the host over IPC, tagged with the invocation that made them ---------
+let nextCallId = 1;
+const dbCalls = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+function dbCall(op: 'query' | 'execute', sql: unknown, params: unknown): Promise<unknown> {
+  const store = current.getStore();
+  if (!store) return Promise.reject(new Error('@tessera/db can only be used while the function handles a request'));
+  if (typeof sql !== 'string') return Promise.reject(new TypeError(`db.${op}(sql, params): sql must be a string`));
+  const callId = nextCallId++;
+  return new Promise((resolve, reject) => {
+    dbCalls.set(callId, { resolve, reject });
+    send({ type: 'db', id: store.id, callId, op, sql, params: params ?? [] });
+  });
+}
+const db: Record<string, unknown> = {
+  query: (sql: unknown, params?: unknown) => dbCall('query', sql, params),
+  execute: (sql: unknown, params?: unknown) => dbCall('execute', sql, params),
+};
+// So that `import db from '@tessera/db'` and `import { query } from '@tessera/db'` both work after esbuild's interop.
+db.default = db;
+db.__esModule = true;
+Object.freeze(db);
+
+// --- require: platform modules and harmless built-ins only ----------------------------------------
+const ALLOWED_BUILTINS = new Set(['assert', 'buffer', 'crypto', 'events', 'path', 'querystring', 'stream', 'string_decoder', 'timers', 'url', 'util', 'zlib', 'stream/promises', 'timers/promises', 'util/types', 'path/posix', 'assert/strict', 'stream/web']);
+const BUILTINS = new Set(builtinModules);
+function sandboxRequire(specifier: string): unknown {
+  if (specifier === '@tessera/db') return db;
+  const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  if (ALLOWED_BUILTINS.has(bare)) return require(`node:${bare}`);
+  if (BUILTINS.has(bare)) throw new Error(`Module "${specifier}" is not available to functions (no file system, processes, network or VM access). Use @tessera/db for data.`);
+  throw new Error(`Cannot find module '${specifier}'`);
+}
+
+// --- loading --------------------------------------------------------------------------------------
+const loaded = new Map<string, UserFunction>();
+
+function load(fn: FunctionCode & { code: string }): UserFunction {
+  const filename = `functions/${fn.name}.js`;
+  const wrapper = vm.compileFunction(fn.code, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
+  const module = { exports: {} as unknown };
+  wrapper.call(module.exports, module.exports, sandboxRequire, module, filename, 'functions');
+  let exported = module.exports as unknown;
+  if (typeof exported !== 'function' && exported && typeof (exported as { default?: unknown }).default === 'function') exported = (exported as { default: unknown }).default;
+  if (typeof exported !== 'function') {
+    throw new Error(`${filename} does not export a function (got ${exported === null ? 'null' : typeof exported}); use \`module.exports = async function (context) { ... }\` or \`export default async function (context) { ... }\``);
+  }
+  return exported as UserFunction;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+async function invoke(message: Extract<HostMessage, { type: 'invoke' }>): Promise<void> {
+  let fn = loaded.get(message.fn.hash);
+  const logs: LogLine[] = [];
+  if (!fn) {
+    if (message.fn.code === undefined) return send({ type: 'missing-code', id: message.id });
+    try {
+      fn = load({ ...message.fn, code: message.fn.code });
+      loaded.set(message.fn.hash, fn);
+    } catch (err) {
+      return send({ type: 'failed', id: message.id, code: 'FUNCTION_FAILED', message: `Function ${message.fn.name} failed to load: ${errorText(err)}`, logs });
+    }
+  }
+  const userFunction = fn;
+  await current.run({ id: message.id, logs }, async () => {
+    let result: unknown;
+    try {
+      const request = buildRequest(message.request);
+      const response = { headersSent: false, status: () => response, send: () => console.warn('context.response is not supported; return { status, headers, body } instead'), set: () => response };
+      const context = { request, response };
+      if (userFunction.length <= 1) {
+        result = await (userFunction.length === 0 ? userFunction() : userFunction(context));
+      } else {
+        result = await new Promise((resolve, reject) => {
+          try {
+            userFunction(context, (status: unknown, body: unknown, headers: unknown) => resolve({ status, body, headers }));
+          } catch (err) {
+            reject(err);
+          }
+        });
+      }
+    } catch (err) {
+      const status = (err as { status?: unknown }).status;
+      if (status === 400) return send({ type: 'result', id: message.id, response: { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: Buffer.from((err as Error).message) }, logs });
+      console.error(`Function error: ${errorText(err)}`);
+      // Fission answers a thrown error with this exact text; keep the answer the same.
+      return send({ type: 'result', id: message.id, response: { status: 500, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from('Internal server error') }, logs });
+    }
+    try {
+      send({ type: 'result', id: message.id, response: mapResult(result), logs });
+    } catch (err) {
+      const text = err instanceof BadResult ? err.message : `the response could not be sent: ${errorText(err)}`;
+      logs.push({ time: new Date().toISOString(), level: 'error', message: text });
+      send({ type: 'failed', id: message.id, code: 'FUNCTION_FAILED', message: `Function ${message.fn.name} failed: ${text}`, logs });
+    }
+  });
+}
+
+function check(message: Extract<HostMessage, { type: 'check' }>): void {
+  const logs: LogLine[] = [];
+  try {
+    current.run({ id: message.id, logs }, () => load({ ...message.fn, code: message.fn.code ?? '' }));
+    send({ type: 'result', id: message.id, response: { status: 200, headers: {}, body: new Uint8Array(0) }, logs });
+  } catch (err) {
+    send({ type: 'failed', id: message.id, code: 'FUNCTION_INVALID', message: `Function ${message.fn.name} failed to load: ${errorText(err)}`, logs });
+  }
+}
+
+process.on('message', (message: HostMessage) => {
+  if (message.type === 'invoke') void invoke(message);
+  else if (message.type === 'check') check(message);
+  else if (message.type === 'db-reply') {
+    const call = dbCalls.get(message.callId);
+    if (!call) return;
+    dbCalls.delete(message.callId);
+    if (message.ok) call.resolve(message.value);
+    else call.reject(new Error(message.message));
+  }
+});
+// A rejected promise nobody awaited must not kill every call of this tenant.
+process.on('unhandledRejection', (reason) => console.error(`Unhandled rejection: ${errorText(reason)}`));
+process.on('disconnect', () => process.exit(0));
+send({ type: 'ready' });

@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import { createApp, tenantFromHost } from './app.ts';
+
+const example = (file: string) => readFileSync(new URL(`../../examples/notes/${file}`, import.meta.url), 'utf8');
+
+let test: TestPlatform;
+let app: ReturnType<typeof createApp>;
+
+type Answer = { status: number; body: any; headers: Headers };
+
+async function request(method: string, path: string, body?: unknown, host = 'localhost:3000'): Promise<Answer> {
+  const res = await app.request(path, {
+    method,
+    headers: { host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: res.status, body: parsed, headers: res.headers };
+}
+
+const tool = (tenant: string, name: string, args: unknown) => request('POST', `/api/tenants/${tenant}/tools/${name}`, args);
+const commits = async (tenant: string) => (await request('GET', `/api/tenants/${tenant}/commits`)).body.commits as Array<{ message: string }>;
+
+beforeAll(async () => {
+  test = await createTestPlatform();
+  app = createApp(test.platform);
+});
+afterAll(() => test.close());
+
+describe('host routing', () => {
+  it('maps hosts to tenants', () => {
+    expect(tenantFromHost('notes.localhost:3000', 'localhost')).toBe('notes');
+    expect(tenantFromHost('NOTES.localhost', 'localhost')).toBe('notes');
+    expect(tenantFromHost('localhost:3000', 'localhost')).toBeNull();
+    expect(tenantFromHost('127.0.0.1:3000', 'localhost')).toBeNull();
+  });
+
+  it('serves health and the builder page', async () => {
+    expect((await request('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const page = await request('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Tessera</title>');
+  });
+
+  it('answers 404 for unknown app hosts and 400 for hosts that are not DNS labels', async () => {
+    expect((await request('GET', '/', undefined, 'nope.localhost:3000')).status).toBe(404);
+    const bad = await request('GET', '/', undefined, 'bad_name.localhost:3000');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_TENANT_ID');
+  });
+});
+
+describe('tenants API', () => {
+  it('creates, lists, gets and deletes tenants', async () => {
+    const created = await request('POST', '/api/tenants', { id: 'alpha' });
+    expect(created.status).toBe(201);
+    expect(created.body.id).toBe('alpha');
+    expect(created.body.url).toBe('http://alpha.localhost:3000/');
+    expect((await request('POST', '/api/tenants', { id: 'alpha' })).status).toBe(409);
+    expect((await request('GET', '/api/tenants')).body.tenants.map((t: { id: string }) => t.id)).toContain('alpha');
+    expect((await request('GET', '/api/tenants/alpha')).body.routes).toEqual([]);
+    expect(await commits('alpha')).toEqual([expect.objectContaining({ message: 'Create app alpha' })]);
+    expect((await request('DELETE', '/api/tenants/alpha')).status).toBe(204);
+    expect((await request('GET', '/api/tenants/alpha')).status).toBe(404);
+    expect((await request('DELETE', '/api/tenants/alpha')).status).toBe(404);
+  });
+
+  it('refuses ids that are not DNS labels with 400', async () => {
+    for (const id of ['Notes', 'no_underscore', '-dash', 'dash-', 'a'.repeat(64), '', '../etc', 'a.b', 42, null]) {
+      const answer = await request('POST', '/api/tenants', { id });
+      expect(answer.status, JSON.stringify(id)).toBe(400);
+      expect(answer.body.error.code).toBe('INVALID_TENANT_ID');
+    }
+    expect((await request('GET', '/api/tenants/Bad_Id')).status).toBe(400);
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const answer = await request('POST', '/api/tenants', '{"id": ');
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('INVALID_JSON');
+  });
+
+  it('serves the blueprint JSON Schema and the tool list', async () => {
+    const schema = await request('GET', '/api/schema/blueprint');
+    expect(schema.body.properties.routes.type).toBe('array');
+    const tools = (await request('GET', '/api/tools')).body.tools.map((t: { name: string }) => t.name);
+    expect(tools).toEqual(['updateDatabaseSchema', 'createBackendFunction', 'createFrontendComponent', 'updateUILayout']);
+  });
+});
+
+describe('the four tools', () => {
+  beforeAll(async () => {
+    expect((await request('POST', '/api/tenants', { id: 'notes' })).status).toBe(201);
+  });
+
+  it('builds the notes app, one commit per change', async () => {
+    const schema = await tool('notes', 'updateDatabaseSchema', { sql: example('schema.sql') });
+    expect(schema.body).toMatchObject({ ok: true, result: { version: 1, statements: 2, file: 'migrations/0001_create_table_notes.sql' } });
+    expect((await tool('notes', 'createBackendFunction', { name: 'notes', code: example('notes.js') })).body.ok).toBe(true);
+    const component = await tool('notes', 'createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx') });
+    expect(component.body.result.bundle).toMatch(/^\/_tessera\/mfe\/NotesApp\.[0-9a-f]{12}\.js$/);
+    expect((await tool('notes', 'updateUILayout', { blueprint: JSON.parse(example('blueprint.json')) })).body.ok).toBe(true);
+    expect((await commits('notes')).map((c) => c.message)).toEqual([
+      'Update UI layout: 1 route (/)',
+      'Add component NotesApp',
+      'Add function notes',
+      'Migration 1: 2 statements (create table notes)',
+      'Create app notes',
+    ]);
+
+    const host = 'notes.localhost:3000';
+    const added = await request('POST', '/api/notes', { text: 'first' }, host);
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({ id: 1, text: 'first' });
+    const listed = await request('GET', '/api/notes', undefined, host);
+    expect(listed.body.map((n: { text: string }) => n.text)).toEqual(['first']);
+    expect((await request('GET', '/api/missing', undefined, host)).status).toBe(404);
+
+    const shell = await request('GET', '/', undefined, host);
+    expect(shell.headers.get('content-type')).toContain('text/html');
+    expect(shell.body).toContain('type="importmap"');
+    const bundle = await request('GET', component.body.result.bundle, undefined, host);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('cache-control')).toContain('immutable');
+    // Another tenant's origin does not serve this tenant's bundle.
+    await request('POST', '/api/tenants', { id: 'other' });
+    expect((await request('GET', component.body.result.bundle, undefined, 'other.localhost:3000')).status).toBe(404);
+  });
+
+  async function expectNoChange(tenant: string, attempt: () => Promise<Answer>, code: string, status = 400): Promise<Answer> {
+    const before = await commits(tenant);
+    const dbBefore = (await request('GET', `/api/tenants/${tenant}/database`)).body;
+    const answer = await attempt();
+    expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+    expect(answer.body.ok).toBe(false);
+    expect(answer.body.error.code).toBe(code);
+    expect(await commits(tenant)).toEqual(before);
+    expect((await request('GET', `/api/tenants/${tenant}/database`)).body).toEqual(dbBefore);
+    return answer;
+  }
+
+  it('rolls back a migration whose later statement fails', async () => {
+    const answer = await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { sql: 'CREATE TABLE tags (id INTEGER PRIMARY KEY); CREATE TABLE more (x); INSERT INTO nowhere VALUES (1);' }), 'SQL_ERROR');
+    expect(answer.body.error.message).toMatch(/nowhere/);
+    expect((await request('GET', '/api/tenants/notes/database')).body.tables.map((t: { name: string }) => t.name)).not.toContain('tags');
+  });
+
+  it('refuses hostile SQL', async () => {
+    for (const sql of ["ATTACH DATABASE '/etc/passwd' AS x", 'DETACH x', "VACUUM INTO '/tmp/copy.db'", 'PRAGMA writable_schema = 1', "SELECT load_extension('/tmp/evil.so')", "CREATE VIEW v AS SELECT load_extension('x')", 'BEGIN; CREATE TABLE t (x); COMMIT']) {
+      await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { sql }), 'SQL_REFUSED');
+    }
+  });
+
+  it('returns compile errors with file, line and column', async () => {
+    const answer = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Broken', code: 'export default function Broken() {\n  const x = ;\n  return <div/>;\n}' }), 'COMPILE_ERROR');
+    expect(answer.body.error.details).toMatchObject({ file: 'frontend/Broken.tsx', line: 2 });
+    expect(answer.body.error.message).toContain('frontend/Broken.tsx:2:');
+    await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: 'bad-fn', code: 'module.exports = async function (ctx) {\n  return {\n' }), 'COMPILE_ERROR');
+  });
+
+  it('refuses a function that throws while loading', async () => {
+    const answer = await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: 'throws', code: 'throw new Error("boom at load");' }), 'FUNCTION_INVALID');
+    expect(answer.body.error.message).toContain('boom at load');
+  });
+
+  it('refuses a blueprint that names missing components and functions', async () => {
+    const blueprint = { version: 1, routes: [{ path: '/', root: { component: 'Ghost', data: { x: { function: 'phantom' } } } }] };
+    const answer = await expectNoChange('notes', () => tool('notes', 'updateUILayout', { blueprint }), 'BLUEPRINT_REFERENCE');
+    expect(answer.body.error.details).toEqual({ missingComponents: ['Ghost'], missingFunctions: ['phantom'] });
+  });
+
+  it('refuses malformed arguments, bad names and unknown tools', async () => {
+    await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: '../../etc/passwd', code: 'module.exports = async () => ({status: 200})' }), 'INVALID_ARGUMENTS');
+    await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'lowercase', code: 'export default () => null' }), 'INVALID_ARGUMENTS');
+    await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Stack', code: 'export default () => null' }), 'INVALID_NAME');
+    await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { query: 'x' }), 'INVALID_ARGUMENTS');
+    await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', '{not json'), 'INVALID_JSON');
+    await expectNoChange('notes', () => tool('notes', 'dropEverything', {}), 'UNKNOWN_TOOL', 404);
+    expect((await tool('ghost', 'updateDatabaseSchema', { sql: 'CREATE TABLE t (x)' })).status).toBe(404);
+  });
+
+  it('maps function responses the way Fission does', async () => {
+    const code = `module.exports = async (ctx) => {
+      const q = ctx.request.query;
+      if (q.kind === 'text') return { status: 200, body: 'hello ' + q.name };
+      if (q.kind === 'throw') throw new Error('nope');
+      if (q.kind === 'empty') return { status: 204 };
+      return { status: 202, headers: { 'x-made-by': 'fn' }, body: { method: ctx.request.method, body: ctx.request.body } };
+    };`;
+    expect((await tool('notes', 'createBackendFunction', { name: 'echo', code })).body.ok).toBe(true);
+    const host = 'notes.localhost:3000';
+    const text = await request('GET', '/api/echo?kind=text&name=x', undefined, host);
+    expect(text.status).toBe(200);
+    expect(text.headers.get('content-type')).toContain('text/html');
+    expect(text.body).toBe('hello x');
+    const json = await request('PUT', '/api/echo', { a: 1 }, host);
+    expect(json.status).toBe(202);
+    expect(json.headers.get('x-made-by')).toBe('fn');
+    expect(json.body).toEqual({ method: 'PUT', body: { a: 1 } });
+    expect((await request('GET', '/api/echo?kind=throw', undefined, host)).status).toBe(500);
+    expect((await request('GET', '/api/echo?kind=empty', undefined, host)).status).toBe(204);
+  });
+
+  it('keeps functions away from the platform: files, environment, schema changes', async () => {
+    const code = `const db = require('@tessera/db');
+    module.exports = async (ctx) => {
+      const out = { env: Object.keys(process.env) };
+      try { require('fs').readFileSync('/etc/passwd'); out.fs = 'read'; } catch (e) { out.fs = 'refused'; }
+      try { await db.execute("ATTACH DATABASE '/tmp/x.db' AS x"); out.attach = 'ok'; } catch (e) { out.attach = 'refused'; }
+      return { status: 200, body: out };
+    };`;
+    expect((await tool('notes', 'createBackendFunction', { name: 'probe', code })).body.ok).toBe(true);
+    const answer = await request('GET', '/api/probe', undefined, 'notes.localhost:3000');
+    expect(answer.body.fs).toBe('refused');
+    expect(answer.body.attach).toBe('refused');
+    expect(answer.body.env).not.toContain('DATA_DIR');
+    expect(answer.body.env).not.toContain('PATH_TO_PLATFORM');
+  });
+});

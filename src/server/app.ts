@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { PROJECT_ROOT } from '../child-entry.ts';
+import { TesseraError } from '../errors.ts';
+import type { Platform } from '../platform.ts';
+import { tenantIdSchema } from '../names.ts';
+import { controlApi } from './control-api.ts';
+import { errorResponse } from './errors.ts';
+import { tenantApp } from './tenant-app.ts';
+
+/**
+ * Which tenant a Host header addresses: `notes.localhost:3000` -> "notes"; the bare domain (or
+ * an IP) -> null, meaning the builder's own origin.
+ */
+export function tenantFromHost(host: string | undefined, appDomain: string): string | null {
+  if (!host) return null;
+  const name = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  const suffix = `.${appDomain}`;
+  if (!name.endsWith(suffix)) return null;
+  return name.slice(0, -suffix.length);
+}
+
+/**
+ * The whole HTTP surface, in order: health, tenant origins (by Host), the control API, the builder.
+ * Tested in process with `app.request()`; `server/index.ts` binds it to a port.
+ */
+export function createApp(platform: Platform): Hono {
+  const app = new Hono();
+  const tenants = tenantApp(platform);
+  const builderHtml = readFileSync(path.join(PROJECT_ROOT, 'web', 'builder', 'index.html'), 'utf8');
+  const { logger } = platform;
+
+  app.onError((err, c) => errorResponse(c, err, logger));
+
+  app.use('*', async function tenantHostMiddleware(c, next) {
+    const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
+    if (label === null) return next();
+    if (!tenantIdSchema.safeParse(label).success) {
+      throw new TesseraError('INVALID_TENANT_ID', `"${label}" is not a valid app name: app host names are DNS labels (lowercase letters, digits, hyphens).`);
+    }
+    if (!platform.tenants.exists(label)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${label}" on this server.`);
+    const tenant = await platform.tenants.get(label);
+    return tenants.fetch(c.req.raw, { tenant });
+  });
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/api', controlApi(platform));
+  app.get('/', (c) => c.html(builderHtml));
+  app.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `Nothing at ${c.req.path}.`), logger));
+  return app;
+}

@@ -1,0 +1,87 @@
+import { Hono, type Context } from 'hono';
+import { renderShellHtml } from '../bundler/index.ts';
+import { TesseraError } from '../errors.ts';
+import type { Platform } from '../platform.ts';
+import type { Tenant } from '../tenants/index.ts';
+import { errorResponse } from './errors.ts';
+
+/** What the host router hands the tenant app for each request. */
+export interface TenantBindings {
+  tenant: Tenant;
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const MAX_FUNCTION_BODY = 1024 * 1024;
+
+function notFound(what: string): TesseraError {
+  return new TesseraError('NOT_FOUND', what);
+}
+
+/**
+ * Everything served on `http://<tenant>.localhost:PORT/`: the app shell, its assets, the component
+ * bundles (content-addressed, cached forever) and the tenant's functions at `/api/<name>`.
+ */
+export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }> {
+  const app = new Hono<{ Bindings: TenantBindings }>();
+  const { assets, runtime, logger } = platform;
+
+  app.onError((err, c) => errorResponse(c, err, logger));
+
+  app.get('/_tessera/assets/:file', function serveAsset(c) {
+    const asset = assets.assets.get(c.req.param('file'));
+    if (!asset) throw notFound(`No asset ${c.req.param('file')}.`);
+    return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
+  });
+
+  app.get('/_tessera/mfe/:file', function serveBundle(c) {
+    const file = c.req.param('file');
+    const component = [...c.env.tenant.state.components.values()].find((built) => built.fileName === file);
+    if (!component) throw notFound(`No component bundle ${file}.`);
+    return c.body(component.code, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': IMMUTABLE });
+  });
+
+  app.get('/_tessera/app.json', function appState(c) {
+    const tenant = c.env.tenant;
+    return c.json({ head: tenant.state.head, blueprint: tenant.state.blueprint, components: tenant.componentUrls() }, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.all('/api/:name{[^/]+}/*', invokeFunction);
+  app.all('/api/:name{[^/]+}', invokeFunction);
+
+  async function invokeFunction(c: Context<{ Bindings: TenantBindings }>): Promise<Response> {
+    const tenant = c.env.tenant;
+    const name = c.req.param('name') ?? '';
+    const fn = tenant.state.functions.get(name);
+    if (!fn) throw notFound(`This app has no function "${name}".`);
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > MAX_FUNCTION_BODY) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_FUNCTION_BODY} bytes.`);
+    const body = Buffer.from(await c.req.arrayBuffer());
+    if (body.length > MAX_FUNCTION_BODY) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_FUNCTION_BODY} bytes.`);
+    const url = new URL(c.req.url);
+    // As Fission's router does for a plain route: the function sees "/" (+ any sub-path) and the query.
+    const subPath = url.pathname.slice(`/api/${name}`.length) || '/';
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    const result = await runtime.invoke(tenant.id, { name, code: fn.code, hash: fn.hash }, { method: c.req.method, url: `${subPath}${url.search}`, headers, body });
+    const { status, headers: responseHeaders, body: responseBody } = result.response;
+    return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), { status, headers: responseHeaders });
+  }
+
+  app.get('*', function serveShell(c) {
+    const tenant = c.env.tenant;
+    const html = renderShellHtml({
+      title: tenant.state.blueprint.title ?? tenant.id,
+      assets,
+      blueprint: tenant.state.blueprint,
+      components: tenant.componentUrls(),
+      mode: 'draft',
+    });
+    return c.html(html, 200, { 'cache-control': 'no-cache' });
+  });
+
+  app.all('*', (c) => errorResponse(c, notFound(`No route ${c.req.method} ${c.req.path} in this app.`), logger));
+
+  return app;
+}

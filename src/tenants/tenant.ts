@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { emptyBlueprint, parseBlueprint, type Blueprint } from '../blueprint/index.ts';
+import { buildComponent, buildFunction, type BuiltComponent, type BuiltFunction } from '../bundler/index.ts';
+import type { Logger } from '../log.ts';
+import type { TenantDb } from '../tenantdb/index.ts';
+import { openWorkspace, type FileChange, type Workspace } from '../workspace/index.ts';
+
+export const BLUEPRINT_FILE = 'blueprint.json';
+export const MIGRATIONS_DIR = 'migrations';
+export const FUNCTIONS_DIR = 'functions';
+export const FRONTEND_DIR = 'frontend';
+
+/** A migration file: `migrations/0003_create_table_notes.sql` is version 3. */
+export function migrationVersionOf(file: string): number | null {
+  const match = /^migrations\/(\d{4,})_[a-z0-9_]*\.sql$/.exec(file);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * What a tenant's app is made of right now, derived from its repository's newest commit. The repo
+ * is the truth; this is rebuilt from it on load (esbuild is fast enough), so a crash loses nothing.
+ */
+export interface TenantState {
+  components: Map<string, BuiltComponent>;
+  functions: Map<string, BuiltFunction>;
+  blueprint: Blueprint;
+  migrationVersion: number;
+  head: string;
+}
+
+/** One tenant: its workspace, database and built artifacts. Writers hold the tenant lock. */
+export class Tenant {
+  readonly id: string;
+  readonly dir: string;
+  readonly workspace: Workspace;
+  readonly db: TenantDb;
+  state: TenantState;
+
+  private constructor(id: string, dir: string, workspace: Workspace, db: TenantDb, state: TenantState) {
+    this.id = id;
+    this.dir = dir;
+    this.workspace = workspace;
+    this.db = db;
+    this.state = state;
+  }
+
+  /** Files a new tenant's first commit holds. */
+  static initialFiles(id: string): FileChange[] {
+    return [
+      { path: BLUEPRINT_FILE, content: `${JSON.stringify(emptyBlueprint(id), null, 2)}\n` },
+      { path: 'README.md', content: `# ${id}\n\nA Tessera app. Served at http://${id}.localhost/ by the platform.\n` },
+    ];
+  }
+
+  /** Loads a tenant from disk, rebuilding every artifact and replaying migrations the db missed. */
+  static async load(id: string, dir: string, db: TenantDb, logger: Logger): Promise<Tenant> {
+    const workspace = openWorkspace(path.join(dir, 'repo'));
+    const files = await workspace.list('');
+    const components = new Map<string, BuiltComponent>();
+    const functions = new Map<string, BuiltFunction>();
+    const migrations: Array<{ version: number; sql: string }> = [];
+    await Promise.all(
+      files.map(async (file) => {
+        const source = await workspace.read(file);
+        if (source === null) return;
+        const component = /^frontend\/([A-Z][A-Za-z0-9]*)\.tsx$/.exec(file);
+        const fn = /^functions\/([a-z][a-z0-9-]*)\.(js|ts)$/.exec(file);
+        const version = migrationVersionOf(file);
+        try {
+          if (component) components.set(component[1]!, await buildComponent({ name: component[1]!, code: source }));
+          else if (fn) functions.set(fn[1]!, await buildFunction({ name: fn[1]!, code: source }));
+          else if (version !== null) migrations.push({ version, sql: source });
+        } catch (err) {
+          // A file that no longer builds (e.g. after a platform upgrade) must not take the tenant down.
+          logger.error({ tenant: id, file, err }, 'artifact failed to build on load');
+        }
+      }),
+    );
+    migrations.sort((a, b) => a.version - b.version);
+    const replayed = await db.catchUp(migrations);
+    if (replayed > 0) logger.warn({ tenant: id, replayed }, 'replayed migrations the database had missed');
+    const blueprintText = await workspace.read(BLUEPRINT_FILE);
+    const blueprint = blueprintText ? parseBlueprint(JSON.parse(blueprintText)) : emptyBlueprint(id);
+    const state: TenantState = {
+      components,
+      functions,
+      blueprint,
+      migrationVersion: await db.currentVersion(),
+      head: await workspace.head(),
+    };
+    return new Tenant(id, dir, workspace, db, state);
+  }
+
+  /** Component name -> bundle URL on the tenant's origin, for the shell. */
+  componentUrls(base = '/_tessera/mfe/'): Record<string, string> {
+    return Object.fromEntries([...this.state.components.values()].map((c) => [c.name, `${base}${c.fileName}`]));
+  }
+
+  summary(): TenantSummary {
+    return {
+      id: this.id,
+      head: this.state.head,
+      components: [...this.state.components.values()].map((c) => ({ name: c.name, hash: c.hash, bytes: c.bytes, bundle: `/_tessera/mfe/${c.fileName}` })),
+      functions: [...this.state.functions.values()].map((f) => ({ name: f.name, hash: f.hash, file: f.sourceFile, url: `/api/${f.name}` })),
+      routes: this.state.blueprint.routes.map((r) => r.path),
+      migrationVersion: this.state.migrationVersion,
+    };
+  }
+}
+
+export interface TenantSummary {
+  id: string;
+  head: string;
+  components: Array<{ name: string; hash: string; bytes: number; bundle: string }>;
+  functions: Array<{ name: string; hash: string; file: string; url: string }>;
+  routes: string[];
+  migrationVersion: number;
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { buildFunction } from '../bundler/index.ts';
+import { functionNameSchema } from '../names.ts';
+import { FUNCTIONS_DIR } from '../tenants/index.ts';
+import type { FileChange } from '../workspace/index.ts';
+import { defineTool } from './tool.ts';
+
+export const createBackendFunction = defineTool({
+  name: 'createBackendFunction',
+  description:
+    "Create or replace a backend function, served at /api/<name> on the app's origin (any HTTP method). `code` is a Node.js module in Fission's contract: `module.exports = async function (context) { return { status: 200, body: {...} } }` (or `export default async function`). `context.request` has method, url, headers, query and the parsed body. Database: `const db = require('@tessera/db')`; `await db.query(sql, params)` returns rows, `await db.execute(sql, params)` returns { changes, lastInsertRowid }; always bind parameters (?), never splice values into SQL. The function is compiled and loaded before it is accepted.",
+  parameters: z
+    .object({
+      name: functionNameSchema.describe('lower-kebab-case, e.g. "list-notes"; the function is served at /api/<name>.'),
+      code: z.string().min(1, 'must not be empty').max(500_000).describe('JavaScript or TypeScript module source.'),
+    })
+    .strict(),
+  async run({ name, code }, { tenant, runtime }) {
+    const built = await buildFunction({ name, code });
+    await runtime.check(tenant.id, { name, code: built.code, hash: built.hash });
+    const previous = tenant.state.functions.get(name);
+    const changes: FileChange[] = [{ path: built.sourceFile, content: code }];
+    // Switching between .js and .ts must not leave the old file behind.
+    if (previous && previous.sourceFile !== built.sourceFile) changes.push({ path: previous.sourceFile, content: null });
+    const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
+    tenant.state.functions.set(name, built);
+    tenant.state.head = commit;
+    return { name, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR };
+  },
+});

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { TesseraError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { FunctionRuntime } from '../runtime/index.ts';
+import type { TenantManager } from '../tenants/index.ts';
+import { createBackendFunction } from './create-backend-function.ts';
+import { createFrontendComponent } from './create-frontend-component.ts';
+import type { Tool } from './tool.ts';
+import { updateDatabaseSchema } from './update-database-schema.ts';
+import { updateUILayout } from './update-ui-layout.ts';
+
+export type { Tool, ToolContext } from './tool.ts';
+export { migrationSlug } from './update-database-schema.ts';
+
+/** The tools every model sees (DESIGN.md: names and parameters are a public contract). */
+export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];
+
+export function findTool(name: string): Tool {
+  const tool = TOOLS.find((t) => t.name === name);
+  if (!tool) throw new TesseraError('UNKNOWN_TOOL', `Unknown tool "${name}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`);
+  return tool;
+}
+
+/** Name, description and JSON Schema of each tool, generated from the schemas the tools validate with. */
+export function describeTools(): Array<{ name: string; description: string; parameters: Record<string, unknown> }> {
+  return TOOLS.map((tool) => ({ name: tool.name, description: tool.description, parameters: z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown> }));
+}
+
+/** Turns a zod failure into one model-readable line per problem. */
+function argumentError(tool: Tool, error: z.ZodError): TesseraError {
+  const problems = error.issues.map((issue) => ({ message: `${issue.path.length ? issue.path.join('.') : '(arguments)'}: ${issue.message}` }));
+  return new TesseraError('INVALID_ARGUMENTS', `${tool.name}: invalid arguments:\n- ${problems.map((p) => p.message).join('\n- ')}`, { details: { problems } });
+}
+
+/**
+ * Runs one tool call for a tenant: validates the arguments against the tool's schema, then runs
+ * the tool under the tenant's write lock. Throws a TesseraError; on error nothing has changed.
+ */
+export async function runTool(
+  deps: { tenants: TenantManager; runtime: FunctionRuntime; logger: Logger },
+  tenantId: string,
+  toolName: string,
+  rawArgs: unknown,
+): Promise<unknown> {
+  const tool = findTool(toolName);
+  await deps.tenants.get(tenantId);
+  const parsed = tool.parameters.safeParse(rawArgs);
+  if (!parsed.success) throw argumentError(tool, parsed.error);
+  const logger = deps.logger.child({ tenant: tenantId, tool: tool.name });
+  return deps.tenants.withLock(tenantId, async (tenant) => {
+    const started = performance.now();
+    try {
+      const result = await tool.run(parsed.data, { tenant, runtime: deps.runtime, logger });
+      logger.info({ ms: Math.round(performance.now() - started) }, 'tool applied');
+      return result;
+    } catch (err) {
+      logger.info({ ms: Math.round(performance.now() - started), code: (err as TesseraError).code, message: (err as Error).message }, 'tool refused');
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+import type { Logger } from '../log.ts';
+import type { FunctionRuntime } from '../runtime/index.ts';
+import type { Tenant } from '../tenants/index.ts';
+
+/** What a tool gets besides its arguments. The caller holds the tenant's write lock. */
+export interface ToolContext {
+  tenant: Tenant;
+  runtime: FunctionRuntime;
+  logger: Logger;
+}
+
+/**
+ * A tool the agent (or a script, through `POST /api/tenants/:id/tools/:tool`) can call. `parameters`
+ * is the single source of truth: the server validates with it and the model sees its JSON Schema.
+ * `run` validates deeper, applies and commits atomically: when it throws, nothing changed.
+ */
+export interface Tool<Schema extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  parameters: Schema;
+  run(args: z.infer<Schema>, context: ToolContext): Promise<unknown>;
+}
+
+/** Keeps each tool's argument type tied to its schema. */
+export function defineTool<Schema extends z.ZodType>(tool: Tool<Schema>): Tool<Schema> {
+  return tool;
+}

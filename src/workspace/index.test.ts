@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openWorkspace, safeRepoPath } from './index.ts';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'tessera-ws-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('workspace', () => {
+  it('makes exactly one commit per change, with its message', async () => {
+    const ws = openWorkspace(path.join(root, 'a'));
+    await ws.init([{ path: 'blueprint.json', content: '{}' }], 'Create app a');
+    await ws.commit([{ path: 'functions/list-notes.js', content: 'x' }, { path: 'frontend/A.tsx', content: 'y' }], 'Add things');
+    const log = await ws.log();
+    expect(log.map((c) => c.message)).toEqual(['Add things', 'Create app a']);
+    expect(await ws.list('functions')).toEqual(['functions/list-notes.js']);
+    expect(await ws.read('frontend/A.tsx')).toBe('y');
+    await ws.commit([{ path: 'frontend/A.tsx', content: null }], 'Remove A');
+    expect(await ws.read('frontend/A.tsx')).toBeNull();
+    expect(await ws.list('frontend')).toEqual([]);
+  });
+
+  it('refuses paths that leave the repository, changing nothing', async () => {
+    const ws = openWorkspace(path.join(root, 'b'));
+    const head = await ws.init([{ path: 'README.md', content: 'hi' }], 'init');
+    for (const bad of ['../escape.txt', '/etc/passwd', 'a/../../b', '.git/config', 'a//b', '']) {
+      expect(() => safeRepoPath(bad)).toThrow(/not allowed/);
+      await expect(ws.commit([{ path: bad, content: 'x' }], 'bad')).rejects.toThrow(/not allowed/);
+    }
+    expect(await ws.head()).toBe(head);
+    expect(await ws.read('README.md')).toBe('hi');
+  });
+});

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { TesseraError } from '../errors.ts';
+
+/** One file change in a commit: `content: null` deletes the file. */
+export interface FileChange {
+  path: string;
+  content: string | null;
+}
+
+export interface CommitInfo {
+  id: string;
+  message: string;
+  author: string;
+  timestamp: number;
+}
+
+const AUTHOR = { name: 'Tessera', email: 'tessera@localhost' };
+
+/**
+ * Checks a repo-relative path: forward slashes, no `..`, no absolute paths, no `.git`. Every write
+ * into a tenant workspace goes through here, so a crafted name can never leave the repository.
+ */
+export function safeRepoPath(relative: string): string {
+  const ok =
+    relative.length > 0 &&
+    relative.length <= 255 &&
+    !relative.startsWith('/') &&
+    !relative.includes('\\') &&
+    !relative.includes('\0') &&
+    relative.split('/').every((part) => part !== '' && part !== '.' && part !== '..') &&
+    relative.split('/')[0] !== '.git';
+  if (!ok) throw new TesseraError('PATH_REFUSED', `Path "${relative}" is not allowed: use a relative path inside the workspace, without "..", "." or ".git" segments.`);
+  return relative;
+}
+
+/**
+ * A tenant's git repository: every accepted change is exactly one commit. Callers serialize
+ * writes per tenant (the tenants module holds a lock); reads may happen at any time.
+ */
+export interface Workspace {
+  readonly dir: string;
+  init(files: FileChange[], message: string): Promise<string>;
+  read(relative: string): Promise<string | null>;
+  /** Files under a folder (repo-relative paths), from the working tree. */
+  list(folder: string): Promise<string[]>;
+  /** Writes the changes and commits them; on any failure restores the previous contents. */
+  commit(changes: FileChange[], message: string): Promise<string>;
+  head(): Promise<string>;
+  log(limit?: number): Promise<CommitInfo[]>;
+}
+
+export function openWorkspace(dir: string): Workspace {
+  const absolute = (relative: string): string => path.join(dir, safeRepoPath(relative));
+
+  async function read(relative: string): Promise<string | null> {
+    try {
+      return await readFile(absolute(relative), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async function write(change: FileChange): Promise<void> {
+    const file = absolute(change.path);
+    if (change.content === null) {
+      await rm(file, { force: true });
+      await git.remove({ fs, dir, filepath: change.path });
+    } else {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, change.content);
+      await git.add({ fs, dir, filepath: change.path });
+    }
+  }
+
+  async function head(): Promise<string> {
+    return git.resolveRef({ fs, dir, ref: 'HEAD' });
+  }
+
+  return {
+    dir,
+    async init(files, message) {
+      await mkdir(dir, { recursive: true });
+      await git.init({ fs, dir, defaultBranch: 'main' });
+      for (const file of files) await write(file);
+      return git.commit({ fs, dir, message, author: AUTHOR });
+    },
+    read,
+    async list(folder) {
+      const prefix = folder === '' ? '' : `${safeRepoPath(folder)}/`;
+      const files = await git.listFiles({ fs, dir, ref: 'HEAD' }).catch(() => [] as string[]);
+      return files.filter((file) => file.startsWith(prefix)).sort();
+    },
+    async commit(changes, message) {
+      changes.forEach((change) => safeRepoPath(change.path));
+      const before = await Promise.all(changes.map((change) => read(change.path)));
+      try {
+        for (const change of changes) await write(change);
+        return await git.commit({ fs, dir, message, author: AUTHOR });
+      } catch (err) {
+        // Put the tree and index back as they were, so a failed commit leaves no trace.
+        for (const [index, change] of changes.entries()) {
+          await write({ path: change.path, content: before[index] ?? null }).catch(() => undefined);
+        }
+        throw new TesseraError('COMMIT_FAILED', `Could not commit "${message}": ${(err as Error).message}`, { cause: err });
+      }
+    },
+    head,
+    async log(limit = 50) {
+      const entries = await git.log({ fs, dir, depth: limit });
+      return entries.map((entry) => ({
+        id: entry.oid,
+        message: entry.commit.message.trim(),
+        author: entry.commit.author.name,
+        timestamp: entry.commit.author.timestamp,
+      }));
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { request } from '../support/http.ts';
+import { startTestServer } from '../support/platform.ts';
+
+const example = (file: string) => readFileSync(new URL(`../../examples/notes/${file}`, import.meta.url), 'utf8');
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+
+async function api(path: string, body: unknown): Promise<any> {
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  return json;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('a notes app built purely through the tools API', () => {
+  it('adds a note through the form and keeps it across a reload', async () => {
+    await api('/api/tenants', { id: 'notes' });
+    await api('/api/tenants/notes/tools/updateDatabaseSchema', { sql: example('schema.sql') });
+    await api('/api/tenants/notes/tools/createBackendFunction', { name: 'notes', code: example('notes.js') });
+    await api('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx') });
+    await api('/api/tenants/notes/tools/updateUILayout', { blueprint: JSON.parse(example('blueprint.json')) });
+
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+
+    await page.goto(server.appUrl('notes'));
+    await page.getByRole('heading', { name: 'My notes' }).waitFor();
+    expect(await page.title()).toBe('Notes');
+    await page.getByLabel('New note').fill('Buy milk');
+    await page.getByRole('button', { name: 'Add' }).click();
+    await page.getByTestId('notes').getByText('Buy milk').waitFor();
+
+    await page.reload();
+    await page.getByTestId('notes').getByText('Buy milk').waitFor();
+    expect(await page.getByTestId('notes').locator('li').allTextContents()).toEqual(['Buy milk']);
+    expect(problems).toEqual([]);
+
+    // The note lives in the tenant's SQLite database, reached by the function.
+    const listed = (await request(`${server.appUrl('notes')}api/notes`)).json();
+    expect(listed).toEqual([expect.objectContaining({ id: 1, text: 'Buy milk' })]);
+  });
+
+  it('answers unknown app hosts with 404 in the browser too', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(server.appUrl('nosuchapp'));
+    expect(response?.status()).toBe(404);
+  });
+});
