@@ -60,6 +60,22 @@ function sandboxRequire(specifier: string): unknown {
   throw new Error(`Cannot find module '${specifier}'`);
 }
 
+// --- lock down what tenant code can reach from the global scope ------------------------------------
+// Until bubblewrap's namespaces wrap this process (the hardening issue), the permission model does
+// not stop signals or sockets: take away the handles that lead there before any tenant code runs.
+function refuse(name: string): () => never {
+  return () => {
+    throw new Error(`${name} is not available to functions`);
+  };
+}
+for (const name of ['kill', '_kill', 'dlopen', 'chdir', 'setuid', 'setgid', 'setgroups', 'seteuid', 'setegid', 'initgroups', 'abort', '_debugProcess', 'binding', '_linkedBinding'] as const) {
+  Object.defineProperty(process, name, { value: refuse(`process.${name}`), writable: false, configurable: false });
+}
+Object.defineProperty(process, 'mainModule', { value: undefined, writable: false, configurable: false });
+for (const name of ['fetch', 'WebSocket', 'EventSource']) {
+  Reflect.deleteProperty(globalThis, name);
+}
+
 // --- loading --------------------------------------------------------------------------------------
 const loaded = new Map<string, UserFunction>();
 

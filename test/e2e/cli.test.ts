@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../support/http.ts';
+import { startTestServer } from '../support/platform.ts';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+let server: Awaited<ReturnType<typeof startTestServer>>;
+
+async function tessera(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.close());
+
+describe('tessera CLI', () => {
+  it('builds the notes app from the example files, as the README says', async () => {
+    expect((await tessera('tenants', 'create', 'notes')).stdout).toContain(`Created notes: http://notes.localhost:${server.server.port}/`);
+    for (const args of [
+      ['schema', 'notes', 'examples/notes/schema.sql'],
+      ['function', 'notes', 'notes', 'examples/notes/notes.js'],
+      ['component', 'notes', 'NotesApp', 'examples/notes/NotesApp.tsx'],
+      ['layout', 'notes', 'examples/notes/blueprint.json'],
+    ]) {
+      const result = await tessera(...args);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/: ok/);
+    }
+    expect((await tessera('tenants', 'list')).stdout).toContain('notes\t');
+    const info = JSON.parse((await tessera('tenants', 'get', 'notes')).stdout);
+    expect(info.routes).toEqual(['/']);
+    const added = await request(`${server.appUrl('notes')}api/notes`, { method: 'POST', body: '{"text":"from the CLI test"}' });
+    expect(added.status).toBe(201);
+  });
+
+  it('fails with the server\'s message and a non-zero exit code', async () => {
+    const bad = await tessera('tenants', 'create', 'Not_Valid');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('INVALID_TENANT_ID');
+    const sql = await tessera('tool', 'notes', 'updateDatabaseSchema', '{"sql":"PRAGMA writable_schema=1"}');
+    expect(sql.code).toBe(1);
+    expect(sql.stderr).toContain('SQL_REFUSED');
+    const missing = await tessera('schema', 'notes', 'no/such/file.sql');
+    expect(missing.stderr).toContain('Cannot read SQL file');
+    const unreachable = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', 'http://127.0.0.1:9', 'tenants', 'list']).catch((err: { stderr: string }) => err);
+    expect((unreachable as { stderr: string }).stderr).toContain('Cannot reach Tessera at http://127.0.0.1:9');
+  });
+});
