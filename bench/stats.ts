@@ -1,8 +1,11 @@
-/** Runs `fn` `runs` times (after `warmup` untimed runs) and returns the durations in ms. */
+/**
+ * Runs `fn` `runs` times after `warmup` untimed runs and returns the durations in ms. Each call
+ * gets its own index (0, 1, 2, ... across warm-up and timed runs) for unique names.
+ */
 export async function sample(runs: number, fn: (i: number) => Promise<unknown> | unknown, warmup = 3): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn(-1 - i);
+  for (let i = 0; i < warmup; i++) await fn(i);
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = warmup; i < warmup + runs; i++) {
     const start = performance.now();
     await fn(i);
     times.push(performance.now() - start);
