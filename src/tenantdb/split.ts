@@ -10,29 +10,47 @@ export interface Token {
   kind: 'word' | 'quoted' | 'punct' | 'string';
 }
 
+/** If a comment starts at `i`, the index just past it; otherwise null. */
+function skipComment(sql: string, i: number): number | null {
+  if (sql[i] === '-' && sql[i + 1] === '-') {
+    const end = sql.indexOf('\n', i);
+    return end === -1 ? sql.length : end + 1;
+  }
+  if (sql[i] === '/' && sql[i + 1] === '*') {
+    const end = sql.indexOf('*/', i + 2);
+    return end === -1 ? sql.length : end + 2;
+  }
+  return null;
+}
+
+/** If a quoted string or identifier ('..', "..", `..`, [..]) starts at `i`, the index of its closing quote. */
+function closingQuote(sql: string, i: number): number | null {
+  const open = sql[i];
+  if (open !== "'" && open !== '"' && open !== '`' && open !== '[') return null;
+  const close = open === '[' ? ']' : open;
+  let j = i + 1;
+  while (j < sql.length) {
+    if (sql[j] !== close) j++;
+    else if (close !== ']' && sql[j + 1] === close) j += 2;
+    else break;
+  }
+  return j;
+}
+
 /** Splits SQL into tokens, dropping comments; string literals become one 'string' token. */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < sql.length) {
     const ch = sql[i]!;
+    const afterComment = skipComment(sql, i);
+    const quoteEnd = closingQuote(sql, i);
     if (/\s/.test(ch)) {
       i++;
-    } else if (ch === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end + 1;
-    } else if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
-      const close = ch === '[' ? ']' : ch;
-      let j = i + 1;
-      while (j < sql.length) {
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) j += 2;
-          else break;
-        } else j++;
-      }
+    } else if (afterComment !== null) {
+      i = afterComment;
+    } else if (quoteEnd !== null) {
+      const j = quoteEnd;
       const inner = sql.slice(i + 1, j);
       tokens.push(ch === "'" ? { text: inner, kind: 'string' } : { text: inner.toUpperCase(), kind: 'quoted' });
       i = j + 1;
@@ -59,22 +77,12 @@ function statementEnd(sql: string, start: number): number {
   let caseDepth = 0;
   while (i < sql.length) {
     const ch = sql[i]!;
-    if (ch === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end + 1;
-    } else if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
-      const close = ch === '[' ? ']' : ch;
-      let j = i + 1;
-      while (j < sql.length) {
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) j += 2;
-          else break;
-        } else j++;
-      }
-      i = j + 1;
+    const afterComment = skipComment(sql, i);
+    const quoteEnd = closingQuote(sql, i);
+    if (afterComment !== null) {
+      i = afterComment;
+    } else if (quoteEnd !== null) {
+      i = quoteEnd + 1;
     } else if (/[A-Za-z_]/.test(ch)) {
       let j = i + 1;
       while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j]!)) j++;
