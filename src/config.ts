@@ -21,6 +21,8 @@ export interface Config {
   readonly logLevel: string;
   /** Where the CLI finds a running server (`TESSERA_URL`, default `http://localhost:PORT`). */
   readonly serverUrl: string;
+  /** The agent loop's bounds and the model client's patience. */
+  readonly agent: { readonly maxSteps: number; readonly timeoutMs: number; readonly modelTimeoutMs: number; readonly modelMaxRetries: number };
   /** Limits for tenant functions. */
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number };
 }
@@ -36,6 +38,10 @@ const envSchema = z.object({
   OPENAI_MODEL: z.string().min(1).optional(),
   TESSERA_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(40),
+  AGENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20 * 60_000),
+  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+  MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
   FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   FUNCTION_MEMORY_MB: z.coerce.number().int().min(32).max(8192).default(128),
   FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
@@ -67,6 +73,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL }),
     logLevel: e.LOG_LEVEL,
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
+    agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES }),
   });
 }

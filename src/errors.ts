@@ -42,6 +42,10 @@ export const USER_ERRORS = {
   PACKAGE_UNAVAILABLE: 400,
   PAYLOAD_TOO_LARGE: 413,
   TENANT_BUSY: 409,
+  MODEL_NOT_CONFIGURED: 503,
+  MODEL_REFUSED: 502,
+  AGENT_CANCELLED: 409,
+  AGENT_LIMIT: 409,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */
@@ -52,6 +56,7 @@ export const SYSTEM_ERRORS = {
   FUNCTION_TIMEOUT: 504,
   RUNTIME_UNAVAILABLE: 503,
   COMMIT_FAILED: 500,
+  MODEL_UNAVAILABLE: 502,
 } as const;
 
 export type UserErrorCode = keyof typeof USER_ERRORS;

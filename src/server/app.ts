@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
+import { createAgentService, type AgentService } from '../agent/index.ts';
 import { PROJECT_ROOT } from '../child-entry.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
@@ -25,7 +26,7 @@ export function tenantFromHost(host: string | undefined, appDomain: string): str
  * The whole HTTP surface, in order: health, tenant origins (by Host), the control API, the builder.
  * Tested in process with `app.request()`; `server/index.ts` binds it to a port.
  */
-export function createApp(platform: Platform): Hono {
+export function createApp(platform: Platform, options: { agent?: AgentService } = {}): Hono {
   const app = new Hono();
   const tenants = tenantApp(platform);
   const builderHtml = readFileSync(path.join(PROJECT_ROOT, 'web', 'builder', 'index.html'), 'utf8');
@@ -45,7 +46,7 @@ export function createApp(platform: Platform): Hono {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.route('/api', controlApi(platform));
+  app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
   app.get('/', (c) => c.html(builderHtml));
   app.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `Nothing at ${c.req.path}.`), logger));
   return app;

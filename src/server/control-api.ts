@@ -1,4 +1,6 @@
 import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { AgentEvent, AgentService } from '../agent/index.ts';
 import { blueprintJsonSchema } from '../blueprint/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
@@ -13,7 +15,7 @@ export function tenantUrl(platform: Platform, id: string, c: Context): string {
 }
 
 /** `/api/...` on the builder's origin: tenants, tools, schema. */
-export function controlApi(platform: Platform): Hono {
+export function controlApi(platform: Platform, agent: AgentService): Hono {
   const api = new Hono();
   const { tenants, logger } = platform;
 
@@ -73,6 +75,45 @@ export function controlApi(platform: Platform): Hono {
   api.get('/tenants/:id/functions/:name/logs', async function functionLogs(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({ logs: platform.runtime.logs(tenant.id, c.req.param('name')) });
+  });
+
+  api.post('/tenants/:id/agent', async function runAgent(c) {
+    const id = c.req.param('id');
+    const body = await readJsonBody(c);
+    const prompt = typeof body === 'object' && body !== null ? (body as { prompt?: unknown }).prompt : undefined;
+    if (typeof prompt !== 'string' || prompt.trim() === '' || prompt.length > 50_000) {
+      throw new TesseraError('INVALID_ARGUMENTS', 'Send {"prompt": "..."}: a non-empty string of at most 50,000 characters.');
+    }
+    await tenants.get(id);
+    const problem = agent.configProblem();
+    if (problem) throw new TesseraError('MODEL_NOT_CONFIGURED', problem);
+    if (agent.isRunning(id)) throw new TesseraError('TENANT_BUSY', `An agent run is already building "${id}"; wait for it or cancel it (POST /api/tenants/${id}/agent/cancel).`);
+    // The run goes on if the client disconnects (its history is saved); cancelling is explicit.
+    return streamSSE(c, async (stream) => {
+      let queue = Promise.resolve();
+      const emit = (event: AgentEvent): void => {
+        queue = queue.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
+      };
+      try {
+        await agent.run(id, prompt, emit);
+      } catch (err) {
+        const error = err instanceof TesseraError ? err : new TesseraError('INTERNAL', (err as Error).message);
+        emit({ type: 'error', error: error.toJSON() });
+        emit({ type: 'done', reason: 'error', text: '', steps: 0, usage: { promptTokens: 0, completionTokens: 0 }, message: error.message });
+      }
+      await queue;
+    });
+  });
+
+  api.post('/tenants/:id/agent/cancel', async function cancelAgent(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json({ cancelled: agent.cancel(tenant.id) });
+  });
+
+  api.get('/tenants/:id/agent', async function agentHistory(c) {
+    const id = c.req.param('id');
+    const conversation = await agent.conversation(id);
+    return c.json({ running: agent.isRunning(id), configured: agent.configProblem() === null, problem: agent.configProblem(), ...conversation });
   });
 
   return api;

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import type { AgentService } from '../agent/index.ts';
 import type { Platform } from '../platform.ts';
 import { createApp } from './app.ts';
 
@@ -13,8 +14,8 @@ export interface RunningServer {
 }
 
 /** Binds the app to `config.port` (0 picks a free port) and resolves once it listens. */
-export function startServer(platform: Platform): Promise<RunningServer> {
-  const app = createApp(platform);
+export function startServer(platform: Platform, options: { agent?: AgentService } = {}): Promise<RunningServer> {
+  const app = createApp(platform, options);
   return new Promise((resolve, reject) => {
     let server: ServerType;
     const onError = (err: Error): void => reject(err);

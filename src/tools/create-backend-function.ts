@@ -3,7 +3,9 @@ import { buildFunction } from '../bundler/index.ts';
 import { functionNameSchema } from '../names.ts';
 import { FUNCTIONS_DIR } from '../tenants/index.ts';
 import type { FileChange } from '../workspace/index.ts';
+import { sampleRequestSchema, toFunctionRequest } from './read-tools.ts';
 import { defineTool } from './tool.ts';
+import { TesseraError } from '../errors.ts';
 
 export const createBackendFunction = defineTool({
   name: 'createBackendFunction',
@@ -13,11 +15,23 @@ export const createBackendFunction = defineTool({
     .object({
       name: functionNameSchema.describe('lower-kebab-case, e.g. "list-notes"; the function is served at /api/<name>.'),
       code: z.string().min(1, 'must not be empty').max(500_000).describe('JavaScript or TypeScript module source.'),
+      sample: sampleRequestSchema.optional().describe('Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real.'),
     })
     .strict(),
-  async run({ name, code }, { tenant, runtime }) {
+  async run({ name, code, sample }, { tenant, runtime }) {
     const built = await buildFunction({ name, code });
-    await runtime.check(tenant.id, { name, code: built.code, hash: built.hash });
+    const source = { name, code: built.code, hash: built.hash };
+    await runtime.check(tenant.id, source);
+    let sampleResult: { status: number; body: string; logs: string[] } | undefined;
+    if (sample) {
+      const invoked = await runtime.invoke(tenant.id, source, toFunctionRequest(sample));
+      const body = invoked.response.body.toString('utf8').slice(0, 2000);
+      const logs = invoked.logs.map((line) => `${line.level}: ${line.message}`);
+      sampleResult = { status: invoked.response.status, body, logs };
+      if (invoked.response.status >= 500) {
+        throw new TesseraError('FUNCTION_INVALID', `The sample ${toFunctionRequest(sample).method} request to ${name} answered ${invoked.response.status}: ${body}${logs.length ? `\nLogs:\n${logs.join('\n')}` : ''}\nThe function was not saved.`, { details: { sample: sampleResult } });
+      }
+    }
     const previous = tenant.state.functions.get(name);
     const changes: FileChange[] = [{ path: built.sourceFile, content: code }];
     // Switching between .js and .ts must not leave the old file behind.
@@ -25,6 +39,6 @@ export const createBackendFunction = defineTool({
     const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
     tenant.state.functions.set(name, built);
     tenant.state.head = commit;
-    return { name, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR };
+    return { name, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, ...(sampleResult ? { sample: sampleResult } : {}) };
   },
 });

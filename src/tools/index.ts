@@ -8,6 +8,7 @@ import { createFrontendComponent } from './create-frontend-component.ts';
 import type { Tool } from './tool.ts';
 import { updateDatabaseSchema } from './update-database-schema.ts';
 import { updateUILayout } from './update-ui-layout.ts';
+import { describeDatabase, invokeFunction, listArtifacts, queryDatabase, readFile } from './read-tools.ts';
 
 export type { Tool, ToolContext } from './tool.ts';
 export { migrationSlug } from './update-database-schema.ts';
@@ -15,15 +16,28 @@ export { migrationSlug } from './update-database-schema.ts';
 /** The tools every model sees (DESIGN.md: names and parameters are a public contract). */
 export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];
 
+/** Read-only helpers: the model looks before it writes. */
+export const READ_TOOLS: readonly Tool[] = [listArtifacts, readFile, describeDatabase, queryDatabase, invokeFunction] as Tool[];
+
+/** Everything callable through `POST /api/tenants/:id/tools/:tool` and by the agent. */
+export const ALL_TOOLS: readonly Tool[] = [...TOOLS, ...READ_TOOLS];
+
 export function findTool(name: string): Tool {
-  const tool = TOOLS.find((t) => t.name === name);
-  if (!tool) throw new TesseraError('UNKNOWN_TOOL', `Unknown tool "${name}". Available tools: ${TOOLS.map((t) => t.name).join(', ')}.`);
+  const tool = ALL_TOOLS.find((t) => t.name === name);
+  if (!tool) throw new TesseraError('UNKNOWN_TOOL', `Unknown tool "${name}". Available tools: ${ALL_TOOLS.map((t) => t.name).join(', ')}.`);
   return tool;
 }
 
+export interface ToolDescription {
+  name: string;
+  description: string;
+  readOnly: boolean;
+  parameters: Record<string, unknown>;
+}
+
 /** Name, description and JSON Schema of each tool, generated from the schemas the tools validate with. */
-export function describeTools(): Array<{ name: string; description: string; parameters: Record<string, unknown> }> {
-  return TOOLS.map((tool) => ({ name: tool.name, description: tool.description, parameters: z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown> }));
+export function describeTools(): ToolDescription[] {
+  return ALL_TOOLS.map((tool) => ({ name: tool.name, description: tool.description, readOnly: Boolean(tool.readOnly), parameters: z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown> }));
 }
 
 /** Turns a zod failure into one model-readable line per problem. */

@@ -19,6 +19,8 @@ export interface Tool<Schema extends z.ZodType = z.ZodType> {
   name: string;
   description: string;
   parameters: Schema;
+  /** Read-only tools look without changing anything; they never commit. */
+  readOnly?: boolean;
   run(args: z.infer<Schema>, context: ToolContext): Promise<unknown>;
 }
 

@@ -1,0 +1,72 @@
+import { TesseraError } from '../errors.ts';
+import type { Platform } from '../platform.ts';
+import { runTool } from '../tools/index.ts';
+import type { AgentEvent } from './events.ts';
+import { conversationFile, loadConversation, type Conversation, type RunRecord } from './history.ts';
+import { runAgent, type AgentLimits } from './loop.ts';
+import { createModelClient, modelConfigProblem, type ModelClient, type ModelSettings } from './model-client.ts';
+
+export type { AgentEvent, DoneReason, Usage } from './events.ts';
+export type { Conversation, RunRecord } from './history.ts';
+export { createModelClient, modelConfigProblem, type ModelClient, type ModelSettings } from './model-client.ts';
+export { modelTools } from './loop.ts';
+export { buildSystemPrompt } from './system-prompt.ts';
+
+export interface AgentService {
+  /** Null when a model is configured; otherwise what to set. */
+  configProblem(): string | null;
+  /**
+   * Starts a run for a tenant and resolves when it ends. Throws before starting when no model is
+   * configured (MODEL_NOT_CONFIGURED) or another run holds the tenant (TENANT_BUSY).
+   */
+  run(tenantId: string, prompt: string, emit: (event: AgentEvent) => void): Promise<RunRecord>;
+  /** Cancels the tenant's run; it stops between steps. Returns whether a run was going. */
+  cancel(tenantId: string): boolean;
+  isRunning(tenantId: string): boolean;
+  conversation(tenantId: string): Promise<Conversation>;
+}
+
+export function createAgentService(platform: Platform, options: { model?: ModelClient; limits?: Partial<AgentLimits> } = {}): AgentService {
+  const { config } = platform;
+  const settings: ModelSettings = { ...config.openai, timeoutMs: config.agent.modelTimeoutMs, maxRetries: config.agent.modelMaxRetries };
+  const limits: AgentLimits = { maxSteps: options.limits?.maxSteps ?? config.agent.maxSteps, timeoutMs: options.limits?.timeoutMs ?? config.agent.timeoutMs };
+  const running = new Map<string, AbortController>();
+  let model = options.model;
+
+  return {
+    configProblem: () => (options.model ? null : modelConfigProblem(settings)),
+    async run(tenantId, prompt, emit) {
+      const tenant = await platform.tenants.get(tenantId);
+      model ??= createModelClient(settings);
+      if (running.has(tenantId)) throw new TesseraError('TENANT_BUSY', `An agent run is already building "${tenantId}"; wait for it to finish or cancel it (POST /api/tenants/${tenantId}/agent/cancel).`);
+      const controller = new AbortController();
+      running.set(tenantId, controller);
+      try {
+        const file = conversationFile(config.dataDir, tenantId);
+        return await runAgent({
+          tenant,
+          prompt,
+          model,
+          conversation: await loadConversation(file),
+          conversationFile: file,
+          limits,
+          signal: controller.signal,
+          emit,
+          callTool: (name, args) => runTool(platform, tenantId, name, args),
+        });
+      } finally {
+        running.delete(tenantId);
+      }
+    },
+    cancel(tenantId) {
+      const controller = running.get(tenantId);
+      controller?.abort();
+      return Boolean(controller);
+    },
+    isRunning: (tenantId) => running.has(tenantId),
+    async conversation(tenantId) {
+      await platform.tenants.get(tenantId);
+      return loadConversation(conversationFile(config.dataDir, tenantId));
+    },
+  };
+}

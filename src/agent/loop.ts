@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { TesseraError, toTesseraError } from '../errors.ts';
+import type { Tenant } from '../tenants/index.ts';
+import { ALL_TOOLS } from '../tools/index.ts';
+import type { AgentEvent, DoneReason, Usage } from './events.ts';
+import { saveConversation, type Conversation, type RunRecord } from './history.ts';
+import type { ChatCompletionMessageParam, ChatCompletionTool, ModelClient } from './model-client.ts';
+import { buildSystemPrompt } from './system-prompt.ts';
+
+export interface AgentLimits {
+  maxSteps: number;
+  timeoutMs: number;
+}
+
+export interface RunInput {
+  tenant: Tenant;
+  prompt: string;
+  model: ModelClient;
+  conversation: Conversation;
+  conversationFile: string;
+  limits: AgentLimits;
+  signal: AbortSignal;
+  emit(event: AgentEvent): void;
+  /** Runs one tool (validation, tenant lock, apply, commit); throws a TesseraError on failure. */
+  callTool(name: string, args: unknown): Promise<unknown>;
+}
+
+/** The tools as the model sees them: generated from the same zod schemas the tools validate with. */
+export function modelTools(): ChatCompletionTool[] {
+  return ALL_TOOLS.map((tool) => {
+    const { $schema: _schema, ...parameters } = z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown>;
+    return { type: 'function', function: { name: tool.name, description: tool.description, parameters } };
+  });
+}
+
+const MAX_TOOL_RESULT_CHARS = 12_000;
+
+function toolMessageContent(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > MAX_TOOL_RESULT_CHARS ? `${text.slice(0, MAX_TOOL_RESULT_CHARS)}… (truncated)` : text;
+}
+
+function parseArguments(raw: string): unknown {
+  try {
+    return raw.trim() === '' ? {} : JSON.parse(raw);
+  } catch (err) {
+    throw new TesseraError('INVALID_JSON', `The tool call's arguments are not valid JSON (${(err as Error).message}). Send the arguments as one JSON object.`);
+  }
+}
+
+/**
+ * One agent run: the model plans and calls tools until it answers. Every tool error goes back to the
+ * model as the tool's result, so it can correct itself. Bounded by steps and wall-clock time; a
+ * cancel stops it between steps (or aborts the model call in flight). The tenant stays consistent
+ * because each tool call is atomic on its own.
+ */
+export async function runAgent(input: RunInput): Promise<RunRecord> {
+  const { tenant, model, conversation, emit, limits } = input;
+  const record: RunRecord = { id: randomUUID(), prompt: input.prompt, model: model.model, startedAt: new Date().toISOString(), steps: 0, usage: { promptTokens: 0, completionTokens: 0 } };
+  conversation.runs.push(record);
+  conversation.messages.push({ role: 'user', content: input.prompt });
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = AbortSignal.any([input.signal, timeout]);
+  const tools = modelTools();
+  const total: Usage = record.usage;
+  emit({ type: 'run_started', runId: record.id, model: model.model });
+
+  const finish = async (reason: DoneReason, text: string, message?: string): Promise<RunRecord> => {
+    record.reason = reason;
+    record.endedAt = new Date().toISOString();
+    await saveConversation(input.conversationFile, conversation);
+    emit({ type: 'done', reason, text, steps: record.steps, usage: total, ...(message ? { message } : {}) });
+    return record;
+  };
+  const stopReason = (): DoneReason | null => (input.signal.aborted ? 'cancelled' : timeout.aborted ? 'time_limit' : null);
+  const stopMessage = (reason: DoneReason): string =>
+    reason === 'cancelled' ? 'The run was cancelled; every change made so far is committed and the app is consistent.' : `The run reached its time limit of ${Math.round(limits.timeoutMs / 1000)} s and was stopped; every change made so far is committed.`;
+
+  for (let step = 1; step <= limits.maxSteps; step++) {
+    const stopped = stopReason();
+    if (stopped) return finish(stopped, '', stopMessage(stopped));
+    record.steps = step;
+    emit({ type: 'step', step });
+    const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...conversation.messages];
+    let turn;
+    try {
+      turn = await model.complete({ messages, tools, signal, onText: (delta) => emit({ type: 'text', delta }) });
+    } catch (err) {
+      const after = stopReason();
+      if (after) return finish(after, '', stopMessage(after));
+      const error = toTesseraError(err);
+      emit({ type: 'error', error: error.toJSON() });
+      return finish('error', '', error.message);
+    }
+    total.promptTokens += turn.usage.promptTokens;
+    total.completionTokens += turn.usage.completionTokens;
+    emit({ type: 'usage', step, usage: turn.usage, total: { ...total } });
+    conversation.messages.push(turn.message);
+    const calls = turn.message.tool_calls ?? [];
+    if (calls.length === 0) return finish('answered', turn.message.content ?? '');
+
+    for (const call of calls) {
+      const started = performance.now();
+      let args: unknown = call.function.arguments;
+      let content: string;
+      try {
+        args = parseArguments(call.function.arguments);
+        emit({ type: 'tool_call', step, id: call.id, name: call.function.name, arguments: args });
+        const result = await input.callTool(call.function.name, args);
+        emit({ type: 'tool_result', step, id: call.id, name: call.function.name, ok: true, result, ms: Math.round(performance.now() - started) });
+        content = toolMessageContent({ ok: true, result });
+      } catch (err) {
+        const error = toTesseraError(err).toJSON();
+        if (typeof args === 'string') emit({ type: 'tool_call', step, id: call.id, name: call.function.name, arguments: args });
+        emit({ type: 'tool_result', step, id: call.id, name: call.function.name, ok: false, error, ms: Math.round(performance.now() - started) });
+        content = toolMessageContent({ ok: false, error });
+      }
+      conversation.messages.push({ role: 'tool', tool_call_id: call.id, content });
+    }
+    await saveConversation(input.conversationFile, conversation);
+  }
+  return finish('step_limit', '', `The run reached its limit of ${limits.maxSteps} steps before the model finished; every change made so far is committed. Send another prompt to continue.`);
+}
