@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config.ts';
+import { readServerEvents } from './sse.ts';
 
 const HELP = `tessera: build and run apps from the command line
 
@@ -16,6 +17,8 @@ Usage:
   tessera layout <id> <blueprint.json>            updateUILayout
   tessera tool <id> <tool> <json | @file.json>    any tool with raw JSON arguments
   tessera tools                                   list tools and their JSON Schemas
+  tessera agent <id> <prompt...>                  let the agent build; shows each step live
+  tessera agent <id> --cancel                     cancel the app's running agent
 
 Options:
   --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
@@ -55,8 +58,64 @@ async function call(base: string, method: string, path: string, body?: unknown):
   return json;
 }
 
+function summarize(value: unknown, max = 160): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Streams an agent run to the terminal; Ctrl-C cancels the run on the server. Returns the exit code. */
+async function runAgentCommand(base: string, id: string, prompt: string, json: boolean): Promise<number> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/api/tenants/${encodeURIComponent(id)}/agent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+  } catch (err) {
+    throw new CliError(`Cannot reach Tessera at ${base} (${(err as Error).message}).`);
+  }
+  if (!res.ok || !res.body) {
+    const answer = (await res.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    throw new CliError(`${answer?.error?.code ?? res.status}: ${answer?.error?.message ?? res.statusText}`);
+  }
+  const onInterrupt = (): void => {
+    process.stderr.write('\nCancelling the run…\n');
+    void fetch(`${base}/api/tenants/${encodeURIComponent(id)}/agent/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  };
+  process.on('SIGINT', onInterrupt);
+  const out = (text: string): boolean => process.stdout.write(text);
+  let reason = 'error';
+  let inText = false;
+  try {
+    for await (const { event, data } of readServerEvents(res.body)) {
+      const e = JSON.parse(data) as Record<string, any>;
+      if (json) {
+        out(`${data}\n`);
+      } else {
+        if (event !== 'text' && inText) {
+          out('\n');
+          inText = false;
+        }
+        if (event === 'run_started') out(`Agent run ${e.runId} (${e.model})\n`);
+        else if (event === 'step') out(`\n── step ${e.step}\n`);
+        else if (event === 'text') {
+          out(e.delta);
+          inText = true;
+        } else if (event === 'tool_call') out(`→ ${e.name} ${summarize(e.arguments)}\n`);
+        else if (event === 'tool_result') out(e.ok ? `  ✓ ${e.name} (${e.ms} ms) ${summarize(e.result, 120)}\n` : `  ✗ ${e.name} ${e.error.code}: ${summarize(e.error.message, 400)}\n`);
+        else if (event === 'usage') out(`  tokens: ${e.usage.promptTokens} in, ${e.usage.completionTokens} out\n`);
+        else if (event === 'error') out(`Error ${e.error.code}: ${e.error.message}\n`);
+      }
+      if (event === 'done') {
+        reason = e.reason;
+        if (!json) out(`\nDone: ${e.reason} after ${e.steps} step(s), ${e.usage.promptTokens} + ${e.usage.completionTokens} tokens.${e.message ? ` ${e.message}` : ''}\n`);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
+  return reason === 'answered' ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
@@ -93,6 +152,17 @@ async function main(argv: string[]): Promise<void> {
         await call(base, 'DELETE', `/api/tenants/${encodeURIComponent(id)}`);
         print({ deleted: id }, `Deleted ${id}`);
       } else usage(`Unknown "tenants ${sub}".`);
+      return;
+    }
+    case 'agent': {
+      const [id, ...words] = rest;
+      if (!id) usage('Missing app id.');
+      if (values.cancel) {
+        print(await call(base, 'POST', `/api/tenants/${encodeURIComponent(id)}/agent/cancel`, {}));
+        return;
+      }
+      if (words.length === 0) usage('Missing prompt: tessera agent <id> "Build a notes app"');
+      process.exitCode = await runAgentCommand(base, id, words.join(' '), Boolean(values.json));
       return;
     }
     case 'tools':
