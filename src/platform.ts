@@ -1,4 +1,4 @@
-import { buildAppAssets, type AppAssets } from './bundler/index.ts';
+import { buildAppAssets, buildServerRenderVendor, type AppAssets } from './bundler/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
@@ -24,6 +24,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     logger: logger.child({ module: 'runtime' }),
     limits: config.functions,
     db: (tenant) => dbPool.get(tenant),
+    renderVendor: buildServerRenderVendor,
   });
   const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, logger });
   const assets = await buildAppAssets();

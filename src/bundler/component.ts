@@ -70,3 +70,28 @@ export async function buildComponent(input: { name: string; code: string }): Pro
   const hash = createHash('sha256').update(code).digest('hex');
   return { name: input.name, code, hash, fileName: `${input.name}.${hash.slice(0, 12)}.js`, bytes: Buffer.byteLength(code) };
 }
+
+/**
+ * The same component as CommonJS for a one-off render on the server (in the tenant's sandbox),
+ * with React supplied by the sandbox (see buildServerRenderVendor).
+ */
+export async function buildComponentForServer(input: { name: string; code: string }): Promise<string> {
+  const file = `frontend/${input.name}.tsx`;
+  try {
+    const result = await build({
+      stdin: { contents: input.code, loader: 'tsx', sourcefile: file, resolveDir: '/' },
+      bundle: true,
+      write: false,
+      format: 'cjs',
+      platform: 'neutral',
+      target: 'es2022',
+      jsx: 'automatic',
+      logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"production"' },
+      plugins: [tenantImportsPlugin('component', isShared)],
+    });
+    return result.outputFiles[0]!.text;
+  } catch (err) {
+    throw compileError(file, messagesOf(err));
+  }
+}

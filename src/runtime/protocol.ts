@@ -34,12 +34,14 @@ export interface FunctionCode {
 export type HostMessage =
   | { type: 'invoke'; id: number; fn: FunctionCode; request: SandboxRequest }
   | { type: 'check'; id: number; fn: FunctionCode }
+  | { type: 'render'; id: number; vendor?: string; component: { name: string; code: string }; props: Record<string, unknown> }
   | { type: 'db-reply'; callId: number; ok: true; value: unknown }
   | { type: 'db-reply'; callId: number; ok: false; message: string };
 
 export type SandboxMessage =
   | { type: 'ready' }
   | { type: 'result'; id: number; response: SandboxResponse; logs: LogLine[] }
-  | { type: 'failed'; id: number; code: 'FUNCTION_INVALID' | 'FUNCTION_FAILED'; message: string; logs: LogLine[] }
+  | { type: 'rendered'; id: number; html: string; logs: LogLine[] }
+  | { type: 'failed'; id: number; code: 'FUNCTION_INVALID' | 'FUNCTION_FAILED' | 'RENDER_FAILED'; message: string; logs: LogLine[] }
   | { type: 'missing-code'; id: number }
   | { type: 'db'; id: number; callId: number; op: 'query' | 'execute'; sql: string; params: unknown };

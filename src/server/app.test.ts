@@ -28,7 +28,7 @@ const tool = (tenant: string, name: string, args: unknown) => request('POST', `/
 const commits = async (tenant: string) => (await request('GET', `/api/tenants/${tenant}/commits`)).body.commits as Array<{ message: string }>;
 
 beforeAll(async () => {
-  test = await createTestPlatform();
+  test = await createTestPlatform({ FUNCTION_TIMEOUT_MS: '2000' });
   app = createApp(test.platform);
 });
 afterAll(() => test.close());
@@ -163,6 +163,21 @@ describe('the four tools', () => {
     expect(answer.body.error.details).toMatchObject({ file: 'frontend/Broken.tsx', line: 2 });
     expect(answer.body.error.message).toContain('frontend/Broken.tsx:2:');
     await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: 'bad-fn', code: 'module.exports = async function (ctx) {\n  return {\n' }), 'COMPILE_ERROR');
+  });
+
+  it('renders a component once on the server before accepting it', async () => {
+    const list = 'import { useState } from "react";\nexport default function List({ items }: { items: string[] }) {\n  const [open] = useState(true);\n  return <ul>{open && items.map((i) => <li key={i}>{i}</li>)}</ul>;\n}';
+    const ok = await tool('notes', 'createFrontendComponent', { name: 'List', code: list, sampleProps: { items: ['a', 'b'] } });
+    expect(ok.body.result.verification).toEqual({ rendered: true, props: 'sample' });
+    // Without props it would throw (items is undefined): accepted, with a warning the model can read.
+    const warned = await tool('notes', 'createFrontendComponent', { name: 'List2', code: list.replace('List(', 'List2(') });
+    expect(warned.body.result.verification).toMatchObject({ rendered: false, props: 'none', warning: expect.stringContaining("reading 'map'") });
+    const answer = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'List3', code: list.replace('List(', 'List3('), sampleProps: { items: 'not an array' } }), 'RENDER_FAILED');
+    expect(answer.body.error.message).toContain('items.map is not a function');
+    const spin = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Spin', code: 'export default function Spin() { while (true) {} }', sampleProps: {} }), 'RENDER_FAILED');
+    expect(spin.body.error.message).toContain('exceeded its 2 s limit');
+    // The sandbox was restarted: the app's functions still answer.
+    expect((await request('GET', '/api/notes', undefined, 'notes.localhost:3000')).status).toBe(200);
   });
 
   it('refuses a function that throws while loading', async () => {

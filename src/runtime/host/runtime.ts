@@ -43,13 +43,16 @@ export interface FunctionRuntime {
   invoke(tenant: string, fn: FunctionSource, request: FunctionRequest): Promise<InvocationResult>;
   /** Loads the function in the tenant's sandbox and checks it exports a function; FUNCTION_INVALID otherwise. */
   check(tenant: string, fn: FunctionSource): Promise<void>;
+  /** Renders a component once in the tenant's sandbox (React renderToString); RENDER_FAILED if it throws. */
+  render(tenant: string, component: { name: string; code: string }, props: Record<string, unknown>): Promise<{ html: string; logs: LogLine[] }>;
   /** The latest log lines of a function (last 200). */
   logs(tenant: string, fnName: string): LogLine[];
   stopTenant(tenant: string): Promise<void>;
   close(): Promise<void>;
 }
 
-type Pending = { fnName: string; resolve(result: { response: SandboxResponse; logs: LogLine[] } | TesseraError): void; timer: NodeJS.Timeout };
+type Answer = { response?: SandboxResponse; html?: string; logs: LogLine[] };
+type Pending = { fnName: string; resolve(result: Answer | TesseraError): void; timer: NodeJS.Timeout };
 
 function errorResponse(error: TesseraError): FunctionResponse {
   return { status: error.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } })) };
@@ -60,7 +63,9 @@ class TenantSandbox {
   private child: ChildProcess | null = null;
   private starting: Promise<ChildProcess> | null = null;
   private readonly pending = new Map<number, Pending>();
-  private readonly sentHashes = new Set<string>();
+  /** Which function bundles and whether React were already sent to each process. */
+  private readonly sentHashes = new WeakMap<ChildProcess, Set<string>>();
+  private readonly vendorSent = new WeakSet<ChildProcess>();
   private idleTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
 
@@ -88,7 +93,6 @@ class TenantSandbox {
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     await ready;
     this.child = child;
-    this.sentHashes.clear();
     return child;
   }
 
@@ -111,6 +115,7 @@ class TenantSandbox {
     if (!pending) return;
     if (message.type === 'missing-code') return pending.resolve(new TesseraError('INTERNAL', 'sandbox lost the function code'));
     if (message.type === 'result') return pending.resolve({ response: message.response, logs: message.logs });
+    if (message.type === 'rendered') return pending.resolve({ html: message.html, logs: message.logs });
     const error = new TesseraError(message.code, message.message);
     pending.resolve(Object.assign(error, { logs: message.logs }));
   }
@@ -120,7 +125,7 @@ class TenantSandbox {
     const cause = signal === 'SIGABRT' || code === 134 ? 'ran out of memory' : `stopped (${signal ?? `exit code ${code}`})`;
     for (const [id, pending] of this.pending) {
       this.pending.delete(id);
-      pending.resolve(new TesseraError('FUNCTION_CRASHED', `The function process of this app ${cause} while ${pending.fnName} was running; the call did not complete.`));
+      pending.resolve(new TesseraError('FUNCTION_CRASHED', `The function process of this app ${cause} during: ${pending.fnName}; it did not complete.`));
     }
   }
 
@@ -129,26 +134,51 @@ class TenantSandbox {
     child.kill('SIGKILL');
   }
 
-  async call(kind: 'invoke' | 'check', fn: FunctionSource, request?: SandboxRequest): Promise<{ response: SandboxResponse; logs: LogLine[] } | TesseraError> {
+  /** Sends one message built for a fresh id and waits for its answer, the time limit, or a crash. */
+  async request(label: string, build: (id: number, child: ChildProcess) => HostMessage): Promise<Answer | TesseraError> {
     const child = await this.process();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const id = this.nextId++;
-    const code = kind === 'check' || !this.sentHashes.has(fn.hash) ? fn.code : undefined;
-    const result = await new Promise<{ response: SandboxResponse; logs: LogLine[] } | TesseraError>((resolve) => {
+    const result = await new Promise<Answer | TesseraError>((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        resolve(new TesseraError('FUNCTION_TIMEOUT', `Function ${fn.name} exceeded its ${this.options.limits.timeoutMs / 1000} s limit and was stopped.`));
+        resolve(new TesseraError('FUNCTION_TIMEOUT', `${label} exceeded its ${this.options.limits.timeoutMs / 1000} s limit and was stopped.`));
         // The only way to stop a busy loop is to stop the process; its other calls end as crashed.
         this.kill(child);
       }, this.options.limits.timeoutMs);
-      this.pending.set(id, { fnName: fn.name, timer, resolve: (value) => { clearTimeout(timer); this.pending.delete(id); resolve(value); } });
-      const message: HostMessage = kind === 'invoke' ? { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code }, request: request! } : { type: 'check', id, fn: { name: fn.name, hash: fn.hash, code: fn.code } };
-      child.send(message);
+      this.pending.set(id, { fnName: label, timer, resolve: (value) => { clearTimeout(timer); this.pending.delete(id); resolve(value); } });
+      child.send(build(id, child));
     });
-    if (kind === 'invoke' && !(result instanceof TesseraError)) this.sentHashes.add(fn.hash);
     this.idleTimer = setTimeout(() => void this.stop(), this.options.idleMs);
     this.idleTimer.unref();
     return result;
+  }
+
+  async invoke(fn: FunctionSource, request: SandboxRequest): Promise<Answer | TesseraError> {
+    let sentTo: ChildProcess | null = null;
+    const result = await this.request(`Function ${fn.name}`, (id, child) => {
+      const known = this.sentHashes.get(child)?.has(fn.hash);
+      sentTo = child;
+      return { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code: known ? undefined : fn.code }, request };
+    });
+    if (sentTo && !(result instanceof TesseraError)) {
+      const hashes = this.sentHashes.get(sentTo) ?? new Set<string>();
+      hashes.add(fn.hash);
+      this.sentHashes.set(sentTo, hashes);
+    }
+    return result;
+  }
+
+  check(fn: FunctionSource): Promise<Answer | TesseraError> {
+    return this.request(`Loading function ${fn.name}`, (id) => ({ type: 'check', id, fn: { name: fn.name, hash: fn.hash, code: fn.code } }));
+  }
+
+  render(component: { name: string; code: string }, props: Record<string, unknown>, vendor: string): Promise<Answer | TesseraError> {
+    return this.request(`Rendering component ${component.name}`, (id, child) => {
+      const first = !this.vendorSent.has(child);
+      this.vendorSent.add(child);
+      return { type: 'render', id, component, props, ...(first ? { vendor } : {}) };
+    });
   }
 
   async stop(): Promise<void> {
@@ -164,7 +194,15 @@ class TenantSandbox {
 }
 
 /** The embedded runtime: each tenant's functions in a sandboxed Node process of their own. */
-export function createLocalRuntime(options: { dataDir: string; logger?: Logger; limits: RuntimeLimits; db: (tenant: string) => TenantDbAccess; idleMs?: number }): FunctionRuntime {
+export function createLocalRuntime(options: {
+  dataDir: string;
+  logger?: Logger;
+  limits: RuntimeLimits;
+  db: (tenant: string) => TenantDbAccess;
+  /** React + renderToString as one CommonJS file, for render(); see bundler's buildServerRenderVendor. */
+  renderVendor?: () => Promise<string>;
+  idleMs?: number;
+}): FunctionRuntime {
   const sandboxes = new Map<string, TenantSandbox>();
   const logBook = new Map<string, LogLine[]>();
   const sandboxOf = (tenant: string): TenantSandbox => {
@@ -185,7 +223,7 @@ export function createLocalRuntime(options: { dataDir: string; logger?: Logger; 
   return {
     async invoke(tenant, fn, request) {
       const started = performance.now();
-      const result = await sandboxOf(tenant).call('invoke', fn, { method: request.method, url: request.url, headers: request.headers, body: request.body });
+      const result = await sandboxOf(tenant).invoke(fn, { method: request.method, url: request.url, headers: request.headers, body: request.body });
       const durationMs = performance.now() - started;
       if (result instanceof TesseraError) {
         const logs = [...((result as { logs?: LogLine[] }).logs ?? []), { time: new Date().toISOString(), level: 'error' as const, message: result.message }];
@@ -194,19 +232,27 @@ export function createLocalRuntime(options: { dataDir: string; logger?: Logger; 
         return { response: errorResponse(result), logs, durationMs };
       }
       remember(tenant, fn.name, result.logs);
-      const body = Buffer.from(result.response.body);
+      const body = Buffer.from(result.response!.body);
       if (body.length > options.limits.maxResponseBytes) {
         const error = new TesseraError('FUNCTION_CRASHED', `Function ${fn.name} returned ${body.length} bytes, more than the ${options.limits.maxResponseBytes}-byte limit.`);
         remember(tenant, fn.name, [{ time: new Date().toISOString(), level: 'error', message: error.message }]);
         return { response: errorResponse(error), logs: result.logs, durationMs };
       }
-      return { response: { status: result.response.status, headers: result.response.headers, body }, logs: result.logs, durationMs };
+      return { response: { status: result.response!.status, headers: result.response!.headers, body }, logs: result.logs, durationMs };
     },
     async check(tenant, fn) {
-      const result = await sandboxOf(tenant).call('check', fn);
+      const result = await sandboxOf(tenant).check(fn);
       if (result instanceof TesseraError) {
         throw result.code === 'FUNCTION_INVALID' ? result : new TesseraError('FUNCTION_INVALID', `Function ${fn.name} could not be loaded: ${result.message}`);
       }
+    },
+    async render(tenant, component, props) {
+      if (!options.renderVendor) throw new TesseraError('RUNTIME_UNAVAILABLE', 'This runtime was started without React for server rendering.');
+      const result = await sandboxOf(tenant).render(component, props, await options.renderVendor());
+      if (result instanceof TesseraError) {
+        throw result.code === 'RENDER_FAILED' ? result : new TesseraError('RENDER_FAILED', `Rendering ${component.name} failed: ${result.message}`);
+      }
+      return { html: result.html ?? '', logs: result.logs };
     },
     logs: (tenant, fnName) => [...(logBook.get(`${tenant}/${fnName}`) ?? [])],
     async stopTenant(tenant) {

@@ -154,8 +154,46 @@ function check(message: Extract<HostMessage, { type: 'check' }>): void {
   }
 }
 
+// --- one-off server render of a component (verification before a component is accepted) ----------
+interface RenderVendor {
+  React: { createElement(type: unknown, props: unknown): unknown };
+  jsxRuntime: unknown;
+  ReactDOM: unknown;
+  renderToString(element: unknown): string;
+}
+let renderVendor: RenderVendor | null = null;
+
+function evaluate(code: string, filename: string, requireFn: (name: string) => unknown): unknown {
+  const module = { exports: {} as unknown };
+  vm.compileFunction(code, ['exports', 'require', 'module'], { filename })(module.exports, requireFn, module);
+  return module.exports;
+}
+
+function render(message: Extract<HostMessage, { type: 'render' }>): void {
+  const logs: LogLine[] = [];
+  current.run({ id: message.id, logs }, () => {
+    try {
+      if (message.vendor) renderVendor = evaluate(message.vendor, 'tessera-react.js', sandboxRequire) as RenderVendor;
+      const vendor = renderVendor;
+      if (!vendor) throw new Error('React is not loaded in this sandbox');
+      const shared: Record<string, unknown> = { react: vendor.React, 'react/jsx-runtime': vendor.jsxRuntime, 'react/jsx-dev-runtime': vendor.jsxRuntime, 'react-dom': vendor.ReactDOM };
+      const file = `frontend/${message.component.name}.tsx`;
+      const exported = evaluate(message.component.code, file, (name) => {
+        if (name in shared) return shared[name];
+        throw new Error(`Cannot find module '${name}'`);
+      }) as { default?: unknown };
+      const tessera = { params: {}, navigate: () => undefined, reload: () => undefined };
+      const html = vendor.renderToString(vendor.React.createElement(exported.default, { ...message.props, tessera }));
+      send({ type: 'rendered', id: message.id, html, logs });
+    } catch (err) {
+      send({ type: 'failed', id: message.id, code: 'RENDER_FAILED', message: errorText(err), logs });
+    }
+  });
+}
+
 process.on('message', (message: HostMessage) => {
   if (message.type === 'invoke') void invoke(message);
+  else if (message.type === 'render') render(message);
   else if (message.type === 'check') check(message);
   else if (message.type === 'db-reply') {
     const call = dbCalls.get(message.callId);
