@@ -10,10 +10,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import git from 'isomorphic-git';
+import { createAgentService, createModelClient, type AgentEvent } from '../src/agent/index.ts';
 import { buildComponent } from '../src/bundler/index.ts';
 import { PROJECT_ROOT } from '../src/child-entry.ts';
 import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
+import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
 import { report, sample } from './stats.ts';
 
@@ -91,6 +93,33 @@ async function benchFunctionCall(server: Awaited<ReturnType<typeof startTestServ
   db.close();
 }
 
+async function benchAgent(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
+  process.stdout.write('\n# Agent steps: the platform\'s time per tool call (validate + apply + verify + commit) beside the model\'s time per step\n');
+  process.stdout.write('# (the model is the scripted OpenAI-compatible server on loopback: its time is the floor of any real model)\n');
+  const runs = Math.max(5, Math.round(RUNS / 3));
+  const script = [
+    { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: example('schema.sql') } }] },
+    { toolCalls: [{ name: 'createBackendFunction', arguments: { name: 'notes', code: example('notes.js'), sample: { method: 'GET' } } }] },
+    { toolCalls: [{ name: 'createFrontendComponent', arguments: { name: 'NotesApp', code: example('NotesApp.tsx'), sampleProps: { notes: [{ id: 1, text: 'x', created_at: '' }] } } }] },
+    { toolCalls: [{ name: 'updateUILayout', arguments: { blueprint: JSON.parse(example('blueprint.json')) } }] },
+    { text: 'Done.' },
+  ];
+  const toolMs = new Map<string, number[]>();
+  const modelMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const model = await startScriptedModel(script);
+    const id = `agent-bench-${i}`;
+    await server.platform.tenants.create(id);
+    const agent = createAgentService(server.platform, { model: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', timeoutMs: 10_000, maxRetries: 0 }) });
+    await agent.run(id, 'Build a notes app', (event: AgentEvent) => {
+      if (event.type === 'tool_result') toolMs.set(event.name, [...(toolMs.get(event.name) ?? []), event.ms]);
+      if (event.type === 'usage') modelMs.push(event.modelMs);
+    });
+    await model.close();
+  }
+  for (const [name, times] of toolMs) report(`${name} (in agent)`, times, 'model call per step', modelMs);
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
@@ -98,6 +127,7 @@ async function main(): Promise<void> {
     await benchTools(server);
     await benchComponentBuild();
     await benchFunctionCall(server);
+    await benchAgent(server);
   } finally {
     await server.close();
     rmSync(scratch, { recursive: true, force: true });

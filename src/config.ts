@@ -17,7 +17,7 @@ export interface Config {
   /** The domain that tenant apps hang under: `<tenant>.<appDomain>:PORT`. */
   readonly appDomain: string;
   readonly databaseUrl: string | undefined;
-  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined };
+  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined; readonly stream: boolean };
   readonly logLevel: string;
   /** Where the CLI finds a running server (`TESSERA_URL`, default `http://localhost:PORT`). */
   readonly serverUrl: string;
@@ -36,6 +36,7 @@ const envSchema = z.object({
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_MODEL: z.string().min(1).optional(),
+  OPENAI_STREAM: z.enum(['true', 'false', '1', '0']).default('true'),
   TESSERA_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(40),
@@ -70,7 +71,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     dataDir: path.resolve(cwd, e.DATA_DIR),
     appDomain: e.APP_DOMAIN.toLowerCase(),
     databaseUrl: e.DATABASE_URL,
-    openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL }),
+    openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, stream: e.OPENAI_STREAM === 'true' || e.OPENAI_STREAM === '1' }),
     logLevel: e.LOG_LEVEL,
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),

@@ -18,12 +18,12 @@ afterAll(async () => {
 });
 
 /** A fresh tenant, a scripted model and an agent service bound to both. */
-async function scenario(steps: Step[], options: { maxSteps?: number; timeoutMs?: number; fallback?: Step; maxRetries?: number; baseUrl?: string; apiKey?: string; modelName?: string; serverOptions?: Parameters<typeof startScriptedModel>[1] } = {}) {
+async function scenario(steps: Step[], options: { maxSteps?: number; timeoutMs?: number; fallback?: Step; maxRetries?: number; baseUrl?: string; apiKey?: string; modelName?: string; stream?: boolean; serverOptions?: Parameters<typeof startScriptedModel>[1] } = {}) {
   const scripted = await startScriptedModel(steps, { fallback: options.fallback, ...options.serverOptions });
   models.push(scripted);
   const id = `agent-${++tenantCounter}`;
   await test.platform.tenants.create(id);
-  const model = createModelClient({ baseUrl: options.baseUrl ?? scripted.url, apiKey: options.apiKey ?? 'test-key', model: options.modelName ?? 'scripted', timeoutMs: 5000, maxRetries: options.maxRetries ?? 2 });
+  const model = createModelClient({ baseUrl: options.baseUrl ?? scripted.url, apiKey: options.apiKey ?? 'test-key', model: options.modelName ?? 'scripted', timeoutMs: 5000, maxRetries: options.maxRetries ?? 2, stream: options.stream });
   const agent = createAgentService(test.platform, { model, limits: { maxSteps: options.maxSteps ?? 12, timeoutMs: options.timeoutMs ?? 60_000 } });
   const events: AgentEvent[] = [];
   const run = (prompt: string) => agent.run(id, prompt, (event) => events.push(event));
@@ -75,6 +75,15 @@ describe('agent loop', () => {
     expect((await s.run('Say hi')).reason).toBe('answered');
     expect(s.results().map((r) => r.ok)).toEqual([false, true]);
     expect(await s.commits()).toEqual(['Add component Hello', `Create app ${s.id}`]);
+  });
+
+  it('works with servers that do not stream', async () => {
+    const s = await scenario([{ text: 'Looking.', toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: 'CREATE TABLE plain (x TEXT)' } }] }, { text: 'Made a table.' }], { stream: false });
+    const record = await s.run('A table please');
+    expect(record.reason).toBe('answered');
+    expect(s.scripted.requests.every((r) => !r.stream)).toBe(true);
+    expect((await (await s.tenant()).db.describe()).map((t) => t.name)).toEqual(['plain']);
+    expect(s.events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta)).toEqual(['Looking.', 'Made a table.']);
   });
 
   it('feeds failing DDL back and leaves the database untouched until the fix', async () => {
@@ -146,6 +155,7 @@ describe('agent loop', () => {
     const record = await s.run('Loop forever');
     expect(record.reason).toBe('step_limit');
     expect(s.scripted.requests).toHaveLength(3);
+    expect(await s.commits()).toEqual([`Create app ${s.id}`]);
     expect(s.events.at(-1)).toMatchObject({ type: 'done', reason: 'step_limit', message: expect.stringContaining('limit of 3 steps') });
   });
 
@@ -161,11 +171,13 @@ describe('agent loop', () => {
     const record = await s.run('Hi');
     expect(record.reason).toBe('answered');
     expect(s.scripted.requests).toHaveLength(3);
+    expect(await s.commits()).toEqual([`Create app ${s.id}`]);
   });
 
   it('says clearly when the endpoint is unreachable, refuses the key, or does not know the model', async () => {
     const unreachable = await scenario([], { baseUrl: 'http://127.0.0.1:9/v1', maxRetries: 0 });
     expect((await unreachable.run('Hi')).reason).toBe('error');
+    expect(await unreachable.commits()).toEqual([`Create app ${unreachable.id}`]);
     expect(unreachable.events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'MODEL_UNAVAILABLE', message: expect.stringContaining('Cannot reach the model endpoint http://127.0.0.1:9/v1') } });
     const badKey = await scenario([], { apiKey: 'wrong', serverOptions: { apiKey: 'right' } });
     await badKey.run('Hi');

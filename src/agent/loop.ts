@@ -84,6 +84,7 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     emit({ type: 'step', step });
     const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...conversation.messages];
     let turn;
+    const modelStarted = performance.now();
     try {
       turn = await model.complete({ messages, tools, signal, onText: (delta) => emit({ type: 'text', delta }) });
     } catch (err) {
@@ -95,7 +96,7 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     }
     total.promptTokens += turn.usage.promptTokens;
     total.completionTokens += turn.usage.completionTokens;
-    emit({ type: 'usage', step, usage: turn.usage, total: { ...total } });
+    emit({ type: 'usage', step, usage: turn.usage, total: { ...total }, modelMs: Math.round(performance.now() - modelStarted) });
     conversation.messages.push(turn.message);
     const calls = turn.message.tool_calls ?? [];
     if (calls.length === 0) return finish('answered', turn.message.content ?? '');

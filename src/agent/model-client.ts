@@ -10,6 +10,8 @@ export interface ModelSettings {
   model: string | undefined;
   timeoutMs: number;
   maxRetries: number;
+  /** Stream completions (default). Some servers cannot stream tool calls: turn it off for them. */
+  stream?: boolean;
 }
 
 export interface ModelTurn {
@@ -64,9 +66,16 @@ export function createModelClient(settings: ModelSettings): ModelClient {
     baseUrl,
     async complete({ messages, tools, onText, signal }) {
       try {
-        const stream = client.chat.completions.stream({ model, messages, tools, tool_choice: 'auto', stream_options: { include_usage: true } }, { signal });
-        if (onText) stream.on('content', (delta) => onText(delta));
-        const completion = await stream.finalChatCompletion();
+        let completion;
+        if (settings.stream === false) {
+          completion = await client.chat.completions.create({ model, messages, tools, tool_choice: 'auto' }, { signal });
+          const text = completion.choices[0]?.message?.content;
+          if (onText && text) onText(text);
+        } else {
+          const stream = client.chat.completions.stream({ model, messages, tools, tool_choice: 'auto', stream_options: { include_usage: true } }, { signal });
+          if (onText) stream.on('content', (delta) => onText(delta));
+          completion = await stream.finalChatCompletion();
+        }
         const choice = completion.choices[0];
         const message = choice?.message;
         const toolCalls = (message?.tool_calls ?? []).filter((call) => call.type === 'function');
