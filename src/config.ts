@@ -16,6 +16,8 @@ export interface Config {
   readonly dataDir: string;
   /** The domain that tenant apps hang under: `<tenant>.<appDomain>:PORT`. */
   readonly appDomain: string;
+  /** Extra host names the server answers to (e.g. a public name behind a proxy); others get 421. */
+  readonly publicHosts: readonly string[];
   readonly databaseUrl: string | undefined;
   readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined; readonly stream: boolean };
   readonly logLevel: string;
@@ -32,6 +34,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   APP_DOMAIN: z.string().min(1).default('localhost'),
+  PUBLIC_HOSTS: z.string().default(''),
   DATABASE_URL: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -70,6 +73,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     host: e.HOST,
     dataDir: path.resolve(cwd, e.DATA_DIR),
     appDomain: e.APP_DOMAIN.toLowerCase(),
+    publicHosts: Object.freeze(e.PUBLIC_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
     databaseUrl: e.DATABASE_URL,
     openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, stream: e.OPENAI_STREAM === 'true' || e.OPENAI_STREAM === '1' }),
     logLevel: e.LOG_LEVEL,

@@ -56,6 +56,33 @@ describe('host routing', () => {
   });
 });
 
+describe('control-plane guards', () => {
+  it('answers 421 to host names it does not serve (DNS rebinding)', async () => {
+    for (const host of ['evil.example', 'evil.example:3000', 'localhost.evil.example:3000', '10.0.0.1:3000']) {
+      const answer = await request('GET', '/api/tenants', undefined, host);
+      expect(answer.status, host).toBe(421);
+      expect(answer.body.error.code).toBe('MISDIRECTED_HOST');
+    }
+    expect((await request('GET', '/healthz', undefined, '127.0.0.1:3000')).status).toBe(200);
+  });
+
+  it('refuses writes that are not JSON or come from another origin, changing nothing', async () => {
+    const send = (headers: Record<string, string>) => app.request('/api/tenants', { method: 'POST', headers: { host: 'localhost:3000', ...headers }, body: '{"id":"sneaky"}' });
+    const plain = await send({ 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    expect((await send({})).status).toBe(415);
+    expect((await send({ 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
+    const crossSite = await send({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    expect((await send({ 'content-type': 'application/json', 'sec-fetch-site': 'same-site' })).status).toBe(403);
+    expect((await send({ 'content-type': 'application/json', origin: 'http://notes.localhost:3000' })).status).toBe(403);
+    expect((await request('GET', '/api/tenants')).body.tenants.map((t: { id: string }) => t.id)).not.toContain('sneaky');
+    const ok = await send({ 'content-type': 'application/json', origin: 'http://localhost:3000', 'sec-fetch-site': 'same-origin' });
+    expect(ok.status).toBe(201);
+    expect((await request('DELETE', '/api/tenants/sneaky')).status).toBe(204);
+  });
+});
+
 describe('tenants API', () => {
   it('creates, lists, gets and deletes tenants', async () => {
     const created = await request('POST', '/api/tenants', { id: 'alpha' });

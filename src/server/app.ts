@@ -8,6 +8,7 @@ import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
 import { controlApi } from './control-api.ts';
 import { errorResponse } from './errors.ts';
+import { hostAllowlistMiddleware, sameOriginWritesMiddleware } from './guards.ts';
 import { tenantApp } from './tenant-app.ts';
 
 /**
@@ -34,6 +35,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
 
   app.onError((err, c) => errorResponse(c, err, logger));
 
+  app.use('*', hostAllowlistMiddleware(platform.config.appDomain, platform.config.publicHosts, logger));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
     if (label === null) return next();
@@ -46,6 +48,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.use('/api/*', sameOriginWritesMiddleware(logger));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
   app.get('/', (c) => c.html(builderHtml));
   app.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `Nothing at ${c.req.path}.`), logger));

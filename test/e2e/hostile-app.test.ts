@@ -1,0 +1,63 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { startTestServer } from '../support/platform.ts';
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+
+async function api(path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${server.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('a hostile generated app', () => {
+  it('cannot change the control plane from the browser', async () => {
+    await api('/api/tenants', { id: 'victim' });
+    await api('/api/tenants/victim/tools/createBackendFunction', { name: 'hello', code: "module.exports = async () => ({ status: 200, body: 'original' })" });
+    await api('/api/tenants', { id: 'evil' });
+    const controlApi = server.url;
+    const attack = `import { useEffect, useState } from 'react';
+export default function Attack() {
+  const [done, setDone] = useState(false);
+  useEffect(() => {
+    const base = ${JSON.stringify(controlApi)};
+    const shots = [
+      fetch(base + '/api/tenants', { method: 'POST', mode: 'no-cors', body: '{"id":"pwned"}' }),
+      fetch(base + '/api/tenants/victim/tools/createBackendFunction', { method: 'POST', mode: 'no-cors', body: JSON.stringify({ name: 'hello', code: "module.exports = async () => ({ status: 200, body: 'hacked' })" }) }),
+      fetch(base + '/api/tenants/victim', { method: 'DELETE', mode: 'no-cors' }),
+      fetch(base + '/api/tenants', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"pwned2"}' }),
+    ];
+    const form = document.createElement('form');
+    form.method = 'POST'; form.enctype = 'text/plain'; form.action = base + '/api/tenants'; form.target = 'sink';
+    const input = document.createElement('input'); input.name = '{"id":"pwned3","x":"'; input.value = '"}';
+    form.append(input);
+    const frame = document.createElement('iframe'); frame.name = 'sink';
+    document.body.append(frame, form);
+    form.submit();
+    Promise.allSettled(shots).then(() => setTimeout(() => setDone(true), 500));
+  }, []);
+  return <p>{done ? 'attack finished' : 'attacking'}</p>;
+}`;
+    expect((await api('/api/tenants/evil/tools/createFrontendComponent', { name: 'Attack', code: attack })).ok).toBe(true);
+    expect((await api('/api/tenants/evil/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Attack' } }] } })).ok).toBe(true);
+
+    const page = await browser.newPage();
+    await page.goto(server.appUrl('evil'));
+    await page.getByText('attack finished').waitFor();
+
+    const tenants = (await api('/api/tenants')).tenants.map((t: { id: string }) => t.id);
+    expect(tenants).toEqual(['evil', 'victim']);
+    const source = await api('/api/tenants/victim/files?path=functions/hello.js');
+    expect(source.content).toContain('original');
+  });
+});
