@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Installs the system packages the tests need (Debian's Chromium for browser tests) when they are
+// Installs the system packages the tests need (Debian's Chromium for browser tests, bubblewrap for
+// the function sandbox) when they are
 // missing. Runs before `npm test`; as root it uses apt-get, otherwise it says what to run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const packages = [{ name: 'chromium', file: '/usr/bin/chromium' }];
+const packages = [
+  { name: 'chromium', file: '/usr/bin/chromium' },
+  // Tenant functions run inside bubblewrap namespaces where it works.
+  { name: 'bubblewrap', file: '/usr/bin/bwrap' },
+];
 const missing = packages.filter((p) => !existsSync(p.file)).map((p) => p.name);
 if (missing.length === 0) process.exit(0);
 

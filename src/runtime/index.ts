@@ -1,2 +1,3 @@
 export { createLocalRuntime, type FunctionRequest, type FunctionResponse, type FunctionRuntime, type FunctionSource, type InvocationResult, type RuntimeLimits, type TenantDbAccess } from './host/runtime.ts';
 export type { LogLine } from './protocol.ts';
+export type { Isolation } from './host/sandbox-process.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse } from '../protocol.ts';
-import { spawnSandbox } from './sandbox-process.ts';
+import { detectIsolation, spawnSandbox, type Isolation } from './sandbox-process.ts';
 
 export interface FunctionRequest {
   method: string;
@@ -48,6 +48,8 @@ export interface FunctionRuntime {
   /** The latest log lines of a function (last 200). */
   logs(tenant: string, fnName: string): LogLine[];
   stopTenant(tenant: string): Promise<void>;
+  /** How tenant code is contained on this machine: 'bubblewrap', or 'process' where it cannot run. */
+  isolation(): Promise<Isolation>;
   close(): Promise<void>;
 }
 
@@ -255,6 +257,7 @@ export function createLocalRuntime(options: {
       return { html: result.html ?? '', logs: result.logs };
     },
     logs: (tenant, fnName) => [...(logBook.get(`${tenant}/${fnName}`) ?? [])],
+    isolation: detectIsolation,
     async stopTenant(tenant) {
       await sandboxes.get(tenant)?.stop();
       sandboxes.delete(tenant);

@@ -72,6 +72,8 @@ for (const name of ['kill', '_kill', 'dlopen', 'chdir', 'setuid', 'setgid', 'set
   Object.defineProperty(process, name, { value: refuse(`process.${name}`), writable: false, configurable: false });
 }
 Object.defineProperty(process, 'mainModule', { value: undefined, writable: false, configurable: false });
+// bubblewrap's --chdir leaves PWD behind; functions see only what the platform chose.
+delete process.env.PWD;
 for (const name of ['fetch', 'WebSocket', 'EventSource']) {
   Reflect.deleteProperty(globalThis, name);
 }
