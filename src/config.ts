@@ -26,7 +26,9 @@ export interface Config {
   /** The agent loop's bounds and the model client's patience. */
   readonly agent: { readonly maxSteps: number; readonly timeoutMs: number; readonly modelTimeoutMs: number; readonly modelMaxRetries: number };
   /** Limits for tenant functions. */
-  readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number };
+  readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
+  /** Refuse to start when bubblewrap cannot isolate tenant functions. */
+  readonly requireIsolation: boolean;
 }
 
 const envSchema = z.object({
@@ -49,6 +51,9 @@ const envSchema = z.object({
   FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   FUNCTION_MEMORY_MB: z.coerce.number().int().min(32).max(8192).default(128),
   FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
+  FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
+  REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
 /** Reads `.env` in `cwd` (if present) under the given environment; the environment wins. */
@@ -79,6 +84,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     logLevel: e.LOG_LEVEL,
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
-    functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES }),
+    functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
+    requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
   });
 }

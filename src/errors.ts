@@ -61,6 +61,7 @@ export const SYSTEM_ERRORS = {
   RUNTIME_UNAVAILABLE: 503,
   COMMIT_FAILED: 500,
   MODEL_UNAVAILABLE: 502,
+  FUNCTION_BUSY: 429,
 } as const;
 
 export type UserErrorCode = keyof typeof USER_ERRORS;

@@ -11,6 +11,11 @@ async function main(): Promise<void> {
   const server = await startServer(platform);
   logger.info(`Tessera is running: builder ${server.url}/  ·  apps http://<app>.${config.appDomain}:${server.port}/  ·  data ${config.dataDir}`);
   const isolation = await platform.runtime.isolation();
+  if (isolation !== 'bubblewrap' && config.requireIsolation) {
+    await server.close();
+    await platform.close();
+    throw new Error('REQUIRE_ISOLATION is set but bubblewrap cannot run here (install "bubblewrap"; it needs user namespaces).');
+  }
   if (isolation === 'bubblewrap') logger.info('Tenant functions run in bubblewrap sandboxes (namespaces, no network, uid nobody).');
   else logger.warn('bubblewrap cannot run here (install the "bubblewrap" package; it needs user namespaces): tenant functions run in separate processes with Node\'s permission model only, which does not block network access.');
   if (!config.openai.baseUrl && !config.openai.apiKey) logger.info('No model configured (OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL): apps can be built through the API and CLI.');

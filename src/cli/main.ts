@@ -19,6 +19,7 @@ Usage:
   tessera tools                                   list tools and their JSON Schemas
   tessera agent <id> <prompt...>                  let the agent build; shows each step live
   tessera agent <id> --cancel                     cancel the app's running agent
+  tessera logs <id> <function> [--follow]         a function's logs (and new ones as they come)
 
 Options:
   --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
@@ -115,7 +116,7 @@ async function runAgentCommand(base: string, id: string, prompt: string, json: b
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, help: { type: 'boolean', short: 'h' } } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
@@ -163,6 +164,24 @@ async function main(argv: string[]): Promise<void> {
       }
       if (words.length === 0) usage('Missing prompt: tessera agent <id> "Build a notes app"');
       process.exitCode = await runAgentCommand(base, id, words.join(' '), Boolean(values.json));
+      return;
+    }
+    case 'logs': {
+      const [id, fn] = rest;
+      if (!id || !fn) usage('Usage: tessera logs <id> <function> [--follow]');
+      const path = `/api/tenants/${encodeURIComponent(id)}/functions/${encodeURIComponent(fn)}/logs`;
+      const line = (r: { time: string; requestId: string; source: string; level: string; message: string }): string =>
+        values.json ? JSON.stringify(r) : `${r.time} ${r.requestId} ${r.source === 'platform' ? '[tessera]' : `[${r.level}]`} ${r.message}`;
+      if (!values.follow) {
+        const answer = (await call(base, 'GET', path)) as { logs: Array<Parameters<typeof line>[0]> };
+        process.stdout.write(answer.logs.map((r) => `${line(r)}\n`).join(''));
+        return;
+      }
+      const res = await fetch(`${base}${path}?follow=1`).catch((err: Error) => {
+        throw new CliError(`Cannot reach Tessera at ${base} (${err.message}).`);
+      });
+      if (!res.ok || !res.body) throw new CliError(`${res.status}: ${await res.text()}`);
+      for await (const { data } of readServerEvents(res.body)) process.stdout.write(`${line(JSON.parse(data))}\n`);
       return;
     }
     case 'tools':

@@ -93,7 +93,7 @@ describe('Fission contract', () => {
   it('captures console output per invocation', async () => {
     const answer = await call(`module.exports = async () => { console.log('hello', { a: 1 }); console.error('bad'); return { status: 200 } }`);
     expect(answer.logs.map((l) => [l.level, l.message])).toEqual([['log', "hello { a: 1 }"], ['error', 'bad']]);
-    expect(runtime.logs('t1', 'f').map((l) => l.message)).toContain('bad');
+    expect(runtime.logs('t1', { function: 'f' }).map((l) => l.message)).toContain('bad');
   });
 });
 
@@ -188,5 +188,47 @@ describe('check()', () => {
     await expect(runtime.check('t1', fn('ok', 'module.exports = async () => ({ status: 200 })'))).resolves.toBeUndefined();
     await expect(runtime.check('t1', fn('boom', 'throw new Error("top-level boom")'))).rejects.toMatchObject({ code: 'FUNCTION_INVALID', message: expect.stringContaining('top-level boom') });
     await expect(runtime.check('t1', fn('obj', 'module.exports = { handler: 1 }'))).rejects.toThrow(/does not export a function/);
+  });
+});
+
+describe('logs and metrics', () => {
+  it('keeps structured records per call and counts calls, errors and durations', async () => {
+    const code = `module.exports = async ({ request }) => { console.log('handling', request.query.n); if (request.query.n === '3') throw new Error('three is bad'); return { status: 200, body: 'ok' }; }`;
+    const seen: string[] = [];
+    const stop = runtime.followLogs('logs', (record) => seen.push(`${record.source}:${record.message}`));
+    const first = await runtime.invoke('logs', fn('counted', code), get('/?n=1'));
+    const before = runtime.logs('logs', { function: 'counted' }).at(-1)!.seq;
+    await runtime.invoke('logs', fn('counted', code), get('/?n=2'));
+    await runtime.invoke('logs', fn('counted', code), get('/?n=3'));
+    stop();
+    const records = runtime.logs('logs', { function: 'counted' });
+    const ofFirst = records.filter((r) => r.requestId === first.requestId);
+    expect(ofFirst.map((r) => [r.source, r.message])).toEqual([
+      ['platform', 'start GET /?n=1'],
+      ['console', 'handling 1'],
+      ['platform', expect.stringMatching(/^end 200 in [\d.]+ ms$/)],
+    ]);
+    expect(ofFirst.at(-1)).toMatchObject({ status: 200, durationMs: expect.any(Number) });
+    const after = runtime.logs('logs', { function: 'counted', since: before });
+    expect(after.every((r) => r.seq > before)).toBe(true);
+    expect(after.map((r) => r.message)).toContain('handling 3');
+    expect(after.map((r) => r.message).join('\n')).toContain('three is bad');
+    expect(seen).toContain('console:handling 2');
+    const metrics = runtime.metrics('logs', 'counted');
+    expect(metrics).toMatchObject({ invocations: 3, errors: 1, lastError: { status: 500 } });
+    expect(metrics.p50Ms).toBeGreaterThan(0);
+    expect(metrics.p99Ms).toBeGreaterThanOrEqual(metrics.p50Ms!);
+  });
+
+  it('answers 429 past the per-tenant concurrency limit', async () => {
+    const limited = createLocalRuntime({ dataDir, db: fakeDb, limits: { timeoutMs: 5000, memoryMb: 64, maxResponseBytes: 1024, concurrency: 2 } });
+    try {
+      const slow = fn('slow', `module.exports = async () => { await new Promise((r) => setTimeout(r, 300)); return { status: 200, body: 'done' }; }`);
+      const answers = await Promise.all([1, 2, 3].map(() => limited.invoke('busy', slow, get())));
+      expect(answers.map((a) => a.response.status).sort()).toEqual([200, 200, 429]);
+      expect(answers.find((a) => a.response.status === 429)!.response.body.toString()).toContain('limit is 2');
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -42,7 +42,7 @@ describe('host routing', () => {
   });
 
   it('serves health and the builder page', async () => {
-    expect((await request('GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request('GET', '/healthz')).body).toMatchObject({ status: 'ok', isolation: expect.stringMatching(/^(bubblewrap|process)$/) });
     const page = await request('GET', '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>Tessera</title>');

@@ -47,7 +47,10 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     return tenants.fetch(c.req.raw, { tenant });
   });
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/healthz', async (c) => {
+    const isolation = await platform.runtime.isolation();
+    return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap' });
+  });
   app.use('/api/*', sameOriginWritesMiddleware(logger));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
   app.get('/', (c) => c.html(builderHtml));

@@ -72,9 +72,37 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     return c.json({ version: await tenant.db.currentVersion(), tables: await tenant.db.describe() });
   });
 
+  api.get('/tenants/:id/functions', async function listFunctions(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json({
+      functions: [...tenant.state.functions.values()].map((fn) => ({ name: fn.name, file: fn.sourceFile, url: `/api/${fn.name}`, metrics: platform.runtime.metrics(tenant.id, fn.name) })),
+    });
+  });
+
+  api.get('/tenants/:id/functions/:name/metrics', async function functionMetrics(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json(platform.runtime.metrics(tenant.id, c.req.param('name')));
+  });
+
+  /** `?since=<seq>&limit=N`; `?follow=1` (or Accept: text/event-stream) streams new records as server-sent events. */
   api.get('/tenants/:id/functions/:name/logs', async function functionLogs(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    return c.json({ logs: platform.runtime.logs(tenant.id, c.req.param('name')) });
+    const name = c.req.param('name');
+    const since = Number(c.req.query('since') ?? 0) || 0;
+    const limit = Math.min(Number(c.req.query('limit') ?? 500) || 500, 2000);
+    const records = platform.runtime.logs(tenant.id, { function: name, since, limit });
+    const follow = c.req.query('follow') === '1' || c.req.query('follow') === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
+    if (!follow) return c.json({ logs: records });
+    return streamSSE(c, async (stream) => {
+      for (const record of records) await stream.writeSSE({ event: 'log', id: String(record.seq), data: JSON.stringify(record) });
+      let queue = Promise.resolve();
+      const stop = platform.runtime.followLogs(tenant.id, (record) => {
+        if (record.function !== name) return;
+        queue = queue.then(() => stream.writeSSE({ event: 'log', id: String(record.seq), data: JSON.stringify(record) })).catch(() => undefined);
+      });
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      stop();
+    });
   });
 
   api.post('/tenants/:id/agent', async function runAgent(c) {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,27 @@ describe('tessera CLI', () => {
     expect(info.routes).toEqual(['/']);
     const added = await request(`${server.appUrl('notes')}api/notes`, { method: 'POST', body: '{"text":"from the CLI test"}' });
     expect(added.status).toBe(201);
+  });
+
+  it('shows a function\'s logs, and follows new ones live', async () => {
+    const logs = await tessera('logs', 'notes', 'notes');
+    expect(logs.stdout).toMatch(/\[tessera\] start POST \//);
+    expect(logs.stdout).toMatch(/\[tessera\] end 201 in/);
+    const follower = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'logs', 'notes', 'notes', '--follow'], { cwd: root });
+    let seen = '';
+    follower.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
+    try {
+      const ready = Date.now() + 10_000;
+      while (!seen.includes('end 201') && Date.now() < ready) await new Promise((resolve) => setTimeout(resolve, 100));
+      await request(`${server.appUrl('notes')}api/notes?live=yes`);
+      const deadline = Date.now() + 5000;
+      while (!seen.includes('start GET /?live=yes') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(seen).toContain('start GET /?live=yes');
+    } finally {
+      follower.kill();
+    }
+    const metrics = await (await fetch(`${server.url}/api/tenants/notes/functions/notes/metrics`)).json();
+    expect(metrics).toMatchObject({ function: 'notes', invocations: 2, errors: 0 });
   });
 
   it('fails with the server\'s message and a non-zero exit code', async () => {

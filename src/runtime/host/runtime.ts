@@ -3,6 +3,8 @@ import path from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse } from '../protocol.ts';
+import { randomUUID } from 'node:crypto';
+import { FunctionLogStore, type FunctionLogRecord, type FunctionMetrics } from './function-logs.ts';
 import { detectIsolation, spawnSandbox, type Isolation } from './sandbox-process.ts';
 
 export interface FunctionRequest {
@@ -21,6 +23,7 @@ export interface InvocationResult {
   response: FunctionResponse;
   logs: LogLine[];
   durationMs: number;
+  requestId: string;
 }
 export interface TenantDbAccess {
   query(sql: string, params?: never): Promise<unknown>;
@@ -36,6 +39,8 @@ export interface RuntimeLimits {
   timeoutMs: number;
   memoryMb: number;
   maxResponseBytes: number;
+  /** Calls of one tenant in flight at once; more are answered 429. */
+  concurrency?: number;
 }
 
 /** Runs tenant functions. The embedded implementation: one sandboxed process per tenant. */
@@ -45,8 +50,12 @@ export interface FunctionRuntime {
   check(tenant: string, fn: FunctionSource): Promise<void>;
   /** Renders a component once in the tenant's sandbox (React renderToString); RENDER_FAILED if it throws. */
   render(tenant: string, component: { name: string; code: string }, props: Record<string, unknown>): Promise<{ html: string; logs: LogLine[] }>;
-  /** The latest log lines of a function (last 200). */
-  logs(tenant: string, fnName: string): LogLine[];
+  /** Structured log records of a tenant's functions (one function, or all), after `since`. */
+  logs(tenant: string, options?: { function?: string; since?: number; limit?: number }): FunctionLogRecord[];
+  /** Calls `listener` with every new log record of the tenant until the returned function is called. */
+  followLogs(tenant: string, listener: (record: FunctionLogRecord) => void): () => void;
+  /** Invocations, errors, p50/p99 duration and the last error of a function. */
+  metrics(tenant: string, fnName: string): FunctionMetrics;
   stopTenant(tenant: string): Promise<void>;
   /** How tenant code is contained on this machine: 'bubblewrap', or 'process' where it cannot run. */
   isolation(): Promise<Isolation>;
@@ -206,7 +215,8 @@ export function createLocalRuntime(options: {
   idleMs?: number;
 }): FunctionRuntime {
   const sandboxes = new Map<string, TenantSandbox>();
-  const logBook = new Map<string, LogLine[]>();
+  const store = new FunctionLogStore();
+  const inFlight = new Map<string, number>();
   const sandboxOf = (tenant: string): TenantSandbox => {
     let sandbox = sandboxes.get(tenant);
     if (!sandbox) {
@@ -215,32 +225,56 @@ export function createLocalRuntime(options: {
     }
     return sandbox;
   };
-  const remember = (tenant: string, fnName: string, lines: LogLine[]): void => {
-    const key = `${tenant}/${fnName}`;
-    const book = logBook.get(key) ?? [];
-    book.push(...lines);
-    logBook.set(key, book.slice(-200));
+  const platformLine = (tenant: string, fn: string, requestId: string, level: LogLine['level'], message: string, extra: Partial<FunctionLogRecord> = {}): void => {
+    store.add(tenant, { time: new Date().toISOString(), requestId, function: fn, source: 'platform', level, message, ...extra });
+  };
+  const consoleLines = (tenant: string, fn: string, requestId: string, lines: LogLine[]): void => {
+    for (const line of lines) store.add(tenant, { time: line.time, requestId, function: fn, source: 'console', level: line.level, message: line.message });
   };
 
   return {
     async invoke(tenant, fn, request) {
+      const requestId = randomUUID().slice(0, 8);
       const started = performance.now();
-      const result = await sandboxOf(tenant).invoke(fn, { method: request.method, url: request.url, headers: request.headers, body: request.body });
+      const limit = options.limits.concurrency ?? 32;
+      const busy = inFlight.get(tenant) ?? 0;
+      if (busy >= limit) {
+        const error = new TesseraError('FUNCTION_BUSY', `This app already has ${busy} function calls in flight (the limit is ${limit}); try again shortly.`);
+        platformLine(tenant, fn.name, requestId, 'warn', error.message);
+        return { response: errorResponse(error), logs: [], durationMs: 0, requestId };
+      }
+      inFlight.set(tenant, busy + 1);
+      platformLine(tenant, fn.name, requestId, 'info', `start ${request.method} ${request.url}`);
+      let response: FunctionResponse;
+      let logs: LogLine[];
+      try {
+        const result = await sandboxOf(tenant).invoke(fn, { method: request.method, url: request.url, headers: request.headers, body: request.body });
+        if (result instanceof TesseraError) {
+          logs = (result as { logs?: LogLine[] }).logs ?? [];
+          consoleLines(tenant, fn.name, requestId, logs);
+          platformLine(tenant, fn.name, requestId, 'error', result.message);
+          options.logger?.warn({ tenant, function: fn.name, code: result.code }, result.message);
+          response = errorResponse(result);
+        } else {
+          logs = result.logs;
+          consoleLines(tenant, fn.name, requestId, logs);
+          const body = Buffer.from(result.response!.body);
+          if (body.length > options.limits.maxResponseBytes) {
+            const error = new TesseraError('FUNCTION_CRASHED', `Function ${fn.name} returned ${body.length} bytes, more than the ${options.limits.maxResponseBytes}-byte limit.`);
+            platformLine(tenant, fn.name, requestId, 'error', error.message);
+            response = errorResponse(error);
+          } else {
+            response = { status: result.response!.status, headers: result.response!.headers, body };
+          }
+        }
+      } finally {
+        inFlight.set(tenant, (inFlight.get(tenant) ?? 1) - 1);
+      }
       const durationMs = performance.now() - started;
-      if (result instanceof TesseraError) {
-        const logs = [...((result as { logs?: LogLine[] }).logs ?? []), { time: new Date().toISOString(), level: 'error' as const, message: result.message }];
-        remember(tenant, fn.name, logs);
-        options.logger?.warn({ tenant, function: fn.name, code: result.code }, result.message);
-        return { response: errorResponse(result), logs, durationMs };
-      }
-      remember(tenant, fn.name, result.logs);
-      const body = Buffer.from(result.response!.body);
-      if (body.length > options.limits.maxResponseBytes) {
-        const error = new TesseraError('FUNCTION_CRASHED', `Function ${fn.name} returned ${body.length} bytes, more than the ${options.limits.maxResponseBytes}-byte limit.`);
-        remember(tenant, fn.name, [{ time: new Date().toISOString(), level: 'error', message: error.message }]);
-        return { response: errorResponse(error), logs: result.logs, durationMs };
-      }
-      return { response: { status: result.response!.status, headers: result.response!.headers, body }, logs: result.logs, durationMs };
+      const ms = Math.round(durationMs * 10) / 10;
+      platformLine(tenant, fn.name, requestId, response.status >= 500 ? 'error' : 'info', `end ${response.status} in ${ms} ms`, { status: response.status, durationMs: ms });
+      store.count(tenant, fn.name, response.status, durationMs, response.status >= 500 ? response.body.toString('utf8').slice(0, 500) : '');
+      return { response, logs, durationMs, requestId };
     },
     async check(tenant, fn) {
       const result = await sandboxOf(tenant).check(fn);
@@ -256,12 +290,14 @@ export function createLocalRuntime(options: {
       }
       return { html: result.html ?? '', logs: result.logs };
     },
-    logs: (tenant, fnName) => [...(logBook.get(`${tenant}/${fnName}`) ?? [])],
+    logs: (tenant, query) => store.query(tenant, query),
+    followLogs: (tenant, listener) => store.subscribe(tenant, listener),
+    metrics: (tenant, fnName) => store.metricsOf(tenant, fnName),
     isolation: detectIsolation,
     async stopTenant(tenant) {
       await sandboxes.get(tenant)?.stop();
       sandboxes.delete(tenant);
-      for (const key of logBook.keys()) if (key.startsWith(`${tenant}/`)) logBook.delete(key);
+      store.forget(tenant);
     },
     async close() {
       await Promise.all([...sandboxes.values()].map((sandbox) => sandbox.stop()));

@@ -1,0 +1,94 @@
+import type { LogLine } from '../protocol.ts';
+
+/** One structured log record of a tenant's functions. */
+export interface FunctionLogRecord {
+  /** Increasing per platform process: `?since=<seq>` returns what came after. */
+  seq: number;
+  time: string;
+  requestId: string;
+  function: string;
+  /** `console` lines come from the function; `platform` lines from the runtime (start, end, limits). */
+  source: 'console' | 'platform';
+  level: LogLine['level'];
+  message: string;
+  /** On `end` records: the answer's status and the call's duration. */
+  status?: number;
+  durationMs?: number;
+}
+
+export interface FunctionMetrics {
+  function: string;
+  invocations: number;
+  errors: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  lastError: { time: string; status: number; message: string } | null;
+}
+
+const RECORDS_PER_TENANT = 2000;
+const DURATION_SAMPLES = 1000;
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+type Listener = (record: FunctionLogRecord) => void;
+
+/**
+ * Per-tenant function logs (bounded: the newest 2,000 records per tenant) and per-function counters,
+ * with live subscribers for `--follow` and the builder.
+ */
+export class FunctionLogStore {
+  private seq = 0;
+  private readonly records = new Map<string, FunctionLogRecord[]>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly metrics = new Map<string, { invocations: number; errors: number; durations: number[]; lastError: FunctionMetrics['lastError'] }>();
+
+  add(tenant: string, entry: Omit<FunctionLogRecord, 'seq'>): FunctionLogRecord {
+    const record = { seq: ++this.seq, ...entry };
+    const list = this.records.get(tenant) ?? [];
+    list.push(record);
+    if (list.length > RECORDS_PER_TENANT) list.splice(0, list.length - RECORDS_PER_TENANT);
+    this.records.set(tenant, list);
+    for (const listener of this.listeners.get(tenant) ?? []) listener(record);
+    return record;
+  }
+
+  /** Counts one finished call. 5xx answers are errors. */
+  count(tenant: string, fn: string, status: number, durationMs: number, message: string): void {
+    const key = `${tenant}/${fn}`;
+    const m = this.metrics.get(key) ?? { invocations: 0, errors: 0, durations: [], lastError: null };
+    m.invocations++;
+    m.durations.push(durationMs);
+    if (m.durations.length > DURATION_SAMPLES) m.durations.shift();
+    if (status >= 500) {
+      m.errors++;
+      m.lastError = { time: new Date().toISOString(), status, message };
+    }
+    this.metrics.set(key, m);
+  }
+
+  query(tenant: string, options: { function?: string; since?: number; limit?: number } = {}): FunctionLogRecord[] {
+    const list = (this.records.get(tenant) ?? []).filter((r) => (options.function === undefined || r.function === options.function) && r.seq > (options.since ?? 0));
+    return list.slice(-(options.limit ?? 500));
+  }
+
+  subscribe(tenant: string, listener: Listener): () => void {
+    const set = this.listeners.get(tenant) ?? new Set<Listener>();
+    set.add(listener);
+    this.listeners.set(tenant, set);
+    return () => set.delete(listener);
+  }
+
+  metricsOf(tenant: string, fn: string): FunctionMetrics {
+    const m = this.metrics.get(`${tenant}/${fn}`);
+    const sorted = [...(m?.durations ?? [])].sort((a, b) => a - b);
+    return { function: fn, invocations: m?.invocations ?? 0, errors: m?.errors ?? 0, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), lastError: m?.lastError ?? null };
+  }
+
+  forget(tenant: string): void {
+    this.records.delete(tenant);
+    for (const key of this.metrics.keys()) if (key.startsWith(`${tenant}/`)) this.metrics.delete(key);
+  }
+}
