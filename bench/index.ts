@@ -120,6 +120,86 @@ async function benchAgent(server: Awaited<ReturnType<typeof startTestServer>>): 
   for (const [name, times] of toolMs) report(`${name} (in agent)`, times, 'model call per step', modelMs);
 }
 
+/** Sum of PSS (kB) over every process descended from this one: what the sandboxes really cost. */
+function descendantsPssKb(): number {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {}
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parents.keys()) {
+    if (!isDescendant(pid)) continue;
+    try {
+      total += Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {}
+  }
+  return total;
+}
+
+async function benchRuntime(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
+  const { platform } = server;
+  const isolation = await platform.runtime.isolation();
+  process.stdout.write(`\n# Function runtime (${isolation}, warm pool ${platform.config.functions.warmPool}): a trivial function vs a bare node:http handler\n`);
+  const hello = "module.exports = async () => ({ status: 200, body: { hello: 'world' } })";
+  const bare = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ hello: 'world' })));
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/`;
+  const bareTimes = await sample(RUNS * 10, () => request(bareUrl), 20);
+
+  // Cold: a tenant whose process is not running (stopped after the function was created).
+  const cold: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const id = `cold-${i}`;
+    await platform.tenants.create(id);
+    await runTool(platform, id, 'createBackendFunction', { name: 'hello', code: hello });
+    await platform.runtime.stopTenant(id);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // let the pool refill, as between real arrivals
+    const started = performance.now();
+    await request(`${server.appUrl(id)}api/hello`);
+    cold.push(performance.now() - started);
+  }
+  report('cold start (no warm process)', cold, 'bare node:http (warm)', bareTimes);
+  const warm = await sample(RUNS * 10, () => request(`${server.appUrl('cold-0')}api/hello`), 20);
+  report('warm call', warm, 'bare node:http', bareTimes);
+
+  const throughput = async (url: string): Promise<number> => {
+    let done = 0;
+    const until = performance.now() + 2000;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (performance.now() < until) {
+        await request(url);
+        done++;
+      }
+    }));
+    return done / 2;
+  };
+  const ours = await throughput(`${server.appUrl('cold-0')}api/hello`);
+  const theirs = await throughput(bareUrl);
+  process.stdout.write(`${'throughput, 8 concurrent'.padEnd(34)} ${ours.toFixed(0).padStart(7)} req/s          |  ${'bare node:http'.padEnd(30)} ${theirs.toFixed(0).padStart(7)} req/s   ratio ${(ours / theirs).toFixed(2)}x\n`);
+  await new Promise((resolve) => bare.close(resolve));
+
+  // Idle memory: PSS of every sandbox, before and after warming ten more tenants.
+  const before = descendantsPssKb();
+  for (let i = 0; i < 10; i++) await request(`${server.appUrl(`cold-${i % RUNS}`)}api/hello`);
+  const ids = Array.from({ length: 10 }, (_, i) => `idle-${i}`);
+  for (const id of ids) {
+    await platform.tenants.create(id);
+    await runTool(platform, id, 'createBackendFunction', { name: 'hello', code: hello });
+    await request(`${server.appUrl(id)}api/hello`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const after = descendantsPssKb();
+  process.stdout.write(`${'idle memory per warm tenant (PSS)'.padEnd(34)} ${((after - before) / 10 / 1024).toFixed(1).padStart(7)} MB\n`);
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
@@ -127,6 +207,7 @@ async function main(): Promise<void> {
     await benchTools(server);
     await benchComponentBuild();
     await benchFunctionCall(server);
+    await benchRuntime(server);
     await benchAgent(server);
   } finally {
     await server.close();

@@ -25,6 +25,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     limits: config.functions,
     db: (tenant) => dbPool.get(tenant),
     renderVendor: buildServerRenderVendor,
+    warmPool: config.functions.warmPool,
   });
   const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, logger });
   const assets = await buildAppAssets();

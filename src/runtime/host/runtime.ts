@@ -5,7 +5,8 @@ import type { Logger } from '../../log.ts';
 import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse } from '../protocol.ts';
 import { randomUUID } from 'node:crypto';
 import { FunctionLogStore, type FunctionLogRecord, type FunctionMetrics } from './function-logs.ts';
-import { detectIsolation, spawnSandbox, type Isolation } from './sandbox-process.ts';
+import { SandboxPool, startReadySandbox } from './pool.ts';
+import { detectIsolation, type Isolation } from './sandbox-process.ts';
 
 export interface FunctionRequest {
   method: string;
@@ -82,7 +83,7 @@ class TenantSandbox {
 
   constructor(
     private readonly tenant: string,
-    private readonly options: { dataDir: string; limits: RuntimeLimits; db: TenantDbAccess; logger?: Logger; idleMs: number },
+    private readonly options: { dataDir: string; limits: RuntimeLimits; db: TenantDbAccess; logger?: Logger; idleMs: number; pool?: SandboxPool },
   ) {}
 
   private async process(): Promise<ChildProcess> {
@@ -92,17 +93,13 @@ class TenantSandbox {
   }
 
   private async start(): Promise<ChildProcess> {
-    const child = await spawnSandbox({ tenant: this.tenant, scratchDir: path.join(this.options.dataDir, 'tenants', this.tenant, 'run'), memoryMb: this.options.limits.memoryMb });
-    const ready = new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code, signal) => reject(new TesseraError('RUNTIME_UNAVAILABLE', `The function process of "${this.tenant}" could not start (${signal ?? `exit ${code}`}).`)));
-    });
+    const child = this.options.pool?.take() ?? (await startReadySandbox({ scratchDir: path.join(this.options.dataDir, 'run'), memoryMb: this.options.limits.memoryMb }));
     const log = (stream: string) => (chunk: Buffer) => this.options.logger?.debug({ tenant: this.tenant, stream }, chunk.toString().trim().slice(0, 2000));
     child.stdout?.on('data', log('stdout'));
     child.stderr?.on('data', log('stderr'));
     child.on('message', (message: SandboxMessage) => this.onMessage(child, message));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    await ready;
+    if (child.exitCode !== null || child.signalCode !== null) throw new TesseraError('RUNTIME_UNAVAILABLE', `The function process of "${this.tenant}" stopped before its first call.`);
     this.child = child;
     return child;
   }
@@ -213,14 +210,17 @@ export function createLocalRuntime(options: {
   /** React + renderToString as one CommonJS file, for render(); see bundler's buildServerRenderVendor. */
   renderVendor?: () => Promise<string>;
   idleMs?: number;
+  /** Sandboxes kept started ahead of need (0: none). */
+  warmPool?: number;
 }): FunctionRuntime {
+  const pool = (options.warmPool ?? 0) > 0 ? new SandboxPool(options.warmPool!, { scratchDir: path.join(options.dataDir, 'run'), memoryMb: options.limits.memoryMb }) : undefined;
   const sandboxes = new Map<string, TenantSandbox>();
   const store = new FunctionLogStore();
   const inFlight = new Map<string, number>();
   const sandboxOf = (tenant: string): TenantSandbox => {
     let sandbox = sandboxes.get(tenant);
     if (!sandbox) {
-      sandbox = new TenantSandbox(tenant, { dataDir: options.dataDir, limits: options.limits, db: options.db(tenant), logger: options.logger, idleMs: options.idleMs ?? 5 * 60_000 });
+      sandbox = new TenantSandbox(tenant, { dataDir: options.dataDir, limits: options.limits, db: options.db(tenant), logger: options.logger, idleMs: options.idleMs ?? 5 * 60_000, pool });
       sandboxes.set(tenant, sandbox);
     }
     return sandbox;
@@ -300,6 +300,7 @@ export function createLocalRuntime(options: {
       store.forget(tenant);
     },
     async close() {
+      pool?.close();
       await Promise.all([...sandboxes.values()].map((sandbox) => sandbox.stop()));
       sandboxes.clear();
     },
