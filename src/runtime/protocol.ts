@@ -32,7 +32,7 @@ export interface FunctionCode {
 }
 
 export type HostMessage =
-  | { type: 'invoke'; id: number; fn: FunctionCode; request: SandboxRequest }
+  | { type: 'invoke'; id: number; fn: FunctionCode; request: SandboxRequest; /** Larger bodies are refused in the sandbox, before they cross IPC. */ maxResponseBytes: number }
   | { type: 'check'; id: number; fn: FunctionCode }
   | { type: 'render'; id: number; vendor?: string; component: { name: string; code: string }; props: Record<string, unknown> }
   | { type: 'db-reply'; callId: number; ok: true; value: unknown }

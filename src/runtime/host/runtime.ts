@@ -167,7 +167,7 @@ class TenantSandbox {
     const result = await this.request(`Function ${fn.name}`, (id, child) => {
       const known = this.sentHashes.get(child)?.has(fn.hash);
       sentTo = child;
-      return { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code: known ? undefined : fn.code }, request };
+      return { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code: known ? undefined : fn.code }, request, maxResponseBytes: this.options.limits.maxResponseBytes };
     });
     if (sentTo && !(result instanceof TesseraError)) {
       const hashes = this.sentHashes.get(sentTo) ?? new Set<string>();

@@ -137,7 +137,11 @@ async function invoke(message: Extract<HostMessage, { type: 'invoke' }>): Promis
       return send({ type: 'result', id: message.id, response: { status: 500, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from('Internal server error') }, logs });
     }
     try {
-      send({ type: 'result', id: message.id, response: mapResult(result), logs });
+      const response = mapResult(result);
+      if (response.body.byteLength > message.maxResponseBytes) {
+        throw new BadResult(`the response body has ${response.body.byteLength} bytes, more than the ${message.maxResponseBytes}-byte limit`);
+      }
+      send({ type: 'result', id: message.id, response, logs });
     } catch (err) {
       const text = err instanceof BadResult ? err.message : `the response could not be sent: ${errorText(err)}`;
       logs.push({ time: new Date().toISOString(), level: 'error', message: text });
