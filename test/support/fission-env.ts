@@ -1,0 +1,48 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+/** Fission's own Node.js environment server, unchanged, from ../shared/fission/nodejs-env. */
+export const FISSION_ENV_SOURCE = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fission', 'nodejs-env');
+
+/** Copies Fission's environment to a temp dir and installs its dependencies (npm ci, from the registry). */
+export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): void }> {
+  if (!existsSync(path.join(FISSION_ENV_SOURCE, 'server.js'))) throw new Error(`Fission's Node.js environment is not at ${FISSION_ENV_SOURCE}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fission-env-'));
+  cpSync(FISSION_ENV_SOURCE, dir, { recursive: true });
+  await promisify(execFile)('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeout: 180_000 });
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+let nextPort = 41_000 + Math.floor(Math.random() * 5000);
+
+/** Starts one Fission environment server (one per function, as in Fission) and specializes it with `file`. */
+export async function startFissionFunction(envDir: string, file: string): Promise<{ url: string; close(): void }> {
+  const port = nextPort++;
+  const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], { cwd: envDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Fission env did not start')), 15_000);
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes(`listening on port ${port}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`Fission env exited (${code}): ${out}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const res = await fetch(`${url}/v2/specialize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ filepath: file, functionName: '', url: '', FunctionMetadata: { name: 'fn', namespace: 'default' }, envVersion: 2 }),
+  });
+  if (res.status !== 202) {
+    child.kill();
+    throw new Error(`specialize failed: ${res.status} ${await res.text()}`);
+  }
+  return { url, close: () => child.kill() };
+}
