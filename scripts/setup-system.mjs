@@ -9,6 +9,8 @@ const packages = [
   { name: 'chromium', file: '/usr/bin/chromium' },
   // Tenant functions run inside bubblewrap namespaces where it works.
   { name: 'bubblewrap', file: '/usr/bin/bwrap' },
+  // The registry tests run PostgreSQL through pgbouncer in transaction mode, as production does.
+  { name: 'pgbouncer', file: '/usr/sbin/pgbouncer' },
 ];
 const missing = packages.filter((p) => !existsSync(p.file)).map((p) => p.name);
 if (missing.length === 0) process.exit(0);

@@ -1,6 +1,7 @@
 import { buildAppAssets, buildServerRenderVendor, type AppAssets } from './bundler/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
+import { openRegistry, type Registry } from './registry/index.ts';
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
@@ -12,12 +13,15 @@ export interface Platform {
   tenants: TenantManager;
   runtime: FunctionRuntime;
   dbPool: TenantDbPool;
+  /** Control-plane state: PGlite in DATA_DIR, or PostgreSQL at DATABASE_URL. */
+  registry: Registry;
   /** Vendor bundles (React), the app shell and the import map: built once per process. */
   assets: AppAssets;
   close(): Promise<void>;
 }
 
 export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const registry = await openRegistry({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }) });
   const runtime = createLocalRuntime({
     dataDir: config.dataDir,
@@ -27,7 +31,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     renderVendor: buildServerRenderVendor,
     warmPool: config.functions.warmPool,
   });
-  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, logger });
+  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger });
   const assets = await buildAppAssets();
   return {
     config,
@@ -35,10 +39,12 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     tenants,
     runtime,
     dbPool,
+    registry,
     assets,
     async close() {
       await runtime.close();
       await dbPool.closeAll();
+      await registry.close();
     },
   };
 }

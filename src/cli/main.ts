@@ -20,6 +20,9 @@ Usage:
   tessera agent <id> <prompt...>                  let the agent build; shows each step live
   tessera agent <id> --cancel                     cancel the app's running agent
   tessera logs <id> <function> [--follow]         a function's logs (and new ones as they come)
+  tessera release <id> <version> [--notes "..."]  snapshot the app's current commit as a release
+  tessera releases <id>                           list releases
+  tessera diff <id> <from> <to>                   what changed between two releases
 
 Options:
   --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
@@ -116,7 +119,7 @@ async function runAgentCommand(base: string, id: string, prompt: string, json: b
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, notes: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
@@ -182,6 +185,33 @@ async function main(argv: string[]): Promise<void> {
       });
       if (!res.ok || !res.body) throw new CliError(`${res.status}: ${await res.text()}`);
       for await (const { data } of readServerEvents(res.body)) process.stdout.write(`${line(JSON.parse(data))}\n`);
+      return;
+    }
+    case 'release': {
+      const [id, version] = rest;
+      if (!id || !version) usage('Usage: tessera release <id> <version> [--notes "..."]');
+      const snapshot = (await call(base, 'POST', `/api/tenants/${encodeURIComponent(id)}/releases`, { version, notes: values.notes ?? '' })) as { version: string; commit: string; components: object; functions: object };
+      print(snapshot, `Released ${id} ${snapshot.version}: commit ${snapshot.commit.slice(0, 10)}, ${Object.keys(snapshot.components).length} components, ${Object.keys(snapshot.functions).length} functions`);
+      return;
+    }
+    case 'releases': {
+      const [id] = rest;
+      if (!id) usage('Usage: tessera releases <id>');
+      const answer = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/releases`)) as { releases: Array<{ version: string; commit: string; createdAt: string }> };
+      print(answer, answer.releases.length ? answer.releases.map((r) => `${r.version}\t${r.commit.slice(0, 10)}\t${r.createdAt}`).join('\n') : 'No releases yet.');
+      return;
+    }
+    case 'diff': {
+      const [id, from, to] = rest;
+      if (!id || !from || !to) usage('Usage: tessera diff <id> <from> <to>');
+      const d = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/releases/${encodeURIComponent(from)}/diff/${encodeURIComponent(to)}`)) as {
+        components: Record<string, string[]>;
+        functions: Record<string, string[]>;
+        blueprintChanged: boolean;
+        patch: string;
+      };
+      const part = (label: string, x: Record<string, string[]>) => `${label}: +${x.added!.join(', ') || '-'}  ~${x.changed!.join(', ') || '-'}  -${x.removed!.join(', ') || '-'}`;
+      print(d, `${part('components', d.components)}\n${part('functions', d.functions)}\nblueprint: ${d.blueprintChanged ? 'changed' : 'same'}\n\n${d.patch}`);
       return;
     }
     case 'tools':

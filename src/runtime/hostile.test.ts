@@ -51,8 +51,11 @@ async function attack(name: string, code: string) {
   const result = await runtime.invoke('attacker', fn(name, code), request);
   running = false;
   await watcher;
-  // The bystander kept answering within its normal latency (generous bound for a shared 2-core CI box).
-  expect(Math.max(...during), `bystander latencies during ${name}: ${during.map((t) => t.toFixed(1)).join(', ')}`).toBeLessThan(Math.max(100, normalMs * 20));
+  // The bystander kept answering throughout. The bound sits well below the attacks' 2 s limit, so a
+  // platform blocked by the attack would fail it, yet leaves room for a busy 2-core CI machine
+  // (a heap bomb's garbage collection competes for the same cores).
+  expect(during.length).toBeGreaterThan(0);
+  expect(Math.max(...during), `bystander latencies during ${name} (normal ${normalMs.toFixed(1)} ms): ${during.map((t) => t.toFixed(1)).join(', ')}`).toBeLessThan(Math.max(750, normalMs * 20));
   return { status: result.response.status, text: result.response.body.toString('utf8') };
 }
 

@@ -228,6 +228,34 @@ describe('the four tools', () => {
     expect((await tool('ghost', 'updateDatabaseSchema', { sql: 'CREATE TABLE t (x)' })).status).toBe(404);
   });
 
+  it('snapshots immutable releases, lists them in semver order and diffs them', async () => {
+    const first = await request('POST', '/api/tenants/notes/releases', { version: '1.0.0', notes: 'first' });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ tenant: 'notes', version: '1.0.0', notes: 'first', migration: 1, components: { NotesApp: { file: 'frontend/NotesApp.tsx' } }, functions: { notes: { file: 'functions/notes.js' } } });
+    expect(first.body.commit).toMatch(/^[0-9a-f]{40}$/);
+    const shown = await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } });
+    const text = await shown.text();
+    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } })).text()).toBe(text);
+    expect(JSON.parse(text)).toEqual(first.body);
+    expect((await request('POST', '/api/tenants/notes/releases', { version: '1.0.0' })).status).toBe(409);
+    for (const version of ['1.0', 'v1.0.0', 'latest', '', 7]) expect((await request('POST', '/api/tenants/notes/releases', { version })).status, String(version)).toBe(400);
+    expect((await request('GET', '/api/tenants/notes/releases/3.0.0')).status).toBe(404);
+
+    const changed = example('NotesApp.tsx').replace('Write a note', 'Write something');
+    expect((await tool('notes', 'createFrontendComponent', { name: 'NotesApp', code: changed })).status).toBe(200);
+    expect((await request('POST', '/api/tenants/notes/releases', { version: '1.10.0' })).status).toBe(201);
+    expect((await request('POST', '/api/tenants/notes/releases', { version: '1.2.0' })).status).toBe(201);
+    expect((await request('GET', '/api/tenants/notes/releases')).body.releases.map((r: { version: string }) => r.version)).toEqual(['1.0.0', '1.2.0', '1.10.0']);
+    const diff = (await request('GET', '/api/tenants/notes/releases/1.0.0/diff/1.10.0')).body;
+    expect(diff.components).toEqual({ added: [], changed: ['NotesApp'], removed: [] });
+    expect(diff.functions).toEqual({ added: [], changed: [], removed: [] });
+    expect(diff.blueprintChanged).toBe(false);
+    expect(diff.patch).toContain('-        <input aria-label="New note" value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a note" style={{ flex: 1 }} />');
+    expect(diff.patch).toContain('placeholder="Write something"');
+    // The snapshot of 1.0.0 did not move.
+    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } })).text()).toBe(text);
+  });
+
   it('maps function responses the way Fission does', async () => {
     const code = `module.exports = async (ctx) => {
       const q = ctx.request.query;

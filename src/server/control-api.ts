@@ -5,6 +5,7 @@ import { blueprintJsonSchema } from '../blueprint/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { checkTenantId } from '../tenants/index.ts';
+import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { describeTools, runTool } from '../tools/index.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 
@@ -103,6 +104,27 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       stop();
     });
+  });
+
+  api.post('/tenants/:id/releases', async function postRelease(c) {
+    const body = (await readJsonBody(c)) as { version?: unknown; notes?: unknown };
+    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, { version: body?.version, notes: body?.notes }));
+    return c.body(text, 201, { 'content-type': 'application/json; charset=utf-8' });
+  });
+
+  api.get('/tenants/:id/releases', async function getReleases(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json({ releases: await listReleases(platform.registry, tenant.id) });
+  });
+
+  api.get('/tenants/:id/releases/:version', async function showRelease(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.body(await getRelease(platform.registry, tenant.id, c.req.param('version')), 200, { 'content-type': 'application/json; charset=utf-8' });
+  });
+
+  api.get('/tenants/:id/releases/:from/diff/:to', async function releaseDiff(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json(await diffReleases(tenant, platform.registry, c.req.param('from'), c.req.param('to')));
   });
 
   api.post('/tenants/:id/agent', async function runAgent(c) {

@@ -5,6 +5,7 @@ import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { tenantIdSchema } from '../names.ts';
+import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { TenantDbPool } from '../tenantdb/index.ts';
 import { openWorkspace } from '../workspace/index.ts';
@@ -34,7 +35,7 @@ export interface TenantManager {
   isBusy(id: string): boolean;
 }
 
-export function createTenantManager(options: { dataDir: string; dbPool: TenantDbPool; runtime: FunctionRuntime; logger: Logger }): TenantManager {
+export function createTenantManager(options: { dataDir: string; dbPool: TenantDbPool; runtime: FunctionRuntime; registry?: Registry; logger: Logger }): TenantManager {
   const root = path.join(options.dataDir, 'tenants');
   const loaded = new Map<string, Promise<Tenant>>();
   const lock = new KeyedLock();
@@ -68,6 +69,7 @@ export function createTenantManager(options: { dataDir: string; dbPool: TenantDb
         await openWorkspace(path.join(staging, 'repo')).init(Tenant.initialFiles(id), `Create app ${id}`);
         await rm(tenantDir(id), { recursive: true, force: true });
         await rename(staging, tenantDir(id));
+        await options.registry?.addTenant(id);
         options.logger.info({ tenant: id }, 'tenant created');
         return get(id);
       });
@@ -85,6 +87,7 @@ export function createTenantManager(options: { dataDir: string; dbPool: TenantDb
         await options.runtime.stopTenant(id);
         await options.dbPool.remove(id);
         await rm(tenantDir(id), { recursive: true, force: true });
+        await options.registry?.removeTenant(id);
         options.logger.info({ tenant: id }, 'tenant deleted');
       });
     },

@@ -18,7 +18,7 @@ export const createBackendFunction = defineTool({
       sample: sampleRequestSchema.optional().describe('Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real.'),
     })
     .strict(),
-  async run({ name, code, sample }, { tenant, runtime }) {
+  async run({ name, code, sample }, { tenant, runtime, registry }) {
     const built = await buildFunction({ name, code });
     const source = { name, code: built.code, hash: built.hash };
     await runtime.check(tenant.id, source);
@@ -39,6 +39,7 @@ export const createBackendFunction = defineTool({
     const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
     tenant.state.functions.set(name, built);
     tenant.state.head = commit;
-    return { name, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, ...(sampleResult ? { sample: sampleResult } : {}) };
+    const version = await registry?.recordArtifact(tenant.id, 'function', { name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
+    return { name, version, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, ...(sampleResult ? { sample: sampleResult } : {}) };
   },
 });

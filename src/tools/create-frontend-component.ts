@@ -50,7 +50,7 @@ export const createFrontendComponent = defineTool({
       sampleProps: z.record(z.string(), z.unknown()).optional().describe('Props to render the component with once on the server before accepting it, e.g. {"notes": [{"id": 1, "text": "Hi"}]}.'),
     })
     .strict(),
-  async run({ name, code, sampleProps }, { tenant, runtime }) {
+  async run({ name, code, sampleProps }, { tenant, runtime, registry }) {
     if (BUILTIN_COMPONENTS.includes(name)) {
       throw new TesseraError('INVALID_NAME', `"${name}" is a built-in component (${BUILTIN_COMPONENTS.join(', ')}); choose another name.`);
     }
@@ -72,6 +72,7 @@ export const createFrontendComponent = defineTool({
     const commit = await tenant.workspace.commit([{ path: file, content: code }], `${previous ? 'Update' : 'Add'} component ${name}`);
     tenant.state.components.set(name, built);
     tenant.state.head = commit;
-    return { name, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification };
+    const version = await registry?.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
+    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification };
   },
 });

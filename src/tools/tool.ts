@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
+import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 
@@ -7,6 +8,8 @@ import type { Tenant } from '../tenants/index.ts';
 export interface ToolContext {
   tenant: Tenant;
   runtime: FunctionRuntime;
+  /** Every accepted build is recorded here (absent in unit setups without a registry). */
+  registry?: Registry;
   logger: Logger;
 }
 

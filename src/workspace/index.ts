@@ -50,6 +50,10 @@ export interface Workspace {
   commit(changes: FileChange[], message: string): Promise<string>;
   head(): Promise<string>;
   log(limit?: number): Promise<CommitInfo[]>;
+  /** Every file of a commit with its blob id (a content digest git already keeps). */
+  filesAt(commit: string): Promise<Map<string, string>>;
+  /** A file's text at a commit, or null. */
+  readAt(commit: string, relative: string): Promise<string | null>;
 }
 
 export function openWorkspace(dir: string): Workspace {
@@ -109,6 +113,29 @@ export function openWorkspace(dir: string): Workspace {
       }
     },
     head,
+    async filesAt(commit) {
+      const files = new Map<string, string>();
+      await git.walk({
+        fs,
+        dir,
+        trees: [git.TREE({ ref: commit })],
+        map: async (filepath, [entry]) => {
+          if (!entry || filepath === '.') return undefined;
+          if ((await entry.type()) === 'blob') files.set(filepath, await entry.oid());
+          return true;
+        },
+      });
+      return files;
+    },
+    async readAt(commit, relative) {
+      try {
+        const { blob } = await git.readBlob({ fs, dir, oid: commit, filepath: safeRepoPath(relative) });
+        return Buffer.from(blob).toString('utf8');
+      } catch (err) {
+        if ((err as { code?: string }).code === 'NotFoundError') return null;
+        throw err;
+      }
+    },
     async log(limit = 50) {
       const entries = await git.log({ fs, dir, depth: limit });
       return entries.map((entry) => ({

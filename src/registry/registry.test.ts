@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, startPgbouncer } from '../../test/support/postgres.ts';
+import { openRegistry, type Registry } from './index.ts';
+
+/** The same suite on both backends: embedded PGlite, and PostgreSQL through pgbouncer (transaction mode). */
+const backends: Array<[string, () => Promise<{ registry: Registry; cleanup(): Promise<void> }>]> = [
+  ['pglite', async () => {
+    const registry = await openRegistry({});
+    return { registry, cleanup: () => registry.close() };
+  }],
+  ['postgres via pgbouncer', async () => {
+    const database = await createScratchDatabase();
+    const bouncer = await startPgbouncer(database.name);
+    const registry = await openRegistry({ databaseUrl: bouncer.url });
+    return {
+      registry,
+      async cleanup() {
+        await registry.close();
+        await bouncer.close();
+        await database.drop();
+      },
+    };
+  }],
+];
+
+describe.each(backends)('registry on %s', (_name, open) => {
+  let registry: Registry;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ registry, cleanup } = await open());
+  }, 60_000);
+  afterAll(() => cleanup());
+
+  it('migrates idempotently', async () => {
+    expect(['pglite', 'postgres']).toContain(registry.backend);
+  });
+
+  it('numbers artifact versions per tenant and name, also under concurrent writers', async () => {
+    await registry.addTenant('notes');
+    await registry.addTenant('notes');
+    const versions = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => registry.recordArtifact('notes', 'component', { name: 'NotesApp', commit: `c${i}`, digest: `d${i}`, location: `NotesApp.${i}.js`, size: 100 + i })),
+    );
+    expect(versions.sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    await registry.recordArtifact('notes', 'function', { name: 'list-notes', commit: 'c1', digest: 'f1', location: 'functions/list-notes.js', size: 10 });
+    const components = await registry.latestArtifacts('notes', 'component');
+    expect(components).toEqual([expect.objectContaining({ name: 'NotesApp', version: 6 })]);
+    expect(await registry.latestArtifacts('notes', 'function')).toEqual([expect.objectContaining({ name: 'list-notes', version: 1, location: 'functions/list-notes.js' })]);
+  });
+
+  it('keeps releases immutable: same text forever, 409 on a taken version, semver order', async () => {
+    const snapshot = '{\n  "version": "1.0.0",\n  "weird spacing":   true\n}';
+    await registry.createRelease('notes', { version: '1.0.0', commit: 'abc', snapshot });
+    await registry.createRelease('notes', { version: '1.10.0', commit: 'def', snapshot: '{}' });
+    await registry.createRelease('notes', { version: '1.2.0', commit: 'ghi', snapshot: '{}' });
+    await expect(registry.createRelease('notes', { version: '1.0.0', commit: 'zzz', snapshot: '{"other":1}' })).rejects.toMatchObject({ code: 'RELEASE_EXISTS', status: 409 });
+    expect(await registry.getRelease('notes', '1.0.0')).toBe(snapshot);
+    expect((await registry.listReleases('notes')).map((r) => r.version)).toEqual(['1.0.0', '1.2.0', '1.10.0']);
+    expect(await registry.getRelease('notes', '9.9.9')).toBeNull();
+  });
+
+  it('removes everything of a tenant', async () => {
+    await registry.removeTenant('notes');
+    expect(await registry.listReleases('notes')).toEqual([]);
+    expect(await registry.latestArtifacts('notes', 'component')).toEqual([]);
+  });
+});

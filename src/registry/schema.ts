@@ -1,0 +1,104 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * The control plane's tables. Changing this file means a new migration: `npm run db:generate`
+ * (drizzle-kit) writes it to `src/registry/migrations/`, which runs on start.
+ */
+
+export const tenants = pgTable('tenants', {
+  id: text('id').primaryKey(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Every accepted component build: one row per (tenant, component, version). */
+export const mfeRegistry = pgTable(
+  'mfe_registry',
+  {
+    id: serial('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    component: text('component').notNull(),
+    version: integer('version').notNull(),
+    commit: text('commit').notNull(),
+    digest: text('digest').notNull(),
+    bundle: text('bundle').notNull(),
+    status: text('status').notNull(),
+    size: integer('size').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('mfe_registry_version').on(t.tenant, t.component, t.version), index('mfe_registry_tenant').on(t.tenant)],
+);
+
+/** The functions' equivalent of the MFE registry. */
+export const functionRegistry = pgTable(
+  'function_registry',
+  {
+    id: serial('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    function: text('function').notNull(),
+    version: integer('version').notNull(),
+    commit: text('commit').notNull(),
+    digest: text('digest').notNull(),
+    file: text('file').notNull(),
+    status: text('status').notNull(),
+    size: integer('size').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('function_registry_version').on(t.tenant, t.function, t.version), index('function_registry_tenant').on(t.tenant)],
+);
+
+/** Immutable release snapshots; `snapshot` is the exact JSON text served forever. */
+export const releases = pgTable(
+  'releases',
+  {
+    tenant: text('tenant').notNull(),
+    version: text('version').notNull(),
+    major: integer('major').notNull(),
+    minor: integer('minor').notNull(),
+    patch: integer('patch').notNull(),
+    prerelease: text('prerelease').notNull().default(''),
+    commit: text('commit').notNull(),
+    snapshot: text('snapshot').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.version] })],
+);
+
+/** Which release went live when, and by whom. */
+export const deployments = pgTable(
+  'deployments',
+  {
+    id: serial('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    version: text('version').notNull(),
+    previousVersion: text('previous_version'),
+    deployedBy: text('deployed_by').notNull(),
+    deployedAt: timestamp('deployed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('deployments_tenant').on(t.tenant, t.id)],
+);
+
+export const agentSessions = pgTable('agent_sessions', {
+  id: text('id').primaryKey(),
+  tenant: text('tenant').notNull(),
+  prompt: text('prompt').notNull(),
+  model: text('model').notNull(),
+  reason: text('reason'),
+  steps: integer('steps').notNull().default(0),
+  promptTokens: integer('prompt_tokens').notNull().default(0),
+  completionTokens: integer('completion_tokens').notNull().default(0),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+  endedAt: timestamp('ended_at', { withTimezone: true }),
+});
+
+export const agentMessages = pgTable(
+  'agent_messages',
+  {
+    id: serial('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    sessionId: text('session_id').notNull(),
+    message: jsonb('message').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+  },
+  (t) => [index('agent_messages_tenant').on(t.tenant, t.id)],
+);
