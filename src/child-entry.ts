@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -21,12 +22,16 @@ export function compileChildEntry(entryFile: string): Promise<string> {
       const outDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tessera');
       mkdirSync(outDir, { recursive: true });
       const name = path.relative(path.join(PROJECT_ROOT, 'src'), entryFile).replace(/[\\/]/g, '-').replace(/\.ts$/, '');
-      const outfile = path.join(outDir, `${name}.cjs`);
       const result = await build({ entryPoints: [entryFile], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'silent' });
-      // Write then rename: another platform process may be starting a child from this file.
-      const temp = `${outfile}.${process.pid}.tmp`;
-      writeFileSync(temp, result.outputFiles[0]!.contents);
-      renameSync(temp, outfile);
+      const contents = result.outputFiles[0]!.contents;
+      // Content-addressed: two checkouts (or versions) sharing node_modules never run each other's child.
+      const outfile = path.join(outDir, `${name}.${createHash('sha256').update(contents).digest('hex').slice(0, 16)}.cjs`);
+      if (!existsSync(outfile)) {
+        // Write then rename: another platform process may be starting a child from this file.
+        const temp = `${outfile}.${process.pid}.tmp`;
+        writeFileSync(temp, contents);
+        renameSync(temp, outfile);
+      }
       return outfile;
     })();
     promise.catch(() => built.delete(entryFile));

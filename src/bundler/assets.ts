@@ -1,123 +1,109 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { build, type OutputFile, type Plugin } from 'esbuild';
-import { PROJECT_ROOT } from '../child-entry.ts';
-import { SHARED_MODULES } from './component.ts';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions, type OutputFile, type Plugin } from 'esbuild';
+import { SHARED_MODULES } from './imports.ts';
 
+/** One file the app origin serves under `<baseUrl>assets/<fileName>`, immutable. */
 export interface StaticAsset {
+  /** Content-addressed file name, e.g. `react-dom-client-4KXQ2ZQF.js`. */
   fileName: string;
   code: string;
   contentType: string;
+  /** sha256 (hex) of `code`. */
   hash: string;
 }
 
+/** What every app page shares: React (one copy), the app shell and the import map that ties them together. */
 export interface AppAssets {
   /** Maps each shared specifier (react, react-dom/client, ...) to its vendor bundle URL. */
   importMap: { imports: Record<string, string> };
-  /** Every vendor file, chunk and the shell, by file name (content-addressed). */
+  /** Every vendor entry, shared chunk and the shell, by file name. */
   assets: Map<string, StaticAsset>;
-  /** File name of the shell's entry module. */
+  /** File name of the shell's entry module (in `assets`). */
   shellFile: string;
+  /** URL prefix the assets were built for; files are served at `${baseUrl}assets/<fileName>`. */
   baseUrl: string;
 }
 
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SHELL_ENTRY = path.join(PROJECT_ROOT, 'web', 'shell', 'main.tsx');
 const requireFromProject = createRequire(path.join(PROJECT_ROOT, 'package.json'));
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const VENDOR = 'tessera-vendor';
 
 /**
- * React ships CommonJS, whose exports esbuild cannot see statically: generate an ES module per
- * shared specifier that names every export, so `import { useState } from 'react'` works in the browser.
+ * React ships CommonJS, whose export names esbuild cannot see statically. Each shared specifier
+ * gets a generated ES module naming every export (read from the package at build time), so
+ * `import { useState } from 'react'` works in the browser. Names that exist only in React's
+ * development build come out undefined in production, as they would from React itself.
  */
-function vendorPlugin(): Plugin {
+function vendorWrappers(): Plugin {
   return {
-    name: 'tessera-vendor',
+    name: VENDOR,
     setup(b) {
-      b.onResolve({ filter: /^vendor:/ }, (args) => ({ path: args.path.slice('vendor:'.length), namespace: 'vendor' }));
-      b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => {
+      b.onResolve({ filter: /^tessera-vendor:/ }, (args) => ({ path: args.path.slice(VENDOR.length + 1), namespace: VENDOR }));
+      b.onLoad({ filter: /.*/, namespace: VENDOR }, (args) => {
         const names = Object.keys(requireFromProject(args.path) as object).filter((key) => key !== 'default' && IDENTIFIER.test(key));
-        return {
-          contents: `import m from ${JSON.stringify(args.path)};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`,
-          resolveDir: PROJECT_ROOT,
-          loader: 'js',
-        };
+        const named = names.length ? `export const { ${names.join(', ')} } = m;\n` : '';
+        return { contents: `import m from ${JSON.stringify(args.path)};\nexport default m;\n${named}`, resolveDir: PROJECT_ROOT, loader: 'js' };
       });
     },
   };
 }
 
 function toAsset(file: OutputFile): StaticAsset {
-  const fileName = path.basename(file.path);
-  return { fileName, code: file.text, contentType: 'text/javascript; charset=utf-8', hash: createHash('sha256').update(file.contents).digest('hex') };
+  return {
+    fileName: path.basename(file.path),
+    code: file.text,
+    contentType: 'text/javascript; charset=utf-8',
+    hash: createHash('sha256').update(file.contents).digest('hex'),
+  };
 }
 
-const entryName = (specifier: string): string => specifier.replace(/[/]/g, '-');
+const COMMON: BuildOptions = {
+  bundle: true,
+  write: false,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'browser',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'silent',
+  define: { 'process.env.NODE_ENV': '"production"' },
+  entryNames: '[name]-[hash]',
+  chunkNames: 'chunk-[hash]',
+};
 
-/** Builds React's vendor bundles (one shared copy) and the app shell; done once per platform process. */
+/**
+ * Builds React's vendor bundles (one build with code splitting, so every entry shares one React)
+ * and the app shell, whose React imports resolve through the same import map. Done once per
+ * platform process; the result is the same for the same installed packages.
+ *
+ * @example
+ * const assets = await buildAppAssets();
+ * assets.importMap.imports.react; // '/_tessera/assets/react-XXXXXXXX.js'
+ */
 export async function buildAppAssets(options: { baseUrl?: string } = {}): Promise<AppAssets> {
-  const baseUrl = options.baseUrl ?? '/_tessera/assets/';
-  const common = { bundle: true, write: false, format: 'esm' as const, target: 'es2022', minify: true, legalComments: 'none' as const, logLevel: 'silent' as const, define: { 'process.env.NODE_ENV': '"production"' } };
-  const vendor = await build({
-    ...common,
-    entryPoints: Object.fromEntries(SHARED_MODULES.map((specifier) => [entryName(specifier), `vendor:${specifier}`])),
-    outdir: '/vendor',
-    splitting: true,
-    entryNames: '[name]-[hash]',
-    chunkNames: 'chunk-[hash]',
-    metafile: true,
-    plugins: [vendorPlugin()],
-  });
+  const baseUrl = options.baseUrl ?? '/_tessera/';
+  const [vendor, shell] = await Promise.all([
+    build({
+      ...COMMON,
+      entryPoints: Object.fromEntries(SHARED_MODULES.map((specifier) => [specifier.replace(/\//g, '-'), `${VENDOR}:${specifier}`])),
+      outdir: '/vendor',
+      splitting: true,
+      metafile: true,
+      plugins: [vendorWrappers()],
+    }),
+    build({ ...COMMON, entryPoints: { shell: SHELL_ENTRY }, outdir: '/shell', jsx: 'automatic', external: [...SHARED_MODULES] }),
+  ]);
   const assets = new Map<string, StaticAsset>();
   const imports: Record<string, string> = {};
-  for (const file of vendor.outputFiles ?? []) assets.set(path.basename(file.path), toAsset(file));
+  for (const file of [...(vendor.outputFiles ?? []), ...(shell.outputFiles ?? [])]) assets.set(path.basename(file.path), toAsset(file));
   for (const [outPath, output] of Object.entries(vendor.metafile.outputs)) {
-    const specifier = output.entryPoint?.replace(/^vendor:/, '');
-    if (specifier) imports[specifier] = `${baseUrl}${path.basename(outPath)}`;
+    if (output.entryPoint?.startsWith(`${VENDOR}:`)) imports[output.entryPoint.slice(VENDOR.length + 1)] = `${baseUrl}assets/${path.basename(outPath)}`;
   }
-
-  const shell = await build({
-    ...common,
-    entryPoints: { shell: path.join(PROJECT_ROOT, 'web', 'shell', 'main.tsx') },
-    outdir: '/shell',
-    entryNames: '[name]-[hash]',
-    jsx: 'automatic',
-    external: [...SHARED_MODULES],
-  });
-  const shellAsset = toAsset(shell.outputFiles![0]!);
-  assets.set(shellAsset.fileName, shellAsset);
-  return { importMap: { imports }, assets, shellFile: shellAsset.fileName, baseUrl };
-}
-
-/** JSON that is safe inside a <script> element: no `</script>` or `<!--` can close or confuse it. */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
-const BASE_CSS = `*,*::before,*::after{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#111827;background:#fff}
-button,input,select,textarea{font:inherit}img{max-width:100%}`;
-
-/** The HTML page every app origin serves: import map, the app's data inline, the shell. */
-export function renderShellHtml(input: { title: string; assets: AppAssets; blueprint: unknown; components: Record<string, string>; mode?: string }): string {
-  const { assets } = input;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(input.title)}</title>
-<style>${BASE_CSS}</style>
-<script type="importmap">${scriptJson(assets.importMap)}</script>
-<script type="application/json" id="tessera-app">${scriptJson({ blueprint: input.blueprint, components: input.components, mode: input.mode ?? 'draft' })}</script>
-<link rel="modulepreload" href="${assets.baseUrl}${assets.shellFile}">
-</head>
-<body>
-<div id="root"></div>
-<script type="module" src="${assets.baseUrl}${assets.shellFile}"></script>
-</body>
-</html>
-`;
+  const shellFile = path.basename(shell.outputFiles![0]!.path);
+  return { importMap: { imports }, assets, shellFile, baseUrl };
 }

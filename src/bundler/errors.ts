@@ -1,9 +1,18 @@
 import type { Message } from 'esbuild';
-import { TesseraError } from '../errors.ts';
+import type { ZodType } from 'zod';
+import { TesseraError, type ErrorLocation } from '../errors.ts';
 
-/** Turns esbuild's messages into one COMPILE_ERROR whose text a model can act on: `file:line:col: text`. */
+const MAX_PROBLEMS = 10;
+
+/** One problem as a model reads it: `file:line:column: text`, then the offending line. */
+function describe(problem: ErrorLocation & { message: string }): string {
+  const where = problem.line ? `${problem.file}:${problem.line}:${problem.column}` : `${problem.file}`;
+  return `${where}: ${problem.message}${problem.lineText ? `\n    ${problem.lineText.trim()}` : ''}`;
+}
+
+/** Turns esbuild's messages into one COMPILE_ERROR whose text a model can act on. */
 export function compileError(file: string, messages: Message[]): TesseraError {
-  const problems = messages.slice(0, 10).map((m) => ({
+  const problems = messages.slice(0, MAX_PROBLEMS).map((m) => ({
     file,
     line: m.location?.line,
     // esbuild columns are 0-based; editors and models count from 1.
@@ -11,16 +20,22 @@ export function compileError(file: string, messages: Message[]): TesseraError {
     lineText: m.location?.lineText,
     message: m.text,
   }));
-  const lines = problems.map((p) => `${file}${p.line ? `:${p.line}:${p.column}` : ''}: ${p.message}${p.lineText ? `\n    ${p.lineText.trim()}` : ''}`);
+  const more = messages.length > MAX_PROBLEMS ? `\n(${messages.length - MAX_PROBLEMS} more errors)` : '';
   const first = problems[0];
-  return new TesseraError('COMPILE_ERROR', `Compile error${problems.length > 1 ? 's' : ''}:\n${lines.join('\n')}`, {
+  return new TesseraError('COMPILE_ERROR', `Compile error${problems.length > 1 ? 's' : ''}:\n${problems.map(describe).join('\n')}${more}`, {
     details: { file, line: first?.line, column: first?.column, lineText: first?.lineText, problems },
   });
 }
 
-/** esbuild throws a BuildFailure carrying `errors`; anything else is a plain failure. */
+/** esbuild throws a BuildFailure/TransformFailure carrying `errors`; anything else becomes one message. */
 export function messagesOf(err: unknown): Message[] {
-  const errors = (err as { errors?: Message[] }).errors;
+  const errors = (err as { errors?: Message[] } | null)?.errors;
   if (Array.isArray(errors) && errors.length > 0) return errors;
   return [{ id: '', pluginName: '', text: err instanceof Error ? err.message : String(err), location: null, notes: [], detail: undefined }];
+}
+
+/** Throws INVALID_NAME unless `name` passes `schema`: names become file names and URLs. */
+export function checkName(schema: ZodType<string>, kind: string, name: string): void {
+  const result = schema.safeParse(name);
+  if (!result.success) throw new TesseraError('INVALID_NAME', `Invalid ${kind} name "${name}": ${result.error.issues[0]?.message ?? 'invalid'}.`);
 }

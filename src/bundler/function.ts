@@ -1,53 +1,73 @@
 import { createHash } from 'node:crypto';
-import { builtinModules } from 'node:module';
-import { build, transform } from 'esbuild';
-import { tenantImportsPlugin } from './component.ts';
-import { compileError, messagesOf } from './errors.ts';
+import { build, transform, type BuildResult, type Message } from 'esbuild';
+import { functionNameSchema } from '../names.ts';
+import { checkName, compileError, messagesOf } from './errors.ts';
+import { tenantImportsPlugin } from './imports.ts';
 
+/** A compiled backend function: one CommonJS file in Fission's Node.js contract. */
 export interface BuiltFunction {
   name: string;
-  /** One CommonJS file whose `module.exports` is the function: runs in Tessera's sandbox and in Fission. */
+  /** One CommonJS file whose `module.exports` is the function: runs in Tessera's sandbox and on Fission unchanged. */
   code: string;
+  /** sha256 (hex) of `code`. */
   hash: string;
-  /** Where the source lives in the tenant repo: `functions/<name>.js` or `.ts`. */
+  /** Where the source lives in the tenant repo: `functions/<name>.js`, or `.ts` when the source is TypeScript. */
   sourceFile: string;
 }
 
-const PLATFORM_MODULES = new Set(['@tessera/db', '@tessera/secrets']);
-const BUILTINS = new Set(builtinModules);
-const isAllowed = (specifier: string): boolean => PLATFORM_MODULES.has(specifier) || specifier.startsWith('node:') || BUILTINS.has(specifier);
+// An ESM `export default` compiles to `module.exports = { default: fn, ...named }`; Fission calls
+// module.exports itself, so make the default the export while keeping named exports on it (and
+// `default` pointing at itself, for loaders that look there). Per key with try: a named export
+// called `name` or `length` must not break loading (or change the arity the runtimes look at).
+const FOOTER = `if(module.exports&&typeof module.exports!=="function"&&typeof module.exports.default==="function"){const m=module.exports,f=m.default;for(const k of Object.keys(m)){try{if(!Object.prototype.hasOwnProperty.call(f,k))f[k]=m[k]}catch{}}module.exports=f;}`;
 
-// An ESM `export default` compiles to `module.exports = { default: fn }`; Fission calls
-// module.exports itself, so hoist the default while keeping named exports on it.
-const FOOTER = `if (module.exports && typeof module.exports.default === 'function' && typeof module.exports !== 'function') { const m = module.exports; module.exports = Object.assign(m.default, m); }`;
+type Loader = 'js' | 'ts';
 
-async function detectLoader(code: string): Promise<'js' | 'ts'> {
+async function parseErrors(code: string, loader: Loader): Promise<Message[] | null> {
   try {
-    await transform(code, { loader: 'js', logLevel: 'silent' });
-    return 'js';
-  } catch (jsError) {
-    try {
-      await transform(code, { loader: 'ts', logLevel: 'silent' });
-      return 'ts';
-    } catch {
-      throw jsError;
-    }
+    await transform(code, { loader, logLevel: 'silent', tsconfigRaw: {} });
+    return null;
+  } catch (err) {
+    return messagesOf(err);
   }
 }
 
-/** Bundles a function's source (JS or TS, ESM or CommonJS) into one CommonJS file. */
+const position = (messages: Message[]): number => {
+  const location = messages[0]?.location;
+  return location ? location.line * 1e6 + location.column : -1;
+};
+
+/**
+ * JavaScript unless only TypeScript parses it. When neither parses, the parser that got further
+ * wins: TypeScript with a typo would otherwise be reported at its first type annotation.
+ */
+async function detectLoader(code: string): Promise<{ loader: Loader; errors: Message[] | null }> {
+  const jsErrors = await parseErrors(code, 'js');
+  if (!jsErrors) return { loader: 'js', errors: null };
+  const tsErrors = await parseErrors(code, 'ts');
+  if (!tsErrors) return { loader: 'ts', errors: null };
+  return position(tsErrors) > position(jsErrors) ? { loader: 'ts', errors: tsErrors } : { loader: 'js', errors: jsErrors };
+}
+
+/**
+ * Bundles a function's source (JavaScript or TypeScript, ES module or CommonJS) into one CommonJS
+ * file for Node 20. `@tessera/db`, `@tessera/secrets` and Node built-ins stay external; any other
+ * import is a COMPILE_ERROR located at `functions/<name>.js:LINE:COLUMN`.
+ *
+ * @example
+ * const fn = await buildFunction({ name: 'hello', code: 'module.exports = async () => ({ status: 200, body: "hi" })' });
+ * fn.sourceFile; // 'functions/hello.js'
+ */
 export async function buildFunction(input: { name: string; code: string }): Promise<BuiltFunction> {
-  let loader: 'js' | 'ts';
-  try {
-    loader = await detectLoader(input.code);
-  } catch (err) {
-    throw compileError(`functions/${input.name}.js`, messagesOf(err));
-  }
+  checkName(functionNameSchema, 'function', input.name);
+  const { loader, errors } = await detectLoader(input.code);
   const sourceFile = `functions/${input.name}.${loader}`;
-  let result;
+  if (errors) throw compileError(sourceFile, errors);
+  let result: BuildResult<{ write: false }>;
   try {
     result = await build({
-      stdin: { contents: input.code, loader, sourcefile: sourceFile, resolveDir: '/' },
+      stdin: { contents: input.code, loader, sourcefile: sourceFile },
+      tsconfigRaw: {},
       bundle: true,
       write: false,
       platform: 'node',
@@ -56,7 +76,7 @@ export async function buildFunction(input: { name: string; code: string }): Prom
       legalComments: 'none',
       logLevel: 'silent',
       footer: { js: FOOTER },
-      plugins: [tenantImportsPlugin('function', isAllowed)],
+      plugins: [tenantImportsPlugin('function')],
     });
   } catch (err) {
     throw compileError(sourceFile, messagesOf(err));

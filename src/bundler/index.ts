@@ -1,4 +1,10 @@
-export { buildComponent, buildComponentForServer, SHARED_MODULES, type BuiltComponent } from './component.ts';
+/**
+ * The bundler: tenant components into standalone ES modules, tenant functions into one CommonJS
+ * file each, and the per-app shared assets (React once, the app shell, the import map, the page).
+ */
+export { buildComponent, buildComponentForServer, type BuiltComponent } from './component.ts';
 export { buildServerRenderVendor } from './server-render.ts';
 export { buildFunction, type BuiltFunction } from './function.ts';
-export { buildAppAssets, renderShellHtml, scriptJson, type AppAssets, type StaticAsset } from './assets.ts';
+export { buildAppAssets, type AppAssets, type StaticAsset } from './assets.ts';
+export { renderShellHtml, scriptJson } from './html.ts';
+export { SHARED_MODULES, PLATFORM_MODULES } from './imports.ts';

@@ -1,39 +1,72 @@
-import { useEffect } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { BlueprintNode } from './node.tsx';
+import { PageData } from './data.ts';
+import { BlueprintNodeView, ErrorBox } from './node.tsx';
 import { findRoute, useLocation } from './router.ts';
 import type { AppData } from './types.ts';
 
-/** The generic app shell: reads the app's blueprint from the page and renders the current route. */
-function App({ app }: { app: AppData }) {
-  const pathname = useLocation();
-  const { blueprint, components } = app;
-  const match = findRoute(blueprint.routes, pathname);
-  useEffect(() => {
-    document.title = [...new Set([match?.route.title, blueprint.title].filter(Boolean))].join(' · ') || 'App';
-  }, [match?.route.title, blueprint.title]);
+const centered = { maxWidth: 560, margin: '4rem auto', padding: '0 1rem', textAlign: 'center' } as const;
 
-  if (blueprint.routes.length === 0) {
+function Notice({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <main style={centered}>
+      <h1>{title}</h1>
+      {children}
+    </main>
+  );
+}
+
+/** The generic app shell: renders the route of the current URL from the blueprint. */
+function App({ app }: { app: AppData }) {
+  const path = useLocation();
+  const pathname = path.split('?')[0]!;
+  const { blueprint, components } = app;
+  const routes = Array.isArray(blueprint.routes) ? blueprint.routes : [];
+  const match = useMemo(() => findRoute(routes, pathname), [routes, pathname]);
+  const [version, setVersion] = useState(0);
+  const reloadAll = useCallback(() => setVersion((v) => v + 1), []);
+  const page = useMemo(() => ({ version, reloadAll }), [version, reloadAll]);
+
+  useEffect(() => {
+    const parts = [match?.route.title, blueprint.title].filter((part): part is string => Boolean(part));
+    document.title = [...new Set(parts)].join(' · ') || 'App';
+  }, [match, blueprint.title]);
+
+  if (routes.length === 0) {
     return (
-      <main style={{ maxWidth: 560, margin: '4rem auto', textAlign: 'center', color: '#4b5563' }}>
-        <h1>This app has no pages yet</h1>
-        <p>Describe what you want in the builder, and the agent will lay out its pages.</p>
-      </main>
+      <Notice title="This app has no pages yet">
+        <p style={{ color: '#4b5563' }}>Describe what you want in the builder, and the agent will lay out its pages.</p>
+      </Notice>
     );
   }
   if (!match) {
     return (
-      <main style={{ maxWidth: 560, margin: '4rem auto', textAlign: 'center' }}>
-        <h1>Page not found</h1>
-        <p>Nothing lives at {pathname}.</p>
+      <Notice title="Page not found">
+        <p style={{ color: '#4b5563' }}>There is no page at {pathname}.</p>
         <a href="/">Go to the home page</a>
-      </main>
+      </Notice>
     );
   }
-  // A new key per route remounts the tree, so data bindings refetch for new params.
-  return <BlueprintNode key={`${match.route.path}:${JSON.stringify(match.params)}`} node={match.route.root} components={components} params={match.params} />;
+  // A key per route and params remounts the page: bindings refetch, error boundaries reset.
+  return (
+    <PageData.Provider value={page}>
+      <BlueprintNodeView key={`${match.route.path}\n${JSON.stringify(match.params)}`} node={match.route.root} components={components} params={match.params} />
+    </PageData.Provider>
+  );
 }
 
-const element = document.getElementById('tessera-app');
-const app = JSON.parse(element?.textContent ?? '{}') as AppData;
-createRoot(document.getElementById('root')!).render(<App app={app} />);
+function readAppData(): AppData {
+  const app = JSON.parse(document.getElementById('tessera-app')?.textContent ?? 'null') as AppData | null;
+  if (!app || typeof app !== 'object' || !app.blueprint || typeof app.blueprint !== 'object') throw new Error('the page carries no app blueprint');
+  return { ...app, components: app.components ?? {} };
+}
+
+const root = createRoot(document.getElementById('root')!);
+try {
+  const app = readAppData();
+  const primary = app.blueprint.theme?.primaryColor;
+  if (primary) document.documentElement.style.setProperty('--tessera-primary', primary);
+  root.render(<App app={app} />);
+} catch (err) {
+  root.render(<ErrorBox title="This app could not start:" message={err instanceof Error ? err.message : String(err)} />);
+}

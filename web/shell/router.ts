@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { RouteSpec } from './types.ts';
+import type { Route } from './types.ts';
 
-/** Matches a path against `/notes/:id` style patterns; returns the params or null. */
+/** Matches a path against a `/notes/:id` pattern; returns the params, or null. */
 export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
   const want = pattern.split('/').filter(Boolean);
   const have = pathname.split('/').filter(Boolean);
@@ -9,13 +9,22 @@ export function matchPath(pattern: string, pathname: string): Record<string, str
   const params: Record<string, string> = {};
   for (const [index, segment] of want.entries()) {
     const actual = have[index]!;
-    if (segment.startsWith(':')) params[segment.slice(1)] = decodeURIComponent(actual);
+    if (segment.startsWith(':')) params[segment.slice(1)] = safeDecode(actual);
     else if (segment !== actual) return null;
   }
   return params;
 }
 
-export function findRoute(routes: RouteSpec[], pathname: string): { route: RouteSpec; params: Record<string, string> } | null {
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The first route (in blueprint order) that matches. */
+export function findRoute(routes: readonly Route[], pathname: string): { route: Route; params: Record<string, string> } | null {
   for (const route of routes) {
     const params = matchPath(route.path, pathname);
     if (params) return { route, params };
@@ -23,32 +32,50 @@ export function findRoute(routes: RouteSpec[], pathname: string): { route: Route
   return null;
 }
 
+const CHANGE = 'tessera:navigate';
+
+/** Client-side navigation: pushes a history entry and renders the new route. */
 export function navigate(path: string): void {
-  if (path === location.pathname + location.search) return;
-  history.pushState(null, '', path);
-  dispatchEvent(new PopStateEvent('popstate'));
+  const url = new URL(path, location.href);
+  if (url.origin !== location.origin) {
+    location.assign(url.href);
+    return;
+  }
+  if (url.href === location.href) return;
+  history.pushState(null, '', url.href);
+  dispatchEvent(new Event(CHANGE));
+  if (!url.hash) scrollTo(0, 0);
 }
 
-/** The current pathname; follows pushState, back/forward and same-origin link clicks. */
+/** Paths the platform serves itself: a full page load, never a route. */
+const SERVER_PATHS = /^\/(api|_tessera)(\/|$)/;
+
+function onLinkClick(event: MouseEvent): void {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const anchor = (event.target as Element | null)?.closest?.('a');
+  if (!anchor || !anchor.hasAttribute('href') || (anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download')) return;
+  const url = new URL(anchor.href, location.href);
+  if (url.origin !== location.origin || SERVER_PATHS.test(url.pathname)) return;
+  // Same page, other anchor: the browser scrolls by itself.
+  if (url.pathname === location.pathname && url.search === location.search && url.hash) return;
+  event.preventDefault();
+  navigate(url.href);
+}
+
+/** The current path (with query); follows navigate(), back/forward and same-origin link clicks. */
 export function useLocation(): string {
-  const [pathname, setPathname] = useState(location.pathname);
+  const current = (): string => location.pathname + location.search;
+  const [path, setPath] = useState(current);
   useEffect(() => {
-    const onPop = () => setPathname(location.pathname);
-    const onClick = (event: MouseEvent) => {
-      if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-      const anchor = (event.target as Element | null)?.closest?.('a');
-      if (!anchor || anchor.target || anchor.hasAttribute('download')) return;
-      const url = new URL(anchor.href, location.href);
-      if (url.origin !== location.origin || url.pathname.startsWith('/api/') || url.pathname.startsWith('/_tessera/')) return;
-      event.preventDefault();
-      navigate(url.pathname + url.search + url.hash);
-    };
-    addEventListener('popstate', onPop);
-    document.addEventListener('click', onClick);
+    const update = (): void => setPath(current());
+    addEventListener('popstate', update);
+    addEventListener(CHANGE, update);
+    document.addEventListener('click', onLinkClick);
     return () => {
-      removeEventListener('popstate', onPop);
-      document.removeEventListener('click', onClick);
+      removeEventListener('popstate', update);
+      removeEventListener(CHANGE, update);
+      document.removeEventListener('click', onLinkClick);
     };
   }, []);
-  return pathname;
+  return path;
 }

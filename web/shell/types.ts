@@ -1,26 +1,21 @@
-/** The app data the server inlines into the shell page (`#tessera-app`). */
+import type { Blueprint, BlueprintNode, DataBinding, Route } from '../../src/blueprint/schema.ts';
+
+export type { Blueprint, BlueprintNode, DataBinding, Route };
+
+/** The app data the server inlines into the page (`<script id="tessera-app">`). */
 export interface AppData {
-  blueprint: { version: 1; title?: string; routes: RouteSpec[] };
+  blueprint: Blueprint;
+  /** Tenant component name -> URL of its ES module bundle. */
   components: Record<string, string>;
-  mode: string;
-}
-
-export interface RouteSpec {
-  path: string;
-  title?: string;
-  root: NodeSpec;
-}
-
-export interface NodeSpec {
-  component: string;
-  props?: Record<string, unknown>;
-  children?: NodeSpec[];
-  data?: Record<string, { function: string; method?: 'GET' | 'POST'; query?: Record<string, string | number | boolean> }>;
+  mode?: string;
 }
 
 /** The `tessera` prop every tenant component receives. */
 export interface TesseraProp {
+  /** Route parameters (`/items/:id` -> `{ id }`). */
   params: Record<string, string>;
+  /** Client-side navigation to a path of this app. */
   navigate(path: string): void;
+  /** Fetches this node's data bindings again (a node without bindings: every binding on the page). */
   reload(): void;
 }

@@ -64,7 +64,7 @@ export interface FunctionRuntime {
 }
 
 type Answer = { response?: SandboxResponse; html?: string; logs: LogLine[] };
-type Pending = { fnName: string; resolve(result: Answer | TesseraError): void; timer: NodeJS.Timeout };
+type Pending = { fnName: string; child: ChildProcess; resolve(result: Answer | TesseraError): void; timer: NodeJS.Timeout };
 
 function errorResponse(error: TesseraError): FunctionResponse {
   return { status: error.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } })) };
@@ -132,6 +132,8 @@ class TenantSandbox {
     if (this.child === child) this.child = null;
     const cause = signal === 'SIGABRT' || code === 134 ? 'ran out of memory' : `stopped (${signal ?? `exit code ${code}`})`;
     for (const [id, pending] of this.pending) {
+      // A killed process's exit can arrive after the next call started on a fresh one: only its own calls end.
+      if (pending.child !== child) continue;
       this.pending.delete(id);
       pending.resolve(new TesseraError('FUNCTION_CRASHED', `The function process of this app ${cause} during: ${pending.fnName}; it did not complete.`));
     }
@@ -154,7 +156,7 @@ class TenantSandbox {
         // The only way to stop a busy loop is to stop the process; its other calls end as crashed.
         this.kill(child);
       }, this.options.limits.timeoutMs);
-      this.pending.set(id, { fnName: label, timer, resolve: (value) => { clearTimeout(timer); this.pending.delete(id); resolve(value); } });
+      this.pending.set(id, { fnName: label, child, timer, resolve: (value) => { clearTimeout(timer); this.pending.delete(id); resolve(value); } });
       child.send(build(id, child));
     });
     this.idleTimer = setTimeout(() => void this.stop(), this.options.idleMs);
