@@ -1,4 +1,8 @@
-export { splitStatements, tokenize } from './split.ts';
+/**
+ * Tenant databases: one SQLite file per app, each opened in its own db host process so a runaway
+ * query can be killed, with a SQL policy checked on both sides of the process boundary.
+ */
+export { splitStatements } from './split.ts';
 export { checkStatements, refusalReason, type SqlMode } from './policy.ts';
-export { createTenantDbPool, type PendingMigration, type TenantDb, type TenantDbPool } from './pool.ts';
-export type { ExecuteResult, MigrationResult, TableInfo } from './protocol.ts';
+export { createTenantDbPool, type PendingMigration, type TenantDb, type TenantDbPool, type TenantDbPoolOptions } from './pool.ts';
+export type { ExecuteResult, MigrationResult, ReadOnlyResult, TableInfo } from './protocol.ts';

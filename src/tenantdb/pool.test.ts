@@ -1,92 +1,125 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createTenantDbPool } from './pool.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenantDbPool, type TenantDb } from './index.ts';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-db-'));
-const pool = createTenantDbPool({ dataDir, queryTimeoutMs: 800 });
+const pool = createTenantDbPool({ dataDir });
 afterAll(async () => {
   await pool.closeAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const RUNAWAY = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c';
+const pidOf = (db: TenantDb): number | undefined => (db as unknown as { host: { pid?: number } }).host.pid;
 
-describe('tenant databases', () => {
-  it('applies a migration in two phases and binds parameters', async () => {
-    const db = pool.get('one');
-    const pending = await db.beginMigration('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL); INSERT INTO notes (text) VALUES (\'seed\')', 1);
-    expect(pending.result).toMatchObject({ statements: 2, version: 1 });
+describe('tenant database calls', () => {
+  const db = pool.get('calls');
+  beforeAll(async () => {
+    const pending = await db.beginMigration("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL, done INT DEFAULT 0, data BLOB); INSERT INTO notes (text) VALUES ('seed')", 1);
     await pending.commit();
-    expect(await db.currentVersion()).toBe(1);
-    expect(await db.execute('INSERT INTO notes (text) VALUES (?)', ['hello'])).toEqual({ changes: 1, lastInsertRowid: 2 });
-    await db.execute('INSERT INTO notes (text) VALUES (:text)', { text: 'named' });
-    expect(await db.query('SELECT text FROM notes WHERE id > ? ORDER BY id', [1])).toEqual([{ text: 'hello' }, { text: 'named' }]);
-    const tables = await db.describe();
-    expect(tables).toEqual([expect.objectContaining({ name: 'notes', type: 'table', rowCount: 3 })]);
-    expect(tables[0]!.columns.map((c) => c.name)).toEqual(['id', 'text']);
   });
 
-  it('changes nothing when a later statement fails, and rolls back on request', async () => {
-    const db = pool.get('two');
-    await expect(db.beginMigration('CREATE TABLE a (x); CREATE TABLE b (y); INSERT INTO missing VALUES (1)', 1)).rejects.toThrow(/Statement 3 of 3 failed: no such table: missing.*Nothing was applied/);
-    expect(await db.describe()).toEqual([]);
-    expect(await db.currentVersion()).toBe(0);
-    const pending = await db.beginMigration('CREATE TABLE a (x)', 1);
-    await pending.rollback();
-    expect(await db.describe()).toEqual([]);
-    expect(await db.currentVersion()).toBe(0);
-    expect(await db.catchUp([{ version: 1, sql: 'CREATE TABLE a (x)' }, { version: 2, sql: 'CREATE TABLE b (y)' }])).toBe(2);
-    expect(await db.catchUp([{ version: 1, sql: 'CREATE TABLE a (x)' }])).toBe(0);
-    expect((await db.describe()).map((t) => t.name)).toEqual(['a', 'b']);
+  it('creates the file under <dataDir>/tenants/<id>/db', () => {
+    expect(existsSync(path.join(dataDir, 'tenants', 'calls', 'db', 'app.sqlite'))).toBe(true);
   });
 
-  it('keeps other calls waiting while a migration is open', async () => {
-    const db = pool.get('three');
-    const pending = await db.beginMigration('CREATE TABLE t (x)', 1);
-    let answered = false;
-    const query = db.query('SELECT count(*) AS n FROM t').then((rows) => { answered = true; return rows; });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(answered).toBe(false);
-    await pending.commit();
-    expect(await query).toEqual([{ n: 0 }]);
+  it('binds positional and named parameters, booleans and Buffers', async () => {
+    expect(await db.execute('INSERT INTO notes (text, done) VALUES (?, ?)', ['hello', true])).toEqual({ changes: 1, lastInsertRowid: 2 });
+    expect(await db.execute('INSERT INTO notes (text, data) VALUES (:text, @data)', { text: 'named', data: Buffer.from([1, 2, 3]) })).toEqual({ changes: 1, lastInsertRowid: 3 });
+    expect(await db.query('SELECT text, done FROM notes WHERE id > $min ORDER BY id', { min: 1 })).toEqual([{ text: 'hello', done: 1 }, { text: 'named', done: 0 }]);
+    const [row] = await db.query('SELECT data FROM notes WHERE text = ?', ['named']);
+    expect(Buffer.isBuffer(row!.data)).toBe(true);
+    expect([...(row!.data as Buffer)]).toEqual([1, 2, 3]);
   });
 
-  it('refuses writes in read-only queries and policy violations in function calls', async () => {
-    const db = pool.get('one');
+  it('returns [] from query for statements without rows, and rows for RETURNING', async () => {
+    expect(await db.query("UPDATE notes SET done = 1 WHERE text = 'seed'")).toEqual([]);
+    expect(await db.query("INSERT INTO notes (text) VALUES ('r') RETURNING text")).toEqual([{ text: 'r' }]);
+    expect(await db.execute("INSERT INTO notes (text) VALUES ('a'), ('b') RETURNING id")).toMatchObject({ changes: 2 });
+    expect(await db.execute("DELETE FROM notes WHERE text IN ('r', 'a', 'b')")).toMatchObject({ changes: 3 });
+  });
+
+  it('turns big integers into strings and keeps safe ones as numbers', async () => {
+    expect(await db.query('SELECT 9007199254740993 AS big, 42 AS small, 1.5 AS real')).toEqual([{ big: '9007199254740993', small: 42, real: 1.5 }]);
+    expect(await db.execute('INSERT INTO notes (id, text) VALUES (9223372036854775807, ?)', ['max'])).toEqual({ changes: 1, lastInsertRowid: '9223372036854775807' });
+    await db.execute('DELETE FROM notes WHERE text = ?', ['max']);
+  });
+
+  it('reports SQLite errors with the statement', async () => {
+    await expect(db.query('SELECT * FROM nowhere')).rejects.toMatchObject({ code: 'SQL_ERROR', message: 'no such table: nowhere (in: SELECT * FROM nowhere)' });
+    await expect(db.execute('INSERT INTO notes (text) VALUES (?)', [])).rejects.toMatchObject({ code: 'SQL_ERROR' });
+    await expect(db.query('SELECT 1; SELECT 2')).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringMatching(/exactly one SQL statement, got 2/) });
+  });
+
+  it('refuses policy violations before starting a process', async () => {
+    const fresh = pool.get('refused');
+    await expect(fresh.execute("ATTACH '/tmp/x.db' AS x")).rejects.toMatchObject({ code: 'SQL_REFUSED' });
+    await expect(fresh.query('DROP TABLE notes')).rejects.toThrow(/updateDatabaseSchema/);
+    await expect(fresh.query("SELECT load_extension('x')")).rejects.toThrow(/load_extension/);
+    expect(pidOf(fresh)).toBeUndefined();
+  });
+
+  it('readOnlyQuery refuses writes, returns columns and truncates at the limit', async () => {
     await expect(db.readOnlyQuery('DELETE FROM notes')).rejects.toMatchObject({ code: 'SQL_REFUSED' });
-    expect(await db.readOnlyQuery('SELECT id FROM notes ORDER BY id', [], { limit: 2 })).toEqual({ columns: ['id'], rows: [{ id: 1 }, { id: 2 }], truncated: true });
-    await expect(db.execute("ATTACH '/tmp/x.db' AS x")).rejects.toMatchObject({ code: 'SQL_REFUSED' });
-    await expect(db.query('SELECT 1; SELECT 2')).rejects.toThrow(/exactly one SQL statement/);
-    await expect(db.query('SELECT * FROM nowhere')).rejects.toMatchObject({ code: 'SQL_ERROR', message: expect.stringContaining('no such table: nowhere') });
-    await expect(db.query('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20000) SELECT x FROM c')).rejects.toThrow(/more than 10000 rows/);
+    await expect(db.readOnlyQuery("WITH x AS (SELECT 1) INSERT INTO notes (text) VALUES ('no')")).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringMatching(/would change the database/) });
+    expect(await db.readOnlyQuery('SELECT id, text FROM notes ORDER BY id', [], { limit: 2 })).toEqual({ columns: ['id', 'text'], rows: [{ id: 1, text: 'seed' }, { id: 2, text: 'hello' }], truncated: true });
+    expect(await db.readOnlyQuery('SELECT count(*) AS n FROM notes WHERE id < ?', [3])).toEqual({ columns: ['n'], rows: [{ n: 2 }], truncated: false });
+    expect((await db.readOnlyQuery('EXPLAIN QUERY PLAN SELECT * FROM notes WHERE id = 1')).rows.length).toBeGreaterThan(0);
+    expect(await db.query('SELECT count(*) AS n FROM notes')).toEqual([{ n: 3 }]);
   });
 
-  it('stops a runaway query without blocking other tenants, then works again', async () => {
-    const slow = pool.get('runaway');
-    const other = pool.get('one');
-    const started = Date.now();
-    const runaway = slow.query(RUNAWAY);
-    const meanwhile = await other.query('SELECT count(*) AS n FROM notes');
-    expect(meanwhile).toEqual([{ n: 3 }]);
-    expect(Date.now() - started).toBeLessThan(700);
-    await expect(runaway).rejects.toThrow(/longer than 800 ms and was stopped/);
-    expect(await slow.query('SELECT 41 + 1 AS answer')).toEqual([{ answer: 42 }]);
+  it('asks for a LIMIT when a result is over 10,000 rows or 8 MB', async () => {
+    const many = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20000) SELECT x FROM c';
+    await expect(db.query(many)).rejects.toMatchObject({ code: 'SQL_ERROR', message: expect.stringMatching(/more than 10000 rows.*Add a LIMIT/) });
+    const large = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100) SELECT randomblob(100000) AS b FROM c';
+    await expect(db.query(large)).rejects.toThrow(/larger than 8 MB/);
+    const result = await db.readOnlyQuery(many, [], { limit: 50_000 });
+    expect(result).toMatchObject({ truncated: true });
+    expect(result.rows).toHaveLength(10_000);
   });
 
-  it('restarts a db process that was killed', async () => {
-    const db = pool.get('killed') as unknown as { pid?: number; query: (sql: string) => Promise<unknown> };
-    await db.query('SELECT 1');
-    const pid = db.pid!;
-    process.kill(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await db.query('SELECT 2 AS two')).toEqual([{ two: 2 }]);
-    expect(db.pid).not.toBe(pid);
+  it('describes user tables and views with columns and row counts, hiding internals', async () => {
+    const other = pool.get('described');
+    await (await other.beginMigration('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT \'x\'); CREATE VIEW v AS SELECT name FROM t; CREATE VIRTUAL TABLE f USING fts5(body); INSERT INTO t (name) VALUES (\'a\')', 1)).commit();
+    const tables = await other.describe();
+    expect(tables.map((t) => [t.name, t.type, t.rowCount])).toEqual([['f', 'table', 0], ['t', 'table', 1], ['v', 'view', undefined]]);
+    expect(tables[1]!.columns).toEqual([
+      { name: 'id', type: 'INTEGER', notNull: false, defaultValue: null, primaryKey: true },
+      { name: 'name', type: 'TEXT', notNull: true, defaultValue: "'x'", primaryKey: false },
+    ]);
+    expect(tables[2]!.sql).toBe('CREATE VIEW v AS SELECT name FROM t');
   });
+});
 
+describe('the pool', () => {
   it('keeps tenants apart', async () => {
-    await expect(pool.get('two').query('SELECT * FROM notes')).rejects.toThrow(/no such table: notes/);
-    expect(() => pool.get('../one')).toThrow(/not a DNS label/);
+    const a = pool.get('tenant-a');
+    const b = pool.get('tenant-b');
+    await (await a.beginMigration('CREATE TABLE secrets (s TEXT); INSERT INTO secrets VALUES (\'a-only\')', 1)).commit();
+    await expect(b.query('SELECT * FROM secrets')).rejects.toThrow(/no such table: secrets/);
+    expect(await b.currentVersion()).toBe(0);
+    expect(await a.query('SELECT s FROM secrets')).toEqual([{ s: 'a-only' }]);
+    expect(pidOf(a)).not.toBe(pidOf(b));
+  });
+
+  it('refuses malformed tenant ids', () => {
+    for (const id of ['../one', 'One', '-a', 'a-', '', 'a/b', 'a'.repeat(64), 'a.b']) {
+      expect(() => pool.get(id), id).toThrow(expect.objectContaining({ code: 'INVALID_TENANT_ID' }));
+    }
+    expect(() => pool.get('a'.repeat(63))).not.toThrow();
+  });
+
+  it('closes a tenant (restarting on the next call) and removes one with its folder', async () => {
+    const db = pool.get('removed');
+    await db.execute('CREATE TABLE IF NOT EXISTS t (x)');
+    await pool.close('removed');
+    expect(pidOf(db)).toBeUndefined();
+    expect(await db.query('SELECT count(*) AS n FROM t')).toEqual([{ n: 0 }]);
+    await pool.remove('removed');
+    expect(existsSync(path.join(dataDir, 'tenants', 'removed'))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'tenants', 'removed', 'db'))).toBe(false);
+    await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+    expect(await pool.get('removed').query('SELECT count(*) AS n FROM sqlite_schema')).toEqual([{ n: 0 }]);
   });
 });

@@ -1,216 +1,238 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { compileChildEntry } from '../child-entry.ts';
-import { TesseraError, type TesseraErrorJSON } from '../errors.ts';
+import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { DbOperation, DbReply, ExecuteResult, MigrationResult, TableInfo } from './protocol.ts';
+import { DbProcess } from './host.ts';
+import { checkStatements, exactlyOne, type SqlMode } from './policy.ts';
+import { DEFAULT_READONLY_LIMIT, type ExecuteResult, type MigrationResult, type ReadOnlyResult, type TableInfo } from './protocol.ts';
+import { splitStatements } from './split.ts';
 
 type Params = unknown[] | Record<string, unknown>;
 
+/** A migration applied inside a still-open transaction: commit() makes it permanent, rollback() undoes it. */
 export interface PendingMigration {
   readonly result: MigrationResult;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
 
-/** One tenant's database. Every call runs in the tenant's db host process, one at a time. */
+/** One tenant's database. Every call runs in the tenant's db host process, one at a time, in order. */
 export interface TenantDb {
+  /** One statement (function mode); returns its rows, or [] for a statement without rows. */
   query(sql: string, params?: Params): Promise<Record<string, unknown>[]>;
+  /** One statement (function mode); returns what it changed. */
   execute(sql: string, params?: Params): Promise<ExecuteResult>;
-  readOnlyQuery(sql: string, params?: Params, options?: { limit?: number }): Promise<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }>;
-  /** Applies DDL as migration `version` in one transaction and keeps it open until commit()/rollback(). */
+  /** One read-only SELECT/WITH/EXPLAIN; at most `limit` rows (default 1000), `truncated` if there were more. */
+  readOnlyQuery(sql: string, params?: Params, options?: { limit?: number }): Promise<ReadOnlyResult>;
+  /**
+   * Applies DDL as migration `version` (must be currentVersion() + 1) in one transaction and keeps
+   * it open until commit()/rollback(); other calls for the tenant wait meanwhile. Not settled within
+   * the migration timeout, it is rolled back. A failing statement rolls everything back and throws
+   * SQL_ERROR naming the statement.
+   */
   beginMigration(sql: string, version: number): Promise<PendingMigration>;
-  /** Replays migrations above the database's `user_version` (repairs a crash between repo and db commit). */
+  /** Replays migrations above the database's `user_version`, each in its own transaction (repairs a crash between repo and db commit). Returns how many ran. */
   catchUp(migrations: Array<{ version: number; sql: string }>): Promise<number>;
+  /** The number of the last migration applied (SQLite's `user_version`). */
   currentVersion(): Promise<number>;
+  /** User tables and views with their columns, and row counts for tables. */
   describe(): Promise<TableInfo[]>;
+  /** Stops the db process after the calls already queued; a later call starts it again. */
   close(): Promise<void>;
 }
 
 export interface TenantDbPool {
+  /** The tenant's database (its process starts on first use). Throws INVALID_TENANT_ID for a malformed id. */
   get(tenantId: string): TenantDb;
   close(tenantId: string): Promise<void>;
-  /** Closes the tenant's database and deletes its files. */
+  /** Closes the tenant's database and deletes its folder. */
   remove(tenantId: string): Promise<void>;
   closeAll(): Promise<void>;
 }
 
+export interface TenantDbPoolOptions {
+  dataDir: string;
+  logger?: Logger;
+  /** Longest a single call may run before its process is killed (default 5000 ms). */
+  queryTimeoutMs?: number;
+  /** A process without calls for this long exits (default 60 s). */
+  idleMs?: number;
+  /** Longest a migration may wait for commit()/rollback() before it is rolled back (default 30 s). */
+  migrationTimeoutMs?: number;
+}
+
 const TENANT_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db-process.ts');
 
-function fromJSON(error: TesseraErrorJSON): TesseraError {
-  return new TesseraError(error.code, error.message, error.details ? { details: error.details } : {});
+/** Host-side check (the db process checks again): exactly one statement allowed in `mode`. */
+function checkOne(sql: string, mode: SqlMode): void {
+  const statements = splitStatements(sql);
+  if (statements.length !== 1) throw exactlyOne(statements.length);
+  checkStatements(statements, mode);
 }
 
-/** The host side of one tenant's db process: a queue, a timeout per call, restart after a kill. */
-class DbHost implements TenantDb {
-  private child: ChildProcess | null = null;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { child: ChildProcess; resolve(value: unknown): void; reject(err: Error): void }>();
-  private tail: Promise<unknown> = Promise.resolve();
-  /** While a migration is open, other calls wait behind this gate. */
-  private gate: Promise<void> = Promise.resolve();
-  private idleTimer: NodeJS.Timeout | null = null;
+class Tenant implements TenantDb {
+  readonly host: DbProcess;
+  private removed = false;
+  private open: { rollback(): Promise<void> } | null = null;
 
-  constructor(
-    private readonly tenant: string,
-    private readonly file: string,
-    private readonly options: { timeoutMs: number; idleMs: number; logger?: Logger },
-  ) {}
-
-  private async start(): Promise<ChildProcess> {
-    if (this.child) return this.child;
-    const entry = await compileChildEntry(ENTRY);
-    if (this.child) return this.child;
-    const child = fork(entry, [], { env: {}, execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-    child.stderr?.on('data', (chunk: Buffer) => this.options.logger?.warn({ tenant: this.tenant }, `db process: ${chunk.toString().trim()}`));
-    child.on('message', (reply: DbReply) => {
-      const waiter = this.waiting.get(reply.id);
-      if (!waiter) return;
-      this.waiting.delete(reply.id);
-      if (reply.ok) waiter.resolve(reply.value);
-      else waiter.reject(fromJSON(reply.error));
-    });
-    child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = null;
-      for (const [id, waiter] of this.waiting) {
-        if (waiter.child !== child) continue;
-        this.waiting.delete(id);
-        waiter.reject(new TesseraError('SQL_ERROR', `The database process stopped (${signal ?? `exit ${code}`}); the call was not completed. Try again.`));
-      }
-    });
-    this.child = child;
-    await this.send(child, { op: 'open', file: this.file });
-    return child;
+  constructor(file: string, private readonly options: { timeoutMs: number; idleMs: number; migrationTimeoutMs: number; logger?: Logger | undefined }) {
+    this.host = new DbProcess(file, options);
   }
 
-  private send(child: ChildProcess, operation: DbOperation): Promise<unknown> {
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        // Forget the child at once: the next call must start a fresh one, not talk to a dying one.
-        if (this.child === child) this.child = null;
-        child.kill('SIGKILL');
-        reject(new TesseraError('SQL_ERROR', `The query ran longer than ${this.options.timeoutMs} ms and was stopped. Simplify it or add a LIMIT.`));
-      }, this.options.timeoutMs);
-      this.waiting.set(id, {
-        child,
-        resolve: (value) => { clearTimeout(timer); resolve(value); },
-        reject: (err) => { clearTimeout(timer); reject(err); },
-      });
-      child.send({ ...operation, id });
-    });
+  private run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.removed) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', "This app's database was deleted."));
+    return this.host.enqueue(task);
   }
 
-  /** Runs calls one at a time, in order; `bypassGate` is for the open migration's own commit/rollback. */
-  private call<T>(operation: DbOperation, bypassGate = false): Promise<T> {
-    const gate = bypassGate ? Promise.resolve() : this.gate;
-    const run = async (): Promise<T> => {
-      await gate;
-      if (this.idleTimer) clearTimeout(this.idleTimer);
-      try {
-        return (await this.send(await this.start(), operation)) as T;
-      } finally {
-        this.idleTimer = setTimeout(() => void this.close(), this.options.idleMs);
-        this.idleTimer.unref();
-      }
-    };
-    const result = bypassGate ? run() : this.tail.then(run, run);
-    if (!bypassGate) this.tail = result.catch(() => undefined);
-    return result;
+  async query(sql: string, params?: Params): Promise<Record<string, unknown>[]> {
+    checkOne(sql, 'function');
+    return this.run(() => this.host.call({ op: 'query', sql, params }));
   }
 
-  query(sql: string, params?: Params) {
-    return this.call<Record<string, unknown>[]>({ op: 'query', sql, params });
+  async execute(sql: string, params?: Params): Promise<ExecuteResult> {
+    checkOne(sql, 'function');
+    return this.run(() => this.host.call({ op: 'execute', sql, params }));
   }
-  execute(sql: string, params?: Params) {
-    return this.call<ExecuteResult>({ op: 'execute', sql, params });
+
+  async readOnlyQuery(sql: string, params?: Params, options: { limit?: number } = {}): Promise<ReadOnlyResult> {
+    checkOne(sql, 'readonly');
+    const limit = options.limit ?? DEFAULT_READONLY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 0) throw new TesseraError('INVALID_ARGUMENTS', `limit must be a whole number of rows (0 or more), got ${limit}.`);
+    return this.run(() => this.host.call({ op: 'readonly', sql, params, limit }));
   }
-  readOnlyQuery(sql: string, params?: Params, options: { limit?: number } = {}) {
-    return this.call<{ columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }>({ op: 'readonly', sql, params, limit: options.limit ?? 1000 });
-  }
+
   async beginMigration(sql: string, version: number): Promise<PendingMigration> {
-    let open!: () => void;
-    const begun = this.call<MigrationResult>({ op: 'begin', sql, version });
-    this.gate = new Promise<void>((resolve) => (open = resolve));
-    let result: MigrationResult;
-    try {
-      result = await begun;
-    } catch (err) {
-      open();
-      throw err;
-    }
-    let settled = false;
-    const finish = async (op: 'commit' | 'rollback'): Promise<void> => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(abandon);
+    const statements = splitStatements(sql);
+    if (statements.length === 0) throw new TesseraError('SQL_REFUSED', 'The migration holds no statement (only whitespace or comments).');
+    checkStatements(statements, 'schema');
+    if (!Number.isInteger(version) || version < 1) throw new TesseraError('INTERNAL', `Migration version must be a positive integer, got ${version}.`);
+    let release!: () => void;
+    const settled = new Promise<void>((resolve) => (release = resolve));
+    const begun = this.run(async () => {
+      const result = await this.host.call<MigrationResult>({ op: 'migrate', sql, version, hold: true });
+      // Hold the queue before this task ends, so no queued call slips in ahead of commit/rollback.
+      this.host.holdUntil(settled);
+      return { result, child: this.host.current() };
+    });
+    const { result, child } = await begun;
+    let outcome: { op: 'commit' | 'rollback'; promise: Promise<void> } | null = null;
+    let late = '';
+    const settle = async (op: 'commit' | 'rollback'): Promise<void> => {
       try {
-        await this.call<null>({ op }, true);
+        const alive = child !== null && child === this.host.current();
+        if (op === 'rollback') {
+          if (alive) await this.host.callOn(child, { op: 'rollback' });
+        } else if (alive) {
+          await this.host.callOn(child, { op: 'commit' });
+        } else {
+          throw new TesseraError('SQL_ERROR', `The database process stopped before migration ${version} was committed; nothing was applied.`);
+        }
       } finally {
-        open();
+        if (this.open === pending) this.open = null;
+        release();
       }
     };
-    const abandon = setTimeout(() => void finish('rollback').catch(() => undefined), Math.max(this.options.timeoutMs, 30_000));
-    return { result, commit: () => finish('commit'), rollback: () => finish('rollback') };
+    const finish = (op: 'commit' | 'rollback'): Promise<void> => {
+      if (outcome) {
+        if (outcome.op === op) return outcome.promise;
+        return Promise.reject(new TesseraError('INTERNAL', `Migration ${version} was already ${outcome.op === 'commit' ? 'committed' : `rolled back${late}`}.`));
+      }
+      clearTimeout(abandon);
+      outcome = { op, promise: settle(op) };
+      return outcome.promise;
+    };
+    const abandon = setTimeout(() => {
+      late = ` because neither commit() nor rollback() came within ${this.options.migrationTimeoutMs} ms; nothing was applied`;
+      this.options.logger?.warn({ version }, 'migration neither committed nor rolled back in time; rolling back');
+      finish('rollback').catch(() => undefined);
+    }, this.options.migrationTimeoutMs);
+    abandon.unref();
+    const pending: PendingMigration = { result, commit: () => finish('commit'), rollback: () => finish('rollback') };
+    this.open = pending;
+    return pending;
   }
-  catchUp(migrations: Array<{ version: number; sql: string }>) {
-    return this.call<number>({ op: 'catchUp', migrations });
-  }
-  currentVersion() {
-    return this.call<number>({ op: 'version' });
-  }
-  describe() {
-    return this.call<TableInfo[]>({ op: 'describe' });
-  }
-  async close(): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.disconnect();
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+
+  catchUp(migrations: Array<{ version: number; sql: string }>): Promise<number> {
+    const sorted = [...migrations].sort((a, b) => a.version - b.version);
+    return this.run(async () => {
+      let current = await this.host.call<number>({ op: 'version' });
+      let applied = 0;
+      for (const migration of sorted) {
+        if (migration.version <= current) continue;
+        try {
+          // One call per migration: each gets its own timeout and its own transaction.
+          await this.host.call<MigrationResult>({ op: 'migrate', sql: migration.sql, version: migration.version, hold: false });
+        } catch (err) {
+          if (!(err instanceof TesseraError)) throw err;
+          const note = applied > 0 ? ` (${applied} earlier migration${applied === 1 ? ' was' : 's were'} applied)` : '';
+          throw new TesseraError(err.code, `Replaying migration ${migration.version} failed${note}: ${err.message}`, { details: { ...err.details, version: migration.version }, cause: err });
+        }
+        current = migration.version;
+        applied++;
+      }
+      return applied;
     });
   }
-  /** For tests: the db process id, if running. */
-  get pid(): number | undefined {
-    return this.child?.pid;
+
+  currentVersion(): Promise<number> {
+    return this.run(() => this.host.call<number>({ op: 'version' }));
+  }
+
+  describe(): Promise<TableInfo[]> {
+    return this.run(() => this.host.call<TableInfo[]>({ op: 'describe' }));
+  }
+
+  async close(): Promise<void> {
+    await this.open?.rollback().catch(() => undefined);
+    await this.host.enqueue(() => this.host.stop());
+  }
+
+  /** Closes for good: later calls fail instead of re-creating the deleted folder. */
+  async dispose(): Promise<void> {
+    this.removed = true;
+    await this.close();
   }
 }
 
-/** One db host per tenant, started on first use and stopped after `idleMs` without calls. */
-export function createTenantDbPool(options: { dataDir: string; logger?: Logger; queryTimeoutMs?: number; idleMs?: number }): TenantDbPool {
-  const hosts = new Map<string, DbHost>();
+/**
+ * One db host process per tenant, started on first use and stopped after `idleMs` without calls.
+ * The file is `<dataDir>/tenants/<id>/db/app.sqlite`.
+ */
+export function createTenantDbPool(options: TenantDbPoolOptions): TenantDbPool {
+  const tenants = new Map<string, Tenant>();
   const dirOf = (tenantId: string): string => {
-    if (!TENANT_ID.test(tenantId)) throw new TesseraError('INVALID_TENANT_ID', `Tenant id "${tenantId}" is not a DNS label.`);
+    if (!TENANT_ID.test(tenantId)) {
+      throw new TesseraError('INVALID_TENANT_ID', `Tenant id ${JSON.stringify(tenantId)} is invalid: use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen.`);
+    }
     return path.join(options.dataDir, 'tenants', tenantId, 'db');
+  };
+  const settings = {
+    timeoutMs: options.queryTimeoutMs ?? 5000,
+    idleMs: options.idleMs ?? 60_000,
+    migrationTimeoutMs: options.migrationTimeoutMs ?? 30_000,
+    logger: options.logger,
   };
   return {
     get(tenantId) {
-      let host = hosts.get(tenantId);
-      if (!host) {
-        host = new DbHost(tenantId, path.join(dirOf(tenantId), 'app.sqlite'), { timeoutMs: options.queryTimeoutMs ?? 5000, idleMs: options.idleMs ?? 60_000, logger: options.logger });
-        hosts.set(tenantId, host);
+      let tenant = tenants.get(tenantId);
+      if (!tenant) {
+        tenant = new Tenant(path.join(dirOf(tenantId), 'app.sqlite'), { ...settings, logger: options.logger?.child({ tenant: tenantId }) });
+        tenants.set(tenantId, tenant);
       }
-      return host;
+      return tenant;
     },
     async close(tenantId) {
-      await hosts.get(tenantId)?.close();
-      hosts.delete(tenantId);
+      await tenants.get(tenantId)?.close();
     },
     async remove(tenantId) {
       const dir = dirOf(tenantId);
-      await this.close(tenantId);
+      const tenant = tenants.get(tenantId);
+      tenants.delete(tenantId);
+      await tenant?.dispose();
       await rm(dir, { recursive: true, force: true });
     },
     async closeAll() {
-      await Promise.all([...hosts.values()].map((host) => host.close()));
-      hosts.clear();
+      await Promise.all([...tenants.values()].map((tenant) => tenant.close()));
     },
   };
 }

@@ -1,4 +1,11 @@
-import type { TesseraErrorJSON } from '../errors.ts';
+import { TesseraError, type TesseraErrorJSON } from '../errors.ts';
+
+/**
+ * Answer of a db process to 'open'. Checked by the platform: the compiled child file is shared by
+ * every process using the same node_modules, so another Tessera version may have rewritten it.
+ * Change it whenever the protocol changes.
+ */
+export const PROTOCOL = 'tessera-db/2';
 
 /** Messages between the platform and a tenant's db host process (both sides import only this). */
 export type DbOperation =
@@ -6,10 +13,10 @@ export type DbOperation =
   | { op: 'query'; sql: string; params?: unknown }
   | { op: 'execute'; sql: string; params?: unknown }
   | { op: 'readonly'; sql: string; params?: unknown; limit: number }
-  | { op: 'begin'; sql: string; version: number }
+  /** Applies one migration in a transaction; `hold` keeps it open for a later commit/rollback. */
+  | { op: 'migrate'; sql: string; version: number; hold: boolean }
   | { op: 'commit' }
   | { op: 'rollback' }
-  | { op: 'catchUp'; migrations: Array<{ version: number; sql: string }> }
   | { op: 'version' }
   | { op: 'describe' };
 
@@ -17,25 +24,42 @@ export type DbRequest = DbOperation & { id: number };
 
 export type DbReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: TesseraErrorJSON };
 
+/** A user table (or virtual table) or view, as the model and the UI see it. */
 export interface TableInfo {
   name: string;
   type: 'table' | 'view';
   sql: string;
   columns: Array<{ name: string; type: string; notNull: boolean; defaultValue: string | null; primaryKey: boolean }>;
+  /** Tables only. */
   rowCount?: number;
 }
 
+/** What INSERT/UPDATE/DELETE did. `lastInsertRowid` is a string when beyond Number.MAX_SAFE_INTEGER. */
 export interface ExecuteResult {
   changes: number;
   lastInsertRowid: number | string;
 }
 
+/** An applied (possibly not yet committed) migration: statement count, new version, resulting tables. */
 export interface MigrationResult {
   statements: number;
   version: number;
   tables: TableInfo[];
 }
 
-/** Bounds on what one query may return, so a function cannot make the platform hold gigabytes. */
+export interface ReadOnlyResult {
+  columns: string[];
+  rows: Record<string, unknown>[];
+  truncated: boolean;
+}
+
+/** Bounds on what one query may return, so tenant code cannot make the platform hold gigabytes. */
 export const MAX_ROWS = 10_000;
 export const MAX_RESULT_BYTES = 8 * 1024 * 1024;
+/** Rows readOnlyQuery returns unless told otherwise. */
+export const DEFAULT_READONLY_LIMIT = 1000;
+
+/** Rebuilds an error sent across the IPC channel. */
+export function errorFromJSON(error: TesseraErrorJSON): TesseraError {
+  return new TesseraError(error.code, error.message, error.details ? { details: error.details } : {});
+}

@@ -1,0 +1,210 @@
+/**
+ * The SQLite side of a db host process: one tenant's database file and the operations of the
+ * protocol. Runs inside the child (db-process.ts); kept apart from the IPC loop so it stays small.
+ * Every SQL text is split and checked against the policy again here (defence in depth).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { TesseraError } from '../errors.ts';
+import { checkStatements, exactlyOne, type SqlMode } from './policy.ts';
+import { MAX_RESULT_BYTES, MAX_ROWS, type ExecuteResult, type MigrationResult, type ReadOnlyResult, type TableInfo } from './protocol.ts';
+import { splitStatements } from './split.ts';
+
+type Row = Record<string, unknown>;
+
+function normalize(value: unknown): unknown {
+  if (typeof value !== 'bigint') return value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+}
+
+/** better-sqlite3 binds numbers, strings, bigints, Buffers and null; make the common JS values fit. */
+function bindValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  return value;
+}
+
+function bindArgs(params: unknown): unknown[] {
+  if (params === undefined || params === null) return [];
+  if (Array.isArray(params)) return params.map(bindValue);
+  if (typeof params === 'object' && !Buffer.isBuffer(params)) {
+    return [Object.fromEntries(Object.entries(params).map(([key, value]) => [key, bindValue(value)]))];
+  }
+  return [bindValue(params)];
+}
+
+const flat = (statement: string): string => statement.replace(/\s+/g, ' ').trim().slice(0, 200);
+
+function sqlError(err: unknown, statement: string): TesseraError {
+  if (err instanceof TesseraError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TesseraError('SQL_ERROR', `${message} (in: ${flat(statement)})`, { details: { sql: statement } });
+}
+
+function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export class Engine {
+  private readonly db: Database.Database;
+  private holding = false;
+
+  constructor(file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 3000');
+    this.db.defaultSafeIntegers(true);
+  }
+
+  /** One statement, checked for `mode`, prepared; SQLite errors become model-readable SQL_ERRORs. */
+  private prepare(sql: string, mode: SqlMode): { statement: string; prepared: Database.Statement } {
+    const statements = splitStatements(sql);
+    if (statements.length !== 1) throw exactlyOne(statements.length);
+    checkStatements(statements, mode);
+    const statement = statements[0]!;
+    try {
+      return { statement, prepared: this.db.prepare(statement) };
+    } catch (err) {
+      throw sqlError(err, statement);
+    }
+  }
+
+  /** Reads rows up to the bounds; over them either truncates (`truncateAt`) or fails asking for a LIMIT. */
+  private collect(statement: string, prepared: Database.Statement, params: unknown, truncateAt?: number): { rows: Row[]; truncated: boolean } {
+    const rows: Row[] = [];
+    let bytes = 0;
+    try {
+      for (const raw of prepared.iterate(...bindArgs(params)) as Iterable<Row>) {
+        if (truncateAt !== undefined && rows.length >= truncateAt) return { rows, truncated: true };
+        if (rows.length >= MAX_ROWS) {
+          throw new TesseraError('SQL_ERROR', `The query returned more than ${MAX_ROWS} rows, the most one call may return. Add a LIMIT (and page with OFFSET or WHERE id > last id). (in: ${flat(statement)})`);
+        }
+        for (const [key, value] of Object.entries(raw)) {
+          bytes += key.length + (typeof value === 'string' || Buffer.isBuffer(value) ? value.length : 8);
+          raw[key] = normalize(value);
+        }
+        if (bytes > MAX_RESULT_BYTES) {
+          if (truncateAt !== undefined) return { rows, truncated: true };
+          throw new TesseraError('SQL_ERROR', `The query result is larger than ${MAX_RESULT_BYTES / 1024 / 1024} MB (after ${rows.length} rows). Select fewer or smaller columns, or add a LIMIT. (in: ${flat(statement)})`);
+        }
+        rows.push(raw);
+      }
+    } catch (err) {
+      throw sqlError(err, statement);
+    }
+    return { rows, truncated: false };
+  }
+
+  query(sql: string, params: unknown): Row[] {
+    const { statement, prepared } = this.prepare(sql, 'function');
+    if (prepared.reader) return this.collect(statement, prepared, params).rows;
+    this.run(statement, prepared, params);
+    return [];
+  }
+
+  execute(sql: string, params: unknown): ExecuteResult {
+    const { statement, prepared } = this.prepare(sql, 'function');
+    return this.run(statement, prepared, params);
+  }
+
+  // run() steps once: enough for INSERT ... RETURNING too, since SQLite makes all its changes on the first step.
+  private run(statement: string, prepared: Database.Statement, params: unknown): ExecuteResult {
+    try {
+      const info = prepared.run(...bindArgs(params));
+      return { changes: info.changes, lastInsertRowid: normalize(info.lastInsertRowid) as number | string };
+    } catch (err) {
+      throw sqlError(err, statement);
+    }
+  }
+
+  readonly(sql: string, params: unknown, limit: number): ReadOnlyResult {
+    const { statement, prepared } = this.prepare(sql, 'readonly');
+    if (!prepared.readonly || !prepared.reader) {
+      throw new TesseraError('SQL_REFUSED', `The statement was refused: it would change the database, and only read-only queries are allowed here (SELECT, WITH or EXPLAIN). Nothing was run. (statement: ${flat(statement)})`, { details: { statement: 1, sql: statement, mode: 'readonly' } });
+    }
+    const { rows, truncated } = this.collect(statement, prepared, params, Math.max(0, Math.min(limit, MAX_ROWS)));
+    return { columns: prepared.columns().map((c) => c.name), rows, truncated };
+  }
+
+  version(): number {
+    return Number(this.db.pragma('user_version', { simple: true }));
+  }
+
+  /** Applies one migration in a transaction; with `hold` the transaction stays open for commit()/rollback(). */
+  migrate(sql: string, version: number, hold: boolean): MigrationResult {
+    if (this.holding) throw new TesseraError('INTERNAL', 'A migration is already waiting for commit or rollback.');
+    const statements = splitStatements(sql);
+    checkStatements(statements, 'schema');
+    const current = this.version();
+    if (version !== current + 1) {
+      throw new TesseraError('INTERNAL', `Migration ${version} cannot be applied: the database is at version ${current} and expects migration ${current + 1} next.`);
+    }
+    this.db.exec('BEGIN IMMEDIATE');
+    for (const [index, statement] of statements.entries()) {
+      try {
+        const prepared = this.db.prepare(statement);
+        if (prepared.reader) prepared.all();
+        else prepared.run();
+      } catch (err) {
+        this.db.exec('ROLLBACK');
+        const message = err instanceof Error ? err.message : String(err);
+        throw new TesseraError('SQL_ERROR', `Statement ${index + 1} of ${statements.length} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
+          details: { statement: index + 1, sql: statement },
+        });
+      }
+    }
+    let result: MigrationResult;
+    try {
+      this.db.pragma(`user_version = ${version}`);
+      result = { statements: statements.length, version, tables: this.describe() };
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    if (hold) this.holding = true;
+    else this.db.exec('COMMIT');
+    return result;
+  }
+
+  commit(): void {
+    if (!this.holding) throw new TesseraError('INTERNAL', 'There is no open migration to commit.');
+    this.holding = false;
+    this.db.exec('COMMIT');
+  }
+
+  rollback(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    this.db.exec('ROLLBACK');
+  }
+
+  describe(): TableInfo[] {
+    // pragma_table_list tells virtual tables' shadow tables (fts5 _data, rtree _node...) apart: hide those.
+    const objects = this.db
+      .prepare("SELECT l.name, l.type, s.sql FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY l.name")
+      .all() as Array<{ name: string; type: 'table' | 'view' | 'virtual'; sql: string }>;
+    return objects.map((object) => {
+      // table_xinfo includes generated columns; hidden = 1 marks a virtual table's hidden columns.
+      const columns = (this.db.prepare('SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1').all(object.name) as Array<{ name: string; type: string; nn: bigint; dflt: string | null; pk: bigint }>).map((c) => ({
+        name: c.name,
+        type: c.type,
+        notNull: Number(c.nn) === 1,
+        defaultValue: c.dflt,
+        primaryKey: Number(c.pk) > 0,
+      }));
+      const type = object.type === 'view' ? 'view' : 'table';
+      const info: TableInfo = { name: object.name, type, sql: object.sql, columns };
+      if (type === 'table') info.rowCount = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteName(object.name)}`).get() as { n: bigint }).n);
+      return info;
+    });
+  }
+
+  close(): void {
+    this.rollback();
+    this.db.close();
+  }
+}
