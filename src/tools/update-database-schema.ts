@@ -29,16 +29,23 @@ export const updateDatabaseSchema = defineTool({
     const version = tenant.state.migrationVersion + 1;
     const file = `${MIGRATIONS_DIR}/${String(version).padStart(4, '0')}_${migrationSlug(statements[0]!)}.sql`;
     const pending = await tenant.db.beginMigration(sql, version);
+    const previous = tenant.state.head;
+    const changes = [{ path: file, content: `${statements.join(';\n\n')};\n` }];
     let commit: string;
     try {
-      const body = `${statements.join(';\n\n')};\n`;
-      commit = await tenant.workspace.commit([{ path: file, content: body }], `Migration ${version}: ${statements.length} statement${statements.length === 1 ? '' : 's'} (${migrationSlug(statements[0]!).replace(/_/g, ' ')})`);
+      commit = await tenant.workspace.commit(changes, `Migration ${version}: ${statements.length} statement${statements.length === 1 ? '' : 's'} (${migrationSlug(statements[0]!).replace(/_/g, ' ')})`);
     } catch (err) {
       await pending.rollback();
       throw err;
     }
-    // The repo now holds the migration: if this commit were lost in a crash, load() replays it.
-    await pending.commit();
+    // The repo now holds the migration: if the platform died here, load() would replay it. If the
+    // database itself refuses the commit, take the repo commit back so both stay as they were.
+    try {
+      await pending.commit();
+    } catch (err) {
+      await tenant.workspace.undo(previous, changes);
+      throw err;
+    }
     tenant.state.migrationVersion = version;
     tenant.state.head = commit;
     return { version, file, statements: statements.length, tables: pending.result.tables, commit };

@@ -21,6 +21,20 @@ describe('workspace', () => {
     expect(await ws.list('frontend')).toEqual([]);
   });
 
+  it('takes back the newest commit with undo()', async () => {
+    const ws = openWorkspace(path.join(root, 'c'));
+    const first = await ws.init([{ path: 'a.txt', content: 'one' }], 'init');
+    const changes = [{ path: 'a.txt', content: 'two' }, { path: 'migrations/0001_x.sql', content: 'CREATE TABLE x (y);' }];
+    await ws.commit(changes, 'change');
+    await ws.undo(first, changes);
+    expect(await ws.head()).toBe(first);
+    expect(await ws.read('a.txt')).toBe('one');
+    expect(await ws.read('migrations/0001_x.sql')).toBeNull();
+    expect((await ws.log()).map((c) => c.message)).toEqual(['init']);
+    await ws.commit([{ path: 'b.txt', content: 'b' }], 'after undo');
+    expect(await ws.list('')).toEqual(['a.txt', 'b.txt']);
+  });
+
   it('refuses paths that leave the repository, changing nothing', async () => {
     const ws = openWorkspace(path.join(root, 'b'));
     const head = await ws.init([{ path: 'README.md', content: 'hi' }], 'init');

@@ -50,6 +50,11 @@ export interface Workspace {
   commit(changes: FileChange[], message: string): Promise<string>;
   head(): Promise<string>;
   log(limit?: number): Promise<CommitInfo[]>;
+  /**
+   * Takes back the newest commit when a step after it failed (e.g. the database refused to commit
+   * the migration the commit recorded): the branch points at `previous` again, files as they were.
+   */
+  undo(previous: string, changes: FileChange[]): Promise<void>;
   /** Every file of a commit with its blob id (a content digest git already keeps). */
   filesAt(commit: string): Promise<Map<string, string>>;
   /** A file's text at a commit, or null. */
@@ -113,6 +118,11 @@ export function openWorkspace(dir: string): Workspace {
       }
     },
     head,
+    async undo(previous, changes) {
+      const before = await Promise.all(changes.map(async (change) => ({ path: change.path, content: await this.readAt(previous, change.path) })));
+      await git.writeRef({ fs, dir, ref: 'refs/heads/main', value: previous, force: true });
+      for (const change of before) await write(change);
+    },
     async filesAt(commit) {
       const files = new Map<string, string>();
       await git.walk({
