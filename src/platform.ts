@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { buildAppAssets, buildServerRenderVendor, type AppAssets } from './bundler/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
+import { createArtifactStore, Deployer, type ArtifactStore } from './releases/index.ts';
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
@@ -15,6 +17,10 @@ export interface Platform {
   dbPool: TenantDbPool;
   /** Control-plane state: PGlite in DATA_DIR, or PostgreSQL at DATABASE_URL. */
   registry: Registry;
+  /** Content-addressed bundles of every release (DATA_DIR/artifacts). */
+  artifacts: ArtifactStore;
+  /** What each app serves live. */
+  deployer: Deployer;
   /** Vendor bundles (React), the app shell and the import map: built once per process. */
   assets: AppAssets;
   close(): Promise<void>;
@@ -33,6 +39,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   });
   const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger });
   const assets = await buildAppAssets();
+  const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
+  const deployer = new Deployer({ registry, store: artifacts, logger });
   return {
     config,
     logger,
@@ -40,6 +48,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     runtime,
     dbPool,
     registry,
+    artifacts,
+    deployer,
     assets,
     async close() {
       await runtime.close();

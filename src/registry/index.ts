@@ -50,7 +50,15 @@ export interface Registry {
   listReleases(tenant: string): Promise<ReleaseSummary[]>;
   /** The snapshot text exactly as stored, or null. */
   getRelease(tenant: string, version: string): Promise<string | null>;
-  recordDeployment(tenant: string, version: string, previousVersion: string | null, by: string): Promise<void>;
+  /**
+   * Makes `version` the live release, atomically: the previous live version is read and the new
+   * deployment written in one transaction holding the tenant's row, so concurrent deploys of one
+   * tenant are serialized and the history stays a chain. Returns the version it replaced.
+   */
+  recordDeployment(tenant: string, version: string, by: string): Promise<{ previous: string | null }>;
+  /** The live version (the newest deployment), or null before the first deploy. */
+  liveVersion(tenant: string): Promise<string | null>;
+  listDeployments(tenant: string): Promise<Array<{ version: string; previousVersion: string | null; deployedBy: string; deployedAt: string }>>;
   close(): Promise<void>;
 }
 
@@ -130,8 +138,22 @@ function createRegistry(db: Db, backend: Registry['backend'], close: () => Promi
       const [row] = await db.select({ snapshot: releases.snapshot }).from(releases).where(and(eq(releases.tenant, tenant), eq(releases.version, version)));
       return row?.snapshot ?? null;
     },
-    async recordDeployment(tenant, version, previousVersion, by) {
-      await db.insert(deployments).values({ tenant, version, previousVersion, deployedBy: by });
+    async recordDeployment(tenant, version, by) {
+      return db.transaction(async (tx) => {
+        await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant)).for('update');
+        const [current] = await tx.select({ version: deployments.version }).from(deployments).where(eq(deployments.tenant, tenant)).orderBy(desc(deployments.id)).limit(1);
+        const previous = current?.version ?? null;
+        await tx.insert(deployments).values({ tenant, version, previousVersion: previous, deployedBy: by });
+        return { previous };
+      });
+    },
+    async liveVersion(tenant) {
+      const [row] = await db.select({ version: deployments.version }).from(deployments).where(eq(deployments.tenant, tenant)).orderBy(desc(deployments.id)).limit(1);
+      return row?.version ?? null;
+    },
+    async listDeployments(tenant) {
+      const rows = await db.select().from(deployments).where(eq(deployments.tenant, tenant)).orderBy(asc(deployments.id));
+      return rows.map((r) => ({ version: r.version, previousVersion: r.previousVersion, deployedBy: r.deployedBy, deployedAt: new Date(r.deployedAt).toISOString() }));
     },
     close,
   };

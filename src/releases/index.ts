@@ -4,6 +4,10 @@ import semver from 'semver';
 import { TesseraError } from '../errors.ts';
 import type { Registry, ReleaseSummary } from '../registry/index.ts';
 import type { Tenant } from '../tenants/index.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+
+export { createArtifactStore, type ArtifactStore } from './artifact-store.ts';
+export { Deployer, type AppView, type DeployResult } from './deploy.ts';
 
 /**
  * A release: an immutable snapshot of one commit of a tenant plus the digest of every built
@@ -33,7 +37,7 @@ export function checkVersion(version: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Snapshots the tenant's current commit. The caller holds the tenant's lock. */
-export async function createRelease(tenant: Tenant, registry: Registry, input: { version: unknown; notes?: unknown }): Promise<string> {
+export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }): Promise<string> {
   const version = checkVersion(input.version);
   const notes = typeof input.notes === 'string' ? input.notes.slice(0, 10_000) : '';
   const commit = tenant.state.head;
@@ -56,6 +60,8 @@ export async function createRelease(tenant: Tenant, registry: Registry, input: {
       [...tenant.state.functions.values()].sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash }]),
     ),
   };
+  // Keep the exact bytes every release serves, whatever later builds of the same sources produce.
+  await Promise.all([...[...tenant.state.components.values()].map((c) => store.put(c.code)), ...[...tenant.state.functions.values()].map((f) => store.put(f.code))]);
   const text = JSON.stringify(snapshot, null, 2);
   await registry.createRelease(tenant.id, { version, commit, snapshot: text });
   return text;

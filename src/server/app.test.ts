@@ -142,7 +142,7 @@ describe('the four tools', () => {
       'Create app notes',
     ]);
 
-    const host = 'notes.localhost:3000';
+    const host = 'draft.notes.localhost:3000';
     const added = await request('POST', '/api/notes', { text: 'first' }, host);
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ id: 1, text: 'first' });
@@ -158,7 +158,7 @@ describe('the four tools', () => {
     expect(bundle.headers.get('cache-control')).toContain('immutable');
     // Another tenant's origin does not serve this tenant's bundle.
     await request('POST', '/api/tenants', { id: 'other' });
-    expect((await request('GET', component.body.result.bundle, undefined, 'other.localhost:3000')).status).toBe(404);
+    expect((await request('GET', component.body.result.bundle, undefined, 'draft.other.localhost:3000')).status).toBe(404);
   });
 
   async function expectNoChange(tenant: string, attempt: () => Promise<Answer>, code: string, status = 400): Promise<Answer> {
@@ -204,7 +204,7 @@ describe('the four tools', () => {
     const spin = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Spin', code: 'export default function Spin() { while (true) {} }', sampleProps: {} }), 'RENDER_FAILED');
     expect(spin.body.error.message).toContain('exceeded its 2 s limit');
     // The sandbox was restarted: the app's functions still answer.
-    expect((await request('GET', '/api/notes', undefined, 'notes.localhost:3000')).status).toBe(200);
+    expect((await request('GET', '/api/notes', undefined, 'draft.notes.localhost:3000')).status).toBe(200);
   });
 
   it('refuses a function that throws while loading', async () => {
@@ -256,6 +256,57 @@ describe('the four tools', () => {
     expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } })).text()).toBe(text);
   });
 
+  it('serves the deployed release live, the newest commit on the draft origin, and rolls back', async () => {
+    await request('POST', '/api/tenants', { id: 'shop' });
+    const live = 'shop.localhost:3000';
+    const draft = 'draft.shop.localhost:3000';
+    const before = await request('GET', '/', undefined, live);
+    expect(before.status).toBe(404);
+    expect(before.body).toContain('Nothing is live yet');
+    expect((await request('GET', '/api/hello', undefined, live)).body.error.message).toContain('Nothing of "shop" is live yet');
+    expect((await request('GET', '/api/tenants/shop/deployments')).body).toEqual({ live: null, deployments: [] });
+
+    const hello = (word: string) => ({ name: 'hello', code: `module.exports = async () => ({ status: 200, body: '${word}' })` });
+    await tool('shop', 'createBackendFunction', hello('one'));
+    expect((await request('POST', '/api/tenants/shop/releases', { version: '1.0.0' })).status).toBe(201);
+    await tool('shop', 'createBackendFunction', hello('two'));
+    expect((await request('POST', '/api/tenants/shop/releases', { version: '1.1.0' })).status).toBe(201);
+    await tool('shop', 'createBackendFunction', hello('three'));
+    expect((await request('POST', '/api/tenants/shop/releases/9.9.9/deploy', {})).status).toBe(404);
+
+    const first = await request('POST', '/api/tenants/shop/releases/1.0.0/deploy', {});
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ version: '1.0.0', previous: null, warnings: [] });
+    expect((await request('GET', '/api/hello', undefined, live)).body).toBe('one');
+    expect((await request('GET', '/api/hello', undefined, draft)).body).toBe('three');
+    expect((await request('POST', '/api/tenants/shop/releases/1.1.0/deploy', {})).body).toMatchObject({ version: '1.1.0', previous: '1.0.0' });
+    expect((await request('GET', '/api/hello', undefined, live)).body).toBe('two');
+    // Rolling back is deploying the older release.
+    expect((await request('POST', '/api/tenants/shop/releases/1.0.0/deploy', {})).body).toMatchObject({ version: '1.0.0', previous: '1.1.0' });
+    expect((await request('GET', '/api/hello', undefined, live)).body).toBe('one');
+    const history = (await request('GET', '/api/tenants/shop/deployments')).body;
+    expect(history.live).toBe('1.0.0');
+    expect(history.deployments.map((d: { version: string; previousVersion: string | null }) => [d.version, d.previousVersion])).toEqual([['1.0.0', null], ['1.1.0', '1.0.0'], ['1.0.0', '1.1.0']]);
+  });
+
+  it('warns when rolling code back onto a database that has moved on, and never drops data', async () => {
+    await tool('shop', 'updateDatabaseSchema', { sql: 'CREATE TABLE orders (id INTEGER PRIMARY KEY)' });
+    expect((await request('POST', '/api/tenants/shop/releases', { version: '2.0.0' })).status).toBe(201);
+    expect((await request('POST', '/api/tenants/shop/releases/2.0.0/deploy', {})).body.warnings).toEqual([]);
+    const back = await request('POST', '/api/tenants/shop/releases/1.0.0/deploy', {});
+    expect(back.status).toBe(200);
+    expect(back.body.warnings[0]).toContain('database is at migration 1');
+    expect((await request('GET', '/api/tenants/shop/database')).body.tables.map((t: { name: string }) => t.name)).toContain('orders');
+  });
+
+  it('deploys concurrently without breaking the history chain', async () => {
+    const results = await Promise.all(['1.0.0', '1.1.0', '2.0.0', '1.1.0', '1.0.0'].map((v) => request('POST', `/api/tenants/shop/releases/${v}/deploy`, {})));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const { deployments, live } = (await request('GET', '/api/tenants/shop/deployments')).body as { live: string; deployments: Array<{ version: string; previousVersion: string | null }> };
+    for (let i = 1; i < deployments.length; i++) expect(deployments[i]!.previousVersion).toBe(deployments[i - 1]!.version);
+    expect(live).toBe(deployments.at(-1)!.version);
+  });
+
   it('maps function responses the way Fission does', async () => {
     const code = `module.exports = async (ctx) => {
       const q = ctx.request.query;
@@ -265,7 +316,7 @@ describe('the four tools', () => {
       return { status: 202, headers: { 'x-made-by': 'fn' }, body: { method: ctx.request.method, body: ctx.request.body } };
     };`;
     expect((await tool('notes', 'createBackendFunction', { name: 'echo', code })).body.ok).toBe(true);
-    const host = 'notes.localhost:3000';
+    const host = 'draft.notes.localhost:3000';
     const text = await request('GET', '/api/echo?kind=text&name=x', undefined, host);
     expect(text.status).toBe(200);
     expect(text.headers.get('content-type')).toContain('text/html');
@@ -287,7 +338,7 @@ describe('the four tools', () => {
       return { status: 200, body: out };
     };`;
     expect((await tool('notes', 'createBackendFunction', { name: 'probe', code })).body.ok).toBe(true);
-    const answer = await request('GET', '/api/probe', undefined, 'notes.localhost:3000');
+    const answer = await request('GET', '/api/probe', undefined, 'draft.notes.localhost:3000');
     expect(answer.body.fs).toBe('refused');
     expect(answer.body.attach).toBe('refused');
     expect(answer.body.env).not.toContain('DATA_DIR');

@@ -9,7 +9,7 @@ import { tenantIdSchema } from '../names.ts';
 import { controlApi } from './control-api.ts';
 import { errorResponse } from './errors.ts';
 import { hostAllowlistMiddleware, sameOriginWritesMiddleware } from './guards.ts';
-import { tenantApp } from './tenant-app.ts';
+import { draftView, tenantApp } from './tenant-app.ts';
 
 /**
  * Which tenant a Host header addresses: `notes.localhost:3000` -> "notes"; the bare domain (or
@@ -39,12 +39,16 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
     if (label === null) return next();
-    if (!tenantIdSchema.safeParse(label).success) {
-      throw new TesseraError('INVALID_TENANT_ID', `"${label}" is not a valid app name: app host names are DNS labels (lowercase letters, digits, hyphens).`);
+    // `draft.<app>` previews the newest commit; `<app>` serves the live release.
+    const draft = label.startsWith('draft.');
+    const id = draft ? label.slice('draft.'.length) : label;
+    if (!tenantIdSchema.safeParse(id).success) {
+      throw new TesseraError('INVALID_TENANT_ID', `"${id}" is not a valid app name: app host names are DNS labels (lowercase letters, digits, hyphens).`);
     }
-    if (!platform.tenants.exists(label)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${label}" on this server.`);
-    const tenant = await platform.tenants.get(label);
-    return tenants.fetch(c.req.raw, { tenant });
+    if (!platform.tenants.exists(id)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${id}" on this server.`);
+    const tenant = await platform.tenants.get(id);
+    const view = draft ? draftView(tenant) : await platform.deployer.liveView(tenant);
+    return tenants.fetch(c.req.raw, { tenant, view, mode: draft ? 'draft' : 'live' });
   });
 
   app.get('/healthz', async (c) => {

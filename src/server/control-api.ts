@@ -9,10 +9,10 @@ import { createRelease, diffReleases, getRelease, listReleases } from '../releas
 import { describeTools, runTool } from '../tools/index.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 
-/** The app's public URL for a tenant, on the port the caller reached us at. */
-export function tenantUrl(platform: Platform, id: string, c: Context): string {
+/** The app's public (live) URL for a tenant, on the port the caller reached us at. */
+export function tenantUrl(platform: Platform, id: string, c: Context, draft = false): string {
   const port = /:(\d+)$/.exec(c.req.header('host') ?? '')?.[1] ?? new URL(c.req.url).port;
-  return `http://${id}.${platform.config.appDomain}${port ? `:${port}` : ''}/`;
+  return `http://${draft ? 'draft.' : ''}${id}.${platform.config.appDomain}${port ? `:${port}` : ''}/`;
 }
 
 /** `/api/...` on the builder's origin: tenants, tools, schema. */
@@ -28,23 +28,24 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
 
   api.get('/tenants', async function listTenants(c) {
     const ids = await tenants.list();
-    return c.json({ tenants: ids.map((id) => ({ id, url: tenantUrl(platform, id, c) })) });
+    return c.json({ tenants: ids.map((id) => ({ id, url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) })) });
   });
 
   api.post('/tenants', async function createTenant(c) {
     const body = await readJsonBody(c);
     const id = checkTenantId(typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined);
     const tenant = await tenants.create(id);
-    return c.json({ ...tenant.summary(), url: tenantUrl(platform, id, c) }, 201);
+    return c.json({ ...tenant.summary(), url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) }, 201);
   });
 
   api.get('/tenants/:id', async function getTenant(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    return c.json({ ...tenant.summary(), url: tenantUrl(platform, tenant.id, c), blueprint: tenant.state.blueprint });
+    return c.json({ ...tenant.summary(), url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
   });
 
   api.delete('/tenants/:id', async function deleteTenant(c) {
     await tenants.remove(c.req.param('id'));
+    platform.deployer.forget(c.req.param('id'));
     return c.body(null, 204);
   });
 
@@ -108,7 +109,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
 
   api.post('/tenants/:id/releases', async function postRelease(c) {
     const body = (await readJsonBody(c)) as { version?: unknown; notes?: unknown };
-    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, { version: body?.version, notes: body?.notes }));
+    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body?.version, notes: body?.notes }));
     return c.body(text, 201, { 'content-type': 'application/json; charset=utf-8' });
   });
 
@@ -125,6 +126,17 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.get('/tenants/:id/releases/:from/diff/:to', async function releaseDiff(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json(await diffReleases(tenant, platform.registry, c.req.param('from'), c.req.param('to')));
+  });
+
+  api.post('/tenants/:id/releases/:version/deploy', async function deployRelease(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api');
+    return c.json({ ...result, url: tenantUrl(platform, tenant.id, c) });
+  });
+
+  api.get('/tenants/:id/deployments', async function deploymentHistory(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json({ live: await platform.registry.liveVersion(tenant.id), deployments: await platform.registry.listDeployments(tenant.id) });
   });
 
   api.post('/tenants/:id/agent', async function runAgent(c) {

@@ -2,16 +2,38 @@ import { Hono, type Context } from 'hono';
 import { renderShellHtml } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
+import type { AppView } from '../releases/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { errorResponse } from './errors.ts';
 
 /** What the host router hands the tenant app for each request. */
 export interface TenantBindings {
   tenant: Tenant;
+  /** What this origin serves: the live release, or the newest commit on the draft origin; null before the first deploy. */
+  view: AppView | null;
+  mode: 'live' | 'draft';
+}
+
+/** The draft view: the tenant's newest commit, as the tools left it. */
+export function draftView(tenant: Tenant): AppView {
+  return { version: null, commit: tenant.state.head, components: tenant.state.components, functions: tenant.state.functions, blueprint: tenant.state.blueprint };
+}
+
+function notLiveYet(tenant: Tenant, draftUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${tenant.id}: nothing is live yet</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto;color:#374151">
+<h1>Nothing is live yet</h1>
+<p>The app <strong>${tenant.id}</strong> has no deployed release. Its newest work is on the draft preview: <a href="${draftUrl}">${draftUrl}</a>.</p>
+<p>Create a release and deploy it to make it live (<code>tessera release ${tenant.id} 1.0.0</code>, then <code>tessera deploy ${tenant.id} 1.0.0</code>).</p>
+</body></html>`;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const MAX_FUNCTION_BODY = 1024 * 1024;
+
+function componentUrls(view: AppView): Record<string, string> {
+  return Object.fromEntries([...view.components.values()].map((c) => [c.name, `/_tessera/mfe/${c.fileName}`]));
+}
 
 function notFound(what: string): TesseraError {
   return new TesseraError('NOT_FOUND', what);
@@ -33,16 +55,26 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
   });
 
+  app.use('*', async function requireView(c, next) {
+    if (c.env.view || c.req.path.startsWith('/_tessera/assets/')) return next();
+    const host = c.req.header('host') ?? '';
+    const draftUrl = `http://draft.${host}/`;
+    if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/_tessera/')) {
+      return c.json({ error: { code: 'NOT_FOUND', message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl}.` } }, 404);
+    }
+    return c.html(notLiveYet(c.env.tenant, draftUrl), 404, { 'cache-control': 'no-store' });
+  });
+
   app.get('/_tessera/mfe/:file', function serveBundle(c) {
     const file = c.req.param('file');
-    const component = [...c.env.tenant.state.components.values()].find((built) => built.fileName === file);
+    const component = [...c.env.view!.components.values()].find((built) => built.fileName === file);
     if (!component) throw notFound(`No component bundle ${file}.`);
     return c.body(component.code, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': IMMUTABLE });
   });
 
   app.get('/_tessera/app.json', function appState(c) {
-    const tenant = c.env.tenant;
-    return c.json({ head: tenant.state.head, blueprint: tenant.state.blueprint, components: tenant.componentUrls() }, 200, { 'cache-control': 'no-store' });
+    const view = c.env.view!;
+    return c.json({ mode: c.env.mode, version: view.version, commit: view.commit, blueprint: view.blueprint, components: componentUrls(view) }, 200, { 'cache-control': 'no-store' });
   });
 
   app.all('/api/:name{[^/]+}/*', invokeFunction);
@@ -51,7 +83,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
   async function invokeFunction(c: Context<{ Bindings: TenantBindings }>): Promise<Response> {
     const tenant = c.env.tenant;
     const name = c.req.param('name') ?? '';
-    const fn = tenant.state.functions.get(name);
+    const fn = c.env.view!.functions.get(name);
     if (!fn) throw notFound(`This app has no function "${name}".`);
     const declared = Number(c.req.header('content-length') ?? 0);
     if (declared > MAX_FUNCTION_BODY) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_FUNCTION_BODY} bytes.`);
@@ -70,13 +102,13 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
   }
 
   app.get('*', function serveShell(c) {
-    const tenant = c.env.tenant;
+    const view = c.env.view!;
     const html = renderShellHtml({
-      title: tenant.state.blueprint.title ?? tenant.id,
+      title: view.blueprint.title ?? c.env.tenant.id,
       assets,
-      blueprint: tenant.state.blueprint,
-      components: tenant.componentUrls(),
-      mode: 'draft',
+      blueprint: view.blueprint,
+      components: componentUrls(view),
+      mode: c.env.mode,
     });
     return c.html(html, 200, { 'cache-control': 'no-cache' });
   });

@@ -54,6 +54,16 @@ describe('a notes app built purely through the tools API', () => {
     // The note lives in the tenant's SQLite database, reached by the function.
     const listed = (await request(`${server.appUrl('notes')}api/notes`)).json();
     expect(listed).toEqual([expect.objectContaining({ id: 1, text: 'Buy milk' })]);
+
+    // Live: nothing until a release is deployed; then the same app, on the same database.
+    const live = await browser.newPage();
+    expect((await live.goto(server.liveUrl('notes')))?.status()).toBe(404);
+    await live.getByRole('heading', { name: 'Nothing is live yet' }).waitFor();
+    await api('/api/tenants/notes/releases', { version: '1.0.0' });
+    await api('/api/tenants/notes/releases/1.0.0/deploy', {});
+    await live.goto(server.liveUrl('notes'));
+    await live.getByTestId('notes').getByText('Buy milk').waitFor();
+    expect(problems).toEqual([]);
   });
 
   it('answers unknown app hosts with 404 in the browser too', async () => {

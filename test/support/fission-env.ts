@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,24 +17,40 @@ export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-let nextPort = 41_000 + Math.floor(Math.random() * 5000);
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts Fission's server on a free port; a busy port leaves it up but not listening, so retry. */
+async function startServer(envDir: string): Promise<{ child: ChildProcess; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], { cwd: envDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 10_000);
+      let out = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(`listening on port ${port}`)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      child.once('exit', () => resolve(false));
+    });
+    if (started) return { child, port };
+    child.kill('SIGKILL');
+    if (attempt >= 2) throw new Error(`Fission's environment server did not start (last port ${port})`);
+  }
+}
 
 /** Starts one Fission environment server (one per function, as in Fission) and specializes it with `file`. */
 export async function startFissionFunction(envDir: string, file: string): Promise<{ url: string; close(): void }> {
-  const port = nextPort++;
-  const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], { cwd: envDir, stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Fission env did not start')), 15_000);
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes(`listening on port ${port}`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`Fission env exited (${code}): ${out}`)));
-  });
+  const { child, port } = await startServer(envDir);
   const url = `http://127.0.0.1:${port}`;
   const res = await fetch(`${url}/v2/specialize`, {
     method: 'POST',

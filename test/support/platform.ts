@@ -28,14 +28,17 @@ export async function createTestPlatform(env: Record<string, string> = {}): Prom
 }
 
 /** The same, listening on a free port of 127.0.0.1. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestPlatform & { server: RunningServer; url: string; appUrl(tenant: string): string }> {
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestPlatform & { server: RunningServer; url: string; appUrl(tenant: string): string; liveUrl(tenant: string): string }> {
   const test = await createTestPlatform(env);
   const server = await startServer(test.platform);
   return {
     ...test,
     server,
     url: server.url,
-    appUrl: (tenant) => `http://${tenant}.localhost:${server.port}/`,
+    /** The draft preview: the app's newest commit. */
+    appUrl: (tenant) => `http://draft.${tenant}.localhost:${server.port}/`,
+    /** The live app: its deployed release. */
+    liveUrl: (tenant) => `http://${tenant}.localhost:${server.port}/`,
     async close() {
       await server.close();
       await test.close();

@@ -1,0 +1,114 @@
+import { parseBlueprint, type Blueprint } from '../blueprint/index.ts';
+import { buildComponent, buildFunction, type BuiltComponent, type BuiltFunction } from '../bundler/index.ts';
+import { TesseraError } from '../errors.ts';
+import { KeyedLock } from '../lock.ts';
+import type { Logger } from '../log.ts';
+import type { Registry } from '../registry/index.ts';
+import type { Tenant } from '../tenants/index.ts';
+import type { ArtifactStore } from './artifact-store.ts';
+import { getRelease, type ReleaseSnapshot } from './index.ts';
+
+/** What an app origin serves: a release (live) or the newest commit (draft). */
+export interface AppView {
+  /** The release version, or null for the draft. */
+  version: string | null;
+  commit: string;
+  components: ReadonlyMap<string, BuiltComponent>;
+  functions: ReadonlyMap<string, BuiltFunction>;
+  blueprint: Blueprint;
+}
+
+export interface DeployResult {
+  version: string;
+  previous: string | null;
+  commit: string;
+  /** E.g. rolling back code onto a database that has moved on. */
+  warnings: string[];
+}
+
+/**
+ * Deploys releases and answers which one is live. A deploy first prepares the whole release
+ * (every bundle loaded and checked against its digest), then records the deployment in the
+ * registry, then swaps one pointer: a request reads the pointer once, so it sees the old release
+ * or the new one, never a mix, and no request waits or fails during the switch. After a crash the
+ * registry's newest deployment says what is live; it is loaded again on first use.
+ */
+export class Deployer {
+  private readonly live = new Map<string, AppView | null>();
+  private readonly prepared = new Map<string, Promise<AppView>>();
+  private readonly lock = new KeyedLock();
+
+  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger }) {}
+
+  /** The tenant's live release, or null before its first deploy. */
+  async liveView(tenant: Tenant): Promise<AppView | null> {
+    if (this.live.has(tenant.id)) return this.live.get(tenant.id)!;
+    const version = await this.deps.registry.liveVersion(tenant.id);
+    const view = version ? await this.prepare(tenant, version) : null;
+    if (!this.live.has(tenant.id)) this.live.set(tenant.id, view);
+    return this.live.get(tenant.id)!;
+  }
+
+  async deploy(tenant: Tenant, version: string, by: string): Promise<DeployResult> {
+    return this.lock.run(tenant.id, async () => {
+      const view = await this.prepare(tenant, version);
+      const snapshot = JSON.parse(await getRelease(this.deps.registry, tenant.id, version)) as ReleaseSnapshot;
+      const warnings: string[] = [];
+      const dbVersion = await tenant.db.currentVersion();
+      if (snapshot.migration < dbVersion) {
+        warnings.push(`Release ${version} was made at database migration ${snapshot.migration}; the database is at migration ${dbVersion}. Migrations only move forward, so no data was dropped: check that this release's code works with the newer schema.`);
+      }
+      const { previous } = await this.deps.registry.recordDeployment(tenant.id, version, by);
+      this.live.set(tenant.id, view);
+      this.deps.logger.info({ tenant: tenant.id, version, previous }, 'release deployed');
+      return { version, previous, commit: view.commit, warnings };
+    });
+  }
+
+  /** Forgets a tenant (deleted). */
+  forget(tenantId: string): void {
+    this.live.delete(tenantId);
+    for (const key of this.prepared.keys()) if (key.startsWith(`${tenantId}@`)) this.prepared.delete(key);
+  }
+
+  private prepare(tenant: Tenant, version: string): Promise<AppView> {
+    const key = `${tenant.id}@${version}`;
+    let view = this.prepared.get(key);
+    if (!view) {
+      view = this.load(tenant, version);
+      view.catch(() => this.prepared.delete(key));
+      this.prepared.set(key, view);
+    }
+    return view;
+  }
+
+  /** Loads a release's exact bundles from the artifact store (rebuilding from its commit if one is missing). */
+  private async load(tenant: Tenant, version: string): Promise<AppView> {
+    const snapshot = JSON.parse(await getRelease(this.deps.registry, tenant.id, version)) as ReleaseSnapshot;
+    const commit = snapshot.commit;
+    const source = async (file: string): Promise<string> => {
+      const text = await tenant.workspace.readAt(commit, file);
+      if (text === null) throw new TesseraError('INTERNAL', `Release ${version} names ${file}, which commit ${commit.slice(0, 10)} does not hold.`);
+      return text;
+    };
+    const checked = (kind: string, name: string, expected: string, actual: string): void => {
+      if (expected !== actual) throw new TesseraError('INTERNAL', `The ${kind} ${name} of release ${version} no longer builds to its recorded digest; it cannot be served exactly as released.`);
+    };
+    const components = new Map<string, BuiltComponent>();
+    for (const [name, entry] of Object.entries(snapshot.components)) {
+      const code = await this.deps.store.get(entry.digest);
+      const built = code !== null ? { name, code, hash: entry.digest, fileName: entry.bundle, bytes: Buffer.byteLength(code) } : await buildComponent({ name, code: await source(entry.file) });
+      checked('component', name, entry.digest, built.hash);
+      components.set(name, built);
+    }
+    const functions = new Map<string, BuiltFunction>();
+    for (const [name, entry] of Object.entries(snapshot.functions)) {
+      const code = await this.deps.store.get(entry.digest);
+      const built = code !== null ? { name, code, hash: entry.digest, sourceFile: entry.file } : await buildFunction({ name, code: await source(entry.file) });
+      checked('function', name, entry.digest, built.hash);
+      functions.set(name, built);
+    }
+    const blueprint = parseBlueprint(JSON.parse(await source('blueprint.json')));
+    return { version, commit, components, functions, blueprint };
+  }
+}
