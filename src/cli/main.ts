@@ -23,6 +23,9 @@ Usage:
   tessera release <id> <version> [--notes "..."]  snapshot the app's current commit as a release
   tessera releases <id>                           list releases
   tessera diff <id> <from> <to>                   what changed between two releases
+  tessera deploy <id> <version>                   make a release live (atomic)
+  tessera rollback <id> [<version>]               deploy the release live before the current one (or <version>)
+  tessera deployments <id>                        which release is live, and the deployment history
 
 Options:
   --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
@@ -212,6 +215,27 @@ async function main(argv: string[]): Promise<void> {
       };
       const part = (label: string, x: Record<string, string[]>) => `${label}: +${x.added!.join(', ') || '-'}  ~${x.changed!.join(', ') || '-'}  -${x.removed!.join(', ') || '-'}`;
       print(d, `${part('components', d.components)}\n${part('functions', d.functions)}\nblueprint: ${d.blueprintChanged ? 'changed' : 'same'}\n\n${d.patch}`);
+      return;
+    }
+    case 'deploy':
+    case 'rollback': {
+      const [id, wanted] = rest;
+      if (!id || (command === 'deploy' && !wanted)) usage(`Usage: tessera ${command} <id> ${command === 'deploy' ? '<version>' : '[<version>]'}`);
+      let version = wanted;
+      if (!version) {
+        const history = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/deployments`)) as { live: string | null; deployments: Array<{ version: string; previousVersion: string | null }> };
+        version = history.deployments.at(-1)?.previousVersion ?? undefined;
+        if (!version) throw new CliError(`Nothing to roll back to: ${history.live ? `${history.live} is the first release deployed` : 'nothing is live yet'}.`);
+      }
+      const result = (await call(base, 'POST', `/api/tenants/${encodeURIComponent(id)}/releases/${encodeURIComponent(version)}/deploy`, {})) as { version: string; previous: string | null; url: string; warnings: string[] };
+      print(result, `${id} ${result.version} is live at ${result.url}${result.previous ? ` (was ${result.previous})` : ''}${result.warnings.map((w) => `\nwarning: ${w}`).join('')}`);
+      return;
+    }
+    case 'deployments': {
+      const [id] = rest;
+      if (!id) usage('Usage: tessera deployments <id>');
+      const history = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/deployments`)) as { live: string | null; deployments: Array<{ version: string; previousVersion: string | null; deployedAt: string; deployedBy: string }> };
+      print(history, `live: ${history.live ?? 'nothing yet'}\n${history.deployments.map((d) => `${d.deployedAt}  ${d.previousVersion ?? '-'} -> ${d.version}  (${d.deployedBy})`).join('\n')}`);
       return;
     }
     case 'tools':

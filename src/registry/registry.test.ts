@@ -59,6 +59,17 @@ describe.each(backends)('registry on %s', (_name, open) => {
     expect(await registry.getRelease('notes', '9.9.9')).toBeNull();
   });
 
+  it('chains concurrent deployments of one tenant: one at a time, each naming the one it replaced', async () => {
+    await registry.addTenant('shop');
+    const versions = ['1.0.0', '1.1.0', '2.0.0', '1.1.0', '1.0.0', '2.0.0', '1.0.0', '1.1.0'];
+    await Promise.all(versions.map((v) => registry.recordDeployment('shop', v, 'test')));
+    const history = await registry.listDeployments('shop');
+    expect(history).toHaveLength(versions.length);
+    expect(history[0]!.previousVersion).toBeNull();
+    for (let i = 1; i < history.length; i++) expect(history[i]!.previousVersion).toBe(history[i - 1]!.version);
+    expect(await registry.liveVersion('shop')).toBe(history.at(-1)!.version);
+  });
+
   it('removes everything of a tenant', async () => {
     await registry.removeTenant('notes');
     expect(await registry.listReleases('notes')).toEqual([]);

@@ -65,6 +65,19 @@ export class Deployer {
     });
   }
 
+  /**
+   * A component bundle of any release of the tenant that is loaded here. Bundle names are content
+   * addressed, so a page that loaded just before a deploy can still fetch the bundles it names.
+   */
+  async findBundle(tenantId: string, fileName: string): Promise<BuiltComponent | null> {
+    for (const [key, view] of this.prepared) {
+      if (!key.startsWith(`${tenantId}@`)) continue;
+      const found = [...(await view.catch(() => null))?.components.values() ?? []].find((c) => c.fileName === fileName);
+      if (found) return found;
+    }
+    return null;
+  }
+
   /** Forgets a tenant (deleted). */
   forget(tenantId: string): void {
     this.live.delete(tenantId);

@@ -65,9 +65,9 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return c.html(notLiveYet(c.env.tenant, draftUrl), 404, { 'cache-control': 'no-store' });
   });
 
-  app.get('/_tessera/mfe/:file', function serveBundle(c) {
+  app.get('/_tessera/mfe/:file', async function serveBundle(c) {
     const file = c.req.param('file');
-    const component = [...c.env.view!.components.values()].find((built) => built.fileName === file);
+    const component = [...c.env.view!.components.values()].find((built) => built.fileName === file) ?? (c.env.mode === 'live' ? await platform.deployer.findBundle(c.env.tenant.id, file) : null);
     if (!component) throw notFound(`No component bundle ${file}.`);
     return c.body(component.code, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': IMMUTABLE });
   });
