@@ -200,6 +200,54 @@ async function benchRuntime(server: Awaited<ReturnType<typeof startTestServer>>)
   process.stdout.write(`${'idle memory per warm tenant (PSS)'.padEnd(34)} ${((after - before) / 10 / 1024).toFixed(1).padStart(7)} MB\n`);
 }
 
+async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
+  const { platform } = server;
+  process.stdout.write(`\n# Releases on ${platform.registry.backend}: a tenant with 100 components and 100 functions\n`);
+  const id = 'big';
+  await platform.tenants.create(id);
+  for (let i = 0; i < 100; i++) {
+    await runTool(platform, id, 'createFrontendComponent', { name: `Part${i}`, code: `export default function Part${i}() { return <p>part ${i}</p>; }` });
+    await runTool(platform, id, 'createBackendFunction', { name: `fn-${i}`, code: `module.exports = async () => ({ status: 200, body: ${i} })` });
+  }
+  await runTool(platform, id, 'updateUILayout', { blueprint: { version: 1, title: 'Big', routes: [{ path: '/', root: { component: 'Part0' } }] } });
+  const tenant = await platform.tenants.get(id);
+  const { createRelease } = await import('../src/releases/index.ts');
+  let n = 0;
+  const create = await sample(10, () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` })), 0);
+  const commitOnly = await sample(10, () => tenant.workspace.filesAt(tenant.state.head), 0);
+  report('release create (snapshot + store)', create, 'read the commit\'s file list', commitOnly);
+  let d = 0;
+  const deploy = await sample(10, () => platform.deployer.deploy(tenant, `1.0.${d++ % 10}`, 'bench'), 0);
+  const record = await sample(10, () => platform.registry.liveVersion(id), 0);
+  report('deploy (prepare + record + switch)', deploy, 'one registry read', record);
+
+  const live = server.liveUrl(id);
+  const rps = async (duringDeploys: boolean): Promise<number> => {
+    let done = 0;
+    let running = true;
+    const until = performance.now() + 2000;
+    const deployer = (async () => {
+      let i = 0;
+      while (duringDeploys && running) {
+        await platform.deployer.deploy(tenant, `1.0.${i++ % 10}`, 'bench');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (performance.now() < until) {
+        await request(`${live}api/fn-1`);
+        done++;
+      }
+    }));
+    running = false;
+    await deployer;
+    return done / 2;
+  };
+  const quiet = await rps(false);
+  const busy = await rps(true);
+  process.stdout.write(`${'live app during deploys (20/s)'.padEnd(34)} ${busy.toFixed(0).padStart(7)} req/s          |  ${'same app, no deploys'.padEnd(30)} ${quiet.toFixed(0).padStart(7)} req/s   ratio ${(busy / quiet).toFixed(2)}x\n`);
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
@@ -208,6 +256,7 @@ async function main(): Promise<void> {
     await benchComponentBuild();
     await benchFunctionCall(server);
     await benchRuntime(server);
+    await benchReleases(server);
     await benchAgent(server);
   } finally {
     await server.close();
