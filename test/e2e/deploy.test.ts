@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';
+import { freePort } from '../support/net.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -79,13 +79,6 @@ describe('deploys under load', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 describe('a crash in the middle of a deploy', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-crash-'));

@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './net.ts';
 
 /** Fission's own Node.js environment server, unchanged, from ../shared/fission/nodejs-env. */
 export const FISSION_ENV_SOURCE = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fission', 'nodejs-env');
@@ -17,13 +17,6 @@ export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts Fission's server on a free port; a busy port leaves it up but not listening, so retry. */
 async function startServer(envDir: string): Promise<{ child: ChildProcess; port: number }> {
