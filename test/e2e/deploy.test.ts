@@ -5,6 +5,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';
+import { createScratchDatabase, startPgbouncer } from '../support/postgres.ts';
+
+/** Each suite runs on both registry backends: PGlite, and PostgreSQL through pgbouncer (transaction mode). */
+const backends: Array<[string, () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>]> = [
+  ['pglite', async () => ({ env: {}, cleanup: async () => undefined })],
+  ['postgres via pgbouncer', async () => {
+    const database = await createScratchDatabase();
+    const bouncer = await startPgbouncer(database.name);
+    return { env: { DATABASE_URL: bouncer.url }, cleanup: async () => { await bouncer.close(); await database.drop(); } };
+  }],
+];
 import { freePort } from '../support/net.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -27,12 +38,18 @@ async function buildTwoReleases(base: string, id: string): Promise<void> {
   }
 }
 
-describe('deploys under load', () => {
+describe.each(backends)('deploys under load (%s)', (_name, backend) => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
+  let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    server = await startTestServer();
+    const b = await backend();
+    cleanup = b.cleanup;
+    server = await startTestServer(b.env);
   });
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await cleanup?.();
+  });
 
   it('serves every request from one whole release while ten deploys and rollbacks happen', async () => {
     await buildTwoReleases(server.url, 'busy');
@@ -80,12 +97,20 @@ describe('deploys under load', () => {
 });
 
 
-describe('a crash in the middle of a deploy', () => {
+describe.each(backends)('a crash in the middle of a deploy (%s)', (_name, backend) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-crash-'));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  let env: Record<string, string> = {};
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ env, cleanup } = await backend());
+  });
+  afterAll(async () => {
+    await cleanup?.();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   async function boot(port: number): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
