@@ -216,5 +216,9 @@ describe('agent loop', () => {
       ['user', 'Second question'],
     ]);
     expect((await s.agent.conversation(s.id)).runs).toHaveLength(2);
+    // The registry keeps each run with its token usage.
+    const runs = await test.platform.registry.listAgentRuns(s.id);
+    expect(runs.map((r) => [r.prompt, r.reason])).toEqual([['First question', 'answered'], ['Second question', 'answered']]);
+    expect(runs[0]!.promptTokens).toBeGreaterThan(0);
   });
 });

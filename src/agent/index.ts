@@ -43,17 +43,24 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
       running.set(tenantId, controller);
       try {
         const file = conversationFile(config.dataDir, tenantId);
-        return await runAgent({
+        const conversation = await loadConversation(file);
+        const before = conversation.messages.length;
+        const record = await runAgent({
           tenant,
           prompt,
           model,
-          conversation: await loadConversation(file),
+          conversation,
           conversationFile: file,
           limits,
           signal: controller.signal,
           emit,
           callTool: (name, args) => runTool(platform, tenantId, name, args),
         });
+        // The conversation file is the working copy, saved every step; the registry keeps each run.
+        await platform.registry
+          .recordAgentRun(tenantId, { id: record.id, prompt: record.prompt, model: record.model, reason: record.reason ?? null, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens, startedAt: record.startedAt, endedAt: record.endedAt ?? null }, conversation.messages.slice(before))
+          .catch((err: unknown) => platform.logger.error({ err, tenant: tenantId }, 'could not record the agent run in the registry'));
+        return record;
       } finally {
         running.delete(tenantId);
       }

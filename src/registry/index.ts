@@ -10,7 +10,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { TesseraError } from '../errors.ts';
-import { deployments, functionRegistry, mfeRegistry, releases, tenants } from './schema.ts';
+import { agentMessages, agentSessions, deployments, functionRegistry, mfeRegistry, releases, tenants } from './schema.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -59,7 +59,22 @@ export interface Registry {
   /** The live version (the newest deployment), or null before the first deploy. */
   liveVersion(tenant: string): Promise<string | null>;
   listDeployments(tenant: string): Promise<Array<{ version: string; previousVersion: string | null; deployedBy: string; deployedAt: string }>>;
+  /** Records one agent run (its token usage and outcome) and the messages it added to the conversation. */
+  recordAgentRun(tenant: string, run: AgentRunRecord, messages: unknown[]): Promise<void>;
+  listAgentRuns(tenant: string): Promise<AgentRunRecord[]>;
   close(): Promise<void>;
+}
+
+export interface AgentRunRecord {
+  id: string;
+  prompt: string;
+  model: string;
+  reason: string | null;
+  steps: number;
+  promptTokens: number;
+  completionTokens: number;
+  startedAt: string;
+  endedAt: string | null;
 }
 
 type Db = PgDatabase<PgQueryResultHKT>;
@@ -86,6 +101,8 @@ function createRegistry(db: Db, backend: Registry['backend'], close: () => Promi
         await tx.delete(functionRegistry).where(eq(functionRegistry.tenant, id));
         await tx.delete(releases).where(eq(releases.tenant, id));
         await tx.delete(deployments).where(eq(deployments.tenant, id));
+        await tx.delete(agentMessages).where(eq(agentMessages.tenant, id));
+        await tx.delete(agentSessions).where(eq(agentSessions.tenant, id));
         await tx.delete(tenants).where(eq(tenants.id, id));
       });
     },
@@ -154,6 +171,17 @@ function createRegistry(db: Db, backend: Registry['backend'], close: () => Promi
     async listDeployments(tenant) {
       const rows = await db.select().from(deployments).where(eq(deployments.tenant, tenant)).orderBy(asc(deployments.id));
       return rows.map((r) => ({ version: r.version, previousVersion: r.previousVersion, deployedBy: r.deployedBy, deployedAt: new Date(r.deployedAt).toISOString() }));
+    },
+    async recordAgentRun(tenant, run, messages) {
+      await db.transaction(async (tx) => {
+        const values = { tenant, prompt: run.prompt, model: run.model, reason: run.reason, steps: run.steps, promptTokens: run.promptTokens, completionTokens: run.completionTokens, startedAt: new Date(run.startedAt), endedAt: run.endedAt ? new Date(run.endedAt) : null };
+        await tx.insert(agentSessions).values({ id: run.id, ...values }).onConflictDoUpdate({ target: agentSessions.id, set: values });
+        if (messages.length) await tx.insert(agentMessages).values(messages.map((message) => ({ tenant, sessionId: run.id, message })));
+      });
+    },
+    async listAgentRuns(tenant) {
+      const rows = await db.select().from(agentSessions).where(eq(agentSessions.tenant, tenant)).orderBy(asc(agentSessions.startedAt));
+      return rows.map((r) => ({ id: r.id, prompt: r.prompt, model: r.model, reason: r.reason, steps: r.steps, promptTokens: r.promptTokens, completionTokens: r.completionTokens, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt ? new Date(r.endedAt).toISOString() : null }));
     },
     close,
   };
