@@ -29,6 +29,8 @@ export interface FunctionCode {
   hash: string;
   /** Sent only the first time a process meets this hash. */
   code?: string;
+  /** V8's code cache for this code, made by an earlier process: compiling with it skips parsing. */
+  codeCache?: Uint8Array;
 }
 
 export type HostMessage =
@@ -40,7 +42,7 @@ export type HostMessage =
 
 export type SandboxMessage =
   | { type: 'ready' }
-  | { type: 'result'; id: number; response: SandboxResponse; logs: LogLine[] }
+  | { type: 'result'; id: number; response: SandboxResponse; logs: LogLine[]; /** Made on a first compile without a cache. */ codeCache?: Uint8Array }
   | { type: 'rendered'; id: number; html: string; logs: LogLine[] }
   | { type: 'failed'; id: number; code: 'FUNCTION_INVALID' | 'FUNCTION_FAILED' | 'RENDER_FAILED'; message: string; logs: LogLine[] }
   | { type: 'missing-code'; id: number }

@@ -233,3 +233,19 @@ describe('logs and metrics', () => {
     }
   });
 });
+
+describe('V8 code cache', () => {
+  it('keeps the code cache of a first compile and uses it in the next process', async () => {
+    // A function big enough for the cache to matter: many small helper functions.
+    const helpers = Array.from({ length: 300 }, (_, i) => `function h${i}(x) { return x + ${i}; }`).join('\n');
+    const code = `${helpers}\nmodule.exports = async () => ({ status: 200, body: { sum: h1(1) + h299(1) } })`;
+    const source = fn('cached', code);
+    expect(runtime.hasCodeCache(source.hash)).toBe(false);
+    expect((await runtime.invoke('cache', source, get())).response.body.toString()).toBe('{"sum":302}');
+    expect(runtime.hasCodeCache(source.hash)).toBe(true);
+    await runtime.stopTenant('cache');
+    // A fresh process compiles with the cached data and answers the same.
+    expect((await runtime.invoke('cache', source, get())).response.body.toString()).toBe('{"sum":302}');
+    expect(runtime.hasCodeCache(source.hash)).toBe(true);
+  });
+});

@@ -58,12 +58,14 @@ export interface FunctionRuntime {
   /** Invocations, errors, p50/p99 duration and the last error of a function. */
   metrics(tenant: string, fnName: string): FunctionMetrics;
   stopTenant(tenant: string): Promise<void>;
+  /** Whether V8's code cache of a function (by bundle hash) is kept for later processes. */
+  hasCodeCache(hash: string): boolean;
   /** How tenant code is contained on this machine: 'bubblewrap', or 'process' where it cannot run. */
   isolation(): Promise<Isolation>;
   close(): Promise<void>;
 }
 
-type Answer = { response?: SandboxResponse; html?: string; logs: LogLine[] };
+type Answer = { response?: SandboxResponse; html?: string; logs: LogLine[]; codeCache?: Uint8Array };
 type Pending = { fnName: string; child: ChildProcess; resolve(result: Answer | TesseraError): void; timer: NodeJS.Timeout };
 
 function errorResponse(error: TesseraError): FunctionResponse {
@@ -83,7 +85,7 @@ class TenantSandbox {
 
   constructor(
     private readonly tenant: string,
-    private readonly options: { dataDir: string; limits: RuntimeLimits; db: TenantDbAccess; logger?: Logger; idleMs: number; pool?: SandboxPool },
+    private readonly options: { dataDir: string; limits: RuntimeLimits; db: TenantDbAccess; logger?: Logger; idleMs: number; pool?: SandboxPool; codeCaches?: Map<string, Uint8Array> },
   ) {}
 
   private async process(): Promise<ChildProcess> {
@@ -122,7 +124,7 @@ class TenantSandbox {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     if (message.type === 'missing-code') return pending.resolve(new TesseraError('INTERNAL', 'sandbox lost the function code'));
-    if (message.type === 'result') return pending.resolve({ response: message.response, logs: message.logs });
+    if (message.type === 'result') return pending.resolve({ response: message.response, logs: message.logs, codeCache: message.codeCache });
     if (message.type === 'rendered') return pending.resolve({ html: message.html, logs: message.logs });
     const error = new TesseraError(message.code, message.message);
     pending.resolve(Object.assign(error, { logs: message.logs }));
@@ -169,8 +171,11 @@ class TenantSandbox {
     const result = await this.request(`Function ${fn.name}`, (id, child) => {
       const known = this.sentHashes.get(child)?.has(fn.hash);
       sentTo = child;
-      return { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code: known ? undefined : fn.code }, request, maxResponseBytes: this.options.limits.maxResponseBytes };
+      const codeCache = known ? undefined : this.options.codeCaches?.get(fn.hash);
+      return { type: 'invoke', id, fn: { name: fn.name, hash: fn.hash, code: known ? undefined : fn.code, ...(codeCache ? { codeCache } : {}) }, request, maxResponseBytes: this.options.limits.maxResponseBytes };
     });
+    // V8's code cache from the first compile serves every later process (cold starts skip parsing).
+    if (!(result instanceof TesseraError) && result.codeCache) this.options.codeCaches?.set(fn.hash, result.codeCache);
     if (sentTo && !(result instanceof TesseraError)) {
       const hashes = this.sentHashes.get(sentTo) ?? new Set<string>();
       hashes.add(fn.hash);
@@ -218,11 +223,12 @@ export function createLocalRuntime(options: {
   const pool = (options.warmPool ?? 0) > 0 ? new SandboxPool(options.warmPool!, { scratchDir: path.join(options.dataDir, 'run'), memoryMb: options.limits.memoryMb }) : undefined;
   const sandboxes = new Map<string, TenantSandbox>();
   const store = new FunctionLogStore();
+  const codeCaches = new Map<string, Uint8Array>();
   const inFlight = new Map<string, number>();
   const sandboxOf = (tenant: string): TenantSandbox => {
     let sandbox = sandboxes.get(tenant);
     if (!sandbox) {
-      sandbox = new TenantSandbox(tenant, { dataDir: options.dataDir, limits: options.limits, db: options.db(tenant), logger: options.logger, idleMs: options.idleMs ?? 5 * 60_000, pool });
+      sandbox = new TenantSandbox(tenant, { dataDir: options.dataDir, limits: options.limits, db: options.db(tenant), logger: options.logger, idleMs: options.idleMs ?? 5 * 60_000, pool, codeCaches });
       sandboxes.set(tenant, sandbox);
     }
     return sandbox;
@@ -296,6 +302,7 @@ export function createLocalRuntime(options: {
     followLogs: (tenant, listener) => store.subscribe(tenant, listener),
     metrics: (tenant, fnName) => store.metricsOf(tenant, fnName),
     isolation: detectIsolation,
+    hasCodeCache: (hash) => codeCaches.has(hash),
     async stopTenant(tenant) {
       await sandboxes.get(tenant)?.stop();
       sandboxes.delete(tenant);
