@@ -91,11 +91,6 @@ export class Tenant {
     return new Tenant(id, dir, workspace, db, state);
   }
 
-  /** Component name -> bundle URL on the tenant's origin, for the shell. */
-  componentUrls(base = '/_tessera/mfe/'): Record<string, string> {
-    return Object.fromEntries([...this.state.components.values()].map((c) => [c.name, `${base}${c.fileName}`]));
-  }
-
   summary(): TenantSummary {
     return {
       id: this.id,
