@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
   const platform = await createPlatform(config, logger);
   const server = await startServer(platform);
-  logger.info(`Tessera is running: builder ${server.url}/  ·  apps http://<app>.${config.appDomain}:${server.port}/  ·  data ${config.dataDir}`);
+  logger.info(`Tessera is running: builder ${server.url}/  ·  live apps http://<app>.${config.appDomain}:${server.port}/, drafts http://draft.<app>.${config.appDomain}:${server.port}/  ·  data ${config.dataDir}`);
   const isolation = await platform.runtime.isolation();
   if (isolation !== 'bubblewrap' && config.requireIsolation) {
     await server.close();
