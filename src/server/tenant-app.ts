@@ -19,7 +19,12 @@ export function draftView(tenant: Tenant): AppView {
   return { version: null, commit: tenant.state.head, components: tenant.state.components, functions: tenant.state.functions, blueprint: tenant.state.blueprint };
 }
 
-function notLiveYet(tenant: Tenant, draftUrl: string): string {
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function notLiveYet(tenant: Tenant, rawDraftUrl: string): string {
+  const draftUrl = escapeHtml(rawDraftUrl);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${tenant.id}: nothing is live yet</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto;color:#374151">
 <h1>Nothing is live yet</h1>
