@@ -1,18 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TesseraError } from '../errors.ts';
+import { tesseraFailure } from '../../test/support/errors.ts';
 import { buildComponent, buildComponentForServer } from './index.ts';
 
-async function failure(promise: Promise<unknown>): Promise<TesseraError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the build to fail');
-    },
-    (e: unknown) => e,
-  );
-  if (!(err instanceof TesseraError)) throw err;
-  return err;
-}
+const failure = tesseraFailure;
 
 const counter = `import { useState } from 'react';
 interface Props { start?: number }

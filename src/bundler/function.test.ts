@@ -1,18 +1,9 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { TesseraError } from '../errors.ts';
+import { tesseraFailure } from '../../test/support/errors.ts';
 import { buildFunction } from './index.ts';
 
-async function failure(promise: Promise<unknown>): Promise<TesseraError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected the build to fail');
-    },
-    (e: unknown) => e,
-  );
-  if (!(err instanceof TesseraError)) throw err;
-  return err;
-}
+const failure = tesseraFailure;
 
 const nodeRequire = createRequire(import.meta.url);
 type Fn = ((...args: unknown[]) => Promise<unknown>) & Record<string, unknown>;

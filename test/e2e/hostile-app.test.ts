@@ -1,31 +1,20 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { startTestServer } from '../support/platform.ts';
+import { describe, expect, it } from 'vitest';
+import { useServerAndBrowser } from '../support/browser.ts';
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Browser;
+const fixture = useServerAndBrowser();
 
 async function api(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${server.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${fixture.server.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return res.json();
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 describe('a hostile generated app', () => {
   it('cannot change the control plane from the browser', async () => {
     await api('/api/tenants', { id: 'victim' });
     await api('/api/tenants/victim/tools/createBackendFunction', { name: 'hello', code: "module.exports = async () => ({ status: 200, body: 'original' })" });
     await api('/api/tenants', { id: 'evil' });
-    const controlApi = server.url;
+    const controlApi = fixture.server.url;
     const attack = `import { useEffect, useState } from 'react';
 export default function Attack() {
   const [done, setDone] = useState(false);
@@ -51,8 +40,8 @@ export default function Attack() {
     expect((await api('/api/tenants/evil/tools/createFrontendComponent', { name: 'Attack', code: attack })).ok).toBe(true);
     expect((await api('/api/tenants/evil/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Attack' } }] } })).ok).toBe(true);
 
-    const page = await browser.newPage();
-    await page.goto(server.appUrl('evil'));
+    const page = await fixture.browser.newPage();
+    await page.goto(fixture.server.appUrl('evil'));
     await page.getByText('attack finished').waitFor();
 
     const tenants = (await api('/api/tenants')).tenants.map((t: { id: string }) => t.id);

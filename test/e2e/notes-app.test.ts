@@ -1,30 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { useServerAndBrowser } from '../support/browser.ts';
 import { request } from '../support/http.ts';
-import { startTestServer } from '../support/platform.ts';
 
 const example = (file: string) => readFileSync(new URL(`../../examples/notes/${file}`, import.meta.url), 'utf8');
 
-let server: Awaited<ReturnType<typeof startTestServer>>;
-let browser: Browser;
+const fixture = useServerAndBrowser();
 
 async function api(path: string, body: unknown): Promise<any> {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${fixture.server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = await res.json();
   expect(res.status, JSON.stringify(json)).toBeLessThan(300);
   return json;
 }
 
-beforeAll(async () => {
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
 
 describe('a notes app built purely through the tools API', () => {
   it('adds a note through the form and keeps it across a reload', async () => {
@@ -34,12 +23,12 @@ describe('a notes app built purely through the tools API', () => {
     await api('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx') });
     await api('/api/tenants/notes/tools/updateUILayout', { blueprint: JSON.parse(example('blueprint.json')) });
 
-    const page = await browser.newPage();
+    const page = await fixture.browser.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
 
-    await page.goto(server.appUrl('notes'));
+    await page.goto(fixture.server.appUrl('notes'));
     await page.getByRole('heading', { name: 'My notes' }).waitFor();
     expect(await page.title()).toBe('Notes');
     await page.getByLabel('New note').fill('Buy milk');
@@ -52,23 +41,23 @@ describe('a notes app built purely through the tools API', () => {
     expect(problems).toEqual([]);
 
     // The note lives in the tenant's SQLite database, reached by the function.
-    const listed = (await request(`${server.appUrl('notes')}api/notes`)).json();
+    const listed = (await request(`${fixture.server.appUrl('notes')}api/notes`)).json();
     expect(listed).toEqual([expect.objectContaining({ id: 1, text: 'Buy milk' })]);
 
     // Live: nothing until a release is deployed; then the same app, on the same database.
-    const live = await browser.newPage();
-    expect((await live.goto(server.liveUrl('notes')))?.status()).toBe(404);
+    const live = await fixture.browser.newPage();
+    expect((await live.goto(fixture.server.liveUrl('notes')))?.status()).toBe(404);
     await live.getByRole('heading', { name: 'Nothing is live yet' }).waitFor();
     await api('/api/tenants/notes/releases', { version: '1.0.0' });
     await api('/api/tenants/notes/releases/1.0.0/deploy', {});
-    await live.goto(server.liveUrl('notes'));
+    await live.goto(fixture.server.liveUrl('notes'));
     await live.getByTestId('notes').getByText('Buy milk').waitFor();
     expect(problems).toEqual([]);
   });
 
   it('answers unknown app hosts with 404 in the browser too', async () => {
-    const page = await browser.newPage();
-    const response = await page.goto(server.appUrl('nosuchapp'));
+    const page = await fixture.browser.newPage();
+    const response = await page.goto(fixture.server.appUrl('nosuchapp'));
     expect(response?.status()).toBe(404);
   });
 });

@@ -1,4 +1,6 @@
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestServer } from './platform.ts';
 
 /** Debian's Chromium (installed by scripts/setup-system.mjs), headless, with the flags this machine needs. */
 export function launchChromium(): Promise<Browser> {
@@ -6,4 +8,21 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
   });
+}
+
+/**
+ * A real platform on a free port and a Chromium, for one test file: started before its tests,
+ * closed after them. Read `server` and `browser` inside tests (they are set by then).
+ */
+export function useServerAndBrowser(env: Record<string, string> = {}): { server: Awaited<ReturnType<typeof startTestServer>>; browser: Browser } {
+  const fixture = {} as { server: Awaited<ReturnType<typeof startTestServer>>; browser: Browser };
+  beforeAll(async () => {
+    fixture.server = await startTestServer(env);
+    fixture.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.close();
+  });
+  return fixture;
 }
