@@ -222,3 +222,23 @@ describe('agent loop', () => {
     expect(runs[0]!.promptTokens).toBeGreaterThan(0);
   });
 });
+
+describe('recentMessages', () => {
+  it('keeps the newest turns within the budget and never splits a tool call from its result', async () => {
+    const { recentMessages } = await import('./loop.ts');
+    const turn = (n: number) => [
+      { role: 'user' as const, content: `question ${n} ${'x'.repeat(100)}` },
+      { role: 'assistant' as const, content: null, tool_calls: [{ id: `c${n}`, type: 'function' as const, function: { name: 'listArtifacts', arguments: '{}' } }] },
+      { role: 'tool' as const, tool_call_id: `c${n}`, content: 'y'.repeat(100) },
+      { role: 'assistant' as const, content: `answer ${n}` },
+    ];
+    const all = [1, 2, 3, 4, 5].flatMap(turn);
+    expect(recentMessages(all, 1_000_000)).toEqual(all);
+    const kept = recentMessages(all, 700);
+    expect(kept[0]).toMatchObject({ role: 'user' });
+    expect(kept.length).toBeLessThan(all.length);
+    expect(kept.at(-1)).toEqual(all.at(-1));
+    // Even a budget smaller than one turn keeps the newest whole turn.
+    expect(recentMessages(all, 10)).toEqual(turn(5));
+  });
+});

@@ -35,6 +35,26 @@ export function modelTools(): ChatCompletionTool[] {
 }
 
 const MAX_TOOL_RESULT_CHARS = 12_000;
+/** How much of a long conversation is sent to the model (characters of JSON, newest kept). */
+const MAX_HISTORY_CHARS = 200_000;
+
+/**
+ * The newest part of the conversation that fits the budget, cut only before a user message so a tool
+ * call is never separated from its result. The system prompt carries the app's current state, so
+ * little is lost when old turns drop out.
+ */
+export function recentMessages(messages: ChatCompletionMessageParam[], budget = MAX_HISTORY_CHARS): ChatCompletionMessageParam[] {
+  let size = 0;
+  let start = messages.length;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    size += JSON.stringify(messages[i]).length;
+    if (messages[i]!.role === 'user') {
+      if (size > budget && start < messages.length) break;
+      start = i;
+    }
+  }
+  return messages.slice(start);
+}
 
 function toolMessageContent(value: unknown): string {
   const text = JSON.stringify(value);
@@ -82,7 +102,7 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     if (stopped) return finish(stopped, '', stopMessage(stopped));
     record.steps = step;
     emit({ type: 'step', step });
-    const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...conversation.messages];
+    const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...recentMessages(conversation.messages)];
     let turn;
     const modelStarted = performance.now();
     try {

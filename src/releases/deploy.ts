@@ -8,6 +8,9 @@ import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { getRelease, type ReleaseSnapshot } from './index.ts';
 
+/** Releases kept prepared in memory per tenant. */
+const PREPARED_PER_TENANT = 4;
+
 /** What an app origin serves: a release (live) or the newest commit (draft). */
 export interface AppView {
   /** The release version, or null for the draft. */
@@ -87,12 +90,26 @@ export class Deployer {
   private prepare(tenant: Tenant, version: string): Promise<AppView> {
     const key = `${tenant.id}@${version}`;
     let view = this.prepared.get(key);
-    if (!view) {
-      view = this.load(tenant, version);
-      view.catch(() => this.prepared.delete(key));
+    if (view) {
+      // Most recently used last: eviction below drops the oldest.
+      this.prepared.delete(key);
       this.prepared.set(key, view);
+      return view;
     }
+    view = this.load(tenant, version);
+    view.catch(() => this.prepared.delete(key));
+    this.prepared.set(key, view);
+    this.evict(tenant.id);
     return view;
+  }
+
+  /** Keeps a few releases per tenant in memory (the live one, and recent ones for pages mid-switch). */
+  private evict(tenantId: string): void {
+    const keys = [...this.prepared.keys()].filter((key) => key.startsWith(`${tenantId}@`));
+    const live = this.live.get(tenantId)?.version;
+    for (const key of keys.slice(0, Math.max(0, keys.length - PREPARED_PER_TENANT))) {
+      if (key !== `${tenantId}@${live}`) this.prepared.delete(key);
+    }
   }
 
   /** Loads a release's exact bundles from the artifact store (rebuilding from its commit if one is missing). */
