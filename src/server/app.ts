@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { createAgentService, type AgentService } from '../agent/index.ts';
@@ -23,6 +23,20 @@ export function tenantFromHost(host: string | undefined, appDomain: string): str
   return name.slice(0, -suffix.length);
 }
 
+const BUILDER_DIR = path.join(PROJECT_ROOT, 'dist', 'builder');
+
+/** The builder SPA as Vite built it (`npm run build`, run by `npm start` and `npm test` first). */
+function loadBuilder(): { html: string; assets: Map<string, { body: Uint8Array; type: string }> } {
+  const assets = new Map<string, { body: Uint8Array; type: string }>();
+  if (!existsSync(path.join(BUILDER_DIR, 'index.html'))) {
+    return { html: '<!doctype html><title>Tessera</title><p>The builder is not built yet: run <code>npm run build</code> (npm start does it first).</p>', assets };
+  }
+  const types: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+  const dir = path.join(BUILDER_DIR, 'assets');
+  for (const file of existsSync(dir) ? readdirSync(dir) : []) assets.set(file, { body: readFileSync(path.join(dir, file)), type: types[path.extname(file)] ?? 'application/octet-stream' });
+  return { html: readFileSync(path.join(BUILDER_DIR, 'index.html'), 'utf8'), assets };
+}
+
 /**
  * The whole HTTP surface, in order: health, tenant origins (by Host), the control API, the builder.
  * Tested in process with `app.request()`; `server/index.ts` binds it to a port.
@@ -30,7 +44,7 @@ export function tenantFromHost(host: string | undefined, appDomain: string): str
 export function createApp(platform: Platform, options: { agent?: AgentService } = {}): Hono {
   const app = new Hono();
   const tenants = tenantApp(platform);
-  const builderHtml = readFileSync(path.join(PROJECT_ROOT, 'web', 'builder', 'index.html'), 'utf8');
+  const builder = loadBuilder();
   const { logger } = platform;
 
   app.onError((err, c) => errorResponse(c, err, logger));
@@ -57,7 +71,12 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   });
   app.use('/api/*', sameOriginWritesMiddleware(logger));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
-  app.get('/', (c) => c.html(builderHtml));
+  app.get('/', (c) => c.html(builder.html, 200, { 'cache-control': 'no-cache' }));
+  app.get('/assets/:file', (c) => {
+    const asset = builder.assets.get(c.req.param('file'));
+    if (!asset) throw new TesseraError('NOT_FOUND', `No builder asset ${c.req.param('file')}.`);
+    return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' });
+  });
   app.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `Nothing at ${c.req.path}.`), logger));
   return app;
 }

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+import { startTestServer } from '../support/platform.ts';
+import { startScriptedModel, type ScriptedModel } from '../support/scripted-model.ts';
+
+const example = (file: string) => readFileSync(path.resolve(import.meta.dirname, '../../examples/notes', file), 'utf8');
+
+let model: ScriptedModel;
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function post(route: string, body: unknown): Promise<void> {
+  const res = await fetch(`${server.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBeLessThan(300);
+}
+
+beforeAll(async () => {
+  model = await startScriptedModel([{ text: 'Looking at the app.', toolCalls: [{ name: 'listArtifacts', arguments: {} }] }, { text: 'It has a notes table.' }]);
+  server = await startTestServer({ OPENAI_BASE_URL: model.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'test' });
+  browser = await launchChromium();
+  page = await browser.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await model?.close();
+});
+
+describe('the builder', () => {
+  it('creates a project, validating the id as you type', async () => {
+    await page.goto(server.url);
+    await page.getByText('No apps yet.').waitFor();
+    const input = page.getByLabel('New app id');
+    await input.fill('Bad_Id');
+    await page.getByRole('alert').getByText('DNS label').waitFor();
+    expect(await page.getByRole('button', { name: 'Create' }).isDisabled()).toBe(true);
+    await input.fill('notes');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('tab', { name: 'Chat' }).waitFor();
+    await page.getByRole('button', { name: 'notes', exact: true }).waitFor();
+  });
+
+  it('streams an agent run into the chat', async () => {
+    await page.getByLabel('Prompt').fill('What does my app have?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('listArtifacts ✓').waitFor();
+    await page.getByText('It has a notes table.').waitFor();
+    await page.getByText('Done: answered').waitFor();
+  });
+
+  it('edits a component through the tools, showing compile errors at their line', async () => {
+    await post('/api/tenants/notes/tools/updateDatabaseSchema', { sql: example('schema.sql') });
+    await post('/api/tenants/notes/tools/createBackendFunction', { name: 'notes', code: example('notes.js') });
+    await post('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx') });
+    await post('/api/tenants/notes/tools/updateUILayout', { blueprint: JSON.parse(example('blueprint.json')) });
+    await page.goto(`${server.url}/?app=notes`);
+    await page.getByRole('tab', { name: 'Components' }).click();
+    await page.getByRole('button', { name: 'NotesApp' }).click();
+    const editor = page.getByLabel('Source of frontend/NotesApp.tsx');
+    await expect.poll(() => editor.inputValue()).toContain('export default function NotesApp');
+    const source = await editor.inputValue();
+    await editor.fill(source.replace('</main>', '</mian>'));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('alert').getByText(/COMPILE_ERROR at line \d+/).waitFor();
+    await editor.fill(source.replace('Write a note', 'Write something'));
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+  });
+
+  it('invokes a function from its request panel and shows the app in the draft preview', async () => {
+    await page.getByRole('tab', { name: 'Functions' }).click();
+    await page.getByRole('button', { name: 'notes', exact: true }).last().click();
+    await page.getByLabel('Method').selectOption('POST');
+    await page.getByLabel('JSON body').fill('{"text": "from the builder"}');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByLabel('Invocation result').getByText(/^201/).waitFor();
+    const preview = page.frameLocator('iframe[title="Preview of notes"]');
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await preview.getByText('from the builder').waitFor();
+  });
+
+  it('releases, deploys and shows the live app', async () => {
+    await page.getByRole('tab', { name: 'Releases' }).click();
+    await expect.poll(() => page.getByLabel('Release version').inputValue()).toBe('1.0.0');
+    await page.getByRole('button', { name: 'Create release' }).click();
+    await page.getByRole('status').getByText('Released 1.0.0.').waitFor();
+    await page.getByRole('button', { name: 'Deploy 1.0.0' }).click();
+    await page.getByText('Live (1.0.0)').waitFor();
+    await page.getByLabel(/Live \(1\.0\.0\)/).check();
+    await page.frameLocator('iframe[title="Preview of notes"]').getByPlaceholder('Write something').waitFor();
+  });
+
+  it('runs read-only SQL and shows the history', async () => {
+    await page.getByRole('tab', { name: 'Database' }).click();
+    await page.getByLabel('SQL query').fill('SELECT count(*) AS n FROM notes');
+    await page.getByRole('button', { name: 'Run (read-only)' }).click();
+    await page.getByLabel('Query result').getByText('1', { exact: true }).waitFor();
+    await page.getByLabel('SQL query').fill('DELETE FROM notes');
+    await page.getByRole('button', { name: 'Run (read-only)' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByLabel('Commits').getByText('Update component NotesApp').waitFor();
+  });
+
+  it('deletes a project after confirmation', async () => {
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete notes' }).click();
+    await page.getByText('No apps yet.').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the builder without a model', () => {
+  it('says which variables to set and keeps the rest usable', async () => {
+    const bare = await startTestServer();
+    const other = await browser.newPage();
+    try {
+      await fetch(`${bare.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"quiet"}' });
+      await other.goto(`${bare.url}/?app=quiet`);
+      await other.getByRole('status').getByText(/OPENAI_MODEL/).waitFor();
+      expect(await other.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+      await other.getByRole('tab', { name: 'History' }).click();
+      await other.getByText('Create app quiet').waitFor();
+    } finally {
+      await other.close();
+      await bare.close();
+    }
+  });
+});

@@ -1,0 +1,60 @@
+import { useEffect, useState } from 'react';
+import { TENANT_ID, api } from './api.ts';
+import { Project } from './Project.tsx';
+
+interface TenantItem { id: string; url: string; draftUrl: string }
+
+/** Projects on the left; the open project (chat, dashboard, preview) on the right. */
+export function App() {
+  const [tenants, setTenants] = useState<TenantItem[]>([]);
+  const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('app'));
+  const [newId, setNewId] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = () => api<{ tenants: TenantItem[] }>('GET', '/api/tenants').then((r) => setTenants(r.tenants), (e: Error) => setError(e.message));
+  useEffect(() => void refresh(), []);
+
+  const idProblem = newId && !TENANT_ID.test(newId) ? 'Use lowercase letters, digits and hyphens (a DNS label).' : null;
+  async function create(event: React.FormEvent) {
+    event.preventDefault();
+    try {
+      await api('POST', '/api/tenants', { id: newId });
+      setNewId('');
+      setError(null);
+      await refresh();
+      setOpen(newId);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+  async function remove(id: string) {
+    if (!confirm(`Delete the app "${id}" and all its data?`)) return;
+    await api('DELETE', `/api/tenants/${id}`).catch((e: Error) => setError(e.message));
+    if (open === id) setOpen(null);
+    await refresh();
+  }
+
+  return (
+    <div className="layout">
+      <nav className="sidebar" aria-label="Projects">
+        <h1>Tessera</h1>
+        <form onSubmit={create} className="row">
+          <input aria-label="New app id" placeholder="new-app" value={newId} onChange={(e) => setNewId(e.target.value.trim())} style={{ width: '100%' }} />
+          <button className="primary" disabled={!newId || Boolean(idProblem)}>Create</button>
+        </form>
+        {idProblem && <p className="error" role="alert">{idProblem}</p>}
+        {error && <p className="error" role="alert">{error}</p>}
+        <ul>
+          {tenants.map((t) => (
+            <li key={t.id}>
+              <button className={`link${open === t.id ? ' active' : ''}`} onClick={() => setOpen(t.id)}>{t.id}</button>
+              <button className="danger" aria-label={`Delete ${t.id}`} onClick={() => remove(t.id)}>×</button>
+            </li>
+          ))}
+          {tenants.length === 0 && <li>No apps yet.</li>}
+        </ul>
+      </nav>
+      {open ? <Project key={open} id={open} /> : <main className="panel"><p>Create or open an app.</p></main>}
+    </div>
+  );
+}

@@ -1,0 +1,163 @@
+import { useEffect, useState } from 'react';
+import { api, nextPatch } from './api.ts';
+import type { ProjectInfo } from './Project.tsx';
+
+type ToolAnswer = { ok: boolean; result?: any; error?: { code: string; message: string; details?: { line?: number } } };
+
+async function tool(id: string, name: string, args: unknown): Promise<ToolAnswer> {
+  const res = await fetch(`/api/tenants/${id}/tools/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+  return res.json();
+}
+
+/** A source editor that saves through the same tool the agent uses; errors show with their line. */
+function SourceEditor({ id, file, save }: { id: string; file: string; save: (code: string) => Promise<ToolAnswer> }) {
+  const [code, setCode] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    api<{ content: string }>('GET', `/api/tenants/${id}/files?path=${encodeURIComponent(file)}`).then((f) => setCode(f.content), () => setCode(''));
+  }, [id, file]);
+  if (code === null) return <p>Loading…</p>;
+  return (
+    <div>
+      <textarea aria-label={`Source of ${file}`} value={code} onChange={(e) => setCode(e.target.value)} spellCheck={false} style={{ width: '100%', height: 260, fontFamily: 'ui-monospace, monospace', fontSize: 13 }} />
+      <div className="row">
+        <button className="primary" onClick={async () => {
+          const answer = await save(code);
+          setMessage(answer.ok ? { ok: true, text: 'Saved.' } : { ok: false, text: `${answer.error!.code}${answer.error!.details?.line ? ` at line ${answer.error!.details.line}` : ''}: ${answer.error!.message}` });
+        }}>Save</button>
+        {message && <span role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'} style={{ whiteSpace: 'pre-wrap' }}>{message.text}</span>}
+      </div>
+    </div>
+  );
+}
+
+export function Components({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
+  const [open, setOpen] = useState<string | null>(null);
+  return (
+    <div>
+      <table>
+        <thead><tr><th>Component</th><th>Size</th><th>Bundle</th></tr></thead>
+        <tbody>
+          {info.components.map((c) => (
+            <tr key={c.name}><td><button onClick={() => setOpen(c.name)}>{c.name}</button></td><td>{c.bytes} B</td><td>{c.hash.slice(0, 12)}</td></tr>
+          ))}
+        </tbody>
+      </table>
+      {info.components.length === 0 && <p>No components yet.</p>}
+      {open && (
+        <SourceEditor key={open} id={info.id} file={`frontend/${open}.tsx`} save={async (code) => {
+          const answer = await tool(info.id, 'createFrontendComponent', { name: open, code });
+          if (answer.ok) onChange();
+          return answer;
+        }} />
+      )}
+    </div>
+  );
+}
+
+export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
+  const [open, setOpen] = useState<string | null>(null);
+  const [method, setMethod] = useState('GET');
+  const [body, setBody] = useState('');
+  const [answer, setAnswer] = useState<ToolAnswer | null>(null);
+  const current = info.functions.find((f) => f.name === open);
+  return (
+    <div>
+      <ul>{info.functions.map((f) => <li key={f.name}><button onClick={() => { setOpen(f.name); setAnswer(null); }}>{f.name}</button> <code>{f.url}</code></li>)}</ul>
+      {info.functions.length === 0 && <p>No functions yet.</p>}
+      {current && (
+        <>
+          <SourceEditor key={current.name} id={info.id} file={current.file} save={async (code) => {
+            const result = await tool(info.id, 'createBackendFunction', { name: current.name, code });
+            if (result.ok) onChange();
+            return result;
+          }} />
+          <h3>Invoke</h3>
+          <div className="row">
+            <select aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>{['GET', 'POST', 'PUT', 'DELETE'].map((m) => <option key={m}>{m}</option>)}</select>
+            <input aria-label="JSON body" placeholder='{"text": "hi"}' value={body} onChange={(e) => setBody(e.target.value)} style={{ flex: 1 }} />
+            <button onClick={async () => {
+              let parsed: unknown;
+              try { parsed = body ? JSON.parse(body) : undefined; } catch { setAnswer({ ok: false, error: { code: 'INVALID_JSON', message: 'The body is not valid JSON.' } }); return; }
+              setAnswer(await tool(info.id, 'invokeFunction', { name: current.name, request: { method, ...(parsed === undefined ? {} : { body: parsed }) } }));
+            }}>Send</button>
+          </div>
+          {answer && (answer.ok
+            ? <pre aria-label="Invocation result">{`${answer.result.status}\n${answer.result.body}${answer.result.logs.length ? `\n\nlogs:\n${answer.result.logs.join('\n')}` : ''}`}</pre>
+            : <p className="error" role="alert">{answer.error!.message}</p>)}
+        </>
+      )}
+    </div>
+  );
+}
+
+export function Database({ id }: { id: string }) {
+  const [tables, setTables] = useState<Array<{ name: string; columns: Array<{ name: string; type: string }>; rowCount?: number }>>([]);
+  const [sql, setSql] = useState('');
+  const [result, setResult] = useState<ToolAnswer | null>(null);
+  useEffect(() => {
+    api<{ tables: typeof tables }>('GET', `/api/tenants/${id}/database`).then((d) => setTables(d.tables));
+  }, [id]);
+  return (
+    <div>
+      {tables.map((t) => <p key={t.name}><strong>{t.name}</strong> ({t.rowCount ?? 0} rows): {t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}</p>)}
+      {tables.length === 0 && <p>No tables yet.</p>}
+      <div className="row">
+        <input aria-label="SQL query" placeholder="SELECT * FROM notes LIMIT 20" value={sql} onChange={(e) => setSql(e.target.value)} style={{ flex: 1 }} />
+        <button onClick={async () => setResult(await tool(id, 'queryDatabase', { sql }))}>Run (read-only)</button>
+      </div>
+      {result && (result.ok ? (
+        <table aria-label="Query result"><thead><tr>{result.result.columns.map((c: string) => <th key={c}>{c}</th>)}</tr></thead>
+          <tbody>{result.result.rows.map((r: Record<string, unknown>, i: number) => <tr key={i}>{result.result.columns.map((c: string) => <td key={c}>{String(r[c])}</td>)}</tr>)}</tbody></table>
+      ) : <p className="error" role="alert">{result.error!.message}</p>)}
+    </div>
+  );
+}
+
+export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
+  const [releases, setReleases] = useState<Array<{ version: string; commit: string; createdAt: string }>>([]);
+  const [version, setVersion] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const load = () => api<{ releases: typeof releases }>('GET', `/api/tenants/${info.id}/releases`).then((r) => {
+    setReleases(r.releases);
+    setVersion(nextPatch(r.releases.map((x) => x.version)));
+  });
+  useEffect(() => void load(), [info.id]);
+  return (
+    <div>
+      <p>Live: <strong>{info.live ?? 'nothing yet'}</strong></p>
+      <div className="row">
+        <input aria-label="Release version" value={version} onChange={(e) => setVersion(e.target.value)} />
+        <button className="primary" onClick={async () => {
+          try { await api('POST', `/api/tenants/${info.id}/releases`, { version }); setMessage(`Released ${version}.`); await load(); } catch (err) { setMessage((err as Error).message); }
+        }}>Create release</button>
+      </div>
+      {message && <p role="status">{message}</p>}
+      <table>
+        <thead><tr><th>Version</th><th>Commit</th><th /></tr></thead>
+        <tbody>
+          {releases.map((r) => (
+            <tr key={r.version}>
+              <td>{r.version}{info.live === r.version ? ' (live)' : ''}</td><td><code>{r.commit.slice(0, 10)}</code></td>
+              <td><button aria-label={`Deploy ${r.version}`} onClick={async () => {
+                try { const d = await api<{ warnings: string[] }>('POST', `/api/tenants/${info.id}/releases/${r.version}/deploy`, {}); setMessage(`Deployed ${r.version}.${d.warnings.length ? ` ${d.warnings.join(' ')}` : ''}`); onChange(); } catch (err) { setMessage((err as Error).message); }
+              }}>Deploy</button></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function History({ id, head }: { id: string; head: string }) {
+  const [commits, setCommits] = useState<Array<{ id: string; message: string; timestamp: number }>>([]);
+  useEffect(() => {
+    api<{ commits: typeof commits }>('GET', `/api/tenants/${id}/commits`).then((c) => setCommits(c.commits));
+  }, [id, head]);
+  return (
+    <ol aria-label="Commits">
+      {commits.map((c) => <li key={c.id}><code>{c.id.slice(0, 10)}</code> {c.message} <small>{new Date(c.timestamp * 1000).toLocaleString()}</small></li>)}
+    </ol>
+  );
+}

@@ -1,0 +1,13 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The builder SPA: built into dist/builder, served by the platform at http://localhost:PORT/. */
+export default defineConfig({
+  root: here,
+  base: '/',
+  build: { outDir: path.join(here, '..', '..', 'dist', 'builder'), emptyOutDir: true, assetsDir: 'assets' },
+  logLevel: 'warn',
+});
