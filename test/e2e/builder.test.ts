@@ -80,6 +80,9 @@ describe('the builder', () => {
     await page.getByLabel('JSON body').fill('{"text": "from the builder"}');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByLabel('Invocation result').getByText(/^201/).waitFor();
+    // The function's logs stream into the builder as calls happen.
+    await page.getByLabel('Logs of notes').getByText(/\[tessera\] start POST \//).waitFor();
+    await page.getByLabel('Logs of notes').getByText(/\[tessera\] end 201/).waitFor();
     const preview = page.frameLocator('iframe[title="Preview of notes"]');
     await page.getByRole('button', { name: 'Reload' }).click();
     await preview.getByText('from the builder').waitFor();

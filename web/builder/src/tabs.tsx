@@ -55,6 +55,21 @@ export function Components({ info, onChange }: { info: ProjectInfo; onChange: ()
   );
 }
 
+/** A function's logs, streamed live from the server (server-sent events). */
+function LiveLogs({ id, fn }: { id: string; fn: string }) {
+  const [lines, setLines] = useState<string[]>([]);
+  useEffect(() => {
+    setLines([]);
+    const source = new EventSource(`/api/tenants/${id}/functions/${fn}/logs?follow=1`);
+    source.addEventListener('log', (event) => {
+      const r = JSON.parse((event as MessageEvent<string>).data) as { time: string; source: string; level: string; message: string };
+      setLines((all) => [...all.slice(-199), `${r.time.slice(11, 19)} ${r.source === 'platform' ? '[tessera]' : `[${r.level}]`} ${r.message}`]);
+    });
+    return () => source.close();
+  }, [id, fn]);
+  return <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>{lines.join('\n') || 'No logs yet.'}</pre>;
+}
+
 export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
   const [open, setOpen] = useState<string | null>(null);
   const [method, setMethod] = useState('GET');
@@ -85,6 +100,8 @@ export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () 
           {answer && (answer.ok
             ? <pre aria-label="Invocation result">{`${answer.result.status}\n${answer.result.body}${answer.result.logs.length ? `\n\nlogs:\n${answer.result.logs.join('\n')}` : ''}`}</pre>
             : <p className="error" role="alert">{answer.error!.message}</p>)}
+          <h3>Logs</h3>
+          <LiveLogs id={info.id} fn={current.name} />
         </>
       )}
     </div>
