@@ -88,6 +88,27 @@ describe('the builder', () => {
     await preview.getByText('from the builder').waitFor();
   });
 
+  it('shows the routes as a tree, refuses a layout naming a missing component, and saves a valid one', async () => {
+    await page.getByRole('tab', { name: 'Routes' }).click();
+    await page.getByLabel('Routes').getByText('NotesApp').waitFor();
+    await page.getByLabel('Routes').getByText('notes ← /api/notes').waitFor();
+    const editor = page.getByLabel('Blueprint JSON');
+    const original = await editor.inputValue();
+    await editor.fill(original.replace('"NotesApp"', '"Ghost"'));
+    await page.getByRole('button', { name: 'Save layout' }).click();
+    await page.getByRole('alert').getByText(/BLUEPRINT_REFERENCE: .*Ghost/).waitFor();
+    await editor.fill(original.replace('"My notes"', '"Team notes"'));
+    await page.getByRole('button', { name: 'Save layout' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    await page.frameLocator('iframe[title="Preview of notes"]').getByRole('heading', { name: 'Team notes' }).waitFor();
+  });
+
+  it('reloads the preview when the app changes elsewhere', async () => {
+    await post('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx').replace('Write a note', 'Changed by the API') });
+    await page.frameLocator('iframe[title="Preview of notes"]').getByPlaceholder('Changed by the API').waitFor();
+    await post('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx').replace('Write a note', 'Write something') });
+  });
+
   it('releases, deploys and shows the live app', async () => {
     await page.getByRole('tab', { name: 'Releases' }).click();
     await expect.poll(() => page.getByLabel('Release version').inputValue()).toBe('1.0.0');
@@ -108,7 +129,8 @@ describe('the builder', () => {
     await page.getByRole('button', { name: 'Run (read-only)' }).click();
     await page.getByRole('alert').waitFor();
     await page.getByRole('tab', { name: 'History' }).click();
-    await page.getByLabel('Commits').getByText('Update component NotesApp').waitFor();
+    await page.getByLabel('Commits').getByText('Update UI layout: 1 route (/)').first().waitFor();
+    expect(await page.getByLabel('Commits').getByText('Update component NotesApp').count()).toBe(3);
   });
 
   it('deletes a project after confirmation', async () => {

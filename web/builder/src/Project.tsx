@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from './api.ts';
 import { Chat } from './Chat.tsx';
-import { Components, Database, Functions, History, Releases } from './tabs.tsx';
+import { Components, Database, Functions, History, Releases, Routes } from './tabs.tsx';
 
-const TABS = ['Chat', 'Components', 'Functions', 'Database', 'Releases', 'History'] as const;
+const TABS = ['Chat', 'Components', 'Functions', 'Routes', 'Database', 'Releases', 'History'] as const;
 type Tab = (typeof TABS)[number];
 
 export interface ProjectInfo {
@@ -15,6 +15,7 @@ export interface ProjectInfo {
   components: Array<{ name: string; bytes: number; hash: string }>;
   functions: Array<{ name: string; file: string; url: string }>;
   routes: string[];
+  blueprint: unknown;
 }
 
 /** One app: its dashboard tabs beside a live preview in an iframe of the app's own origin. */
@@ -24,16 +25,34 @@ export function Project({ id }: { id: string }) {
   const [mode, setMode] = useState<'draft' | 'live'>('draft');
   const [previewKey, setPreviewKey] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  /** head@live of what the dashboard shows: a change means the app changed somewhere. */
+  const seen = useRef('');
 
   const refresh = useCallback(async () => {
     try {
-      setInfo(await api<ProjectInfo>('GET', `/api/tenants/${id}`));
+      const latest = await api<ProjectInfo>('GET', `/api/tenants/${id}`);
+      seen.current = `${latest.head}@${latest.live}`;
+      setInfo(latest);
       setPreviewKey((k) => k + 1);
     } catch (err) {
       setError((err as Error).message);
     }
   }, [id]);
   useEffect(() => void refresh(), [refresh]);
+
+  // Changes made elsewhere (the CLI, the API, another tab) reload the preview too.
+  useEffect(() => {
+    const timer = setInterval(async () => {
+      const latest = await api<ProjectInfo>('GET', `/api/tenants/${id}`).catch(() => null);
+      if (!latest) return;
+      const version = `${latest.head}@${latest.live}`;
+      if (version === seen.current) return;
+      seen.current = version;
+      setInfo(latest);
+      setPreviewKey((k) => k + 1);
+    }, 1500);
+    return () => clearInterval(timer);
+  }, [id]);
 
   if (error) return <main className="panel error" role="alert">{error}</main>;
   if (!info) return <main className="panel">Loading…</main>;
@@ -51,6 +70,7 @@ export function Project({ id }: { id: string }) {
           {tab === 'Chat' && <Chat id={id} onChange={refresh} />}
           {tab === 'Components' && <Components info={info} onChange={refresh} />}
           {tab === 'Functions' && <Functions info={info} onChange={refresh} />}
+          {tab === 'Routes' && <Routes info={info} onChange={refresh} />}
           {tab === 'Database' && <Database id={id} />}
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
           {tab === 'History' && <History id={id} head={info.head} />}

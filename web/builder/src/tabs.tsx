@@ -178,3 +178,43 @@ export function History({ id, head }: { id: string; head: string }) {
     </ol>
   );
 }
+
+type Node = { component: string; props?: unknown; data?: Record<string, { function: string }>; children?: Node[] };
+
+function NodeTree({ node }: { node: Node }) {
+  const bindings = Object.entries(node.data ?? {}).map(([prop, b]) => `${prop} ← /api/${b.function}`);
+  return (
+    <li>
+      <strong>{node.component}</strong>{bindings.length ? <small> ({bindings.join(', ')})</small> : null}
+      {node.children?.length ? <ul>{node.children.map((child, i) => <NodeTree key={i} node={child} />)}</ul> : null}
+    </li>
+  );
+}
+
+/** The blueprint as a tree of routes and nodes, beside its JSON, saved through updateUILayout. */
+export function Routes({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
+  const blueprint = info.blueprint as { routes: Array<{ path: string; title?: string; root: Node }> };
+  const [text, setText] = useState(() => JSON.stringify(info.blueprint, null, 2));
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  return (
+    <div>
+      <ul aria-label="Routes">
+        {blueprint.routes.map((route) => (
+          <li key={route.path}><code>{route.path}</code> {route.title ?? ''}<ul><NodeTree node={route.root} /></ul></li>
+        ))}
+      </ul>
+      {blueprint.routes.length === 0 && <p>No routes yet.</p>}
+      <textarea aria-label="Blueprint JSON" value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} style={{ width: '100%', height: 240, fontFamily: 'ui-monospace, monospace', fontSize: 13 }} />
+      <div className="row">
+        <button className="primary" onClick={async () => {
+          let parsed: unknown;
+          try { parsed = JSON.parse(text); } catch (err) { setMessage({ ok: false, text: `Not valid JSON: ${(err as Error).message}` }); return; }
+          const answer = await tool(info.id, 'updateUILayout', { blueprint: parsed });
+          setMessage(answer.ok ? { ok: true, text: 'Saved.' } : { ok: false, text: `${answer.error!.code}: ${answer.error!.message}` });
+          if (answer.ok) onChange();
+        }}>Save layout</button>
+        {message && <span role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'} style={{ whiteSpace: 'pre-wrap' }}>{message.text}</span>}
+      </div>
+    </div>
+  );
+}
