@@ -139,7 +139,17 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
     setReleases(r.releases);
     setVersion(nextPatch(r.releases.map((x) => x.version)));
   });
+  const [deployments, setDeployments] = useState<Array<{ version: string; previousVersion: string | null; deployedAt: string }>>([]);
+  const [diff, setDiff] = useState<{ from: string; to: string; text: string } | null>(null);
   useEffect(() => void load(), [info.id]);
+  useEffect(() => {
+    api<{ deployments: typeof deployments }>('GET', `/api/tenants/${info.id}/deployments`).then((d) => setDeployments(d.deployments));
+  }, [info.id, info.live, message]);
+  async function showDiff(from: string, to: string) {
+    const d = await api<{ components: Record<string, string[]>; functions: Record<string, string[]>; blueprintChanged: boolean; patch: string }>('GET', `/api/tenants/${info.id}/releases/${from}/diff/${to}`);
+    const part = (label: string, x: Record<string, string[]>) => `${label}: added ${x.added!.join(', ') || '-'} · changed ${x.changed!.join(', ') || '-'} · removed ${x.removed!.join(', ') || '-'}`;
+    setDiff({ from, to, text: `${part('components', d.components)}\n${part('functions', d.functions)}\nblueprint ${d.blueprintChanged ? 'changed' : 'unchanged'}\n\n${d.patch}` });
+  }
   return (
     <div>
       <p>Live: <strong>{info.live ?? 'nothing yet'}</strong></p>
@@ -151,11 +161,12 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
       </div>
       {message && <p role="status">{message}</p>}
       <table>
-        <thead><tr><th>Version</th><th>Commit</th><th /></tr></thead>
+        <thead><tr><th>Version</th><th>Commit</th><th /><th /></tr></thead>
         <tbody>
-          {releases.map((r) => (
+          {releases.map((r, i) => (
             <tr key={r.version}>
               <td>{r.version}{info.live === r.version ? ' (live)' : ''}</td><td><code>{r.commit.slice(0, 10)}</code></td>
+              <td>{i > 0 && <button aria-label={`Diff ${releases[i - 1]!.version} to ${r.version}`} onClick={() => showDiff(releases[i - 1]!.version, r.version)}>Diff</button>}</td>
               <td><button aria-label={`Deploy ${r.version}`} onClick={async () => {
                 try { const d = await api<{ warnings: string[] }>('POST', `/api/tenants/${info.id}/releases/${r.version}/deploy`, {}); setMessage(`Deployed ${r.version}.${d.warnings.length ? ` ${d.warnings.join(' ')}` : ''}`); onChange(); } catch (err) { setMessage((err as Error).message); }
               }}>Deploy</button></td>
@@ -163,6 +174,11 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
           ))}
         </tbody>
       </table>
+      {diff && <><h3>{diff.from} → {diff.to}</h3><pre aria-label="Release diff">{diff.text}</pre></>}
+      <h3>Deployments</h3>
+      <ol aria-label="Deployments">
+        {deployments.map((d, i) => <li key={i}>{d.previousVersion ?? '—'} → {d.version} <small>{new Date(d.deployedAt).toLocaleString()}</small></li>)}
+      </ol>
     </div>
   );
 }
