@@ -75,6 +75,10 @@ describe('hostile functions', () => {
     ['signal the platform', 'process.kill(process.ppid, "SIGKILL")'],
     ['escape through the main module', "process.mainModule.require('fs')"],
     ['dynamic import', "await import('node:fs')"],
+    ['reach the network around require', "process.getBuiltinModule('net').connect(5432, '127.0.0.1')"],
+    ['read host details from a diagnostic report', 'process.report.getReport()'],
+    ['flood the platform\'s memory through process.send', "process.send({ type: 'ready', junk: Buffer.alloc(200 * 1024 * 1024) })"],
+    ['write raw bytes on the platform channel', 'process._getActiveHandles()'],
   ])('contains: %s', async (name, body) => {
     const answer = await attack(name.replace(/\W+/g, '-').replace(/^-|-$/g, '').toLowerCase(), probe(body));
     expect(answer.status).toBe(200);
@@ -96,6 +100,33 @@ describe('hostile functions', () => {
     expect(heap.status).toBe(502);
     const buffers = await attack('buffer-bomb', 'module.exports = async () => { const a = []; for (;;) a.push(Buffer.alloc(256 * 1024 * 1024, 1)); }');
     expect([500, 502]).toContain(buffers.status);
+  });
+
+  it('stops a sandbox that writes an oversized message on the platform channel itself', async () => {
+    // Tenant code can find the channel's socket by wrapping a stream method the sandbox uses.
+    const answer = await attack('channel', `const { Duplex, Writable } = require('stream');
+      module.exports = async () => {
+        let socket;
+        const wrap = (proto) => { const write = proto.write; proto.write = function (...args) { socket ??= this; return write.apply(this, args); }; return () => (proto.write = write); };
+        const unwrap = [wrap(Duplex.prototype), wrap(Writable.prototype)];
+        await require('@tessera/db').query('SELECT 1').catch(() => {});
+        unwrap.forEach((f) => f());
+        if (!socket) return { status: 200, body: 'no socket found' };
+        socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        return { status: 200, body: 'not stopped' };
+      }`);
+    expect(answer.status).toBe(502);
+    expect(JSON.parse(answer.text).error.message).toMatch(/stopped because it sent a message of 2147483647 bytes, over the \d+-byte limit/);
+  });
+
+  it('absorbs a flood on stdout and stderr inside the sandbox', async () => {
+    const answer = await attack('flood', `module.exports = async () => {
+      const chunk = 'x'.repeat(65536);
+      for (let i = 0; i < 5000; i++) { process.stdout.write(chunk); process.stderr.write(chunk); }
+      try { process._rawDebug(chunk); return { status: 200, body: 'raw write allowed' }; } catch (e) { return { status: 200, body: 'contained: ' + e.message }; }
+    }`);
+    expect(answer).toEqual({ status: 200, text: 'contained: process._rawDebug is not available to Tessera functions' });
   });
 
   it('refuses a 1 GB response without carrying it across', async () => {

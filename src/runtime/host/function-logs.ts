@@ -16,6 +16,7 @@ export interface FunctionLogRecord {
   durationMs?: number;
 }
 
+/** Counters of one function since the platform started. */
 export interface FunctionMetrics {
   function: string;
   invocations: number;
@@ -25,7 +26,8 @@ export interface FunctionMetrics {
   lastError: { time: string; status: number; message: string } | null;
 }
 
-const RECORDS_PER_TENANT = 2000;
+/** Per function: about the last 200 calls' start/end lines plus their console lines. */
+const RECORDS_PER_FUNCTION = 500;
 const DURATION_SAMPLES = 1000;
 
 function percentile(sorted: number[], p: number): number | null {
@@ -36,21 +38,23 @@ function percentile(sorted: number[], p: number): number | null {
 type Listener = (record: FunctionLogRecord) => void;
 
 /**
- * Per-tenant function logs (bounded: the newest 2,000 records per tenant) and per-function counters,
- * with live subscribers for `--follow` and the builder.
+ * Function logs in a ring per tenant and function (the newest 500 records each, so a chatty function
+ * cannot push out another's), per-function counters, and live subscribers for `--follow` and the builder.
  */
 export class FunctionLogStore {
   private seq = 0;
-  private readonly records = new Map<string, FunctionLogRecord[]>();
+  private readonly records = new Map<string, Map<string, FunctionLogRecord[]>>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly metrics = new Map<string, { invocations: number; errors: number; durations: number[]; lastError: FunctionMetrics['lastError'] }>();
 
   add(tenant: string, entry: Omit<FunctionLogRecord, 'seq'>): FunctionLogRecord {
     const record = { seq: ++this.seq, ...entry };
-    const list = this.records.get(tenant) ?? [];
+    let byFunction = this.records.get(tenant);
+    if (!byFunction) this.records.set(tenant, (byFunction = new Map()));
+    let list = byFunction.get(entry.function);
+    if (!list) byFunction.set(entry.function, (list = []));
     list.push(record);
-    if (list.length > RECORDS_PER_TENANT) list.splice(0, list.length - RECORDS_PER_TENANT);
-    this.records.set(tenant, list);
+    if (list.length > RECORDS_PER_FUNCTION) list.splice(0, list.length - RECORDS_PER_FUNCTION);
     for (const listener of this.listeners.get(tenant) ?? []) listener(record);
     return record;
   }
@@ -70,8 +74,13 @@ export class FunctionLogStore {
   }
 
   query(tenant: string, options: { function?: string; since?: number; limit?: number } = {}): FunctionLogRecord[] {
-    const list = (this.records.get(tenant) ?? []).filter((r) => (options.function === undefined || r.function === options.function) && r.seq > (options.since ?? 0));
-    return list.slice(-(options.limit ?? 500));
+    const byFunction = this.records.get(tenant);
+    if (!byFunction) return [];
+    const lists = options.function === undefined ? [...byFunction.values()] : [byFunction.get(options.function) ?? []];
+    const since = options.since ?? 0;
+    const found = lists.flatMap((list) => list.filter((r) => r.seq > since));
+    if (lists.length > 1) found.sort((a, b) => a.seq - b.seq);
+    return found.slice(-(options.limit ?? 500));
   }
 
   subscribe(tenant: string, listener: Listener): () => void {

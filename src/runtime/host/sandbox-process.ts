@@ -1,4 +1,4 @@
-import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,9 +10,11 @@ const INSIDE_ENTRY = '/sandbox/main.cjs';
 /** An unprivileged uid/gid inside the sandbox ("nobody"). */
 const SANDBOX_ID = '65534';
 
+/** How tenant code is contained: bubblewrap namespaces plus the permission model, or the permission model alone. */
 export type Isolation = 'bubblewrap' | 'process';
 
 let probe: Promise<Isolation> | null = null;
+let prlimitProbe: Promise<boolean> | null = null;
 
 /** The mounts every sandbox gets: the system's libraries and Node, read-only; nothing of the platform's. */
 function systemMounts(): string[] {
@@ -53,27 +55,51 @@ export function detectIsolation(): Promise<Isolation> {
   return probe;
 }
 
+function hasPrlimit(): Promise<boolean> {
+  prlimitProbe ??= promisify(execFile)('prlimit', ['--version'], { timeout: 5000, env: {} }).then(
+    () => true,
+    () => false,
+  );
+  return prlimitProbe;
+}
+
 /**
- * Starts a tenant's sandbox process. Everything about isolation is decided here, in one place:
+ * Node's flags inside the sandbox. The permission model (`--permission` from Node 22.13/23.5,
+ * `--experimental-permission` before) allows reading the sandbox's own file and nothing else: no
+ * writes, no child processes, no workers, no native addons, no inspector. The channel to the platform
+ * is an inherited file descriptor, which the permission model does not govern, so it keeps working.
+ * Without the WebAssembly trap handler V8 does not reserve ~10 GB of address space per wasm memory,
+ * which the address-space limit would otherwise refuse.
+ */
+export function sandboxNodeArgs(entry: string, memoryMb: number): string[] {
+  const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+  const wasm = process.allowedNodeEnvironmentFlags.has('--disable-wasm-trap-handler') ? ['--disable-wasm-trap-handler'] : [];
+  return [`--max-old-space-size=${memoryMb}`, permission, `--allow-fs-read=${entry}`, ...wasm, '--no-warnings', entry];
+}
+
+/**
+ * Starts a sandbox process. Everything about isolation is decided here, in one place:
  * - bubblewrap (where it works): new user, pid, ipc, uts, network namespaces, all capabilities
  *   dropped, uid "nobody", only the system's libraries and the sandbox entry visible, read-only,
- *   a private /tmp; `prlimit` caps the address space, since Buffer memory escapes V8's heap limit;
- * - an environment with nothing of the platform's in it;
- * - a V8 heap limit;
- * - Node's permission model inside: no file reads but the entry, no writes, no child processes or
- *   workers (the IPC channel is inherited, so it still works).
+ *   a private /tmp;
+ * - `prlimit --as` (where present): Buffers live outside V8's heap, so only an address-space cap
+ *   bounds them (Node reserves ~0.7 GB idle; the cap sits 2 GB above the heap limit);
+ * - an environment with nothing of the platform's in it, cwd a scratch directory;
+ * - a V8 heap limit and Node's permission model (see sandboxNodeArgs).
+ * fd 3 is the channel (protocol.ts); stdout is dropped (console is captured), stderr is read for
+ * Node's own fatal messages.
  */
-export async function spawnSandbox(options: { tenant: string; scratchDir: string; memoryMb: number }): Promise<ChildProcess> {
+export async function spawnSandbox(options: { scratchDir: string; memoryMb: number; isolation?: 'auto' | 'process' }): Promise<ChildProcess> {
   const entry = await compileChildEntry(ENTRY);
-  const isolation = await detectIsolation();
+  const isolation = options.isolation === 'process' ? 'process' : await detectIsolation();
   const env = { NODE_ENV: 'production', TZ: 'UTC' };
-  const stdio: Array<'ignore' | 'pipe' | 'ipc'> = ['ignore', 'pipe', 'pipe', 'ipc'];
-  const nodeArgs = (file: string) => [`--max-old-space-size=${options.memoryMb}`, '--experimental-permission', `--allow-fs-read=${file}`, '--no-warnings'];
+  const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe'];
+  const limit = (await hasPrlimit()) ? ['prlimit', `--as=${(options.memoryMb + 2048) * 1024 * 1024}`, '--'] : [];
   if (isolation === 'bubblewrap') {
-    // Node reserves ~0.7 GB of address space when idle: the cap sits well above that plus the heap.
-    const addressSpace = (options.memoryMb + 2048) * 1024 * 1024;
-    return spawn('prlimit', [`--as=${addressSpace}`, '--', 'bwrap', ...bubblewrapArgs(entry), '--', process.execPath, ...nodeArgs(INSIDE_ENTRY), INSIDE_ENTRY], { env, stdio, serialization: 'advanced' });
+    const command = [...limit, 'bwrap', ...bubblewrapArgs(entry), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
+    return spawn(command[0]!, command.slice(1), { env, stdio });
   }
   mkdirSync(options.scratchDir, { recursive: true });
-  return fork(entry, [], { cwd: options.scratchDir, env, execArgv: nodeArgs(entry), serialization: 'advanced', stdio });
+  const command = [...limit, process.execPath, ...sandboxNodeArgs(entry, options.memoryMb)];
+  return spawn(command[0]!, command.slice(1), { cwd: options.scratchDir, env, stdio });
 }
