@@ -29,6 +29,8 @@ export interface Config {
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
+  /** Bearer token that deploying through the read path (`POST /api/serving/releases`) requires; unset: such deploys are refused. */
+  readonly deployToken?: string;
 }
 
 const envSchema = z.object({
@@ -54,6 +56,7 @@ const envSchema = z.object({
   FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
+  TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 /** Reads `.env` in `cwd` (if present) under the given environment; the environment wins. */
@@ -86,5 +89,6 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
     requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
+    ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
   });
 }

@@ -19,7 +19,7 @@ export interface BuiltFunction {
 // module.exports itself, so make the default the export while keeping named exports on it (and
 // `default` pointing at itself, for loaders that look there). Per key with try: a named export
 // called `name` or `length` must not break loading (or change the arity the runtimes look at).
-const FOOTER = `if(module.exports&&typeof module.exports!=="function"&&typeof module.exports.default==="function"){const m=module.exports,f=m.default;for(const k of Object.keys(m)){try{if(!Object.prototype.hasOwnProperty.call(f,k))f[k]=m[k]}catch{}}module.exports=f;}`;
+export const CJS_DEFAULT_FOOTER = `if(module.exports&&typeof module.exports!=="function"&&typeof module.exports.default==="function"){const m=module.exports,f=m.default;for(const k of Object.keys(m)){try{if(!Object.prototype.hasOwnProperty.call(f,k))f[k]=m[k]}catch{}}module.exports=f;}`;
 
 type Loader = 'js' | 'ts';
 
@@ -75,7 +75,7 @@ export async function buildFunction(input: { name: string; code: string }): Prom
       target: 'node20',
       legalComments: 'none',
       logLevel: 'silent',
-      footer: { js: FOOTER },
+      footer: { js: CJS_DEFAULT_FOOTER },
       plugins: [tenantImportsPlugin('function')],
     });
   } catch (err) {

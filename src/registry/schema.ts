@@ -102,3 +102,21 @@ export const agentMessages = pgTable(
   },
   (t) => [index('agent_messages_tenant').on(t.tenant, t.id)],
 );
+
+/**
+ * Tokens that let a tenant's functions running elsewhere (Fission) reach that tenant's database
+ * through the data endpoint. Only the sha256 is stored; each export mints one, labelled with the
+ * release it was made for, so two exported releases keep working side by side until revoked.
+ */
+export const dataTokens = pgTable(
+  'data_tokens',
+  {
+    id: serial('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    label: text('label').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('data_tokens_hash').on(t.tokenHash), index('data_tokens_tenant').on(t.tenant)],
+);

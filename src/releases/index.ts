@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createTwoFilesPatch } from 'diff';
 import semver from 'semver';
 import { TesseraError } from '../errors.ts';
+import type { Blueprint } from '../blueprint/index.ts';
 import type { Registry, ReleaseSummary } from '../registry/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
@@ -21,7 +22,8 @@ export interface ReleaseSnapshot {
   commit: string;
   /** Number of the last database migration in this commit. */
   migration: number;
-  blueprint: { digest: string };
+  /** The blueprint itself too, so the read path (and a cluster without the tenant's git repo) can serve it. */
+  blueprint: { digest: string; document?: Blueprint };
   components: Record<string, { file: string; source: string; bundle: string; digest: string; bytes: number }>;
   functions: Record<string, { file: string; source: string; digest: string }>;
 }
@@ -49,7 +51,7 @@ export async function createRelease(tenant: Tenant, registry: Registry, store: A
     createdAt: new Date().toISOString(),
     commit,
     migration: tenant.state.migrationVersion,
-    blueprint: { digest: sha256(JSON.stringify(tenant.state.blueprint)) },
+    blueprint: { digest: sha256(JSON.stringify(tenant.state.blueprint)), document: tenant.state.blueprint },
     components: Object.fromEntries(
       [...tenant.state.components.values()].sort((a, b) => a.name.localeCompare(b.name)).map((c) => {
         const file = `frontend/${c.name}.tsx`;

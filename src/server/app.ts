@@ -7,6 +7,7 @@ import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
 import { controlApi } from './control-api.ts';
+import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
 import { hostAllowlistMiddleware, sameOriginWritesMiddleware } from './guards.ts';
 import { draftView, tenantApp } from './tenant-app.ts';
@@ -69,6 +70,8 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     const isolation = await platform.runtime.isolation();
     return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap' });
   });
+  // Functions on Fission reach their tenant's database here, with a per-tenant token (not a browser session).
+  app.route('/data', dataApi(platform));
   app.use('/api/*', sameOriginWritesMiddleware(logger));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
   app.get('/', (c) => c.html(builder.html, 200, { 'cache-control': 'no-cache' }));

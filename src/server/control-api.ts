@@ -8,6 +8,7 @@ import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { describeTools, runTool } from '../tools/index.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
+import { fissionApi } from './fission-api.ts';
 
 /** The app's public (live) URL for a tenant, on the port the caller reached us at. */
 export function tenantUrl(platform: Platform, id: string, c: Context, draft = false): string {
@@ -23,6 +24,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.onError((err, c) => errorResponse(c, err, logger));
   api.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`), logger));
 
+  api.route('/', fissionApi(platform));
   api.get('/schema/blueprint', (c) => c.json(blueprintJsonSchema()));
   api.get('/tools', (c) => c.json({ tools: describeTools() }));
 

@@ -10,7 +10,9 @@ export const FISSION_ENV_SOURCE = path.resolve(import.meta.dirname, '..', '..', 
 
 /** Copies Fission's environment to a temp dir and installs its dependencies (npm ci, from the registry). */
 export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): void }> {
-  if (!existsSync(path.join(FISSION_ENV_SOURCE, 'server.js'))) throw new Error(`Fission's Node.js environment is not at ${FISSION_ENV_SOURCE}`);
+  if (!existsSync(path.join(FISSION_ENV_SOURCE, 'server.js'))) {
+    throw new Error(`Fission's Node.js environment server is missing: its files (server.js, package.json, package-lock.json from fission/environments nodejs/) belong in ${FISSION_ENV_SOURCE}, beside this project (../shared/fission/nodejs-env). These tests never pass without it.`);
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fission-env-'));
   cpSync(FISSION_ENV_SOURCE, dir, { recursive: true });
   await promisify(execFile)('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeout: 180_000 });
@@ -19,10 +21,10 @@ export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): voi
 
 
 /** Starts Fission's server on a free port; a busy port leaves it up but not listening, so retry. */
-async function startServer(envDir: string): Promise<{ child: ChildProcess; port: number }> {
+async function startServer(envDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], { cwd: envDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], { cwd: envDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const started = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 10_000);
       let out = '';
@@ -41,14 +43,17 @@ async function startServer(envDir: string): Promise<{ child: ChildProcess; port:
   }
 }
 
-/** Starts one Fission environment server (one per function, as in Fission) and specializes it with `file`. */
-export async function startFissionFunction(envDir: string, file: string): Promise<{ url: string; close(): void }> {
-  const { child, port } = await startServer(envDir);
+/**
+ * Starts one Fission environment server (one per function, as in Fission) and specializes it with
+ * `file` (a file, or a folder as Fission's fetcher unpacks an archive into, with `functionName`).
+ */
+export async function startFissionFunction(envDir: string, file: string, options: { functionName?: string; env?: Record<string, string> } = {}): Promise<{ url: string; close(): void }> {
+  const { child, port } = await startServer(envDir, options.env);
   const url = `http://127.0.0.1:${port}`;
   const res = await fetch(`${url}/v2/specialize`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ filepath: file, functionName: '', url: '', FunctionMetadata: { name: 'fn', namespace: 'default' }, envVersion: 2 }),
+    body: JSON.stringify({ filepath: file, functionName: options.functionName ?? '', url: '', FunctionMetadata: { name: 'fn', namespace: 'default' }, envVersion: 2 }),
   });
   if (res.status !== 202) {
     child.kill();

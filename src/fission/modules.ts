@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modules');
+
+async function bundle(entry: string, define: Record<string, unknown>): Promise<string> {
+  const result = await build({
+    entryPoints: [path.join(HERE, entry)],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    legalComments: 'none',
+    logLevel: 'silent',
+    define: Object.fromEntries(Object.entries(define).map(([k, v]) => [k, JSON.stringify(v)])),
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/** The platform modules a function archive carries in `node_modules/`, wired to the release's Secrets. */
+export async function platformModules(secrets: { namespace: string; data: string; app: string }): Promise<Record<string, string>> {
+  const [db, appSecrets] = await Promise.all([
+    bundle('remote-db.ts', { __TESSERA_DATA_SECRET__: { namespace: secrets.namespace, name: secrets.data } }),
+    bundle('remote-secrets.ts', { __TESSERA_APP_SECRET__: { namespace: secrets.namespace, name: secrets.app } }),
+  ]);
+  const pkg = (name: string) => JSON.stringify({ name, version: '1.0.0', private: true, main: 'index.js', type: 'commonjs' }, null, 2) + '\n';
+  return {
+    'node_modules/@tessera/db/index.js': db,
+    'node_modules/@tessera/db/package.json': pkg('@tessera/db'),
+    'node_modules/@tessera/secrets/index.js': appSecrets,
+    'node_modules/@tessera/secrets/package.json': pkg('@tessera/secrets'),
+  };
+}

@@ -1,0 +1,203 @@
+import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { TesseraError } from '../errors.ts';
+import { agentMessages, agentSessions, dataTokens, deployments, functionRegistry, mfeRegistry, releases, tenants } from './schema.ts';
+
+/*
+ * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
+ * the Tessera service opens it through ./index.ts, and the read-path functions exported to Fission
+ * bundle this file with `pg` alone (no PGlite, no migration files).
+ */
+
+export interface ArtifactRecord {
+  name: string;
+  version: number;
+  commit: string;
+  digest: string;
+  location: string;
+  size: number;
+  status: string;
+  createdAt: string;
+}
+
+export interface ReleaseSummary {
+  version: string;
+  commit: string;
+  createdAt: string;
+}
+
+/**
+ * The control plane's state, behind one small interface with two backends: PGlite embedded in
+ * `DATA_DIR/registry` (default) and a PostgreSQL server at `DATABASE_URL` (production, usually
+ * through pgbouncer in transaction mode: every call is one statement or one transaction, with no
+ * session state and unnamed prepared statements only).
+ */
+export interface Registry {
+  readonly backend: 'pglite' | 'postgres';
+  addTenant(id: string): Promise<void>;
+  removeTenant(id: string): Promise<void>;
+  /** Records an accepted component or function build as that artifact's next version. */
+  recordArtifact(tenant: string, kind: 'component' | 'function', artifact: { name: string; commit: string; digest: string; location: string; size: number; status?: string }): Promise<number>;
+  /** The newest version of every artifact of a tenant. */
+  latestArtifacts(tenant: string, kind: 'component' | 'function'): Promise<ArtifactRecord[]>;
+  /** Stores a release; RELEASE_EXISTS (409) when the version is taken. `snapshot` is stored as given. */
+  createRelease(tenant: string, release: { version: string; commit: string; snapshot: string }): Promise<void>;
+  listReleases(tenant: string): Promise<ReleaseSummary[]>;
+  /** The snapshot text exactly as stored, or null. */
+  getRelease(tenant: string, version: string): Promise<string | null>;
+  /**
+   * Makes `version` the live release, atomically: the previous live version is read and the new
+   * deployment written in one transaction holding the tenant's row, so concurrent deploys of one
+   * tenant are serialized and the history stays a chain. Returns the version it replaced.
+   */
+  recordDeployment(tenant: string, version: string, by: string): Promise<{ previous: string | null }>;
+  /** The live version (the newest deployment), or null before the first deploy. */
+  liveVersion(tenant: string): Promise<string | null>;
+  listDeployments(tenant: string): Promise<Array<{ version: string; previousVersion: string | null; deployedBy: string; deployedAt: string }>>;
+  /** Records one agent run (its token usage and outcome) and the messages it added to the conversation. */
+  recordAgentRun(tenant: string, run: AgentRunRecord, messages: unknown[]): Promise<void>;
+  listAgentRuns(tenant: string): Promise<AgentRunRecord[]>;
+  /** Stores a new data-endpoint token of a tenant (only its sha256 is kept). */
+  addDataToken(tenant: string, token: { hash: string; label: string }): Promise<void>;
+  /** The tenant a data-endpoint token (by sha256) belongs to, or null for an unknown or revoked token. */
+  dataTokenTenant(hash: string): Promise<string | null>;
+  /** Revokes every data-endpoint token of a tenant with this label (e.g. a release), or all when no label. */
+  revokeDataTokens(tenant: string, label?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface AgentRunRecord {
+  id: string;
+  prompt: string;
+  model: string;
+  reason: string | null;
+  steps: number;
+  promptTokens: number;
+  completionTokens: number;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export type Db = PgDatabase<PgQueryResultHKT>;
+
+function semverParts(version: string): { major: number; minor: number; patch: number; prerelease: string } {
+  const match = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(version)!;
+  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4] ?? '' };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: string }).code === '23505') return true;
+  return false;
+}
+
+export function createRegistry(db: Db, backend: Registry['backend'], close: () => Promise<void>): Registry {
+  return {
+    backend,
+    async addTenant(id) {
+      await db.insert(tenants).values({ id }).onConflictDoNothing();
+    },
+    async removeTenant(id) {
+      await db.transaction(async (tx) => {
+        await tx.delete(mfeRegistry).where(eq(mfeRegistry.tenant, id));
+        await tx.delete(functionRegistry).where(eq(functionRegistry.tenant, id));
+        await tx.delete(releases).where(eq(releases.tenant, id));
+        await tx.delete(deployments).where(eq(deployments.tenant, id));
+        await tx.delete(agentMessages).where(eq(agentMessages.tenant, id));
+        await tx.delete(agentSessions).where(eq(agentSessions.tenant, id));
+        await tx.delete(dataTokens).where(eq(dataTokens.tenant, id));
+        await tx.delete(tenants).where(eq(tenants.id, id));
+      });
+    },
+    async recordArtifact(tenant, kind, artifact) {
+      // Retry on a lost race for the next version number (two platform replicas, one tenant).
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.transaction(async (tx) => {
+            if (kind === 'component') {
+              const [row] = await tx.select({ v: max(mfeRegistry.version) }).from(mfeRegistry).where(and(eq(mfeRegistry.tenant, tenant), eq(mfeRegistry.component, artifact.name)));
+              const version = (row?.v ?? 0) + 1;
+              await tx.insert(mfeRegistry).values({ tenant, component: artifact.name, version, commit: artifact.commit, digest: artifact.digest, bundle: artifact.location, status: artifact.status ?? 'built', size: artifact.size });
+              return version;
+            }
+            const [row] = await tx.select({ v: max(functionRegistry.version) }).from(functionRegistry).where(and(eq(functionRegistry.tenant, tenant), eq(functionRegistry.function, artifact.name)));
+            const version = (row?.v ?? 0) + 1;
+            await tx.insert(functionRegistry).values({ tenant, function: artifact.name, version, commit: artifact.commit, digest: artifact.digest, file: artifact.location, status: artifact.status ?? 'built', size: artifact.size });
+            return version;
+          });
+        } catch (err) {
+          if (!isUniqueViolation(err) || attempt >= 5) throw err;
+        }
+      }
+    },
+    async latestArtifacts(tenant, kind) {
+      const rows = kind === 'component'
+        ? await db.select().from(mfeRegistry).where(eq(mfeRegistry.tenant, tenant)).orderBy(asc(mfeRegistry.component), desc(mfeRegistry.version))
+        : await db.select().from(functionRegistry).where(eq(functionRegistry.tenant, tenant)).orderBy(asc(functionRegistry.function), desc(functionRegistry.version));
+      const latest = new Map<string, ArtifactRecord>();
+      for (const row of rows as Array<Record<string, unknown>>) {
+        const name = String(row.component ?? row.function);
+        if (latest.has(name)) continue;
+        latest.set(name, { name, version: Number(row.version), commit: String(row.commit), digest: String(row.digest), location: String(row.bundle ?? row.file), size: Number(row.size), status: String(row.status), createdAt: new Date(row.createdAt as string).toISOString() });
+      }
+      return [...latest.values()];
+    },
+    async createRelease(tenant, release) {
+      try {
+        await db.insert(releases).values({ tenant, version: release.version, commit: release.commit, snapshot: release.snapshot, ...semverParts(release.version) });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new TesseraError('RELEASE_EXISTS', `Release ${release.version} of "${tenant}" already exists; releases never change. Choose a new version.`);
+        throw err;
+      }
+    },
+    async listReleases(tenant) {
+      const rows = await db.select({ version: releases.version, commit: releases.commit, createdAt: releases.createdAt, major: releases.major, minor: releases.minor, patch: releases.patch, prerelease: releases.prerelease }).from(releases).where(eq(releases.tenant, tenant)).orderBy(asc(releases.major), asc(releases.minor), asc(releases.patch));
+      return rows.map((r) => ({ version: r.version, commit: r.commit, createdAt: new Date(r.createdAt).toISOString() }));
+    },
+    async getRelease(tenant, version) {
+      const [row] = await db.select({ snapshot: releases.snapshot }).from(releases).where(and(eq(releases.tenant, tenant), eq(releases.version, version)));
+      return row?.snapshot ?? null;
+    },
+    async recordDeployment(tenant, version, by) {
+      return db.transaction(async (tx) => {
+        await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant)).for('update');
+        const [current] = await tx.select({ version: deployments.version }).from(deployments).where(eq(deployments.tenant, tenant)).orderBy(desc(deployments.id)).limit(1);
+        const previous = current?.version ?? null;
+        await tx.insert(deployments).values({ tenant, version, previousVersion: previous, deployedBy: by });
+        return { previous };
+      });
+    },
+    async liveVersion(tenant) {
+      const [row] = await db.select({ version: deployments.version }).from(deployments).where(eq(deployments.tenant, tenant)).orderBy(desc(deployments.id)).limit(1);
+      return row?.version ?? null;
+    },
+    async listDeployments(tenant) {
+      const rows = await db.select().from(deployments).where(eq(deployments.tenant, tenant)).orderBy(asc(deployments.id));
+      return rows.map((r) => ({ version: r.version, previousVersion: r.previousVersion, deployedBy: r.deployedBy, deployedAt: new Date(r.deployedAt).toISOString() }));
+    },
+    async recordAgentRun(tenant, run, messages) {
+      await db.transaction(async (tx) => {
+        const values = { tenant, prompt: run.prompt, model: run.model, reason: run.reason, steps: run.steps, promptTokens: run.promptTokens, completionTokens: run.completionTokens, startedAt: new Date(run.startedAt), endedAt: run.endedAt ? new Date(run.endedAt) : null };
+        await tx.insert(agentSessions).values({ id: run.id, ...values }).onConflictDoUpdate({ target: agentSessions.id, set: values });
+        if (messages.length) await tx.insert(agentMessages).values(messages.map((message) => ({ tenant, sessionId: run.id, message })));
+      });
+    },
+    async listAgentRuns(tenant) {
+      const rows = await db.select().from(agentSessions).where(eq(agentSessions.tenant, tenant)).orderBy(asc(agentSessions.startedAt));
+      return rows.map((r) => ({ id: r.id, prompt: r.prompt, model: r.model, reason: r.reason, steps: r.steps, promptTokens: r.promptTokens, completionTokens: r.completionTokens, startedAt: new Date(r.startedAt).toISOString(), endedAt: r.endedAt ? new Date(r.endedAt).toISOString() : null }));
+    },
+    async addDataToken(tenant, token) {
+      await db.insert(dataTokens).values({ tenant, tokenHash: token.hash, label: token.label });
+    },
+    async dataTokenTenant(hash) {
+      const [row] = await db.select({ tenant: dataTokens.tenant }).from(dataTokens).where(and(eq(dataTokens.tokenHash, hash), isNull(dataTokens.revokedAt)));
+      return row?.tenant ?? null;
+    },
+    async revokeDataTokens(tenant, label) {
+      const where = label === undefined ? and(eq(dataTokens.tenant, tenant), isNull(dataTokens.revokedAt)) : and(eq(dataTokens.tenant, tenant), eq(dataTokens.label, label), isNull(dataTokens.revokedAt));
+      const rows = await db.update(dataTokens).set({ revokedAt: new Date() }).where(where).returning({ id: dataTokens.id });
+      return rows.length;
+    },
+    close,
+  };
+}
+

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { TesseraError } from '../errors.ts';
+import { decodeValue, encodeValue } from '../fission/index.ts';
+import { tenantIdSchema } from '../names.ts';
+import type { Platform } from '../platform.ts';
+import { errorResponse, readJsonBody } from './errors.ts';
+
+/** A verified token is trusted this long before the registry is asked again (revocation takes effect within it). */
+const TOKEN_CACHE_MS = 30_000;
+const TOKEN_CACHE_MAX = 10_000;
+
+/**
+ * `POST /data/v1/<tenant>`: the remote transport of `@tessera/db` for functions running on Fission.
+ * Body `{op: "query" | "execute", sql, params}`, `Authorization: Bearer <tenant data token>`. The
+ * token decides the database: one minted for another tenant is a 401, as is a missing, unknown or
+ * revoked one. SQL goes through exactly the same policy as calls from Tessera's own runtime.
+ */
+export function dataApi(platform: Platform): Hono {
+  const api = new Hono();
+  const verified = new Map<string, { tenant: string; at: number }>();
+
+  api.onError((err, c) => errorResponse(c, err, platform.logger));
+
+  async function tenantOfToken(header: string | undefined): Promise<string | null> {
+    const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
+    if (!token) return null;
+    const hash = createHash('sha256').update(token).digest('hex');
+    const cached = verified.get(hash);
+    if (cached && Date.now() - cached.at < TOKEN_CACHE_MS) return cached.tenant;
+    const tenant = await platform.registry.dataTokenTenant(hash);
+    if (tenant === null) {
+      verified.delete(hash);
+      return null;
+    }
+    if (verified.size >= TOKEN_CACHE_MAX) verified.clear();
+    verified.set(hash, { tenant, at: Date.now() });
+    return tenant;
+  }
+
+  api.post('/v1/:tenant', async function dataCall(c) {
+    const tenant = c.req.param('tenant');
+    const owner = await tenantOfToken(c.req.header('authorization'));
+    // One answer for "no token", "unknown token" and "another tenant's token": nothing to probe.
+    if (owner === null || owner !== tenant || !tenantIdSchema.safeParse(tenant).success) {
+      throw new TesseraError('UNAUTHORIZED', `A valid data token of "${tenant}" is required as "Authorization: Bearer <token>" (it is in the Secret the Fission export wrote).`);
+    }
+    if (!platform.tenants.exists(tenant)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${tenant}" on this server.`);
+    const body = (await readJsonBody(c)) as { op?: unknown; sql?: unknown; params?: unknown };
+    if (body.op !== 'query' && body.op !== 'execute') throw new TesseraError('INVALID_ARGUMENTS', 'op must be "query" or "execute".');
+    if (typeof body.sql !== 'string') throw new TesseraError('INVALID_ARGUMENTS', 'sql must be a string.');
+    const params = decodeValue(body.params ?? []) as unknown[] | Record<string, unknown>;
+    const db = platform.dbPool.get(tenant);
+    const value = body.op === 'query' ? await db.query(body.sql, params) : await db.execute(body.sql, params);
+    return c.json({ ok: true, value: encodeValue(value) });
+  });
+
+  api.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `No data route ${c.req.method} ${c.req.path}.`), platform.logger));
+  return api;
+}
