@@ -26,6 +26,12 @@ Usage:
   tessera deploy <id> <version>                   make a release live (atomic)
   tessera rollback <id> [<version>]               deploy the release live before the current one (or <version>)
   tessera deployments <id>                        which release is live, and the deployment history
+  tessera export fission <id> <version> --out <dir> [--data-url <url>] [--namespace <ns>]
+          [--executor poolmgr|newdeploy] [--min-scale N] [--max-scale N] [--pool-size N]
+          [--image <image>] [--runtime-class <name>] [--routing host|prefix] [--canary-from <version> --weight N]
+                                                  fission spec files, archives and Secret of a release
+  tessera export fission-read-path --out <dir> [--database-url <url>] [--namespace <ns>] [--deploy-token <t>]
+                                                  the platform's read path (mfe-registry, sdui-config, releases) for Fission
 
 Options:
   --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
@@ -122,7 +128,12 @@ async function runAgentCommand(base: string, id: string, prompt: string, json: b
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, notes: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: {
+    url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, notes: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    out: { type: 'string' }, 'data-url': { type: 'string' }, namespace: { type: 'string' }, executor: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' },
+    'pool-size': { type: 'string' }, image: { type: 'string' }, 'runtime-class': { type: 'string' }, routing: { type: 'string' }, 'canary-from': { type: 'string' }, weight: { type: 'string' },
+    'database-url': { type: 'string' }, 'deploy-token': { type: 'string' },
+  } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${HELP}\n`);
@@ -236,6 +247,39 @@ async function main(argv: string[]): Promise<void> {
       if (!id) usage('Usage: tessera deployments <id>');
       const history = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/deployments`)) as { live: string | null; deployments: Array<{ version: string; previousVersion: string | null; deployedAt: string; deployedBy: string }> };
       print(history, `live: ${history.live ?? 'nothing yet'}\n${history.deployments.map((d) => `${d.deployedAt}  ${d.previousVersion ?? '-'} -> ${d.version}  (${d.deployedBy})`).join('\n')}`);
+      return;
+    }
+    case 'export': {
+      const [target, id, version] = rest;
+      if (!values.out) usage('Missing --out <dir>: where to write the export.');
+      const integer = (flag: 'min-scale' | 'max-scale' | 'pool-size' | 'weight'): number | undefined => {
+        const raw = values[flag];
+        if (raw === undefined) return undefined;
+        if (!/^\d+$/.test(raw)) usage(`--${flag} must be a whole number, not "${raw}".`);
+        return Number(raw);
+      };
+      let answer: { files: Array<{ path: string; content: string; secret?: boolean }>; names?: unknown };
+      if (target === 'fission') {
+        if (!id || !version) usage('Usage: tessera export fission <id> <version> --out <dir> [--data-url <url>]');
+        if ((values['canary-from'] === undefined) !== (values.weight === undefined)) usage('--canary-from and --weight go together.');
+        const options = {
+          dataUrl: values['data-url'], namespace: values.namespace, executor: values.executor, minScale: integer('min-scale'), maxScale: integer('max-scale'),
+          poolSize: integer('pool-size'), image: values.image, runtimeClass: values['runtime-class'], routing: values.routing,
+          canary: values['canary-from'] === undefined ? undefined : { from: values['canary-from'], weight: integer('weight') },
+        };
+        answer = (await call(base, 'POST', `/api/tenants/${encodeURIComponent(id)}/releases/${encodeURIComponent(version)}/export/fission`, JSON.parse(JSON.stringify(options)))) as typeof answer;
+      } else if (target === 'fission-read-path') {
+        const options = { namespace: values.namespace, databaseUrl: values['database-url'], deployToken: values['deploy-token'], image: values.image, poolSize: integer('pool-size'), runtimeClass: values['runtime-class'] };
+        answer = (await call(base, 'POST', '/api/export/fission-read-path', JSON.parse(JSON.stringify(options)))) as typeof answer;
+      } else {
+        usage(`Unknown export target "${target ?? ''}": use "fission" or "fission-read-path".`);
+      }
+      const { writeExport } = await import('../fission/index.ts');
+      const written = await writeExport(values.out, answer.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64'), ...(f.secret ? { secret: true } : {}) })));
+      print(
+        { ...answer, files: answer.files.map((f) => f.path) },
+        `Wrote ${written.length} files to ${values.out}:\n${answer.files.map((f) => `  ${f.path}${f.secret ? '  (secret, owner-only)' : ''}`).join('\n')}\n\nNext:\n  kubectl apply -f ${values.out}/k8s/\n  fission spec apply --specdir ${values.out}/specs --wait`,
+      );
       return;
     }
     case 'tools':

@@ -1,4 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +65,29 @@ describe('tessera CLI', () => {
     }
     const metrics = await (await fetch(`${server.url}/api/tenants/notes/functions/notes/metrics`)).json();
     expect(metrics).toMatchObject({ function: 'notes', invocations: 2, errors: 0 });
+  });
+
+  it('exports a release for Fission into a folder, as the docs say', async () => {
+    expect((await tessera('release', 'notes', '1.0.0')).code).toBe(0);
+    const out = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-export-'));
+    try {
+      const result = await tessera('export', 'fission', 'notes', '1.0.0', '--out', out, '--data-url', 'http://tessera.tessera.svc:3000', '--namespace', 'apps', '--executor', 'newdeploy', '--max-scale', '4');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('fission spec apply --specdir');
+      const fn = readFileSync(path.join(out, 'specs', readdirSync(path.join(out, 'specs')).find((f) => f.startsWith('function-'))!), 'utf8');
+      expect(fn).toContain('ExecutorType: newdeploy');
+      expect(fn).toContain('MaxScale: 4');
+      const secret = readdirSync(path.join(out, 'k8s')).find((f) => f.includes('-data'))!;
+      expect(readFileSync(path.join(out, 'k8s', secret), 'utf8')).toContain('url: http://tessera.tessera.svc:3000/data/v1/notes');
+      const bad = await tessera('export', 'fission', 'notes', '1.0.0', '--out', out, '--weight', 'x');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/canary-from and --weight|whole number/);
+      const readPath = await tessera('export', 'fission-read-path', '--out', path.join(out, 'read-path'), '--database-url', 'postgres://u@pgbouncer:6432/tessera');
+      expect(readPath.code, readPath.stderr).toBe(0);
+      expect(readdirSync(path.join(out, 'read-path', 'archives')).sort()).toEqual(['tessera-mfe-registry-zip.zip', 'tessera-releases-zip.zip', 'tessera-sdui-config-zip.zip']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('fails with the server\'s message and a non-zero exit code', async () => {
