@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments, parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+/** The control plane's plain Kubernetes manifests hang together: every reference resolves. */
+const dir = path.resolve(import.meta.dirname, '../../deploy/kubernetes');
+const docs = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+  .flatMap((file) => parseAllDocuments(readFileSync(path.join(dir, file), 'utf8')).map((d) => ({ file, doc: d.toJS() as any })));
+
+describe('deploy/kubernetes', () => {
+  it('lists every manifest in the kustomization and parses each', () => {
+    const kustomization = parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8'));
+    expect(new Set(kustomization.resources)).toEqual(new Set(docs.map((d) => d.file)));
+    for (const { doc } of docs) expect(doc.apiVersion && doc.kind && doc.metadata?.name, JSON.stringify(doc).slice(0, 80)).toBeTruthy();
+  });
+
+  it('takes every secret value from keys the database Secret has', () => {
+    const secret = docs.find((d) => d.doc.kind === 'Secret')!.doc;
+    const refs = JSON.stringify(docs.map((d) => d.doc)).match(/"secretKeyRef":\{[^}]+\}/g) ?? [];
+    expect(refs.length).toBeGreaterThan(3);
+    for (const ref of refs) {
+      const { name, key } = JSON.parse(ref.slice('"secretKeyRef":'.length));
+      expect(name).toBe(secret.metadata.name);
+      expect(Object.keys(secret.stringData)).toContain(key);
+    }
+  });
+
+  it('puts Tessera on PostgreSQL through pgbouncer in transaction mode, with services that select their pods', () => {
+    const config = docs.find((d) => d.doc.kind === 'ConfigMap' && d.doc.metadata.name === 'pgbouncer')!.doc;
+    expect(config.data['pgbouncer.ini.template']).toMatch(/pool_mode = transaction/);
+    const secret = docs.find((d) => d.doc.kind === 'Secret')!.doc;
+    expect(secret.stringData['database-url']).toMatch(/@pgbouncer\.tessera\.svc\.cluster\.local:6432\//);
+    const tessera = docs.find((d) => d.doc.kind === 'StatefulSet')!.doc;
+    const env = tessera.spec.template.spec.containers[0].env;
+    expect(env.find((e: any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef.key).toBe('database-url');
+    for (const service of docs.filter((d) => d.doc.kind === 'Service').map((d) => d.doc)) {
+      const workload = docs.find((d) => ['Deployment', 'StatefulSet'].includes(d.doc.kind) && Object.entries(service.spec.selector).every(([k, v]) => d.doc.spec.template.metadata.labels[k] === v));
+      expect(workload, service.metadata.name).toBeTruthy();
+      const ports = workload!.doc.spec.template.spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
+      for (const port of service.spec.ports) expect(ports).toContain(port.targetPort);
+    }
+  });
+});
