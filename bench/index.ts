@@ -17,6 +17,7 @@ import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
+import { benchFission } from './fission.ts';
 import { report, sample } from './stats.ts';
 
 const example = (file: string): string => readFileSync(path.join(PROJECT_ROOT, 'examples', 'notes', file), 'utf8');
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
     await benchRuntime(server);
     await benchReleases(server);
     await benchAgent(server);
+    await benchFission(server, RUNS);
   } finally {
     await server.close();
     rmSync(scratch, { recursive: true, force: true });
