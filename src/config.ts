@@ -29,6 +29,18 @@ export interface Config {
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
+  /** The key sealing tenant secrets (`TESSERA_SECRET_KEY`); unset: a key file in DATA_DIR. */
+  readonly secretKey?: string;
+  /** Outbound requests of tenant functions: limits, and test-only escape hatches (refused in production). */
+  readonly egress: {
+    readonly maxConnections: number;
+    readonly requestsPerMinute: number;
+    readonly maxResponseBytes: number;
+    readonly bytesPerMinute: number;
+    readonly timeoutMs: number;
+    readonly loopbackPorts: readonly number[];
+    readonly dnsServers: readonly string[];
+  };
   /** Bearer token that deploying through the read path (`POST /api/serving/releases`) requires; unset: such deploys are refused. */
   readonly deployToken?: string;
 }
@@ -57,6 +69,22 @@ const envSchema = z.object({
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
   TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TESSERA_SECRET_KEY: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+  EGRESS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
+  EGRESS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+  EGRESS_BYTES_PER_MINUTE: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
+  EGRESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  TESSERA_EGRESS_LOOPBACK_PORTS: z.string().regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be comma-separated port numbers, e.g. 8123,8124').default(''),
+  TESSERA_EGRESS_DNS: z.string().regex(/^([0-9.:\[\]]+(,[0-9.:\[\]]+)*)?$/, 'must be comma-separated DNS server addresses, e.g. 127.0.0.1:5353').default(''),
+}).superRefine((e, ctx) => {
+  // Test-only openings in the egress wall: never in production.
+  if (e.NODE_ENV === 'production') {
+    for (const key of ['TESSERA_EGRESS_LOOPBACK_PORTS', 'TESSERA_EGRESS_DNS'] as const) {
+      if (e[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is for tests only and is refused when NODE_ENV=production' });
+    }
+  }
 });
 
 /** Reads `.env` in `cwd` (if present) under the given environment; the environment wins. */
@@ -90,5 +118,15 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
     requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
+    ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
+    egress: Object.freeze({
+      maxConnections: e.EGRESS_MAX_CONNECTIONS,
+      requestsPerMinute: e.EGRESS_REQUESTS_PER_MINUTE,
+      maxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES,
+      bytesPerMinute: e.EGRESS_BYTES_PER_MINUTE,
+      timeoutMs: e.EGRESS_TIMEOUT_MS,
+      loopbackPorts: Object.freeze(e.TESSERA_EGRESS_LOOPBACK_PORTS.split(',').filter(Boolean).map(Number)),
+      dnsServers: Object.freeze(e.TESSERA_EGRESS_DNS.split(',').filter(Boolean)),
+    }),
   });
 }

@@ -7,6 +7,8 @@ import { createArtifactStore, Deployer, type ArtifactStore } from './releases/in
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
+import { EgressProxy } from './egress/index.ts';
+import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
 
 /** Everything the server needs, wired once: the composition root. */
 export interface Platform {
@@ -21,6 +23,10 @@ export interface Platform {
   artifacts: ArtifactStore;
   /** What each app serves live. */
   deployer: Deployer;
+  /** Tenant secrets, sealed in the registry. */
+  secrets: SecretStore;
+  /** Functions' outbound requests, to the hosts each app's owner allowed. */
+  egress: EgressProxy;
   /** Vendor bundles (React), the app shell and the import map: built once per process. */
   assets: AppAssets;
   close(): Promise<void>;
@@ -29,6 +35,16 @@ export interface Platform {
 export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }) });
+  const secrets = new SecretStore({ registry, key: loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), logger: logger.child({ module: 'secrets' }) });
+  const egress = new EgressProxy({
+    allowlist: async (tenant) => (await registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host),
+    limits: config.egress,
+    loopbackPorts: config.egress.loopbackPorts,
+    dnsServers: config.egress.dnsServers,
+  });
+  if (config.egress.loopbackPorts.length || config.egress.dnsServers.length) {
+    logger.warn({ loopbackPorts: config.egress.loopbackPorts, dnsServers: config.egress.dnsServers }, 'test-only egress settings are on: functions may reach these loopback ports / use these DNS servers');
+  }
   const runtime = createLocalRuntime({
     dataDir: config.dataDir,
     logger: logger.child({ module: 'runtime' }),
@@ -36,6 +52,9 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     db: (tenant) => dbPool.get(tenant),
     renderVendor: buildServerRenderVendor,
     warmPool: config.functions.warmPool,
+    secrets: (tenant) => secrets.values(tenant),
+    mask: maskSecrets,
+    egress,
   });
   const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger });
   const assets = await buildAppAssets();
@@ -50,6 +69,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     registry,
     artifacts,
     deployer,
+    secrets,
+    egress,
     assets,
     async close() {
       await runtime.close();

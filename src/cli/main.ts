@@ -26,6 +26,12 @@ Usage:
   tessera deploy <id> <version>                   make a release live (atomic)
   tessera rollback <id> [<version>]               deploy the release live before the current one (or <version>)
   tessera deployments <id>                        which release is live, and the deployment history
+  tessera secrets <id>                            list an app's secrets (names only) and the ones the agent asked for
+  tessera secrets <id> set <NAME> [--value <v>]   set one (the value is read from stdin without --value)
+  tessera secrets <id> delete <NAME>              delete one
+  tessera egress <id>                             the hosts the app's functions may call, and pending proposals
+  tessera egress <id> allow <host>...             add hosts (approves the agent's proposals for them)
+  tessera egress <id> deny <host>...              remove hosts (or dismiss proposals)
   tessera export fission <id> <version> --out <dir> [--data-url <url>] [--namespace <ns>]
           [--executor poolmgr|newdeploy] [--min-scale N] [--max-scale N] [--pool-size N]
           [--image <image>] [--runtime-class <name>] [--routing host|prefix] [--canary-from <version> --weight N]
@@ -132,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
     url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, notes: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     out: { type: 'string' }, 'data-url': { type: 'string' }, namespace: { type: 'string' }, executor: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' },
     'pool-size': { type: 'string' }, image: { type: 'string' }, 'runtime-class': { type: 'string' }, routing: { type: 'string' }, 'canary-from': { type: 'string' }, weight: { type: 'string' },
-    'database-url': { type: 'string' }, 'deploy-token': { type: 'string' },
+    'database-url': { type: 'string' }, 'deploy-token': { type: 'string' }, value: { type: 'string' },
   } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -247,6 +253,50 @@ async function main(argv: string[]): Promise<void> {
       if (!id) usage('Usage: tessera deployments <id>');
       const history = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/deployments`)) as { live: string | null; deployments: Array<{ version: string; previousVersion: string | null; deployedAt: string; deployedBy: string }> };
       print(history, `live: ${history.live ?? 'nothing yet'}\n${history.deployments.map((d) => `${d.deployedAt}  ${d.previousVersion ?? '-'} -> ${d.version}  (${d.deployedBy})`).join('\n')}`);
+      return;
+    }
+    case 'secrets': {
+      const [id, sub, name] = rest;
+      if (!id) usage('Usage: tessera secrets <id> [set <NAME> | delete <NAME>]');
+      const prefix = `/api/tenants/${encodeURIComponent(id)}`;
+      if (sub === undefined || sub === 'list') {
+        const list = (await call(base, 'GET', `${prefix}/secrets`)) as Array<{ name: string; updatedAt: string }>;
+        const { requests } = (await call(base, 'GET', `${prefix}/secret-requests`)) as { requests: Array<{ name: string; reason: string }> };
+        print({ secrets: list, requests }, [list.length ? list.map((s) => `${s.name}\tset ${s.updatedAt}`).join('\n') : 'No secrets.', ...requests.map((r) => `${r.name}\tNOT SET, asked for by the agent: ${r.reason}`)].join('\n'));
+      } else if (sub === 'set') {
+        if (!name) usage('Usage: tessera secrets <id> set <NAME> [--value <v>]');
+        let value = values.value;
+        if (value === undefined) {
+          if (process.stdin.isTTY) process.stderr.write(`Value of ${name} (then Enter and Ctrl-D): `);
+          const chunks: Buffer[] = [];
+          for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+          value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+        }
+        await call(base, 'PUT', `${prefix}/secrets/${encodeURIComponent(name)}`, { value });
+        print({ ok: true, name }, `Set ${name} for ${id}.`);
+      } else if (sub === 'delete') {
+        if (!name) usage('Usage: tessera secrets <id> delete <NAME>');
+        await call(base, 'DELETE', `${prefix}/secrets/${encodeURIComponent(name)}`);
+        print({ ok: true, name }, `Deleted ${name} of ${id}.`);
+      } else usage(`Unknown "secrets ${sub}".`);
+      return;
+    }
+    case 'egress': {
+      const [id, sub, ...hosts] = rest;
+      if (!id) usage('Usage: tessera egress <id> [allow <host>... | deny <host>...]');
+      const route = `/api/tenants/${encodeURIComponent(id)}/egress`;
+      type Egress = { allow: string[]; pending: Array<{ host: string; reason: string }> };
+      let state = (await call(base, 'GET', route)) as Egress;
+      if (sub === 'allow' || sub === 'deny') {
+        if (!hosts.length) usage(`Usage: tessera egress <id> ${sub} <host>...`);
+        const wanted = hosts.map((h) => h.toLowerCase());
+        if (sub === 'allow') state = (await call(base, 'PUT', route, { allow: [...new Set([...state.allow, ...wanted])] })) as Egress;
+        else {
+          state = (await call(base, 'PUT', route, { allow: state.allow.filter((h) => !wanted.includes(h)) })) as Egress;
+          for (const host of wanted.filter((h) => state.pending.some((p) => p.host === h))) state = (await call(base, 'DELETE', `${route}/proposals/${encodeURIComponent(host)}`)) as Egress;
+        }
+      } else if (sub !== undefined && sub !== 'list') usage(`Unknown "egress ${sub}".`);
+      print(state, `allowed: ${state.allow.join(', ') || 'nothing (no outbound requests)'}${state.pending.map((p) => `\npending: ${p.host} (${p.reason})  -> tessera egress ${id} allow ${p.host}`).join('')}`);
       return;
     }
     case 'export': {

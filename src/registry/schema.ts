@@ -120,3 +120,44 @@ export const dataTokens = pgTable(
   },
   (t) => [uniqueIndex('data_tokens_hash').on(t.tokenHash), index('data_tokens_tenant').on(t.tenant)],
 );
+
+/**
+ * Tenant secrets, encrypted (AES-256-GCM, the tenant and name as associated data, so a row copied
+ * to another tenant or name no longer decrypts). The key never reaches the registry.
+ */
+export const tenantSecrets = pgTable(
+  'tenant_secrets',
+  {
+    tenant: text('tenant').notNull(),
+    name: text('name').notNull(),
+    /** base64 of iv (12 bytes) | auth tag (16 bytes) | ciphertext. */
+    sealed: text('sealed').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.name] })],
+);
+
+/** Secrets the model said an app needs; the builder asks the user for their values. */
+export const secretRequests = pgTable(
+  'secret_requests',
+  {
+    tenant: text('tenant').notNull(),
+    name: text('name').notNull(),
+    reason: text('reason').notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.name] })],
+);
+
+/** Hosts a tenant's functions may call: `allowed` by an owner, or `proposed` by the model and waiting for one. */
+export const egressRules = pgTable(
+  'egress_rules',
+  {
+    tenant: text('tenant').notNull(),
+    host: text('host').notNull(),
+    status: text('status').notNull(),
+    reason: text('reason').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.host] })],
+);

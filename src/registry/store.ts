@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, isNull, max } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, max } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { TesseraError } from '../errors.ts';
-import { agentMessages, agentSessions, dataTokens, deployments, functionRegistry, mfeRegistry, releases, tenants } from './schema.ts';
+import { agentMessages, agentSessions, dataTokens, deployments, egressRules, functionRegistry, mfeRegistry, releases, secretRequests, tenants, tenantSecrets } from './schema.ts';
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -63,6 +63,24 @@ export interface Registry {
   dataTokenTenant(hash: string): Promise<string | null>;
   /** Revokes every data-endpoint token of a tenant with this label (e.g. a release), or all when no label. */
   revokeDataTokens(tenant: string, label?: string): Promise<number>;
+  /** Stores a sealed (encrypted) secret, replacing one of the same name; answers a request for it. */
+  putSecret(tenant: string, name: string, sealed: string): Promise<void>;
+  /** Names and update times of a tenant's secrets, by name. */
+  listSecrets(tenant: string): Promise<Array<{ name: string; updatedAt: string }>>;
+  /** Every sealed secret of a tenant (for its functions). */
+  sealedSecrets(tenant: string): Promise<Array<{ name: string; sealed: string; updatedAt: string }>>;
+  deleteSecret(tenant: string, name: string): Promise<boolean>;
+  /** Records that the model asked for a secret (kept until the secret is set or the request dismissed). */
+  requestSecret(tenant: string, name: string, reason: string): Promise<void>;
+  listSecretRequests(tenant: string): Promise<Array<{ name: string; reason: string; requestedAt: string }>>;
+  dismissSecretRequest(tenant: string, name: string): Promise<boolean>;
+  /** The egress rules of a tenant: allowed hosts and the model's proposals. */
+  listEgress(tenant: string): Promise<Array<{ host: string; status: 'allowed' | 'proposed'; reason: string; createdAt: string }>>;
+  /** Replaces the allowed hosts; proposals among them become allowed, the other proposals stay pending. */
+  setEgressAllowlist(tenant: string, hosts: string[]): Promise<void>;
+  /** A proposal by the model; no effect on a host already allowed. */
+  proposeEgress(tenant: string, host: string, reason: string): Promise<'proposed' | 'already-allowed'>;
+  dismissEgressProposal(tenant: string, host: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -105,6 +123,9 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
         await tx.delete(agentMessages).where(eq(agentMessages.tenant, id));
         await tx.delete(agentSessions).where(eq(agentSessions.tenant, id));
         await tx.delete(dataTokens).where(eq(dataTokens.tenant, id));
+        await tx.delete(tenantSecrets).where(eq(tenantSecrets.tenant, id));
+        await tx.delete(secretRequests).where(eq(secretRequests.tenant, id));
+        await tx.delete(egressRules).where(eq(egressRules.tenant, id));
         await tx.delete(tenants).where(eq(tenants.id, id));
       });
     },
@@ -196,6 +217,58 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
       const where = label === undefined ? and(eq(dataTokens.tenant, tenant), isNull(dataTokens.revokedAt)) : and(eq(dataTokens.tenant, tenant), eq(dataTokens.label, label), isNull(dataTokens.revokedAt));
       const rows = await db.update(dataTokens).set({ revokedAt: new Date() }).where(where).returning({ id: dataTokens.id });
       return rows.length;
+    },
+    async putSecret(tenant, name, sealed) {
+      await db.transaction(async (tx) => {
+        await tx.insert(tenantSecrets).values({ tenant, name, sealed }).onConflictDoUpdate({ target: [tenantSecrets.tenant, tenantSecrets.name], set: { sealed, updatedAt: new Date() } });
+        await tx.delete(secretRequests).where(and(eq(secretRequests.tenant, tenant), eq(secretRequests.name, name)));
+      });
+    },
+    async listSecrets(tenant) {
+      const rows = await db.select({ name: tenantSecrets.name, updatedAt: tenantSecrets.updatedAt }).from(tenantSecrets).where(eq(tenantSecrets.tenant, tenant)).orderBy(asc(tenantSecrets.name));
+      return rows.map((r) => ({ name: r.name, updatedAt: new Date(r.updatedAt).toISOString() }));
+    },
+    async sealedSecrets(tenant) {
+      const rows = await db.select().from(tenantSecrets).where(eq(tenantSecrets.tenant, tenant)).orderBy(asc(tenantSecrets.name));
+      return rows.map((r) => ({ name: r.name, sealed: r.sealed, updatedAt: new Date(r.updatedAt).toISOString() }));
+    },
+    async deleteSecret(tenant, name) {
+      const rows = await db.delete(tenantSecrets).where(and(eq(tenantSecrets.tenant, tenant), eq(tenantSecrets.name, name))).returning({ name: tenantSecrets.name });
+      return rows.length > 0;
+    },
+    async requestSecret(tenant, name, reason) {
+      await db.insert(secretRequests).values({ tenant, name, reason }).onConflictDoUpdate({ target: [secretRequests.tenant, secretRequests.name], set: { reason, requestedAt: new Date() } });
+    },
+    async listSecretRequests(tenant) {
+      const rows = await db.select().from(secretRequests).where(eq(secretRequests.tenant, tenant)).orderBy(asc(secretRequests.name));
+      return rows.map((r) => ({ name: r.name, reason: r.reason, requestedAt: new Date(r.requestedAt).toISOString() }));
+    },
+    async dismissSecretRequest(tenant, name) {
+      const rows = await db.delete(secretRequests).where(and(eq(secretRequests.tenant, tenant), eq(secretRequests.name, name))).returning({ name: secretRequests.name });
+      return rows.length > 0;
+    },
+    async listEgress(tenant) {
+      const rows = await db.select().from(egressRules).where(eq(egressRules.tenant, tenant)).orderBy(asc(egressRules.host));
+      return rows.map((r) => ({ host: r.host, status: r.status as 'allowed' | 'proposed', reason: r.reason, createdAt: new Date(r.createdAt).toISOString() }));
+    },
+    async setEgressAllowlist(tenant, hosts) {
+      await db.transaction(async (tx) => {
+        await tx.delete(egressRules).where(and(eq(egressRules.tenant, tenant), eq(egressRules.status, 'allowed')));
+        if (hosts.length) await tx.delete(egressRules).where(and(eq(egressRules.tenant, tenant), inArray(egressRules.host, hosts)));
+        if (hosts.length) await tx.insert(egressRules).values(hosts.map((host) => ({ tenant, host, status: 'allowed' })));
+      });
+    },
+    async proposeEgress(tenant, host, reason) {
+      return db.transaction(async (tx) => {
+        const [existing] = await tx.select({ status: egressRules.status }).from(egressRules).where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host)));
+        if (existing?.status === 'allowed') return 'already-allowed' as const;
+        await tx.insert(egressRules).values({ tenant, host, status: 'proposed', reason }).onConflictDoUpdate({ target: [egressRules.tenant, egressRules.host], set: { reason } });
+        return 'proposed' as const;
+      });
+    },
+    async dismissEgressProposal(tenant, host) {
+      const rows = await db.delete(egressRules).where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host), eq(egressRules.status, 'proposed'))).returning({ host: egressRules.host });
+      return rows.length > 0;
     },
     close,
   };

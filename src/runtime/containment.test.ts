@@ -127,8 +127,11 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect((await loop).status).toBe(504);
-    // Answered all through the loop's 0.5 s, each in a normal time.
+    // Answered all through the loop's 0.5 s: a tenant held up by the loop would have answered once,
+    // after it. The typical call stays quick (the median: one slow call on a loaded 2-core machine
+    // says nothing about the loop, which owns one core meanwhile).
     expect(times.length).toBeGreaterThan(5);
-    expect(Math.max(...times)).toBeLessThan(200);
+    const median = [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
+    expect(median).toBeLessThan(100);
   });
 });

@@ -58,9 +58,21 @@ export type FailureCode = 'FUNCTION_INVALID' | 'FUNCTION_FAILED' | 'FUNCTION_CRA
 
 /** Platform to sandbox. */
 export type HostMessage =
-  | { type: 'invoke'; id: number; requestId: string; fn: FunctionCode; request: SandboxRequest; /** Larger bodies are refused in the sandbox, before they cross. */ maxResponseBytes: number }
+  | {
+      type: 'invoke';
+      id: number;
+      requestId: string;
+      fn: FunctionCode;
+      request: SandboxRequest;
+      /** Larger bodies are refused in the sandbox, before they cross. */
+      maxResponseBytes: number;
+      /** The tenant's secrets, sent when this process does not have their current version. */
+      secrets?: Record<string, string>;
+    }
   /** Loads the code afresh (not cached) and reports whether it exports a function. */
-  | { type: 'check'; id: number; fn: FunctionCode & { code: string } }
+  | { type: 'check'; id: number; fn: FunctionCode & { code: string }; secrets?: Record<string, string> }
+  | { type: 'fetch-reply'; callId: number; ok: true; status: number; statusText: string; headers: Array<[string, string]>; body: Uint8Array; url: string }
+  | { type: 'fetch-reply'; callId: number; ok: false; message: string }
   | { type: 'render'; id: number; vendor?: string; component: { name: string; code: string }; props: Record<string, unknown> }
   | { type: 'db-reply'; callId: number; ok: true; value: unknown }
   | { type: 'db-reply'; callId: number; ok: false; message: string; code?: string };
@@ -82,7 +94,9 @@ export type SandboxMessage =
   | { type: 'missing-code'; id: number }
   /** Console lines of an invocation that were written after it had answered. */
   | { type: 'late-logs'; fn: string; requestId: string; logs: LogLine[] }
-  | { type: 'db'; id: number; callId: number; op: 'query' | 'execute'; sql: string; params: unknown };
+  | { type: 'db'; id: number; callId: number; op: 'query' | 'execute'; sql: string; params: unknown }
+  /** An outbound HTTP(S) request of the call `id`, made by the platform's egress proxy if the tenant allows the host. */
+  | { type: 'fetch'; id: number; callId: number; url: string; method: string; headers: Array<[string, string]>; body?: Uint8Array };
 
 /** One frame: a 4-byte big-endian length, then the serialized message. Throws for values V8 cannot clone. */
 export function encodeFrame(message: HostMessage | SandboxMessage): Buffer {

@@ -9,6 +9,7 @@ import { createRelease, diffReleases, getRelease, listReleases } from '../releas
 import { describeTools, runTool } from '../tools/index.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
+import { outsideWorldApi } from './outside-world-api.ts';
 
 /** The app's public (live) URL for a tenant, on the port the caller reached us at. */
 export function tenantUrl(platform: Platform, id: string, c: Context, draft = false): string {
@@ -25,6 +26,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`), logger));
 
   api.route('/', fissionApi(platform));
+  api.route('/', outsideWorldApi(platform));
   api.get('/schema/blueprint', (c) => c.json(blueprintJsonSchema()));
   api.get('/tools', (c) => c.json({ tools: describeTools() }));
 
@@ -48,6 +50,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.delete('/tenants/:id', async function deleteTenant(c) {
     await tenants.remove(c.req.param('id'));
     platform.deployer.forget(c.req.param('id'));
+    platform.secrets.forget(c.req.param('id'));
     return c.body(null, 204);
   });
 

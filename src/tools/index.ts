@@ -10,6 +10,7 @@ import type { Tool } from './tool.ts';
 import { updateDatabaseSchema } from './update-database-schema.ts';
 import { updateUILayout } from './update-ui-layout.ts';
 import { describeDatabase, invokeFunction, listArtifacts, queryDatabase, readFile } from './read-tools.ts';
+import { listSecrets, proposeEgress, requestSecret } from './outside-world.ts';
 
 export type { Tool, ToolContext } from './tool.ts';
 export { migrationSlug } from './update-database-schema.ts';
@@ -18,10 +19,13 @@ export { migrationSlug } from './update-database-schema.ts';
 export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];
 
 /** Read-only helpers: the model looks before it writes. */
-export const READ_TOOLS: readonly Tool[] = [listArtifacts, readFile, describeDatabase, queryDatabase, invokeFunction] as Tool[];
+export const READ_TOOLS: readonly Tool[] = [listArtifacts, readFile, describeDatabase, queryDatabase, invokeFunction, listSecrets] as Tool[];
+
+/** Asking people for what the model may not do itself: a secret's value, a host to call. */
+export const REQUEST_TOOLS: readonly Tool[] = [requestSecret, proposeEgress] as Tool[];
 
 /** Everything callable through `POST /api/tenants/:id/tools/:tool` and by the agent. */
-export const ALL_TOOLS: readonly Tool[] = [...TOOLS, ...READ_TOOLS];
+export const ALL_TOOLS: readonly Tool[] = [...TOOLS, ...READ_TOOLS, ...REQUEST_TOOLS];
 
 export function findTool(name: string): Tool {
   const tool = ALL_TOOLS.find((t) => t.name === name);

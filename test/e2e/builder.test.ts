@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,9 @@ import { launchChromium } from '../support/browser.ts';
 import { startTestServer } from '../support/platform.ts';
 import { startScriptedModel, type ScriptedModel } from '../support/scripted-model.ts';
 
+/** Screenshots of the main screens, for a reviewer (not committed). */
+const screenshots = path.resolve(import.meta.dirname, '../../test-output/screenshots');
+mkdirSync(screenshots, { recursive: true });
 const example = (file: string) => readFileSync(path.resolve(import.meta.dirname, '../../examples/notes', file), 'utf8');
 
 let model: ScriptedModel;
@@ -135,6 +138,33 @@ describe('the builder', () => {
     await page.getByRole('tab', { name: 'History' }).click();
     await page.getByLabel('Commits').getByText('Update UI layout: 1 route (/)').first().waitFor();
     expect(await page.getByLabel('Commits').getByText('Update component NotesApp').count()).toBe(3);
+  });
+
+  it('sets a secret the agent asked for, never shows it again, and approves a proposed host', async () => {
+    await post('/api/tenants/notes/tools/requestSecret', { name: 'MAIL_API_KEY', reason: 'sending reminder mails' });
+    await post('/api/tenants/notes/tools/proposeEgress', { host: 'api.mail.example', reason: 'the mail API' });
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    const asked = page.getByLabel('Secrets the agent asked for');
+    await asked.getByText('sending reminder mails').waitFor();
+    await asked.getByRole('button', { name: 'Set it' }).click();
+    expect(await page.getByLabel('Secret name').inputValue()).toBe('MAIL_API_KEY');
+    await page.getByLabel('Secret value').fill('mk_live_998877');
+    await page.getByRole('button', { name: 'Save secret' }).click();
+    await page.getByRole('status').getByText('Saved MAIL_API_KEY.').waitFor();
+    await page.getByLabel('Secrets', { exact: true }).getByText('MAIL_API_KEY').waitFor();
+    expect(await asked.count()).toBe(0);
+    expect(await page.content()).not.toContain('mk_live_998877');
+    // The field upper-cases as you type; a name with a hyphen is still refused by the server, in words.
+    await page.getByLabel('Secret name').fill('BAD-NAME');
+    await page.getByLabel('Secret value').fill('x');
+    await page.getByRole('button', { name: 'Save secret' }).click();
+    await page.getByRole('alert').getByText('UPPER_SNAKE_CASE').waitFor();
+    await page.getByLabel('Hosts the agent proposed').getByText('the mail API').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByLabel('Allowed hosts').getByText('api.mail.example').waitFor();
+    const egress = await (await fetch(`${server.url}/api/tenants/notes/egress`)).json();
+    expect(egress).toEqual({ allow: ['api.mail.example'], pending: [] });
+    await page.screenshot({ path: path.join(screenshots, 'settings.png') });
   });
 
   it('deletes a project after confirmation', async () => {

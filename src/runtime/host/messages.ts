@@ -21,6 +21,15 @@ const sandboxMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('missing-code'), id }),
   z.object({ type: z.literal('late-logs'), fn: z.string().max(200), requestId: z.string().max(64), logs }),
   z.object({ type: z.literal('db'), id, callId: id, op: z.enum(['query', 'execute']), sql: z.string(), params: z.unknown() }),
+  z.object({
+    type: z.literal('fetch'),
+    id,
+    callId: id,
+    url: z.string().max(8192),
+    method: z.string().regex(/^[A-Za-z]{1,16}$/),
+    headers: z.array(z.tuple([z.string().max(256), z.string().max(16_384)])).max(200),
+    body: bytes.optional(),
+  }),
 ]);
 
 /** The message, or null when it is not one a sandbox may send (the caller stops that sandbox). */

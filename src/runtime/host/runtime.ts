@@ -6,7 +6,7 @@ import type { LogLine } from '../protocol.ts';
 import { FunctionLogStore, type FunctionLogRecord, type FunctionMetrics } from './function-logs.ts';
 import { SandboxPool, type SandboxSettings } from './pool.ts';
 import { detectIsolation, type Isolation } from './sandbox-process.ts';
-import { TenantSandbox, type CodeCacheStore, type TenantDbAccess } from './tenant-sandbox.ts';
+import { TenantSandbox, type CodeCacheStore, type EgressReply, type EgressRequest, type TenantDbAccess } from './tenant-sandbox.ts';
 
 /** An HTTP request for a function. */
 export interface FunctionRequest {
@@ -127,6 +127,12 @@ export function createLocalRuntime(options: {
   warmPool?: number;
   /** 'process' skips bubblewrap even where it works (tests of the permission-model-only path). */
   isolation?: 'auto' | 'process';
+  /** A tenant's secrets for `@tessera/secrets` (and for masking them in what the owner sees). */
+  secrets?: (tenant: string) => Promise<{ version: string; values: Readonly<Record<string, string>> }>;
+  /** Makes functions' outbound requests (fetch); none: all refused. */
+  egress?: { request(tenant: string, request: EgressRequest, log: (level: 'info' | 'warn', message: string) => void): Promise<EgressReply> };
+  /** Replaces secret values in text (see secrets/maskSecrets). */
+  mask?: (text: string, values: Readonly<Record<string, string>>) => string;
 }): FunctionRuntime {
   const { limits } = options;
   const maxRequestBytes = limits.maxRequestBytes ?? 1024 * 1024;
@@ -146,20 +152,45 @@ export function createLocalRuntime(options: {
     set: (hash, data) => void (reuseCodeCaches && codeCaches.set(`${tenant}\0${hash}`, data)),
   });
   const inFlight = new Map<string, number>();
+  // The newest secret values seen per tenant: what a function prints or throws is masked with them.
+  const knownSecrets = new Map<string, Readonly<Record<string, string>>>();
+  const secretsOf = options.secrets
+    ? async (tenant: string) => {
+        const secrets = await options.secrets!(tenant);
+        knownSecrets.set(tenant, secrets.values);
+        return secrets;
+      }
+    : undefined;
+  const masked = (tenant: string, text: string): string => {
+    const values = knownSecrets.get(tenant);
+    return values && options.mask ? options.mask(text, values) : text;
+  };
   const consoleLines = (tenant: string, fn: string, requestId: string, lines: LogLine[]): void => {
-    for (const line of lines) store.add(tenant, { time: line.time, requestId, function: fn, source: 'console', level: line.level, message: line.message });
+    for (const line of lines) store.add(tenant, { time: line.time, requestId, function: fn, source: 'console', level: line.level, message: masked(tenant, line.message) });
   };
   const sandboxOf = (tenant: string): TenantSandbox => {
     let sandbox = sandboxes.get(tenant);
     if (!sandbox) {
       const onLateLogs = (fn: string, requestId: string, lines: LogLine[]) => consoleLines(tenant, fn, requestId, lines);
-      sandbox = new TenantSandbox(tenant, { settings, timeoutMs: limits.timeoutMs, db: options.db(tenant), idleMs: options.idleMs ?? 5 * 60_000, pool, logger: options.logger, onLateLogs, codeCaches: tenantCodeCaches(tenant) });
+      const egress = options.egress;
+      sandbox = new TenantSandbox(tenant, {
+        settings,
+        timeoutMs: limits.timeoutMs,
+        db: options.db(tenant),
+        idleMs: options.idleMs ?? 5 * 60_000,
+        pool,
+        logger: options.logger,
+        onLateLogs,
+        codeCaches: tenantCodeCaches(tenant),
+        ...(secretsOf ? { secrets: () => secretsOf(tenant) } : {}),
+        ...(egress ? { egress: (call, request) => egress.request(tenant, request, (level, message) => platformLine(tenant, call.fn, call.requestId, level, message)) } : {}),
+      });
       sandboxes.set(tenant, sandbox);
     }
     return sandbox;
   };
   const platformLine = (tenant: string, fn: string, requestId: string, level: LogLine['level'], message: string, extra: Partial<FunctionLogRecord> = {}): void => {
-    store.add(tenant, { time: new Date().toISOString(), requestId, function: fn, source: 'platform', level, message, ...extra });
+    store.add(tenant, { time: new Date().toISOString(), requestId, function: fn, source: 'platform', level, message: masked(tenant, message), ...extra });
   };
 
   async function run(tenant: string, fn: FunctionSource, request: FunctionRequest, requestId: string): Promise<{ response: FunctionResponse; logs: LogLine[] }> {
@@ -170,12 +201,15 @@ export function createLocalRuntime(options: {
     const outcome = await sandboxOf(tenant).invoke(fn, call);
     if (!outcome.ok) {
       consoleLines(tenant, fn.name, requestId, outcome.logs);
-      platformLine(tenant, fn.name, requestId, 'error', outcome.error.message);
-      options.logger?.warn({ tenant, function: fn.name, code: outcome.error.code }, outcome.error.message);
-      return { response: errorResponse(outcome.error), logs: outcome.logs };
+      // A thrown error can carry a secret: masked for the owner's logs, the platform's log and the caller alike.
+      const error = new TesseraError(outcome.error.code, masked(tenant, outcome.error.message), outcome.error.details ? { details: outcome.error.details } : {});
+      platformLine(tenant, fn.name, requestId, 'error', error.message);
+      options.logger?.warn({ tenant, function: fn.name, code: error.code }, error.message);
+      return { response: errorResponse(error), logs: outcome.logs.map((line) => ({ ...line, message: masked(tenant, line.message) })) };
     }
     if (outcome.answer.kind !== 'result') return { response: errorResponse(new TesseraError('INTERNAL', `Function ${fn.name}: the sandbox answered "${outcome.answer.kind}" to a call.`)), logs: [] };
-    const { response, logs } = outcome.answer;
+    const { response } = outcome.answer;
+    const logs = outcome.answer.logs.map((line) => ({ ...line, message: masked(tenant, line.message) }));
     consoleLines(tenant, fn.name, requestId, logs);
     const body = Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength);
     // Checked in the sandbox already; checked again here because the sandbox runs tenant code.

@@ -28,8 +28,23 @@ export type Outcome = { ok: true; answer: Answer } | { ok: false; error: Tessera
 interface Pending {
   label: string;
   connection: SandboxConnection;
+  /** The function call this request is (for egress log lines). */
+  call?: { fn: string; requestId: string };
   settle(outcome: Outcome): void;
 }
+
+/** An outbound request a function made with fetch(), as the egress proxy gets it. */
+export interface EgressRequest {
+  url: string;
+  method: string;
+  headers: Array<[string, string]>;
+  body?: Uint8Array;
+}
+export type EgressReply = Omit<Extract<HostMessage, { type: 'fetch-reply'; ok: true }>, 'type' | 'callId' | 'ok'>;
+/** Makes a function's outbound request, or throws an Error whose message the function sees (host and reason). */
+export type EgressHandler = (call: { fn: string; requestId: string }, request: EgressRequest) => Promise<EgressReply>;
+/** The tenant's secrets and their version (see SecretStore). */
+export type SecretsProvider = () => Promise<{ version: string; values: Readonly<Record<string, string>> }>;
 
 /** Database calls of one tenant in flight at once, and their bytes; more are refused (a loop of un-awaited queries, huge parameters). */
 const MAX_DB_IN_FLIGHT = 32;
@@ -47,6 +62,10 @@ export interface TenantSandboxOptions {
   onLateLogs(fn: string, requestId: string, logs: LogLine[]): void;
   /** Where trusted code caches go and come from; none: every process compiles for itself. */
   codeCaches?: CodeCacheStore;
+  /** The tenant's secrets (`@tessera/secrets`); none: every secret is missing. */
+  secrets?: SecretsProvider;
+  /** Outbound fetch(); none: every outbound request is refused. */
+  egress?: EgressHandler;
 }
 
 function describeExit(exit: SandboxExit, memoryMb: number): string {
@@ -70,6 +89,8 @@ export class TenantSandbox {
   /** Which functions (name + hash) and whether React were already sent to each process. */
   private readonly sent = new WeakMap<SandboxConnection, Set<string>>();
   private readonly vendorSent = new WeakSet<SandboxConnection>();
+  /** Which version of the tenant's secrets each process holds. */
+  private readonly secretsSent = new WeakMap<SandboxConnection, string>();
   private readonly invoked = new WeakMap<SandboxConnection, Set<string>>();
   /** Per process: the hash of the first thing it was asked to run, and whether it has said anything since 'ready'. */
   private readonly firstContact = new WeakMap<SandboxConnection, { firstHash?: string; heardFrom: boolean }>();
@@ -100,6 +121,7 @@ export class TenantSandbox {
     // Only a cache from a process that had run no tenant code yet: its first word, about its first call.
     if (message.type === 'code-cache') return void (pristine && message.data && message.hash === contact.firstHash && this.options.codeCaches?.set(message.hash, message.data));
     if (message.type === 'db') return this.onDbCall(connection, message, bytes);
+    if (message.type === 'fetch') return this.onFetch(connection, message);
     // The names are the tenant's to choose: only functions this process was asked to run get log lines.
     if (message.type === 'late-logs') return void (this.invoked.get(connection)?.has(message.fn) && this.options.onLateLogs(message.fn, message.requestId, message.logs));
     const pending = this.pending.get(message.id);
@@ -142,6 +164,25 @@ export class TenantSandbox {
       });
   }
 
+  private onFetch(connection: SandboxConnection, message: Extract<SandboxMessage, { type: 'fetch' }>): void {
+    const fail = (text: string): void => void connection.send({ type: 'fetch-reply', callId: message.callId, ok: false, message: text });
+    const pending = this.pending.get(message.id);
+    // Only a call in flight, in this process, may go out.
+    if (pending?.connection !== connection || !pending.call) return fail('fetch: this call belongs to a request that has already been answered.');
+    if (!this.options.egress) return fail(`fetch ${message.url}: this app has no outbound network access.`);
+    const { callId } = message;
+    this.options.egress(pending.call, { url: message.url, method: message.method, headers: message.headers, ...(message.body ? { body: message.body } : {}) }).then(
+      (reply) => {
+        try {
+          connection.send({ type: 'fetch-reply', callId, ok: true, ...reply });
+        } catch (err) {
+          fail(`fetch ${message.url}: the answer cannot be sent to the function (${(err as Error).message})`);
+        }
+      },
+      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+    );
+  }
+
   private onExit(connection: SandboxConnection, exit: SandboxExit): void {
     if (this.connection === connection) this.connection = null;
     const why = describeExit(exit, this.options.settings.memoryMb);
@@ -167,7 +208,7 @@ export class TenantSandbox {
   }
 
   /** Sends one message built for a fresh id and waits for its answer, the time limit, or the process's end. */
-  async request(label: string, build: (id: number, connection: SandboxConnection) => HostMessage): Promise<Outcome> {
+  async request(label: string, build: (id: number, connection: SandboxConnection) => HostMessage, call?: { fn: string; requestId: string }): Promise<Outcome> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     let connection: SandboxConnection;
     try {
@@ -190,7 +231,7 @@ export class TenantSandbox {
         this.pending.delete(id);
         resolve(result);
       };
-      this.pending.set(id, { label, connection, settle });
+      this.pending.set(id, { label, connection, settle, ...(call ? { call } : {}) });
       try {
         const message = build(id, connection);
         if (!this.firstContact.has(connection)) this.firstContact.set(connection, { heardFrom: false, ...(message.type === 'invoke' ? { firstHash: message.fn.hash } : {}) });
@@ -206,6 +247,7 @@ export class TenantSandbox {
   /** Runs a function. Its code crosses once per process, with the tenant's code cache for it when there is one. */
   async invoke(fn: { name: string; code: string; hash: string }, call: { requestId: string; request: SandboxRequest; maxResponseBytes: number }): Promise<Outcome> {
     const key = `${fn.name}\0${fn.hash}`;
+    const secrets = await this.currentSecrets();
     for (let attempt = 0; attempt < 2; attempt++) {
       let target: SandboxConnection | undefined;
       const outcome = await this.request(`Function ${fn.name}`, (id, connection) => {
@@ -214,8 +256,8 @@ export class TenantSandbox {
         this.invoked.set(connection, names.add(fn.name));
         const known = attempt === 0 && this.sent.get(connection)?.has(key);
         const codeCache = known ? undefined : this.options.codeCaches?.get(fn.hash);
-        return { type: 'invoke', id, ...call, fn: { name: fn.name, hash: fn.hash, ...(known ? {} : { code: fn.code }), ...(codeCache ? { codeCache } : {}) } };
-      });
+        return { type: 'invoke', id, ...call, fn: { name: fn.name, hash: fn.hash, ...(known ? {} : { code: fn.code }), ...(codeCache ? { codeCache } : {}) }, ...this.secretsFor(connection, secrets) };
+      }, { fn: fn.name, requestId: call.requestId });
       // The sandbox evicted the code (it keeps the most recently used functions): send it again.
       if (outcome.ok && outcome.answer.kind === 'missing-code') {
         if (target) this.sent.get(target)?.delete(key);
@@ -232,8 +274,26 @@ export class TenantSandbox {
   }
 
   /** Loads a function afresh (not cached as the active version) and checks that it exports a function. */
-  check(fn: { name: string; code: string; hash: string }): Promise<Outcome> {
-    return this.request(`Loading function ${fn.name}`, (id) => ({ type: 'check', id, fn: { name: fn.name, hash: fn.hash, code: fn.code } }));
+  async check(fn: { name: string; code: string; hash: string }): Promise<Outcome> {
+    const secrets = await this.currentSecrets();
+    return this.request(`Loading function ${fn.name}`, (id, connection) => ({ type: 'check', id, fn: { name: fn.name, hash: fn.hash, code: fn.code }, ...this.secretsFor(connection, secrets) }));
+  }
+
+  private async currentSecrets(): Promise<{ version: string; values: Readonly<Record<string, string>> } | null> {
+    if (!this.options.secrets) return null;
+    try {
+      return await this.options.secrets();
+    } catch (err) {
+      this.options.logger?.error({ tenant: this.tenant, err }, 'the tenant\'s secrets could not be loaded; its functions run without them');
+      return null;
+    }
+  }
+
+  /** The secrets field of a message: present only when this process lacks the current version. */
+  private secretsFor(connection: SandboxConnection, secrets: { version: string; values: Readonly<Record<string, string>> } | null): { secrets?: Record<string, string> } {
+    if (!secrets || this.secretsSent.get(connection) === secrets.version) return {};
+    this.secretsSent.set(connection, secrets.version);
+    return { secrets: { ...secrets.values } };
   }
 
   /** Renders a component once; React's vendor bundle crosses once per process. */

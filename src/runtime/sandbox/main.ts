@@ -8,16 +8,18 @@ import type { HostMessage, SandboxMessage } from '../protocol.ts';
 import { openChannel, send } from './channel.ts';
 import { captureConsole, finish, newScope, scopes } from './console.ts';
 import { createDbModule, settleDbCall } from './db.ts';
+import { createFetch, settleFetch } from './fetch.ts';
 import { callFunction } from './invoke.ts';
 import { FunctionCache, LoadError, loadFunction } from './loader.ts';
 import { lockDown } from './lockdown.ts';
 import { createSandboxRequire } from './modules.ts';
 import { renderComponent } from './render.ts';
+import { createSecretsModule, replaceSecrets } from './secrets.ts';
 
 type Message<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
 
 captureConsole((scope, line) => send({ type: 'late-logs', fn: scope.fn, requestId: scope.requestId, logs: [line] }));
-const sandboxRequire = createSandboxRequire({ '@tessera/db': createDbModule(send) });
+const sandboxRequire = createSandboxRequire({ '@tessera/db': createDbModule(send), '@tessera/secrets': createSecretsModule() });
 const loaded = new FunctionCache(64);
 /** Until the first tenant code runs, this process's compiles are the platform's own (see 'code-cache'). */
 let pristine = true;
@@ -84,12 +86,20 @@ function render(message: Message<'render'>): void {
   });
 }
 
+// Node loads its fetch classes (undici) on first use, and that load touches process members that
+// lockDown freezes: load them now, while the process is still the platform's.
+void new Request('http://sandbox.invalid/', { method: 'POST', body: new Uint8Array(1), headers: new Headers({ a: 'b' }) }).arrayBuffer();
+void new Response(new Uint8Array(1), { status: 200 }).text();
 lockDown();
+// After lockDown (which removes Node's own): the only way out is the platform's egress proxy.
+Object.defineProperty(globalThis, 'fetch', { value: createFetch(send), writable: false, configurable: false, enumerable: true });
 openChannel((message) => {
+  if ((message.type === 'invoke' || message.type === 'check') && message.secrets) replaceSecrets(message.secrets);
   if (message.type === 'invoke') void invoke(message);
   else if (message.type === 'check') check(message);
   else if (message.type === 'render') render(message);
   else if (message.type === 'db-reply') settleDbCall(message);
+  else if (message.type === 'fetch-reply') settleFetch(message);
 });
 // As Fission's server: an error thrown in a function's timer or a promise nobody awaited is logged
 // (to the call it came from) and the process keeps serving the tenant's other calls.

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from './api.ts';
 import { Chat } from './Chat.tsx';
+import { Settings } from './Settings.tsx';
 import { Components, Database, Functions, History, Releases, Routes } from './tabs.tsx';
 
-const TABS = ['Chat', 'Components', 'Functions', 'Routes', 'Database', 'Releases', 'History'] as const;
+const TABS = ['Chat', 'Components', 'Functions', 'Routes', 'Database', 'Releases', 'History', 'Settings'] as const;
 type Tab = (typeof TABS)[number];
 
 export interface ProjectInfo {
@@ -74,6 +75,7 @@ export function Project({ id }: { id: string }) {
           {tab === 'Database' && <Database id={id} />}
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
           {tab === 'History' && <History id={id} head={info.head} />}
+          {tab === 'Settings' && <Settings id={id} />}
         </div>
       </section>
       <section className="preview" aria-label="Preview">

@@ -1,0 +1,82 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { checkEgressEntry } from '../egress/index.ts';
+import { TesseraError } from '../errors.ts';
+import type { Platform } from '../platform.ts';
+import { checkSecretName } from '../secrets/index.ts';
+import { readJsonBody } from './errors.ts';
+
+/**
+ * Secrets and egress of an app, set by people (the model can only ask: see tools/outside-world.ts).
+ * No answer ever carries a secret's value.
+ */
+export function outsideWorldApi(platform: Platform): Hono {
+  const api = new Hono();
+  const { registry, secrets } = platform;
+
+  api.get('/tenants/:id/secrets', async function listSecrets(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    return c.json(await secrets.list(tenant.id));
+  });
+
+  api.put('/tenants/:id/secrets/:name', async function setSecret(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    const name = checkSecretName(c.req.param('name'));
+    const body = (await readJsonBody(c, 128 * 1024)) as { value?: unknown };
+    await secrets.set(tenant.id, name, body.value);
+    platform.logger.info({ tenant: tenant.id, secret: name }, 'secret set');
+    return c.json({ ok: true, name });
+  });
+
+  api.delete('/tenants/:id/secrets/:name', async function deleteSecret(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    const name = checkSecretName(c.req.param('name'));
+    await secrets.delete(tenant.id, name);
+    platform.logger.info({ tenant: tenant.id, secret: name }, 'secret deleted');
+    return c.json({ ok: true, name });
+  });
+
+  api.get('/tenants/:id/secret-requests', async function secretRequests(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    return c.json({ requests: await registry.listSecretRequests(tenant.id) });
+  });
+
+  api.delete('/tenants/:id/secret-requests/:name', async function dismissSecretRequest(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    const name = checkSecretName(c.req.param('name'));
+    if (!(await registry.dismissSecretRequest(tenant.id, name))) throw new TesseraError('NOT_FOUND', `Nobody asked for a secret ${name} in "${tenant.id}".`);
+    return c.json({ ok: true, name });
+  });
+
+  const egressState = async (tenant: string) => {
+    const rules = await registry.listEgress(tenant);
+    return {
+      allow: rules.filter((r) => r.status === 'allowed').map((r) => r.host),
+      pending: rules.filter((r) => r.status === 'proposed').map((r) => ({ host: r.host, reason: r.reason, proposedAt: r.createdAt })),
+    };
+  };
+
+  api.get('/tenants/:id/egress', async function getEgress(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    return c.json(await egressState(tenant.id));
+  });
+
+  api.put('/tenants/:id/egress', async function putEgress(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    const parsed = z.object({ allow: z.array(z.unknown()).max(200) }).strict().safeParse(await readJsonBody(c));
+    if (!parsed.success) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"allow": ["api.example.com", "*.example.org", "api.example.net:8443"]}: the whole allowlist.');
+    const hosts = [...new Set(parsed.data.allow.map(checkEgressEntry))];
+    await registry.setEgressAllowlist(tenant.id, hosts);
+    platform.logger.info({ tenant: tenant.id, allow: hosts }, 'egress allowlist replaced');
+    return c.json(await egressState(tenant.id));
+  });
+
+  api.delete('/tenants/:id/egress/proposals/:host', async function dismissProposal(c) {
+    const tenant = await platform.tenants.get(c.req.param('id'));
+    const host = checkEgressEntry(c.req.param('host'));
+    if (!(await registry.dismissEgressProposal(tenant.id, host))) throw new TesseraError('NOT_FOUND', `No pending proposal for ${host} in "${tenant.id}".`);
+    return c.json(await egressState(tenant.id));
+  });
+
+  return api;
+}

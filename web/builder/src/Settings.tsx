@@ -1,0 +1,138 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from './api.ts';
+
+interface Secret {
+  name: string;
+  updatedAt: string;
+}
+interface SecretRequest {
+  name: string;
+  reason: string;
+}
+interface Egress {
+  allow: string[];
+  pending: Array<{ host: string; reason: string; proposedAt: string }>;
+}
+
+/**
+ * What the app may use from the outside world: its secrets (values go in, never come back out) and
+ * the hosts its functions may call. The agent can only ask for both; the person decides here.
+ */
+export function Settings({ id }: { id: string }) {
+  const [secrets, setSecrets] = useState<Secret[] | null>(null);
+  const [requests, setRequests] = useState<SecretRequest[]>([]);
+  const [egress, setEgress] = useState<Egress | null>(null);
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const [host, setHost] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const [list, asked, rules] = await Promise.all([
+        api<Secret[]>('GET', `/api/tenants/${id}/secrets`),
+        api<{ requests: SecretRequest[] }>('GET', `/api/tenants/${id}/secret-requests`),
+        api<Egress>('GET', `/api/tenants/${id}/egress`),
+      ]);
+      setSecrets(list);
+      setRequests(asked.requests);
+      setEgress(rules);
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  }, [id]);
+  useEffect(() => void load(), [load]);
+
+  const act = async (work: () => Promise<unknown>, done: string): Promise<boolean> => {
+    try {
+      await work();
+      setMessage({ ok: true, text: done });
+      await load();
+      return true;
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+      return false;
+    }
+  };
+  const setAllow = (allow: string[], done: string) => act(() => api('PUT', `/api/tenants/${id}/egress`, { allow }), done);
+
+  if (!secrets || !egress) return <p>{message?.text ?? 'Loading…'}</p>;
+  return (
+    <div>
+      <h3>Secrets</h3>
+      <p className="hint">
+        Functions read them with <code>require('@tessera/secrets').secret('NAME')</code>. Values are encrypted at rest, never shown again, and masked in logs.
+      </p>
+      {requests.length > 0 && (
+        <ul aria-label="Secrets the agent asked for" className="requests">
+          {requests.map((r) => (
+            <li key={r.name}>
+              <strong>{r.name}</strong> is needed: {r.reason}{' '}
+              <button onClick={() => setName(r.name)}>Set it</button>{' '}
+              <button onClick={() => void act(() => api('DELETE', `/api/tenants/${id}/secret-requests/${r.name}`), `Dismissed ${r.name}.`)}>Dismiss</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <table aria-label="Secrets">
+        <thead><tr><th>Name</th><th>Set</th><th /></tr></thead>
+        <tbody>
+          {secrets.map((s) => (
+            <tr key={s.name}>
+              <td><code>{s.name}</code></td>
+              <td>{new Date(s.updatedAt).toLocaleString()}</td>
+              <td>
+                <button onClick={() => window.confirm(`Delete the secret ${s.name}? Functions that use it will fail.`) && void act(() => api('DELETE', `/api/tenants/${id}/secrets/${s.name}`), `Deleted ${s.name}.`)}>Delete</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {secrets.length === 0 && <p>No secrets yet.</p>}
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(() => api('PUT', `/api/tenants/${id}/secrets/${encodeURIComponent(name)}`, { value }), `Saved ${name}.`).then((ok) => ok && (setName(''), setValue('')));
+        }}
+      >
+        <input aria-label="Secret name" placeholder="STRIPE_API_KEY" value={name} onChange={(e) => setName(e.target.value.toUpperCase())} />
+        <input aria-label="Secret value" type="password" autoComplete="off" placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} />
+        <button className="primary" type="submit" disabled={!name || !value}>Save secret</button>
+      </form>
+
+      <h3>Egress</h3>
+      <p className="hint">Hosts the app's functions may call with <code>fetch()</code>. Private, loopback and metadata addresses are always refused.</p>
+      {egress.pending.length > 0 && (
+        <ul aria-label="Hosts the agent proposed" className="requests">
+          {egress.pending.map((p) => (
+            <li key={p.host}>
+              <code>{p.host}</code>: {p.reason}{' '}
+              <button className="primary" onClick={() => void setAllow([...egress.allow, p.host], `Allowed ${p.host}.`)}>Approve</button>{' '}
+              <button onClick={() => void act(() => api('DELETE', `/api/tenants/${id}/egress/proposals/${encodeURIComponent(p.host)}`), `Dismissed ${p.host}.`)}>Dismiss</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ul aria-label="Allowed hosts">
+        {egress.allow.map((h) => (
+          <li key={h}>
+            <code>{h}</code> <button onClick={() => void setAllow(egress.allow.filter((x) => x !== h), `Removed ${h}.`)}>Remove</button>
+          </li>
+        ))}
+      </ul>
+      {egress.allow.length === 0 && <p>No hosts allowed: functions cannot reach the network.</p>}
+      <form
+        className="row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void setAllow([...egress.allow, host.trim()], `Allowed ${host.trim()}.`).then((ok) => ok && setHost(''));
+        }}
+      >
+        <input aria-label="Host to allow" placeholder="api.example.com" value={host} onChange={(e) => setHost(e.target.value)} />
+        <button type="submit" disabled={!host.trim()}>Allow host</button>
+      </form>
+      {message && <p role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'}>{message.text}</p>}
+    </div>
+  );
+}
