@@ -17,6 +17,7 @@ import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
+import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
 import { report, sample } from './stats.ts';
 
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
     await benchReleases(server);
     await benchAgent(server);
     await benchFission(server, RUNS);
+    await benchEgress(RUNS);
   } finally {
     await server.close();
     rmSync(scratch, { recursive: true, force: true });

@@ -37,6 +37,7 @@ export interface EgressLimits {
 }
 export const DEFAULT_EGRESS_LIMITS: EgressLimits = { maxConnections: 8, requestsPerMinute: 300, maxResponseBytes: 5 * 1024 * 1024, bytesPerMinute: 50 * 1024 * 1024, timeoutMs: 10_000 };
 const MAX_REDIRECTS = 5;
+const ALLOWLIST_CACHE_MS = 5000;
 /** Headers that describe one connection, not the request: never forwarded either way. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 
@@ -109,6 +110,8 @@ export interface EgressProxyOptions {
 export class EgressProxy {
   readonly limits: EgressLimits;
   private readonly budgets = new Map<string, TenantBudget>();
+  /** Allowlists read recently: a change made through this process is seen at once (forget), one made elsewhere within ALLOWLIST_CACHE_MS. */
+  private readonly allowlists = new Map<string, { at: number; entries: Promise<readonly string[]> }>();
   private readonly loopbackPorts: readonly number[];
   private readonly resolver: dns.promises.Resolver | null;
 
@@ -147,7 +150,7 @@ export class EgressProxy {
       let body = request.body;
       const headers = request.headers.filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase()));
       for (let hop = 0; ; hop++) {
-        const entries = await this.options.allowlist(tenant);
+        const entries = await this.allowlistOf(tenant);
         if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse(url, `only http and https are allowed, not ${url.protocol}`);
         if (url.username || url.password) refuse(url, 'credentials in the URL are not allowed; send them in a header');
         if (!allowedBy(entries, url)) refuse(url, `${url.host} is not on this app's egress allowlist (its owner adds hosts in the builder, Settings, Egress)`);
@@ -174,6 +177,20 @@ export class EgressProxy {
     } finally {
       budget.inFlight--;
     }
+  }
+
+  /** Drops the cached allowlist of a tenant (after its owner changed it). */
+  forget(tenant: string): void {
+    this.allowlists.delete(tenant);
+  }
+
+  private allowlistOf(tenant: string): Promise<readonly string[]> {
+    const cached = this.allowlists.get(tenant);
+    if (cached && Date.now() - cached.at < ALLOWLIST_CACHE_MS) return cached.entries;
+    const entries = this.options.allowlist(tenant);
+    this.allowlists.set(tenant, { at: Date.now(), entries });
+    entries.catch(() => this.allowlists.delete(tenant));
+    return entries;
   }
 
   private budgetOf(tenant: string): TenantBudget {

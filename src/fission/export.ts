@@ -227,14 +227,21 @@ export async function exportFission(deps: { registry: Registry; store: ArtifactS
       true,
     ),
   );
+  // The app's own secrets: their names, never their values (no API answer carries a value). The
+  // operator fills them in, or creates the Secret with kubectl from their own store.
+  const secretNames = (await deps.registry.listSecrets(tenant)).map((s) => s.name);
   files.push(
     text(
       `k8s/secret-${names.appSecret}.yaml`,
-      // The tenant's own secrets (issue #11) are added here as keys; the Secret must exist for pods to start.
-      yaml({ apiVersion: 'v1', kind: 'Secret', metadata: meta(names.appSecret), type: 'Opaque', stringData: {} }),
+      `# The secrets of ${tenant}: fill in each value before applying (Tessera never exports values), or
+# kubectl create secret generic ${names.appSecret} -n ${namespace}${secretNames.map((n) => ` --from-literal=${n}=...`).join('')}
+` +
+        yaml({ apiVersion: 'v1', kind: 'Secret', metadata: meta(names.appSecret), type: 'Opaque', stringData: Object.fromEntries(secretNames.map((n) => [n, ''])) }),
       true,
     ),
   );
+  const allowed = (await deps.registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host);
+  files.push(text(`k8s/networkpolicy-${dnsLabel(tenant, 'egress')}.yaml`, egressPolicy(tenant, namespace, names.environment, allowed, options.dataUrl, meta)));
   files.push(text('README.md', exportReadme(tenant, version, namespace)));
 
   return {
@@ -244,6 +251,42 @@ export async function exportFission(deps: { registry: Registry; store: ArtifactS
     files,
     names: { deploymentConfig: names.deploymentConfig, environment: names.environment, dataSecret: names.dataSecret, appSecret: names.appSecret, functions: functionNames },
   };
+}
+
+/**
+ * The app's egress allowlist as a Kubernetes NetworkPolicy on its function pods: DNS, the data
+ * endpoint, and each IP-literal entry. A NetworkPolicy cannot name hosts, so name entries are listed
+ * in a comment with the FQDN-aware equivalent (e.g. Cilium's toFQDNs); without such a CNI they stay
+ * closed, which errs on the safe side.
+ */
+function egressPolicy(tenant: string, namespace: string, environment: string, allowed: string[], dataUrl: string, meta: (name: string) => object): string {
+  const data = new URL(dataUrl);
+  const dataPort = Number(data.port || (data.protocol === 'https:' ? 443 : 80));
+  const literal = allowed
+    .map((entry) => /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])(?::(\d+))?$/.exec(entry))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ ip: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : null }));
+  const names = allowed.filter((entry) => !/^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])(:\d+)?$/.test(entry));
+  const comment = names.length
+    ? `# Host names on ${tenant}'s allowlist, which a NetworkPolicy cannot express: ${names.join(', ')}.\n# With Cilium, add a CiliumNetworkPolicy for the same pods with egress toFQDNs: ${names.map((n) => (n.startsWith('*.') ? `matchPattern: "${n.split(':')[0]}"` : `matchName: "${n.split(':')[0]}"`)).join(', ')}.\n`
+    : '';
+  const policy = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { ...meta(dnsLabel(tenant, 'egress')) },
+    spec: {
+      // Fission labels every pod of an environment with its name.
+      podSelector: { matchLabels: { environmentName: environment } },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        // The data endpoint (the Tessera service), wherever it runs in the cluster.
+        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tessera' } } }], ports: [{ protocol: 'TCP', port: dataPort }] },
+        ...literal.map(({ ip, port }) => ({ to: [{ ipBlock: { cidr: ip.includes(':') ? `${ip}/128` : `${ip}/32` } }], ports: port ? [{ protocol: 'TCP', port }] : [{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 443 }] })),
+      ],
+    },
+  };
+  return `${comment}${yaml(policy)}`;
 }
 
 function exportReadme(tenant: string, version: string, namespace: string): string {

@@ -51,6 +51,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     await tenants.remove(c.req.param('id'));
     platform.deployer.forget(c.req.param('id'));
     platform.secrets.forget(c.req.param('id'));
+    platform.egress.forget(c.req.param('id'));
     return c.body(null, 204);
   });
 

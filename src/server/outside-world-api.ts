@@ -67,6 +67,7 @@ export function outsideWorldApi(platform: Platform): Hono {
     if (!parsed.success) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"allow": ["api.example.com", "*.example.org", "api.example.net:8443"]}: the whole allowlist.');
     const hosts = [...new Set(parsed.data.allow.map(checkEgressEntry))];
     await registry.setEgressAllowlist(tenant.id, hosts);
+    platform.egress.forget(tenant.id);
     platform.logger.info({ tenant: tenant.id, allow: hosts }, 'egress allowlist replaced');
     return c.json(await egressState(tenant.id));
   });

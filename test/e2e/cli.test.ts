@@ -90,6 +90,29 @@ describe('tessera CLI', () => {
     }
   });
 
+  it('sets secrets (from stdin, never echoed) and edits the egress allowlist', async () => {
+    const set = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'secrets', 'notes', 'set', 'MAIL_KEY'], { cwd: root });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout }));
+      child.stdin.end('mk_from_stdin_123\n');
+    });
+    expect(set.code).toBe(0);
+    expect(set.stdout).toBe('Set MAIL_KEY for notes.\n');
+    const list = await tessera('secrets', 'notes');
+    expect(list.stdout).toMatch(/^MAIL_KEY\tset /);
+    expect(list.stdout).not.toContain('mk_from_stdin_123');
+    await fetch(`${server.url}/api/tenants/notes/tools/proposeEgress`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ host: 'api.mail.example', reason: 'mail' }) });
+    expect((await tessera('egress', 'notes')).stdout).toContain('pending: api.mail.example (mail)  -> tessera egress notes allow api.mail.example');
+    expect((await tessera('egress', 'notes', 'allow', 'api.mail.example', '*.cdn.example')).stdout).toBe('allowed: *.cdn.example, api.mail.example\n');
+    expect((await tessera('egress', 'notes', 'deny', '*.cdn.example')).stdout).toBe('allowed: api.mail.example\n');
+    const bad = await tessera('egress', 'notes', 'allow', 'http://nope');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('INVALID_ARGUMENTS');
+    expect((await tessera('secrets', 'notes', 'delete', 'MAIL_KEY')).stdout).toBe('Deleted MAIL_KEY of notes.\n');
+  });
+
   it('fails with the server\'s message and a non-zero exit code', async () => {
     const bad = await tessera('tenants', 'create', 'Not_Valid');
     expect(bad.code).toBe(1);

@@ -111,6 +111,8 @@ beforeAll(async () => {
   for (const [name, code] of Object.entries(functions)) await post('/api/tenants/shop/tools/createBackendFunction', { name, code });
   await post('/api/tenants/shop/tools/createFrontendComponent', { name: 'Shelf', code: 'export default function Shelf(props: { items?: unknown[] }) { return <ul>{(props.items ?? []).length} items</ul>; }' });
   await post('/api/tenants/shop/tools/updateUILayout', { blueprint: { version: 1, title: 'Shop', routes: [{ path: '/', root: { component: 'Shelf', data: { items: { function: 'items' } } } }] } });
+  await fetch(`${server.url}/api/tenants/shop/secrets/PAYMENT_KEY`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'pk_live_never_exported' }) });
+  await fetch(`${server.url}/api/tenants/shop/egress`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allow: ['api.payments.example', '203.0.113.7:8443'] }) });
   await post('/api/tenants/shop/releases', { version: '1.0.0' });
   await post('/api/tenants/shop/releases/1.0.0/deploy', {});
   const result = await post('/api/tenants/shop/releases/1.0.0/export/fission', { dataUrl: server.url, namespace: 'apps' });
@@ -182,6 +184,17 @@ describe('Fission export: spec files', () => {
       const archive = readFileSync(path.join(out, 'archives', `${fn.archive}.zip`));
       expect(archive.includes(Buffer.from(data.token!))).toBe(false);
     }
+  });
+
+  it('names the app\'s secrets without their values, and turns its egress allowlist into a NetworkPolicy', async () => {
+    const appSecret = secretOf(path.join(out, 'k8s', `secret-${exported.names.appSecret}.yaml`));
+    expect(appSecret.data).toEqual({ PAYMENT_KEY: '' });
+    for (const file of readSpecDocuments(out).map((d) => d.file)) expect(readFileSync(file, 'utf8')).not.toContain('pk_live_never_exported');
+    const policy = readSpecDocuments(path.join(out, 'k8s')).find((d) => d.doc.kind === 'NetworkPolicy')!;
+    const spec = (policy.doc as any).spec;
+    expect(spec.podSelector.matchLabels.environmentName).toBe(readSpecDocuments(out).find((d) => d.doc.kind === 'Environment')!.doc.metadata && (readSpecDocuments(out).find((d) => d.doc.kind === 'Environment')!.doc as any).metadata.name);
+    expect(spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '203.0.113.7/32' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
+    expect(readFileSync(policy.file, 'utf8')).toMatch(/toFQDNs: matchName: "api\.payments\.example"/);
   });
 
   it('puts each function\'s exact released bundle in its archive (byte for byte)', async () => {

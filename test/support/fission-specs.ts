@@ -58,6 +58,40 @@ const secretSchema: Schema = {
   properties: { apiVersion: { const: 'v1' }, kind: { const: 'Secret' }, metadata: objectMeta, type: { const: 'Opaque' }, stringData: { type: 'object', additionalProperties: { type: 'string' } } },
 };
 
+const labelSelector = { type: 'object', additionalProperties: false, properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string' } } } };
+const networkPeer = { type: 'object', additionalProperties: false, properties: { namespaceSelector: labelSelector, podSelector: labelSelector, ipBlock: { type: 'object', required: ['cidr'], additionalProperties: false, properties: { cidr: { type: 'string', pattern: '^[0-9a-f:.]+/\\d{1,3}$' }, except: { type: 'array', items: { type: 'string' } } } } } };
+/** networking.k8s.io/v1 NetworkPolicy, the fields Tessera writes (closed, as the API server's schema is). */
+const networkPolicySchema: Schema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'networking.k8s.io/v1' },
+    kind: { const: 'NetworkPolicy' },
+    metadata: objectMeta,
+    spec: {
+      type: 'object',
+      required: ['podSelector'],
+      additionalProperties: false,
+      properties: {
+        podSelector: labelSelector,
+        policyTypes: { type: 'array', items: { enum: ['Ingress', 'Egress'] } },
+        egress: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              to: { type: 'array', items: networkPeer },
+              ports: { type: 'array', items: { type: 'object', required: ['port'], additionalProperties: false, properties: { protocol: { enum: ['TCP', 'UDP', 'SCTP'] }, port: { type: 'integer', minimum: 1, maximum: 65535 } } } },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 export interface SpecValidator {
   /** Errors of one parsed document, [] when valid. */
   validate(doc: Record<string, unknown>): string[];
@@ -90,6 +124,7 @@ function compileValidator(): SpecValidator {
   }
   for (const [kind, schema] of Object.entries(specOnlyKinds)) validators.set(kind, ajv.compile(schema));
   validators.set('v1/Secret', ajv.compile(secretSchema));
+  validators.set('networking.k8s.io/v1/NetworkPolicy', ajv.compile(networkPolicySchema));
   return {
     kinds: [...validators.keys()],
     validate(doc) {

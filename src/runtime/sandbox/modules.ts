@@ -30,7 +30,8 @@ export function createSandboxRequire(platformModules: Record<string, unknown>): 
     if (ALLOWED.has(bare)) return nodeRequire(`node:${bare}`);
     if (BUILTINS.has(bare) || specifier.startsWith('node:')) {
       const reason = REFUSED_BECAUSE[bare] ?? 'access outside the sandbox';
-      throw Object.assign(new Error(`Module "${specifier}" is not available to Tessera functions (it gives ${reason}). Use @tessera/db for data; no file system, process, network or VM access is allowed.`), { code: 'ERR_MODULE_REFUSED' });
+      const instead = reason === 'network access' ? ' Call other services with fetch(url) instead: it goes through the platform to the hosts the app\'s owner allowed.' : ' Use @tessera/db for data and @tessera/secrets for secrets.';
+      throw Object.assign(new Error(`Module "${specifier}" is not available to Tessera functions (it gives ${reason}).${instead}`), { code: 'ERR_MODULE_REFUSED' });
     }
     throw Object.assign(new Error(`Cannot find module '${specifier}'`), { code: 'MODULE_NOT_FOUND' });
   };
