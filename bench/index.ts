@@ -17,6 +17,7 @@ import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
+import { benchBuilder } from './builder.ts';
 import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
 import { report, sample } from './stats.ts';
@@ -254,6 +255,7 @@ async function main(): Promise<void> {
   process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
   try {
+    await benchBuilder(server, RUNS);
     await benchTools(server);
     await benchComponentBuild();
     await benchFunctionCall(server);

@@ -6,7 +6,7 @@ import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
-import { describeTools, runTool } from '../tools/index.ts';
+import { commitDetail, describeTools, revertCommit, runTool } from '../tools/index.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
@@ -66,6 +66,22 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     return c.json({ commits: await tenant.workspace.log(Number(c.req.query('limit') ?? 50)) });
   });
 
+  api.get('/tenants/:id/commits/:sha', async function showCommit(c) {
+    return c.json(await commitDetail(tenants, c.req.param('id'), c.req.param('sha')));
+  });
+
+  api.post('/tenants/:id/commits/:sha/revert', async function revert(c) {
+    return c.json(await revertCommit(platform, c.req.param('id'), c.req.param('sha')));
+  });
+
+  api.get('/tenants/:id/components', async function listComponents(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    const records = new Map((await platform.registry.latestArtifacts(tenant.id, 'component')).map((r) => [r.name, r]));
+    return c.json({
+      components: [...tenant.state.components.values()].map((built) => ({ name: built.name, bytes: built.bytes, bundle: built.fileName, version: records.get(built.name)?.version ?? null, status: records.get(built.name)?.status ?? 'built', updatedAt: records.get(built.name)?.createdAt ?? null })),
+    });
+  });
+
   api.get('/tenants/:id/files', async function readFile(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const path = c.req.query('path');
@@ -78,6 +94,17 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.get('/tenants/:id/database', async function describeDatabase(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({ version: await tenant.db.currentVersion(), tables: await tenant.db.describe() });
+  });
+
+  api.get('/tenants/:id/database/tables/:table/rows', async function tableRows(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    const table = c.req.param('table');
+    const known = await tenant.db.describe();
+    if (!known.some((t) => t.name === table)) throw new TesseraError('NOT_FOUND', `No table or view "${table}". Tables: ${known.map((t) => t.name).join(', ') || '(none)'}.`);
+    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
+    const offset = Math.max(Number(c.req.query('offset') ?? 0) || 0, 0);
+    const result = await tenant.db.readOnlyQuery(`SELECT * FROM "${table.replace(/"/g, '""')}" LIMIT ? OFFSET ?`, [limit + 1, offset], { limit: limit + 1 });
+    return c.json({ table, offset, limit, columns: result.columns, rows: result.rows.slice(0, limit), more: result.rows.length > limit });
   });
 
   api.get('/tenants/:id/functions', async function listFunctions(c) {

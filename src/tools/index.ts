@@ -14,6 +14,7 @@ import { listSecrets, proposeEgress, requestSecret } from './outside-world.ts';
 
 export type { Tool, ToolContext } from './tool.ts';
 export { migrationSlug } from './update-database-schema.ts';
+export { commitDetail, revertCommit, type CommitDetail } from './history.ts';
 
 /** The tools every model sees (DESIGN.md: names and parameters are a public contract). */
 export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];

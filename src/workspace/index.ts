@@ -59,6 +59,8 @@ export interface Workspace {
   filesAt(commit: string): Promise<Map<string, string>>;
   /** A file's text at a commit, or null. */
   readAt(commit: string, relative: string): Promise<string | null>;
+  /** One commit and its first parent (null for the first commit); NOT_FOUND for an unknown id. */
+  commitInfo(commit: string): Promise<CommitInfo & { parent: string | null }>;
 }
 
 export function openWorkspace(dir: string): Workspace {
@@ -145,6 +147,16 @@ export function openWorkspace(dir: string): Workspace {
         if ((err as { code?: string }).code === 'NotFoundError') return null;
         throw err;
       }
+    },
+    async commitInfo(commit) {
+      let oid: string;
+      try {
+        oid = await git.expandOid({ fs, dir, oid: commit });
+      } catch {
+        throw new TesseraError('NOT_FOUND', `No commit ${commit} in this app's history.`);
+      }
+      const { commit: c } = await git.readCommit({ fs, dir, oid });
+      return { id: oid, message: c.message.trim(), author: c.author.name, timestamp: c.author.timestamp, parent: c.parent[0] ?? null };
     },
     async log(limit = 50) {
       const entries = await git.log({ fs, dir, depth: limit });

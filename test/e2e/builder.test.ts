@@ -27,6 +27,8 @@ beforeAll(async () => {
   server = await startTestServer({ OPENAI_BASE_URL: model.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'test' });
   browser = await launchChromium();
   page = await browser.newPage();
+  // Fail a wait with the locator it waited for, well before the test's own time limit.
+  page.setDefaultTimeout(10_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
 });
 afterAll(async () => {
@@ -65,15 +67,25 @@ describe('the builder', () => {
     await page.goto(`${server.url}/?app=notes`);
     await page.getByRole('tab', { name: 'Components' }).click();
     await page.getByRole('button', { name: 'NotesApp' }).click();
+    // CodeMirror: the source, highlighted, in an editable region labelled with its file.
     const editor = page.getByLabel('Source of frontend/NotesApp.tsx');
-    await expect.poll(() => editor.inputValue()).toContain('export default function NotesApp');
-    const source = await editor.inputValue();
+    await editor.getByText('export default function NotesApp').waitFor();
+    expect(await page.locator('.code-editor .cm-line .tok-keyword, .code-editor .cm-line [class*="ͼ"]').count()).toBeGreaterThan(0);
+    const source = example('NotesApp.tsx');
     await editor.fill(source.replace('</main>', '</mian>'));
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('alert').getByText(/COMPILE_ERROR at line \d+/).waitFor();
+    // The error sits at its line in the editor: a marked range and a gutter marker.
+    await page.locator('.code-editor .cm-lintRange-error').first().waitFor();
+    await page.locator('.code-editor .cm-lint-marker-error').first().waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'components-compile-error.png') });
     await editor.fill(source.replace('Write a note', 'Write something'));
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
+    expect(await page.locator('.code-editor .cm-lintRange-error').count()).toBe(0);
+    const row = page.getByLabel('Components', { exact: true }).getByRole('row', { name: /NotesApp/ });
+    await row.getByText('built').waitFor();
+    await row.getByRole('cell', { name: '2', exact: true }).waitFor();
   });
 
   it('invokes a function from its request panel and shows the app in the draft preview', async () => {
@@ -83,6 +95,14 @@ describe('the builder', () => {
     await page.getByLabel('JSON body').fill('{"text": "from the builder"}');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByLabel('Invocation result').getByText(/^201/).waitFor();
+    await page.getByLabel('Invocation result').getByText(/content-type: application\/json/).waitFor();
+    await page.getByLabel('Recent invocations of notes').getByRole('cell', { name: '201' }).waitFor();
+    await page.getByLabel('Query').fill('?probe=1');
+    await page.getByLabel('Method').selectOption('GET');
+    await page.getByLabel('JSON body').fill('');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByLabel('Recent invocations of notes').getByText('GET /?probe=1').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'functions.png') });
     // The function's logs stream into the builder as calls happen.
     await page.getByLabel('Logs of notes').getByText(/\[tessera\] start POST \//).waitFor();
     await page.getByLabel('Logs of notes').getByText(/\[tessera\] end 201/).waitFor();
@@ -96,13 +116,15 @@ describe('the builder', () => {
     await page.getByLabel('Routes').getByText('NotesApp').waitFor();
     await page.getByLabel('Routes').getByText('notes ← /api/notes').waitFor();
     const editor = page.getByLabel('Blueprint JSON');
-    const original = await editor.inputValue();
+    await editor.getByText('"routes"').first().waitFor();
+    const original = JSON.stringify(await (await fetch(`${server.url}/api/tenants/notes`)).json().then((t) => t.blueprint), null, 2);
     await editor.fill(original.replace('"NotesApp"', '"Ghost"'));
     await page.getByRole('button', { name: 'Save layout' }).click();
     await page.getByRole('alert').getByText(/BLUEPRINT_REFERENCE: .*Ghost/).waitFor();
     await editor.fill(original.replace('"My notes"', '"Team notes"'));
     await page.getByRole('button', { name: 'Save layout' }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'routes.png') });
     await page.frameLocator('iframe[title="Preview of notes"]').getByRole('heading', { name: 'Team notes' }).waitFor();
   });
 
@@ -127,17 +149,61 @@ describe('the builder', () => {
     await page.frameLocator('iframe[title="Preview of notes"]').getByPlaceholder('Write something').waitFor();
   });
 
-  it('runs read-only SQL and shows the history', async () => {
+  it('browses a table page by page and runs read-only SQL', async () => {
+    await post('/api/tenants/notes/tools/invokeFunction', { name: 'notes', request: { method: 'POST', body: { text: 'second' } } });
+    for (let i = 0; i < 54; i++) await post('/api/tenants/notes/tools/invokeFunction', { name: 'notes', request: { method: 'POST', body: { text: `bulk ${i}` } } });
     await page.getByRole('tab', { name: 'Database' }).click();
+    await page.getByRole('button', { name: 'Browse notes' }).click();
+    const rows = page.getByLabel('Rows of notes');
+    await rows.getByText('from the builder').waitFor();
+    await page.getByText('Rows 1–50').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Rows 51–56').waitFor();
+    await rows.getByText('bulk 53').waitFor();
+    expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(screenshots, 'database.png') });
     await page.getByLabel('SQL query').fill('SELECT count(*) AS n FROM notes');
     await page.getByRole('button', { name: 'Run (read-only)' }).click();
-    await page.getByLabel('Query result').getByText('1', { exact: true }).waitFor();
+    await page.getByLabel('Query result').getByText('56', { exact: true }).waitFor();
     await page.getByLabel('SQL query').fill('DELETE FROM notes');
     await page.getByRole('button', { name: 'Run (read-only)' }).click();
     await page.getByRole('alert').waitFor();
+  });
+
+  it('shows each commit\'s diff and reverts one through the same checks', async () => {
     await page.getByRole('tab', { name: 'History' }).click();
-    await page.getByLabel('Commits').getByText('Update UI layout: 1 route (/)').first().waitFor();
-    expect(await page.getByLabel('Commits').getByText('Update component NotesApp').count()).toBe(3);
+    const commits = page.getByLabel('Commits');
+    await commits.getByText('Update UI layout: 1 route (/)').first().waitFor();
+    expect(await commits.getByText('Update component NotesApp').count()).toBe(3);
+    const log = (await (await fetch(`${server.url}/api/tenants/notes/commits`)).json()).commits as Array<{ id: string; message: string }>;
+    const titleChange = log.find((c) => c.message.startsWith('Update UI layout'))!;
+    await page.getByRole('button', { name: `Diff of ${titleChange.id.slice(0, 10)}` }).click();
+    await page.getByLabel('Commit diff').getByText(/^\+.*"Team notes"/).waitFor();
+    await page.getByLabel('Commit diff').getByText(/^-.*"My notes"/).waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'history.png') });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Revert ${titleChange.id.slice(0, 10)}` }).click();
+    await page.getByRole('status').getByText(/^Reverted /).waitFor();
+    await commits.getByText(`Revert "${titleChange.message}"`).waitFor();
+    const blueprint = (await (await fetch(`${server.url}/api/tenants/notes`)).json()).blueprint;
+    expect(JSON.stringify(blueprint)).toContain('"My notes"');
+    expect(JSON.stringify(blueprint)).not.toContain('Team notes');
+    // A commit that changed the schema cannot be taken back: migrations only move forward.
+    const migration = log.find((c) => /schema|migration/i.test(c.message))!;
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: `Revert ${migration.id.slice(0, 10)}` }).click();
+    await page.getByRole('alert').getByText(/migrations only move forward/).waitFor();
+  });
+
+  it('keeps earlier runs as readable transcripts', async () => {
+    await page.reload();
+    await page.getByRole('tab', { name: 'Chat' }).click();
+    const conversation = page.getByLabel('Conversation');
+    await conversation.getByText('You: What does my app have?').waitFor();
+    await conversation.getByText('→ listArtifacts').waitFor();
+    await conversation.getByText('It has a notes table.').waitFor();
+    await page.getByText('1 earlier run of the agent').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'chat.png') });
   });
 
   it('sets a secret the agent asked for, never shows it again, and approves a proposed host', async () => {

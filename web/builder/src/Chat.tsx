@@ -1,24 +1,99 @@
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import { api, runAgent } from './api.ts';
 
-type Entry = { kind: 'prompt' | 'text' | 'call' | 'ok' | 'fail' | 'info'; text: string };
+type Entry =
+  | { kind: 'prompt' | 'text' | 'info' | 'ok' | 'fail'; text: string }
+  | { kind: 'call'; name: string; args: unknown };
 
-function summarize(value: unknown, max = 600): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value, null, 2);
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+interface Message {
+  role: 'user' | 'assistant' | 'tool' | 'system';
+  content?: string | null;
+  tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  tool_call_id?: string;
 }
 
-/** The agent chat: earlier prompts, then the run streaming in step by step. */
+const SQL_KEYWORDS = /\b(SELECT|FROM|WHERE|INSERT|INTO|VALUES|UPDATE|SET|DELETE|CREATE|TABLE|INDEX|VIEW|ALTER|ADD|COLUMN|DROP|PRIMARY|KEY|NOT|NULL|DEFAULT|UNIQUE|REFERENCES|ON|AND|OR|ORDER|BY|GROUP|LIMIT|OFFSET|JOIN|LEFT|AS|INTEGER|TEXT|REAL|BLOB|IF|EXISTS|CHECK|AUTOINCREMENT)\b/gi;
+
+/** SQL with its keywords marked, for reading at a glance. */
+function HighlightedSql({ sql }: { sql: string }): ReactNode {
+  const parts: ReactNode[] = [];
+  let last = 0;
+  for (const match of sql.matchAll(SQL_KEYWORDS)) {
+    parts.push(sql.slice(last, match.index), <b key={match.index} className="sql">{match[0]}</b>);
+    last = match.index! + match[0].length;
+  }
+  parts.push(sql.slice(last));
+  return <pre aria-label="SQL">{parts}</pre>;
+}
+
+/** A tool call made readable: SQL highlighted, code collapsed, the rest as JSON. */
+function ToolCall({ name, args }: { name: string; args: unknown }) {
+  const fields = typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : { arguments: args };
+  return (
+    <div>
+      <strong>→ {name}</strong>
+      {Object.entries(fields).map(([key, value]) => (
+        <Fragment key={key}>
+          {key === 'sql' && typeof value === 'string' ? (
+            <HighlightedSql sql={value} />
+          ) : key === 'code' && typeof value === 'string' ? (
+            <details className="args">
+              <summary>code ({value.split('\n').length} lines)</summary>
+              <pre>{value}</pre>
+            </details>
+          ) : (
+            <div><code>{key}</code>: <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code></div>
+          )}
+        </Fragment>
+      ))}
+    </div>
+  );
+}
+
+function parseArgs(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The stored conversation as chat entries: prompts, the model's words, each call and its outcome. */
+function transcript(messages: Message[]): Entry[] {
+  const names = new Map<string, string>();
+  const entries: Entry[] = [];
+  for (const m of messages) {
+    if (m.role === 'user' && m.content) entries.push({ kind: 'prompt', text: m.content });
+    if (m.role === 'assistant') {
+      if (m.content) entries.push({ kind: 'text', text: m.content });
+      for (const call of m.tool_calls ?? []) {
+        names.set(call.id, call.function.name);
+        entries.push({ kind: 'call', name: call.function.name, args: parseArgs(call.function.arguments) });
+      }
+    }
+    if (m.role === 'tool') {
+      const name = names.get(m.tool_call_id ?? '') ?? 'tool';
+      const result = parseArgs(m.content ?? '') as { ok?: boolean; error?: { code: string; message: string } };
+      entries.push(result?.ok === false && result.error ? { kind: 'fail', text: `${name} ✗ ${result.error.code}: ${result.error.message}` } : { kind: 'ok', text: `${name} ✓` });
+    }
+  }
+  return entries;
+}
+
+/** The agent chat: the earlier conversation, then the run streaming in step by step. */
 export function Chat({ id, onChange }: { id: string; onChange: () => void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [entries, setEntries] = useState<Entry[]>([]);
+  const [earlier, setEarlier] = useState<number>(0);
   const [prompt, setPrompt] = useState('');
   const [running, setRunning] = useState(false);
 
   useEffect(() => {
-    api<{ configured: boolean; problem: string | null; runs: Array<{ prompt: string; reason?: string }> }>('GET', `/api/tenants/${id}/agent`).then((h) => {
+    api<{ configured: boolean; problem: string | null; messages: Message[]; runs: Array<{ prompt: string }> }>('GET', `/api/tenants/${id}/agent`).then((h) => {
       setProblem(h.configured ? null : h.problem);
-      setEntries(h.runs.map((r) => ({ kind: 'prompt', text: `${r.prompt}${r.reason ? `  (${r.reason})` : ''}` })));
+      const past = transcript(h.messages ?? []);
+      setEntries(past);
+      setEarlier(h.runs.length);
     });
   }, [id]);
 
@@ -30,9 +105,9 @@ export function Chat({ id, onChange }: { id: string; onChange: () => void }) {
     setRunning(true);
     try {
       await runAgent(id, prompt, (type, e) => {
-        if (type === 'text') setEntries((list) => (list.at(-1)?.kind === 'text' ? [...list.slice(0, -1), { kind: 'text', text: list.at(-1)!.text + e.delta }] : [...list, { kind: 'text', text: e.delta }]));
+        if (type === 'text') setEntries((list) => (list.at(-1)?.kind === 'text' ? [...list.slice(0, -1), { kind: 'text', text: (list.at(-1) as { text: string }).text + e.delta }] : [...list, { kind: 'text', text: e.delta }]));
         else if (type === 'step') add({ kind: 'info', text: `Step ${e.step}` });
-        else if (type === 'tool_call') add({ kind: 'call', text: `${e.name} ${summarize(e.arguments, 300)}` });
+        else if (type === 'tool_call') add({ kind: 'call', name: e.name, args: typeof e.arguments === 'string' ? parseArgs(e.arguments) : e.arguments });
         else if (type === 'tool_result') {
           add(e.ok ? { kind: 'ok', text: `${e.name} ✓ (${e.ms} ms)` } : { kind: 'fail', text: `${e.name} ✗ ${e.error.code}: ${e.error.message}` });
           if (e.ok) onChange();
@@ -50,10 +125,11 @@ export function Chat({ id, onChange }: { id: string; onChange: () => void }) {
   return (
     <div>
       {problem && <div className="banner" role="status">The agent is not configured. {problem} The rest of the builder works without it.</div>}
+      {earlier > 0 && <p className="hint">{earlier} earlier run{earlier === 1 ? '' : 's'} of the agent in this project.</p>}
       <div aria-label="Conversation">
         {entries.map((entry, i) => (
           <div key={i} className={`event ${entry.kind === 'ok' ? 'ok' : entry.kind === 'fail' ? 'fail' : entry.kind === 'text' ? 'text' : ''}`}>
-            {entry.kind === 'prompt' ? <strong>You: {entry.text}</strong> : entry.text}
+            {entry.kind === 'call' ? <ToolCall name={entry.name} args={entry.args} /> : entry.kind === 'prompt' ? <strong>You: {entry.text}</strong> : entry.text}
           </div>
         ))}
       </div>

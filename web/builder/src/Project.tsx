@@ -74,7 +74,7 @@ export function Project({ id }: { id: string }) {
           {tab === 'Routes' && <Routes info={info} onChange={refresh} />}
           {tab === 'Database' && <Database id={id} />}
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
-          {tab === 'History' && <History id={id} head={info.head} />}
+          {tab === 'History' && <History id={id} head={info.head} onChange={refresh} />}
           {tab === 'Settings' && <Settings id={id} />}
         </div>
       </section>

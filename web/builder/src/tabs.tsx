@@ -1,31 +1,60 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState, type ComponentProps } from 'react';
 import { api, nextPatch } from './api.ts';
+import type { Language, Problem } from './CodeEditor.tsx';
+
+// CodeMirror is most of the builder's weight: loaded when an editor first opens, not with the page.
+const LazyEditor = lazy(() => import('./CodeEditor.tsx').then((m) => ({ default: m.CodeEditor })));
+function CodeEditor(props: ComponentProps<typeof LazyEditor>) {
+  return (
+    <Suspense fallback={<p>Loading the editor…</p>}>
+      <LazyEditor {...props} />
+    </Suspense>
+  );
+}
 import type { ProjectInfo } from './Project.tsx';
 
-type ToolAnswer = { ok: boolean; result?: any; error?: { code: string; message: string; details?: { line?: number } } };
+type ToolAnswer = { ok: boolean; result?: any; error?: { code: string; message: string; details?: { line?: number; column?: number; problems?: Array<{ line?: number; column?: number; message: string }> } } };
+
+/** The problems of a failed tool call that have a line, for the editor's inline markers. */
+function problemsOf(answer: ToolAnswer | null): Problem[] {
+  const details = answer?.error?.details;
+  if (!details) return [];
+  const listed = (details.problems ?? []).filter((p): p is Problem => typeof p.line === 'number');
+  if (listed.length) return listed;
+  return typeof details.line === 'number' ? [{ line: details.line, ...(details.column ? { column: details.column } : {}), message: answer!.error!.message }] : [];
+}
+
+const languageOfFile = (file: string): Language => (file.endsWith('.tsx') ? 'tsx' : file.endsWith('.ts') ? 'ts' : file.endsWith('.json') ? 'json' : file.endsWith('.sql') ? 'sql' : 'js');
 
 async function tool(id: string, name: string, args: unknown): Promise<ToolAnswer> {
   const res = await fetch(`/api/tenants/${id}/tools/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
   return res.json();
 }
 
-/** A source editor that saves through the same tool the agent uses; errors show with their line. */
+/** A source editor that saves through the same tool the agent uses; errors show inline at their line. */
 function SourceEditor({ id, file, save }: { id: string; file: string; save: (code: string) => Promise<ToolAnswer> }) {
   const [code, setCode] = useState<string | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [answer, setAnswer] = useState<ToolAnswer | null>(null);
+  const [saving, setSaving] = useState(false);
   useEffect(() => {
     api<{ content: string }>('GET', `/api/tenants/${id}/files?path=${encodeURIComponent(file)}`).then((f) => setCode(f.content), () => setCode(''));
   }, [id, file]);
   if (code === null) return <p>Loading…</p>;
+  const error = answer && !answer.ok ? answer.error! : null;
   return (
     <div>
-      <textarea aria-label={`Source of ${file}`} value={code} onChange={(e) => setCode(e.target.value)} spellCheck={false} style={{ width: '100%', height: 260, fontFamily: 'ui-monospace, monospace', fontSize: 13 }} />
+      <CodeEditor value={code} onChange={setCode} language={languageOfFile(file)} label={`Source of ${file}`} problems={problemsOf(answer)} />
       <div className="row">
-        <button className="primary" onClick={async () => {
-          const answer = await save(code);
-          setMessage(answer.ok ? { ok: true, text: 'Saved.' } : { ok: false, text: `${answer.error!.code}${answer.error!.details?.line ? ` at line ${answer.error!.details.line}` : ''}: ${answer.error!.message}` });
-        }}>Save</button>
-        {message && <span role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'} style={{ whiteSpace: 'pre-wrap' }}>{message.text}</span>}
+        <button className="primary" disabled={saving} onClick={async () => {
+          setSaving(true);
+          try {
+            setAnswer(await save(code));
+          } finally {
+            setSaving(false);
+          }
+        }}>{saving ? 'Saving…' : 'Save'}</button>
+        {answer?.ok && <span role="status">Saved.</span>}
+        {error && <span role="alert" className="error" style={{ whiteSpace: 'pre-wrap' }}>{`${error.code}${error.details?.line ? ` at line ${error.details.line}` : ''}: ${error.message}`}</span>}
       </div>
     </div>
   );
@@ -33,13 +62,17 @@ function SourceEditor({ id, file, save }: { id: string; file: string; save: (cod
 
 export function Components({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
   const [open, setOpen] = useState<string | null>(null);
+  const [records, setRecords] = useState<Array<{ name: string; bytes: number; bundle: string; version: number | null; status: string }>>([]);
+  useEffect(() => {
+    api<{ components: typeof records }>('GET', `/api/tenants/${info.id}/components`).then((r) => setRecords(r.components), () => setRecords([]));
+  }, [info.id, info.head]);
   return (
     <div>
-      <table>
-        <thead><tr><th>Component</th><th>Size</th><th>Bundle</th></tr></thead>
+      <table aria-label="Components">
+        <thead><tr><th>Component</th><th>Status</th><th>Version</th><th>Size</th><th>Bundle</th></tr></thead>
         <tbody>
-          {info.components.map((c) => (
-            <tr key={c.name}><td><button onClick={() => setOpen(c.name)}>{c.name}</button></td><td>{c.bytes} B</td><td>{c.hash.slice(0, 12)}</td></tr>
+          {records.map((c) => (
+            <tr key={c.name}><td><button onClick={() => setOpen(c.name)}>{c.name}</button></td><td>{c.status}</td><td>{c.version ?? '-'}</td><td>{(c.bytes / 1024).toFixed(1)} KB</td><td><code>{c.bundle}</code></td></tr>
           ))}
         </tbody>
       </table>
@@ -70,12 +103,54 @@ function LiveLogs({ id, fn }: { id: string; fn: string }) {
   return <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>{lines.join('\n') || 'No logs yet.'}</pre>;
 }
 
+/** The function's last calls (from its log: a start line and an end line per request), newest first. */
+function RecentInvocations({ id, fn, refresh }: { id: string; fn: string; refresh: number }) {
+  const [calls, setCalls] = useState<Array<{ requestId: string; time: string; request: string; status?: number; ms?: number }>>([]);
+  useEffect(() => {
+    api<{ logs: Array<{ requestId: string; time: string; source: string; message: string; status?: number; durationMs?: number }> }>('GET', `/api/tenants/${id}/functions/${fn}/logs?limit=500`).then((r) => {
+      const byRequest = new Map<string, { requestId: string; time: string; request: string; status?: number; ms?: number }>();
+      for (const line of r.logs.filter((l) => l.source === 'platform')) {
+        const entry = byRequest.get(line.requestId) ?? { requestId: line.requestId, time: line.time, request: '' };
+        if (line.message.startsWith('start ')) entry.request = line.message.slice('start '.length);
+        if (line.status !== undefined) {
+          entry.status = line.status;
+          entry.ms = line.durationMs;
+        }
+        byRequest.set(line.requestId, entry);
+      }
+      setCalls([...byRequest.values()].reverse().slice(0, 20));
+    }, () => setCalls([]));
+  }, [id, fn, refresh]);
+  if (!calls.length) return <p>No calls yet.</p>;
+  return (
+    <table aria-label={`Recent invocations of ${fn}`}>
+      <thead><tr><th>Time</th><th>Request</th><th>Status</th><th>Duration</th></tr></thead>
+      <tbody>{calls.map((c) => <tr key={c.requestId}><td>{c.time.slice(11, 19)}</td><td><code>{c.request}</code></td><td className={c.status && c.status >= 500 ? 'error' : ''}>{c.status ?? '…'}</td><td>{c.ms !== undefined ? `${c.ms} ms` : ''}</td></tr>)}</tbody>
+    </table>
+  );
+}
+
 export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
   const [open, setOpen] = useState<string | null>(null);
   const [method, setMethod] = useState('GET');
+  const [query, setQuery] = useState('');
   const [body, setBody] = useState('');
   const [answer, setAnswer] = useState<ToolAnswer | null>(null);
+  const [calls, setCalls] = useState(0);
   const current = info.functions.find((f) => f.name === open);
+  async function send(name: string) {
+    let parsed: unknown;
+    try {
+      parsed = body.trim() ? JSON.parse(body) : undefined;
+    } catch {
+      setAnswer({ ok: false, error: { code: 'INVALID_JSON', message: 'The body is not valid JSON.' } });
+      return;
+    }
+    const search = new URLSearchParams(query.replace(/^\?/, ''));
+    const request = { method, ...(search.size ? { query: Object.fromEntries(search) } : {}), ...(parsed === undefined ? {} : { body: parsed }) };
+    setAnswer(await tool(info.id, 'invokeFunction', { name, request }));
+    setCalls((n) => n + 1);
+  }
   return (
     <div>
       <ul>{info.functions.map((f) => <li key={f.name}><button onClick={() => { setOpen(f.name); setAnswer(null); }}>{f.name}</button> <code>{f.url}</code></li>)}</ul>
@@ -89,17 +164,16 @@ export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () 
           }} />
           <h3>Invoke</h3>
           <div className="row">
-            <select aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>{['GET', 'POST', 'PUT', 'DELETE'].map((m) => <option key={m}>{m}</option>)}</select>
+            <select aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>{['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => <option key={m}>{m}</option>)}</select>
+            <input aria-label="Query" placeholder="?done=1" value={query} onChange={(e) => setQuery(e.target.value)} style={{ width: 120 }} />
             <input aria-label="JSON body" placeholder='{"text": "hi"}' value={body} onChange={(e) => setBody(e.target.value)} style={{ flex: 1 }} />
-            <button onClick={async () => {
-              let parsed: unknown;
-              try { parsed = body ? JSON.parse(body) : undefined; } catch { setAnswer({ ok: false, error: { code: 'INVALID_JSON', message: 'The body is not valid JSON.' } }); return; }
-              setAnswer(await tool(info.id, 'invokeFunction', { name: current.name, request: { method, ...(parsed === undefined ? {} : { body: parsed }) } }));
-            }}>Send</button>
+            <button onClick={() => void send(current.name)}>Send</button>
           </div>
           {answer && (answer.ok
-            ? <pre aria-label="Invocation result">{`${answer.result.status}\n${answer.result.body}${answer.result.logs.length ? `\n\nlogs:\n${answer.result.logs.join('\n')}` : ''}`}</pre>
+            ? <pre aria-label="Invocation result">{`${answer.result.status} (${answer.result.ms} ms)\n${Object.entries(answer.result.headers as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${answer.result.body}${answer.result.logs.length ? `\n\nlogs:\n${answer.result.logs.join('\n')}` : ''}`}</pre>
             : <p className="error" role="alert">{answer.error!.message}</p>)}
+          <h3>Recent invocations</h3>
+          <RecentInvocations id={info.id} fn={current.name} refresh={calls} />
           <h3>Logs</h3>
           <LiveLogs id={info.id} fn={current.name} />
         </>
@@ -108,8 +182,41 @@ export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () 
   );
 }
 
+const PAGE_SIZE = 50;
+
+interface RowsPage {
+  columns: string[];
+  rows: Array<Record<string, unknown>>;
+  more: boolean;
+}
+
+/** One table's rows, a page at a time (read-only). */
+function TableRows({ id, table }: { id: string; table: string }) {
+  const [page, setPage] = useState(0);
+  const [result, setResult] = useState<RowsPage | string | null>(null);
+  useEffect(() => {
+    api<RowsPage>('GET', `/api/tenants/${id}/database/tables/${encodeURIComponent(table)}/rows?limit=${PAGE_SIZE}&offset=${page * PAGE_SIZE}`).then(setResult, (err: Error) => setResult(err.message));
+  }, [id, table, page]);
+  if (result === null) return <p>Loading…</p>;
+  if (typeof result === 'string') return <p className="error" role="alert">{result}</p>;
+  return (
+    <div>
+      <table aria-label={`Rows of ${table}`}>
+        <thead><tr>{result.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+        <tbody>{result.rows.map((r, i) => <tr key={i}>{result.columns.map((c) => <td key={c}>{r[c] === null ? <em>null</em> : String(r[c])}</td>)}</tr>)}</tbody>
+      </table>
+      <div className="row">
+        <button disabled={page === 0} onClick={() => setPage((p) => p - 1)}>Previous</button>
+        <span>Rows {result.rows.length ? page * PAGE_SIZE + 1 : 0}–{page * PAGE_SIZE + result.rows.length}</span>
+        <button disabled={!result.more} onClick={() => setPage((p) => p + 1)}>Next</button>
+      </div>
+    </div>
+  );
+}
+
 export function Database({ id }: { id: string }) {
   const [tables, setTables] = useState<Array<{ name: string; columns: Array<{ name: string; type: string }>; rowCount?: number }>>([]);
+  const [browsing, setBrowsing] = useState<string | null>(null);
   const [sql, setSql] = useState('');
   const [result, setResult] = useState<ToolAnswer | null>(null);
   useEffect(() => {
@@ -117,8 +224,21 @@ export function Database({ id }: { id: string }) {
   }, [id]);
   return (
     <div>
-      {tables.map((t) => <p key={t.name}><strong>{t.name}</strong> ({t.rowCount ?? 0} rows): {t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}</p>)}
+      <table aria-label="Tables">
+        <thead><tr><th>Table</th><th>Rows</th><th>Columns</th></tr></thead>
+        <tbody>
+          {tables.map((t) => (
+            <tr key={t.name}>
+              <td><button aria-label={`Browse ${t.name}`} onClick={() => setBrowsing(t.name)}>{t.name}</button></td>
+              <td>{t.rowCount ?? 0}</td>
+              <td>{t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       {tables.length === 0 && <p>No tables yet.</p>}
+      {browsing && <TableRows key={browsing} id={id} table={browsing} />}
+      <h3>SQL console (read-only)</h3>
       <div className="row">
         <input aria-label="SQL query" placeholder="SELECT * FROM notes LIMIT 20" value={sql} onChange={(e) => setSql(e.target.value)} style={{ flex: 1 }} />
         <button onClick={async () => setResult(await tool(id, 'queryDatabase', { sql }))}>Run (read-only)</button>
@@ -183,15 +303,44 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
   );
 }
 
-export function History({ id, head }: { id: string; head: string }) {
+/** The app's commits, each with its diff, and a revert that makes a new commit through the same checks. */
+export function History({ id, head, onChange }: { id: string; head: string; onChange: () => void }) {
   const [commits, setCommits] = useState<Array<{ id: string; message: string; timestamp: number }>>([]);
+  const [open, setOpen] = useState<{ id: string; patch: string; files: Array<{ path: string; change: string }> } | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   useEffect(() => {
     api<{ commits: typeof commits }>('GET', `/api/tenants/${id}/commits`).then((c) => setCommits(c.commits));
   }, [id, head]);
   return (
-    <ol aria-label="Commits">
-      {commits.map((c) => <li key={c.id}><code>{c.id.slice(0, 10)}</code> {c.message} <small>{new Date(c.timestamp * 1000).toLocaleString()}</small></li>)}
-    </ol>
+    <div>
+      <ol aria-label="Commits">
+        {commits.map((c, i) => (
+          <li key={c.id}>
+            <code>{c.id.slice(0, 10)}</code> {c.message} <small>{new Date(c.timestamp * 1000).toLocaleString()}</small>{' '}
+            <button aria-label={`Diff of ${c.id.slice(0, 10)}`} onClick={async () => setOpen({ id: c.id, ...(await api<{ patch: string; files: Array<{ path: string; change: string }> }>('GET', `/api/tenants/${id}/commits/${c.id}`)) })}>Diff</button>{' '}
+            {i < commits.length - 1 && (
+              <button aria-label={`Revert ${c.id.slice(0, 10)}`} onClick={async () => {
+                if (!window.confirm(`Revert "${c.message}"? This makes a new commit.`)) return;
+                try {
+                  const r = await api<{ commit: string }>('POST', `/api/tenants/${id}/commits/${c.id}/revert`, {});
+                  setMessage({ ok: true, text: `Reverted ${c.id.slice(0, 10)} in ${r.commit.slice(0, 10)}.` });
+                  onChange();
+                } catch (err) {
+                  setMessage({ ok: false, text: (err as Error).message });
+                }
+              }}>Revert</button>
+            )}
+          </li>
+        ))}
+      </ol>
+      {message && <p role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'}>{message.text}</p>}
+      {open && (
+        <>
+          <h3>{open.id.slice(0, 10)}: {open.files.map((f) => `${f.change} ${f.path}`).join(', ')}</h3>
+          <pre aria-label="Commit diff" className="diff">{open.patch.split('\n').map((line, i) => <span key={i} className={line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : ''}>{line}{'\n'}</span>)}</pre>
+        </>
+      )}
+    </div>
   );
 }
 
@@ -220,7 +369,7 @@ export function Routes({ info, onChange }: { info: ProjectInfo; onChange: () => 
         ))}
       </ul>
       {blueprint.routes.length === 0 && <p>No routes yet.</p>}
-      <textarea aria-label="Blueprint JSON" value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} style={{ width: '100%', height: 240, fontFamily: 'ui-monospace, monospace', fontSize: 13 }} />
+      <CodeEditor value={text} onChange={setText} language="json" label="Blueprint JSON" height={260} />
       <div className="row">
         <button className="primary" onClick={async () => {
           let parsed: unknown;
