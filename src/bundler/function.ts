@@ -21,6 +21,9 @@ export interface BuiltFunction {
 // called `name` or `length` must not break loading (or change the arity the runtimes look at).
 export const CJS_DEFAULT_FOOTER = `if(module.exports&&typeof module.exports!=="function"&&typeof module.exports.default==="function"){const m=module.exports,f=m.default;for(const k of Object.keys(m)){try{if(!Object.prototype.hasOwnProperty.call(f,k))f[k]=m[k]}catch{}}module.exports=f;}`;
 
+/** One CommonJS file for Node 20, as Fission's Node.js environment and Tessera's sandbox load it. */
+export const NODE_CJS_BUNDLE = { bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'silent' } as const;
+
 type Loader = 'js' | 'ts';
 
 async function parseErrors(code: string, loader: Loader): Promise<Message[] | null> {
@@ -68,13 +71,7 @@ export async function buildFunction(input: { name: string; code: string }): Prom
     result = await build({
       stdin: { contents: input.code, loader, sourcefile: sourceFile },
       tsconfigRaw: {},
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      legalComments: 'none',
-      logLevel: 'silent',
+      ...NODE_CJS_BUNDLE,
       footer: { js: CJS_DEFAULT_FOOTER },
       plugins: [tenantImportsPlugin('function')],
     });

@@ -1,19 +1,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { NODE_CJS_BUNDLE } from '../bundler/function.ts';
 
 const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modules');
 
 async function bundle(entry: string, define: Record<string, unknown>): Promise<string> {
   const result = await build({
     entryPoints: [path.join(HERE, entry)],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    legalComments: 'none',
-    logLevel: 'silent',
+    ...NODE_CJS_BUNDLE,
     define: Object.fromEntries(Object.entries(define).map(([k, v]) => [k, JSON.stringify(v)])),
   });
   return result.outputFiles[0]!.text;

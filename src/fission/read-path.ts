@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { stringify } from 'yaml';
-import { CJS_DEFAULT_FOOTER } from '../bundler/function.ts';
+import { CJS_DEFAULT_FOOTER, NODE_CJS_BUNDLE } from '../bundler/function.ts';
 import { READ_PATH_NAMES, type ReadPathName } from '../serving/index.ts';
 import { makeZip } from './archive.ts';
 import { DEFAULT_NODE_IMAGE, type ExportFile } from './export.ts';
@@ -27,13 +27,7 @@ export interface ReadPathExportOptions {
 export async function buildReadPathFunction(handler: ReadPathName, secret: { namespace: string; name: string }): Promise<string> {
   const result = await build({
     entryPoints: [ENTRY],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    legalComments: 'none',
-    logLevel: 'silent',
+    ...NODE_CJS_BUNDLE,
     minify: true,
     // pg's optional native and Cloudflare transports are never used here.
     external: ['pg-native', 'pg-cloudflare', 'cloudflare:sockets'],
