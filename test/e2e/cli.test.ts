@@ -3,11 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';
 
 const run = promisify(execFile);
+// Every step starts a CLI process (Node + the TypeScript loader): seconds each on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
 const root = path.resolve(import.meta.dirname, '../..');
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
