@@ -21,6 +21,7 @@ import { benchBuilder } from './builder.ts';
 import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
 import { report, sample } from './stats.ts';
+import { benchZodFunction } from './zod-function.ts';
 
 const example = (file: string): string => readFileSync(path.join(PROJECT_ROOT, 'examples', 'notes', file), 'utf8');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
     await benchComponentBuild();
     await benchFunctionCall(server);
     await benchRuntime(server);
+    await benchZodFunction(server, RUNS);
     await benchReleases(server);
     await benchAgent(server);
     await benchFission(server, RUNS);
