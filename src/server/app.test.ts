@@ -179,6 +179,15 @@ describe('the four tools', () => {
     expect((await request('GET', '/api/tenants/notes/database')).body.tables.map((t: { name: string }) => t.name)).not.toContain('tags');
   });
 
+  it('sends each Set-Cookie of an array as a header of its own, as Fission\'s Express does', async () => {
+    await request('POST', '/api/tenants', { id: 'cookies' });
+    const made = await tool('cookies', 'createBackendFunction', { name: 'login', code: "module.exports = async () => ({ status: 200, headers: { 'set-cookie': ['a=1; Path=/', 'b=2, with comma; HttpOnly'] }, body: 'ok' })" });
+    expect(made.status).toBe(200);
+    const res = await request('GET', '/api/login', undefined, 'draft.cookies.localhost:3000');
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2, with comma; HttpOnly']);
+  });
+
   it('refuses hostile SQL', async () => {
     for (const sql of ["ATTACH DATABASE '/etc/passwd' AS x", 'DETACH x', "VACUUM INTO '/tmp/copy.db'", 'PRAGMA writable_schema = 1', "SELECT load_extension('/tmp/evil.so')", "CREATE VIEW v AS SELECT load_extension('x')", 'BEGIN; CREATE TABLE t (x); COMMIT']) {
       await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { sql }), 'SQL_REFUSED');

@@ -4,6 +4,7 @@ import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import type { AppView } from '../releases/index.ts';
 import type { Tenant } from '../tenants/index.ts';
+import { responseHeaders as toHttpHeaders } from '../runtime/sandbox/response.ts';
 import { errorResponse } from './errors.ts';
 
 /** What the host router hands the tenant app for each request. */
@@ -103,7 +104,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     });
     const result = await runtime.invoke(tenant.id, { name, code: fn.code, hash: fn.hash }, { method: c.req.method, url: `${subPath}${url.search}`, headers, body });
     const { status, headers: responseHeaders, body: responseBody } = result.response;
-    return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), { status, headers: responseHeaders });
+    return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), { status, headers: toHttpHeaders(responseHeaders) });
   }
 
   app.get('*', function serveShell(c) {

@@ -1,6 +1,19 @@
 import { Readable } from 'node:stream';
 import type { SandboxResponse } from '../protocol.ts';
 
+/** Between the values of a multi-valued Set-Cookie in SandboxResponse.headers (see responseHeaders). */
+export const SET_COOKIE_SEPARATOR = '\n';
+
+/** HTTP headers for a function's response: each Set-Cookie value its own header. */
+export function responseHeaders(headers: Record<string, string>): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === 'set-cookie') for (const cookie of value.split(SET_COOKIE_SEPARATOR)) out.append(name, cookie);
+    else out.set(name, value);
+  }
+  return out;
+}
+
 /** A reply Fission could not send (it would hang or answer 500): answered 500 with this message. */
 export class BadResult extends Error {}
 
@@ -59,8 +72,11 @@ function collectHeaders(raw: unknown): Record<string, string> {
     if (!TOKEN.test(name)) throw new BadResult(`the header name ${JSON.stringify(name)} is not valid`);
     const key = name.toLowerCase();
     if (key === 'content-type' && Array.isArray(value)) throw new BadResult('the Content-Type header cannot be an array');
-    const text = Array.isArray(value) ? value.map(String).join(', ') : String(value);
-    if (INVALID_VALUE.test(text)) throw new BadResult(`the value of header "${name}" holds characters HTTP does not allow (e.g. a line break)`);
+    const values = Array.isArray(value) ? value.map(String) : [String(value)];
+    if (values.some((v) => INVALID_VALUE.test(v))) throw new BadResult(`the value of header "${name}" holds characters HTTP does not allow (e.g. a line break)`);
+    // Express sends each Set-Cookie of an array as a header of its own (a comma is not a separator
+    // there); a line break, which no value can hold, keeps them apart until the response is written.
+    const text = values.join(key === 'set-cookie' ? SET_COOKIE_SEPARATOR : ', ');
     if (COMPUTED.has(key)) continue;
     headers[key] = key === 'content-type' ? normalizeContentType(text) : text;
   }
