@@ -29,6 +29,8 @@ export interface Config {
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
+  /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
+  readonly adminToken?: string;
   /** The key sealing tenant secrets (`TESSERA_SECRET_KEY`); unset: a key file in DATA_DIR. */
   readonly secretKey?: string;
   /** Outbound requests of tenant functions: limits, and test-only escape hatches (refused in production). */
@@ -70,6 +72,7 @@ const envSchema = z.object({
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
   TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TESSERA_SECRET_KEY: z.string().optional(),
+  TESSERA_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. from `openssl rand -hex 24`)').optional(),
   NODE_ENV: z.string().optional(),
   EGRESS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
   EGRESS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(300),
@@ -119,6 +122,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
     ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
+    ...(e.TESSERA_TOKEN ? { adminToken: e.TESSERA_TOKEN } : {}),
     egress: Object.freeze({
       maxConnections: e.EGRESS_MAX_CONNECTIONS,
       requestsPerMinute: e.EGRESS_REQUESTS_PER_MINUTE,

@@ -10,6 +10,14 @@ async function main(): Promise<void> {
   const platform = await createPlatform(config, logger);
   const server = await startServer(platform);
   logger.info(`Tessera is running: builder ${server.url}/  ·  live apps http://<app>.${config.appDomain}:${server.port}/, drafts http://draft.<app>.${config.appDomain}:${server.port}/  ·  data ${config.dataDir}`);
+  const first = await platform.auth.bootstrap();
+  if (first) {
+    // Shown once, as Jupyter does: the way in for the person who started the server.
+    const link = `${server.url.replace('127.0.0.1', 'localhost')}/?token=${first.linkToken}`;
+    process.stdout.write(`\n  First start: sign in to the builder with this one-time link (valid 24 h):\n\n    ${link}\n\n`);
+  } else if (!config.adminToken) {
+    logger.info('Sign in with a personal API token, or set TESSERA_TOKEN and open /?token=<TESSERA_TOKEN>.');
+  }
   const isolation = await platform.runtime.isolation();
   if (isolation !== 'bubblewrap' && config.requireIsolation) {
     await server.close();

@@ -7,6 +7,7 @@ import { createArtifactStore, Deployer, type ArtifactStore } from './releases/in
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
+import { AuthService } from './auth/index.ts';
 import { EgressProxy } from './egress/index.ts';
 import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
 
@@ -23,6 +24,8 @@ export interface Platform {
   artifacts: ArtifactStore;
   /** What each app serves live. */
   deployer: Deployer;
+  /** Who calls the control plane: sessions, API tokens, TESSERA_TOKEN, sign-in links. */
+  auth: AuthService;
   /** Tenant secrets, sealed in the registry. */
   secrets: SecretStore;
   /** Functions' outbound requests, to the hosts each app's owner allowed. */
@@ -35,6 +38,7 @@ export interface Platform {
 export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }) });
+  const auth = new AuthService({ registry, ...(config.adminToken ? { fixedToken: config.adminToken } : {}), logger: logger.child({ module: 'auth' }) });
   const secrets = new SecretStore({ registry, key: loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), logger: logger.child({ module: 'secrets' }) });
   const egress = new EgressProxy({
     allowlist: async (tenant) => (await registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host),
@@ -69,6 +73,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     registry,
     artifacts,
     deployer,
+    auth,
     secrets,
     egress,
     assets,

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config.ts';
 import { readServerEvents } from './sse.ts';
@@ -39,8 +41,11 @@ Usage:
   tessera export fission-read-path --out <dir> [--database-url <url>] [--namespace <ns>] [--deploy-token <t>]
                                                   the platform's read path (mfe-registry, sdui-config, releases) for Fission
 
+  tessera login [--token <t>]                     save an API token for this server (read from stdin without --token)
+
 Options:
   --url <url>   server to talk to (default: TESSERA_URL or http://localhost:PORT)
+  --token <t>   credential to send (default: TESSERA_TOKEN, else the one \`tessera login\` saved)
   --json        print raw JSON answers
   -h, --help    this help`;
 
@@ -59,12 +64,35 @@ function readArgFile(file: string | undefined, what: string): string {
   }
 }
 
+/** Where `tessera login` keeps tokens, per server URL, readable by the user only. */
+function credentialsFile(): string {
+  return path.join(process.env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'tessera', 'credentials.json');
+}
+
+function savedTokens(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(credentialsFile(), 'utf8')) as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function saveToken(base: string, token: string): void {
+  const file = credentialsFile();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${JSON.stringify({ ...savedTokens(), [base]: token }, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+/** The credential for every request of this run (set in main). */
+let authorization: Record<string, string> = {};
+
 async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: { ...authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -86,7 +114,7 @@ function summarize(value: unknown, max = 160): string {
 async function runAgentCommand(base: string, id: string, prompt: string, json: boolean): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(`${base}/api/tenants/${encodeURIComponent(id)}/agent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
+    res = await fetch(`${base}/api/tenants/${encodeURIComponent(id)}/agent`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
   } catch (err) {
     throw new CliError(`Cannot reach Tessera at ${base} (${(err as Error).message}).`);
   }
@@ -96,7 +124,7 @@ async function runAgentCommand(base: string, id: string, prompt: string, json: b
   }
   const onInterrupt = (): void => {
     process.stderr.write('\nCancelling the run…\n');
-    void fetch(`${base}/api/tenants/${encodeURIComponent(id)}/agent/cancel`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    void fetch(`${base}/api/tenants/${encodeURIComponent(id)}/agent/cancel`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: '{}' });
   };
   process.on('SIGINT', onInterrupt);
   const out = (text: string): boolean => process.stdout.write(text);
@@ -138,7 +166,7 @@ async function main(argv: string[]): Promise<void> {
     url: { type: 'string' }, json: { type: 'boolean' }, cancel: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, notes: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     out: { type: 'string' }, 'data-url': { type: 'string' }, namespace: { type: 'string' }, executor: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' },
     'pool-size': { type: 'string' }, image: { type: 'string' }, 'runtime-class': { type: 'string' }, routing: { type: 'string' }, 'canary-from': { type: 'string' }, weight: { type: 'string' },
-    'database-url': { type: 'string' }, 'deploy-token': { type: 'string' }, value: { type: 'string' },
+    'database-url': { type: 'string' }, 'deploy-token': { type: 'string' }, value: { type: 'string' }, token: { type: 'string' },
   } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -149,7 +177,10 @@ async function main(argv: string[]): Promise<void> {
     await import('../main.ts');
     return;
   }
-  const base = (values.url ?? resolveConfig().serverUrl).replace(/\/$/, '');
+  const config = resolveConfig();
+  const base = (values.url ?? config.serverUrl).replace(/\/$/, '');
+  const token = values.token ?? config.adminToken ?? savedTokens()[base];
+  if (token) authorization = { authorization: `Bearer ${token}` };
   const print = (value: unknown, human?: string): void => {
     process.stdout.write(`${values.json || human === undefined ? JSON.stringify(value, null, 2) : human}\n`);
   };
@@ -200,7 +231,7 @@ async function main(argv: string[]): Promise<void> {
         process.stdout.write(answer.logs.map((r) => `${line(r)}\n`).join(''));
         return;
       }
-      const res = await fetch(`${base}${path}?follow=1`).catch((err: Error) => {
+      const res = await fetch(`${base}${path}?follow=1`, { headers: authorization }).catch((err: Error) => {
         throw new CliError(`Cannot reach Tessera at ${base} (${err.message}).`);
       });
       if (!res.ok || !res.body) throw new CliError(`${res.status}: ${await res.text()}`);
@@ -253,6 +284,20 @@ async function main(argv: string[]): Promise<void> {
       if (!id) usage('Usage: tessera deployments <id>');
       const history = (await call(base, 'GET', `/api/tenants/${encodeURIComponent(id)}/deployments`)) as { live: string | null; deployments: Array<{ version: string; previousVersion: string | null; deployedAt: string; deployedBy: string }> };
       print(history, `live: ${history.live ?? 'nothing yet'}\n${history.deployments.map((d) => `${d.deployedAt}  ${d.previousVersion ?? '-'} -> ${d.version}  (${d.deployedBy})`).join('\n')}`);
+      return;
+    }
+    case 'login': {
+      let given = values.token;
+      if (!given) {
+        if (process.stdin.isTTY) process.stderr.write(`API token for ${base} (create one in the builder, account menu; then Enter and Ctrl-D): `);
+        const chunks: Buffer[] = [];
+        for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+        given = Buffer.concat(chunks).toString('utf8').trim();
+      }
+      authorization = { authorization: `Bearer ${given}` };
+      const me = (await call(base, 'GET', '/api/me')) as { name: string };
+      saveToken(base, given);
+      print({ ok: true, user: me.name, file: credentialsFile() }, `Signed in to ${base} as ${me.name}; the token is saved in ${credentialsFile()}.`);
       return;
     }
     case 'secrets': {

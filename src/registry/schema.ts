@@ -161,3 +161,28 @@ export const egressRules = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenant, t.host] })],
 );
+
+/** People who use the builder. The first is made on first start (see auth/). */
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  admin: integer('admin').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Credentials, all stored as sha256 of the secret: browser sessions, personal API tokens, one-time sign-in links. */
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind').notNull(),
+    userId: text('user_id').notNull(),
+    name: text('name').notNull().default(''),
+    secretHash: text('secret_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('credentials_secret').on(t.secretHash), index('credentials_user').on(t.userId, t.kind)],
+);

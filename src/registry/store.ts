@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, max } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, max, ne } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { TesseraError } from '../errors.ts';
-import { agentMessages, agentSessions, dataTokens, deployments, egressRules, functionRegistry, mfeRegistry, releases, secretRequests, tenants, tenantSecrets } from './schema.ts';
+import { agentMessages, agentSessions, credentials, dataTokens, deployments, egressRules, functionRegistry, mfeRegistry, releases, secretRequests, tenants, tenantSecrets, users } from './schema.ts';
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -81,7 +81,37 @@ export interface Registry {
   /** A proposal by the model; no effect on a host already allowed. */
   proposeEgress(tenant: string, host: string, reason: string): Promise<'proposed' | 'already-allowed'>;
   dismissEgressProposal(tenant: string, host: string): Promise<boolean>;
+  /** Users other than `except` (the built-in TESSERA_TOKEN administrator is not a person). */
+  countUsers(except?: string): Promise<number>;
+  addUser(user: { id: string; name: string; admin: boolean }): Promise<void>;
+  getUser(id: string): Promise<UserRecord | null>;
+  /** Stores a credential by the sha256 of its secret. */
+  addCredential(credential: { kind: CredentialKind; userId: string; name?: string; secretHash: string; expiresAt?: Date }): Promise<number>;
+  /** The live (not revoked, not expired) credential with this secret hash, of one of these kinds. */
+  findCredential(secretHash: string, kinds: CredentialKind[]): Promise<CredentialRecord | null>;
+  /** Marks a credential used now; a one-time kind is revoked by its use (atomically: only one use wins). */
+  useCredential(id: number, once: boolean): Promise<boolean>;
+  listCredentials(userId: string, kind: CredentialKind): Promise<CredentialRecord[]>;
+  /** Revokes a credential of this user (or by its secret hash); false when there was none. */
+  revokeCredential(userId: string, by: { id?: number; secretHash?: string }): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export type CredentialKind = 'session' | 'api-token' | 'sign-in-link';
+export interface UserRecord {
+  id: string;
+  name: string;
+  admin: boolean;
+  createdAt: string;
+}
+export interface CredentialRecord {
+  id: number;
+  kind: CredentialKind;
+  userId: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
 }
 
 export interface AgentRunRecord {
@@ -270,7 +300,45 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
       const rows = await db.delete(egressRules).where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host), eq(egressRules.status, 'proposed'))).returning({ host: egressRules.host });
       return rows.length > 0;
     },
+    async countUsers(except) {
+      const rows = await db.select({ id: users.id }).from(users).where(except === undefined ? undefined : ne(users.id, except)).limit(1);
+      return rows.length;
+    },
+    async addUser(user) {
+      await db.insert(users).values({ id: user.id, name: user.name, admin: user.admin ? 1 : 0 });
+    },
+    async getUser(id) {
+      const [row] = await db.select().from(users).where(eq(users.id, id));
+      return row ? { id: row.id, name: row.name, admin: row.admin === 1, createdAt: new Date(row.createdAt).toISOString() } : null;
+    },
+    async addCredential(credential) {
+      const [row] = await db.insert(credentials).values({ kind: credential.kind, userId: credential.userId, name: credential.name ?? '', secretHash: credential.secretHash, expiresAt: credential.expiresAt ?? null }).returning({ id: credentials.id });
+      return row!.id;
+    },
+    async findCredential(secretHash, kinds) {
+      const [row] = await db.select().from(credentials).where(and(eq(credentials.secretHash, secretHash), inArray(credentials.kind, kinds), isNull(credentials.revokedAt)));
+      if (!row || (row.expiresAt && new Date(row.expiresAt).getTime() <= Date.now())) return null;
+      return credentialOf(row);
+    },
+    async useCredential(id, once) {
+      const rows = await db.update(credentials).set(once ? { lastUsedAt: new Date(), revokedAt: new Date() } : { lastUsedAt: new Date() }).where(and(eq(credentials.id, id), isNull(credentials.revokedAt))).returning({ id: credentials.id });
+      return rows.length > 0;
+    },
+    async listCredentials(userId, kind) {
+      const rows = await db.select().from(credentials).where(and(eq(credentials.userId, userId), eq(credentials.kind, kind), isNull(credentials.revokedAt))).orderBy(asc(credentials.id));
+      return rows.map(credentialOf);
+    },
+    async revokeCredential(userId, by) {
+      const match = by.id !== undefined ? eq(credentials.id, by.id) : eq(credentials.secretHash, by.secretHash ?? '');
+      const rows = await db.update(credentials).set({ revokedAt: new Date() }).where(and(match, eq(credentials.userId, userId), isNull(credentials.revokedAt))).returning({ id: credentials.id });
+      return rows.length > 0;
+    },
     close,
   };
+}
+
+function credentialOf(row: typeof credentials.$inferSelect): CredentialRecord {
+  const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+  return { id: row.id, kind: row.kind as CredentialKind, userId: row.userId, name: row.name, createdAt: iso(row.createdAt)!, expiresAt: iso(row.expiresAt), lastUsedAt: iso(row.lastUsedAt) };
 }
 

@@ -13,7 +13,7 @@ type Answer = { status: number; body: any; headers: Headers };
 async function request(method: string, path: string, body?: unknown, host = 'localhost:3000'): Promise<Answer> {
   const res = await app.request(path, {
     method,
-    headers: { host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { host, authorization: `Bearer ${test.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -67,7 +67,8 @@ describe('control-plane guards', () => {
   });
 
   it('refuses writes that are not JSON or come from another origin, changing nothing', async () => {
-    const send = (headers: Record<string, string>) => app.request('/api/tenants', { method: 'POST', headers: { host: 'localhost:3000', ...headers }, body: '{"id":"sneaky"}' });
+    // Signed in (the cross-site checks hold whatever the credential): a page of another site must not write.
+    const send = (headers: Record<string, string>) => app.request('/api/tenants', { method: 'POST', headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, ...headers }, body: '{"id":"sneaky"}' });
     const plain = await send({ 'content-type': 'text/plain' });
     expect(plain.status).toBe(415);
     expect((await send({})).status).toBe(415);
@@ -242,9 +243,9 @@ describe('the four tools', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ tenant: 'notes', version: '1.0.0', notes: 'first', migration: 1, components: { NotesApp: { file: 'frontend/NotesApp.tsx' } }, functions: { notes: { file: 'functions/notes.js' } } });
     expect(first.body.commit).toMatch(/^[0-9a-f]{40}$/);
-    const shown = await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } });
+    const shown = await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } });
     const text = await shown.text();
-    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } })).text()).toBe(text);
+    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text()).toBe(text);
     expect(JSON.parse(text)).toEqual(first.body);
     expect((await request('POST', '/api/tenants/notes/releases', { version: '1.0.0' })).status).toBe(409);
     for (const version of ['1.0', 'v1.0.0', 'latest', '', 7]) expect((await request('POST', '/api/tenants/notes/releases', { version })).status, String(version)).toBe(400);
@@ -262,7 +263,7 @@ describe('the four tools', () => {
     expect(diff.patch).toContain('-        <input aria-label="New note" value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a note" style={{ flex: 1 }} />');
     expect(diff.patch).toContain('placeholder="Write something"');
     // The snapshot of 1.0.0 did not move.
-    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000' } })).text()).toBe(text);
+    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text()).toBe(text);
   });
 
   it('serves the deployed release live, the newest commit on the draft origin, and rolls back', async () => {

@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../child-entry.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
+import { authApi, authMiddleware, signInWithLink } from './auth-api.ts';
 import { controlApi } from './control-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
@@ -73,8 +74,14 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   // Functions on Fission reach their tenant's database here, with a per-tenant token (not a browser session).
   app.route('/data', dataApi(platform));
   app.use('/api/*', sameOriginWritesMiddleware(logger));
+  app.use('/api/*', authMiddleware(platform));
+  app.route('/api', authApi(platform));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
-  app.get('/', (c) => c.html(builder.html, 200, { 'cache-control': 'no-cache' }));
+  app.get('/', (c) => {
+    const token = c.req.query('token');
+    if (token) return signInWithLink(platform, c, token);
+    return c.html(builder.html, 200, { 'cache-control': 'no-cache' });
+  });
   app.get('/assets/:file', (c) => {
     const asset = builder.assets.get(c.req.param('file'));
     if (!asset) throw new TesseraError('NOT_FOUND', `No builder asset ${c.req.param('file')}.`);

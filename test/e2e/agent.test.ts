@@ -65,7 +65,7 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
   });
 
   it('runs a prompt headless from the CLI with live progress', async () => {
-    const { stdout } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'agent', 'notes', 'What', 'tables', 'exist?'], { cwd: root });
+    const { stdout } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'agent', 'notes', 'What', 'tables', 'exist?'], { cwd: root, env: { ...process.env, TESSERA_TOKEN: server.token } });
     expect(stdout).toContain('── step 1');
     expect(stdout).toContain('→ describeDatabase {}');
     expect(stdout).toContain('✓ describeDatabase');

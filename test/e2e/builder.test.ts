@@ -39,8 +39,10 @@ afterAll(async () => {
 
 describe('the builder', () => {
   it('creates a project, validating the id as you type', async () => {
-    await page.goto(server.url);
+    // The console's sign-in link: a session cookie, then the builder at / without the token in the URL.
+    await page.goto(`${server.url}/?token=${server.token}`);
     await page.getByText('No apps yet.').waitFor();
+    expect(page.url()).toBe(`${server.url}/`);
     const input = page.getByLabel('New app id');
     await input.fill('Bad_Id');
     await page.getByRole('alert').getByText('DNS label').waitFor();
@@ -241,12 +243,44 @@ describe('the builder', () => {
   });
 });
 
+describe('signing in', () => {
+  it('asks for a token when signed out, refuses a wrong one, and manages API tokens', async () => {
+    const context = await browser.newContext();
+    const fresh = await context.newPage();
+    try {
+      await fresh.goto(server.url);
+      await fresh.getByRole('heading', { name: 'Sign in to Tessera' }).waitFor();
+      await fresh.getByLabel('Token').fill('not-a-token');
+      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByRole('alert').getByText(/not valid/).waitFor();
+      await fresh.getByLabel('Token').fill(server.token);
+      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByRole('button', { name: 'admin (TESSERA_TOKEN)' }).click();
+      await fresh.getByLabel('Token name').fill('ci script');
+      await fresh.getByRole('button', { name: 'Create token' }).click();
+      const token = (await fresh.getByLabel('New token').textContent())!;
+      expect(token).toMatch(/^tsk_/);
+      const me = await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+      await fresh.getByLabel('API tokens').getByText('ci script').waitFor();
+      await fresh.screenshot({ path: path.join(screenshots, 'account.png') });
+      await fresh.getByRole('button', { name: 'Revoke' }).click();
+      await expect.poll(async () => (await fetch(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+      await fresh.getByRole('button', { name: 'Sign out' }).click();
+      await fresh.getByRole('heading', { name: 'Sign in to Tessera' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('the builder without a model', () => {
   it('says which variables to set and keeps the rest usable', async () => {
     const bare = await startTestServer();
     const other = await browser.newPage();
     try {
       await fetch(`${bare.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"quiet"}' });
+      await other.goto(`${bare.url}/?token=${bare.token}`);
       await other.goto(`${bare.url}/?app=quiet`);
       await other.getByRole('status').getByText(/OPENAI_MODEL/).waitFor();
       expect(await other.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);

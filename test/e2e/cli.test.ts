@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,10 +12,13 @@ const run = promisify(execFile);
 vi.setConfig({ testTimeout: 120_000 });
 const root = path.resolve(import.meta.dirname, '../..');
 let server: Awaited<ReturnType<typeof startTestServer>>;
+const configHome = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-config-'));
+/** The CLI as an operator runs it: TESSERA_TOKEN in the environment, its own config folder. */
+const cliEnv = (extra: Record<string, string | undefined> = {}) => ({ ...process.env, TESSERA_TOKEN: server.token, XDG_CONFIG_HOME: configHome, ...extra });
 
 async function tessera(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, ...args], { cwd: root });
+    const { stdout, stderr } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, ...args], { cwd: root, env: cliEnv() });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -52,7 +55,7 @@ describe('tessera CLI', () => {
     const logs = await tessera('logs', 'notes', 'notes');
     expect(logs.stdout).toMatch(/\[tessera\] start POST \//);
     expect(logs.stdout).toMatch(/\[tessera\] end 201 in/);
-    const follower = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'logs', 'notes', 'notes', '--follow'], { cwd: root });
+    const follower = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'logs', 'notes', 'notes', '--follow'], { cwd: root, env: cliEnv() });
     let seen = '';
     follower.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
     try {
@@ -94,7 +97,7 @@ describe('tessera CLI', () => {
 
   it('sets secrets (from stdin, never echoed) and edits the egress allowlist', async () => {
     const set = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'secrets', 'notes', 'set', 'MAIL_KEY'], { cwd: root });
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'secrets', 'notes', 'set', 'MAIL_KEY'], { cwd: root, env: cliEnv() });
       let stdout = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -113,6 +116,23 @@ describe('tessera CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('INVALID_ARGUMENTS');
     expect((await tessera('secrets', 'notes', 'delete', 'MAIL_KEY')).stdout).toBe('Deleted MAIL_KEY of notes.\n');
+  });
+
+  it('signs in with `tessera login` and an API token; without a credential the server says how', async () => {
+    const anonymous = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'tenants', 'list'], { cwd: root, env: cliEnv({ TESSERA_TOKEN: undefined }) }).catch((err: { code: number; stderr: string }) => err);
+    expect((anonymous as { code: number }).code).toBe(1);
+    expect((anonymous as { stderr: string }).stderr).toContain('UNAUTHORIZED: Sign in first');
+    const made = await (await fetch(`${server.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: server.token }) })).json();
+    expect(made.ok).toBe(true);
+    // A personal token belongs to a user, not to TESSERA_TOKEN: make one for the built-in admin through its session.
+    const cookie = (await fetch(`${server.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: server.token }) })).headers.getSetCookie()[0]!.split(';')[0]!;
+    const created = await (await fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: JSON.stringify({ name: 'cli test' }) })).json();
+    expect(created.token).toMatch(/^tsk_/);
+    const login = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'login', '--token', created.token], { cwd: root, env: cliEnv({ TESSERA_TOKEN: undefined }) });
+    expect(login.stdout).toContain('Signed in to');
+    expect(statSync(path.join(configHome, 'tessera', 'credentials.json')).mode & 0o777).toBe(0o600);
+    const listed = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'tenants', 'list'], { cwd: root, env: cliEnv({ TESSERA_TOKEN: undefined }) });
+    expect(listed.stdout).toContain('notes\t');
   });
 
   it('fails with the server\'s message and a non-zero exit code', async () => {

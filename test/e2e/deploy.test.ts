@@ -17,6 +17,9 @@ const backends: Array<[string, () => Promise<{ env: Record<string, string>; clea
   }],
 ];
 import { freePort } from '../support/net.ts';
+import { installFetchCredentials, rememberCredential } from '../support/credentials.ts';
+
+installFetchCredentials();
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -110,7 +113,10 @@ describe.each(backends)('a crash in the middle of a deploy (%s)', (_name, backen
   });
 
   async function boot(port: number): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+    // The platform as `npm start` runs it, with a TESSERA_TOKEN that the test's requests carry.
+    const token = `crash-test-${port}-token-0123456789`;
+    rememberCredential(port, token);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', TESSERA_TOKEN: token }, stdio: 'ignore' });
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {

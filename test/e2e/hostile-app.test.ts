@@ -40,7 +40,12 @@ export default function Attack() {
     expect((await api('/api/tenants/evil/tools/createFrontendComponent', { name: 'Attack', code: attack })).ok).toBe(true);
     expect((await api('/api/tenants/evil/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Attack' } }] } })).ok).toBe(true);
 
-    const page = await fixture.browser.newPage();
+    // The builder is signed in in the same browser: the app's requests could carry its session cookie.
+    const context = await fixture.browser.newContext();
+    const builder = await context.newPage();
+    await builder.goto(`${fixture.server.url}/?token=${fixture.server.token}`);
+    await builder.getByText('evil').first().waitFor();
+    const page = await context.newPage();
     await page.goto(fixture.server.appUrl('evil'));
     await page.getByText('attack finished').waitFor();
 

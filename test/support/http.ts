@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { credentialFor } from './credentials.ts';
 
 const agent = new http.Agent({ keepAlive: true });
 
@@ -15,6 +16,10 @@ export interface SimpleResponse {
  */
 export function request(url: string, options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {}): Promise<SimpleResponse> {
   const target = new URL(url);
+  const extra = new Headers(options.headers ?? {});
+  const token = credentialFor(target, options.host, extra);
+  const headers: Record<string, string> = Object.fromEntries(extra.entries());
+  if (token) headers.authorization = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -23,7 +28,7 @@ export function request(url: string, options: { method?: string; host?: string; 
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: options.method ?? 'GET',
-        headers: { host: options.host ?? target.host, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+        headers: { host: options.host ?? target.host, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       },
       (res) => {
         const chunks: Buffer[] = [];

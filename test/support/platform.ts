@@ -4,22 +4,31 @@ import path from 'node:path';
 import { resolveConfig } from '../../src/config.ts';
 import { createSilentLogger } from '../../src/log.ts';
 import { createPlatform, type Platform } from '../../src/platform.ts';
+import { randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/server/index.ts';
+import { forgetCredential, installFetchCredentials, rememberCredential } from './credentials.ts';
 
 export interface TestPlatform {
   platform: Platform;
   dataDir: string;
+  /** The platform's TESSERA_TOKEN: an administrator's bearer token, and `/?token=` signs a browser in. */
+  token: string;
   close(): Promise<void>;
 }
 
-/** A real platform (git, SQLite, esbuild, function processes) in a temp data dir; close() removes it. */
+/**
+ * A real platform (git, SQLite, esbuild, function processes) in a temp data dir; close() removes it.
+ * It has a TESSERA_TOKEN of its own (`token`), which tests use as the administrator's credential.
+ */
 export async function createTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-test-'));
-  const config = resolveConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env });
+  const token = env.TESSERA_TOKEN ?? `test-${randomBytes(16).toString('hex')}`;
+  const config = resolveConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env, TESSERA_TOKEN: token });
   const platform = await createPlatform(config, createSilentLogger());
   return {
     platform,
     dataDir,
+    token,
     async close() {
       await platform.close();
       rmSync(dataDir, { recursive: true, force: true });
@@ -31,6 +40,8 @@ export async function createTestPlatform(env: Record<string, string> = {}): Prom
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestPlatform & { server: RunningServer; url: string; appUrl(tenant: string): string; liveUrl(tenant: string): string }> {
   const test = await createTestPlatform(env);
   const server = await startServer(test.platform);
+  installFetchCredentials();
+  rememberCredential(server.port, test.token);
   return {
     ...test,
     server,
@@ -40,6 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     /** The live app: its deployed release. */
     liveUrl: (tenant) => `http://${tenant}.localhost:${server.port}/`,
     async close() {
+      forgetCredential(server.port);
       await server.close();
       await test.close();
     },

@@ -1,11 +1,22 @@
 import { useEffect, useState } from 'react';
 import { TENANT_ID, api } from './api.ts';
+import { Account, SignIn, type Me } from './Account.tsx';
 import { Project } from './Project.tsx';
 
 interface TenantItem { id: string; url: string; draftUrl: string }
 
-/** Projects on the left; the open project (chat, dashboard, preview) on the right. */
+/** Signed in: the builder; not: the sign-in page. */
 export function App() {
+  const [me, setMe] = useState<Me | null | 'signed-out'>(null);
+  const check = () => api<Me>('GET', '/api/me').then(setMe, () => setMe('signed-out'));
+  useEffect(() => void check(), []);
+  if (me === null) return <main className="panel">Loading…</main>;
+  if (me === 'signed-out') return <SignIn onSignedIn={() => void check()} />;
+  return <Builder me={me} onSignedOut={() => setMe('signed-out')} />;
+}
+
+/** Projects on the left; the open project (chat, dashboard, preview) on the right. */
+function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [tenants, setTenants] = useState<TenantItem[]>([]);
   const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('app'));
   const [newId, setNewId] = useState('');
@@ -38,6 +49,7 @@ export function App() {
     <div className="layout">
       <nav className="sidebar" aria-label="Projects">
         <h1>Tessera</h1>
+        <Account me={me} onSignedOut={onSignedOut} />
         <form onSubmit={create} className="row">
           <input aria-label="New app id" placeholder="new-app" value={newId} onChange={(e) => setNewId(e.target.value.trim())} style={{ width: '100%' }} />
           <button className="primary" disabled={!newId || Boolean(idProblem)}>Create</button>

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS } from '../support/credentials.ts';
+import { request } from '../support/http.ts';
+import { startTestServer } from '../support/platform.ts';
+
+/**
+ * The control plane needs a credential; apps, health and the data endpoint do not use it. Sign-in
+ * links work once, sessions are HttpOnly SameSite=Strict cookies, revoked tokens stop at once, and
+ * guessing is throttled.
+ */
+let server: Awaited<ReturnType<typeof startTestServer>>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const made = await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"open"}' });
+  expect(made.status).toBe(201);
+  await fetch(`${server.url}/api/tenants/open/tools/createBackendFunction`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'hi', code: "module.exports = async () => ({ status: 200, body: 'hi' })" }) });
+});
+afterAll(() => server?.close());
+
+const anonymous = (route: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => request(`${server.url}${route}`, { ...init, headers: { ...ANONYMOUS, ...init.headers } });
+const cookieOf = (setCookie: string | string[] | undefined) => String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(';')[0]!;
+
+describe('credentials', () => {
+  it('refuses every control-plane route without one, saying how to sign in, and changes nothing', async () => {
+    for (const [method, route] of [['GET', '/api/tenants'], ['GET', '/api/tools'], ['GET', '/api/tenants/open'], ['GET', '/api/me'], ['POST', '/api/tenants'], ['POST', '/api/tenants/open/tools/updateUILayout'], ['DELETE', '/api/tenants/open'], ['POST', '/api/tenants/open/releases']]) {
+      const res = await anonymous(route!, { method: method!, ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{"id":"sneaky"}' }) });
+      expect(res.status, `${method} ${route}`).toBe(401);
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+      expect(res.json().error.message).toMatch(/Sign in first/);
+    }
+    expect((await anonymous('/api/tenants', { headers: { authorization: 'Bearer wrong-token-wrong-token' } })).status).toBe(401);
+    const tenants = (await (await fetch(`${server.url}/api/tenants`)).json()).tenants.map((t: { id: string }) => t.id);
+    expect(tenants).toEqual(['open']);
+  });
+
+  it('keeps health, the builder page and the apps public', async () => {
+    expect((await anonymous('/healthz')).status).toBe(200);
+    expect((await anonymous('/')).status).toBe(200);
+    expect((await request(`${server.appUrl('open')}api/hi`, { headers: ANONYMOUS })).text).toBe('hi');
+  });
+
+  it('signs a browser in from /?token=, with an HttpOnly SameSite=Strict cookie, and out again', async () => {
+    const res = await anonymous(`/?token=${server.token}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/');
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(/^tessera_session=tss_[\w-]+;/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).not.toMatch(/Secure/);
+    const cookie = cookieOf(res.headers['set-cookie']);
+    const me = await anonymous('/api/me', { headers: { cookie } });
+    expect(me.json()).toMatchObject({ id: 'admin', admin: true, via: 'session' });
+    expect(String((await anonymous(`/?token=${server.token}`, { headers: { 'x-forwarded-proto': 'https' } })).headers['set-cookie'])).toMatch(/Secure/);
+    expect((await anonymous('/api/auth/logout', { method: 'POST', body: '{}', headers: { cookie } })).status).toBe(200);
+    expect((await anonymous('/api/me', { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('makes the first user with a one-time link that works once', async () => {
+    const first = await server.platform.auth.bootstrap();
+    expect(first?.user).toMatchObject({ id: 'owner', admin: true });
+    expect(await server.platform.auth.bootstrap()).toBeNull();
+    const used = await anonymous(`/?token=${first!.linkToken}`);
+    expect(used.status).toBe(302);
+    expect((await anonymous('/api/me', { headers: { cookie: cookieOf(used.headers['set-cookie']) } })).json()).toMatchObject({ id: 'owner', via: 'session' });
+    const again = await anonymous(`/?token=${first!.linkToken}`);
+    expect(again.status).toBe(401);
+    expect(again.text).toMatch(/already used/);
+  });
+
+  it('stops a revoked API token at once', async () => {
+    const cookie = cookieOf((await anonymous(`/?token=${server.token}`)).headers['set-cookie']);
+    const made = await anonymous('/api/tokens', { method: 'POST', body: '{"name":"script"}', headers: { cookie } });
+    expect(made.status).toBe(201);
+    const { id, token } = made.json();
+    expect((await anonymous('/api/tenants', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const listed = await anonymous('/api/tokens', { headers: { cookie } });
+    expect(listed.json().tokens).toEqual([expect.objectContaining({ id, name: 'script' })]);
+    expect(listed.text).not.toContain(token);
+    expect((await anonymous(`/api/tokens/${id}`, { method: 'DELETE', headers: { cookie } })).status).toBe(200);
+    expect((await anonymous('/api/tenants', { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
+
+  it('throttles the 11th sign-in attempt within a minute', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await anonymous('/api/auth/token', { method: 'POST', body: JSON.stringify({ token: `guess-${i}` }) })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    const right = await anonymous('/api/auth/token', { method: 'POST', body: JSON.stringify({ token: server.token }) });
+    expect(right.status).toBe(429);
+    expect(right.json().error.code).toBe('TOO_MANY_ATTEMPTS');
+  });
+});
