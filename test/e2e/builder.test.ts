@@ -147,6 +147,13 @@ describe('the builder', () => {
     await page.getByRole('button', { name: 'Create release' }).click();
     await page.getByRole('button', { name: 'Diff 1.0.0 to 1.0.1' }).click();
     await page.getByLabel('Release diff').getByText(/components: added - · changed - · removed -/).waitFor();
+    await page.getByRole('button', { name: 'Deploy 1.0.1' }).click();
+    await page.getByText('Live (1.0.1)').waitFor();
+    await page.getByRole('button', { name: 'Roll back to 1.0.0' }).click();
+    await page.getByRole('status').getByText('Rolled back to 1.0.0.').waitFor();
+    await page.getByText('Live (1.0.0)').waitFor();
+    await page.getByLabel('Deployments').getByText('1.0.1 → 1.0.0').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'releases.png') });
     await page.getByLabel(/Live \(1\.0\.0\)/).check();
     await page.frameLocator('iframe[title="Preview of notes"]').getByPlaceholder('Write something').waitFor();
   });

@@ -272,7 +272,15 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
   }
   return (
     <div>
-      <p>Live: <strong>{info.live ?? 'nothing yet'}</strong></p>
+      <p>
+        Live: <strong>{info.live ?? 'nothing yet'}</strong>{' '}
+        {deployments.at(-1)?.previousVersion && (
+          <button onClick={async () => {
+            const back = deployments.at(-1)!.previousVersion!;
+            try { await api('POST', `/api/tenants/${info.id}/releases/${back}/deploy`, {}); setMessage(`Rolled back to ${back}.`); onChange(); } catch (err) { setMessage((err as Error).message); }
+          }}>Roll back to {deployments.at(-1)!.previousVersion}</button>
+        )}
+      </p>
       <div className="row">
         <input aria-label="Release version" value={version} onChange={(e) => setVersion(e.target.value)} />
         <button className="primary" onClick={async () => {
