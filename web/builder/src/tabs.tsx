@@ -251,6 +251,14 @@ export function Database({ id }: { id: string }) {
   );
 }
 
+/** Whether release version `a` is newer than `b` (major.minor.patch; a prerelease counts below its release). */
+function newer(a: string, b: string): boolean {
+  const parts = (v: string) => (/^(\d+)\.(\d+)\.(\d+)(-.+)?/.exec(v) ?? []).slice(1);
+  const [x, y] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (Number(x[i]) !== Number(y[i])) return Number(x[i]) > Number(y[i]);
+  return !x[3] && Boolean(y[3]);
+}
+
 export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
   const [releases, setReleases] = useState<Array<{ version: string; commit: string; createdAt: string }>>([]);
   const [version, setVersion] = useState('');
@@ -278,7 +286,7 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
           <button onClick={async () => {
             const back = deployments.at(-1)!.previousVersion!;
             try { await api('POST', `/api/tenants/${info.id}/releases/${back}/deploy`, {}); setMessage(`Rolled back to ${back}.`); onChange(); } catch (err) { setMessage((err as Error).message); }
-          }}>Roll back to {deployments.at(-1)!.previousVersion}</button>
+          }}>{newer(deployments.at(-1)!.previousVersion!, info.live ?? '') ? `Redeploy ${deployments.at(-1)!.previousVersion}` : `Roll back to ${deployments.at(-1)!.previousVersion}`}</button>
         )}
       </p>
       <div className="row">
