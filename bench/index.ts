@@ -17,6 +17,7 @@ import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
+import { benchPackages } from './packages.ts';
 import { report, sample } from './stats.ts';
 
 const example = (file: string): string => readFileSync(path.join(PROJECT_ROOT, 'examples', 'notes', file), 'utf8');
@@ -254,6 +255,7 @@ async function main(): Promise<void> {
   try {
     await benchTools(server);
     await benchComponentBuild();
+    await benchPackages(RUNS);
     await benchFunctionCall(server);
     await benchRuntime(server);
     await benchReleases(server);

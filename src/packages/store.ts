@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import ssri from 'ssri';
-import { Unpack, type ReadEntry } from 'tar';
+import { Parser, type ReadEntry } from 'tar';
 import { TesseraError } from '../errors.ts';
 import { keyOf } from './names.ts';
 
@@ -119,34 +120,48 @@ export class PackageStore {
   }
 
   /**
-   * Unpacks a verified tarball: plain files and folders only (no links, devices or paths leaving
-   * `target`), sizes counted as they arrive. Nothing in it is executed.
+   * Unpacks a verified tarball: plain files and folders only (no links or devices), every path
+   * checked to stay inside `target`, sizes counted as entries arrive. tar's parser reads the
+   * archive; the files are written here in one pass, several times faster than tar's own Unpack for
+   * packages of thousands of small files (date-fns: 5,000). Nothing in it is executed.
    */
   private async unpack(key: string, tarball: Buffer, target: string): Promise<number> {
+    const files: Array<{ path: string; data: Buffer[] }> = [];
     let total = 0;
-    let tooLarge = false;
-    const unpack = new Unpack({
-      cwd: target,
-      // npm tarballs hold one top folder (usually `package/`): its contents are the package.
-      strip: 1,
-      preservePaths: false,
-      filter: (_path: string, entry: ReadEntry | { size?: number; type?: string }) => {
-        const type = (entry as ReadEntry).type;
-        if (type !== 'File' && type !== 'Directory' && type !== 'OldFile') return false;
-        total += (entry as ReadEntry).size ?? 0;
-        if (total > this.maxUnpackedBytes) tooLarge = true;
-        return !tooLarge;
+    let problem: TesseraError | null = null;
+    const parser = new Parser({
+      onReadEntry: (entry: ReadEntry) => {
+        // npm tarballs hold one top folder (usually `package/`): its contents are the package.
+        const parts = entry.path.replace(/\\/g, '/').split('/').slice(1).filter((part) => part !== '' && part !== '.');
+        const unsafe = parts.some((part) => part === '..' || part.includes('\0')) || path.isAbsolute(entry.path);
+        total += entry.size ?? 0;
+        if (total > this.maxUnpackedBytes && !problem) {
+          problem = new TesseraError('PACKAGE_TOO_LARGE', `The package ${key} unpacks to more than the limit of ${this.maxUnpackedBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`, { details: { package: key, limit: this.maxUnpackedBytes } });
+        }
+        if (problem || unsafe || parts.length === 0 || (entry.type !== 'File' && entry.type !== 'OldFile')) {
+          entry.resume();
+          return;
+        }
+        const file = { path: parts.join('/'), data: [] as Buffer[] };
+        files.push(file);
+        entry.on('data', (chunk: Buffer) => file.data.push(chunk));
       },
     });
     await new Promise<void>((resolve, reject) => {
-      unpack.on('error', reject);
-      unpack.on('close', () => resolve());
-      unpack.on('end', () => resolve());
-      unpack.end(tarball);
+      parser.on('error', reject);
+      parser.on('end', () => resolve());
+      // zlib in one call is quicker than the parser's streaming inflate; the bound holds on the result.
+      parser.end(tarball[0] === 0x1f && tarball[1] === 0x8b ? gunzipSync(tarball, { maxOutputLength: Math.max(this.maxUnpackedBytes * 2, 1 << 20) }) : tarball);
     });
-    if (tooLarge) {
-      throw new TesseraError('PACKAGE_TOO_LARGE', `The package ${key} unpacks to more than the limit of ${this.maxUnpackedBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`, { details: { package: key, limit: this.maxUnpackedBytes } });
-    }
+    if (problem) throw problem;
+    // A later entry of the same path wins, as with tar.
+    const byPath = new Map(files.map((file) => [path.join(target, file.path), file.data]));
+    for (const folder of new Set([...byPath.keys()].map((file) => path.dirname(file)))) mkdirSync(folder, { recursive: true });
+    const queue = [...byPath].filter(([absolute]) => absolute.startsWith(target + path.sep));
+    // Many writes in flight: the thread pool overlaps the file system's latency.
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      for (let next = queue.pop(); next; next = queue.pop()) await writeFile(next[0], Buffer.concat(next[1]), { mode: 0o644 });
+    }));
     return total;
   }
 }
