@@ -4,7 +4,7 @@ import { TesseraError } from '../errors.ts';
 import { componentNameSchema } from '../names.ts';
 import { checkName, compileError, messagesOf } from './errors.ts';
 import type { PackageSet } from '../packages/index.ts';
-import { nodeBuiltinsError, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
+import { checkPackageInputs, nodeBuiltinsError, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
 
 /** A compiled frontend component: a standalone ES module whose React imports the import map resolves. */
 export interface BuiltComponent {
@@ -83,8 +83,10 @@ async function compile(
       define: { 'process.env.NODE_ENV': '"production"' },
       plugins: [tenantImportsPlugin({ kind: 'component', ...imports, builtins })],
     });
+    if (imports.packages) checkPackageInputs(result.metafile, imports.packages, file);
     return { file, result };
   } catch (err) {
+    if (err instanceof TesseraError) throw err;
     if (builtins.length) throw nodeBuiltinsError(builtins);
     throw compileError(file, messagesOf(err));
   }

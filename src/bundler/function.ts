@@ -3,7 +3,7 @@ import { build, transform, type BuildResult, type Message } from 'esbuild';
 import { functionNameSchema } from '../names.ts';
 import { checkName, compileError, messagesOf } from './errors.ts';
 import type { PackageSet } from '../packages/index.ts';
-import { tenantImportsPlugin } from './imports.ts';
+import { checkPackageInputs, tenantImportsPlugin } from './imports.ts';
 
 /** A compiled backend function: one CommonJS file in Fission's Node.js contract. */
 export interface BuiltFunction {
@@ -68,7 +68,7 @@ export async function buildFunction(input: { name: string; code: string }, packa
   const { loader, errors } = await detectLoader(input.code);
   const sourceFile = `functions/${input.name}.${loader}`;
   if (errors) throw compileError(sourceFile, errors);
-  let result: BuildResult<{ write: false }>;
+  let result: BuildResult<{ write: false; metafile: true }>;
   const found = new Set<string>();
   try {
     result = await build({
@@ -76,6 +76,7 @@ export async function buildFunction(input: { name: string; code: string }, packa
       tsconfigRaw: {},
       bundle: true,
       write: false,
+      metafile: true,
       platform: 'node',
       format: 'cjs',
       target: 'node20',
@@ -89,6 +90,7 @@ export async function buildFunction(input: { name: string; code: string }, packa
   } catch (err) {
     throw compileError(sourceFile, messagesOf(err));
   }
+  if (packages) checkPackageInputs(result.metafile, packages, sourceFile);
   const code = result.outputFiles[0]!.text;
   return { name: input.name, code, hash: createHash('sha256').update(code).digest('hex'), sourceFile, packages: [...found].sort() };
 }

@@ -5,7 +5,7 @@ import { TesseraError } from '../errors.ts';
 import { isBareSpecifier, type PackageSet } from '../packages/index.ts';
 import type { StaticAsset } from './assets.ts';
 import { compileError, messagesOf } from './errors.ts';
-import { nodeBuiltinsError, SHARED_MODULES, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
+import { checkPackageInputs, nodeBuiltinsError, SHARED_MODULES, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
 
 /** What one component bundle takes from one package specifier. */
 export interface SpecifierUse {
@@ -132,6 +132,7 @@ export async function buildPackageAssets(components: Iterable<{ name: string; co
     if (builtins.length) throw nodeBuiltinsError(builtins);
     throw compileError('npm packages', messagesOf(err));
   }
+  checkPackageInputs(result.metafile, packages, 'npm packages');
   const assets = new Map<string, StaticAsset>();
   for (const file of result.outputFiles) {
     assets.set(path.basename(file.path), { fileName: path.basename(file.path), code: file.text, contentType: 'text/javascript; charset=utf-8', hash: createHash('sha256').update(file.contents).digest('hex') });

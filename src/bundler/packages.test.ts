@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -46,6 +46,15 @@ describe('bundling npm packages', () => {
     expect([...uses.get('tiny-format')!.names]).toEqual(['fmt']);
   });
 
+  it('reads every import form esbuild writes', () => {
+    const uses = packageImportsOf('import d,{a as b,"x-y" as c}from"p1";import*as n from"@s/p2/sub";import"p3";import{useState as u}from"react";const l=()=>import("p4");');
+    expect([...uses.keys()].sort()).toEqual(['@s/p2/sub', 'p1', 'p3', 'p4']);
+    expect([...uses.get('p1')!.names].sort()).toEqual(['a', 'default', 'x-y']);
+    expect(uses.get('@s/p2/sub')!.namespace).toBe(true);
+    expect(uses.get('p3')!.bare).toBe(true);
+    expect(uses.get('p4')!.namespace).toBe(true);
+  });
+
   it('builds each package once per app, shaken to the names the components take, and byte-identical from the same lockfile', async () => {
     const components = [await buildComponent({ name: 'A', code: A }), await buildComponent({ name: 'B', code: B })];
     const assets = await buildPackageAssets(components, set);
@@ -82,6 +91,28 @@ describe('bundling npm packages', () => {
     // The same package is fine in a function (Node has its built-ins).
     const fn = await buildFunction({ name: 'reader', code: `const { read } = require('node-only');\nmodule.exports = async () => ({ status: 200, body: typeof read });\n` }, set);
     expect(fn.code).toContain('require("node:fs")');
+  });
+
+  it('fails the build when a package imports a file outside itself', async () => {
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'tessera-outside-'));
+    dirs.push(outside);
+    writeFileSync(path.join(outside, 'secret.js'), "export const secret = 'SERVER_SECRET';\n");
+    await registry.publish(
+      { name: 'escaper', version: '1.0.0', manifest: { type: 'module', main: 'index.js' }, files: { 'index.js': `export { secret } from ${JSON.stringify(path.join(outside, 'secret.js'))};\n` } },
+      { name: 'escaper-rel', version: '1.0.0', manifest: { type: 'module', main: 'index.js' }, files: { 'index.js': "export { greet as secret } from '../../../cjs-greet@3.2.1/node_modules/cjs-greet/lib/index.js';\n" } },
+    );
+    // cjs-greet sits in the same store for another app, but is not this app's package.
+    const pm = manager();
+    await pm.resolve('other', { 'cjs-greet': '3.2.1' }, null);
+    const escaping = await pm.resolve('app', { escaper: '1.0.0', 'escaper-rel': '1.0.0' }, null);
+    for (const name of ['escaper', 'escaper-rel']) {
+      const component = await buildComponent({ name: 'Leak', code: `import { secret } from '${name}';\nexport default function Leak() { return <p>{String(secret)}</p>; }\n` });
+      const err = await tesseraFailure(buildPackageAssets([component], escaping));
+      expect(err.message).toContain("not part of the app's npm packages");
+      const fn = await tesseraFailure(buildFunction({ name: 'leak', code: `const { secret } = require('${name}');\nmodule.exports = async () => ({ status: 200, body: String(secret) });\n` }, escaping));
+      expect(fn.message).toContain("not part of the app's npm packages");
+      expect((await tesseraFailure(buildComponentForServer({ name: 'Leak', code: `import { secret } from '${name}';\nexport default function Leak() { return <p>{String(secret)}</p>; }\n` }, escaping))).message).toContain("not part of the app's npm packages");
+    }
   });
 
   it('still refuses paths, Node built-ins in components, and packages the app does not have', async () => {

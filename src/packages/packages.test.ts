@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { Header } from 'tar';
 import os from 'node:os';
 import path from 'node:path';
 import ssri from 'ssri';
@@ -145,5 +147,38 @@ describe('package resolution and the store', () => {
     expect(err.message).toMatch(/gypfile|binding\.gyp|preinstall/);
     expect(await pm.store.storedIntegrity('native-pkg', '1.0.0')).toBeNull();
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('unpacking', () => {
+  it('writes plain files only, inside the package: links and escaping paths are dropped', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-unpack-'));
+    try {
+      const blocks: Buffer[] = [];
+      const entry = (entryPath: string, type: 'File' | 'SymbolicLink', body = '', linkpath?: string): void => {
+        const data = Buffer.from(body);
+        const header = Buffer.alloc(512);
+        new Header({ path: entryPath, type, size: type === 'File' ? data.length : 0, mode: 0o755, mtime: new Date(0), ...(linkpath ? { linkpath } : {}) }).encode(header, 0);
+        blocks.push(header);
+        if (type === 'File') blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
+      };
+      entry('package/package.json', 'File', '{"name":"evil","version":"1.0.0"}');
+      entry('package/index.js', 'File', 'module.exports = 1;');
+      entry('package/../../escaped.js', 'File', 'escaped');
+      entry('package/link.js', 'SymbolicLink', '', '/etc/passwd');
+      blocks.push(Buffer.alloc(1024));
+      const tarball = gzipSync(Buffer.concat(blocks));
+      const pm = new PackageManager({ dataDir, registry: 'http://127.0.0.1:9/', timeoutMs: 1000, maxUnpackedBytes: 1_000_000 });
+      await pm.store.ensure('evil', '1.0.0', ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(), async () => tarball);
+      const dir = pm.store.packageDirOf('evil', '1.0.0');
+      expect(readdirSync(dir).sort()).toEqual(['index.js', 'package.json']);
+      expect(existsSync(path.join(dataDir, 'escaped.js'))).toBe(false);
+      expect(existsSync(path.join(dataDir, 'packages', 'escaped.js'))).toBe(false);
+      expect(existsSync(path.join(pm.store.root, 'evil@1.0.0', 'escaped.js'))).toBe(false);
+      // Not executable, whatever the archive said.
+      expect(statSync(path.join(dir, 'index.js')).mode & 0o111).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
