@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 import os from 'node:os';
@@ -9,6 +11,8 @@ import { tesseraFailure } from '../../test/support/errors.ts';
 import { fixturePackages } from '../../test/support/npm-fixtures.ts';
 import { startTestRegistry, type TestRegistry } from '../../test/support/npm-registry.ts';
 import { fromLockfile, lockfileText, packageJsonOf, PackageManager } from './index.ts';
+
+const execFileAsync = promisify(execFile);
 
 describe('package resolution and the store', () => {
   let registry: TestRegistry;
@@ -51,6 +55,24 @@ describe('package resolution and the store', () => {
     expect(again.packages.get('uses-old-format@1.0.0')!.deps).toEqual({ 'tiny-format': 'tiny-format@1.1.0' });
     expect(readFileSync(path.join(set.packageDirOf('tiny-format@1.1.0'), 'index.js'), 'utf8')).toContain('v1.1:');
   });
+
+  it('writes a lockfile that npm ci installs as it is, without running a script', async () => {
+    const set = await manager().resolve('app', { 'tiny-format': 'latest', 'uses-old-format': '^1', 'postinstall-pkg': 'latest' }, null);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-npm-ci-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'package.json'), packageJsonOf(set));
+    writeFileSync(path.join(dir, 'package-lock.json'), lockfileText(set));
+    // Asynchronously: the registry answering npm runs in this very process.
+    // --legacy-peer-deps: react and react-dom, peers of many packages, are the platform's and never in the lockfile.
+    await execFileAsync('npm', ['ci', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', `--registry=${registry.url}`, `--cache=${path.join(dir, '.cache')}`], { cwd: dir, env: { ...process.env, npm_config_registry: registry.url } });
+    const version = (p: string): string => JSON.parse(readFileSync(path.join(dir, p, 'package.json'), 'utf8')).version;
+    expect(version('node_modules/tiny-format')).toBe('2.0.0');
+    expect(version('node_modules/uses-old-format/node_modules/tiny-format')).toBe('1.1.0');
+    expect(version('node_modules/tiny-pad')).toBe('1.0.0');
+    // npm ci leaves the lockfile as it found it: ours is already in npm's own form.
+    expect(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).toBe(lockfileText(set));
+    expect(existsSync(marker)).toBe(false);
+  }, 60_000);
 
   it('honours a range, and keeps a pin while it satisfies what is asked', async () => {
     const pm = manager();
