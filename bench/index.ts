@@ -20,6 +20,7 @@ import { startTestServer } from '../test/support/platform.ts';
 import { benchBuilder } from './builder.ts';
 import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
+import { benchPackages } from './packages.ts';
 import { report, sample } from './stats.ts';
 import { benchZodFunction } from './zod-function.ts';
 
@@ -259,6 +260,7 @@ async function main(): Promise<void> {
     await benchBuilder(server, RUNS);
     await benchTools(server);
     await benchComponentBuild();
+    await benchPackages(RUNS);
     await benchFunctionCall(server);
     await benchRuntime(server);
     await benchZodFunction(server, RUNS);

@@ -27,6 +27,8 @@ export interface Config {
   readonly agent: { readonly maxSteps: number; readonly timeoutMs: number; readonly modelTimeoutMs: number; readonly modelMaxRetries: number };
   /** Limits for tenant functions. */
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
+  /** npm packages for tenant code: where they come from and how much one may weigh. */
+  readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
   /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
@@ -69,6 +71,10 @@ const envSchema = z.object({
   FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
   FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
+  npm_config_registry: z.string().url().optional(),
+  NPM_CONFIG_REGISTRY: z.string().url().optional(),
+  PACKAGE_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  PACKAGE_MAX_UNPACKED_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
   TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TESSERA_SECRET_KEY: z.string().optional(),
@@ -99,6 +105,19 @@ export function readEnv(env: NodeJS.ProcessEnv, cwd: string): Record<string, str
   return merged;
 }
 
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
+
+/**
+ * The `registry=` line of the project's `.npmrc`, as npm would read it when no environment
+ * variable sets one (npm's user and global files are npm's business; the project file is ours).
+ */
+function npmrcRegistry(cwd: string): string | undefined {
+  const file = path.join(cwd, '.npmrc');
+  if (!existsSync(file)) return undefined;
+  const line = /^\s*registry\s*=\s*(\S+)\s*$/m.exec(readFileSync(file, 'utf8'));
+  return line && /^https?:\/\//.test(line[1]!) ? line[1] : undefined;
+}
+
 /** Resolves and freezes the configuration. Throws a readable error naming each bad variable. */
 export function resolveConfig(env: Record<string, string | undefined> = readEnv(process.env, process.cwd()), cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
@@ -119,6 +138,11 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
+    packages: Object.freeze({
+      registry: withSlash(e.npm_config_registry ?? e.NPM_CONFIG_REGISTRY ?? npmrcRegistry(cwd) ?? 'https://registry.npmjs.org/'),
+      timeoutMs: e.PACKAGE_REGISTRY_TIMEOUT_MS,
+      maxUnpackedBytes: e.PACKAGE_MAX_UNPACKED_BYTES,
+    }),
     requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
     ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),

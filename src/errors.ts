@@ -57,6 +57,11 @@ export const USER_ERRORS = {
   MODEL_REFUSED: 502,
   AGENT_CANCELLED: 409,
   AGENT_LIMIT: 409,
+  PACKAGE_NOT_FOUND: 400,
+  PACKAGE_VERSION_NOT_FOUND: 400,
+  PACKAGE_TOO_LARGE: 400,
+  PACKAGE_NATIVE_BUILD: 400,
+  PACKAGE_NODE_BUILTINS: 400,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */
@@ -69,6 +74,8 @@ export const SYSTEM_ERRORS = {
   COMMIT_FAILED: 500,
   MODEL_UNAVAILABLE: 502,
   FUNCTION_BUSY: 429,
+  PACKAGE_INTEGRITY_MISMATCH: 502,
+  REGISTRY_UNAVAILABLE: 503,
 } as const;
 
 export type UserErrorCode = keyof typeof USER_ERRORS;

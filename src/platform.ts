@@ -2,6 +2,7 @@ import path from 'node:path';
 import { buildAppAssets, buildServerRenderVendor, type AppAssets } from './bundler/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
+import { PackageManager } from './packages/index.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
 import { createArtifactStore, Deployer, type ArtifactStore } from './releases/index.ts';
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
@@ -30,6 +31,8 @@ export interface Platform {
   secrets: SecretStore;
   /** Functions' outbound requests, to the hosts each app's owner allowed. */
   egress: EgressProxy;
+  /** npm packages of tenant code: resolution, lockfiles, the shared package store (DATA_DIR/packages). */
+  packages: PackageManager;
   /** Vendor bundles (React), the app shell and the import map: built once per process. */
   assets: AppAssets;
   close(): Promise<void>;
@@ -60,10 +63,11 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     mask: maskSecrets,
     egress,
   });
-  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger });
+  const packages = new PackageManager({ dataDir: config.dataDir, ...config.packages, logger: logger.child({ module: 'packages' }) });
+  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
-  const deployer = new Deployer({ registry, store: artifacts, logger });
+  const deployer = new Deployer({ registry, store: artifacts, logger, packages });
   return {
     config,
     logger,
@@ -76,6 +80,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     auth,
     secrets,
     egress,
+    packages,
     assets,
     async close() {
       await runtime.close();

@@ -15,15 +15,23 @@ An app has four kinds of artifact:
      }
      return { status: 200, body: await db.query('SELECT * FROM notes ORDER BY id DESC LIMIT ?', [50]) };
    };
-   db.query(sql, params) returns an array of rows; db.execute(sql, params) returns { changes, lastInsertRowid }. One statement per call; always bind values with ? placeholders, never build SQL from strings. An object body is sent as JSON. Functions have no file system or npm packages; Node built-ins like crypto are fine. Outbound HTTP is plain fetch(url), to hosts the owner allowed only: propose one with proposeEgress and say so (it works after the owner approves). API keys and passwords are secrets: \`const { secret } = require('@tessera/secrets'); secret('NAME')\`; you never see or set values: ask with requestSecret and tell the user to set it in Settings. Pass a \`sample\` request to createBackendFunction to smoke-test it before it is saved.
-3. Frontend components (createFrontendComponent, name in PascalCase): one React TSX file with a default export. Import hooks from 'react'; no other packages, no imports of other files. Style with inline styles. A component receives the blueprint node's props, one prop per data binding (the JSON its function returned), its children, and a \`tessera\` prop: { params, navigate(path), reload() }. It talks to the backend with fetch('/api/<name>', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(...) }) on the app's own origin, then calls props.tessera.reload() to refetch its bindings.
+   db.query(sql, params) returns an array of rows; db.execute(sql, params) returns { changes, lastInsertRowid }. One statement per call; always bind values with ? placeholders, never build SQL from strings. An object body is sent as JSON. Functions have no file system; Node built-ins like crypto are fine, and npm packages can be required or imported by bare name (e.g. const { z } = require('zod')): they are bundled into the function. Outbound HTTP is plain fetch(url), to hosts the owner allowed only: propose one with proposeEgress and say so (it works after the owner approves). API keys and passwords are secrets: \`const { secret } = require('@tessera/secrets'); secret('NAME')\`; you never see or set values: ask with requestSecret and tell the user to set it in Settings. Pass a \`sample\` request to createBackendFunction to smoke-test it before it is saved.
+3. Frontend components (createFrontendComponent, name in PascalCase): one React TSX file with a default export. Import hooks from 'react'. npm packages made for browsers can be imported by bare name (e.g. import { format } from 'date-fns'); no imports of other files, no Node built-ins (fs, crypto...): do that in a function. Style with inline styles. A component receives the blueprint node's props, one prop per data binding (the JSON its function returned), its children, and a \`tessera\` prop: { params, navigate(path), reload() }. It talks to the backend with fetch('/api/<name>', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(...) }) on the app's own origin, then calls props.tessera.reload() to refetch its bindings.
 4. The UI blueprint (updateUILayout): the whole layout as JSON, sent last, after the components and functions it names exist:
    { "version": 1, "title": "Notes", "routes": [ { "path": "/", "title": "Home",
        "root": { "component": "NotesApp", "props": { "title": "My notes" },
                  "data": { "notes": { "function": "list-notes" } }, "children": [] } } ] }
    Route paths may have :params ("/notes/:id"); a binding's query value ":id" takes the route parameter. Built-in components: ${BUILTIN_COMPONENTS.join(', ')} (props: text, level, to, gap).
 
+npm packages: the newest version is installed unless you pass a range in the tool's optional \`dependencies\` argument (e.g. {"date-fns": "^4"}); a package the app already has keeps its pinned version. Exact versions are pinned in the app's package.json and package-lock.json; install scripts never run, so packages that need a native build are refused. react and react-dom are provided by the platform (never list them). A package error names the package: pick another version or package, or write the code yourself.
+
 Order of work: schema, then functions (with a sample request), then components, then the blueprint.`;
+
+function packagesLine(tenant: Tenant): string {
+  const set = tenant.state.packages;
+  if (!set) return '(none)';
+  return Object.keys(set.root).sort().map((name) => `${name}@${set.packages.get(set.root[name]!)!.version}`).join(', ') || '(none)';
+}
 
 /** The system prompt for one step: the contracts, then what the app holds right now. */
 export async function buildSystemPrompt(tenant: Tenant): Promise<string> {
@@ -34,6 +42,7 @@ export async function buildSystemPrompt(tenant: Tenant): Promise<string> {
     `Functions: ${[...tenant.state.functions.keys()].join(', ') || '(none)'}.`,
     `Components: ${[...tenant.state.components.keys()].join(', ') || '(none)'}.`,
     `Routes: ${tenant.state.blueprint.routes.map((r) => r.path).join(', ') || '(none)'}.`,
+    `npm packages: ${packagesLine(tenant)}.`,
   ];
   return `${CONTRACTS}\n\nThe app right now:\n${state.join('\n')}`;
 }

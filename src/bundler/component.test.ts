@@ -57,13 +57,15 @@ describe('buildComponent', () => {
     expect(err.message).toBe('frontend/Named.tsx has no default export: export the component with `export default function Named() {...}`.');
   });
 
-  it('refuses npm packages, with the import located', async () => {
-    const err = await failure(buildComponent({ name: 'Dates', code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;" }));
-    expect(err.message).toContain("frontend/Dates.tsx:2:19: npm packages are not available to components yet: 'dayjs'");
-    expect(err.details).toMatchObject({ line: 2, column: 19 });
-    for (const specifier of ['@mui/material', 'react-dom/server', 'https://esm.sh/lodash']) {
-      expect((await failure(buildComponent({ name: 'P', code: `import x from '${specifier}';\nexport default () => x;` }))).message).toContain(`npm packages are not available to components yet: '${specifier}'`);
-    }
+  it('leaves npm packages to the import map and refuses what is not a package, located', async () => {
+    const built = await buildComponent({ name: 'Dates', code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;" });
+    expect(built.packages).toEqual(['dayjs']);
+    expect(built.code).toMatch(/from\s*"dayjs"/);
+    const server = await failure(buildComponentForServer({ name: 'Dates', code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;" }));
+    expect(server.message).toContain("frontend/Dates.tsx:2:19: npm packages are not available to components here: 'dayjs'");
+    expect(server.details).toMatchObject({ line: 2, column: 19 });
+    expect((await failure(buildComponent({ name: 'P', code: "import x from 'react-dom/server';\nexport default () => x;" }))).message).toContain("'react-dom/server' is not available: the platform provides");
+    expect((await failure(buildComponent({ name: 'P', code: "import x from 'https://esm.sh/lodash';\nexport default () => x;" }))).message).toContain('not a valid npm package name');
   });
 
   it('refuses relative and absolute imports: components are single files', async () => {
@@ -74,11 +76,15 @@ describe('buildComponent', () => {
   });
 
   it("never reaches the platform's own node_modules, whatever the import form", async () => {
-    // zod is installed for the platform; tenant code must not get it.
-    for (const code of ["import { z } from 'zod'; export default () => z;", "const z = require('zod'); export default () => z;", "export default () => import('zod');"]) {
-      const err = await failure(buildComponent({ name: 'Sneaky', code }));
-      expect(err.message).toContain("npm packages are not available to components yet: 'zod'");
+    // zod is installed for the platform; a component bundle names it only as a bare import, which
+    // the app's import map resolves to the app's own copy, or to nothing.
+    for (const code of ["import { z } from 'zod'; export default () => z;", "export default () => import('zod');"]) {
+      const built = await buildComponent({ name: 'Sneaky', code });
+      expect(built.packages).toEqual(['zod']);
+      expect(built.code.length).toBeLessThan(200);
     }
+    expect((await failure(buildComponentForServer({ name: 'Sneaky', code: "import { z } from 'zod'; export default () => z;" }))).message).toContain("not available to components here: 'zod'");
+    expect((await failure(buildComponent({ name: 'Req', code: "const z = require('zod'); export default () => z;" }))).message).toContain('instead of require');
     expect((await failure(buildComponent({ name: 'Req', code: "const React = require('react'); export default () => React;" }))).message).toContain('instead of require');
   });
 

@@ -3,7 +3,8 @@ import { build, type BuildResult } from 'esbuild';
 import { TesseraError } from '../errors.ts';
 import { componentNameSchema } from '../names.ts';
 import { checkName, compileError, messagesOf } from './errors.ts';
-import { tenantImportsPlugin } from './imports.ts';
+import type { PackageSet } from '../packages/index.ts';
+import { checkPackageInputs, nodeBuiltinsError, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
 
 /** A compiled frontend component: a standalone ES module whose React imports the import map resolves. */
 export interface BuiltComponent {
@@ -16,19 +17,23 @@ export interface BuiltComponent {
   fileName: string;
   /** Size of `code` in bytes (UTF-8). */
   bytes: number;
+  /** npm packages the component imports (left as bare imports for the import map); absent when unknown. */
+  packages?: string[];
 }
 
 /**
  * Compiles one TSX component (`frontend/<Name>.tsx`) into a standalone, minified ES module.
- * React stays external; any other import is a COMPILE_ERROR, as is a module without a default export.
- * Same input, same output (and hash).
+ * React and npm packages stay external (bare imports the app's import map resolves: each package
+ * is served once per app, see buildPackageAssets); a path import is a COMPILE_ERROR, as is a module
+ * without a default export. The bundle depends on the source alone: same input, same output (and hash).
  *
  * @example
  * const built = await buildComponent({ name: 'Hello', code: 'export default function Hello() { return <p>Hi</p> }' });
  * built.fileName; // 'Hello.3f2a9c0d1b7e.js'
  */
 export async function buildComponent(input: { name: string; code: string }): Promise<BuiltComponent> {
-  const { file, result } = await compile(input, 'esm');
+  const found = new Set<string>();
+  const { file, result } = await compile(input, 'esm', { externalPackages: true, found });
   const output = Object.values(result.metafile.outputs)[0];
   if (!output?.exports.includes('default')) {
     throw new TesseraError('COMPILE_ERROR', `${file} has no default export: export the component with \`export default function ${input.name}() {...}\`.`, {
@@ -37,20 +42,26 @@ export async function buildComponent(input: { name: string; code: string }): Pro
   }
   const code = result.outputFiles[0]!.text;
   const hash = createHash('sha256').update(code).digest('hex');
-  return { name: input.name, code, hash, fileName: `${input.name}.${hash.slice(0, 12)}.js`, bytes: Buffer.byteLength(code) };
+  return { name: input.name, code, hash, fileName: `${input.name}.${hash.slice(0, 12)}.js`, bytes: Buffer.byteLength(code), packages: [...found].sort() };
 }
 
 /**
  * The same component as CommonJS, for a one-off render on the server (in the tenant's sandbox),
- * with React supplied by the sandbox (see buildServerRenderVendor). Same checks and errors.
+ * with React supplied by the sandbox (see buildServerRenderVendor) and its npm packages bundled in
+ * (their browser builds: a package that needs Node built-ins there is PACKAGE_NODE_BUILTINS).
  */
-export async function buildComponentForServer(input: { name: string; code: string }): Promise<string> {
-  return (await compile(input, 'cjs')).result.outputFiles[0]!.text;
+export async function buildComponentForServer(input: { name: string; code: string }, packages?: PackageSet | null): Promise<string> {
+  return (await compile(input, 'cjs', { packages: packages ?? null })).result.outputFiles[0]!.text;
 }
 
-async function compile(input: { name: string; code: string }, format: 'esm' | 'cjs'): Promise<{ file: string; result: BuildResult<{ write: false; metafile: true }> }> {
+async function compile(
+  input: { name: string; code: string },
+  format: 'esm' | 'cjs',
+  imports: { externalPackages?: boolean; found?: Set<string>; packages?: PackageSet | null },
+): Promise<{ file: string; result: BuildResult<{ write: false; metafile: true }> }> {
   checkName(componentNameSchema, 'component', input.name);
   const file = `frontend/${input.name}.tsx`;
+  const builtins: BuiltinUse[] = [];
   try {
     const result = await build({
       stdin: { contents: input.code, loader: 'tsx', sourcefile: file },
@@ -60,17 +71,23 @@ async function compile(input: { name: string; code: string }, format: 'esm' | 'c
       write: false,
       format,
       target: 'es2022',
-      platform: format === 'esm' ? 'browser' : 'neutral',
+      // Browser resolution in both: the server render bundles the packages' browser builds.
+      platform: 'browser',
+      // Paths esbuild writes into bundles are relative to this: the store, never a machine's own folders.
+      ...(imports.packages ? { absWorkingDir: imports.packages.storeRoot } : {}),
       jsx: 'automatic',
       minify: format === 'esm',
       metafile: true,
       legalComments: 'none',
       logLevel: 'silent',
       define: { 'process.env.NODE_ENV': '"production"' },
-      plugins: [tenantImportsPlugin('component')],
+      plugins: [tenantImportsPlugin({ kind: 'component', ...imports, builtins })],
     });
+    if (imports.packages) checkPackageInputs(result.metafile, imports.packages, file);
     return { file, result };
   } catch (err) {
+    if (err instanceof TesseraError) throw err;
+    if (builtins.length) throw nodeBuiltinsError(builtins);
     throw compileError(file, messagesOf(err));
   }
 }

@@ -81,8 +81,8 @@ describe('buildFunction', () => {
 
   it('refuses npm packages and other files, located', async () => {
     const pkg = await failure(buildFunction({ name: 'pkg', code: "const ok = require('@tessera/db');\nconst _ = require('lodash');\nmodule.exports = () => _;" }));
-    expect(pkg.message).toContain("functions/pkg.js:2:19: npm packages are not available to functions yet: 'lodash'");
-    expect((await failure(buildFunction({ name: 'esm-pkg', code: "import { z } from 'zod';\nexport default () => z;" }))).message).toContain("not available to functions yet: 'zod'");
+    expect(pkg.message).toContain("functions/pkg.js:2:19: npm packages are not available to functions here: 'lodash'");
+    expect((await failure(buildFunction({ name: 'esm-pkg', code: "import { z } from 'zod';\nexport default () => z;" }))).message).toContain("not available to functions here: 'zod'");
     expect((await failure(buildFunction({ name: 'fake-node', code: "import x from 'node:nope';\nexport default () => x;" }))).message).toContain("'node:nope'");
     expect((await failure(buildFunction({ name: 'rel', code: "const h = require('./helpers');\nmodule.exports = h;" }))).message).toContain("functions are single files: import of './helpers'");
   });

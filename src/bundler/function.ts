@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { build, transform, type BuildResult, type Message } from 'esbuild';
 import { functionNameSchema } from '../names.ts';
 import { checkName, compileError, messagesOf } from './errors.ts';
-import { tenantImportsPlugin } from './imports.ts';
+import type { PackageSet } from '../packages/index.ts';
+import { checkPackageInputs, tenantImportsPlugin } from './imports.ts';
 
 /** A compiled backend function: one CommonJS file in Fission's Node.js contract. */
 export interface BuiltFunction {
@@ -13,6 +14,8 @@ export interface BuiltFunction {
   hash: string;
   /** Where the source lives in the tenant repo: `functions/<name>.js`, or `.ts` when the source is TypeScript. */
   sourceFile: string;
+  /** npm packages the function imports (bundled into `code`); absent when unknown. */
+  packages?: string[];
 }
 
 // An ESM `export default` compiles to `module.exports = { default: fn, ...named }`; Fission calls
@@ -54,30 +57,37 @@ async function detectLoader(code: string): Promise<{ loader: Loader; errors: Mes
 
 /**
  * Bundles a function's source (JavaScript or TypeScript, ES module or CommonJS) into one CommonJS
- * file for Node 20. `@tessera/db`, `@tessera/secrets` and Node built-ins stay external; any other
+ * file for Node 20, as Fission ships it. `@tessera/db`, `@tessera/secrets` and Node built-ins stay
+ * external; npm packages are bundled in from `packages` (the app's lockfile, in the store); with
+ * `scan`, they stay external instead and are only listed (to learn what to resolve). Any other
  * import is a COMPILE_ERROR located at `functions/<name>.js:LINE:COLUMN`.
  *
  * @example
  * const fn = await buildFunction({ name: 'hello', code: 'module.exports = async () => ({ status: 200, body: "hi" })' });
  * fn.sourceFile; // 'functions/hello.js'
  */
-export async function buildFunction(input: { name: string; code: string }): Promise<BuiltFunction> {
+export async function buildFunction(input: { name: string; code: string }, packages?: PackageSet | null, options: { scan?: boolean } = {}): Promise<BuiltFunction> {
   checkName(functionNameSchema, 'function', input.name);
   const { loader, errors } = await detectLoader(input.code);
   const sourceFile = `functions/${input.name}.${loader}`;
   if (errors) throw compileError(sourceFile, errors);
-  let result: BuildResult<{ write: false }>;
+  let result: BuildResult<{ write: false; metafile: true }>;
+  const found = new Set<string>();
   try {
     result = await build({
       stdin: { contents: input.code, loader, sourcefile: sourceFile },
       tsconfigRaw: {},
       ...NODE_CJS_BUNDLE,
+      metafile: true,
       footer: { js: CJS_DEFAULT_FOOTER },
-      plugins: [tenantImportsPlugin('function')],
+      // Paths esbuild writes into the bundle's comments are relative to this: the store, the same on every machine.
+      ...(packages ? { absWorkingDir: packages.storeRoot } : {}),
+      plugins: [tenantImportsPlugin({ kind: 'function', packages: packages ?? null, externalPackages: Boolean(options.scan), found })],
     });
   } catch (err) {
     throw compileError(sourceFile, messagesOf(err));
   }
+  if (packages) checkPackageInputs(result.metafile, packages, sourceFile);
   const code = result.outputFiles[0]!.text;
-  return { name: input.name, code, hash: createHash('sha256').update(code).digest('hex'), sourceFile };
+  return { name: input.name, code, hash: createHash('sha256').update(code).digest('hex'), sourceFile, packages: [...found].sort() };
 }

@@ -1,4 +1,5 @@
 import type { AppAssets } from './assets.ts';
+import type { PackageAssets } from './package-assets.ts';
 
 /**
  * JSON that is safe inside a `<script>` element: no `</script>`, `<!--` or line separator can end
@@ -38,11 +39,15 @@ const BASE_CSS = [
  * @example
  * renderShellHtml({ title: 'Notes', assets, blueprint, components: { NotesApp: '/_tessera/mfe/NotesApp.1a2b3c4d5e6f.js' } });
  */
-export function renderShellHtml(input: { title: string; assets: AppAssets; baseUrl?: string; blueprint: unknown; components: Record<string, string>; mode?: string }): string {
+export function renderShellHtml(input: { title: string; assets: AppAssets; baseUrl?: string; blueprint: unknown; components: Record<string, string>; mode?: string; packages?: PackageAssets }): string {
   const { assets } = input;
   const baseUrl = input.baseUrl ?? assets.baseUrl;
   const rebase = (url: string): string => (url.startsWith(assets.baseUrl) ? `${baseUrl}${url.slice(assets.baseUrl.length)}` : url);
-  const imports = Object.fromEntries(Object.entries(assets.importMap.imports).map(([specifier, url]) => [specifier, rebase(url)]));
+  // The app's npm packages first, then the platform's shared modules, which no app can override.
+  const imports = Object.fromEntries([
+    ...Object.entries(input.packages?.imports ?? {}).map(([specifier, url]) => [specifier, rebase(url)]),
+    ...Object.entries(assets.importMap.imports).map(([specifier, url]) => [specifier, rebase(url)]),
+  ]);
   const shellUrl = `${baseUrl}assets/${assets.shellFile}`;
   // Everything the shell needs at start, fetched in parallel instead of one import level at a time.
   const devOnly = assets.importMap.imports['react/jsx-dev-runtime'];

@@ -8,3 +8,4 @@ export { buildFunction, type BuiltFunction } from './function.ts';
 export { buildAppAssets, type AppAssets, type StaticAsset } from './assets.ts';
 export { renderShellHtml, scriptJson } from './html.ts';
 export { SHARED_MODULES, PLATFORM_MODULES } from './imports.ts';
+export { buildPackageAssets, packageImportsOf, NO_PACKAGE_ASSETS, type PackageAssets, type SpecifierUse } from './package-assets.ts';

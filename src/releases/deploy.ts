@@ -1,8 +1,9 @@
 import { parseBlueprint, type Blueprint } from '../blueprint/index.ts';
-import { buildComponent, buildFunction, type BuiltComponent, type BuiltFunction } from '../bundler/index.ts';
+import { buildComponent, buildFunction, buildPackageAssets, type BuiltComponent, type BuiltFunction, type PackageAssets, type StaticAsset } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
+import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
@@ -19,6 +20,8 @@ export interface AppView {
   components: ReadonlyMap<string, BuiltComponent>;
   functions: ReadonlyMap<string, BuiltFunction>;
   blueprint: Blueprint;
+  /** The app's npm packages for the browser: import map entries and vendor modules. */
+  packages: PackageAssets;
 }
 
 export interface DeployResult {
@@ -41,7 +44,7 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger }) {}
+  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages?: PackageManager }) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {
@@ -76,6 +79,16 @@ export class Deployer {
     for (const [key, view] of this.prepared) {
       if (!key.startsWith(`${tenantId}@`)) continue;
       const found = [...(await view.catch(() => null))?.components.values() ?? []].find((c) => c.fileName === fileName);
+      if (found) return found;
+    }
+    return null;
+  }
+
+  /** A package vendor module of any release of the tenant loaded here (content addressed, like bundles). */
+  async findPackageAsset(tenantId: string, fileName: string): Promise<StaticAsset | null> {
+    for (const [key, view] of this.prepared) {
+      if (!key.startsWith(`${tenantId}@`)) continue;
+      const found = (await view.catch(() => null))?.packages.assets.get(fileName);
       if (found) return found;
     }
     return null;
@@ -124,6 +137,15 @@ export class Deployer {
     const checked = (kind: string, name: string, expected: string, actual: string): void => {
       if (expected !== actual) throw new TesseraError('INTERNAL', `The ${kind} ${name} of release ${version} no longer builds to its recorded digest; it cannot be served exactly as released.`);
     };
+    // The commit's lockfile, installed only when something has to be rebuilt from source.
+    let packageSet: Promise<PackageSet | null> | null = null;
+    const packagesOfCommit = (): Promise<PackageSet | null> =>
+      (packageSet ??= (async () => {
+        const lockfile = parseLockfile(await tenant.workspace.readAt(commit, LOCKFILE));
+        if (!lockfile) return null;
+        if (!this.deps.packages) throw new TesseraError('INTERNAL', `Release ${version} uses npm packages, and this server has no package store.`);
+        return this.deps.packages.install(lockfile);
+      })());
     const components = new Map<string, BuiltComponent>();
     for (const [name, entry] of Object.entries(snapshot.components)) {
       const code = await this.deps.store.get(entry.digest);
@@ -134,11 +156,29 @@ export class Deployer {
     const functions = new Map<string, BuiltFunction>();
     for (const [name, entry] of Object.entries(snapshot.functions)) {
       const code = await this.deps.store.get(entry.digest);
-      const built = code !== null ? { name, code, hash: entry.digest, sourceFile: entry.file } : await buildFunction({ name, code: await source(entry.file) });
+      const built = code !== null ? { name, code, hash: entry.digest, sourceFile: entry.file } : await buildFunction({ name, code: await source(entry.file) }, await packagesOfCommit());
       checked('function', name, entry.digest, built.hash);
       functions.set(name, built);
     }
+    const packages = await this.loadPackages(snapshot, components, packagesOfCommit);
     const blueprint = parseBlueprint(JSON.parse(await source('blueprint.json')));
-    return { version, commit, components, functions, blueprint };
+    return { version, commit, components, functions, blueprint, packages };
+  }
+
+  /** The release's package vendor modules, byte for byte: from the artifact store, else rebuilt from its lockfile and checked. */
+  private async loadPackages(snapshot: ReleaseSnapshot, components: Map<string, BuiltComponent>, packagesOfCommit: () => Promise<PackageSet | null>): Promise<PackageAssets> {
+    const recorded = snapshot.packages ?? { imports: {}, assets: {} };
+    const assets = new Map<string, StaticAsset>();
+    for (const [fileName, digest] of Object.entries(recorded.assets)) {
+      const code = await this.deps.store.get(digest);
+      if (code === null) break;
+      assets.set(fileName, { fileName, code, contentType: 'text/javascript; charset=utf-8', hash: digest });
+    }
+    if (assets.size === Object.keys(recorded.assets).length) return { imports: recorded.imports, assets };
+    const rebuilt = await buildPackageAssets(components.values(), await packagesOfCommit());
+    for (const [fileName, digest] of Object.entries(recorded.assets)) {
+      if (rebuilt.assets.get(fileName)?.hash !== digest) throw new TesseraError('INTERNAL', `The npm package module ${fileName} of release ${snapshot.version} no longer builds to its recorded digest; it cannot be served exactly as released.`);
+    }
+    return rebuilt;
   }
 }

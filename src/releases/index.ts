@@ -26,6 +26,8 @@ export interface ReleaseSnapshot {
   blueprint: { digest: string; document?: Blueprint };
   components: Record<string, { file: string; source: string; bundle: string; digest: string; bytes: number }>;
   functions: Record<string, { file: string; source: string; digest: string }>;
+  /** npm packages served to the browser: import map entries (specifier -> URL) and each vendor file's digest. Absent in releases made before packages existed. */
+  packages?: { imports: Record<string, string>; assets: Record<string, string> };
 }
 
 /** Strict semver ("1.2.3", "2.0.0-rc.1"); anything else is INVALID_VERSION (400). */
@@ -61,9 +63,17 @@ export async function createRelease(tenant: Tenant, registry: Registry, store: A
     functions: Object.fromEntries(
       [...tenant.state.functions.values()].sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash }]),
     ),
+    packages: {
+      imports: tenant.state.packageAssets.imports,
+      assets: Object.fromEntries([...tenant.state.packageAssets.assets.values()].sort((a, b) => a.fileName.localeCompare(b.fileName)).map((a) => [a.fileName, a.hash])),
+    },
   };
   // Keep the exact bytes every release serves, whatever later builds of the same sources produce.
-  await Promise.all([...[...tenant.state.components.values()].map((c) => store.put(c.code)), ...[...tenant.state.functions.values()].map((f) => store.put(f.code))]);
+  await Promise.all([
+    ...[...tenant.state.components.values()].map((c) => store.put(c.code)),
+    ...[...tenant.state.functions.values()].map((f) => store.put(f.code)),
+    ...[...tenant.state.packageAssets.assets.values()].map((a) => store.put(a.code)),
+  ]);
   const text = JSON.stringify(snapshot, null, 2);
   await registry.createRelease(tenant.id, { version, commit, snapshot: text });
   return text;

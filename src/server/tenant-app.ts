@@ -17,7 +17,7 @@ export interface TenantBindings {
 
 /** The draft view: the tenant's newest commit, as the tools left it. */
 export function draftView(tenant: Tenant): AppView {
-  return { version: null, commit: tenant.state.head, components: tenant.state.components, functions: tenant.state.functions, blueprint: tenant.state.blueprint };
+  return { version: null, commit: tenant.state.head, components: tenant.state.components, functions: tenant.state.functions, blueprint: tenant.state.blueprint, packages: tenant.state.packageAssets };
 }
 
 function escapeHtml(text: string): string {
@@ -78,6 +78,13 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return c.body(component.code, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': IMMUTABLE });
   });
 
+  app.get('/_tessera/pkg/:file', async function servePackage(c) {
+    const file = c.req.param('file');
+    const asset = c.env.view!.packages.assets.get(file) ?? (c.env.mode === 'live' ? await platform.deployer.findPackageAsset(c.env.tenant.id, file) : null);
+    if (!asset) throw notFound(`No package module ${file}.`);
+    return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
+  });
+
   app.get('/_tessera/app.json', function appState(c) {
     const view = c.env.view!;
     return c.json({ mode: c.env.mode, version: view.version, commit: view.commit, blueprint: view.blueprint, components: componentUrls(view) }, 200, { 'cache-control': 'no-store' });
@@ -115,6 +122,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
       blueprint: view.blueprint,
       components: componentUrls(view),
       mode: c.env.mode,
+      packages: view.packages,
     });
     return c.html(html, 200, { 'cache-control': 'no-cache' });
   });

@@ -5,6 +5,7 @@ import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { tenantIdSchema } from '../names.ts';
+import type { PackageManager } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { TenantDbPool } from '../tenantdb/index.ts';
@@ -35,7 +36,7 @@ export interface TenantManager {
   isBusy(id: string): boolean;
 }
 
-export function createTenantManager(options: { dataDir: string; dbPool: TenantDbPool; runtime: FunctionRuntime; registry?: Registry; logger: Logger }): TenantManager {
+export function createTenantManager(options: { dataDir: string; dbPool: TenantDbPool; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager }): TenantManager {
   const root = path.join(options.dataDir, 'tenants');
   const loaded = new Map<string, Promise<Tenant>>();
   const lock = new KeyedLock();
@@ -50,7 +51,7 @@ export function createTenantManager(options: { dataDir: string; dbPool: TenantDb
     let tenant = loaded.get(id);
     if (!tenant) {
       if (!exists(id)) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
-      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger);
+      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages);
       tenant.catch(() => loaded.delete(id));
       loaded.set(id, tenant);
     }

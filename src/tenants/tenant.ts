@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { emptyBlueprint, parseBlueprint, type Blueprint } from '../blueprint/index.ts';
-import { buildComponent, buildFunction, type BuiltComponent, type BuiltFunction } from '../bundler/index.ts';
+import { buildComponent, buildFunction, buildPackageAssets, NO_PACKAGE_ASSETS, type BuiltComponent, type BuiltFunction, type PackageAssets } from '../bundler/index.ts';
 import type { Logger } from '../log.ts';
+import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { TenantDb } from '../tenantdb/index.ts';
 import { openWorkspace, type FileChange, type Workspace } from '../workspace/index.ts';
 
@@ -26,6 +27,10 @@ export interface TenantState {
   blueprint: Blueprint;
   migrationVersion: number;
   head: string;
+  /** The app's npm packages (its package-lock.json, every package in the store), or null without any. */
+  packages: PackageSet | null;
+  /** Those packages as the browser gets them: one vendor module per imported specifier, for the import map. */
+  packageAssets: PackageAssets;
 }
 
 /** One tenant: its workspace, database and built artifacts. Writers hold the tenant lock. */
@@ -53,9 +58,19 @@ export class Tenant {
   }
 
   /** Loads a tenant from disk, rebuilding every artifact and replaying migrations the db missed. */
-  static async load(id: string, dir: string, db: TenantDb, logger: Logger): Promise<Tenant> {
+  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager?: PackageManager): Promise<Tenant> {
     const workspace = openWorkspace(path.join(dir, 'repo'));
     const files = await workspace.list('');
+    let packages: PackageSet | null = null;
+    const lockfile = parseLockfile(await workspace.read(LOCKFILE));
+    if (lockfile && packageManager) {
+      try {
+        // Fetches (and verifies) whatever the store lacks, e.g. on a new machine.
+        packages = await packageManager.install(lockfile);
+      } catch (err) {
+        logger.error({ tenant: id, err }, 'packages of the lockfile could not be installed on load');
+      }
+    }
     const components = new Map<string, BuiltComponent>();
     const functions = new Map<string, BuiltFunction>();
     const migrations: Array<{ version: number; sql: string }> = [];
@@ -68,7 +83,7 @@ export class Tenant {
         const version = migrationVersionOf(file);
         try {
           if (component) components.set(component[1]!, await buildComponent({ name: component[1]!, code: source }));
-          else if (fn) functions.set(fn[1]!, await buildFunction({ name: fn[1]!, code: source }));
+          else if (fn) functions.set(fn[1]!, await buildFunction({ name: fn[1]!, code: source }, packages));
           else if (version !== null) migrations.push({ version, sql: source });
         } catch (err) {
           // A file that no longer builds (e.g. after a platform upgrade) must not take the tenant down.
@@ -81,12 +96,20 @@ export class Tenant {
     if (replayed > 0) logger.warn({ tenant: id, replayed }, 'replayed migrations the database had missed');
     const blueprintText = await workspace.read(BLUEPRINT_FILE);
     const blueprint = blueprintText ? parseBlueprint(JSON.parse(blueprintText)) : emptyBlueprint(id);
+    let packageAssets = NO_PACKAGE_ASSETS;
+    try {
+      packageAssets = await buildPackageAssets(components.values(), packages);
+    } catch (err) {
+      logger.error({ tenant: id, err }, 'npm packages failed to build on load');
+    }
     const state: TenantState = {
       components,
       functions,
       blueprint,
       migrationVersion: await db.currentVersion(),
       head: await workspace.head(),
+      packages,
+      packageAssets,
     };
     return new Tenant(id, dir, workspace, db, state);
   }

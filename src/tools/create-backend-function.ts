@@ -1,25 +1,30 @@
 import { z } from 'zod';
-import { buildFunction } from '../bundler/index.ts';
+import { buildFunction, buildPackageAssets } from '../bundler/index.ts';
 import { functionNameSchema } from '../names.ts';
 import { FUNCTIONS_DIR } from '../tenants/index.ts';
 import type { FileChange } from '../workspace/index.ts';
 import { sampleRequestSchema, toFunctionRequest } from './read-tools.ts';
+import { dependenciesSchema, packagesFor, pinnedVersions, rebuildFunctions } from './packages.ts';
 import { defineTool } from './tool.ts';
 import { TesseraError } from '../errors.ts';
 
 export const createBackendFunction = defineTool({
   name: 'createBackendFunction',
   description:
-    "Create or replace a backend function, served at /api/<name> on the app's origin (any HTTP method). `code` is a Node.js module in Fission's contract: `module.exports = async function (context) { return { status: 200, body: {...} } }` (or `export default async function`). `context.request` has method, url, headers, query and the parsed body. Database: `const db = require('@tessera/db')`; `await db.query(sql, params)` returns rows, `await db.execute(sql, params)` returns { changes, lastInsertRowid }; always bind parameters (?), never splice values into SQL. The function is compiled and loaded before it is accepted.",
+    "Create or replace a backend function, served at /api/<name> on the app's origin (any HTTP method). `code` is a Node.js module in Fission's contract: `module.exports = async function (context) { return { status: 200, body: {...} } }` (or `export default async function`). `context.request` has method, url, headers, query and the parsed body. Database: `const db = require('@tessera/db')`; `await db.query(sql, params)` returns rows, `await db.execute(sql, params)` returns { changes, lastInsertRowid }; always bind parameters (?), never splice values into SQL. The function is compiled and loaded before it is accepted. npm packages can be imported or required by bare name (e.g. `const { z } = require('zod')`): each is installed at its newest version (or the range in `dependencies`), pinned in the app's package.json and package-lock.json, and bundled into the function's single file; install scripts never run, so packages needing a native build cannot be used.",
   parameters: z
     .object({
       name: functionNameSchema.describe('lower-kebab-case, e.g. "list-notes"; the function is served at /api/<name>.'),
       code: z.string().min(1, 'must not be empty').max(500_000).describe('JavaScript or TypeScript module source.'),
       sample: sampleRequestSchema.optional().describe('Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real.'),
+      dependencies: dependenciesSchema,
     })
     .strict(),
-  async run({ name, code, sample }, { tenant, runtime, registry }) {
-    const built = await buildFunction({ name, code });
+  async run({ name, code, sample, dependencies }, context) {
+    const { tenant, runtime, registry } = context;
+    const scanned = await buildFunction({ name, code }, null, { scan: true });
+    const { packages, changes: packageChanges } = await packagesFor(context, { kind: 'function', name, packages: scanned.packages ?? [] }, dependencies);
+    const built = packages ? await buildFunction({ name, code }, packages) : scanned;
     const source = { name, code: built.code, hash: built.hash };
     await runtime.check(tenant.id, source);
     let sampleResult: { status: number; body: string; logs: string[] } | undefined;
@@ -33,13 +38,16 @@ export const createBackendFunction = defineTool({
       }
     }
     const previous = tenant.state.functions.get(name);
-    const changes: FileChange[] = [{ path: built.sourceFile, content: code }];
+    const changes: FileChange[] = [{ path: built.sourceFile, content: code }, ...packageChanges];
     // Switching between .js and .ts must not leave the old file behind.
     if (previous && previous.sourceFile !== built.sourceFile) changes.push({ path: previous.sourceFile, content: null });
+    // Other functions bundle their packages too: a lockfile change rebuilds them against it.
+    const functions = packageChanges.length ? await rebuildFunctions(tenant, packages, name) : new Map(tenant.state.functions);
+    functions.set(name, built);
+    const packageAssets = packageChanges.length ? await buildPackageAssets(tenant.state.components.values(), packages) : tenant.state.packageAssets;
     const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
-    tenant.state.functions.set(name, built);
-    tenant.state.head = commit;
+    tenant.state = { ...tenant.state, functions, packages, packageAssets, head: commit };
     const version = await registry?.recordArtifact(tenant.id, 'function', { name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
-    return { name, version, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, ...(sampleResult ? { sample: sampleResult } : {}) };
+    return { name, version, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, packages: pinnedVersions(packages, built.packages ?? []), ...(sampleResult ? { sample: sampleResult } : {}) };
   },
 });

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { BUILTIN_COMPONENTS, type BlueprintNode } from '../blueprint/index.ts';
-import { buildComponent, buildComponentForServer } from '../bundler/index.ts';
+import { buildComponent, buildComponentForServer, buildPackageAssets } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import { componentNameSchema } from '../names.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import { FRONTEND_DIR, type Tenant } from '../tenants/index.ts';
 import { toFunctionRequest } from './read-tools.ts';
+import { dependenciesSchema, packagesFor, pinnedVersions, rebuildFunctions } from './packages.ts';
 import { defineTool } from './tool.ts';
 
 function findNode(nodes: BlueprintNode[], name: string): BlueprintNode | null {
@@ -42,23 +43,30 @@ async function blueprintProps(tenant: Tenant, runtime: FunctionRuntime, name: st
 export const createFrontendComponent = defineTool({
   name: 'createFrontendComponent',
   description:
-    "Create or replace a React component (TSX) of the app. `code` must `export default` a React function component; import React hooks from 'react'. It is compiled to a standalone ES module and rendered by the app shell wherever the blueprint names it. Props: the blueprint node's `props`, one prop per `data` binding (the JSON its function returned), `children`, and `tessera` = { params, navigate(path), reload() } where reload() refetches the node's data bindings (call it after a fetch('/api/<fn>', {method:'POST'}) that changed data). Before it is accepted it is rendered once on the server with `sampleProps` (or the props the blueprint gives it).",
+    "Create or replace a React component (TSX) of the app. `code` must `export default` a React function component; import React hooks from 'react'. It is compiled to a standalone ES module and rendered by the app shell wherever the blueprint names it. Props: the blueprint node's `props`, one prop per `data` binding (the JSON its function returned), `children`, and `tessera` = { params, navigate(path), reload() } where reload() refetches the node's data bindings (call it after a fetch('/api/<fn>', {method:'POST'}) that changed data). Before it is accepted it is rendered once on the server with `sampleProps` (or the props the blueprint gives it). npm packages can be imported by bare name (`import { format } from 'date-fns'`); each is installed at its newest version (or the range in `dependencies`), pinned in the app's package.json and package-lock.json, and served to the browser once per app. Packages that need Node built-ins (fs, crypto...) or a native build cannot be used in components.",
   parameters: z
     .object({
       name: componentNameSchema.describe('PascalCase, e.g. "NotesApp"; stored as frontend/<name>.tsx.'),
       code: z.string().min(1, 'must not be empty').max(500_000).describe('TSX module source with a default-exported React component.'),
       sampleProps: z.record(z.string(), z.unknown()).optional().describe('Props to render the component with once on the server before accepting it, e.g. {"notes": [{"id": 1, "text": "Hi"}]}.'),
+      dependencies: dependenciesSchema,
     })
     .strict(),
-  async run({ name, code, sampleProps }, { tenant, runtime, registry }) {
+  async run({ name, code, sampleProps, dependencies }, context) {
+    const { tenant, runtime, registry } = context;
     if (BUILTIN_COMPONENTS.includes(name)) {
       throw new TesseraError('INVALID_NAME', `"${name}" is a built-in component (${BUILTIN_COMPONENTS.join(', ')}); choose another name.`);
     }
     const built = await buildComponent({ name, code });
+    const { packages, changes: packageChanges } = await packagesFor(context, { kind: 'component', name, packages: built.packages ?? [] }, dependencies);
+    const components = new Map(tenant.state.components).set(name, built);
+    // Every package of the app, as the browser will get it: a package whose browser build cannot be made is refused here.
+    const packageAssets = await buildPackageAssets(components.values(), packages);
+    const functions = packageChanges.length ? await rebuildFunctions(tenant, packages) : tenant.state.functions;
     const known = sampleProps ?? (await blueprintProps(tenant, runtime, name));
     let verification: { rendered: boolean; props: 'sample' | 'blueprint' | 'none'; warning?: string };
     try {
-      await runtime.render(tenant.id, { name, code: await buildComponentForServer({ name, code }) }, known ?? {});
+      await runtime.render(tenant.id, { name, code: await buildComponentForServer({ name, code }, packages) }, known ?? {});
       verification = { rendered: true, props: sampleProps ? 'sample' : known ? 'blueprint' : 'none' };
     } catch (err) {
       if (!(err instanceof TesseraError) || err.code !== 'RENDER_FAILED') throw err;
@@ -69,10 +77,9 @@ export const createFrontendComponent = defineTool({
     }
     const previous = tenant.state.components.get(name);
     const file = `${FRONTEND_DIR}/${name}.tsx`;
-    const commit = await tenant.workspace.commit([{ path: file, content: code }], `${previous ? 'Update' : 'Add'} component ${name}`);
-    tenant.state.components.set(name, built);
-    tenant.state.head = commit;
+    const commit = await tenant.workspace.commit([{ path: file, content: code }, ...packageChanges], `${previous ? 'Update' : 'Add'} component ${name}`);
+    tenant.state = { ...tenant.state, components, functions, packages, packageAssets, head: commit };
     const version = await registry?.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification };
+    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, packages: pinnedVersions(packages, built.packages ?? []) };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { PackageManager } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { TenantManager } from '../tenants/index.ts';
@@ -57,7 +58,7 @@ function argumentError(tool: Tool, error: z.ZodError): TesseraError {
  * the tool under the tenant's write lock. Throws a TesseraError; on error nothing has changed.
  */
 export async function runTool(
-  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger },
+  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager },
   tenantId: string,
   toolName: string,
   rawArgs: unknown,
@@ -70,7 +71,7 @@ export async function runTool(
   return deps.tenants.withLock(tenantId, async (tenant) => {
     const started = performance.now();
     try {
-      const result = await tool.run(parsed.data, { tenant, runtime: deps.runtime, registry: deps.registry, logger });
+      const result = await tool.run(parsed.data, { tenant, runtime: deps.runtime, registry: deps.registry, logger, packages: deps.packages });
       logger.info({ ms: Math.round(performance.now() - started) }, 'tool applied');
       return result;
     } catch (err) {

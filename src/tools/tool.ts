@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
+import type { PackageManager } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { Tenant } from '../tenants/index.ts';
@@ -11,6 +12,8 @@ export interface ToolContext {
   /** Every accepted build is recorded here (absent in unit setups without a registry). */
   registry?: Registry;
   logger: Logger;
+  /** npm packages for tenant code (absent in unit setups: package imports are then refused). */
+  packages?: PackageManager;
 }
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * npm packages for tenant code: resolution to exact versions, the app's package.json and
+ * package-lock.json, and the content-addressed package store shared by every tenant. Install
+ * scripts never run. See docs/packages.md.
+ */
+import path from 'node:path';
+import type { Logger } from '../log.ts';
+import { toLockfile, fromLockfile, type Lockfile, type ResolvedPackage, type Resolution } from './lockfile.ts';
+import { keyOf } from './names.ts';
+import { RegistryClient } from './registry-client.ts';
+import { resolvePackages } from './resolve.ts';
+import { PackageStore } from './store.ts';
+
+export { PLATFORM_PACKAGES, isBareSpecifier, isValidPackageName, packageNameOf, keyOf } from './names.ts';
+export { toLockfile, fromLockfile, type Lockfile, type LockEntry, type ResolvedPackage, type Resolution } from './lockfile.ts';
+
+export const PACKAGE_JSON = 'package.json';
+export const LOCKFILE = 'package-lock.json';
+
+/**
+ * A resolution whose every package is in the store: what the bundler resolves bare imports against.
+ * Tenant code sees only its app's direct dependencies; a package sees only its own dependencies.
+ */
+export interface PackageSet extends Resolution {
+  readonly lockfile: Lockfile;
+  /** Folder of the store; bundles are built with it as the working directory, so paths in them never name a machine. */
+  readonly storeRoot: string;
+  /** Folder to resolve a package from: `<it>/node_modules/<name>` is that version and nothing else is there. */
+  resolveDirOf(key: string): string;
+  packageDirOf(key: string): string;
+  /** The package (of this set) a file of the store belongs to, or null. */
+  ownerOf(file: string): ResolvedPackage | null;
+}
+
+export interface PackageManagerOptions {
+  dataDir: string;
+  registry: string;
+  timeoutMs: number;
+  maxUnpackedBytes: number;
+  logger?: Logger;
+}
+
+/** The app's package.json: its direct dependencies, pinned to the exact versions of its lockfile. */
+export function packageJsonOf(set: PackageSet): string {
+  const dependencies = Object.fromEntries(Object.keys(set.root).sort().map((name) => [name, set.packages.get(set.root[name]!)!.version]));
+  return `${JSON.stringify({ name: set.lockfile.name, private: true, dependencies }, null, 2)}\n`;
+}
+
+export function lockfileText(set: PackageSet): string {
+  return `${JSON.stringify(set.lockfile, null, 2)}\n`;
+}
+
+/** Reads package-lock.json text (null when the app has none). */
+export function parseLockfile(text: string | null): Lockfile | null {
+  return text === null ? null : (JSON.parse(text) as Lockfile);
+}
+
+export class PackageManager {
+  readonly store: PackageStore;
+  readonly client: RegistryClient;
+
+  constructor(private readonly options: PackageManagerOptions) {
+    this.store = new PackageStore(path.join(options.dataDir, 'packages'), options.maxUnpackedBytes);
+    this.client = new RegistryClient({ registry: options.registry, timeoutMs: options.timeoutMs, maxBytes: options.maxUnpackedBytes });
+  }
+
+  /**
+   * Resolves the app's direct dependencies (name -> range or dist-tag) against its previous lockfile
+   * and stores every package version of the result. Throws a TesseraError naming the package on any
+   * failure; the store may then hold verified packages, but nothing of the app has changed.
+   */
+  async resolve(appName: string, requests: Record<string, string>, previous: Lockfile | null): Promise<PackageSet & { downloaded: string[] }> {
+    const resolution = await resolvePackages({ client: this.client, requests, previous, maxUnpackedBytes: this.options.maxUnpackedBytes });
+    const downloaded = await this.fetchAll(resolution);
+    return { ...this.setOf(toLockfile(appName, resolution), resolution), downloaded };
+  }
+
+  /** The packages a lockfile pins, each fetched (and verified) unless the store has it already. */
+  async install(lockfile: Lockfile): Promise<PackageSet> {
+    const resolution = fromLockfile(lockfile);
+    await this.fetchAll(resolution);
+    return this.setOf(lockfile, resolution);
+  }
+
+  private async fetchAll(resolution: Resolution): Promise<string[]> {
+    const downloaded: string[] = [];
+    const queue = [...resolution.packages.values()].sort((a, b) => a.key.localeCompare(b.key));
+    // A few downloads at a time: fast on a big tree, polite to the registry.
+    const worker = async (): Promise<void> => {
+      for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
+        const current = pkg;
+        const { downloaded: fresh } = await this.store.ensure(current.name, current.version, current.integrity, () => this.client.tarball(current.key, current.resolved));
+        if (fresh) {
+          downloaded.push(current.key);
+          this.options.logger?.info({ package: current.key }, 'package stored');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, worker));
+    return downloaded.sort();
+  }
+
+  private setOf(lockfile: Lockfile, resolution: Resolution): PackageSet {
+    const store = this.store;
+    const pkg = (key: string): ResolvedPackage => {
+      const found = resolution.packages.get(key);
+      if (!found) throw new Error(`${key} is not in this package set`);
+      return found;
+    };
+    return {
+      ...resolution,
+      lockfile,
+      storeRoot: store.root,
+      resolveDirOf: (key) => store.resolveDirOf(pkg(key).name, pkg(key).version),
+      packageDirOf: (key) => store.packageDirOf(pkg(key).name, pkg(key).version),
+      ownerOf(file) {
+        const relative = path.relative(store.root, file);
+        if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
+        const folder = relative.split(path.sep)[0]!;
+        const at = folder.lastIndexOf('@');
+        if (at <= 0) return null;
+        const name = folder.slice(0, at).replace(/^(@[^+]+)\+/, '$1/');
+        const found = resolution.packages.get(keyOf(name, folder.slice(at + 1)));
+        // Only files inside the package's own folder belong to it (not the store's bookkeeping).
+        return found && (file + path.sep).startsWith(store.packageDirOf(found.name, found.version) + path.sep) ? found : null;
+      },
+    };
+  }
+}

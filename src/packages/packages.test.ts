@@ -1,0 +1,206 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { Header } from 'tar';
+import os from 'node:os';
+import path from 'node:path';
+import ssri from 'ssri';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tesseraFailure } from '../../test/support/errors.ts';
+import { fixturePackages } from '../../test/support/npm-fixtures.ts';
+import { startTestRegistry, type TestRegistry } from '../../test/support/npm-registry.ts';
+import { fromLockfile, lockfileText, packageJsonOf, PackageManager } from './index.ts';
+
+const execFileAsync = promisify(execFile);
+
+describe('package resolution and the store', () => {
+  let registry: TestRegistry;
+  let marker: string;
+  const dirs: string[] = [];
+  const manager = (options: { maxUnpackedBytes?: number; timeoutMs?: number; dataDir?: string } = {}): PackageManager => {
+    const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-'));
+    dirs.push(dataDir);
+    return new PackageManager({ dataDir, registry: registry.url, timeoutMs: options.timeoutMs ?? 5000, maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000 });
+  };
+
+  beforeAll(async () => {
+    const fixtures = fixturePackages();
+    marker = fixtures.marker;
+    registry = await startTestRegistry(fixtures.packages);
+  });
+  afterAll(async () => {
+    await registry.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resolves the newest version, pins it, and lays out a package-lock.json v3 npm would read', async () => {
+    const pm = manager();
+    const set = await pm.resolve('app', { 'tiny-format': 'latest', 'uses-old-format': '^1' }, null);
+    expect(set.packages.get(set.root['tiny-format']!)!.version).toBe('2.0.0');
+    // uses-old-format needs tiny-format@^1: the newest 1.x, nested under it (2.0.0 holds the top level).
+    expect(set.lockfile.packages['node_modules/tiny-format']!.version).toBe('2.0.0');
+    expect(set.lockfile.packages['node_modules/uses-old-format/node_modules/tiny-format']!.version).toBe('1.1.0');
+    expect(set.lockfile.packages['node_modules/tiny-pad']!.version).toBe('1.0.0');
+    expect(set.lockfile.packages['']).toEqual({ name: 'app', dependencies: { 'tiny-format': '2.0.0', 'uses-old-format': '1.0.0' } });
+    expect(set.lockfile.lockfileVersion).toBe(3);
+    // react is a peer the platform provides: never installed.
+    expect([...set.packages.keys()].some((key) => key.startsWith('react@'))).toBe(false);
+    const integrity = set.lockfile.packages['node_modules/tiny-pad']!.integrity!;
+    expect(integrity).toMatch(/^sha512-/);
+    expect(JSON.parse(packageJsonOf(set))).toEqual({ name: 'app', private: true, dependencies: { 'tiny-format': '2.0.0', 'uses-old-format': '1.0.0' } });
+    // Reading the lockfile back gives the same graph.
+    const again = fromLockfile(JSON.parse(lockfileText(set)));
+    expect(again.root).toEqual(set.root);
+    expect(again.packages.get('uses-old-format@1.0.0')!.deps).toEqual({ 'tiny-format': 'tiny-format@1.1.0' });
+    expect(readFileSync(path.join(set.packageDirOf('tiny-format@1.1.0'), 'index.js'), 'utf8')).toContain('v1.1:');
+  });
+
+  it('writes a lockfile that npm ci installs as it is, without running a script', async () => {
+    const set = await manager().resolve('app', { 'tiny-format': 'latest', 'uses-old-format': '^1', 'postinstall-pkg': 'latest' }, null);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-npm-ci-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'package.json'), packageJsonOf(set));
+    writeFileSync(path.join(dir, 'package-lock.json'), lockfileText(set));
+    // Asynchronously: the registry answering npm runs in this very process.
+    // --legacy-peer-deps: react and react-dom, peers of many packages, are the platform's and never in the lockfile.
+    await execFileAsync('npm', ['ci', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', `--registry=${registry.url}`, `--cache=${path.join(dir, '.cache')}`], { cwd: dir, env: { ...process.env, npm_config_registry: registry.url } });
+    const version = (p: string): string => JSON.parse(readFileSync(path.join(dir, p, 'package.json'), 'utf8')).version;
+    expect(version('node_modules/tiny-format')).toBe('2.0.0');
+    expect(version('node_modules/uses-old-format/node_modules/tiny-format')).toBe('1.1.0');
+    expect(version('node_modules/tiny-pad')).toBe('1.0.0');
+    // npm ci leaves the lockfile as it found it: ours is already in npm's own form.
+    expect(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).toBe(lockfileText(set));
+    expect(existsSync(marker)).toBe(false);
+  }, 60_000);
+
+  it('honours a range, and keeps a pin while it satisfies what is asked', async () => {
+    const pm = manager();
+    const first = await pm.resolve('app', { 'tiny-format': '~1.0.0' }, null);
+    expect(first.packages.get(first.root['tiny-format']!)!.version).toBe('1.0.0');
+    // "latest" with a pin means "keep what you have"; a new range that the pin misses re-resolves.
+    const kept = await pm.resolve('app', { 'tiny-format': 'latest', 'tiny-pad': 'latest' }, first.lockfile);
+    expect(kept.packages.get(kept.root['tiny-format']!)!.version).toBe('1.0.0');
+    const moved = await pm.resolve('app', { 'tiny-format': '^2' }, first.lockfile);
+    expect(moved.packages.get(moved.root['tiny-format']!)!.version).toBe('2.0.0');
+  });
+
+  it('stores one copy per name@version for every app: a second app downloads nothing', async () => {
+    const pm = manager();
+    const before = registry.count('tarball', 'cjs-greet@3.2.1');
+    const first = await pm.resolve('one', { 'cjs-greet': '^3' }, null);
+    expect(first.downloaded).toEqual(['cjs-greet@3.2.1']);
+    const second = await pm.resolve('two', { 'cjs-greet': '3.2.1' }, null);
+    expect(second.downloaded).toEqual([]);
+    expect(registry.count('tarball', 'cjs-greet@3.2.1') - before).toBe(1);
+    expect(second.packageDirOf('cjs-greet@3.2.1')).toBe(first.packageDirOf('cjs-greet@3.2.1'));
+    // Installing from a lockfile on a fresh store fetches exactly what it pins.
+    const other = manager();
+    await other.install(second.lockfile);
+    expect(registry.count('tarball', 'cjs-greet@3.2.1') - before).toBe(2);
+  });
+
+  it('refuses an unknown package, naming it (and what needs it)', async () => {
+    const pm = manager();
+    const direct = await tesseraFailure(pm.resolve('app', { 'no-such-package-anywhere': 'latest' }, null));
+    expect(direct.code).toBe('PACKAGE_NOT_FOUND');
+    expect(direct.message).toContain('"no-such-package-anywhere"');
+    const transitive = await tesseraFailure(pm.resolve('app', { 'needs-missing': 'latest' }, null));
+    expect(transitive.code).toBe('PACKAGE_NOT_FOUND');
+    expect(transitive.message).toContain('needed by needs-missing@1.0.0');
+  });
+
+  it('refuses an unknown version, listing what exists', async () => {
+    const err = await tesseraFailure(manager().resolve('app', { 'tiny-format': '^9' }, null));
+    expect(err.code).toBe('PACKAGE_VERSION_NOT_FOUND');
+    expect(err.message).toContain('"tiny-format" matches "^9"');
+    expect(err.message).toContain('2.0.0, 1.1.0, 1.0.0');
+    const spec = await tesseraFailure(manager().resolve('app', { 'tiny-format': 'github:someone/tiny-format' }, null));
+    expect(spec.code).toBe('PACKAGE_VERSION_NOT_FOUND');
+  });
+
+  it('refuses a tarball that does not match its integrity hash, and stores nothing', async () => {
+    const pm = manager();
+    await registry.publish({ name: 'corrupt-me', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
+    registry.corrupt('corrupt-me@1.0.0');
+    const err = await tesseraFailure(pm.resolve('app', { 'corrupt-me': 'latest' }, null));
+    expect(err.code).toBe('PACKAGE_INTEGRITY_MISMATCH');
+    expect(err.message).toContain('corrupt-me@1.0.0');
+    expect(await pm.store.storedIntegrity('corrupt-me', '1.0.0')).toBeNull();
+    // A lockfile naming another hash than the stored copy is refused as well.
+    const good = await pm.resolve('app', { 'tiny-pad': '1.0.0' }, null);
+    const forged = structuredClone(good.lockfile);
+    forged.packages['node_modules/tiny-pad']!.integrity = ssri.fromData('something else', { algorithms: ['sha512'] }).toString();
+    expect((await tesseraFailure(pm.install(forged))).code).toBe('PACKAGE_INTEGRITY_MISMATCH');
+  });
+
+  it('gives up on a registry that does not answer, naming the package', async () => {
+    registry.hang('slow-package');
+    const started = performance.now();
+    const err = await tesseraFailure(manager({ timeoutMs: 300 }).resolve('app', { 'slow-package': 'latest' }, null));
+    expect(err.code).toBe('REGISTRY_UNAVAILABLE');
+    expect(err.message).toContain('"slow-package"');
+    expect(err.message).toContain('300 ms');
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('refuses a package over the size limit', async () => {
+    const err = await tesseraFailure(manager({ maxUnpackedBytes: 100_000 }).resolve('app', { 'big-pkg': 'latest' }, null));
+    expect(err.code).toBe('PACKAGE_TOO_LARGE');
+    expect(err.message).toContain('big-pkg@1.0.0');
+    // Without the registry's unpackedSize, the limit still holds while unpacking.
+    await registry.publish({ name: 'big-unlabelled', version: '1.0.0', files: { 'a.js': 'y'.repeat(150_000) } });
+    const pm = manager({ maxUnpackedBytes: 100_000 });
+    const unlabelled = await tesseraFailure(
+      pm.store.ensure('big-unlabelled', '1.0.0', (await pm.client.packument('big-unlabelled')).versions['1.0.0']!.dist.integrity!, () => pm.client.tarball('big-unlabelled@1.0.0', `${registry.url}big-unlabelled/-/big-unlabelled-1.0.0.tgz`)),
+    );
+    expect(unlabelled.code).toBe('PACKAGE_TOO_LARGE');
+    expect(await pm.store.storedIntegrity('big-unlabelled', '1.0.0')).toBeNull();
+  });
+
+  it('never runs install scripts: postinstall is skipped, a native build is refused', async () => {
+    const pm = manager();
+    const set = await pm.resolve('app', { 'postinstall-pkg': 'latest' }, null);
+    expect(set.lockfile.packages['node_modules/postinstall-pkg']!.hasInstallScript).toBe(true);
+    expect(existsSync(path.join(set.packageDirOf('postinstall-pkg@1.0.0'), 'index.js'))).toBe(true);
+    const err = await tesseraFailure(pm.resolve('app', { 'native-pkg': 'latest' }, null));
+    expect(err.code).toBe('PACKAGE_NATIVE_BUILD');
+    expect(err.message).toContain('native-pkg@1.0.0');
+    expect(err.message).toMatch(/gypfile|binding\.gyp|preinstall/);
+    expect(await pm.store.storedIntegrity('native-pkg', '1.0.0')).toBeNull();
+    expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('unpacking', () => {
+  it('writes plain files only, inside the package: links and escaping paths are dropped', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-unpack-'));
+    try {
+      const blocks: Buffer[] = [];
+      const entry = (entryPath: string, type: 'File' | 'SymbolicLink', body = '', linkpath?: string): void => {
+        const data = Buffer.from(body);
+        const header = Buffer.alloc(512);
+        new Header({ path: entryPath, type, size: type === 'File' ? data.length : 0, mode: 0o755, mtime: new Date(0), ...(linkpath ? { linkpath } : {}) }).encode(header, 0);
+        blocks.push(header);
+        if (type === 'File') blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
+      };
+      entry('package/package.json', 'File', '{"name":"evil","version":"1.0.0"}');
+      entry('package/index.js', 'File', 'module.exports = 1;');
+      entry('package/../../escaped.js', 'File', 'escaped');
+      entry('package/link.js', 'SymbolicLink', '', '/etc/passwd');
+      blocks.push(Buffer.alloc(1024));
+      const tarball = gzipSync(Buffer.concat(blocks));
+      const pm = new PackageManager({ dataDir, registry: 'http://127.0.0.1:9/', timeoutMs: 1000, maxUnpackedBytes: 1_000_000 });
+      await pm.store.ensure('evil', '1.0.0', ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(), async () => tarball);
+      const dir = pm.store.packageDirOf('evil', '1.0.0');
+      expect(readdirSync(dir).sort()).toEqual(['index.js', 'package.json']);
+      expect(existsSync(path.join(dataDir, 'escaped.js'))).toBe(false);
+      expect(existsSync(path.join(dataDir, 'packages', 'escaped.js'))).toBe(false);
+      expect(existsSync(path.join(pm.store.root, 'evil@1.0.0', 'escaped.js'))).toBe(false);
+      // Not executable, whatever the archive said.
+      expect(statSync(path.join(dir, 'index.js')).mode & 0o111).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,104 @@
+import { TesseraError } from '../errors.ts';
+
+/** One version of a package as an (abbreviated) packument describes it. */
+export interface PackageManifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  hasInstallScript?: boolean;
+  deprecated?: string;
+  dist: { tarball: string; integrity?: string; shasum?: string; unpackedSize?: number };
+}
+
+export interface Packument {
+  name: string;
+  'dist-tags': Record<string, string>;
+  versions: Record<string, PackageManifest>;
+  time?: Record<string, string>;
+}
+
+export interface RegistryClientOptions {
+  /** Base URL, ending in `/` (config.packages.registry). */
+  registry: string;
+  timeoutMs: number;
+  /** Largest tarball accepted (the unpacked limit bounds the packed size too). */
+  maxBytes: number;
+}
+
+/** Why a request failed, turned into an error that names the package and the registry. */
+function unavailable(what: string, registry: string, err: unknown, timeoutMs: number): TesseraError {
+  const name = (err as { name?: string } | null)?.name;
+  const reason = name === 'TimeoutError' || name === 'AbortError' ? `did not answer within ${timeoutMs} ms` : `could not be reached (${(err as Error).message})`;
+  return new TesseraError('REGISTRY_UNAVAILABLE', `The npm registry ${registry} ${reason} while fetching ${what}. Nothing was changed; try again later.`, { cause: err });
+}
+
+/**
+ * Talks to one npm registry over HTTP (the registry npm itself is configured with). Every request
+ * has a deadline for the whole answer, body included, so a registry that stalls mid-body fails
+ * as surely as one that never answers.
+ */
+export class RegistryClient {
+  constructor(private readonly options: RegistryClientOptions) {}
+
+  get registry(): string {
+    return this.options.registry;
+  }
+
+  /** The package's packument (abbreviated: what an install needs); PACKAGE_NOT_FOUND on 404. */
+  async packument(name: string): Promise<Packument> {
+    const { registry, timeoutMs } = this.options;
+    // Scoped names keep their @ and escape the slash, as npm sends them.
+    const url = `${registry}${name.replace('/', '%2f')}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      throw unavailable(`the package "${name}"`, registry, err, timeoutMs);
+    }
+    if (response.status === 404) {
+      throw new TesseraError('PACKAGE_NOT_FOUND', `The npm package "${name}" does not exist in the registry ${registry}. Check the import's spelling, or write that code yourself.`, { details: { package: name } });
+    }
+    if (!response.ok) throw unavailable(`the package "${name}"`, registry, new Error(`HTTP ${response.status}`), timeoutMs);
+    try {
+      const packument = JSON.parse(text) as Packument;
+      if (!packument.versions || typeof packument.versions !== 'object') throw new Error('no versions');
+      return packument;
+    } catch (err) {
+      throw unavailable(`the package "${name}"`, registry, new Error(`invalid packument: ${(err as Error).message}`), timeoutMs);
+    }
+  }
+
+  /** The tarball's bytes, refused past maxBytes while it streams in (PACKAGE_TOO_LARGE). */
+  async tarball(key: string, url: string): Promise<Buffer> {
+    const { registry, timeoutMs, maxBytes } = this.options;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const controller = new AbortController();
+    const timeout = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.any([controller.signal, timeout]) });
+      if (response.status === 404) throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The tarball of ${key} is missing from the registry (${url}).`, { details: { package: key } });
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          controller.abort();
+          throw new TesseraError('PACKAGE_TOO_LARGE', `The package ${key} is larger than the limit of ${maxBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES) already packed; choose a smaller package.`, { details: { package: key, limit: maxBytes } });
+        }
+        chunks.push(Buffer.from(chunk));
+      }
+    } catch (err) {
+      if (err instanceof TesseraError) throw err;
+      throw unavailable(`the tarball of ${key}`, registry, timeout.aborted ? Object.assign(new Error('timeout'), { name: 'TimeoutError' }) : err, timeoutMs);
+    }
+    return Buffer.concat(chunks);
+  }
+}
