@@ -6,6 +6,9 @@ import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { errorFromJSON, PROTOCOL, type DbOperation, type DbReply } from './protocol.ts';
 
+/** How long a db process may take to start and open its file. */
+const STARTUP_TIMEOUT_MS = 30_000;
+
 const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db-process.ts');
 
 export interface HostOptions {
@@ -139,13 +142,20 @@ export class DbProcess {
 
   private send(child: ChildProcess, operation: DbOperation): Promise<unknown> {
     const id = this.nextId++;
-    const { timeoutMs } = this.options;
+    // Opening includes starting the process, which a loaded machine can make slow: that is not the
+    // tenant's query running long, so it has its own, longer limit and its own message.
+    const starting = operation.op === 'open';
+    const timeoutMs = starting ? Math.max(this.options.timeoutMs, STARTUP_TIMEOUT_MS) : this.options.timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.waiting.delete(id)) return;
         this.options.logger?.warn({ op: operation.op, timeoutMs }, 'db call timed out; killing the db process');
         this.discard(child);
-        reject(new TesseraError('SQL_ERROR', `The query ran longer than ${timeoutMs} ms and was stopped. Make it cheaper: add a LIMIT, an index, or a WHERE clause, and check recursive CTEs for a stop condition.`));
+        reject(
+          starting
+            ? new TesseraError('INTERNAL', `The database process did not start within ${timeoutMs / 1000} s; try again.`)
+            : new TesseraError('SQL_ERROR', `The query ran longer than ${timeoutMs} ms and was stopped. Make it cheaper: add a LIMIT, an index, or a WHERE clause, and check recursive CTEs for a stop condition.`),
+        );
       }, timeoutMs);
       const done = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
         clearTimeout(timer);
