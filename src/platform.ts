@@ -5,6 +5,7 @@ import type { Logger } from './log.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
 import { createArtifactStore, Deployer, type ArtifactStore } from './releases/index.ts';
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
+import { StyleBuilder } from './styles/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
 
@@ -23,6 +24,8 @@ export interface Platform {
   deployer: Deployer;
   /** Vendor bundles (React), the app shell and the import map: built once per process. */
   assets: AppAssets;
+  /** Each app's Tailwind stylesheet (from its components' classes and its theme), with a compiled instance per tenant. */
+  styles: StyleBuilder;
   close(): Promise<void>;
 }
 
@@ -40,7 +43,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
-  const deployer = new Deployer({ registry, store: artifacts, logger });
+  const styles = new StyleBuilder();
+  const deployer = new Deployer({ registry, store: artifacts, logger, styles });
   return {
     config,
     logger,
@@ -51,6 +55,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     artifacts,
     deployer,
     assets,
+    styles,
     async close() {
       await runtime.close();
       await dbPool.closeAll();

@@ -94,6 +94,12 @@ describe('renderShellHtml', () => {
     expect(appData(html)).toMatchObject({ mode: 'live' });
   });
 
+  it("links the app's stylesheet instead of the base CSS, which would beat Tailwind's layered utilities", () => {
+    const html = renderShellHtml({ title: 'x', assets, blueprint: {}, components: {}, stylesheet: '/_tessera/assets/styles.0123456789ab.css' });
+    expect(html).toContain('<link rel="stylesheet" href="/_tessera/assets/styles.0123456789ab.css">');
+    expect(html).not.toContain('<style>');
+  });
+
   it('rebases asset URLs on a given baseUrl', () => {
     const html = renderShellHtml({ title: 'x', assets, baseUrl: '/static/', blueprint: {}, components: {} });
     expect(html).toContain(`src="/static/assets/${assets.shellFile}"`);

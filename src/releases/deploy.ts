@@ -4,6 +4,7 @@ import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import type { Registry } from '../registry/index.ts';
+import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { getRelease, type ReleaseSnapshot } from './index.ts';
@@ -19,6 +20,8 @@ export interface AppView {
   components: ReadonlyMap<string, BuiltComponent>;
   functions: ReadonlyMap<string, BuiltFunction>;
   blueprint: Blueprint;
+  /** The release's own stylesheet; absent for the draft and for releases older than styling (built on demand). */
+  stylesheet?: Stylesheet;
 }
 
 export interface DeployResult {
@@ -41,7 +44,7 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger }) {}
+  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; styles?: StyleBuilder }) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {
@@ -139,6 +142,25 @@ export class Deployer {
       functions.set(name, built);
     }
     const blueprint = parseBlueprint(JSON.parse(await source('blueprint.json')));
-    return { version, commit, components, functions, blueprint };
+    const stylesheet = await this.loadStylesheet(tenant.id, snapshot, { components: components.values(), theme: blueprint.theme });
+    return { version, commit, components, functions, blueprint, ...(stylesheet ? { stylesheet } : {}) };
+  }
+
+  /**
+   * The release's stylesheet, byte for byte, from the artifact store. If the store lost it, it is
+   * built again from the release's bundles and theme (a newer Tailwind may give other bytes, under
+   * another name: a page keeps working, unlike a component that would run other code).
+   */
+  private async loadStylesheet(tenantId: string, snapshot: ReleaseSnapshot, input: Parameters<StyleBuilder['build']>[1]): Promise<Stylesheet | null> {
+    if (!snapshot.stylesheet) return null;
+    const code = await this.deps.store.get(snapshot.stylesheet.digest);
+    if (code === null) {
+      this.deps.logger.warn({ tenant: tenantId, version: snapshot.version, file: snapshot.stylesheet.file }, 'released stylesheet missing from the artifact store; rebuilt');
+      return (await this.deps.styles?.build(tenantId, input)) ?? null;
+    }
+    const sheet = { fileName: snapshot.stylesheet.file, code, hash: snapshot.stylesheet.digest, bytes: Buffer.byteLength(code) };
+    // Findable by name, like the release's bundles, for pages that loaded just before a deploy.
+    this.deps.styles?.adopt(tenantId, sheet);
+    return sheet;
   }
 }

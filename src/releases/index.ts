@@ -3,6 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import semver from 'semver';
 import { TesseraError } from '../errors.ts';
 import type { Registry, ReleaseSummary } from '../registry/index.ts';
+import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 
@@ -24,6 +25,8 @@ export interface ReleaseSnapshot {
   blueprint: { digest: string };
   components: Record<string, { file: string; source: string; bundle: string; digest: string; bytes: number }>;
   functions: Record<string, { file: string; source: string; digest: string }>;
+  /** The app's Tailwind stylesheet as released (absent in releases made before styling existed). */
+  stylesheet?: { file: string; digest: string; bytes: number };
 }
 
 /** Strict semver ("1.2.3", "2.0.0-rc.1"); anything else is INVALID_VERSION (400). */
@@ -37,11 +40,12 @@ export function checkVersion(version: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Snapshots the tenant's current commit. The caller holds the tenant's lock. */
-export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }): Promise<string> {
+export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles?: StyleBuilder): Promise<string> {
   const version = checkVersion(input.version);
   const notes = typeof input.notes === 'string' ? input.notes.slice(0, 10_000) : '';
   const commit = tenant.state.head;
   const files = await tenant.workspace.filesAt(commit);
+  const sheet = await styles?.build(tenant.id, { components: tenant.state.components.values(), theme: tenant.state.blueprint.theme });
   const snapshot: ReleaseSnapshot = {
     tenant: tenant.id,
     version,
@@ -59,9 +63,14 @@ export async function createRelease(tenant: Tenant, registry: Registry, store: A
     functions: Object.fromEntries(
       [...tenant.state.functions.values()].sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash }]),
     ),
+    ...(sheet ? { stylesheet: { file: sheet.fileName, digest: sheet.hash, bytes: sheet.bytes } } : {}),
   };
   // Keep the exact bytes every release serves, whatever later builds of the same sources produce.
-  await Promise.all([...[...tenant.state.components.values()].map((c) => store.put(c.code)), ...[...tenant.state.functions.values()].map((f) => store.put(f.code))]);
+  await Promise.all([
+    ...[...tenant.state.components.values()].map((c) => store.put(c.code)),
+    ...[...tenant.state.functions.values()].map((f) => store.put(f.code)),
+    ...(sheet ? [store.put(sheet.code)] : []),
+  ]);
   const text = JSON.stringify(snapshot, null, 2);
   await registry.createRelease(tenant.id, { version, commit, snapshot: text });
   return text;
@@ -84,6 +93,8 @@ export interface ReleaseDiff {
   components: { added: string[]; changed: string[]; removed: string[] };
   functions: { added: string[]; changed: string[]; removed: string[] };
   blueprintChanged: boolean;
+  /** The released stylesheets differ (classes in use or the theme). */
+  stylesheetChanged: boolean;
   migrations: { from: number; to: number };
   /** Unified diff of every source file that differs between the two commits. */
   patch: string;
@@ -116,6 +127,7 @@ export async function diffReleases(tenant: Tenant, registry: Registry, from: str
     components: compare(a.components, b.components),
     functions: compare(a.functions, b.functions),
     blueprintChanged: a.blueprint.digest !== b.blueprint.digest,
+    stylesheetChanged: a.stylesheet?.digest !== b.stylesheet?.digest,
     migrations: { from: a.migration, to: b.migration },
     patch: patches.join('\n'),
   };

@@ -46,6 +46,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.delete('/tenants/:id', async function deleteTenant(c) {
     await tenants.remove(c.req.param('id'));
     platform.deployer.forget(c.req.param('id'));
+    platform.styles.forget(c.req.param('id'));
     return c.body(null, 204);
   });
 
@@ -109,7 +110,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
 
   api.post('/tenants/:id/releases', async function postRelease(c) {
     const body = (await readJsonBody(c)) as { version?: unknown; notes?: unknown };
-    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body?.version, notes: body?.notes }));
+    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body?.version, notes: body?.notes }, platform.styles));
     return c.body(text, 201, { 'content-type': 'application/json; charset=utf-8' });
   });
 

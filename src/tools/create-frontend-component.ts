@@ -50,7 +50,7 @@ export const createFrontendComponent = defineTool({
       sampleProps: z.record(z.string(), z.unknown()).optional().describe('Props to render the component with once on the server before accepting it, e.g. {"notes": [{"id": 1, "text": "Hi"}]}.'),
     })
     .strict(),
-  async run({ name, code, sampleProps }, { tenant, runtime, registry }) {
+  async run({ name, code, sampleProps }, { tenant, runtime, registry, styles }) {
     if (BUILTIN_COMPONENTS.includes(name)) {
       throw new TesseraError('INVALID_NAME', `"${name}" is a built-in component (${BUILTIN_COMPONENTS.join(', ')}); choose another name.`);
     }
@@ -68,11 +68,14 @@ export const createFrontendComponent = defineTool({
       verification = { rendered: false, props: 'none', warning: `${message}\nIf it needs props, give them defaults or pass sampleProps to check it.` };
     }
     const previous = tenant.state.components.get(name);
+    // Before the commit, so a failure leaves nothing changed; the compiled instance makes it a few ms.
+    const next = new Map(tenant.state.components).set(name, built);
+    const stylesheet = await styles?.build(tenant.id, { components: next.values(), theme: tenant.state.blueprint.theme });
     const file = `${FRONTEND_DIR}/${name}.tsx`;
     const commit = await tenant.workspace.commit([{ path: file, content: code }], `${previous ? 'Update' : 'Add'} component ${name}`);
     tenant.state.components.set(name, built);
     tenant.state.head = commit;
     const version = await registry?.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification };
+    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, ...(stylesheet ? { stylesheet: `/_tessera/assets/${stylesheet.fileName}` } : {}) };
   },
 });

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../log.ts';
 import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
+import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 
 /** What a tool gets besides its arguments. The caller holds the tenant's write lock. */
@@ -11,6 +12,8 @@ export interface ToolContext {
   /** Every accepted build is recorded here (absent in unit setups without a registry). */
   registry?: Registry;
   logger: Logger;
+  /** Rebuilds the app's stylesheet when components or the theme change (absent in unit setups). */
+  styles?: StyleBuilder;
 }
 
 /**

@@ -5,12 +5,10 @@ import { BlueprintNodeView, ErrorBox } from './node.tsx';
 import { findRoute, useLocation } from './router.ts';
 import type { AppData } from './types.ts';
 
-const centered = { maxWidth: 560, margin: '4rem auto', padding: '0 1rem', textAlign: 'center' } as const;
-
 function Notice({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <main style={centered}>
-      <h1>{title}</h1>
+    <main className="mx-auto my-16 max-w-xl px-4 text-center">
+      <h1 className="mb-2 text-2xl font-semibold">{title}</h1>
       {children}
     </main>
   );
@@ -35,15 +33,15 @@ function App({ app }: { app: AppData }) {
   if (routes.length === 0) {
     return (
       <Notice title="This app has no pages yet">
-        <p style={{ color: '#4b5563' }}>Describe what you want in the builder, and the agent will lay out its pages.</p>
+        <p className="text-muted-foreground">Describe what you want in the builder, and the agent will lay out its pages.</p>
       </Notice>
     );
   }
   if (!match) {
     return (
       <Notice title="Page not found">
-        <p style={{ color: '#4b5563' }}>There is no page at {pathname}.</p>
-        <a href="/">Go to the home page</a>
+        <p className="mb-4 text-muted-foreground">There is no page at {pathname}.</p>
+        <a href="/" className="font-medium text-primary underline-offset-4 hover:underline">Go to the home page</a>
       </Notice>
     );
   }
@@ -64,8 +62,6 @@ function readAppData(): AppData {
 const root = createRoot(document.getElementById('root')!);
 try {
   const app = readAppData();
-  const primary = app.blueprint.theme?.primaryColor;
-  if (primary) document.documentElement.style.setProperty('--tessera-primary', primary);
   root.render(<App app={app} />);
 } catch (err) {
   root.render(<ErrorBox title="This app could not start:" message={err instanceof Error ? err.message : String(err)} />);

@@ -6,20 +6,17 @@ import type { BlueprintNode, TesseraProp } from './types.ts';
 
 type AnyComponent = ComponentType<Record<string, unknown>>;
 
-const boxStyle = { border: '1px solid #f87171', background: '#fef2f2', color: '#991b1b', borderRadius: 6, padding: '0.5rem 0.75rem', margin: '0.25rem 0', fontSize: 14 } as const;
-const loadingStyle = { color: '#6b7280', padding: '0.5rem', fontSize: 14 } as const;
-
 /** The small red box that stands in for a part of the page that failed. */
 export function ErrorBox({ title, message }: { title: string; message: string }) {
   return (
-    <div role="alert" data-tessera-error="" style={boxStyle}>
+    <div role="alert" data-tessera-error="" className="my-1 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
       <strong>{title}</strong> {message}
     </div>
   );
 }
 
 function Loading() {
-  return <div data-tessera-loading="" aria-busy="true" style={loadingStyle}>Loading…</div>;
+  return <div data-tessera-loading="" aria-busy="true" className="p-2 text-sm text-muted-foreground">Loading…</div>;
 }
 
 /** One per tenant component: one that throws (or fails to load) shows a box; the rest of the page lives on. */
