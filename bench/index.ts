@@ -39,7 +39,7 @@ async function benchTools(server: Awaited<ReturnType<typeof startTestServer>>): 
   report('createBackendFunction', await sample(RUNS, (i) => call('createBackendFunction', { name: `fn-${i + 10}`, code: fnCode })), 'esbuild build alone', await sample(RUNS, buildFn));
 
   const tsx = example('NotesApp.tsx');
-  const buildTsx = () => build({ stdin: { contents: tsx, loader: 'tsx' }, bundle: true, write: false, format: 'esm', jsx: 'automatic', minify: true, external: ['react', 'react/jsx-runtime'], logLevel: 'silent' });
+  const buildTsx = () => build({ stdin: { contents: tsx, loader: 'tsx' }, bundle: true, write: false, format: 'esm', jsx: 'automatic', minify: true, external: ['react', 'react/jsx-runtime', '@tessera/ui'], logLevel: 'silent' });
   report('createFrontendComponent', await sample(RUNS, (i) => call('createFrontendComponent', { name: `Comp${i + 10}`, code: tsx.replace('NotesApp', `Comp${i + 10}`) })), 'esbuild build alone', await sample(RUNS, buildTsx));
 
   const repo = path.join(scratch, 'repo');
@@ -61,7 +61,7 @@ async function benchComponentBuild(): Promise<void> {
   const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
   const ours = await sample(RUNS, () => buildComponent({ name: 'NotesApp', code: example('NotesApp.tsx') }));
   const baseline = await sample(RUNS, () =>
-    execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
+    execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', '--external:@tessera/ui', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
   );
   report('buildComponent', ours, 'esbuild CLI (process per build)', baseline);
 }

@@ -29,10 +29,12 @@ export const BUILTIN_COMPONENTS: readonly string[] = builtinNames;
 /** Parts of the UI kit `@tessera/ui` a node places directly, by `ui.<Part>` (web/ui/catalog.ts). */
 export const UI_COMPONENTS: readonly string[] = UI_BLUEPRINT_PARTS.map((part) => `${UI_BLUEPRINT_PREFIX}${part}`);
 
-const kitNameSchema = z
+/** A tenant component or built-in (PascalCase), or a kit part (`ui.<Part>`): one rule, so an error names the real problem. */
+const nodeComponentSchema = z
   .string()
-  .regex(/^ui\.[A-Za-z]+$/)
-  .refine((name) => UI_COMPONENTS.includes(name), { message: `is not a part of the UI kit; the kit has ${UI_COMPONENTS.join(', ')}` });
+  .max(64)
+  .regex(/^([A-Z][A-Za-z0-9]*|ui\.[A-Za-z]+)$/, 'must be PascalCase, e.g. "NotesApp" (a component or a built-in), or a UI kit part, e.g. "ui.Button"')
+  .refine((name) => !name.startsWith(UI_BLUEPRINT_PREFIX) || UI_COMPONENTS.includes(name), { message: `is not a part of the UI kit; the kit has ${UI_COMPONENTS.join(', ')}` });
 
 export interface BlueprintNode {
   component: string;
@@ -44,9 +46,7 @@ export interface BlueprintNode {
 export const nodeSchema: z.ZodType<BlueprintNode> = z.lazy(() =>
   z
     .object({
-      component: z
-        .union([componentNameSchema, kitNameSchema])
-        .describe(`A tenant component (PascalCase, made by createFrontendComponent), a built-in one (${builtinNames.join(', ')}) or a part of the UI kit (${UI_COMPONENTS.join(', ')}).`),
+      component: nodeComponentSchema.describe(`A tenant component (PascalCase, made by createFrontendComponent), a built-in one (${builtinNames.join(', ')}) or a part of the UI kit (${UI_COMPONENTS.join(', ')}).`),
       props: z.record(z.string(), z.unknown()).optional().describe('Static props passed to the component.'),
       children: z.array(nodeSchema).optional().describe('Child nodes, rendered as the component\'s children.'),
       data: z

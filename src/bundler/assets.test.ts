@@ -5,7 +5,7 @@ import { buildAppAssets, renderShellHtml, type AppAssets } from './index.ts';
 // Strings that exist once in React's core and once in react-dom's client, in their production builds.
 const REACT_CORE = 'The argument must be a React element, but you passed';
 const REACT_DOM_CLIENT = 'Skipping view transition because viewport size changed.';
-const SPECIFIERS = ['react', 'react-dom', 'react-dom/client', 'react/jsx-dev-runtime', 'react/jsx-runtime'];
+const SPECIFIERS = ['@tessera/ui', 'react', 'react-dom', 'react-dom/client', 'react/jsx-dev-runtime', 'react/jsx-runtime'];
 
 let assets: AppAssets;
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { RELOAD_EVENT, Toaster } from '@tessera/ui';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PageData } from './data.ts';
@@ -24,6 +25,11 @@ function App({ app }: { app: AppData }) {
   const [version, setVersion] = useState(0);
   const reloadAll = useCallback(() => setVersion((v) => v + 1), []);
   const page = useMemo(() => ({ version, reloadAll }), [version, reloadAll]);
+  // A kit Form that posted to a function changed data: every binding of the page fetches again.
+  useEffect(() => {
+    addEventListener(RELOAD_EVENT, reloadAll);
+    return () => removeEventListener(RELOAD_EVENT, reloadAll);
+  }, [reloadAll]);
 
   useEffect(() => {
     const parts = [match?.route.title, blueprint.title].filter((part): part is string => Boolean(part));
@@ -62,7 +68,12 @@ function readAppData(): AppData {
 const root = createRoot(document.getElementById('root')!);
 try {
   const app = readAppData();
-  root.render(<App app={app} />);
+  root.render(
+    <>
+      <App app={app} />
+      <Toaster />
+    </>,
+  );
 } catch (err) {
   root.render(<ErrorBox title="This app could not start:" message={err instanceof Error ? err.message : String(err)} />);
 }

@@ -1,3 +1,4 @@
+import * as kit from '@tessera/ui';
 import { Component, Suspense, lazy, useMemo, type ComponentType, type ReactNode } from 'react';
 import { BUILTINS } from './builtins.tsx';
 import { useBindings } from './data.ts';
@@ -5,6 +6,13 @@ import { navigate } from './router.ts';
 import type { BlueprintNode, TesseraProp } from './types.ts';
 
 type AnyComponent = ComponentType<Record<string, unknown>>;
+
+/** `ui.Button` -> the kit's Button (the same module instance tenant components import). */
+function kitPart(name: string): AnyComponent | undefined {
+  if (!name.startsWith('ui.')) return undefined;
+  const part = (kit as unknown as Record<string, unknown>)[name.slice(3)];
+  return typeof part === 'function' && /^[A-Z]/.test(name.slice(3)) ? (part as AnyComponent) : undefined;
+}
 
 /** The small red box that stands in for a part of the page that failed. */
 export function ErrorBox({ title, message }: { title: string; message: string }) {
@@ -72,11 +80,20 @@ export function BlueprintNodeView({ node, components, params }: NodeProps) {
   const name = node.component;
   const url = components[name];
   const Builtin = Object.hasOwn(BUILTINS, name) ? (BUILTINS[name] as AnyComponent) : undefined;
-  const Remote = url && !Builtin ? remote(url) : undefined;
+  const Part = kitPart(name);
+  const Remote = url && !Builtin && !Part ? remote(url) : undefined;
   if (error) return <ErrorBox title={`Data for ${name} failed:`} message={error} />;
   if (loading) return <Loading />;
 
   if (Builtin) return <Builtin {...node.props} {...values}>{children}</Builtin>;
+  if (Part) {
+    // Child nodes, when there are any, are the children; otherwise a `children` prop (e.g. a button's label) stays.
+    return (
+      <Boundary name={name}>
+        <Part {...node.props} {...values} {...(children ? { children } : {})} />
+      </Boundary>
+    );
+  }
 
   return (
     <Boundary name={name}>
