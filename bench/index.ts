@@ -11,8 +11,9 @@ import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import git from 'isomorphic-git';
 import { createAgentService, createModelClient, type AgentEvent } from '../src/agent/index.ts';
-import { buildComponent } from '../src/bundler/index.ts';
+import { buildComponent, type BuiltComponent } from '../src/bundler/index.ts';
 import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { StyleBuilder } from '../src/styles/index.ts';
 import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
@@ -64,6 +65,37 @@ async function benchComponentBuild(): Promise<void> {
     execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', '--external:@tessera/ui', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
   );
   report('buildComponent', ours, 'esbuild CLI (process per build)', baseline);
+}
+
+async function benchStylesheet(): Promise<void> {
+  process.stdout.write('\n# Tailwind stylesheet of an app of 20 components: rebuild after one component changed vs the first full build\n');
+  const classes = ['flex items-center gap-2 p-4', 'grid grid-cols-3 gap-6', 'rounded-theme border border-border bg-surface shadow-sm', 'text-sm text-muted-foreground', 'bg-primary text-primary-foreground hover:bg-primary/90'];
+  const source = (i: number, extra = '') => `export default function Part${i}() { return <div className="${classes[i % classes.length]} ${extra}"><p className="text-lg font-semibold md:text-xl">part ${i}</p></div>; }`;
+  const components = new Map<string, BuiltComponent>();
+  for (let i = 0; i < 20; i++) components.set(`Part${i}`, await buildComponent({ name: `Part${i}`, code: source(i) }));
+  const styles = new StyleBuilder();
+  const theme = { primary: '#0f766e' };
+  // A new tenant each run: compile Tailwind, scan all 20 bundles, build, minify.
+  const full = await sample(RUNS, (i) => styles.build(`full-${i}`, { components: components.values(), theme }));
+  // One tenant: before each timed build, one component changes (a class added), as createFrontendComponent does.
+  await styles.build('app', { components: components.values(), theme });
+  const changed = new Map(components);
+  const rebuild: number[] = [];
+  const shrink: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const name = `Part${i % 20}`;
+    changed.set(name, await buildComponent({ name, code: source(i % 20, `mt-[${i + 1}px]`) }));
+    let started = performance.now();
+    await styles.build('app', { components: changed.values(), theme });
+    rebuild.push(performance.now() - started);
+    // The class swapped for another: a candidate went away, so a fresh Tailwind instance.
+    changed.set(name, await buildComponent({ name, code: source(i % 20, `mb-[${i + 1}px]`) }));
+    started = performance.now();
+    await styles.build('app', { components: changed.values(), theme });
+    shrink.push(performance.now() - started);
+  }
+  report('rebuild, 1 of 20 changed (+class)', rebuild, 'first full build (20 comps)', full);
+  report('rebuild, 1 of 20 changed (swap)', shrink, 'first full build (20 comps)', full);
 }
 
 async function benchFunctionCall(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
@@ -249,15 +281,22 @@ async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
+  process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change, BENCH_ONLY to pick)\n`);
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
+  type Server = Awaited<ReturnType<typeof startTestServer>>;
+  const benches: Array<[string, (server: Server) => Promise<void>]> = [
+    ['tools', benchTools],
+    ['component', benchComponentBuild],
+    ['stylesheet', benchStylesheet],
+    ['function', benchFunctionCall],
+    ['runtime', benchRuntime],
+    ['releases', benchReleases],
+    ['agent', benchAgent],
+  ];
+  // BENCH_ONLY=stylesheet,component runs a subset (all by default).
+  const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
   try {
-    await benchTools(server);
-    await benchComponentBuild();
-    await benchFunctionCall(server);
-    await benchRuntime(server);
-    await benchReleases(server);
-    await benchAgent(server);
+    for (const [name, bench] of benches) if (!only || only.includes(name)) await bench(server);
   } finally {
     await server.close();
     rmSync(scratch, { recursive: true, force: true });

@@ -32,9 +32,12 @@ export default function Dashboard({ orders = [], children }: { orders?: Order[];
           <Card title="Revenue by product" description="Paid orders">
             <div className="flex h-44 items-end gap-4" role="img" aria-label={byProduct.map(([p, v]) => `${p}: ${money(v)}`).join(', ')}>
               {byProduct.map(([product, value]) => (
-                <div key={product} className="flex h-full flex-1 flex-col items-center justify-end gap-2">
-                  <span className="text-xs font-medium tabular-nums text-muted-foreground">{money(value)}</span>
-                  <div className="w-full rounded-t-md bg-gradient-to-t from-primary to-primary/60" style={{ height: `${Math.round((value / top) * 100)}%` }} />
+                <div key={product} className="flex h-full flex-1 flex-col items-center gap-2">
+                  <div className="flex w-full flex-1 flex-col items-center justify-end gap-1">
+                    <span className="text-xs font-medium tabular-nums text-muted-foreground">{money(value)}</span>
+                    {/* 85%: the tallest bar leaves room for its label. */}
+                    <div className="w-full rounded-t-md bg-gradient-to-t from-primary to-primary/60" style={{ height: `${Math.round((value / top) * 85)}%` }} />
+                  </div>
                   <span className="truncate text-xs text-foreground">{product}</span>
                 </div>
               ))}

@@ -41,6 +41,9 @@ interface CompilerState {
   seen: Set<string>;
 }
 
+/** Component bundles whose candidates are remembered (a few KB each at most). */
+const MAX_SCANNED = 5000;
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Class-name candidates in a piece of code (Tailwind's own extractor; unknown words are dropped by the build). */
@@ -90,6 +93,8 @@ export class StyleBuilder {
       if (!found) {
         found = scanCandidates(component.code);
         this.scanned.set(component.hash, found);
+        // Bounded: a long-lived platform sees many versions of many components.
+        if (this.scanned.size > MAX_SCANNED) this.scanned.delete(this.scanned.keys().next().value!);
       }
       for (const candidate of found) candidates.add(candidate);
     }

@@ -456,7 +456,7 @@ export function Table({ columns, rows, pageSize = 10, caption, emptyMessage = 'N
     <div className={cx('overflow-hidden rounded-theme border border-border bg-surface shadow-sm', className)}>
       <div className="overflow-x-auto">
         <table className="w-full border-collapse text-sm">
-          {caption && <caption className="px-4 pt-3 text-left text-sm font-semibold text-foreground">{caption}</caption>}
+          {caption && <caption className="px-4 pb-3 pt-4 text-left text-sm font-semibold text-foreground">{caption}</caption>}
           <thead>
             <tr className="border-b border-border bg-muted">
               {cols.map((column) => {
