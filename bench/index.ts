@@ -11,8 +11,9 @@ import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import git from 'isomorphic-git';
 import { createAgentService, createModelClient, type AgentEvent } from '../src/agent/index.ts';
-import { buildComponent } from '../src/bundler/index.ts';
+import { buildComponent, type BuiltComponent } from '../src/bundler/index.ts';
 import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { StyleBuilder } from '../src/styles/index.ts';
 import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
@@ -44,7 +45,7 @@ async function benchTools(server: Awaited<ReturnType<typeof startTestServer>>): 
   report('createBackendFunction', await sample(RUNS, (i) => call('createBackendFunction', { name: `fn-${i + 10}`, code: fnCode })), 'esbuild build alone', await sample(RUNS, buildFn));
 
   const tsx = example('NotesApp.tsx');
-  const buildTsx = () => build({ stdin: { contents: tsx, loader: 'tsx' }, bundle: true, write: false, format: 'esm', jsx: 'automatic', minify: true, external: ['react', 'react/jsx-runtime'], logLevel: 'silent' });
+  const buildTsx = () => build({ stdin: { contents: tsx, loader: 'tsx' }, bundle: true, write: false, format: 'esm', jsx: 'automatic', minify: true, external: ['react', 'react/jsx-runtime', '@tessera/ui'], logLevel: 'silent' });
   report('createFrontendComponent', await sample(RUNS, (i) => call('createFrontendComponent', { name: `Comp${i + 10}`, code: tsx.replace('NotesApp', `Comp${i + 10}`) })), 'esbuild build alone', await sample(RUNS, buildTsx));
 
   const repo = path.join(scratch, 'repo');
@@ -66,9 +67,40 @@ async function benchComponentBuild(): Promise<void> {
   const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
   const ours = await sample(RUNS, () => buildComponent({ name: 'NotesApp', code: example('NotesApp.tsx') }));
   const baseline = await sample(RUNS, () =>
-    execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
+    execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', '--external:@tessera/ui', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
   );
   report('buildComponent', ours, 'esbuild CLI (process per build)', baseline);
+}
+
+async function benchStylesheet(): Promise<void> {
+  process.stdout.write('\n# Tailwind stylesheet of an app of 20 components: rebuild after one component changed vs the first full build\n');
+  const classes = ['flex items-center gap-2 p-4', 'grid grid-cols-3 gap-6', 'rounded-theme border border-border bg-surface shadow-sm', 'text-sm text-muted-foreground', 'bg-primary text-primary-foreground hover:bg-primary/90'];
+  const source = (i: number, extra = '') => `export default function Part${i}() { return <div className="${classes[i % classes.length]} ${extra}"><p className="text-lg font-semibold md:text-xl">part ${i}</p></div>; }`;
+  const components = new Map<string, BuiltComponent>();
+  for (let i = 0; i < 20; i++) components.set(`Part${i}`, await buildComponent({ name: `Part${i}`, code: source(i) }));
+  const styles = new StyleBuilder();
+  const theme = { primary: '#0f766e' };
+  // A new tenant each run: compile Tailwind, scan all 20 bundles, build, minify.
+  const full = await sample(RUNS, (i) => styles.build(`full-${i}`, { components: components.values(), theme }));
+  // One tenant: before each timed build, one component changes (a class added), as createFrontendComponent does.
+  await styles.build('app', { components: components.values(), theme });
+  const changed = new Map(components);
+  const rebuild: number[] = [];
+  const shrink: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const name = `Part${i % 20}`;
+    changed.set(name, await buildComponent({ name, code: source(i % 20, `mt-[${i + 1}px]`) }));
+    let started = performance.now();
+    await styles.build('app', { components: changed.values(), theme });
+    rebuild.push(performance.now() - started);
+    // The class swapped for another: a candidate went away, so a fresh Tailwind instance.
+    changed.set(name, await buildComponent({ name, code: source(i % 20, `mb-[${i + 1}px]`) }));
+    started = performance.now();
+    await styles.build('app', { components: changed.values(), theme });
+    shrink.push(performance.now() - started);
+  }
+  report('rebuild, 1 of 20 changed (+class)', rebuild, 'first full build (20 comps)', full);
+  report('rebuild, 1 of 20 changed (swap)', shrink, 'first full build (20 comps)', full);
 }
 
 async function benchFunctionCall(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
@@ -254,20 +286,27 @@ async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change)\n`);
+  process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change, BENCH_ONLY to pick)\n`);
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
+  type Server = Awaited<ReturnType<typeof startTestServer>>;
+  const benches: Array<[string, (server: Server) => Promise<void>]> = [
+    ['builder', (s) => benchBuilder(s, RUNS)],
+    ['tools', benchTools],
+    ['component', benchComponentBuild],
+    ['packages', () => benchPackages(RUNS)],
+    ['stylesheet', benchStylesheet],
+    ['function', benchFunctionCall],
+    ['runtime', benchRuntime],
+    ['zod', (s) => benchZodFunction(s, RUNS)],
+    ['releases', benchReleases],
+    ['agent', benchAgent],
+    ['fission', (s) => benchFission(s, RUNS)],
+    ['egress', () => benchEgress(RUNS)],
+  ];
+  // BENCH_ONLY=stylesheet,component runs a subset (all by default).
+  const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());
   try {
-    await benchBuilder(server, RUNS);
-    await benchTools(server);
-    await benchComponentBuild();
-    await benchPackages(RUNS);
-    await benchFunctionCall(server);
-    await benchRuntime(server);
-    await benchZodFunction(server, RUNS);
-    await benchReleases(server);
-    await benchAgent(server);
-    await benchFission(server, RUNS);
-    await benchEgress(RUNS);
+    for (const [name, bench] of benches) if (!only || only.includes(name)) await bench(server);
   } finally {
     await server.close();
     rmSync(scratch, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { PackageManager } from './packages/index.ts';
 import { openRegistry, type Registry } from './registry/index.ts';
 import { createArtifactStore, Deployer, type ArtifactStore } from './releases/index.ts';
 import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
+import { StyleBuilder } from './styles/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
 import { AuthService } from './auth/index.ts';
@@ -35,6 +36,8 @@ export interface Platform {
   packages: PackageManager;
   /** Vendor bundles (React), the app shell and the import map: built once per process. */
   assets: AppAssets;
+  /** Each app's Tailwind stylesheet (from its components' classes and its theme), with a compiled instance per tenant. */
+  styles: StyleBuilder;
   close(): Promise<void>;
 }
 
@@ -67,7 +70,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
-  const deployer = new Deployer({ registry, store: artifacts, logger, packages });
+  const styles = new StyleBuilder();
+  const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles });
   return {
     config,
     logger,
@@ -82,6 +86,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     egress,
     packages,
     assets,
+    styles,
     async close() {
       await runtime.close();
       await dbPool.closeAll();

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
-import { BUILTIN_COMPONENTS, blueprintSchema, type Blueprint, type BlueprintNode, type DataBinding, type Route } from './schema.ts';
+import { UI_KIT } from '../../web/ui/catalog.ts';
+import { BUILTIN_COMPONENTS, UI_COMPONENTS, blueprintSchema, colorSchema, themeSchema, type Blueprint, type BlueprintNode, type DataBinding, type Route, type Theme } from './schema.ts';
 
-export { BUILTIN_COMPONENTS, blueprintSchema };
-export type { Blueprint, BlueprintNode, DataBinding, Route };
+export { BUILTIN_COMPONENTS, UI_COMPONENTS, blueprintSchema, colorSchema, themeSchema };
+export type { Blueprint, BlueprintNode, DataBinding, Route, Theme };
+
+/** Kit part name -> its props that name a tenant function (e.g. ui.Form's `action`). */
+const FUNCTION_PROPS = new Map(UI_KIT.filter((part) => part.functionProps?.length).map((part) => [`ui.${part.name}`, part.functionProps!]));
 
 /** The blueprint of a tenant that has not laid out any page yet. */
 export function emptyBlueprint(title: string): Blueprint {
@@ -40,8 +44,13 @@ export function blueprintReferences(blueprint: Blueprint): { components: Set<str
   const functions = new Set<string>();
   for (const route of blueprint.routes) {
     visit(route.root, (node) => {
-      if (!BUILTIN_COMPONENTS.includes(node.component)) components.add(node.component);
+      if (!BUILTIN_COMPONENTS.includes(node.component) && !UI_COMPONENTS.includes(node.component)) components.add(node.component);
       for (const binding of Object.values(node.data ?? {})) functions.add(binding.function);
+      // A kit form posts to a function: a missing one is caught here, like a data binding's.
+      for (const prop of FUNCTION_PROPS.get(node.component) ?? []) {
+        const value = node.props?.[prop];
+        if (typeof value === 'string' && value) functions.add(value);
+      }
     });
   }
   return { components, functions };
@@ -66,7 +75,7 @@ export function validateBlueprint(input: unknown, existing: { components: Iterab
   if (missingComponents.length > 0 || missingFunctions.length > 0) {
     const parts: string[] = [];
     if (missingComponents.length > 0) {
-      parts.push(`missing components: ${missingComponents.join(', ')} (create them with createFrontendComponent, or use a built-in: ${BUILTIN_COMPONENTS.join(', ')})`);
+      parts.push(`missing components: ${missingComponents.join(', ')} (create them with createFrontendComponent, or use a built-in: ${BUILTIN_COMPONENTS.join(', ')}, or a UI kit part: ${UI_COMPONENTS.join(', ')})`);
     }
     if (missingFunctions.length > 0) parts.push(`missing functions: ${missingFunctions.join(', ')} (create them with createBackendFunction)`);
     throw new TesseraError('BLUEPRINT_REFERENCE', `The blueprint names things that do not exist: ${parts.join('; ')}. Nothing was changed.`, {

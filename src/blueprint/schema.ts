@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UI_BLUEPRINT_PARTS, UI_BLUEPRINT_PREFIX } from '../../web/ui/catalog.ts';
 import { componentNameSchema, functionNameSchema } from '../names.ts';
 
 /**
@@ -25,6 +26,16 @@ const builtinNames = ['Stack', 'Row', 'Heading', 'Text', 'Link', 'Container', 'C
 /** Layout primitives the shell provides; tenant components may not reuse these names. */
 export const BUILTIN_COMPONENTS: readonly string[] = builtinNames;
 
+/** Parts of the UI kit `@tessera/ui` a node places directly, by `ui.<Part>` (web/ui/catalog.ts). */
+export const UI_COMPONENTS: readonly string[] = UI_BLUEPRINT_PARTS.map((part) => `${UI_BLUEPRINT_PREFIX}${part}`);
+
+/** A tenant component or built-in (PascalCase), or a kit part (`ui.<Part>`): one rule, so an error names the real problem. */
+const nodeComponentSchema = z
+  .string()
+  .max(64)
+  .regex(/^([A-Z][A-Za-z0-9]*|ui\.[A-Za-z]+)$/, 'must be PascalCase, e.g. "NotesApp" (a component or a built-in), or a UI kit part, e.g. "ui.Button"')
+  .refine((name) => !name.startsWith(UI_BLUEPRINT_PREFIX) || UI_COMPONENTS.includes(name), { message: `is not a part of the UI kit; the kit has ${UI_COMPONENTS.join(', ')}` });
+
 export interface BlueprintNode {
   component: string;
   props?: Record<string, unknown>;
@@ -35,7 +46,7 @@ export interface BlueprintNode {
 export const nodeSchema: z.ZodType<BlueprintNode> = z.lazy(() =>
   z
     .object({
-      component: componentNameSchema.describe(`A tenant component (PascalCase, made by createFrontendComponent) or a built-in one: ${builtinNames.join(', ')}.`),
+      component: nodeComponentSchema.describe(`A tenant component (PascalCase, made by createFrontendComponent), a built-in one (${builtinNames.join(', ')}) or a part of the UI kit (${UI_COMPONENTS.join(', ')}).`),
       props: z.record(z.string(), z.unknown()).optional().describe('Static props passed to the component.'),
       children: z.array(nodeSchema).optional().describe('Child nodes, rendered as the component\'s children.'),
       data: z
@@ -45,6 +56,52 @@ export const nodeSchema: z.ZodType<BlueprintNode> = z.lazy(() =>
     })
     .strict(),
 );
+
+/**
+ * Values end up inside the app's stylesheet, so each is checked to be one CSS value of its kind:
+ * nothing can close a rule or pull in another origin (`url(...)` is not a colour).
+ */
+export const colorSchema = z
+  .string()
+  .max(64)
+  .regex(/^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|rgba|hsl|hsla|hwb|lab|lch|oklab|oklch)\([0-9a-zA-Z.,%\s/+-]*\))$/, 'must be a CSS colour: "#4f46e5", "rgb(79 70 229)", "oklch(0.55 0.2 270)" or a name like "teal"');
+
+/** The tenant theme: CSS variables every component and the UI kit follow (docs/styling.md). */
+export const themeSchema = z
+  .object({
+    primary: colorSchema.optional().describe('Main action colour (buttons, links, focus): Tailwind `bg-primary`, `text-primary`, CSS `var(--primary)`.'),
+    primaryForeground: colorSchema.optional().describe('Text on primary (`text-primary-foreground`).'),
+    background: colorSchema.optional().describe('Page background (`bg-background`).'),
+    surface: colorSchema.optional().describe('Cards, inputs, dialogs (`bg-surface`).'),
+    foreground: colorSchema.optional().describe('Body text (`text-foreground`).'),
+    muted: colorSchema.optional().describe('Quiet backgrounds: table headers, hover (`bg-muted`).'),
+    mutedForeground: colorSchema.optional().describe('Secondary text (`text-muted-foreground`).'),
+    border: colorSchema.optional().describe('Borders (`border-border`).'),
+    accent: colorSchema.optional().describe('Highlights: active navigation, selected rows (`bg-accent`).'),
+    accentForeground: colorSchema.optional().describe('Text on accent (`text-accent-foreground`).'),
+    danger: colorSchema.optional().describe('Errors and destructive actions (`bg-danger`, `text-danger`).'),
+    dangerForeground: colorSchema.optional().describe('Text on danger (`text-danger-foreground`).'),
+    success: colorSchema.optional().describe('Success messages and badges (`text-success`).'),
+    radius: z
+      .string()
+      .max(16)
+      .regex(/^(0|\d{1,3}(\.\d{1,3})?(px|rem|em))$/, 'must be a CSS length like "0.5rem", "8px" or "0"')
+      .optional()
+      .describe('Corner radius (`rounded-theme`, `var(--radius)`).'),
+    font: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9 ,"'-]+$/, 'must be a CSS font-family list, e.g. "Inter, system-ui, sans-serif"')
+      .optional()
+      .describe('Font family list (`font-sans`, `var(--font)`).'),
+    // Accepted as loosely as before the theme grew, so no stored blueprint stops loading; the
+    // stylesheet uses it only when it is a colour by the rule above.
+    primaryColor: z.string().max(64).optional().describe('Older name of `primary`; `primary` wins when both are given.'),
+  })
+  .strict()
+  .describe('The app theme: colours, radius and font, as CSS variables and Tailwind tokens. Every key is optional.');
+
+export type Theme = z.infer<typeof themeSchema>;
 
 export const routeSchema = z
   .object({
@@ -62,7 +119,7 @@ export const blueprintSchema = z
     version: z.literal(1).describe('Blueprint format version; always 1.'),
     title: z.string().max(200).optional().describe('App title.'),
     routes: z.array(routeSchema).max(200).describe('Routes, matched in order.'),
-    theme: z.object({ primaryColor: z.string().max(64).optional() }).strict().optional(),
+    theme: themeSchema.optional(),
   })
   .strict();
 

@@ -5,7 +5,7 @@ import { buildAppAssets, renderShellHtml, type AppAssets } from './index.ts';
 // Strings that exist once in React's core and once in react-dom's client, in their production builds.
 const REACT_CORE = 'The argument must be a React element, but you passed';
 const REACT_DOM_CLIENT = 'Skipping view transition because viewport size changed.';
-const SPECIFIERS = ['react', 'react-dom', 'react-dom/client', 'react/jsx-dev-runtime', 'react/jsx-runtime'];
+const SPECIFIERS = ['@tessera/ui', 'react', 'react-dom', 'react-dom/client', 'react/jsx-dev-runtime', 'react/jsx-runtime'];
 
 let assets: AppAssets;
 beforeAll(async () => {
@@ -92,6 +92,12 @@ describe('renderShellHtml', () => {
     expect(html).toMatch(/<style>[^<]*font-family:system-ui/);
     expect(html).not.toMatch(/https?:\/\//);
     expect(appData(html)).toMatchObject({ mode: 'live' });
+  });
+
+  it("links the app's stylesheet instead of the base CSS, which would beat Tailwind's layered utilities", () => {
+    const html = renderShellHtml({ title: 'x', assets, blueprint: {}, components: {}, stylesheet: '/_tessera/assets/styles.0123456789ab.css' });
+    expect(html).toContain('<link rel="stylesheet" href="/_tessera/assets/styles.0123456789ab.css">');
+    expect(html).not.toContain('<style>');
   });
 
   it('rebases asset URLs on a given baseUrl', () => {

@@ -29,6 +29,11 @@ export interface AppAssets {
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHELL_ENTRY = path.join(PROJECT_ROOT, 'web', 'shell', 'main.tsx');
+/** The UI kit `@tessera/ui`: its own vendor bundle, React external, shared by the shell and every component. */
+export const UI_KIT_ENTRY = path.join(PROJECT_ROOT, 'web', 'ui', 'index.tsx');
+const UI_KIT = '@tessera/ui';
+/** React's specifiers: built from node_modules through the wrappers below (the kit is built from its source). */
+const REACT_MODULES = SHARED_MODULES.filter((specifier) => specifier !== UI_KIT);
 const requireFromProject = createRequire(path.join(PROJECT_ROOT, 'package.json'));
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const VENDOR = 'tessera-vendor';
@@ -87,23 +92,25 @@ const COMMON: BuildOptions = {
  */
 export async function buildAppAssets(options: { baseUrl?: string } = {}): Promise<AppAssets> {
   const baseUrl = options.baseUrl ?? '/_tessera/';
-  const [vendor, shell] = await Promise.all([
+  const [vendor, shell, kit] = await Promise.all([
     build({
       ...COMMON,
-      entryPoints: Object.fromEntries(SHARED_MODULES.map((specifier) => [specifier.replace(/\//g, '-'), `${VENDOR}:${specifier}`])),
+      entryPoints: Object.fromEntries(REACT_MODULES.map((specifier) => [specifier.replace(/\//g, '-'), `${VENDOR}:${specifier}`])),
       outdir: '/vendor',
       splitting: true,
       metafile: true,
       plugins: [vendorWrappers()],
     }),
     build({ ...COMMON, entryPoints: { shell: SHELL_ENTRY }, outdir: '/shell', jsx: 'automatic', external: [...SHARED_MODULES] }),
+    build({ ...COMMON, entryPoints: { 'tessera-ui': UI_KIT_ENTRY }, outdir: '/ui', jsx: 'automatic', external: [...REACT_MODULES] }),
   ]);
   const assets = new Map<string, StaticAsset>();
   const imports: Record<string, string> = {};
-  for (const file of [...(vendor.outputFiles ?? []), ...(shell.outputFiles ?? [])]) assets.set(path.basename(file.path), toAsset(file));
+  for (const file of [...(vendor.outputFiles ?? []), ...(shell.outputFiles ?? []), ...(kit.outputFiles ?? [])]) assets.set(path.basename(file.path), toAsset(file));
   for (const [outPath, output] of Object.entries(vendor.metafile.outputs)) {
     if (output.entryPoint?.startsWith(`${VENDOR}:`)) imports[output.entryPoint.slice(VENDOR.length + 1)] = `${baseUrl}assets/${path.basename(outPath)}`;
   }
+  imports[UI_KIT] = `${baseUrl}assets/${path.basename(kit.outputFiles![0]!.path)}`;
   const shellFile = path.basename(shell.outputFiles![0]!.path);
   return { importMap: { imports }, assets, shellFile, baseUrl };
 }

@@ -68,6 +68,14 @@ describe('buildComponent', () => {
     expect((await failure(buildComponent({ name: 'P', code: "import x from 'https://esm.sh/lodash';\nexport default () => x;" }))).message).toContain('not a valid npm package name');
   });
 
+  it('leaves the UI kit to the import map, like React', async () => {
+    const built = await buildComponent({ name: 'Kit', code: "import { Button } from '@tessera/ui';\nexport default function Kit() { return <Button variant=\"outline\">Go</Button>; }" });
+    expect(built.code).toMatch(/from"@tessera\/ui"/);
+    expect(built.bytes).toBeLessThan(400);
+    const server = await buildComponentForServer({ name: 'Kit', code: "import { Button } from '@tessera/ui';\nexport default () => <Button>Go</Button>;" });
+    expect(server).toContain('require("@tessera/ui")');
+  });
+
   it('refuses relative and absolute imports: components are single files', async () => {
     const relative = await failure(buildComponent({ name: 'Page', code: "import Other from './Other';\nexport default () => <Other />;" }));
     expect(relative.message).toContain("frontend/Page.tsx:1:19: components are single files: import of './Other'");

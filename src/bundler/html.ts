@@ -19,13 +19,14 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
+/** The page's own CSS when no app stylesheet is given; an app stylesheet (Tailwind's reset included) replaces it. */
 const BASE_CSS = [
   '*,*::before,*::after{box-sizing:border-box}',
   'html{-webkit-text-size-adjust:100%}',
   'body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;font-size:16px;line-height:1.5;color:#111827;background:#fff}',
   'h1,h2,h3,h4,h5,h6{line-height:1.25;margin:0 0 .5em}',
   'p{margin:0 0 .75em}',
-  'a{color:var(--tessera-primary,#2563eb)}',
+  'a{color:#2563eb}',
   'button,input,select,textarea{font:inherit;color:inherit}',
   'img,svg,video{max-width:100%;height:auto}',
   'table{border-collapse:collapse}',
@@ -39,7 +40,17 @@ const BASE_CSS = [
  * @example
  * renderShellHtml({ title: 'Notes', assets, blueprint, components: { NotesApp: '/_tessera/mfe/NotesApp.1a2b3c4d5e6f.js' } });
  */
-export function renderShellHtml(input: { title: string; assets: AppAssets; baseUrl?: string; blueprint: unknown; components: Record<string, string>; mode?: string; packages?: PackageAssets }): string {
+export function renderShellHtml(input: {
+  title: string;
+  assets: AppAssets;
+  baseUrl?: string;
+  blueprint: unknown;
+  components: Record<string, string>;
+  mode?: string;
+  packages?: PackageAssets;
+  /** URL of the app's stylesheet. Unlayered base rules would beat Tailwind's layered utilities, so with it the page has none. */
+  stylesheet?: string;
+}): string {
   const { assets } = input;
   const baseUrl = input.baseUrl ?? assets.baseUrl;
   const rebase = (url: string): string => (url.startsWith(assets.baseUrl) ? `${baseUrl}${url.slice(assets.baseUrl.length)}` : url);
@@ -63,7 +74,7 @@ export function renderShellHtml(input: { title: string; assets: AppAssets; baseU
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(input.title)}</title>
-<style>${BASE_CSS}</style>
+${input.stylesheet ? `<link rel="stylesheet" href="${escapeHtml(input.stylesheet)}">` : `<style>${BASE_CSS}</style>`}
 <script type="importmap">${scriptJson({ imports })}</script>
 <script type="application/json" id="tessera-app">${scriptJson({ blueprint: input.blueprint, components: input.components, mode })}</script>
 <link rel="modulepreload" href="${escapeHtml(shellUrl)}">

@@ -5,8 +5,8 @@ import type { Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
 import { isValidPackageName, packageNameOf, PLATFORM_PACKAGES, type PackageSet, type ResolvedPackage } from '../packages/index.ts';
 
-/** Specifiers the browser resolves through the app's import map: one React per app, shared by every bundle. */
-export const SHARED_MODULES = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime'] as const;
+/** Specifiers the browser resolves through the app's import map: one React (and one UI kit) per app, shared by every bundle. */
+export const SHARED_MODULES = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', '@tessera/ui'] as const;
 
 /** Modules the platform supplies to functions at run time (locally by the sandbox, on Fission by the bundle's environment). */
 export const PLATFORM_MODULES = ['@tessera/db', '@tessera/secrets'] as const;

@@ -3,9 +3,9 @@ import { isBuiltin } from 'node:module';
 /**
  * Packages the platform provides to every app (one copy, through the import map): tenants never
  * install them, and a package's dependency on them is satisfied by the platform's copy.
- * `@tessera/ui` joins this list when the UI kit lands.
+ * `@tessera/ui` is the platform's UI kit, served once per app like React.
  */
-export const PLATFORM_PACKAGES: readonly string[] = ['react', 'react-dom'];
+export const PLATFORM_PACKAGES: readonly string[] = ['react', 'react-dom', '@tessera/ui'];
 
 // npm's rule for new package names (validate-npm-package-name): lowercase, URL-safe, optional scope.
 const NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;

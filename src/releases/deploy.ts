@@ -5,6 +5,7 @@ import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
+import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { getRelease, type ReleaseSnapshot } from './index.ts';
@@ -22,6 +23,8 @@ export interface AppView {
   blueprint: Blueprint;
   /** The app's npm packages for the browser: import map entries and vendor modules. */
   packages: PackageAssets;
+  /** The release's own stylesheet; absent for the draft and for releases older than styling (built on demand). */
+  stylesheet?: Stylesheet;
 }
 
 export interface DeployResult {
@@ -44,7 +47,7 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages?: PackageManager }) {}
+  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages?: PackageManager; styles?: StyleBuilder }) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {
@@ -162,7 +165,26 @@ export class Deployer {
     }
     const packages = await this.loadPackages(snapshot, components, packagesOfCommit);
     const blueprint = parseBlueprint(JSON.parse(await source('blueprint.json')));
-    return { version, commit, components, functions, blueprint, packages };
+    const stylesheet = await this.loadStylesheet(tenant.id, snapshot, { components: components.values(), theme: blueprint.theme });
+    return { version, commit, components, functions, blueprint, packages, ...(stylesheet ? { stylesheet } : {}) };
+  }
+
+  /**
+   * The release's stylesheet, byte for byte, from the artifact store. If the store lost it, it is
+   * built again from the release's bundles and theme (a newer Tailwind may give other bytes, under
+   * another name: a page keeps working, unlike a component that would run other code).
+   */
+  private async loadStylesheet(tenantId: string, snapshot: ReleaseSnapshot, input: Parameters<StyleBuilder['build']>[1]): Promise<Stylesheet | null> {
+    if (!snapshot.stylesheet) return null;
+    const code = await this.deps.store.get(snapshot.stylesheet.digest);
+    if (code === null) {
+      this.deps.logger.warn({ tenant: tenantId, version: snapshot.version, file: snapshot.stylesheet.file }, 'released stylesheet missing from the artifact store; rebuilt');
+      return (await this.deps.styles?.build(tenantId, input)) ?? null;
+    }
+    const sheet = { fileName: snapshot.stylesheet.file, code, hash: snapshot.stylesheet.digest, bytes: Buffer.byteLength(code) };
+    // Findable by name, like the release's bundles, for pages that loaded just before a deploy.
+    this.deps.styles?.adopt(tenantId, sheet);
+    return sheet;
   }
 
   /** The release's package vendor modules, byte for byte: from the artifact store, else rebuilt from its lockfile and checked. */

@@ -4,6 +4,7 @@ import semver from 'semver';
 import { TesseraError } from '../errors.ts';
 import type { Blueprint } from '../blueprint/index.ts';
 import type { Registry, ReleaseSummary } from '../registry/index.ts';
+import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 
@@ -28,6 +29,8 @@ export interface ReleaseSnapshot {
   functions: Record<string, { file: string; source: string; digest: string }>;
   /** npm packages served to the browser: import map entries (specifier -> URL) and each vendor file's digest. Absent in releases made before packages existed. */
   packages?: { imports: Record<string, string>; assets: Record<string, string> };
+  /** The app's Tailwind stylesheet as released (absent in releases made before styling existed). */
+  stylesheet?: { file: string; digest: string; bytes: number };
 }
 
 /** Strict semver ("1.2.3", "2.0.0-rc.1"); anything else is INVALID_VERSION (400). */
@@ -41,11 +44,12 @@ export function checkVersion(version: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Snapshots the tenant's current commit. The caller holds the tenant's lock. */
-export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }): Promise<string> {
+export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles?: StyleBuilder): Promise<string> {
   const version = checkVersion(input.version);
   const notes = typeof input.notes === 'string' ? input.notes.slice(0, 10_000) : '';
   const commit = tenant.state.head;
   const files = await tenant.workspace.filesAt(commit);
+  const sheet = await styles?.build(tenant.id, { components: tenant.state.components.values(), theme: tenant.state.blueprint.theme });
   const snapshot: ReleaseSnapshot = {
     tenant: tenant.id,
     version,
@@ -67,12 +71,14 @@ export async function createRelease(tenant: Tenant, registry: Registry, store: A
       imports: tenant.state.packageAssets.imports,
       assets: Object.fromEntries([...tenant.state.packageAssets.assets.values()].sort((a, b) => a.fileName.localeCompare(b.fileName)).map((a) => [a.fileName, a.hash])),
     },
+    ...(sheet ? { stylesheet: { file: sheet.fileName, digest: sheet.hash, bytes: sheet.bytes } } : {}),
   };
   // Keep the exact bytes every release serves, whatever later builds of the same sources produce.
   await Promise.all([
     ...[...tenant.state.components.values()].map((c) => store.put(c.code)),
     ...[...tenant.state.functions.values()].map((f) => store.put(f.code)),
     ...[...tenant.state.packageAssets.assets.values()].map((a) => store.put(a.code)),
+    ...(sheet ? [store.put(sheet.code)] : []),
   ]);
   const text = JSON.stringify(snapshot, null, 2);
   await registry.createRelease(tenant.id, { version, commit, snapshot: text });
@@ -96,6 +102,8 @@ export interface ReleaseDiff {
   components: { added: string[]; changed: string[]; removed: string[] };
   functions: { added: string[]; changed: string[]; removed: string[] };
   blueprintChanged: boolean;
+  /** The released stylesheets differ (classes in use or the theme). */
+  stylesheetChanged: boolean;
   migrations: { from: number; to: number };
   /** Unified diff of every source file that differs between the two commits. */
   patch: string;
@@ -128,6 +136,7 @@ export async function diffReleases(tenant: Tenant, registry: Registry, from: str
     components: compare(a.components, b.components),
     functions: compare(a.functions, b.functions),
     blueprintChanged: a.blueprint.digest !== b.blueprint.digest,
+    stylesheetChanged: a.stylesheet?.digest !== b.stylesheet?.digest,
     migrations: { from: a.migration, to: b.migration },
     patch: patches.join('\n'),
   };

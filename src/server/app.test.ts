@@ -260,7 +260,10 @@ describe('the four tools', () => {
     expect(diff.components).toEqual({ added: [], changed: ['NotesApp'], removed: [] });
     expect(diff.functions).toEqual({ added: [], changed: [], removed: [] });
     expect(diff.blueprintChanged).toBe(false);
-    expect(diff.patch).toContain('-        <input aria-label="New note" value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a note" style={{ flex: 1 }} />');
+    expect(diff.patch).toContain('-        <input aria-label="New note" value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a note" className="min-w-0 flex-1 bg-transparent px-3 text-foreground outline-none placeholder:text-muted-foreground" />');
+    // Another placeholder, the same classes: the same stylesheet, recorded in both snapshots.
+    expect(first.body.stylesheet).toMatchObject({ file: expect.stringMatching(/^styles\.[0-9a-f]{12}\.css$/), digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(diff.stylesheetChanged).toBe(false);
     expect(diff.patch).toContain('placeholder="Write something"');
     // The snapshot of 1.0.0 did not move.
     expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text()).toBe(text);

@@ -52,6 +52,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     platform.deployer.forget(c.req.param('id'));
     platform.secrets.forget(c.req.param('id'));
     platform.egress.forget(c.req.param('id'));
+    platform.styles.forget(c.req.param('id'));
     return c.body(null, 204);
   });
 
@@ -142,7 +143,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
 
   api.post('/tenants/:id/releases', async function postRelease(c) {
     const body = (await readJsonBody(c)) as { version?: unknown; notes?: unknown };
-    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body?.version, notes: body?.notes }));
+    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body?.version, notes: body?.notes }, platform.styles));
     return c.body(text, 201, { 'content-type': 'application/json; charset=utf-8' });
   });
 

@@ -3,6 +3,7 @@ import { renderShellHtml } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import type { AppView } from '../releases/index.ts';
+import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { responseHeaders as toHttpHeaders } from '../runtime/sandbox/response.ts';
 import { errorResponse } from './errors.ts';
@@ -55,10 +56,24 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
 
   app.onError((err, c) => errorResponse(c, err, logger));
 
-  app.get('/_tessera/assets/:file', function serveAsset(c) {
-    const asset = assets.assets.get(c.req.param('file'));
-    if (!asset) throw notFound(`No asset ${c.req.param('file')}.`);
-    return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
+  /** The stylesheet of what this origin serves: the release's own, or built from the view (cached). */
+  function stylesheetOf(c: Context<{ Bindings: TenantBindings }>, view: AppView): Promise<Stylesheet> {
+    return view.stylesheet ? Promise.resolve(view.stylesheet) : platform.styles.build(c.env.tenant.id, { components: view.components.values(), theme: view.blueprint.theme });
+  }
+
+  app.get('/_tessera/assets/:file', async function serveAsset(c) {
+    const file = c.req.param('file');
+    const asset = assets.assets.get(file);
+    if (asset) return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
+    // The app's own stylesheet: any recent one of this tenant (a page may predate a change), or,
+    // after a restart, the one of what this origin serves now.
+    let sheet = /^styles\.[0-9a-f]{12}\.css$/.test(file) ? platform.styles.find(c.env.tenant.id, file) : null;
+    if (!sheet && c.env.view && file.startsWith('styles.')) {
+      const current = await stylesheetOf(c, c.env.view);
+      if (current.fileName === file) sheet = current;
+    }
+    if (!sheet) throw notFound(`No asset ${file}.`);
+    return c.body(sheet.code, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': IMMUTABLE });
   });
 
   app.use('*', async function requireView(c, next) {
@@ -114,9 +129,11 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), { status, headers: toHttpHeaders(responseHeaders) });
   }
 
-  app.get('*', function serveShell(c) {
+  app.get('*', async function serveShell(c) {
     const view = c.env.view!;
+    const sheet = await stylesheetOf(c, view);
     const html = renderShellHtml({
+      stylesheet: `/_tessera/assets/${sheet.fileName}`,
       title: view.blueprint.title ?? c.env.tenant.id,
       assets,
       blueprint: view.blueprint,

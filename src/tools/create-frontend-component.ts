@@ -43,7 +43,7 @@ async function blueprintProps(tenant: Tenant, runtime: FunctionRuntime, name: st
 export const createFrontendComponent = defineTool({
   name: 'createFrontendComponent',
   description:
-    "Create or replace a React component (TSX) of the app. `code` must `export default` a React function component; import React hooks from 'react'. It is compiled to a standalone ES module and rendered by the app shell wherever the blueprint names it. Props: the blueprint node's `props`, one prop per `data` binding (the JSON its function returned), `children`, and `tessera` = { params, navigate(path), reload() } where reload() refetches the node's data bindings (call it after a fetch('/api/<fn>', {method:'POST'}) that changed data). Before it is accepted it is rendered once on the server with `sampleProps` (or the props the blueprint gives it). npm packages can be imported by bare name (`import { format } from 'date-fns'`); each is installed at its newest version (or the range in `dependencies`), pinned in the app's package.json and package-lock.json, and served to the browser once per app. Packages that need Node built-ins (fs, crypto...) or a native build cannot be used in components.",
+    "Create or replace a React component (TSX) of the app. `code` must `export default` a React function component; import React hooks from 'react' and UI building blocks from '@tessera/ui' (Button, Input, Form, Table, Card, ...); style with Tailwind CSS classes (theme tokens: bg-primary, text-muted-foreground, rounded-theme, ...). npm packages can be imported by bare name (`import { format } from 'date-fns'`); each is installed at its newest version (or the range in `dependencies`), pinned in the app's package.json and package-lock.json, and served to the browser once per app (packages that need Node built-ins or a native build cannot be used). It is compiled to a standalone ES module and rendered by the app shell wherever the blueprint names it. Props: the blueprint node's `props`, one prop per `data` binding (the JSON its function returned), `children`, and `tessera` = { params, navigate(path), reload() } where reload() refetches the node's data bindings (call it after a fetch('/api/<fn>', {method:'POST'}) that changed data). Before it is accepted it is rendered once on the server with `sampleProps` (or the props the blueprint gives it).",
   parameters: z
     .object({
       name: componentNameSchema.describe('PascalCase, e.g. "NotesApp"; stored as frontend/<name>.tsx.'),
@@ -53,7 +53,7 @@ export const createFrontendComponent = defineTool({
     })
     .strict(),
   async run({ name, code, sampleProps, dependencies }, context) {
-    const { tenant, runtime, registry } = context;
+    const { tenant, runtime, registry, styles } = context;
     if (BUILTIN_COMPONENTS.includes(name)) {
       throw new TesseraError('INVALID_NAME', `"${name}" is a built-in component (${BUILTIN_COMPONENTS.join(', ')}); choose another name.`);
     }
@@ -76,10 +76,13 @@ export const createFrontendComponent = defineTool({
       verification = { rendered: false, props: 'none', warning: `${message}\nIf it needs props, give them defaults or pass sampleProps to check it.` };
     }
     const previous = tenant.state.components.get(name);
+    // Before the commit, so a failure leaves nothing changed; the compiled instance makes it a few ms.
+    const next = new Map(tenant.state.components).set(name, built);
+    const stylesheet = await styles?.build(tenant.id, { components: next.values(), theme: tenant.state.blueprint.theme });
     const file = `${FRONTEND_DIR}/${name}.tsx`;
     const commit = await tenant.workspace.commit([{ path: file, content: code }, ...packageChanges], `${previous ? 'Update' : 'Add'} component ${name}`);
     tenant.state = { ...tenant.state, components, functions, packages, packageAssets, head: commit };
     const version = await registry?.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, packages: pinnedVersions(packages, built.packages ?? []) };
+    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, packages: pinnedVersions(packages, built.packages ?? []), ...(stylesheet ? { stylesheet: `/_tessera/assets/${stylesheet.fileName}` } : {}) };
   },
 });

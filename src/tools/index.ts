@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { PackageManager } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
+import type { StyleBuilder } from '../styles/index.ts';
 import type { TenantManager } from '../tenants/index.ts';
 import { createBackendFunction } from './create-backend-function.ts';
 import { createFrontendComponent } from './create-frontend-component.ts';
@@ -58,7 +59,7 @@ function argumentError(tool: Tool, error: z.ZodError): TesseraError {
  * the tool under the tenant's write lock. Throws a TesseraError; on error nothing has changed.
  */
 export async function runTool(
-  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager },
+  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager; styles?: StyleBuilder },
   tenantId: string,
   toolName: string,
   rawArgs: unknown,
@@ -71,7 +72,7 @@ export async function runTool(
   return deps.tenants.withLock(tenantId, async (tenant) => {
     const started = performance.now();
     try {
-      const result = await tool.run(parsed.data, { tenant, runtime: deps.runtime, registry: deps.registry, logger, packages: deps.packages });
+      const result = await tool.run(parsed.data, { tenant, runtime: deps.runtime, registry: deps.registry, logger, packages: deps.packages, styles: deps.styles });
       logger.info({ ms: Math.round(performance.now() - started) }, 'tool applied');
       return result;
     } catch (err) {

@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import type { PackageManager } from '../packages/index.ts';
 import type { Registry } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
+import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 
 /** What a tool gets besides its arguments. The caller holds the tenant's write lock. */
@@ -14,6 +15,8 @@ export interface ToolContext {
   logger: Logger;
   /** npm packages for tenant code (absent in unit setups: package imports are then refused). */
   packages?: PackageManager;
+  /** Rebuilds the app's stylesheet when components or the theme change (absent in unit setups). */
+  styles?: StyleBuilder;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { RELOAD_EVENT, Toaster } from '@tessera/ui';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { PageData } from './data.ts';
@@ -5,12 +6,10 @@ import { BlueprintNodeView, ErrorBox } from './node.tsx';
 import { findRoute, useLocation } from './router.ts';
 import type { AppData } from './types.ts';
 
-const centered = { maxWidth: 560, margin: '4rem auto', padding: '0 1rem', textAlign: 'center' } as const;
-
 function Notice({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <main style={centered}>
-      <h1>{title}</h1>
+    <main className="mx-auto my-16 max-w-xl px-4 text-center">
+      <h1 className="mb-2 text-2xl font-semibold">{title}</h1>
       {children}
     </main>
   );
@@ -26,6 +25,11 @@ function App({ app }: { app: AppData }) {
   const [version, setVersion] = useState(0);
   const reloadAll = useCallback(() => setVersion((v) => v + 1), []);
   const page = useMemo(() => ({ version, reloadAll }), [version, reloadAll]);
+  // A kit Form that posted to a function changed data: every binding of the page fetches again.
+  useEffect(() => {
+    addEventListener(RELOAD_EVENT, reloadAll);
+    return () => removeEventListener(RELOAD_EVENT, reloadAll);
+  }, [reloadAll]);
 
   useEffect(() => {
     const parts = [match?.route.title, blueprint.title].filter((part): part is string => Boolean(part));
@@ -35,15 +39,15 @@ function App({ app }: { app: AppData }) {
   if (routes.length === 0) {
     return (
       <Notice title="This app has no pages yet">
-        <p style={{ color: '#4b5563' }}>Describe what you want in the builder, and the agent will lay out its pages.</p>
+        <p className="text-muted-foreground">Describe what you want in the builder, and the agent will lay out its pages.</p>
       </Notice>
     );
   }
   if (!match) {
     return (
       <Notice title="Page not found">
-        <p style={{ color: '#4b5563' }}>There is no page at {pathname}.</p>
-        <a href="/">Go to the home page</a>
+        <p className="mb-4 text-muted-foreground">There is no page at {pathname}.</p>
+        <a href="/" className="font-medium text-primary underline-offset-4 hover:underline">Go to the home page</a>
       </Notice>
     );
   }
@@ -64,9 +68,12 @@ function readAppData(): AppData {
 const root = createRoot(document.getElementById('root')!);
 try {
   const app = readAppData();
-  const primary = app.blueprint.theme?.primaryColor;
-  if (primary) document.documentElement.style.setProperty('--tessera-primary', primary);
-  root.render(<App app={app} />);
+  root.render(
+    <>
+      <App app={app} />
+      <Toaster />
+    </>,
+  );
 } catch (err) {
   root.render(<ErrorBox title="This app could not start:" message={err instanceof Error ? err.message : String(err)} />);
 }

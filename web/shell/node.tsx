@@ -1,3 +1,4 @@
+import * as kit from '@tessera/ui';
 import { Component, Suspense, lazy, useMemo, type ComponentType, type ReactNode } from 'react';
 import { BUILTINS } from './builtins.tsx';
 import { useBindings } from './data.ts';
@@ -6,20 +7,24 @@ import type { BlueprintNode, TesseraProp } from './types.ts';
 
 type AnyComponent = ComponentType<Record<string, unknown>>;
 
-const boxStyle = { border: '1px solid #f87171', background: '#fef2f2', color: '#991b1b', borderRadius: 6, padding: '0.5rem 0.75rem', margin: '0.25rem 0', fontSize: 14 } as const;
-const loadingStyle = { color: '#6b7280', padding: '0.5rem', fontSize: 14 } as const;
+/** `ui.Button` -> the kit's Button (the same module instance tenant components import). */
+function kitPart(name: string): AnyComponent | undefined {
+  if (!name.startsWith('ui.')) return undefined;
+  const part = (kit as unknown as Record<string, unknown>)[name.slice(3)];
+  return typeof part === 'function' && /^[A-Z]/.test(name.slice(3)) ? (part as AnyComponent) : undefined;
+}
 
 /** The small red box that stands in for a part of the page that failed. */
 export function ErrorBox({ title, message }: { title: string; message: string }) {
   return (
-    <div role="alert" data-tessera-error="" style={boxStyle}>
+    <div role="alert" data-tessera-error="" className="my-1 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
       <strong>{title}</strong> {message}
     </div>
   );
 }
 
 function Loading() {
-  return <div data-tessera-loading="" aria-busy="true" style={loadingStyle}>Loading…</div>;
+  return <div data-tessera-loading="" aria-busy="true" className="p-2 text-sm text-muted-foreground">Loading…</div>;
 }
 
 /** One per tenant component: one that throws (or fails to load) shows a box; the rest of the page lives on. */
@@ -75,11 +80,20 @@ export function BlueprintNodeView({ node, components, params }: NodeProps) {
   const name = node.component;
   const url = components[name];
   const Builtin = Object.hasOwn(BUILTINS, name) ? (BUILTINS[name] as AnyComponent) : undefined;
-  const Remote = url && !Builtin ? remote(url) : undefined;
+  const Part = kitPart(name);
+  const Remote = url && !Builtin && !Part ? remote(url) : undefined;
   if (error) return <ErrorBox title={`Data for ${name} failed:`} message={error} />;
   if (loading) return <Loading />;
 
   if (Builtin) return <Builtin {...node.props} {...values}>{children}</Builtin>;
+  if (Part) {
+    // Child nodes, when there are any, are the children; otherwise a `children` prop (e.g. a button's label) stays.
+    return (
+      <Boundary name={name}>
+        <Part {...node.props} {...values} {...(children ? { children } : {})} />
+      </Boundary>
+    );
+  }
 
   return (
     <Boundary name={name}>

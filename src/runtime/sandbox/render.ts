@@ -5,6 +5,8 @@ interface RenderVendor {
   jsxRuntime: unknown;
   ReactDOM: unknown;
   renderToString(element: unknown): string;
+  /** `@tessera/ui`, built over the same React. */
+  ui: unknown;
 }
 
 let vendor: RenderVendor | null = null;
@@ -23,7 +25,7 @@ export function renderComponent(component: { name: string; code: string }, props
   if (vendorCode) vendor = evaluate(vendorCode, 'tessera-react.js', sandboxRequire) as RenderVendor;
   const react = vendor;
   if (!react) throw new Error('React is not loaded in this sandbox');
-  const shared: Record<string, unknown> = { react: react.React, 'react/jsx-runtime': react.jsxRuntime, 'react/jsx-dev-runtime': react.jsxRuntime, 'react-dom': react.ReactDOM };
+  const shared: Record<string, unknown> = { react: react.React, 'react/jsx-runtime': react.jsxRuntime, 'react/jsx-dev-runtime': react.jsxRuntime, 'react-dom': react.ReactDOM, '@tessera/ui': react.ui };
   const exported = evaluate(component.code, `frontend/${component.name}.tsx`, (name) => {
     if (Object.hasOwn(shared, name)) return shared[name];
     throw new Error(`Cannot find module '${name}'`);
