@@ -61,6 +61,10 @@ export const nodeSchema: z.ZodType<BlueprintNode> = z.lazy(() =>
  * Values end up inside the app's stylesheet, so each is checked to be one CSS value of its kind:
  * nothing can close a rule or pull in another origin (`url(...)` is not a colour).
  */
+/** Font names, each bare (`system-ui`) or quoted whole (`"Segoe UI"`): no quote is ever left open. */
+const FONT_NAME = `(?:"[A-Za-z0-9 -]+"|'[A-Za-z0-9 -]+'|[A-Za-z][A-Za-z0-9 -]*)`;
+const FONT_LIST = new RegExp(`^\\s*${FONT_NAME}\\s*(?:,\\s*${FONT_NAME}\\s*)*$`);
+
 export const colorSchema = z
   .string()
   .max(64)
@@ -91,7 +95,7 @@ export const themeSchema = z
     font: z
       .string()
       .max(200)
-      .regex(/^[A-Za-z0-9 ,"'-]+$/, 'must be a CSS font-family list, e.g. "Inter, system-ui, sans-serif"')
+      .regex(FONT_LIST, 'must be a CSS font-family list, e.g. "Inter, system-ui, sans-serif" (names of letters, digits, spaces and hyphens, quoted or not)')
       .optional()
       .describe('Font family list (`font-sans`, `var(--font)`).'),
     // Accepted as loosely as before the theme grew, so no stored blueprint stops loading; the

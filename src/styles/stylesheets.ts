@@ -46,6 +46,18 @@ const MAX_SCANNED = 5000;
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/**
+ * Minified by lightningcss. Should it refuse something Tailwind produced for an odd arbitrary value in
+ * a tenant's class, the app gets the unminified (still valid for browsers) CSS rather than a failed tool call.
+ */
+function minify(css: string): string {
+  try {
+    return optimize(css, { minify: true }).code;
+  } catch {
+    return css;
+  }
+}
+
 /** Class-name candidates in a piece of code (Tailwind's own extractor; unknown words are dropped by the build). */
 export function scanCandidates(code: string, extension = 'js'): string[] {
   return new Scanner({}).scanFiles([{ content: code, extension }]);
@@ -99,7 +111,7 @@ export class StyleBuilder {
       for (const candidate of found) candidates.add(candidate);
     }
     const css = await this.tailwind(tenantId, candidates);
-    const code = optimize(`${css}\n${themeVariablesCss(input.theme)}`, { minify: true }).code;
+    const code = minify(`${css}\n${themeVariablesCss(input.theme)}`);
     const hash = sha256(code);
     return this.remember(tenantId, key, { fileName: `styles.${hash.slice(0, 12)}.css`, code, hash, bytes: Buffer.byteLength(code) });
   }

@@ -65,7 +65,7 @@ const kitOnly = {
         ],
       },
     },
-    { path: '/help', title: 'Help', root: { component: 'ui.AppLayout', props: { title: 'Orders', nav: [{ to: '/', label: 'All orders' }, { to: '/help', label: 'Help' }] }, children: [{ component: 'ui.EmptyState', props: { title: 'No help yet' } }] } },
+    { path: '/help', title: 'Help', root: { component: 'ui.AppLayout', props: { title: 'Orders', nav: [{ to: '/', label: 'All orders' }, { to: '/help', label: 'Help' }] }, children: [{ component: 'ui.Tabs', props: { tabs: ['Getting started', 'FAQ'] }, children: [{ component: 'ui.EmptyState', props: { title: 'No help yet' } }, { component: 'ui.Card', props: { title: 'Questions', children: 'Ask us anything.' } }] }] } },
   ],
 };
 
@@ -139,6 +139,15 @@ describe('the UI kit', () => {
     await page.getByRole('link', { name: 'Help' }).click();
     await page.getByRole('heading', { name: 'No help yet' }).waitFor();
     expect(await page.getByRole('link', { name: 'Help' }).getAttribute('aria-current')).toBe('page');
+    // Tabs: child node i is panel i; arrow keys move the selection and the focus.
+    const first = page.getByRole('tab', { name: 'Getting started' });
+    expect(await first.getAttribute('aria-selected')).toBe('true');
+    await first.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'FAQ' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('FAQ');
+    await page.getByRole('tabpanel', { name: 'FAQ' }).getByText('Ask us anything.').waitFor();
+    expect(await page.getByRole('heading', { name: 'No help yet' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 
