@@ -67,8 +67,9 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     if (asset) return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
     // The app's own stylesheet: any recent one of this tenant (a page may predate a change), or,
     // after a restart, the one of what this origin serves now.
-    let sheet = /^styles\.[0-9a-f]{12}\.css$/.test(file) ? platform.styles.find(c.env.tenant.id, file) : null;
-    if (!sheet && c.env.view && file.startsWith('styles.')) {
+    const isSheet = /^styles\.[0-9a-f]{12}\.css$/.test(file);
+    let sheet = isSheet ? platform.styles.find(c.env.tenant.id, file) : null;
+    if (!sheet && isSheet && c.env.view) {
       const current = await stylesheetOf(c, c.env.view);
       if (current.fileName === file) sheet = current;
     }

@@ -49,7 +49,9 @@ describe('showcase apps', () => {
     const card = page.getByTestId('notes').locator('li').first();
     expect(await page.getByTestId('notes').evaluate((el) => getComputedStyle(el).display)).toBe('grid');
     expect(await card.evaluate((el) => getComputedStyle(el).borderLeftColor)).toBe('rgb(124, 58, 237)');
-    await page.screenshot({ path: path.join(SHOTS, 'notes.png'), fullPage: true });
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(SHOTS, 'notes.png'), fullPage: true, animations: 'disabled' });
     expect(problems).toEqual([]);
   });
 
@@ -77,12 +79,13 @@ describe('showcase apps', () => {
     const stats = await page.locator('main .grid').first().evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
     expect(stats).toBe(4);
     expect(await page.getByRole('link', { name: 'Overview' }).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(204, 251, 241)');
+    // Same pixels every run: no hover, no caret, transitions finished (animations: 'disabled').
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true, animations: 'disabled' });
 
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.getByRole('table').getByText('All orders').waitFor();
-    await page.screenshot({ path: path.join(SHOTS, 'dashboard-orders.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard-orders.png'), fullPage: true, animations: 'disabled' });
     expect(problems).toEqual([]);
   });
 });

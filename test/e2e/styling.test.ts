@@ -89,6 +89,15 @@ describe('Tailwind CSS in generated apps', () => {
     const stillRed = await computed(live, 'tw', 'background-color', 'oklch(63.7% 0.237 25.331)');
     expect(stillRed.actual).toBe(stillRed.reference);
     expect(await live.locator('link[rel="stylesheet"]').getAttribute('href')).toBe(href);
+
+    // As after a restart (nothing cached): the draft's stylesheet is built again on request; a made-up one is 404.
+    const draftHref = (await page.locator('link[rel="stylesheet"]').getAttribute('href'))!;
+    expect(draftHref).not.toBe(href);
+    fixture.server.platform.styles.forget('styled');
+    const rebuilt = await request(`${fixture.server.appUrl('styled')}${draftHref.slice(1)}`);
+    expect(rebuilt.status).toBe(200);
+    expect(rebuilt.text).toContain('.bg-blue-600{');
+    expect((await request(`${fixture.server.appUrl('styled')}_tessera/assets/styles.000000000000.css`)).status).toBe(404);
     expect(problems).toEqual([]);
   });
 
