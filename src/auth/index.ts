@@ -28,9 +28,13 @@ const newSecret = (prefix: string): string => `${prefix}_${randomBytes(32).toStr
 /** The built-in administrator TESSERA_TOKEN acts as (not a row: the token is configuration). */
 const TOKEN_ADMIN: UserRecord = { id: 'admin', name: 'admin (TESSERA_TOKEN)', admin: true, createdAt: new Date(0).toISOString() };
 
-function sameSecret(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets of any length (their digests have one length). */
+export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
+
+/** How stale a token's "last used" may get: one write a minute per token, not one per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class AuthService {
   private readonly attempts = new Map<string, { windowStart: number; count: number }>();
@@ -100,7 +104,7 @@ export class AuthService {
       if (found) {
         const user = await this.deps.registry.getUser(found.userId);
         if (user) {
-          void this.deps.registry.useCredential(found.id, false).catch(() => undefined);
+          if (!found.lastUsedAt || Date.now() - Date.parse(found.lastUsedAt) > LAST_USED_RESOLUTION_MS) void this.deps.registry.useCredential(found.id, false).catch(() => undefined);
           return { user, via: 'api-token' };
         }
       }

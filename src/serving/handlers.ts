@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import semver from 'semver';
+import { sameSecret } from '../auth/index.ts';
 import { TesseraError, toTesseraError } from '../errors.ts';
 import { tenantIdSchema } from '../names.ts';
 
@@ -71,12 +71,6 @@ function bearer(headers: Record<string, unknown>): string | null {
   const value = headers.authorization;
   const match = typeof value === 'string' ? /^Bearer\s+(\S+)$/i.exec(value) : null;
   return match ? match[1]! : null;
-}
-
-/** Constant-time comparison of two secrets of any length (their digests have one length). */
-function sameSecret(a: string, b: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 /**
