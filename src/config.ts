@@ -45,6 +45,8 @@ export interface Config {
     readonly loopbackPorts: readonly number[];
     readonly dnsServers: readonly string[];
   };
+  /** Sign-in through an OpenID Connect identity provider; absent unless OIDC_ISSUER and OIDC_CLIENT_ID are set. */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret?: string; readonly redirectUrl?: string; readonly scopes: string; readonly label: string };
   /** Bearer token that deploying through the read path (`POST /api/serving/releases`) requires; unset: such deploys are refused. */
   readonly deployToken?: string;
 }
@@ -80,6 +82,12 @@ const envSchema = z.object({
   TESSERA_SECRET_KEY: z.string().optional(),
   TESSERA_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. from `openssl rand -hex 24`)').optional(),
   NODE_ENV: z.string().optional(),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_REDIRECT_URL: z.string().url().optional(),
+  OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+  OIDC_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
   EGRESS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
   EGRESS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
@@ -88,6 +96,7 @@ const envSchema = z.object({
   TESSERA_EGRESS_LOOPBACK_PORTS: z.string().regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be comma-separated port numbers, e.g. 8123,8124').default(''),
   TESSERA_EGRESS_DNS: z.string().regex(/^([0-9.:\[\]]+(,[0-9.:\[\]]+)*)?$/, 'must be comma-separated DNS server addresses, e.g. 127.0.0.1:5353').default(''),
 }).superRefine((e, ctx) => {
+  if (Boolean(e.OIDC_ISSUER) !== Boolean(e.OIDC_CLIENT_ID)) ctx.addIssue({ code: 'custom', path: [e.OIDC_ISSUER ? 'OIDC_CLIENT_ID' : 'OIDC_ISSUER'], message: 'OIDC sign-in needs both OIDC_ISSUER and OIDC_CLIENT_ID' });
   // Test-only openings in the egress wall: never in production.
   if (e.NODE_ENV === 'production') {
     for (const key of ['TESSERA_EGRESS_LOOPBACK_PORTS', 'TESSERA_EGRESS_DNS'] as const) {
@@ -147,6 +156,18 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
     ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
     ...(e.TESSERA_TOKEN ? { adminToken: e.TESSERA_TOKEN } : {}),
+    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+      ? {
+          oidc: Object.freeze({
+            issuer: e.OIDC_ISSUER,
+            clientId: e.OIDC_CLIENT_ID,
+            ...(e.OIDC_CLIENT_SECRET ? { clientSecret: e.OIDC_CLIENT_SECRET } : {}),
+            ...(e.OIDC_REDIRECT_URL ? { redirectUrl: e.OIDC_REDIRECT_URL } : {}),
+            scopes: e.OIDC_SCOPES,
+            label: e.OIDC_LABEL,
+          }),
+        }
+      : {}),
     egress: Object.freeze({
       maxConnections: e.EGRESS_MAX_CONNECTIONS,
       requestsPerMinute: e.EGRESS_REQUESTS_PER_MINUTE,

@@ -9,7 +9,8 @@ import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { StyleBuilder } from './styles/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
-import { AuthService } from './auth/index.ts';
+import { AuditLog } from './audit/index.ts';
+import { AuthService, OidcSignIn } from './auth/index.ts';
 import { EgressProxy } from './egress/index.ts';
 import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
 
@@ -28,6 +29,10 @@ export interface Platform {
   deployer: Deployer;
   /** Who calls the control plane: sessions, API tokens, TESSERA_TOKEN, sign-in links. */
   auth: AuthService;
+  /** Sign-in through the configured identity provider, or null. */
+  oidc: OidcSignIn | null;
+  /** Who did what, when (in the registry). */
+  audit: AuditLog;
   /** Tenant secrets, sealed in the registry. */
   secrets: SecretStore;
   /** Functions' outbound requests, to the hosts each app's owner allowed. */
@@ -44,7 +49,9 @@ export interface Platform {
 export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }) });
-  const auth = new AuthService({ registry, ...(config.adminToken ? { fixedToken: config.adminToken } : {}), logger: logger.child({ module: 'auth' }) });
+  const audit = new AuditLog({ registry, logger: logger.child({ module: 'audit' }) });
+  const auth = new AuthService({ registry, audit, ...(config.adminToken ? { fixedToken: config.adminToken } : {}), logger: logger.child({ module: 'auth' }) });
+  const oidc = config.oidc ? new OidcSignIn(config.oidc) : null;
   const secrets = new SecretStore({ registry, key: loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), logger: logger.child({ module: 'secrets' }) });
   const egress = new EgressProxy({
     allowlist: async (tenant) => (await registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host),
@@ -82,6 +89,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     artifacts,
     deployer,
     auth,
+    oidc,
+    audit,
     secrets,
     egress,
     packages,

@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors.ts';
+import type { Principal } from '../auth/index.ts';
 import type { Platform } from '../platform.ts';
 import { runTool } from '../tools/index.ts';
 import type { AgentEvent } from './events.ts';
@@ -19,11 +20,35 @@ export interface AgentService {
    * Starts a run for a tenant and resolves when it ends. Throws before starting when no model is
    * configured (MODEL_NOT_CONFIGURED) or another run holds the tenant (TENANT_BUSY).
    */
-  run(tenantId: string, prompt: string, emit: (event: AgentEvent) => void): Promise<RunRecord>;
+  run(tenantId: string, prompt: string, emit: (event: AgentEvent) => void, options?: { principal?: Principal }): Promise<RunRecord>;
   /** Cancels the tenant's run; it stops between steps. Returns whether a run was going. */
   cancel(tenantId: string): boolean;
   isRunning(tenantId: string): boolean;
   conversation(tenantId: string): Promise<Conversation>;
+}
+
+/**
+ * The agent acts with its user's role, on its own tenant only: every tool call re-checks that the
+ * user may still edit this project (a role taken away mid-run stops the next change) and is audited
+ * in the user's name.
+ */
+async function callToolAs(platform: Platform, principal: Principal | undefined, tenantId: string, name: string, args: unknown): Promise<unknown> {
+  if (!principal) return runTool(platform, tenantId, name, args);
+  const audit = (outcome: 'ok' | 'refused' | 'error', detail: Record<string, unknown>) => platform.audit.record({ actor: principal.user.id, via: 'agent', tenant: tenantId, action: `tool.${name}`, target: name, outcome, detail });
+  try {
+    await platform.auth.requireRole(principal, tenantId, 'editor', `running the tool ${name}`);
+  } catch (err) {
+    await audit('refused', { code: (err as TesseraError).code });
+    throw err;
+  }
+  try {
+    const result = await runTool(platform, tenantId, name, args);
+    await audit('ok', {});
+    return result;
+  } catch (err) {
+    await audit('error', { code: (err as TesseraError).code ?? 'INTERNAL' });
+    throw err;
+  }
 }
 
 export function createAgentService(platform: Platform, options: { model?: ModelClient; limits?: Partial<AgentLimits> } = {}): AgentService {
@@ -35,8 +60,9 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
 
   return {
     configProblem: () => (options.model ? null : modelConfigProblem(settings)),
-    async run(tenantId, prompt, emit) {
+    async run(tenantId, prompt, emit, runOptions = {}) {
       const tenant = await platform.tenants.get(tenantId);
+      const principal = runOptions.principal;
       model ??= createModelClient(settings);
       if (running.has(tenantId)) throw new TesseraError('TENANT_BUSY', `An agent run is already building "${tenantId}"; wait for it to finish or cancel it (POST /api/tenants/${tenantId}/agent/cancel).`);
       const controller = new AbortController();
@@ -54,8 +80,11 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
           limits,
           signal: controller.signal,
           emit,
-          callTool: (name, args) => runTool(platform, tenantId, name, args),
+          callTool: (name, args) => callToolAs(platform, principal, tenantId, name, args),
         });
+        if (principal) {
+          await platform.audit.record({ actor: principal.user.id, via: 'agent', tenant: tenantId, action: 'agent.finished', target: record.id, outcome: record.reason === 'error' ? 'error' : 'ok', detail: { reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens } });
+        }
         // The conversation file is the working copy, saved every step; the registry keeps each run.
         await platform.registry
           .recordAgentRun(tenantId, { id: record.id, prompt: record.prompt, model: record.model, reason: record.reason ?? null, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens, startedAt: record.startedAt, endedAt: record.endedAt ?? null }, conversation.messages.slice(before))

@@ -7,7 +7,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { CredentialKind, CredentialRecord, Registry, UserRecord } from '../registry/index.ts';
+import type { AuditLog } from '../audit/index.ts';
+import type { CredentialKind, CredentialRecord, Registry, Role, UserRecord } from '../registry/index.ts';
+import { checkPasswordStrength, DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
+import { atLeast, isRole, ROLE_ABILITIES } from './roles.ts';
+
+export { atLeast, isRole, requiredRole, ROLE_ABILITIES, ROLES, type Role } from './roles.ts';
+export { PASSWORD_MIN } from './passwords.ts';
+export { OidcSignIn, type OidcSettings } from './oidc.ts';
 
 export const SESSION_COOKIE = 'tessera_session';
 const SESSION_TTL_MS = 7 * 24 * 3600_000;
@@ -15,18 +22,62 @@ const LINK_TTL_MS = 24 * 3600_000;
 /** Sign-in attempts per client address per minute before 429. */
 export const SIGN_IN_ATTEMPTS_PER_MINUTE = 10;
 
+export interface SignedIn {
+  session: string;
+  user: UserRecord;
+  maxAgeSeconds: number;
+}
+
+/** Counts an event for `key` in its one-minute window and returns the count so far. */
+function countInWindow(windows: Map<string, { windowStart: number; count: number }>, key: string, add: number): number {
+  const now = Date.now();
+  const entry = windows.get(key);
+  if (!entry || now - entry.windowStart >= 60_000) {
+    if (windows.size > 10_000) windows.clear();
+    windows.set(key, { windowStart: now, count: add });
+    return add;
+  }
+  entry.count += add;
+  return entry.count;
+}
+
 /** Who a request acts for. `admin` may do everything. */
 export interface Principal {
   user: UserRecord;
-  /** How the request proved it: a session cookie, an API token, or TESSERA_TOKEN. */
-  via: 'session' | 'api-token' | 'tessera-token';
+  /** How the request proved it: a session cookie, an API token, or TESSERA_TOKEN; `agent` for the agent acting for its user. */
+  via: 'session' | 'api-token' | 'tessera-token' | 'agent';
+}
+
+/** An account at an identity provider, as the OIDC sign-in saw it. */
+export interface ExternalIdentity {
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  preferredUsername: string | null;
+}
+
+/** User ids: what people type in `tessera members add`, so short and plain. */
+const USER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function checkUserId(id: unknown): string {
+  if (typeof id !== 'string' || !USER_ID.test(id)) throw new TesseraError('INVALID_ARGUMENTS', 'A user id is 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "ada" or "ada.lovelace").');
+  if (id === TOKEN_ADMIN.id) throw new TesseraError('INVALID_ARGUMENTS', `"${id}" is reserved for TESSERA_TOKEN.`);
+  return id;
+}
+
+function checkEmail(email: unknown): string | null {
+  if (email === undefined || email === null || email === '') return null;
+  if (typeof email !== 'string' || !EMAIL.test(email) || email.length > 254) throw new TesseraError('INVALID_ARGUMENTS', `"${String(email)}" is not an email address.`);
+  return email.toLowerCase();
 }
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const newSecret = (prefix: string): string => `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 /** The built-in administrator TESSERA_TOKEN acts as (not a row: the token is configuration). */
-const TOKEN_ADMIN: UserRecord = { id: 'admin', name: 'admin (TESSERA_TOKEN)', admin: true, createdAt: new Date(0).toISOString() };
+const TOKEN_ADMIN: UserRecord = { id: 'admin', name: 'admin (TESSERA_TOKEN)', admin: true, createdAt: new Date(0).toISOString(), email: null, hasPassword: false, oidc: false };
 
 /** Constant-time comparison of two secrets of any length (their digests have one length). */
 export function sameSecret(a: string, b: string): boolean {
@@ -38,8 +89,9 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class AuthService {
   private readonly attempts = new Map<string, { windowStart: number; count: number }>();
+  private readonly wrongPasswords = new Map<string, { windowStart: number; count: number }>();
 
-  constructor(private readonly deps: { registry: Registry; fixedToken?: string; logger: Logger }) {}
+  constructor(private readonly deps: { registry: Registry; fixedToken?: string; logger: Logger; audit: AuditLog }) {}
 
   /**
    * On first start with no users: creates the owner and returns a one-time sign-in link token
@@ -60,35 +112,180 @@ export class AuthService {
     return token;
   }
 
-  /** Refuses the 11th attempt of a client within a minute (sign-in links, token sign-in). */
+  /**
+   * Refuses a client that failed to sign in 10 times within a minute (wrong links, tokens, passwords):
+   * its 11th attempt gets TOO_MANY_ATTEMPTS, right or wrong. Successful sign-ins do not count.
+   */
   throttle(client: string): void {
-    const now = Date.now();
-    const entry = this.attempts.get(client);
-    if (!entry || now - entry.windowStart >= 60_000) {
-      if (this.attempts.size > 10_000) this.attempts.clear();
-      this.attempts.set(client, { windowStart: now, count: 1 });
-      return;
+    const failures = this.attempts.get(client);
+    if (failures && Date.now() - failures.windowStart < 60_000 && failures.count >= SIGN_IN_ATTEMPTS_PER_MINUTE) {
+      throw new TesseraError('TOO_MANY_ATTEMPTS', `Too many failed sign-in attempts from this address; wait a minute and try again.`);
     }
-    entry.count++;
-    if (entry.count > SIGN_IN_ATTEMPTS_PER_MINUTE) throw new TesseraError('TOO_MANY_ATTEMPTS', `Too many sign-in attempts from this address; wait a minute and try again.`);
+  }
+
+  /** Counts a failed sign-in of a client towards its throttle. */
+  failedAttempt(client: string): void {
+    countInWindow(this.attempts, client, 1);
   }
 
   /**
    * Signs in with a token (a sign-in link's, an API token, or TESSERA_TOKEN) and returns a new
    * session's cookie value. A link works once.
    */
-  async signIn(token: string, client: string): Promise<{ session: string; user: UserRecord; maxAgeSeconds: number }> {
+  async signIn(token: string, client: string): Promise<SignedIn> {
     this.throttle(client);
     const user = await this.userOfToken(token, ['sign-in-link', 'api-token']);
-    if (!user) throw new TesseraError('UNAUTHORIZED', 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.');
+    if (!user) {
+      this.failedAttempt(client);
+      throw new TesseraError('UNAUTHORIZED', 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.');
+    }
     if (user.id === TOKEN_ADMIN.id && !(await this.deps.registry.getUser(TOKEN_ADMIN.id))) {
       // TESSERA_TOKEN signs a browser in as the built-in admin, which needs a row for its session.
       await this.deps.registry.addUser({ id: TOKEN_ADMIN.id, name: TOKEN_ADMIN.name, admin: true }).catch(() => undefined);
     }
+    return this.startSession(user, 'token');
+  }
+
+  /**
+   * Signs in with a user id or email and a password. Throttled per address (every attempt) and per
+   * account (wrong passwords): the 11th within a minute gets TOO_MANY_ATTEMPTS, right or wrong.
+   */
+  async signInWithPassword(login: string, password: string, client: string): Promise<SignedIn> {
+    this.throttle(client);
+    const key = login.trim().toLowerCase();
+    const failures = this.wrongPasswords.get(key);
+    if (failures && Date.now() - failures.windowStart < 60_000 && failures.count >= SIGN_IN_ATTEMPTS_PER_MINUTE) {
+      throw new TesseraError('TOO_MANY_ATTEMPTS', 'Too many wrong passwords for this account; wait a minute and try again.');
+    }
+    const user = key.includes('@') ? await this.deps.registry.findUser({ email: key }) : await this.deps.registry.getUser(key);
+    const stored = user ? await this.deps.registry.passwordHash(user.id) : null;
+    // An unknown account costs the same hash as a known one, so response times do not say which ids exist.
+    const matches = await verifyPassword(password, stored ?? DUMMY_HASH);
+    if (!user || !stored || !matches) {
+      countInWindow(this.wrongPasswords, key, 1);
+      this.failedAttempt(client);
+      await this.deps.audit.record({ actor: user?.id ?? key.slice(0, 100), via: 'password', action: 'auth.sign-in', outcome: 'refused', detail: { method: 'password', client } });
+      throw new TesseraError('UNAUTHORIZED', 'Wrong user or password.');
+    }
+    this.wrongPasswords.delete(key);
+    return this.startSession(user, 'password');
+  }
+
+  /**
+   * Signs in an identity-provider account: the user who has its subject; else the user invited with
+   * its (verified) email, who is linked to it; else a new user with no projects yet.
+   */
+  async signInExternal(identity: ExternalIdentity): Promise<SignedIn> {
+    const email = identity.email && identity.emailVerified ? identity.email.toLowerCase() : null;
+    let user = await this.deps.registry.findUser({ oidcSubject: identity.subject });
+    if (!user && email) {
+      const invited = await this.deps.registry.findUser({ email });
+      if (invited && !invited.oidc) {
+        await this.deps.registry.updateUser(invited.id, { oidcSubject: identity.subject });
+        user = invited;
+      }
+    }
+    if (!user) {
+      const base = (identity.preferredUsername ?? email?.split('@')[0] ?? 'user').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 50) || 'user';
+      let id = base === TOKEN_ADMIN.id ? `${base}-1` : base;
+      for (let n = 2; await this.deps.registry.getUser(id); n++) id = `${base}-${n}`;
+      await this.deps.registry.addUser({ id, name: identity.name ?? id, admin: false, email: email && !(await this.deps.registry.findUser({ email })) ? email : null, oidcSubject: identity.subject });
+      user = (await this.deps.registry.getUser(id))!;
+      await this.deps.audit.record({ actor: id, via: 'oidc', action: 'user.create', target: id, detail: { method: 'oidc' } });
+    }
+    return this.startSession(user, 'oidc');
+  }
+
+  private async startSession(user: UserRecord, method: string): Promise<SignedIn> {
     const session = newSecret('tss');
     await this.deps.registry.addCredential({ kind: 'session', userId: user.id, secretHash: sha256(session), expiresAt: new Date(Date.now() + SESSION_TTL_MS) });
-    this.deps.logger.info({ user: user.id }, 'signed in');
+    this.deps.logger.info({ user: user.id, method }, 'signed in');
+    await this.deps.audit.record({ actor: user.id, via: method, action: 'auth.sign-in', detail: { method } });
     return { session, user, maxAgeSeconds: SESSION_TTL_MS / 1000 };
+  }
+
+  /** Sets a user's own password; the current one is needed when there is one. */
+  async changePassword(userId: string, current: unknown, next: unknown): Promise<void> {
+    const password = checkPasswordStrength(next);
+    const stored = await this.deps.registry.passwordHash(userId);
+    if (stored && (typeof current !== 'string' || !(await verifyPassword(current, stored)))) throw new TesseraError('UNAUTHORIZED', 'The current password is wrong.');
+    if (!(await this.deps.registry.updateUser(userId, { passwordHash: await hashPassword(password) }))) throw new TesseraError('USER_NOT_FOUND', `No user "${userId}".`);
+  }
+
+  // ---- users (admins) ----
+
+  /** A new user, with a one-time sign-in link to hand them (and a password when one is given). */
+  async createUser(input: { id?: unknown; name?: unknown; email?: unknown; admin?: unknown; password?: unknown }): Promise<{ user: UserRecord; signInToken: string }> {
+    const id = checkUserId(input.id);
+    const email = checkEmail(input.email);
+    const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 100) : id;
+    const passwordHash = input.password === undefined || input.password === null || input.password === '' ? null : await hashPassword(checkPasswordStrength(input.password));
+    await this.deps.registry.addUser({ id, name, email, admin: input.admin === true, passwordHash });
+    return { user: (await this.deps.registry.getUser(id))!, signInToken: await this.createSignInLink(id) };
+  }
+
+  async updateUser(id: string, patch: { name?: unknown; email?: unknown; admin?: unknown }, by: Principal): Promise<UserRecord> {
+    if (patch.admin === false && id === by.user.id) throw new TesseraError('FORBIDDEN', 'You cannot take your own admin role: another admin has to.');
+    const changes: { name?: string; email?: string | null; admin?: boolean } = {};
+    if (typeof patch.name === 'string' && patch.name.trim()) changes.name = patch.name.trim().slice(0, 100);
+    if (patch.email !== undefined) changes.email = checkEmail(patch.email);
+    if (typeof patch.admin === 'boolean') changes.admin = patch.admin;
+    if (!(await this.deps.registry.updateUser(id, changes))) throw new TesseraError('USER_NOT_FOUND', `No user "${id}".`);
+    return (await this.deps.registry.getUser(id))!;
+  }
+
+  /** Deletes a user: every session and token of theirs stops working at once. */
+  async deleteUser(id: string, by: Principal): Promise<void> {
+    if (id === by.user.id) throw new TesseraError('FORBIDDEN', 'You cannot delete yourself: another admin has to.');
+    const owned = (await this.deps.registry.membershipsOf(id)).filter((m) => m.role === 'owner');
+    for (const { tenant } of owned) {
+      if ((await this.deps.registry.listMembers(tenant)).filter((m) => m.role === 'owner').length === 1) {
+        throw new TesseraError('LAST_OWNER', `"${id}" is the only owner of project "${tenant}": make someone else its owner first.`);
+      }
+    }
+    if (!(await this.deps.registry.removeUser(id))) throw new TesseraError('USER_NOT_FOUND', `No user "${id}".`);
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.deps.registry.listUsers();
+  }
+
+  // ---- roles ----
+
+  /** A principal's role in a project: admins are owners everywhere; others by membership. */
+  async roleIn(principal: Principal, tenant: string): Promise<Role | null> {
+    if (principal.user.admin) return 'owner';
+    return this.deps.registry.roleOf(tenant, principal.user.id);
+  }
+
+  /** Throws FORBIDDEN unless the principal has at least `needed` in the project. */
+  async requireRole(principal: Principal, tenant: string, needed: Role, doing: string): Promise<Role> {
+    const role = await this.roleIn(principal, tenant);
+    if (atLeast(role, needed)) return role!;
+    if (!role) throw new TesseraError('FORBIDDEN', `You (${principal.user.id}) are not a member of project "${tenant}". An owner of it can add you.`);
+    throw new TesseraError('FORBIDDEN', `You are ${role === 'editor' ? 'an' : 'a'} ${role} of "${tenant}": ${doing} needs ${needed} (${needed}s ${ROLE_ABILITIES[needed]}). Ask an owner of the project.`, { details: { role, needed } });
+  }
+
+  /** Adds a member (by user id or email) or changes their role. An owner cannot demote the last owner. */
+  async setMember(tenant: string, who: unknown, role: unknown): Promise<{ userId: string; role: Role }> {
+    if (!isRole(role)) throw new TesseraError('INVALID_ARGUMENTS', 'A role is "owner", "editor" or "viewer".');
+    if (typeof who !== 'string' || !who.trim()) throw new TesseraError('INVALID_ARGUMENTS', 'Name the member by user id or email.');
+    const key = who.trim().toLowerCase();
+    const user = key.includes('@') ? await this.deps.registry.findUser({ email: key }) : await this.deps.registry.getUser(key);
+    if (!user || user.id === TOKEN_ADMIN.id) throw new TesseraError('USER_NOT_FOUND', `No user "${who}": an admin creates the account first (Users, or \`tessera users add\`), or they sign in once with the identity provider.`);
+    if (role !== 'owner') await this.keepAnOwner(tenant, user.id);
+    await this.deps.registry.setMembership(tenant, user.id, role);
+    return { userId: user.id, role };
+  }
+
+  async removeMember(tenant: string, userId: string): Promise<void> {
+    await this.keepAnOwner(tenant, userId);
+    if (!(await this.deps.registry.removeMembership(tenant, userId))) throw new TesseraError('NOT_FOUND', `"${userId}" is not a member of "${tenant}".`);
+  }
+
+  private async keepAnOwner(tenant: string, leaving: string): Promise<void> {
+    const owners = (await this.deps.registry.listMembers(tenant)).filter((m) => m.role === 'owner');
+    if (owners.length === 1 && owners[0]!.userId === leaving) throw new TesseraError('LAST_OWNER', `"${leaving}" is the only owner of "${tenant}": make someone else owner first.`);
   }
 
   async signOut(session: string): Promise<void> {

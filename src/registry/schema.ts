@@ -163,12 +163,51 @@ export const egressRules = pgTable(
 );
 
 /** People who use the builder. The first is made on first start (see auth/). */
-export const users = pgTable('users', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  admin: integer('admin').notNull().default(0),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    admin: integer('admin').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Lowercased; how teammates are found and how an OIDC account meets an invited user. */
+    email: text('email'),
+    /** `scrypt$N$r$p$salt$hash` (see auth/passwords.ts); null: signs in by link, token or OIDC only. */
+    passwordHash: text('password_hash'),
+    /** `<issuer> <sub>` of the identity provider account this user signs in with. */
+    oidcSubject: text('oidc_subject'),
+  },
+  (t) => [uniqueIndex('users_email').on(t.email), uniqueIndex('users_oidc_subject').on(t.oidcSubject)],
+);
+
+/** Who may do what in a project: owner, editor or viewer. Admins act as owners everywhere. */
+export const memberships = pgTable(
+  'memberships',
+  {
+    tenant: text('tenant').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.userId] }), index('memberships_user').on(t.userId)],
+);
+
+/** Who did what, when: tool calls, agent runs, releases, deploys, members, users, tokens, sign-ins. Append-only. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: serial('id').primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    via: text('via').notNull(),
+    tenant: text('tenant'),
+    action: text('action').notNull(),
+    target: text('target').notNull().default(''),
+    outcome: text('outcome').notNull().default('ok'),
+    detail: text('detail').notNull().default('{}'),
+  },
+  (t) => [index('audit_log_tenant').on(t.tenant, t.id)],
+);
 
 /** Credentials, all stored as sha256 of the secret: browser sessions, personal API tokens, one-time sign-in links. */
 export const credentials = pgTable(

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, max, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, max, ne, or } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { TesseraError } from '../errors.ts';
-import { agentMessages, agentSessions, credentials, dataTokens, deployments, egressRules, functionRegistry, mfeRegistry, releases, secretRequests, tenants, tenantSecrets, users } from './schema.ts';
+import { agentMessages, agentSessions, auditLog, credentials, dataTokens, deployments, egressRules, functionRegistry, memberships, mfeRegistry, releases, secretRequests, tenants, tenantSecrets, users } from './schema.ts';
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -83,8 +83,27 @@ export interface Registry {
   dismissEgressProposal(tenant: string, host: string): Promise<boolean>;
   /** Users other than `except` (the built-in TESSERA_TOKEN administrator is not a person). */
   countUsers(except?: string): Promise<number>;
-  addUser(user: { id: string; name: string; admin: boolean }): Promise<void>;
+  /** USER_EXISTS (409) when the id or the email is taken. */
+  addUser(user: { id: string; name: string; admin: boolean; email?: string | null; passwordHash?: string | null; oidcSubject?: string | null }): Promise<void>;
   getUser(id: string): Promise<UserRecord | null>;
+  /** A user by email (lowercased) or by identity-provider subject. */
+  findUser(by: { email?: string; oidcSubject?: string }): Promise<UserRecord | null>;
+  listUsers(): Promise<UserRecord[]>;
+  /** False when there is no such user; USER_EXISTS (409) when a new email is taken. */
+  updateUser(id: string, patch: { name?: string; admin?: boolean; email?: string | null; passwordHash?: string | null; oidcSubject?: string | null }): Promise<boolean>;
+  passwordHash(id: string): Promise<string | null>;
+  /** Deletes a user with every credential and membership of theirs. */
+  removeUser(id: string): Promise<boolean>;
+  /** Adds a member or changes their role. */
+  setMembership(tenant: string, userId: string, role: Role): Promise<void>;
+  removeMembership(tenant: string, userId: string): Promise<boolean>;
+  roleOf(tenant: string, userId: string): Promise<Role | null>;
+  listMembers(tenant: string): Promise<Array<{ userId: string; name: string; email: string | null; role: Role; since: string }>>;
+  /** The projects a user belongs to, with their role in each. */
+  membershipsOf(userId: string): Promise<Array<{ tenant: string; role: Role }>>;
+  appendAudit(entry: AuditInput): Promise<void>;
+  /** Newest first; `tenant` narrows to one project, `before` pages by id. */
+  listAudit(query: { tenant?: string; limit: number; before?: number }): Promise<AuditRecord[]>;
   /** Stores a credential by the sha256 of its secret. */
   addCredential(credential: { kind: CredentialKind; userId: string; name?: string; secretHash: string; expiresAt?: Date }): Promise<number>;
   /** The live (not revoked, not expired) credential with this secret hash, of one of these kinds. */
@@ -103,6 +122,32 @@ export interface UserRecord {
   name: string;
   admin: boolean;
   createdAt: string;
+  email: string | null;
+  hasPassword: boolean;
+  /** Signs in through the identity provider. */
+  oidc: boolean;
+}
+export type Role = 'owner' | 'editor' | 'viewer';
+export interface AuditInput {
+  actor: string;
+  /** How the actor acted: session, api-token, tessera-token, agent, system. */
+  via: string;
+  tenant?: string | null;
+  action: string;
+  target?: string;
+  outcome?: 'ok' | 'refused' | 'error';
+  detail?: Record<string, unknown>;
+}
+export interface AuditRecord {
+  id: number;
+  at: string;
+  actor: string;
+  via: string;
+  tenant: string | null;
+  action: string;
+  target: string;
+  outcome: string;
+  detail: Record<string, unknown>;
 }
 export interface CredentialRecord {
   id: number;
@@ -153,6 +198,7 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
         await tx.delete(agentMessages).where(eq(agentMessages.tenant, id));
         await tx.delete(agentSessions).where(eq(agentSessions.tenant, id));
         await tx.delete(dataTokens).where(eq(dataTokens.tenant, id));
+        await tx.delete(memberships).where(eq(memberships.tenant, id));
         await tx.delete(tenantSecrets).where(eq(tenantSecrets.tenant, id));
         await tx.delete(secretRequests).where(eq(secretRequests.tenant, id));
         await tx.delete(egressRules).where(eq(egressRules.tenant, id));
@@ -305,11 +351,77 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
       return rows.length;
     },
     async addUser(user) {
-      await db.insert(users).values({ id: user.id, name: user.name, admin: user.admin ? 1 : 0 });
+      const taken = await db.select({ id: users.id }).from(users).where(user.email ? or(eq(users.id, user.id), eq(users.email, user.email)) : eq(users.id, user.id)).limit(1);
+      if (taken.length) throw new TesseraError('USER_EXISTS', `A user "${user.id}"${user.email ? ` or with email ${user.email}` : ''} exists already.`);
+      await db.insert(users).values({ id: user.id, name: user.name, admin: user.admin ? 1 : 0, email: user.email ?? null, passwordHash: user.passwordHash ?? null, oidcSubject: user.oidcSubject ?? null });
     },
     async getUser(id) {
       const [row] = await db.select().from(users).where(eq(users.id, id));
-      return row ? { id: row.id, name: row.name, admin: row.admin === 1, createdAt: new Date(row.createdAt).toISOString() } : null;
+      return row ? userOf(row) : null;
+    },
+    async findUser(by) {
+      const match = by.email !== undefined ? eq(users.email, by.email.toLowerCase()) : eq(users.oidcSubject, by.oidcSubject ?? '');
+      const [row] = await db.select().from(users).where(match);
+      return row ? userOf(row) : null;
+    },
+    async listUsers() {
+      return (await db.select().from(users).orderBy(asc(users.id))).map(userOf);
+    },
+    async updateUser(id, patch) {
+      if (patch.email) {
+        const [other] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, patch.email), ne(users.id, id)));
+        if (other) throw new TesseraError('USER_EXISTS', `Another user has the email ${patch.email}.`);
+      }
+      const set: Partial<typeof users.$inferInsert> = {};
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.admin !== undefined) set.admin = patch.admin ? 1 : 0;
+      if (patch.email !== undefined) set.email = patch.email;
+      if (patch.passwordHash !== undefined) set.passwordHash = patch.passwordHash;
+      if (patch.oidcSubject !== undefined) set.oidcSubject = patch.oidcSubject;
+      if (!Object.keys(set).length) return (await db.select({ id: users.id }).from(users).where(eq(users.id, id))).length > 0;
+      return (await db.update(users).set(set).where(eq(users.id, id)).returning({ id: users.id })).length > 0;
+    },
+    async passwordHash(id) {
+      const [row] = await db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, id));
+      return row?.hash ?? null;
+    },
+    async removeUser(id) {
+      return db.transaction(async (tx) => {
+        await tx.update(credentials).set({ revokedAt: new Date() }).where(and(eq(credentials.userId, id), isNull(credentials.revokedAt)));
+        await tx.delete(memberships).where(eq(memberships.userId, id));
+        return (await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id })).length > 0;
+      });
+    },
+    async setMembership(tenant, userId, role) {
+      await db.insert(memberships).values({ tenant, userId, role }).onConflictDoUpdate({ target: [memberships.tenant, memberships.userId], set: { role } });
+    },
+    async removeMembership(tenant, userId) {
+      return (await db.delete(memberships).where(and(eq(memberships.tenant, tenant), eq(memberships.userId, userId))).returning({ tenant: memberships.tenant })).length > 0;
+    },
+    async roleOf(tenant, userId) {
+      const [row] = await db.select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenant, tenant), eq(memberships.userId, userId)));
+      return (row?.role as Role | undefined) ?? null;
+    },
+    async listMembers(tenant) {
+      const rows = await db
+        .select({ userId: memberships.userId, role: memberships.role, since: memberships.createdAt, name: users.name, email: users.email })
+        .from(memberships)
+        .leftJoin(users, eq(users.id, memberships.userId))
+        .where(eq(memberships.tenant, tenant))
+        .orderBy(asc(memberships.userId));
+      return rows.map((r) => ({ userId: r.userId, name: r.name ?? r.userId, email: r.email ?? null, role: r.role as Role, since: new Date(r.since).toISOString() }));
+    },
+    async membershipsOf(userId) {
+      const rows = await db.select({ tenant: memberships.tenant, role: memberships.role }).from(memberships).where(eq(memberships.userId, userId)).orderBy(asc(memberships.tenant));
+      return rows.map((r) => ({ tenant: r.tenant, role: r.role as Role }));
+    },
+    async appendAudit(entry) {
+      await db.insert(auditLog).values({ actor: entry.actor, via: entry.via, tenant: entry.tenant ?? null, action: entry.action, target: entry.target ?? '', outcome: entry.outcome ?? 'ok', detail: JSON.stringify(entry.detail ?? {}) });
+    },
+    async listAudit(query) {
+      const conditions = [query.tenant !== undefined ? eq(auditLog.tenant, query.tenant) : undefined, query.before !== undefined ? lt(auditLog.id, query.before) : undefined].filter(Boolean);
+      const rows = await db.select().from(auditLog).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(auditLog.id)).limit(query.limit);
+      return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, via: r.via, tenant: r.tenant, action: r.action, target: r.target, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown> }));
     },
     async addCredential(credential) {
       const [row] = await db.insert(credentials).values({ kind: credential.kind, userId: credential.userId, name: credential.name ?? '', secretHash: credential.secretHash, expiresAt: credential.expiresAt ?? null }).returning({ id: credentials.id });
@@ -335,6 +447,10 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     },
     close,
   };
+}
+
+function userOf(row: typeof users.$inferSelect): UserRecord {
+  return { id: row.id, name: row.name, admin: row.admin === 1, createdAt: new Date(row.createdAt).toISOString(), email: row.email ?? null, hasPassword: Boolean(row.passwordHash), oidc: Boolean(row.oidcSubject) };
 }
 
 function credentialOf(row: typeof credentials.$inferSelect): CredentialRecord {

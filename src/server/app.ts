@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../child-entry.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
+import { auditMiddleware, projectRoleMiddleware } from './access.ts';
 import { authApi, authMiddleware, signInWithLink } from './auth-api.ts';
 import { controlApi } from './control-api.ts';
 import { dataApi } from './data-api.ts';
@@ -75,6 +76,8 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   app.route('/data', dataApi(platform));
   app.use('/api/*', sameOriginWritesMiddleware(logger));
   app.use('/api/*', authMiddleware(platform));
+  app.use('/api/*', auditMiddleware(platform));
+  app.use('/api/tenants/*', projectRoleMiddleware(platform));
   app.route('/api', authApi(platform));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
   app.get('/', (c) => {

@@ -1,18 +1,15 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { SESSION_COOKIE, type Principal } from '../auth/index.ts';
+import { SESSION_COOKIE } from '../auth/index.ts';
+import type { PendingSignIn } from '../auth/oidc.ts';
+import type { UserRecord } from '../registry/index.ts';
+import { principalOf, rememberPrincipal, requireAdmin } from './access.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 
-/** Who made the request, for handlers after authMiddleware. */
-const principals = new WeakMap<Request, Principal>();
-export function principalOf(c: Context): Principal {
-  const principal = principals.get(c.req.raw);
-  if (!principal) throw new TesseraError('UNAUTHORIZED', 'Not signed in.');
-  return principal;
-}
+
 
 function clientOf(c: Context): string {
   try {
@@ -31,8 +28,9 @@ function setSession(c: Context, session: string, maxAge: number): void {
   setCookie(c, SESSION_COOKIE, session, { httpOnly: true, sameSite: 'Strict', secure: overHttps(c), path: '/', maxAge });
 }
 
-/** Routes anyone may call without a credential: signing in. */
-const PUBLIC_API = new Set(['POST /api/auth/token']);
+/** Routes anyone may call without a credential: signing in, and how one may sign in. */
+const PUBLIC_API = new Set(['POST /api/auth/token', 'POST /api/auth/password', 'GET /api/auth/methods', 'GET /api/auth/oidc/start', 'GET /api/auth/oidc/callback']);
+const OIDC_COOKIE = 'tessera_oidc';
 
 /**
  * Every `/api` route needs a credential: the builder's session cookie or `Authorization: Bearer`
@@ -52,7 +50,7 @@ export function authMiddleware(platform: Platform): MiddlewareHandler {
         platform.logger,
       );
     }
-    principals.set(c.req.raw, principal);
+    rememberPrincipal(c, principal);
     return next();
   };
 }
@@ -68,26 +66,82 @@ export async function signInWithLink(platform: Platform, c: Context, token: stri
     c.header('referrer-policy', 'no-referrer');
     return c.redirect('/', 302);
   } catch (err) {
-    const error = err instanceof TesseraError ? err : new TesseraError('UNAUTHORIZED', 'Sign-in failed.');
-    return c.html(
-      `<!doctype html><title>Tessera: sign-in failed</title><body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto"><h1>Sign-in failed</h1><p>${error.message.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)}</p><p><a href="/">Back to the builder</a></p></body>`,
-      error.status as 401 | 429,
-      { 'referrer-policy': 'no-referrer' },
-    );
+    return signInFailedPage(c, err);
   }
 }
 
-/** `/api/me`, sign-in with a pasted token, sign-out, and personal API tokens. */
+const userView = (u: UserRecord) => ({ id: u.id, name: u.name, email: u.email, admin: u.admin, hasPassword: u.hasPassword, oidc: u.oidc, createdAt: u.createdAt });
+
+/** The page a browser lands on when a sign-in through a link or the identity provider fails. */
+function signInFailedPage(c: Context, err: unknown): Response {
+  const error = err instanceof TesseraError ? err : new TesseraError('UNAUTHORIZED', 'Sign-in failed.');
+  return c.html(
+    `<!doctype html><title>Tessera: sign-in failed</title><body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto"><h1>Sign-in failed</h1><p>${error.message.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)}</p><p><a href="/">Back to the builder</a></p></body>`,
+    error.status as 401 | 429 | 502,
+    { 'referrer-policy': 'no-referrer' },
+  );
+}
+
+/**
+ * Signing in and out (token, password, identity provider), the signed-in user (`/api/me`, own
+ * password, personal API tokens), users (admins) and the whole audit log (admins).
+ */
 export function authApi(platform: Platform): Hono {
   const api = new Hono();
   const { auth } = platform;
+
+  api.get('/auth/methods', (c) => c.json({ password: true, token: true, oidc: platform.oidc ? { label: platform.oidc.settings.label, start: '/api/auth/oidc/start' } : null }));
 
   api.post('/auth/token', async function signInWithToken(c) {
     const body = (await readJsonBody(c)) as { token?: unknown };
     if (typeof body.token !== 'string' || !body.token) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"token": "..."}: the sign-in link\'s token, an API token or TESSERA_TOKEN.');
     const { session, user, maxAgeSeconds } = await auth.signIn(body.token, clientOf(c));
     setSession(c, session, maxAgeSeconds);
-    return c.json({ ok: true, user: { id: user.id, name: user.name, admin: user.admin } });
+    return c.json({ ok: true, user: userView(user) });
+  });
+
+  api.post('/auth/password', async function signInWithPassword(c) {
+    const body = (await readJsonBody(c)) as { login?: unknown; password?: unknown };
+    if (typeof body.login !== 'string' || !body.login.trim() || typeof body.password !== 'string' || !body.password) {
+      throw new TesseraError('INVALID_ARGUMENTS', 'Send {"login": "<user id or email>", "password": "..."}.');
+    }
+    const { session, user, maxAgeSeconds } = await auth.signInWithPassword(body.login, body.password, clientOf(c));
+    setSession(c, session, maxAgeSeconds);
+    return c.json({ ok: true, user: userView(user) });
+  });
+
+  api.get('/auth/oidc/start', async function startOidc(c) {
+    if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured: set OIDC_ISSUER and OIDC_CLIENT_ID (see README).');
+    try {
+      auth.throttle(clientOf(c));
+      const { url, pending } = await platform.oidc.start(`${new URL(c.req.url).origin}/api/auth/oidc/callback`);
+      // Lax, not Strict: the provider's redirect back here is a cross-site navigation that must carry it.
+      setCookie(c, OIDC_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), { httpOnly: true, sameSite: 'Lax', secure: overHttps(c), path: '/api/auth/oidc', maxAge: 600 });
+      return c.redirect(url, 302);
+    } catch (err) {
+      return signInFailedPage(c, err);
+    }
+  });
+
+  api.get('/auth/oidc/callback', async function finishOidc(c) {
+    const raw = getCookie(c, OIDC_COOKIE);
+    deleteCookie(c, OIDC_COOKIE, { path: '/api/auth/oidc' });
+    try {
+      if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured.');
+      auth.throttle(clientOf(c));
+      if (!raw) throw new TesseraError('UNAUTHORIZED', 'This sign-in was not started here (or took longer than 10 minutes): start it again from the builder.');
+      const pending = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as PendingSignIn;
+      const identity = await platform.oidc.finish(new URL(c.req.url).search, pending).catch((err: unknown) => {
+        auth.failedAttempt(clientOf(c));
+        throw err;
+      });
+      const { session, maxAgeSeconds } = await auth.signInExternal(identity);
+      setSession(c, session, maxAgeSeconds);
+      c.header('referrer-policy', 'no-referrer');
+      return c.redirect('/', 302);
+    } catch (err) {
+      return signInFailedPage(c, err instanceof SyntaxError ? new TesseraError('UNAUTHORIZED', 'The sign-in state cookie is damaged: start again.') : err);
+    }
   });
 
   api.post('/auth/logout', async function signOut(c) {
@@ -97,9 +151,18 @@ export function authApi(platform: Platform): Hono {
     return c.json({ ok: true });
   });
 
-  api.get('/me', (c) => {
+  api.get('/me', async (c) => {
     const { user, via } = principalOf(c);
-    return c.json({ id: user.id, name: user.name, admin: user.admin, via });
+    const projects = user.admin ? [] : await platform.registry.membershipsOf(user.id);
+    return c.json({ ...userView(user), via, projects });
+  });
+
+  api.put('/me/password', async function changePassword(c) {
+    const { user, via } = principalOf(c);
+    if (via === 'tessera-token') throw new TesseraError('FORBIDDEN', 'TESSERA_TOKEN has no password; sign in as a user to set one.');
+    const body = (await readJsonBody(c)) as { current?: unknown; password?: unknown };
+    await auth.changePassword(user.id, body.current, body.password);
+    return c.json({ ok: true });
   });
 
   api.get('/tokens', async function listTokens(c) {
@@ -120,6 +183,47 @@ export function authApi(platform: Platform): Hono {
     if (!Number.isInteger(id)) throw new TesseraError('INVALID_ARGUMENTS', 'A token id is a number.');
     await auth.revokeApiToken(user.id, id);
     return c.json({ ok: true, id });
+  });
+
+  // ---- admins ----
+  const signInUrl = (c: Context, token: string) => `${new URL(c.req.url).origin}/?token=${token}`;
+
+  api.get('/users', async function listUsers(c) {
+    requireAdmin(c);
+    const users = await auth.listUsers();
+    return c.json({ users: await Promise.all(users.map(async (u) => ({ ...userView(u), projects: await platform.registry.membershipsOf(u.id) }))) });
+  });
+
+  api.post('/users', async function createUser(c) {
+    requireAdmin(c);
+    const { user, signInToken } = await auth.createUser((await readJsonBody(c)) as Record<string, unknown>);
+    return c.json({ user: userView(user), signInUrl: signInUrl(c, signInToken) }, 201);
+  });
+
+  api.patch('/users/:id', async function updateUser(c) {
+    requireAdmin(c);
+    return c.json({ user: userView(await auth.updateUser(c.req.param('id'), (await readJsonBody(c)) as Record<string, unknown>, principalOf(c))) });
+  });
+
+  api.delete('/users/:id', async function deleteUser(c) {
+    requireAdmin(c);
+    await auth.deleteUser(c.req.param('id'), principalOf(c));
+    return c.json({ ok: true, id: c.req.param('id') });
+  });
+
+  /** A new one-time sign-in link for a user (first sign-in, or a forgotten password). */
+  api.post('/users/:id/sign-in-link', async function newSignInLink(c) {
+    requireAdmin(c);
+    const user = await platform.registry.getUser(c.req.param('id'));
+    if (!user) throw new TesseraError('USER_NOT_FOUND', `No user "${c.req.param('id')}".`);
+    return c.json({ user: user.id, signInUrl: signInUrl(c, await auth.createSignInLink(user.id)) }, 201);
+  });
+
+  api.get('/audit', async function wholeAuditLog(c) {
+    requireAdmin(c);
+    const before = Number(c.req.query('before') ?? 0) || undefined;
+    const tenant = c.req.query('tenant');
+    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
   });
 
   return api;

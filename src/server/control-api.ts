@@ -7,6 +7,8 @@ import type { Platform } from '../platform.ts';
 import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { commitDetail, describeTools, revertCommit, runTool } from '../tools/index.ts';
+import { ROLE_ABILITIES, type Role } from '../auth/index.ts';
+import { principalOf } from './access.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
@@ -30,21 +32,52 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.get('/schema/blueprint', (c) => c.json(blueprintJsonSchema()));
   api.get('/tools', (c) => c.json({ tools: describeTools() }));
 
+  /** The projects the caller belongs to (admins: all), with their role in each. */
   api.get('/tenants', async function listTenants(c) {
+    const { user } = principalOf(c);
     const ids = await tenants.list();
-    return c.json({ tenants: ids.map((id) => ({ id, url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) })) });
+    const roles = user.admin ? new Map(ids.map((id) => [id, 'owner' as Role])) : new Map((await platform.registry.membershipsOf(user.id)).map((m) => [m.tenant, m.role]));
+    return c.json({ tenants: ids.filter((id) => roles.has(id)).map((id) => ({ id, role: roles.get(id), url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) })) });
   });
 
+  /** Any signed-in user may start a project; they become its owner. */
   api.post('/tenants', async function createTenant(c) {
+    const principal = principalOf(c);
     const body = await readJsonBody(c);
     const id = checkTenantId(typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined);
     const tenant = await tenants.create(id);
-    return c.json({ ...tenant.summary(), url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) }, 201);
+    await platform.registry.setMembership(id, principal.user.id, 'owner');
+    return c.json({ ...tenant.summary(), role: 'owner', url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) }, 201);
   });
 
   api.get('/tenants/:id', async function getTenant(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    return c.json({ ...tenant.summary(), url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
+    const role = await platform.auth.roleIn(principalOf(c), tenant.id);
+    return c.json({ ...tenant.summary(), role, url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
+  });
+
+  api.get('/tenants/:id/members', async function listMembers(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    return c.json({ members: await platform.registry.listMembers(tenant.id), abilities: ROLE_ABILITIES });
+  });
+
+  /** Adds a member or changes a role: `PUT /tenants/:id/members/<user id or email>` with `{"role": "editor"}`. */
+  api.put('/tenants/:id/members/:user', async function setMember(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    const body = (await readJsonBody(c)) as { role?: unknown };
+    return c.json(await platform.auth.setMember(tenant.id, c.req.param('user'), body.role));
+  });
+
+  api.delete('/tenants/:id/members/:user', async function removeMember(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    await platform.auth.removeMember(tenant.id, c.req.param('user'));
+    return c.json({ ok: true });
+  });
+
+  api.get('/tenants/:id/audit', async function projectAuditLog(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    const before = Number(c.req.query('before') ?? 0) || undefined;
+    return c.json({ entries: await platform.audit.list({ tenant: tenant.id, limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
   });
 
   api.delete('/tenants/:id', async function deleteTenant(c) {
@@ -191,7 +224,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
         queue = queue.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
       };
       try {
-        await agent.run(id, prompt, emit);
+        await agent.run(id, prompt, emit, { principal: principalOf(c) });
       } catch (err) {
         const error = err instanceof TesseraError ? err : new TesseraError('INTERNAL', (err as Error).message);
         emit({ type: 'error', error: error.toJSON() });

@@ -6,6 +6,7 @@ import type { Platform } from '../platform.ts';
 import { BadRequest, buildRequest } from '../runtime/sandbox/request.ts';
 import { mapReply } from '../runtime/sandbox/response.ts';
 import { READ_PATH_NAMES, readPathHandlers, type ReadPathName, type ReadPathStore } from '../serving/index.ts';
+import { requireAdmin } from './access.ts';
 import { readJsonBody } from './errors.ts';
 
 const exportOptionsSchema = z
@@ -57,6 +58,7 @@ export function fissionApi(platform: Platform): Hono {
   });
 
   api.post('/export/fission-read-path', async function exportPlatformReadPath(c) {
+    requireAdmin(c);
     const options = parseOptions(readPathOptionsSchema, await readJsonBody(c));
     const result = await exportReadPath(options);
     return c.json({ files: encodeFiles(result.files) });

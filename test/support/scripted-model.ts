@@ -15,7 +15,7 @@ export interface ChatRequest {
   tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
 }
 
-export type Step = Reply | ((request: ChatRequest, index: number) => Reply);
+export type Step = Reply | ((request: ChatRequest, index: number) => Reply | Promise<Reply>);
 
 export interface ScriptedModel {
   /** Base URL to use as OPENAI_BASE_URL, e.g. http://127.0.0.1:PORT/v1 */
@@ -64,7 +64,7 @@ export async function startScriptedModel(steps: Step[], options: { fallback?: St
       requests.push(request);
       const step = steps[index] ?? options.fallback ?? { text: 'Done.' };
       const current = index++;
-      let reply = typeof step === 'function' ? step(request, current) : step;
+      let reply = typeof step === 'function' ? await step(request, current) : step;
       while ('delayMs' in reply) {
         await new Promise((resolve) => setTimeout(resolve, (reply as { delayMs: number }).delayMs));
         reply = reply.then;
