@@ -257,12 +257,13 @@ describe('signing in', () => {
     try {
       await fresh.goto(server.url);
       await fresh.getByRole('heading', { name: 'Sign in to Tessera' }).waitFor();
-      await fresh.getByLabel('Token').fill('not-a-token');
-      await fresh.getByRole('button', { name: 'Sign in' }).click();
+      await fresh.getByText('Sign in with a link or a token').click();
+      await fresh.getByLabel('Token', { exact: true }).fill('not-a-token');
+      await fresh.getByRole('button', { name: 'Sign in with token' }).click();
       await fresh.getByRole('alert').getByText(/not valid/).waitFor();
-      await fresh.getByLabel('Token').fill(server.token);
-      await fresh.getByRole('button', { name: 'Sign in' }).click();
-      await fresh.getByRole('button', { name: 'admin (TESSERA_TOKEN)' }).click();
+      await fresh.getByLabel('Token', { exact: true }).fill(server.token);
+      await fresh.getByRole('button', { name: 'Sign in with token' }).click();
+      await fresh.getByRole('button', { name: 'admin (TESSERA_TOKEN) (admin)' }).click();
       await fresh.getByLabel('Token name').fill('ci script');
       await fresh.getByRole('button', { name: 'Create token' }).click();
       const token = (await fresh.getByLabel('New token').textContent())!;

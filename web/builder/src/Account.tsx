@@ -4,35 +4,82 @@ import { api } from './api.ts';
 export interface Me {
   id: string;
   name: string;
+  email: string | null;
   admin: boolean;
+  hasPassword: boolean;
   via: string;
 }
 
-/** The way in: the console's one-time link does it by itself; a pasted token works too. */
+/**
+ * The way in: a password; the team's identity provider (when configured); the console's one-time
+ * link (which signs in by itself); or a pasted token.
+ */
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
   const [token, setToken] = useState('');
+  const [oidc, setOidc] = useState<{ label: string; start: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useEffect(() => void api<{ oidc: { label: string; start: string } | null }>('GET', '/api/auth/methods').then((m) => setOidc(m.oidc), () => undefined), []);
+  const attempt = (work: () => Promise<unknown>) => async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      await work();
+      onSignedIn();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
   return (
     <main className="panel signin">
       <h1>Sign in to Tessera</h1>
-      <p>Open the one-time link the server printed on its console when it first started, or paste a token: an API token, or the server's <code>TESSERA_TOKEN</code>.</p>
-      <form
-        className="row"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          try {
-            await api('POST', '/api/auth/token', { token: token.trim() });
-            onSignedIn();
-          } catch (err) {
-            setError((err as Error).message);
-          }
-        }}
-      >
-        <input aria-label="Token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} style={{ flex: 1 }} />
-        <button className="primary" disabled={!token.trim()}>Sign in</button>
+      <form className="stack" aria-label="Sign in with a password" onSubmit={attempt(() => api('POST', '/api/auth/password', { login: login.trim(), password }))}>
+        <label>User id or email <input aria-label="User id or email" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} /></label>
+        <label>Password <input aria-label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} /></label>
+        <button className="primary" disabled={!login.trim() || !password}>Sign in</button>
       </form>
+      {oidc && (
+        <p>
+          <a className="button" href={oidc.start}>{oidc.label}</a>
+        </p>
+      )}
       {error && <p className="error" role="alert">{error}</p>}
+      <details>
+        <summary>Sign in with a link or a token</summary>
+        <p>Open the one-time link the server printed on its console when it first started (or one an admin gave you), or paste a token: an API token, or the server's <code>TESSERA_TOKEN</code>.</p>
+        <form className="row" onSubmit={attempt(() => api('POST', '/api/auth/token', { token: token.trim() }))}>
+          <input aria-label="Token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} style={{ flex: 1 }} />
+          <button disabled={!token.trim()}>Sign in with token</button>
+        </form>
+      </details>
     </main>
+  );
+}
+
+/** Sets the signed-in user's password (the current one is needed when there is one). */
+function ChangePassword({ me }: { me: Me }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  if (me.via === 'tessera-token') return null;
+  return (
+    <form className="stack" aria-label="Password" onSubmit={async (e) => {
+      e.preventDefault();
+      try {
+        await api('PUT', '/api/me/password', { current: current || undefined, password: next });
+        setMessage({ ok: true, text: 'Password saved.' });
+        setCurrent('');
+        setNext('');
+      } catch (err) {
+        setMessage({ ok: false, text: (err as Error).message });
+      }
+    }}>
+      <h3>Password</h3>
+      {me.hasPassword && <input aria-label="Current password" type="password" autoComplete="current-password" placeholder="current password" value={current} onChange={(e) => setCurrent(e.target.value)} />}
+      <input aria-label="New password" type="password" autoComplete="new-password" placeholder="new password (10+ characters)" value={next} onChange={(e) => setNext(e.target.value)} />
+      <button disabled={!next}>{me.hasPassword ? 'Change password' : 'Set password'}</button>
+      {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+    </form>
   );
 }
 
@@ -49,7 +96,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
   }, [open]);
   return (
     <div className="account">
-      <button aria-expanded={open} onClick={() => setOpen((o) => !o)}>{me.name}</button>
+      <button aria-expanded={open} onClick={() => setOpen((o) => !o)}>{me.name}{me.admin ? ' (admin)' : ''}</button>
       {open && (
         <div className="account-menu" role="dialog" aria-label="Account">
           <h3>API tokens</h3>
@@ -85,6 +132,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
             </p>
           )}
           {error && <p className="error" role="alert">{error}</p>}
+          <ChangePassword me={me} />
           <button onClick={() => api('POST', '/api/auth/logout', {}).then(onSignedOut)}>Sign out</button>
         </div>
       )}

@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 import { TENANT_ID, api } from './api.ts';
 import { Account, SignIn, type Me } from './Account.tsx';
 import { Project } from './Project.tsx';
+import { Users, type Role } from './Team.tsx';
 
-interface TenantItem { id: string; url: string; draftUrl: string }
+interface TenantItem { id: string; role: Role; url: string; draftUrl: string }
 
 /** Signed in: the builder; not: the sign-in page. */
 export function App() {
@@ -19,6 +20,7 @@ export function App() {
 function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [tenants, setTenants] = useState<TenantItem[]>([]);
   const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('app'));
+  const [usersOpen, setUsersOpen] = useState(false);
   const [newId, setNewId] = useState('');
   const [error, setError] = useState<string | null>(null);
 
@@ -34,6 +36,7 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
       setError(null);
       await refresh();
       setOpen(newId);
+      setUsersOpen(false);
     } catch (err) {
       setError((err as Error).message);
     }
@@ -50,6 +53,9 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
       <nav className="sidebar" aria-label="Projects">
         <h1>Tessera</h1>
         <Account me={me} onSignedOut={onSignedOut} />
+        {me.admin && (
+          <button className={`link${usersOpen ? ' active' : ''}`} onClick={() => setUsersOpen(true)}>Users and audit log</button>
+        )}
         <form onSubmit={create} className="row">
           <input aria-label="New app id" placeholder="new-app" value={newId} onChange={(e) => setNewId(e.target.value.trim())} style={{ width: '100%' }} />
           <button className="primary" disabled={!newId || Boolean(idProblem)}>Create</button>
@@ -59,14 +65,15 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         <ul>
           {tenants.map((t) => (
             <li key={t.id}>
-              <button className={`link${open === t.id ? ' active' : ''}`} onClick={() => setOpen(t.id)}>{t.id}</button>
-              <button className="danger" aria-label={`Delete ${t.id}`} onClick={() => remove(t.id)}>×</button>
+              <button className={`link${open === t.id && !usersOpen ? ' active' : ''}`} onClick={() => { setOpen(t.id); setUsersOpen(false); }}>{t.id}</button>
+              {!me.admin && <small className="role">{t.role}</small>}
+              {t.role === 'owner' && <button className="danger" aria-label={`Delete ${t.id}`} onClick={() => remove(t.id)}>×</button>}
             </li>
           ))}
           {tenants.length === 0 && <li>No apps yet.</li>}
         </ul>
       </nav>
-      {open ? <Project key={open} id={open} /> : <main className="panel"><p>Create or open an app.</p></main>}
+      {usersOpen ? <Users me={me.id} /> : open ? <Project key={open} id={open} me={me.id} /> : <main className="panel"><p>Create or open an app.</p></main>}
     </div>
   );
 }

@@ -81,7 +81,7 @@ function transcript(messages: Message[]): Entry[] {
 }
 
 /** The agent chat: the earlier conversation, then the run streaming in step by step. */
-export function Chat({ id, onChange }: { id: string; onChange: () => void }) {
+export function Chat({ id, onChange, canRun = true }: { id: string; onChange: () => void; canRun?: boolean }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [entries, setEntries] = useState<Entry[]>([]);
   const [earlier, setEarlier] = useState<number>(0);
@@ -135,7 +135,7 @@ export function Chat({ id, onChange }: { id: string; onChange: () => void }) {
       </div>
       <form onSubmit={send} className="row">
         <textarea aria-label="Prompt" rows={3} style={{ flex: 1 }} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="Describe the app you want…" />
-        <button className="primary" disabled={!prompt.trim() || running || Boolean(problem)}>Send</button>
+        <button className="primary" disabled={!prompt.trim() || running || Boolean(problem) || !canRun} title={canRun ? undefined : 'Viewers cannot run the agent'}>Send</button>
         {running && <button type="button" onClick={() => api('POST', `/api/tenants/${id}/agent/cancel`, {})}>Cancel</button>}
       </form>
     </div>

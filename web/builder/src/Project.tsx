@@ -3,12 +3,15 @@ import { api } from './api.ts';
 import { Chat } from './Chat.tsx';
 import { Settings } from './Settings.tsx';
 import { Components, Database, Functions, History, Releases, Routes } from './tabs.tsx';
+import { AuditLog, Members, type Role } from './Team.tsx';
 
-const TABS = ['Chat', 'Components', 'Functions', 'Routes', 'Database', 'Releases', 'History', 'Settings'] as const;
+const TABS = ['Chat', 'Components', 'Functions', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Members', 'Audit'] as const;
 type Tab = (typeof TABS)[number];
 
 export interface ProjectInfo {
   id: string;
+  /** The signed-in user's role here (admins: owner). */
+  role: Role;
   url: string;
   draftUrl: string;
   live: string | null;
@@ -20,7 +23,7 @@ export interface ProjectInfo {
 }
 
 /** One app: its dashboard tabs beside a live preview in an iframe of the app's own origin. */
-export function Project({ id }: { id: string }) {
+export function Project({ id, me }: { id: string; me: string }) {
   const [tab, setTab] = useState<Tab>('Chat');
   const [info, setInfo] = useState<ProjectInfo | null>(null);
   const [mode, setMode] = useState<'draft' | 'live'>('draft');
@@ -63,12 +66,14 @@ export function Project({ id }: { id: string }) {
       <section className="work">
         <div className="tabs" role="tablist">
           <strong style={{ marginRight: '0.5rem' }}>{id}</strong>
-          {TABS.map((t) => (
+          <small className="role" aria-label="Your role">{info.role}</small>
+          {TABS.filter((t) => t !== 'Audit' || info.role === 'owner').map((t) => (
             <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>{t}</button>
           ))}
         </div>
+        {info.role === 'viewer' && <p className="notice" role="note">You are a viewer of this project: you can look at everything, but changes need an editor or owner.</p>}
         <div className="panel">
-          {tab === 'Chat' && <Chat id={id} onChange={refresh} />}
+          {tab === 'Chat' && <Chat id={id} onChange={refresh} canRun={info.role !== 'viewer'} />}
           {tab === 'Components' && <Components info={info} onChange={refresh} />}
           {tab === 'Functions' && <Functions info={info} onChange={refresh} />}
           {tab === 'Routes' && <Routes info={info} onChange={refresh} />}
@@ -76,6 +81,8 @@ export function Project({ id }: { id: string }) {
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
           {tab === 'History' && <History id={id} head={info.head} onChange={refresh} />}
           {tab === 'Settings' && <Settings id={id} />}
+          {tab === 'Members' && <Members id={id} role={info.role} me={me} />}
+          {tab === 'Audit' && <AuditLog tenant={id} />}
         </div>
       </section>
       <section className="preview" aria-label="Preview">

@@ -1,0 +1,211 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from './api.ts';
+
+export type Role = 'owner' | 'editor' | 'viewer';
+const ROLES: Role[] = ['viewer', 'editor', 'owner'];
+
+interface Member {
+  userId: string;
+  name: string;
+  email: string | null;
+  role: Role;
+}
+
+/** Who is on the project and with which role; owners add, change and remove members here. */
+export function Members({ id, role, me }: { id: string; role: Role | null; me: string }) {
+  const [members, setMembers] = useState<Member[]>([]);
+  const [abilities, setAbilities] = useState<Record<Role, string> | null>(null);
+  const [who, setWho] = useState('');
+  const [newRole, setNewRole] = useState<Role>('editor');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const owner = role === 'owner';
+
+  const load = useCallback(() => api<{ members: Member[]; abilities: Record<Role, string> }>('GET', `/api/tenants/${id}/members`).then((r) => {
+    setMembers(r.members);
+    setAbilities(r.abilities);
+  }, (e: Error) => setMessage({ ok: false, text: e.message })), [id]);
+  useEffect(() => void load(), [load]);
+
+  const act = async (work: () => Promise<unknown>, done: string) => {
+    try {
+      await work();
+      setMessage({ ok: true, text: done });
+      await load();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+
+  return (
+    <div>
+      <h2>Members</h2>
+      {abilities && (
+        <ul className="hint">
+          {ROLES.map((r) => <li key={r}><strong>{r}</strong>: {abilities[r]}</li>)}
+        </ul>
+      )}
+      <table aria-label="Members">
+        <thead><tr><th>User</th><th>Email</th><th>Role</th>{owner && <th />}</tr></thead>
+        <tbody>
+          {members.map((m) => (
+            <tr key={m.userId}>
+              <td>{m.name} <small>({m.userId}{m.userId === me ? ', you' : ''})</small></td>
+              <td>{m.email ?? ''}</td>
+              <td>
+                {owner ? (
+                  <select aria-label={`Role of ${m.userId}`} value={m.role} onChange={(e) => act(() => api('PUT', `/api/tenants/${id}/members/${encodeURIComponent(m.userId)}`, { role: e.target.value }), `${m.userId} is now ${e.target.value}.`)}>
+                    {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                  </select>
+                ) : m.role}
+              </td>
+              {owner && <td><button className="danger" onClick={() => act(() => api('DELETE', `/api/tenants/${id}/members/${encodeURIComponent(m.userId)}`), `${m.userId} removed.`)}>Remove</button></td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {owner ? (
+        <form className="row" onSubmit={(e) => {
+          e.preventDefault();
+          void act(() => api('PUT', `/api/tenants/${id}/members/${encodeURIComponent(who.trim())}`, { role: newRole }), `${who.trim()} added as ${newRole}.`).then(() => setWho(''));
+        }}>
+          <input aria-label="Member user id or email" placeholder="user id or email" value={who} onChange={(e) => setWho(e.target.value)} />
+          <select aria-label="New member role" value={newRole} onChange={(e) => setNewRole(e.target.value as Role)}>
+            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+          </select>
+          <button className="primary" disabled={!who.trim()}>Add member</button>
+        </form>
+      ) : (
+        <p className="hint">Only owners manage members.</p>
+      )}
+      {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+    </div>
+  );
+}
+
+interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  via: string;
+  tenant: string | null;
+  action: string;
+  target: string;
+  outcome: string;
+}
+
+/** Who did what, when: a project's log (owners) or the whole platform's (admins), newest first. */
+export function AuditLog({ tenant }: { tenant?: string }) {
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [more, setMore] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const base = tenant ? `/api/tenants/${tenant}/audit` : '/api/audit';
+  const load = useCallback(async (before?: number) => {
+    try {
+      const page = await api<{ entries: AuditEntry[] }>('GET', `${base}?limit=50${before ? `&before=${before}` : ''}`);
+      setEntries((old) => (before ? [...old, ...page.entries] : page.entries));
+      setMore(page.entries.length === 50);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }, [base]);
+  useEffect(() => void load(), [load]);
+  if (error) return <p className="error" role="alert">{error}</p>;
+  return (
+    <div>
+      <h2>Audit log</h2>
+      <table aria-label="Audit log">
+        <thead><tr><th>When</th><th>Who</th><th>How</th>{!tenant && <th>Project</th>}<th>What</th><th>On</th><th>Outcome</th></tr></thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id} className={e.outcome === 'ok' ? '' : 'error'}>
+              <td>{new Date(e.at).toLocaleString()}</td>
+              <td>{e.actor}</td>
+              <td>{e.via}</td>
+              {!tenant && <td>{e.tenant ?? ''}</td>}
+              <td>{e.action}</td>
+              <td>{e.target}</td>
+              <td>{e.outcome}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {entries.length === 0 && <p>Nothing recorded yet.</p>}
+      {more && <button onClick={() => load(entries.at(-1)?.id)}>Older</button>}
+    </div>
+  );
+}
+
+interface User {
+  id: string;
+  name: string;
+  email: string | null;
+  admin: boolean;
+  hasPassword: boolean;
+  oidc: boolean;
+  projects: Array<{ tenant: string; role: Role }>;
+}
+
+/** Admins: every user, new users (with a one-time sign-in link to hand over), admin rights, removal. */
+export function Users({ me }: { me: string }) {
+  const [users, setUsers] = useState<User[]>([]);
+  const [form, setForm] = useState({ id: '', name: '', email: '', password: '', admin: false });
+  const [link, setLink] = useState<{ user: string; url: string } | null>(null);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const load = useCallback(() => api<{ users: User[] }>('GET', '/api/users').then((r) => setUsers(r.users), (e: Error) => setMessage({ ok: false, text: e.message })), []);
+  useEffect(() => void load(), [load]);
+  const act = async (work: () => Promise<unknown>, done: string) => {
+    try {
+      await work();
+      setMessage({ ok: true, text: done });
+      await load();
+    } catch (err) {
+      setMessage({ ok: false, text: (err as Error).message });
+    }
+  };
+  return (
+    <main className="panel">
+      <h2>Users</h2>
+      <table aria-label="Users">
+        <thead><tr><th>User</th><th>Email</th><th>Signs in with</th><th>Projects</th><th>Admin</th><th /></tr></thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id}>
+              <td>{u.name} <small>({u.id})</small></td>
+              <td>{u.email ?? ''}</td>
+              <td>{[u.hasPassword && 'password', u.oidc && 'SSO'].filter(Boolean).join(', ') || 'link or token'}</td>
+              <td>{u.projects.map((p) => `${p.tenant} (${p.role})`).join(', ')}</td>
+              <td><input type="checkbox" aria-label={`${u.id} is admin`} checked={u.admin} disabled={u.id === me} onChange={(e) => act(() => api('PATCH', `/api/users/${u.id}`, { admin: e.target.checked }), `${u.id} ${e.target.checked ? 'is now' : 'is no longer'} an admin.`)} /></td>
+              <td>
+                <button onClick={() => act(async () => setLink({ user: u.id, url: (await api<{ signInUrl: string }>('POST', `/api/users/${u.id}/sign-in-link`, {})).signInUrl }), `New sign-in link for ${u.id}.`)}>Sign-in link</button>{' '}
+                {u.id !== me && <button className="danger" onClick={() => confirm(`Delete the user ${u.id}? Their sessions and tokens stop working at once.`) && act(() => api('DELETE', `/api/users/${u.id}`), `${u.id} deleted.`)}>Delete</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>New user</h3>
+      <form className="row" onSubmit={(e) => {
+        e.preventDefault();
+        void act(async () => {
+          const made = await api<{ user: { id: string }; signInUrl: string }>('POST', '/api/users', { id: form.id, name: form.name || undefined, email: form.email || undefined, password: form.password || undefined, admin: form.admin });
+          setLink({ user: made.user.id, url: made.signInUrl });
+          setForm({ id: '', name: '', email: '', password: '', admin: false });
+        }, `${form.id} created.`);
+      }}>
+        <input aria-label="New user id" placeholder="id, e.g. ada" value={form.id} onChange={(e) => setForm({ ...form, id: e.target.value.trim() })} />
+        <input aria-label="New user name" placeholder="name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+        <input aria-label="New user email" placeholder="email (optional)" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value.trim() })} />
+        <input aria-label="New user password" type="password" placeholder="password (optional)" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+        <label><input type="checkbox" checked={form.admin} onChange={(e) => setForm({ ...form, admin: e.target.checked })} /> admin</label>
+        <button className="primary" disabled={!form.id}>Create user</button>
+      </form>
+      {link && (
+        <p role="status">
+          Hand this one-time sign-in link to {link.user} (valid for a day): <code aria-label="Sign-in link">{link.url}</code>
+        </p>
+      )}
+      {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+      <AuditLog />
+    </main>
+  );
+}
