@@ -68,6 +68,13 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     return tenants.fetch(c.req.raw, { tenant, view, mode: draft ? 'draft' : 'live' });
   });
 
+  // Below here is the builder's origin: no page may frame it (clickjacking, or a hostile app framing
+  // the signed-in builder to read or drive it).
+  app.use('*', async function noFraming(c, next) {
+    await next();
+    c.res.headers.set('x-frame-options', 'DENY');
+    c.res.headers.set('content-security-policy', "frame-ancestors 'none'");
+  });
   app.get('/healthz', async (c) => {
     const isolation = await platform.runtime.isolation();
     return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap' });

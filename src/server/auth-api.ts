@@ -24,8 +24,15 @@ const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.
 /** Secure cookies when the builder is reached over HTTPS (directly or behind a proxy that says so). */
 const overHttps = (c: Context): boolean => new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
 
+/**
+ * Over HTTPS the session cookie is `__Host-` prefixed: the browser then accepts it only from this
+ * very host (Secure, Path=/, no Domain), so an app on a sibling subdomain cannot plant its own
+ * session in the builder (cookie tossing). Only that name is read over HTTPS.
+ */
+const sessionCookieName = (c: Context): string => (overHttps(c) ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
+
 function setSession(c: Context, session: string, maxAge: number): void {
-  setCookie(c, SESSION_COOKIE, session, { httpOnly: true, sameSite: 'Strict', secure: overHttps(c), path: '/', maxAge });
+  setCookie(c, sessionCookieName(c), session, { httpOnly: true, sameSite: 'Strict', secure: overHttps(c), path: '/', maxAge });
 }
 
 /** Routes anyone may call without a credential: signing in, and how one may sign in. */
@@ -42,7 +49,7 @@ export function authMiddleware(platform: Platform): MiddlewareHandler {
     // The read path answers what live apps already show the world, and deploys there need the deploy
     // token (its own check, as on the cluster, where these are public Fission routes).
     if (c.req.path.startsWith('/api/serving/')) return next();
-    const principal = await platform.auth.authenticate({ session: getCookie(c, SESSION_COOKIE), bearer: bearerOf(c) });
+    const principal = await platform.auth.authenticate({ session: getCookie(c, sessionCookieName(c)), bearer: bearerOf(c) });
     if (!principal) {
       return errorResponse(
         c,
@@ -145,9 +152,9 @@ export function authApi(platform: Platform): Hono {
   });
 
   api.post('/auth/logout', async function signOut(c) {
-    const session = getCookie(c, SESSION_COOKIE);
+    const session = getCookie(c, sessionCookieName(c));
     if (session) await auth.signOut(session);
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    deleteCookie(c, sessionCookieName(c), { path: '/', secure: overHttps(c) });
     return c.json({ ok: true });
   });
 

@@ -52,7 +52,13 @@ describe('credentials', () => {
     const cookie = cookieOf(res.headers['set-cookie']);
     const me = await anonymous('/api/me', { headers: { cookie } });
     expect(me.json()).toMatchObject({ id: 'admin', admin: true, via: 'session' });
-    expect(String((await anonymous(`/?token=${server.token}`, { headers: { 'x-forwarded-proto': 'https' } })).headers['set-cookie'])).toMatch(/Secure/);
+    // Behind HTTPS: Secure, and __Host- prefixed so a sibling subdomain cannot plant a session of its own.
+    const secure = await anonymous(`/?token=${server.token}`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(String(secure.headers['set-cookie'])).toMatch(/^__Host-tessera_session=tss_[\w-]+;.*Secure/);
+    const secureCookie = cookieOf(secure.headers['set-cookie']);
+    expect((await anonymous('/api/me', { headers: { cookie: secureCookie, 'x-forwarded-proto': 'https' } })).status).toBe(200);
+    // Over HTTPS the unprefixed name (which a subdomain could set) is not a session.
+    expect((await anonymous('/api/me', { headers: { cookie: secureCookie.replace('__Host-', ''), 'x-forwarded-proto': 'https' } })).status).toBe(401);
     expect((await anonymous('/api/auth/logout', { method: 'POST', body: '{}', headers: { cookie } })).status).toBe(200);
     expect((await anonymous('/api/me', { headers: { cookie } })).status).toBe(401);
   });
