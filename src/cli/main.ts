@@ -41,6 +41,17 @@ Usage:
   tessera export fission-read-path --out <dir> [--database-url <url>] [--namespace <ns>] [--deploy-token <t>]
                                                   the platform's read path (mfe-registry, sdui-config, releases) for Fission
 
+  tessera members <id>                            who is on an app, with their roles
+  tessera members <id> add <user|email> <role>    add a member or change their role (owner, editor, viewer)
+  tessera members <id> remove <user>              remove a member
+  tessera users                                   list users (admins)
+  tessera users add <id> [--email <e>] [--name <n>] [--admin] [--password]
+                                                  create a user (admins); prints a one-time sign-in link;
+                                                  --password reads a password from stdin
+  tessera users link <id>                         a new one-time sign-in link for a user (admins)
+  tessera users delete <id>                       delete a user; their sessions and tokens stop at once (admins)
+  tessera audit [<id>] [--limit N]                the audit log of an app (owners) or of everything (admins)
+
   tessera login [--token <t>]                     save an API token for this server (read from stdin without --token)
 
 Options:
@@ -167,6 +178,7 @@ async function main(argv: string[]): Promise<void> {
     out: { type: 'string' }, 'data-url': { type: 'string' }, namespace: { type: 'string' }, executor: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' },
     'pool-size': { type: 'string' }, image: { type: 'string' }, 'runtime-class': { type: 'string' }, routing: { type: 'string' }, 'canary-from': { type: 'string' }, weight: { type: 'string' },
     'database-url': { type: 'string' }, 'deploy-token': { type: 'string' }, value: { type: 'string' }, token: { type: 'string' },
+    email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, password: { type: 'boolean' }, limit: { type: 'string' },
   } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -324,6 +336,60 @@ async function main(argv: string[]): Promise<void> {
         await call(base, 'DELETE', `${prefix}/secrets/${encodeURIComponent(name)}`);
         print({ ok: true, name }, `Deleted ${name} of ${id}.`);
       } else usage(`Unknown "secrets ${sub}".`);
+      return;
+    }
+    case 'members': {
+      const [id, sub, who, role] = rest;
+      if (!id) usage('Usage: tessera members <id> [add <user|email> <role> | remove <user>]');
+      const route = `/api/tenants/${encodeURIComponent(id)}/members`;
+      if (sub === undefined || sub === 'list') {
+        const { members } = (await call(base, 'GET', route)) as { members: Array<{ userId: string; name: string; email: string | null; role: string }> };
+        print({ members }, members.map((m) => `${m.userId}\t${m.role}\t${m.name}${m.email ? ` <${m.email}>` : ''}`).join('\n') || 'No members.');
+      } else if (sub === 'add' || sub === 'set') {
+        if (!who || !role) usage('Usage: tessera members <id> add <user|email> <owner|editor|viewer>');
+        const answer = (await call(base, 'PUT', `${route}/${encodeURIComponent(who)}`, { role })) as { userId: string; role: string };
+        print(answer, `${answer.userId} is ${answer.role} of ${id}.`);
+      } else if (sub === 'remove') {
+        if (!who) usage('Usage: tessera members <id> remove <user>');
+        await call(base, 'DELETE', `${route}/${encodeURIComponent(who)}`);
+        print({ ok: true }, `Removed ${who} from ${id}.`);
+      } else usage(`Unknown "members ${sub}".`);
+      return;
+    }
+    case 'users': {
+      const [sub, id] = rest;
+      type User = { id: string; name: string; email: string | null; admin: boolean; projects: Array<{ tenant: string; role: string }> };
+      if (sub === undefined || sub === 'list') {
+        const { users } = (await call(base, 'GET', '/api/users')) as { users: User[] };
+        print({ users }, users.map((u) => `${u.id}\t${u.name}${u.email ? ` <${u.email}>` : ''}${u.admin ? '\tadmin' : ''}\t${u.projects.map((p) => `${p.tenant}:${p.role}`).join(' ')}`).join('\n'));
+      } else if (sub === 'add') {
+        if (!id) usage('Usage: tessera users add <id> [--email <e>] [--name <n>] [--admin] [--password]');
+        let password: string | undefined;
+        if (values.password) {
+          if (process.stdin.isTTY) process.stderr.write(`Password for ${id} (then Enter and Ctrl-D): `);
+          const chunks: Buffer[] = [];
+          for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+          password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+        }
+        const answer = (await call(base, 'POST', '/api/users', { id, name: values.name, email: values.email, admin: values.admin === true, password })) as { user: User; signInUrl: string };
+        print(answer, `Created ${answer.user.id}. One-time sign-in link (valid for a day):\n${answer.signInUrl}`);
+      } else if (sub === 'link') {
+        if (!id) usage('Usage: tessera users link <id>');
+        const answer = (await call(base, 'POST', `/api/users/${encodeURIComponent(id)}/sign-in-link`, {})) as { signInUrl: string };
+        print(answer, answer.signInUrl);
+      } else if (sub === 'delete') {
+        if (!id) usage('Usage: tessera users delete <id>');
+        await call(base, 'DELETE', `/api/users/${encodeURIComponent(id)}`);
+        print({ ok: true }, `Deleted ${id}.`);
+      } else usage(`Unknown "users ${sub}".`);
+      return;
+    }
+    case 'audit': {
+      const [id] = rest;
+      const limit = values.limit ?? '50';
+      const route = id ? `/api/tenants/${encodeURIComponent(id)}/audit?limit=${encodeURIComponent(limit)}` : `/api/audit?limit=${encodeURIComponent(limit)}`;
+      const { entries } = (await call(base, 'GET', route)) as { entries: Array<{ at: string; actor: string; via: string; tenant: string | null; action: string; target: string; outcome: string }> };
+      print({ entries }, entries.map((e) => `${e.at}\t${e.actor} (${e.via})\t${!id && e.tenant ? `${e.tenant}\t` : ''}${e.action}${e.target ? ` ${e.target}` : ''}\t${e.outcome}`).join('\n') || 'Nothing recorded.');
       return;
     }
     case 'egress': {

@@ -135,6 +135,28 @@ describe('tessera CLI', () => {
     expect(listed.stdout).toContain('notes\t');
   });
 
+  it('adds a team member as the README says: a user (password from stdin), a role, and the audit log', async () => {
+    const added = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'users', 'add', 'ada', '--email', 'ada@example.test', '--password'], { cwd: root, env: cliEnv() });
+      let stdout = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout }));
+      child.stdin.end('ada-long-password\n');
+    });
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(new RegExp(`^Created ada\\. One-time sign-in link \\(valid for a day\\):\\n${server.url}/\\?token=tsl_`));
+    expect((await tessera('members', 'notes', 'add', 'ada@example.test', 'viewer')).stdout).toBe('ada is viewer of notes.\n');
+    expect((await tessera('members', 'notes')).stdout).toContain('ada\tviewer\tada <ada@example.test>');
+    // Ada signs in with her password and is refused writes as a viewer.
+    const signedIn = await fetch(`${server.url}/api/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' }, body: JSON.stringify({ login: 'ada', password: 'ada-long-password' }) });
+    const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const refused = await fetch(`${server.url}/api/tenants/notes/tools/updateUILayout`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: '{"blueprint":{"version":1,"routes":[]}}' });
+    expect(refused.status).toBe(403);
+    const audit = await tessera('audit', 'notes');
+    expect(audit.stdout).toMatch(/admin \(tessera-token\)\tmember\.set ada@example\.test\tok/);
+    expect(audit.stdout).toMatch(/ada \(session\)\ttool\.updateUILayout updateUILayout\trefused/);
+  });
+
   it('fails with the server\'s message and a non-zero exit code', async () => {
     const bad = await tessera('tenants', 'create', 'Not_Valid');
     expect(bad.code).toBe(1);
