@@ -18,6 +18,7 @@ import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
+import { benchAccess } from './access.ts';
 import { benchBuilder } from './builder.ts';
 import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
@@ -302,6 +303,7 @@ async function main(): Promise<void> {
     ['agent', benchAgent],
     ['fission', (s) => benchFission(s, RUNS)],
     ['egress', () => benchEgress(RUNS)],
+    ['access', (s) => benchAccess(s, RUNS)],
   ];
   // BENCH_ONLY=stylesheet,component runs a subset (all by default).
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());

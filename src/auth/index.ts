@@ -297,20 +297,15 @@ export class AuthService {
   async authenticate(credential: { session?: string; bearer?: string }): Promise<Principal | null> {
     if (credential.bearer) {
       if (this.deps.fixedToken && sameSecret(credential.bearer, this.deps.fixedToken)) return { user: TOKEN_ADMIN, via: 'tessera-token' };
-      const found = await this.deps.registry.findCredential(sha256(credential.bearer), ['api-token']);
-      if (found) {
-        const user = await this.deps.registry.getUser(found.userId);
-        if (user) {
-          if (!found.lastUsedAt || Date.now() - Date.parse(found.lastUsedAt) > LAST_USED_RESOLUTION_MS) void this.deps.registry.useCredential(found.id, false).catch(() => undefined);
-          return { user, via: 'api-token' };
-        }
-      }
-      return null;
+      const found = await this.deps.registry.findCredentialUser(sha256(credential.bearer), ['api-token']);
+      if (!found) return null;
+      const lastUsed = found.credential.lastUsedAt;
+      if (!lastUsed || Date.now() - Date.parse(lastUsed) > LAST_USED_RESOLUTION_MS) void this.deps.registry.useCredential(found.credential.id, false).catch(() => undefined);
+      return { user: found.user, via: 'api-token' };
     }
     if (credential.session) {
-      const found = await this.deps.registry.findCredential(sha256(credential.session), ['session']);
-      const user = found ? await this.deps.registry.getUser(found.userId) : null;
-      return user ? { user, via: 'session' } : null;
+      const found = await this.deps.registry.findCredentialUser(sha256(credential.session), ['session']);
+      return found ? { user: found.user, via: 'session' } : null;
     }
     return null;
   }

@@ -108,6 +108,8 @@ export interface Registry {
   addCredential(credential: { kind: CredentialKind; userId: string; name?: string; secretHash: string; expiresAt?: Date }): Promise<number>;
   /** The live (not revoked, not expired) credential with this secret hash, of one of these kinds. */
   findCredential(secretHash: string, kinds: CredentialKind[]): Promise<CredentialRecord | null>;
+  /** The same, with its user, in one query (the per-request lookup of sessions and API tokens). */
+  findCredentialUser(secretHash: string, kinds: CredentialKind[]): Promise<{ credential: CredentialRecord; user: UserRecord } | null>;
   /** Marks a credential used now; a one-time kind is revoked by its use (atomically: only one use wins). */
   useCredential(id: number, once: boolean): Promise<boolean>;
   listCredentials(userId: string, kind: CredentialKind): Promise<CredentialRecord[]>;
@@ -431,6 +433,15 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
       const [row] = await db.select().from(credentials).where(and(eq(credentials.secretHash, secretHash), inArray(credentials.kind, kinds), isNull(credentials.revokedAt)));
       if (!row || (row.expiresAt && new Date(row.expiresAt).getTime() <= Date.now())) return null;
       return credentialOf(row);
+    },
+    async findCredentialUser(secretHash, kinds) {
+      const [row] = await db
+        .select({ credential: credentials, user: users })
+        .from(credentials)
+        .innerJoin(users, eq(users.id, credentials.userId))
+        .where(and(eq(credentials.secretHash, secretHash), inArray(credentials.kind, kinds), isNull(credentials.revokedAt)));
+      if (!row || (row.credential.expiresAt && new Date(row.credential.expiresAt).getTime() <= Date.now())) return null;
+      return { credential: credentialOf(row.credential), user: userOf(row.user) };
     },
     async useCredential(id, once) {
       const rows = await db.update(credentials).set(once ? { lastUsedAt: new Date(), revokedAt: new Date() } : { lastUsedAt: new Date() }).where(and(eq(credentials.id, id), isNull(credentials.revokedAt))).returning({ id: credentials.id });

@@ -69,9 +69,10 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   });
 
   // Below here is the builder's origin: no page may frame it (clickjacking, or a hostile app framing
-  // the signed-in builder to read or drive it).
+  // the signed-in builder to read or drive it). The read path answers exactly as its Fission functions do.
   app.use('*', async function noFraming(c, next) {
     await next();
+    if (c.req.path.startsWith('/api/serving/')) return;
     c.res.headers.set('x-frame-options', 'DENY');
     c.res.headers.set('content-security-policy', "frame-ancestors 'none'");
   });
