@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { requiredRole, type Principal } from '../auth/index.ts';
+import { requiredRole, type Principal, type Role } from '../auth/index.ts';
 import { describeRequest } from '../audit/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
@@ -15,6 +15,10 @@ export function principalOf(c: Context): Principal {
   return principal;
 }
 export const principalOrNull = (c: Context): Principal | null => principals.get(c.req.raw) ?? null;
+
+/** The caller's role in the project of a `/api/tenants/:id` request, as the role check found it. */
+const projectRoles = new WeakMap<Request, Role>();
+export const projectRoleOf = (c: Context): Role | null => projectRoles.get(c.req.raw) ?? null;
 
 /** What a route needs, in words, for the refusal message. */
 function doing(method: string, rest: string): string {
@@ -39,7 +43,7 @@ export function projectRoleMiddleware(platform: Platform): MiddlewareHandler {
     const tenant = decodeURIComponent(match[1]!);
     const rest = match[2] ?? '';
     const needed = requiredRole(c.req.method, rest);
-    await platform.auth.requireRole(principalOf(c), tenant, needed, doing(c.req.method, rest));
+    projectRoles.set(c.req.raw, await platform.auth.requireRole(principalOf(c), tenant, needed, doing(c.req.method, rest)));
     return next();
   };
 }

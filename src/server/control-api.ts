@@ -8,7 +8,7 @@ import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { commitDetail, describeTools, revertCommit, runTool } from '../tools/index.ts';
 import { ROLE_ABILITIES, type Role } from '../auth/index.ts';
-import { principalOf } from './access.ts';
+import { principalOf, projectRoleOf } from './access.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
@@ -52,7 +52,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
 
   api.get('/tenants/:id', async function getTenant(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const role = await platform.auth.roleIn(principalOf(c), tenant.id);
+    const role = projectRoleOf(c) ?? (await platform.auth.roleIn(principalOf(c), tenant.id));
     return c.json({ ...tenant.summary(), role, url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
   });
 

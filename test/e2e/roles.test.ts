@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readServerEvents } from '../../src/cli/sse.ts';
 import { ANONYMOUS } from '../support/credentials.ts';
@@ -146,6 +147,8 @@ describe('roles in a project', () => {
     expect((await as(session.carol, '/api/tenants/shop/releases', { body: { version: '0.0.1' } })).status).toBe(403);
     expect((await as(session.carol, '/api/tenants/shop/releases/0.0.1/deploy', { body: {} })).status).toBe(403);
     expect((await as(session.carol, '/api/tenants/shop/secrets/KEY', { method: 'PUT', body: { value: 'x' } })).status).toBe(403);
+    expect((await as(session.carol, '/api/tenants/shop/egress', { method: 'PUT', body: { allow: ['api.example.com'] } })).status).toBe(403);
+    expect((await as(session.carol, '/api/tenants/shop/secrets')).status).toBe(200);
     expect((await as(session.carol, '/api/tenants/shop/members/carol', { method: 'PUT', body: { role: 'owner' } })).status).toBe(403);
     expect((await as(session.carol, '/api/tenants/shop', { method: 'DELETE' })).status).toBe(403);
     expect(await commits()).toBe(before);
@@ -156,6 +159,7 @@ describe('roles in a project', () => {
     const tool = await as(session.bob, '/api/tenants/shop/tools/createBackendFunction', { body: { name: 'hello', code: HI } });
     expect(tool.status, tool.text).toBe(200);
     expect((await as(session.bob, '/api/tenants/shop/secrets/API_KEY', { method: 'PUT', body: { value: 'sk-123' } })).status).toBe(200);
+    expect((await as(session.bob, '/api/tenants/shop/egress', { method: 'PUT', body: { allow: ['api.example.com'] } })).status).toBe(200);
     expect((await as(session.bob, '/api/tenants/shop/releases', { body: { version: '1.0.0' } })).json().error.message).toMatch(/an editor of "shop": creating a release needs owner/);
     expect((await as(session.bob, '/api/tenants/shop/members/dave', { method: 'PUT', body: { role: 'viewer' } })).status).toBe(403);
     expect((await as(session.bob, '/api/tenants/shop/audit')).status).toBe(403);
@@ -257,6 +261,21 @@ describe('tokens and deleted users', () => {
     expect((await as(session.dave, '/api/me')).status).toBe(401);
     expect((await as(second.token, '/api/me')).status).toBe(401);
     expect((await as(null, '/api/auth/password', { body: { login: 'dave', password: PASSWORDS.dave } })).status).toBe(401);
+  });
+
+  it('refuses an expired session or sign-in link', async () => {
+    const { registry } = server.platform;
+    const expired = 'tss_expired-session-for-the-test';
+    const link = 'tsl_expired-link-for-the-test';
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    await registry.addCredential({ kind: 'session', userId: 'alice', secretHash: sha(expired), expiresAt: new Date(Date.now() - 1000) });
+    await registry.addCredential({ kind: 'sign-in-link', userId: 'alice', secretHash: sha(link), expiresAt: new Date(Date.now() - 1000) });
+    expect((await as(`tessera_session=${expired}`, '/api/me')).status).toBe(401);
+    expect((await as(null, `/?token=${link}`)).status).toBe(401);
+    // The same session a moment before its end still works.
+    const live = 'tss_live-session-for-the-test';
+    await registry.addCredential({ kind: 'session', userId: 'alice', secretHash: sha(live), expiresAt: new Date(Date.now() + 60_000) });
+    expect((await as(`tessera_session=${live}`, '/api/me')).json().id).toBe('alice');
   });
 
   it('gives an admin a fresh one-time link for a user, and admin rights to grant', async () => {
