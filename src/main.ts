@@ -14,9 +14,9 @@ async function main(): Promise<void> {
   if (first) {
     // Shown once, as Jupyter does: the way in for the person who started the server.
     const link = `${server.url.replace('127.0.0.1', 'localhost')}/?token=${first.linkToken}`;
-    process.stdout.write(`\n  First start: sign in to the builder with this one-time link (valid 24 h):\n\n    ${link}\n\n`);
+    process.stdout.write(`\n  First start: sign in to the builder with this one-time link (valid 24 h), then set a password in the account menu:\n\n    ${link}\n\n`);
   } else if (!config.adminToken) {
-    logger.info('Sign in with a personal API token, or set TESSERA_TOKEN and open /?token=<TESSERA_TOKEN>.');
+    logger.info('Sign in with your password, the identity provider or an API token. Locked out? Set TESSERA_TOKEN, restart, and open /?token=<TESSERA_TOKEN>.');
   }
   const isolation = await platform.runtime.isolation();
   if (isolation !== 'bubblewrap' && config.requireIsolation) {
