@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { ActionMessage, useActions } from './actions.tsx';
 import { api } from './api.ts';
 
 interface Secret {
@@ -25,7 +26,8 @@ export function Settings({ id }: { id: string }) {
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
   const [host, setHost] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // `load` is defined below; actions call it after they ran.
+  const { message, setMessage, act } = useActions(() => load());
 
   const load = useCallback(async () => {
     try {
@@ -43,17 +45,6 @@ export function Settings({ id }: { id: string }) {
   }, [id]);
   useEffect(() => void load(), [load]);
 
-  const act = async (work: () => Promise<unknown>, done: string): Promise<boolean> => {
-    try {
-      await work();
-      setMessage({ ok: true, text: done });
-      await load();
-      return true;
-    } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
-      return false;
-    }
-  };
   const setAllow = (allow: string[], done: string) => act(() => api('PUT', `/api/tenants/${id}/egress`, { allow }), done);
 
   if (!secrets || !egress) return <p>{message?.text ?? 'Loading…'}</p>;
@@ -132,7 +123,7 @@ export function Settings({ id }: { id: string }) {
         <input aria-label="Host to allow" placeholder="api.example.com" value={host} onChange={(e) => setHost(e.target.value)} />
         <button type="submit" disabled={!host.trim()}>Allow host</button>
       </form>
-      {message && <p role={message.ok ? 'status' : 'alert'} className={message.ok ? '' : 'error'}>{message.text}</p>}
+      <ActionMessage message={message} />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { ActionMessage, useActions } from './actions.tsx';
 import { api } from './api.ts';
 
 export type Role = 'owner' | 'editor' | 'viewer';
@@ -17,7 +18,6 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
   const [abilities, setAbilities] = useState<Record<Role, string> | null>(null);
   const [who, setWho] = useState('');
   const [newRole, setNewRole] = useState<Role>('editor');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const owner = role === 'owner';
 
   const load = useCallback(() => api<{ members: Member[]; abilities: Record<Role, string> }>('GET', `/api/tenants/${id}/members`).then((r) => {
@@ -26,15 +26,7 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
   }, (e: Error) => setMessage({ ok: false, text: e.message })), [id]);
   useEffect(() => void load(), [load]);
 
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    try {
-      await work();
-      setMessage({ ok: true, text: done });
-      await load();
-    } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
-    }
-  };
+  const { message, setMessage, act } = useActions(load);
 
   return (
     <div>
@@ -77,7 +69,7 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
       ) : (
         <p className="hint">Only owners manage members.</p>
       )}
-      {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+      <ActionMessage message={message} />
     </div>
   );
 }
@@ -150,18 +142,9 @@ export function Users({ me }: { me: string }) {
   const [users, setUsers] = useState<User[]>([]);
   const [form, setForm] = useState({ id: '', name: '', email: '', password: '', admin: false });
   const [link, setLink] = useState<{ user: string; url: string } | null>(null);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const load = useCallback(() => api<{ users: User[] }>('GET', '/api/users').then((r) => setUsers(r.users), (e: Error) => setMessage({ ok: false, text: e.message })), []);
   useEffect(() => void load(), [load]);
-  const act = async (work: () => Promise<unknown>, done: string) => {
-    try {
-      await work();
-      setMessage({ ok: true, text: done });
-      await load();
-    } catch (err) {
-      setMessage({ ok: false, text: (err as Error).message });
-    }
-  };
+  const { message, setMessage, act } = useActions(load);
   return (
     <main className="panel">
       <h2>Users</h2>
@@ -204,7 +187,7 @@ export function Users({ me }: { me: string }) {
           Hand this one-time sign-in link to {link.user} (valid for a day): <code aria-label="Sign-in link">{link.url}</code>
         </p>
       )}
-      {message && <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>}
+      <ActionMessage message={message} />
       <AuditLog />
     </main>
   );
