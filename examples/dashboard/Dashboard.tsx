@@ -1,5 +1,8 @@
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import { Badge, Card, Stat, Table } from '@tessera/ui';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
 interface Order { id: number; customer: string; product: string; amount: number; status: 'open' | 'paid' | 'refunded'; created_at: string }
 
@@ -13,7 +16,7 @@ export default function Dashboard({ orders = [], children }: { orders?: Order[];
   const byProduct = Object.entries(
     paid.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.product]: (acc[o.product] ?? 0) + o.amount }), {}),
   ).sort((a, b) => b[1] - a[1]);
-  const top = Math.max(1, ...byProduct.map(([, v]) => v));
+
 
   return (
     <div className="flex flex-col gap-6">
@@ -30,18 +33,7 @@ export default function Dashboard({ orders = [], children }: { orders?: Order[];
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="flex flex-col gap-6 lg:col-span-2">
           <Card title="Revenue by product" description="Paid orders">
-            <div className="flex h-44 items-end gap-4" role="img" aria-label={byProduct.map(([p, v]) => `${p}: ${money(v)}`).join(', ')}>
-              {byProduct.map(([product, value]) => (
-                <div key={product} className="flex h-full flex-1 flex-col items-center gap-2">
-                  <div className="flex w-full flex-1 flex-col items-center justify-end gap-1">
-                    <span className="text-xs font-medium tabular-nums text-muted-foreground">{money(value)}</span>
-                    {/* 85%: the tallest bar leaves room for its label. */}
-                    <div className="w-full rounded-t-md bg-gradient-to-t from-primary to-primary/60" style={{ height: `${Math.round((value / top) * 85)}%` }} />
-                  </div>
-                  <span className="truncate text-xs text-foreground">{product}</span>
-                </div>
-              ))}
-            </div>
+            <RevenueChart data={byProduct} />
           </Card>
           <Table
             caption="Recent orders"
@@ -59,6 +51,36 @@ export default function Dashboard({ orders = [], children }: { orders?: Order[];
         </div>
         <aside className="flex flex-col gap-6">{children}</aside>
       </div>
+    </div>
+  );
+}
+
+/** Revenue per product as bars in the theme's primary colour (Chart.js on a canvas). */
+function RevenueChart({ data }: { data: Array<[string, number]> }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const styles = getComputedStyle(document.documentElement);
+    const primary = styles.getPropertyValue('--primary').trim() || '#4f46e5';
+    const muted = styles.getPropertyValue('--muted-foreground').trim() || '#64748b';
+    const chart = new Chart(canvas.current!, {
+      type: 'bar',
+      data: { labels: data.map(([product]) => product), datasets: [{ label: 'Revenue', data: data.map(([, value]) => value), backgroundColor: primary, borderRadius: 6, maxBarThickness: 56 }] },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: { tooltip: { callbacks: { label: (item) => money(Number(item.raw)) } } },
+        scales: {
+          x: { grid: { display: false }, ticks: { color: muted } },
+          y: { beginAtZero: true, border: { display: false }, ticks: { color: muted, callback: (value) => money(Number(value)).replace(/\.00$/, '') } },
+        },
+      },
+    });
+    return () => chart.destroy();
+  }, [data.map(([product, value]) => `${product}:${value}`).join('|')]);
+  return (
+    <div className="relative h-56">
+      <canvas ref={canvas} role="img" aria-label={data.map(([product, value]) => `${product}: ${money(value)}`).join(', ')} />
     </div>
   );
 }

@@ -91,7 +91,14 @@ describe('buildComponent', () => {
       expect(built.packages).toEqual(['zod']);
       expect(built.code.length).toBeLessThan(200);
     }
-    expect((await failure(buildComponentForServer({ name: 'Sneaky', code: "import { z } from 'zod'; export default () => z;" }))).message).toContain("not available to components here: 'zod'");
+    const zod = (await failure(buildComponentForServer({ name: 'Sneaky', code: "import { z } from 'zod'; export default () => z;" }))).message;
+    expect(zod).toContain("not available to components here: 'zod'");
+    // What the model needs to correct itself: how packages come in, and what else there is.
+    expect(zod).toContain('npm packages are resolved by createFrontendComponent');
+    expect(zod).toContain('{"zod": "^1"}');
+    expect(zod).toContain("'@tessera/ui' (the UI kit");
+    const db = (await failure(buildComponentForServer({ name: 'Db', code: "import db from '@tessera/db'; export default () => db;" }))).message;
+    expect(db).toContain("'@tessera/db' is not available to components (it is for backend functions). Components can import react");
     expect((await failure(buildComponent({ name: 'Req', code: "const z = require('zod'); export default () => z;" }))).message).toContain('instead of require');
     expect((await failure(buildComponent({ name: 'Req', code: "const React = require('react'); export default () => React;" }))).message).toContain('instead of require');
   });

@@ -82,6 +82,10 @@ describe('buildFunction', () => {
   it('refuses npm packages and other files, located', async () => {
     const pkg = await failure(buildFunction({ name: 'pkg', code: "const ok = require('@tessera/db');\nconst _ = require('lodash');\nmodule.exports = () => _;" }));
     expect(pkg.message).toContain("functions/pkg.js:2:19: npm packages are not available to functions here: 'lodash'");
+    expect(pkg.message).toContain("npm packages are resolved by createBackendFunction: import 'lodash' by bare name");
+    expect(pkg.message).toContain("Functions can import '@tessera/db', '@tessera/secrets', Node built-ins");
+    const ui = await failure(buildFunction({ name: 'ui', code: "const ui = require('@tessera/ui');\nmodule.exports = () => ui;" }));
+    expect(ui.message).toContain("'@tessera/ui' is for components only");
     expect((await failure(buildFunction({ name: 'esm-pkg', code: "import { z } from 'zod';\nexport default () => z;" }))).message).toContain("not available to functions here: 'zod'");
     expect((await failure(buildFunction({ name: 'fake-node', code: "import x from 'node:nope';\nexport default () => x;" }))).message).toContain("'node:nope'");
     expect((await failure(buildFunction({ name: 'rel', code: "const h = require('./helpers');\nmodule.exports = h;" }))).message).toContain("functions are single files: import of './helpers'");

@@ -63,16 +63,22 @@ export interface TenantImportsOptions {
   builtins?: BuiltinUse[];
 }
 
+/** What each kind of tenant code can import, for refusal messages the model can act on. */
+const COMPONENT_IMPORTS = "react, react-dom, react/jsx-runtime, '@tessera/ui' (the UI kit: Button, Input, Form, Table, Card, Tabs, Dialog, toast, ...) and npm packages by bare name";
+const FUNCTION_IMPORTS = `${PLATFORM_MODULES.map((m) => `'${m}'`).join(', ')}, Node built-ins (e.g. 'node:crypto') and npm packages by bare name`;
+const HOW_PACKAGES = (tool: string, specifier: string) => `npm packages are resolved by ${tool}: import '${packageNameOf(specifier)}' by bare name and the tool installs its newest version, or the range in its optional \`dependencies\` argument (e.g. {"${packageNameOf(specifier)}": "^1"})`;
+
 function refusal(kind: TenantCodeKind, specifier: string): string {
   if (kind === 'component') {
-    if (isLocal(specifier)) return `components are single files: import of '${specifier}' is not possible. Put that code in this file, or compose components in the blueprint (a node's "children" are passed as props.children).`;
-    if (isNodeBuiltin(specifier)) return `'${specifier}' is a Node.js built-in, which does not exist in the browser: components run in the browser. Do that work in a backend function and fetch('/api/<name>') it.`;
-    if (PLATFORM_PACKAGES.includes(packageNameOf(specifier))) return `'${specifier}' is not available: the platform provides ${SHARED_MODULES.join(', ')} to components.`;
-    return `npm packages are not available to components here: '${specifier}'. Components can import only ${SHARED_MODULES.slice(0, 3).join(', ')}; write the code you need in this file.`;
+    if (isLocal(specifier)) return `components are single files: import of '${specifier}' is not possible. Put that code in this file, or compose components in the blueprint (a node's "children" are passed as props.children). Components can import ${COMPONENT_IMPORTS}.`;
+    if (isNodeBuiltin(specifier)) return `'${specifier}' is a Node.js built-in, which does not exist in the browser: components run in the browser. Do that work in a backend function and fetch('/api/<name>') it. Components can import ${COMPONENT_IMPORTS}.`;
+    if (isPlatform(specifier)) return `'${specifier}' is not available to components (it is for backend functions). Components can import ${COMPONENT_IMPORTS}.`;
+    if (PLATFORM_PACKAGES.includes(packageNameOf(specifier))) return `'${specifier}' is not available: the platform provides ${SHARED_MODULES.join(', ')} to components (one copy per app). Components can import ${COMPONENT_IMPORTS}.`;
+    return `npm packages are not available to components here: '${specifier}' (this build has no package set). ${HOW_PACKAGES('createFrontendComponent', specifier)}. Components can import ${COMPONENT_IMPORTS}.`;
   }
-  if (isLocal(specifier)) return `functions are single files: import of '${specifier}' is not possible. Put that code in this file.`;
-  if (PLATFORM_PACKAGES.includes(packageNameOf(specifier))) return `'${specifier}' is provided to components only; functions run on the server.`;
-  return `npm packages are not available to functions here: '${specifier}'. Functions can import ${PLATFORM_MODULES.join(', ')} and Node built-ins (e.g. 'node:crypto').`;
+  if (isLocal(specifier)) return `functions are single files: import of '${specifier}' is not possible. Put that code in this file. Functions can import ${FUNCTION_IMPORTS}.`;
+  if (PLATFORM_PACKAGES.includes(packageNameOf(specifier))) return `'${specifier}' is for components only (functions run on the server: return data and render it in a component). Functions can import ${FUNCTION_IMPORTS}.`;
+  return `npm packages are not available to functions here: '${specifier}' (this build has no package set). ${HOW_PACKAGES('createBackendFunction', specifier)}. Functions can import ${FUNCTION_IMPORTS}.`;
 }
 
 /** Marks esbuild's own resolution of a path this plugin already vetted (build.resolve re-enters onResolve). */
@@ -151,7 +157,7 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
         const key = packages?.root[name];
         if (!packages || !key) {
           if (!packages) return { errors: [{ text: refusal(kind, specifier) }] };
-          return { errors: [{ text: `the npm package '${name}' is not among the app's dependencies.` }] };
+          return { errors: [{ text: `the npm package '${name}' is not among the app's dependencies: ${HOW_PACKAGES(kind === 'component' ? 'createFrontendComponent' : 'createBackendFunction', specifier)}.` }] };
         }
         return resolveInside(specifier, args, packages.resolveDirOf(key), packages.packageDirOf(key), key);
       }

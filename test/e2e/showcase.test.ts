@@ -4,14 +4,17 @@ import { describe, expect, it } from 'vitest';
 import { useServerAndBrowser } from '../support/browser.ts';
 
 /**
- * Two example apps built through the tools API from tenant components that use Tailwind and the
- * UI kit, driven in Chromium and saved as screenshots (test/e2e/screenshots/) so a reviewer can see
- * how generated apps look. The checks make sure each picture shows a working, styled app.
+ * Two example apps built through the tools API from tenant components that use Tailwind, the UI kit
+ * and an npm charting package (Chart.js, from the real npm registry, pinned), driven in Chromium and
+ * saved as screenshots so a reviewer can see how generated apps look. The checks make sure each
+ * picture shows a working, styled app. A test run writes them to test-output/screenshots/; the
+ * reviewer's copies in test/e2e/screenshots/ change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/showcase.test.ts`.
  */
 
-const SHOTS = path.join(import.meta.dirname, 'screenshots');
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(import.meta.dirname, 'screenshots') : path.resolve(import.meta.dirname, '../../test-output/screenshots');
+const CHART_JS = '4.5.1';
 const example = (app: string, file: string) => readFileSync(path.join(import.meta.dirname, '../../examples', app, file), 'utf8');
-const fixture = useServerAndBrowser();
+const fixture = useServerAndBrowser({ npm_config_registry: process.env.npm_config_registry ?? 'https://registry.npmjs.org/', PACKAGE_REGISTRY_TIMEOUT_MS: '60000' });
 
 async function api(urlPath: string, body: unknown): Promise<any> {
   const res = await fetch(`${fixture.server.url}${urlPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -59,13 +62,31 @@ describe('showcase apps', () => {
     await api('/api/tenants', { id: 'sales' });
     await api('/api/tenants/sales/tools/updateDatabaseSchema', { sql: example('dashboard', 'schema.sql') });
     await api('/api/tenants/sales/tools/createBackendFunction', { name: 'orders', code: example('dashboard', 'orders.js') });
-    await api('/api/tenants/sales/tools/createFrontendComponent', { name: 'Dashboard', code: example('dashboard', 'Dashboard.tsx') });
+    const dashboard = await api('/api/tenants/sales/tools/createFrontendComponent', { name: 'Dashboard', code: example('dashboard', 'Dashboard.tsx'), dependencies: { 'chart.js': CHART_JS } });
+    expect(dashboard.result.packages).toEqual({ 'chart.js': CHART_JS });
     await api('/api/tenants/sales/tools/createFrontendComponent', { name: 'NewOrder', code: example('dashboard', 'NewOrder.tsx') });
     await api('/api/tenants/sales/tools/updateUILayout', { blueprint: JSON.parse(example('dashboard', 'blueprint.json')) });
 
     const { page, problems } = await newPage();
+    const vendorRequests: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/_tessera/')) vendorRequests.push(new URL(req.url()).pathname);
+    });
     await page.goto(fixture.server.appUrl('sales'));
     await page.getByRole('heading', { name: 'Sales overview' }).waitFor();
+    // The chart is Chart.js's, from the app's own vendor module of the package (import map), drawn on
+    // its canvas in the theme's primary colour (#0f766e).
+    const imports = await page.evaluate(() => JSON.parse(document.querySelector('script[type="importmap"]')!.textContent!).imports as Record<string, string>);
+    expect(vendorRequests).toContain(imports['chart.js']);
+    const chart = page.getByRole('img', { name: /Desk lamp: \$/ });
+    await chart.waitFor();
+    const barPixels = await chart.evaluate((canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 15) < 8 && Math.abs(data[i + 1]! - 118) < 8 && Math.abs(data[i + 2]! - 110) < 8 && data[i + 3]! > 200) count++;
+      return count;
+    });
+    expect(barPixels).toBeGreaterThan(2000);
     await page.getByText('Page 1 of 2').waitFor();
     // A field error from the function, shown under its field, for the picture too.
     await page.getByLabel('Customer').fill('Linus Torvalds');
@@ -75,7 +96,7 @@ describe('showcase apps', () => {
     await page.getByRole('button', { name: 'Amount' }).click();
     await page.getByRole('button', { name: 'Amount' }).click();
     expect(await page.getByRole('columnheader', { name: /Amount/ }).getAttribute('aria-sort')).toBe('descending');
-    // Four stat cards in one row at this width, the chart's bars in the theme colour.
+    // Four stat cards in one row at this width.
     const stats = await page.locator('main .grid').first().evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
     expect(stats).toBe(4);
     expect(await page.getByRole('link', { name: 'Overview' }).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(204, 251, 241)');
