@@ -103,6 +103,30 @@ export async function benchPackages(runs: number): Promise<void> {
     process.stdout.write(
       `${'10 components, 2 shared packages'.padEnd(34)} ${kb(raw(sharedFiles)).padStart(10)} (${kb(gz(sharedFiles))} gzip) in ${sharedFiles.length} files   |  ${'each bundling its own copies'.padEnd(30)} ${kb(raw(own)).padStart(10)} (${kb(gz(own))} gzip) in ${own.length} files   ratio ${(raw(sharedFiles) / raw(own)).toFixed(2)}x  (React and the shell, the same in both, not counted)\n`,
     );
+
+    // A registry 60 ms away: a dependency tree of 14 packages (hub -> 12 leaves -> base).
+    const leaves = Array.from({ length: 12 }, (_, i) => `leaf-${i}`);
+    const index = { 'index.js': 'module.exports = 1;\n' };
+    const far = await startTestRegistry(
+      [
+        { name: 'hub', version: '1.0.0', manifest: { dependencies: Object.fromEntries(leaves.map((leaf) => [leaf, '^1'])) }, files: index },
+        ...leaves.map((leaf) => ({ name: leaf, version: '1.0.0', manifest: { dependencies: { base: '^2' } }, files: index })),
+        { name: 'base', version: '2.0.0', files: index },
+      ],
+      { packumentDelayMs: 60 },
+    );
+    try {
+      const treeRuns = Math.max(3, Math.min(runs, 6));
+      const farManager = (dir: string): PackageManager => new PackageManager({ dataDir: dir, registry: far.url, timeoutMs: 30_000, maxUnpackedBytes: 64 << 20 });
+      const resolveTree = await sample(treeRuns, (i) => farManager(path.join(scratch, `far-${i}`)).resolve('bench', { hub: '^1' }, null), 1);
+      // The baseline: the same 14 packuments fetched one after another, as a depth-first walk does.
+      const serial = await sample(treeRuns, async () => {
+        for (const name of ['hub', ...leaves, 'base']) await (await fetch(`${far.url}${name}`)).arrayBuffer();
+      }, 1);
+      report('resolve 14-package tree, 60 ms registry', resolveTree, '14 packuments one after another', serial);
+    } finally {
+      await far.close();
+    }
   } finally {
     await registry.close();
     rmSync(scratch, { recursive: true, force: true });

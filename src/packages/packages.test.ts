@@ -172,6 +172,36 @@ describe('package resolution and the store', () => {
   });
 });
 
+describe('resolving against a far registry', () => {
+  it('asks for a level\'s packuments at once (at most 8), with the same result as one at a time', async () => {
+    // hub -> 12 leaves, each leaf -> a shared base: 14 packuments, each answered after 60 ms.
+    const leaves = Array.from({ length: 12 }, (_, i) => `leaf-${String(i).padStart(2, '0')}`);
+    const files = { 'index.js': 'module.exports = 1;\n' };
+    const packages = [
+      { name: 'hub', version: '1.0.0', manifest: { dependencies: Object.fromEntries(leaves.map((leaf) => [leaf, '^1'])) }, files },
+      ...leaves.map((leaf) => ({ name: leaf, version: '1.0.0', manifest: { dependencies: { base: '^2' } }, files })),
+      { name: 'base', version: '2.0.0', files },
+      { name: 'base', version: '2.1.0', files },
+    ];
+    const far = await startTestRegistry(packages, { packumentDelayMs: 60 });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-far-'));
+    try {
+      const pm = new PackageManager({ dataDir, registry: far.url, timeoutMs: 10_000, maxUnpackedBytes: 10_000_000 });
+      const set = await pm.resolve('app', { hub: '^1' }, null);
+      expect(far.maxConcurrentPackuments()).toBe(8);
+      expect(far.requests.filter((r) => r.startsWith('packument')).length).toBe(14);
+      expect(set.packages.get('leaf-05@1.0.0')!.deps).toEqual({ base: 'base@2.1.0' });
+      expect([...set.packages.keys()].sort()).toEqual(['base@2.1.0', 'hub@1.0.0', ...leaves.map((leaf) => `${leaf}@1.0.0`)].sort());
+      // The same lockfile as a second, independent resolution: the order of answers changes nothing.
+      const again = await new PackageManager({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-far-')), registry: far.url, timeoutMs: 10_000, maxUnpackedBytes: 10_000_000 }).resolve('app', { hub: '^1' }, null);
+      expect(lockfileText(again)).toBe(lockfileText(set));
+    } finally {
+      await far.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('unpacking', () => {
   it('writes plain files only, inside the package: links and escaping paths are dropped', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-unpack-'));

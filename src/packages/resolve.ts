@@ -7,6 +7,8 @@ import { isValidPackageName, keyOf, PLATFORM_PACKAGES } from './names.ts';
 import type { PackageManifest, Packument, RegistryClient } from './registry-client.ts';
 
 const TAG = /^[A-Za-z][A-Za-z0-9._-]*$/;
+/** Packument requests in flight at once: enough to hide a far registry's latency, polite to it. */
+const PACKUMENT_CONCURRENCY = 8;
 
 /** `(needed by a@1 > b@2)` for a transitive dependency, nothing for a direct one. */
 const viaText = (via: string[]): string => (via.length ? ` (needed by ${via.join(' > ')})` : '');
@@ -26,10 +28,23 @@ export async function resolvePackages(input: {
   const { client, requests, maxUnpackedBytes } = input;
   const previous = input.previous ? fromLockfile(input.previous) : null;
   const packuments = new Map<string, Promise<Packument>>();
+  // Requests wait their turn here; each finished one lets the next start.
+  let inFlight = 0;
+  const waiting: Array<() => void> = [];
+  const limited = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (inFlight >= PACKUMENT_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
+    inFlight++;
+    try {
+      return await work();
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  };
   const packumentOf = (name: string, via: string[]): Promise<Packument> => {
     let found = packuments.get(name);
     if (!found) {
-      found = client.packument(name).catch((err: unknown) => {
+      found = limited(() => client.packument(name)).catch((err: unknown) => {
         if (err instanceof TesseraError && err.code === 'PACKAGE_NOT_FOUND' && via.length) {
           throw new TesseraError('PACKAGE_NOT_FOUND', `${err.message}${viaText(via)}`, { details: { package: name, via } });
         }
@@ -107,7 +122,11 @@ export async function resolvePackages(input: {
     packages.set(key, entry);
     (chosen.get(name) ?? chosen.set(name, new Set()).get(name)!).add(version);
     const next = [...via, key];
-    for (const [dep, range] of Object.entries(followedDependencies(entry)).sort(([a], [b]) => a.localeCompare(b))) {
+    const deps = Object.entries(followedDependencies(entry)).sort(([a], [b]) => a.localeCompare(b));
+    // Ask for every packument this level will need at once; the choices below stay one at a time, in
+    // name order, so the result is the same as a serial walk's. Pinned dependencies need none.
+    if (!known) for (const [dep] of deps) if (isValidPackageName(dep)) packumentOf(dep, next).catch(() => undefined);
+    for (const [dep, range] of deps) {
       const pinned = known ? previous!.packages.get(known.deps[dep] ?? '')?.version : undefined;
       entry.deps[dep] = await visit(dep, await pick(dep, range, next, pinned), next);
     }

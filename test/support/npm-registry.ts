@@ -28,6 +28,8 @@ export interface TestRegistry {
   corrupt(key: string): void;
   /** Never answer requests about this package (a registry that hangs). */
   hang(name: string): void;
+  /** The most packument requests that were being answered at the same time. */
+  maxConcurrentPackuments(): number;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,9 @@ async function pack(pkg: FixturePackage): Promise<{ tarball: Buffer; unpackedSiz
  * `dist.tarball`, `dist.unpackedSize`) and gzipped tarballs built from fixture packages, and records
  * every request so tests can count downloads.
  */
-export async function startTestRegistry(packages: FixturePackage[] = []): Promise<TestRegistry> {
+export async function startTestRegistry(packages: FixturePackage[] = [], options: { packumentDelayMs?: number } = {}): Promise<TestRegistry> {
+  let packumentsInFlight = 0;
+  let maxPackumentsInFlight = 0;
   const byName = new Map<string, Map<string, Published>>();
   const corrupted = new Set<string>();
   const hanging = new Set<string>();
@@ -114,7 +118,13 @@ export async function startTestRegistry(packages: FixturePackage[] = []): Promis
     }
     const sorted = [...versions.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const packument = { name, 'dist-tags': { latest: sorted[sorted.length - 1] }, versions: Object.fromEntries([...versions].map(([v, p]) => [v, p.manifest])) };
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument));
+    // A registry far away: each packument takes this long, so requests made one after another add up.
+    packumentsInFlight++;
+    maxPackumentsInFlight = Math.max(maxPackumentsInFlight, packumentsInFlight);
+    setTimeout(() => {
+      packumentsInFlight--;
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(packument));
+    }, options.packumentDelayMs ?? 0);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -127,6 +137,7 @@ export async function startTestRegistry(packages: FixturePackage[] = []): Promis
     publish,
     corrupt: (key) => corrupted.add(key),
     hang: (name) => hanging.add(name),
+    maxConcurrentPackuments: () => maxPackumentsInFlight,
     async close() {
       for (const res of pending) res.destroy();
       server.closeAllConnections();
