@@ -116,6 +116,40 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     });
   });
 
+  /**
+   * The app's npm packages from its lockfile: direct ones first, each with the exact version, who
+   * imports it, what it pulled in, and the browser module the app serves for it.
+   */
+  api.get('/tenants/:id/packages', async function listPackages(c) {
+    const tenant = await tenants.get(c.req.param('id'));
+    const set = tenant.state.packages;
+    if (!set) return c.json({ packages: [] });
+    const importers = (name: string) => ({
+      components: [...tenant.state.components.values()].filter((built) => built.packages?.includes(name)).map((built) => built.name).sort(),
+      functions: [...tenant.state.functions.values()].filter((built) => built.packages?.includes(name)).map((built) => built.name).sort(),
+    });
+    const direct = new Set(Object.values(set.root));
+    const requiredBy = (key: string) => [...set.packages.values()].filter((pkg) => Object.values(pkg.deps).includes(key)).map((pkg) => pkg.key).sort();
+    const browserModules = Object.entries(tenant.state.packageAssets.imports);
+    const packages = [...set.packages.values()]
+      .sort((a, b) => Number(direct.has(b.key)) - Number(direct.has(a.key)) || a.key.localeCompare(b.key))
+      .map((pkg) => {
+        const modules = direct.has(pkg.key)
+          ? browserModules.filter(([specifier]) => specifier === pkg.name || specifier.startsWith(`${pkg.name}/`)).map(([specifier, url]) => ({ specifier, url, bytes: Buffer.byteLength(tenant.state.packageAssets.assets.get(url.split('/').pop()!)?.code ?? '') }))
+          : [];
+        return {
+          name: pkg.name,
+          version: pkg.version,
+          direct: direct.has(pkg.key),
+          ...(direct.has(pkg.key) ? { usedBy: importers(pkg.name) } : { requiredBy: requiredBy(pkg.key) }),
+          dependencies: Object.fromEntries(Object.entries(pkg.deps).map(([name, key]) => [name, set.packages.get(key)?.version ?? key])),
+          integrity: pkg.integrity,
+          browserModules: modules,
+        };
+      });
+    return c.json({ packages });
+  });
+
   api.get('/tenants/:id/files', async function readFile(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const path = c.req.query('path');

@@ -54,4 +54,24 @@ describe('npm packages in the browser', () => {
     }
     await page.close();
   });
+
+  it('lists the app\'s packages in the API and the builder: versions, who imports them, browser modules', async () => {
+    const answer = await (await fetch(`${server.url}/api/tenants/shared/packages`)).json();
+    const byName = Object.fromEntries(answer.packages.map((p: { name: string }) => [p.name, p]));
+    expect(byName['tiny-format']).toMatchObject({ version: '2.0.0', direct: true, usedBy: { components: ['First', 'Second'], functions: [] } });
+    expect(byName['tiny-format'].integrity).toMatch(/^sha512-/);
+    expect(byName['tiny-format'].browserModules).toEqual([{ specifier: 'tiny-format', url: expect.stringMatching(/^\/_tessera\/pkg\//), bytes: expect.any(Number) }]);
+    expect(byName['tiny-format'].browserModules[0].bytes).toBeGreaterThan(0);
+    expect(byName['cjs-greet']).toMatchObject({ direct: true, usedBy: { components: ['Second'], functions: [] } });
+    expect(answer.packages.filter((p: { direct: boolean }) => p.direct).map((p: { name: string }) => p.name)).toEqual(['cjs-greet', 'tiny-format']);
+
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/?token=${server.token}&app=shared`);
+    await page.getByRole('button', { name: 'shared', exact: true }).click();
+    await page.getByRole('tab', { name: 'Packages' }).click();
+    const row = page.getByLabel('Packages', { exact: true }).getByRole('row').filter({ hasText: 'tiny-format' });
+    await row.getByText('First, Second').waitFor();
+    expect(await row.textContent()).toContain('2.0.0');
+    await page.close();
+  });
 });

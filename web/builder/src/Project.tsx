@@ -1,11 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from './api.ts';
 import { Chat } from './Chat.tsx';
+import { Packages } from './Packages.tsx';
 import { Settings } from './Settings.tsx';
 import { Components, Database, Functions, History, Releases, Routes } from './tabs.tsx';
 import { AuditLog, Members, type Role } from './Team.tsx';
 
-const TABS = ['Chat', 'Components', 'Functions', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Members', 'Audit'] as const;
+const TABS = ['Chat', 'Components', 'Functions', 'Packages', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Members', 'Audit'] as const;
 type Tab = (typeof TABS)[number];
 
 export interface ProjectInfo {
@@ -76,6 +77,7 @@ export function Project({ id, me }: { id: string; me: string }) {
           {tab === 'Chat' && <Chat id={id} onChange={refresh} canRun={info.role !== 'viewer'} />}
           {tab === 'Components' && <Components info={info} onChange={refresh} />}
           {tab === 'Functions' && <Functions info={info} onChange={refresh} />}
+          {tab === 'Packages' && <Packages id={id} head={info.head} />}
           {tab === 'Routes' && <Routes info={info} onChange={refresh} />}
           {tab === 'Database' && <Database id={id} />}
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
