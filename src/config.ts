@@ -45,6 +45,11 @@ export interface Config {
     readonly loopbackPorts: readonly number[];
     readonly dnsServers: readonly string[];
   };
+  /**
+   * Several replicas on one shared DATA_DIR (TESSERA_REPLICA_URL set): this replica's address as the
+   * others reach it, and how long a tenant lease lasts without renewal. Absent: one process, no leases.
+   */
+  readonly replica?: { readonly url: string; readonly leaseTtlMs: number };
   /** Sign-in through an OpenID Connect identity provider; absent unless OIDC_ISSUER and OIDC_CLIENT_ID are set. */
   readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret?: string; readonly redirectUrl?: string; readonly scopes: string; readonly label: string };
   /** Bearer token that deploying through the read path (`POST /api/serving/releases`) requires; unset: such deploys are refused. */
@@ -82,6 +87,8 @@ const envSchema = z.object({
   TESSERA_SECRET_KEY: z.string().optional(),
   TESSERA_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. from `openssl rand -hex 24`)').optional(),
   NODE_ENV: z.string().optional(),
+  TESSERA_REPLICA_URL: z.string().url().optional(),
+  TESSERA_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().min(1).optional(),
@@ -96,6 +103,9 @@ const envSchema = z.object({
   TESSERA_EGRESS_LOOPBACK_PORTS: z.string().regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be comma-separated port numbers, e.g. 8123,8124').default(''),
   TESSERA_EGRESS_DNS: z.string().regex(/^([0-9.:\[\]]+(,[0-9.:\[\]]+)*)?$/, 'must be comma-separated DNS server addresses, e.g. 127.0.0.1:5353').default(''),
 }).superRefine((e, ctx) => {
+  // Replicas share tenants through the registry and seal secrets with one key: neither can be per process.
+  if (e.TESSERA_REPLICA_URL && !e.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['TESSERA_REPLICA_URL'], message: 'several replicas need a shared PostgreSQL: set DATABASE_URL too' });
+  if (e.TESSERA_REPLICA_URL && !e.TESSERA_SECRET_KEY) ctx.addIssue({ code: 'custom', path: ['TESSERA_REPLICA_URL'], message: 'several replicas need one sealing key: set TESSERA_SECRET_KEY too' });
   if (Boolean(e.OIDC_ISSUER) !== Boolean(e.OIDC_CLIENT_ID)) ctx.addIssue({ code: 'custom', path: [e.OIDC_ISSUER ? 'OIDC_CLIENT_ID' : 'OIDC_ISSUER'], message: 'OIDC sign-in needs both OIDC_ISSUER and OIDC_CLIENT_ID' });
   // Test-only openings in the egress wall: never in production.
   if (e.NODE_ENV === 'production') {
@@ -156,6 +166,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
     ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
     ...(e.TESSERA_TOKEN ? { adminToken: e.TESSERA_TOKEN } : {}),
+    ...(e.TESSERA_REPLICA_URL ? { replica: Object.freeze({ url: e.TESSERA_REPLICA_URL.replace(/\/$/, ''), leaseTtlMs: e.TESSERA_LEASE_TTL_MS }) } : {}),
     ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
       ? {
           oidc: Object.freeze({

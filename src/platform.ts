@@ -12,6 +12,7 @@ import { createTenantManager, type TenantManager } from './tenants/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { AuthService, OidcSignIn } from './auth/index.ts';
 import { EgressProxy } from './egress/index.ts';
+import { Forwarder, LeasedPlacement, singleProcessPlacement, type TenantPlacement } from './replicas/index.ts';
 import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
 
 /** Everything the server needs, wired once: the composition root. */
@@ -43,6 +44,10 @@ export interface Platform {
   assets: AppAssets;
   /** Each app's Tailwind stylesheet (from its components' classes and its theme), with a compiled instance per tenant. */
   styles: StyleBuilder;
+  /** Which replica serves each tenant (one process: all here). */
+  placement: TenantPlacement;
+  /** Forwards requests for tenants held by another replica; null with one process. */
+  forwarder: Forwarder | null;
   close(): Promise<void>;
 }
 
@@ -52,7 +57,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const audit = new AuditLog({ registry, logger: logger.child({ module: 'audit' }) });
   const auth = new AuthService({ registry, audit, ...(config.adminToken ? { fixedToken: config.adminToken } : {}), logger: logger.child({ module: 'auth' }) });
   const oidc = config.oidc ? new OidcSignIn(config.oidc) : null;
-  const secrets = new SecretStore({ registry, key: loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir }), logger: logger.child({ module: 'secrets' }) });
+  const sealingKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir });
+  const secrets = new SecretStore({ registry, key: sealingKey, logger: logger.child({ module: 'secrets' }) });
+  const placement: TenantPlacement = config.replica ? new LeasedPlacement({ registry, url: config.replica.url, ttlMs: config.replica.leaseTtlMs, logger: logger.child({ module: 'replicas' }) }) : singleProcessPlacement();
+  const forwarder = config.replica ? new Forwarder(sealingKey, placement.id) : null;
   const egress = new EgressProxy({
     allowlist: async (tenant) => (await registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host),
     limits: config.egress,
@@ -74,11 +82,21 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     egress,
   });
   const packages = new PackageManager({ dataDir: config.dataDir, ...config.packages, logger: logger.child({ module: 'packages' }) });
-  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages });
+  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages, ...(placement.replicated ? { assertHeld: (id: string) => placement.assertHeld(id) } : {}) });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();
   const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles });
+  // Another replica took a tenant over: nothing of it may stay open or cached here.
+  placement.onLost((tenant) => {
+    tenants.unload(tenant);
+    deployer.forget(tenant);
+    styles.forget(tenant);
+    secrets.forget(tenant);
+    egress.forget(tenant);
+    void runtime.stopTenant(tenant).catch(() => undefined);
+    void dbPool.close(tenant).catch(() => undefined);
+  });
   return {
     config,
     logger,
@@ -96,7 +114,11 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     packages,
     assets,
     styles,
+    placement,
+    forwarder,
     async close() {
+      await placement.close();
+      forwarder?.close();
       await runtime.close();
       await dbPool.closeAll();
       await registry.close();

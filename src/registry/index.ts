@@ -11,7 +11,7 @@ import { createRegistry, type Db, type Registry } from './store.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export { createRegistry, type Db, type Registry, type ArtifactRecord, type ReleaseSummary, type AgentRunRecord, type CredentialKind, type CredentialRecord, type UserRecord, type Role, type AuditInput, type AuditRecord } from './store.ts';
+export { createRegistry, type Db, type Registry, type ArtifactRecord, type ReleaseSummary, type AgentRunRecord, type CredentialKind, type CredentialRecord, type UserRecord, type Role, type AuditInput, type AuditRecord, type LeaseRecord } from './store.ts';
 
 /** Opens (and migrates) the registry: PostgreSQL when `databaseUrl` is set, else PGlite in `dataDir/registry`. */
 export async function openRegistry(options: { databaseUrl?: string; dataDir?: string }): Promise<Registry> {

@@ -75,4 +75,27 @@ describe.each(backends)('registry on %s', (_name, open) => {
     expect(await registry.listReleases('notes')).toEqual([]);
     expect(await registry.latestArtifacts('notes', 'component')).toEqual([]);
   });
+
+  it('gives a tenant lease to one holder at a time, until it runs out or is released', async () => {
+    const first = await registry.acquireLease('leased', 'replica-a', 'http://a:3000', 60_000);
+    expect(first).toMatchObject({ mine: true, holder: 'replica-a', holderUrl: 'http://a:3000', epoch: 1 });
+    expect(first.remainingMs).toBeGreaterThan(50_000);
+    // Taken: the other replica learns who holds it, and where.
+    expect(await registry.acquireLease('leased', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({ mine: false, holder: 'replica-a', holderUrl: 'http://a:3000', epoch: 1 });
+    // Concurrent takers of a free lease: exactly one wins.
+    const race = await Promise.all(['x', 'y', 'z'].map((who) => registry.acquireLease('raced', who, `http://${who}`, 60_000)));
+    expect(race.filter((l) => l.mine)).toHaveLength(1);
+    expect(new Set(race.map((l) => l.holder)).size).toBe(1);
+    // Renewing keeps only what is still ours.
+    expect(await registry.renewLeases('replica-a', ['leased', 'raced'], 60_000)).toEqual(['leased']);
+    expect(await registry.renewLeases('replica-b', ['leased'], 60_000)).toEqual([]);
+    // An expired lease goes to the next taker, with a new epoch; the old holder cannot renew it.
+    await registry.acquireLease('short', 'replica-a', 'http://a:3000', 1000);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await registry.acquireLease('short', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({ mine: true, holder: 'replica-b', epoch: 2 });
+    expect(await registry.renewLeases('replica-a', ['short'], 60_000)).toEqual([]);
+    // Released: free at once.
+    await registry.releaseLeases('replica-a');
+    expect(await registry.acquireLease('leased', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({ mine: true, epoch: 2 });
+  });
 });

@@ -225,3 +225,16 @@ export const credentials = pgTable(
   },
   (t) => [uniqueIndex('credentials_secret').on(t.secretHash), index('credentials_user').on(t.userId, t.kind)],
 );
+
+/**
+ * Which replica serves a tenant (several Tessera replicas on one shared volume): the holder alone
+ * opens the tenant's repository and SQLite file until `expires_at`; it renews while it lives, and
+ * any replica may take an expired lease. `epoch` grows with each change of holder.
+ */
+export const tenantLeases = pgTable('tenant_leases', {
+  tenant: text('tenant').primaryKey(),
+  holder: text('holder').notNull(),
+  holderUrl: text('holder_url').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  epoch: integer('epoch').notNull().default(1),
+});

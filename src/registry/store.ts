@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, isNull, lt, max, ne, or } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, max, ne, or, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { TesseraError } from '../errors.ts';
-import { agentMessages, agentSessions, auditLog, credentials, dataTokens, deployments, egressRules, functionRegistry, memberships, mfeRegistry, releases, secretRequests, tenants, tenantSecrets, users } from './schema.ts';
+import { agentMessages, agentSessions, auditLog, credentials, dataTokens, deployments, egressRules, functionRegistry, memberships, mfeRegistry, releases, secretRequests, tenantLeases, tenants, tenantSecrets, users } from './schema.ts';
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -101,6 +101,15 @@ export interface Registry {
   listMembers(tenant: string): Promise<Array<{ userId: string; name: string; email: string | null; role: Role; since: string }>>;
   /** The projects a user belongs to, with their role in each. */
   membershipsOf(userId: string): Promise<Array<{ tenant: string; role: Role }>>;
+  /**
+   * Takes (or renews) a tenant's lease for `holder` when it is free, expired or already theirs, in one
+   * statement; returns who holds it afterwards (the caller only when `mine`).
+   */
+  acquireLease(tenant: string, holder: string, holderUrl: string, ttlMs: number): Promise<LeaseRecord>;
+  /** Renews every lease `holder` still has among `tenants` and returns those tenants; the others are lost. */
+  renewLeases(holder: string, tenants: string[], ttlMs: number): Promise<string[]>;
+  /** Gives up leases (all of the holder's when `tenants` is omitted). */
+  releaseLeases(holder: string, tenants?: string[]): Promise<void>;
   appendAudit(entry: AuditInput): Promise<void>;
   /** Newest first; `tenant` narrows to one project, `before` pages by id. */
   listAudit(query: { tenant?: string; limit: number; before?: number }): Promise<AuditRecord[]>;
@@ -130,6 +139,14 @@ export interface UserRecord {
   oidc: boolean;
 }
 export type Role = 'owner' | 'editor' | 'viewer';
+export interface LeaseRecord {
+  mine: boolean;
+  holder: string;
+  holderUrl: string;
+  /** Milliseconds the lease has left, as the database's clock sees it. */
+  remainingMs: number;
+  epoch: number;
+}
 export interface AuditInput {
   actor: string;
   /** How the actor acted: session, api-token, tessera-token, agent, system. */
@@ -417,6 +434,39 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
       const rows = await db.select({ tenant: memberships.tenant, role: memberships.role }).from(memberships).where(eq(memberships.userId, userId)).orderBy(asc(memberships.tenant));
       return rows.map((r) => ({ tenant: r.tenant, role: r.role as Role }));
     },
+    async acquireLease(tenant, holder, holderUrl, ttlMs) {
+      // One statement (pgbouncer in transaction mode): insert, or take over when expired or ours.
+      const taken = await db.execute(sql`
+        INSERT INTO tenant_leases (tenant, holder, holder_url, expires_at, epoch)
+        VALUES (${tenant}, ${holder}, ${holderUrl}, now() + ${ttlMs} * interval '1 millisecond', 1)
+        ON CONFLICT (tenant) DO UPDATE SET
+          holder = EXCLUDED.holder, holder_url = EXCLUDED.holder_url, expires_at = EXCLUDED.expires_at,
+          epoch = CASE WHEN tenant_leases.holder = EXCLUDED.holder THEN tenant_leases.epoch ELSE tenant_leases.epoch + 1 END
+        WHERE tenant_leases.holder = EXCLUDED.holder OR tenant_leases.expires_at < now()
+        RETURNING holder, holder_url, epoch, extract(epoch from (expires_at - now())) * 1000 AS remaining_ms`);
+      const rows = (taken as unknown as { rows: LeaseRow[] }).rows ?? (taken as unknown as LeaseRow[]);
+      if (rows[0]) return leaseOf(rows[0], holder);
+      const current = await db.execute(sql`SELECT holder, holder_url, epoch, extract(epoch from (expires_at - now())) * 1000 AS remaining_ms FROM tenant_leases WHERE tenant = ${tenant}`);
+      const found = ((current as unknown as { rows: LeaseRow[] }).rows ?? (current as unknown as LeaseRow[]))[0];
+      // Gone between the two statements: try once more.
+      return found ? leaseOf(found, holder) : this.acquireLease(tenant, holder, holderUrl, ttlMs);
+    },
+    async renewLeases(holder, tenantIds, ttlMs) {
+      if (!tenantIds.length) return [];
+      const rows = await db
+        .update(tenantLeases)
+        .set({ expiresAt: sql`now() + ${ttlMs} * interval '1 millisecond'` })
+        .where(and(eq(tenantLeases.holder, holder), inArray(tenantLeases.tenant, tenantIds), sql`${tenantLeases.expiresAt} > now()`))
+        .returning({ tenant: tenantLeases.tenant });
+      return rows.map((r) => r.tenant);
+    },
+    async releaseLeases(holder, tenantIds) {
+      // Expired rather than deleted: the next holder's epoch still counts up.
+      await db
+        .update(tenantLeases)
+        .set({ expiresAt: sql`now() - interval '1 second'` })
+        .where(tenantIds ? and(eq(tenantLeases.holder, holder), inArray(tenantLeases.tenant, tenantIds)) : eq(tenantLeases.holder, holder));
+    },
     async appendAudit(entry) {
       await db.insert(auditLog).values({ actor: entry.actor, via: entry.via, tenant: entry.tenant ?? null, action: entry.action, target: entry.target ?? '', outcome: entry.outcome ?? 'ok', detail: JSON.stringify(entry.detail ?? {}) });
     },
@@ -458,6 +508,16 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     },
     close,
   };
+}
+
+interface LeaseRow {
+  holder: string;
+  holder_url: string;
+  epoch: number;
+  remaining_ms: number | string;
+}
+function leaseOf(row: LeaseRow, me: string): LeaseRecord {
+  return { mine: row.holder === me, holder: row.holder, holderUrl: row.holder_url, epoch: Number(row.epoch), remainingMs: Number(row.remaining_ms) };
 }
 
 function userOf(row: typeof users.$inferSelect): UserRecord {

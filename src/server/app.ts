@@ -11,20 +11,11 @@ import { authApi, authMiddleware, signInWithLink } from './auth-api.ts';
 import { controlApi } from './control-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
-import { hostAllowlistMiddleware, sameOriginWritesMiddleware } from './guards.ts';
+import { hostAllowlistMiddleware, sameOriginWritesMiddleware, tenantFromHost } from './guards.ts';
+import { placementMiddleware } from './placement.ts';
 import { draftView, tenantApp } from './tenant-app.ts';
 
-/**
- * Which tenant a Host header addresses: `notes.localhost:3000` -> "notes"; the bare domain (or
- * an IP) -> null, meaning the builder's own origin.
- */
-export function tenantFromHost(host: string | undefined, appDomain: string): string | null {
-  if (!host) return null;
-  const name = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-  const suffix = `.${appDomain}`;
-  if (!name.endsWith(suffix)) return null;
-  return name.slice(0, -suffix.length);
-}
+export { tenantFromHost } from './guards.ts';
 
 const BUILDER_DIR = path.join(PROJECT_ROOT, 'dist', 'builder');
 
@@ -53,6 +44,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   app.onError((err, c) => errorResponse(c, err, logger));
 
   app.use('*', hostAllowlistMiddleware(platform.config.appDomain, platform.config.publicHosts, logger));
+  app.use('*', placementMiddleware(platform));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
     if (label === null) return next();
@@ -78,7 +70,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   });
   app.get('/healthz', async (c) => {
     const isolation = await platform.runtime.isolation();
-    return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap' });
+    return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap', ...(platform.placement.replicated ? { replica: platform.placement.id } : {}) });
   });
   // Functions on Fission reach their tenant's database here, with a per-tenant token (not a browser session).
   app.route('/data', dataApi(platform));

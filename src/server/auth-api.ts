@@ -1,23 +1,16 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from '../auth/index.ts';
 import type { PendingSignIn } from '../auth/oidc.ts';
 import type { UserRecord } from '../registry/index.ts';
 import { principalOf, rememberPrincipal, requireAdmin } from './access.ts';
+import { clientAddress } from './placement.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 
 
 
-function clientOf(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
 
@@ -68,7 +61,7 @@ export function authMiddleware(platform: Platform): MiddlewareHandler {
  */
 export async function signInWithLink(platform: Platform, c: Context, token: string): Promise<Response> {
   try {
-    const { session, maxAgeSeconds } = await platform.auth.signIn(token, clientOf(c));
+    const { session, maxAgeSeconds } = await platform.auth.signIn(token, clientAddress(platform, c));
     setSession(c, session, maxAgeSeconds);
     c.header('referrer-policy', 'no-referrer');
     return c.redirect('/', 302);
@@ -102,7 +95,7 @@ export function authApi(platform: Platform): Hono {
   api.post('/auth/token', async function signInWithToken(c) {
     const body = (await readJsonBody(c)) as { token?: unknown };
     if (typeof body.token !== 'string' || !body.token) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"token": "..."}: the sign-in link\'s token, an API token or TESSERA_TOKEN.');
-    const { session, user, maxAgeSeconds } = await auth.signIn(body.token, clientOf(c));
+    const { session, user, maxAgeSeconds } = await auth.signIn(body.token, clientAddress(platform, c));
     setSession(c, session, maxAgeSeconds);
     return c.json({ ok: true, user: userView(user) });
   });
@@ -112,7 +105,7 @@ export function authApi(platform: Platform): Hono {
     if (typeof body.login !== 'string' || !body.login.trim() || typeof body.password !== 'string' || !body.password) {
       throw new TesseraError('INVALID_ARGUMENTS', 'Send {"login": "<user id or email>", "password": "..."}.');
     }
-    const { session, user, maxAgeSeconds } = await auth.signInWithPassword(body.login, body.password, clientOf(c));
+    const { session, user, maxAgeSeconds } = await auth.signInWithPassword(body.login, body.password, clientAddress(platform, c));
     setSession(c, session, maxAgeSeconds);
     return c.json({ ok: true, user: userView(user) });
   });
@@ -120,7 +113,7 @@ export function authApi(platform: Platform): Hono {
   api.get('/auth/oidc/start', async function startOidc(c) {
     if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured: set OIDC_ISSUER and OIDC_CLIENT_ID (see README).');
     try {
-      auth.throttle(clientOf(c));
+      auth.throttle(clientAddress(platform, c));
       const { url, pending } = await platform.oidc.start(`${new URL(c.req.url).origin}/api/auth/oidc/callback`);
       // Lax, not Strict: the provider's redirect back here is a cross-site navigation that must carry it.
       setCookie(c, OIDC_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), { httpOnly: true, sameSite: 'Lax', secure: overHttps(c), path: '/api/auth/oidc', maxAge: 600 });
@@ -135,11 +128,11 @@ export function authApi(platform: Platform): Hono {
     deleteCookie(c, OIDC_COOKIE, { path: '/api/auth/oidc' });
     try {
       if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured.');
-      auth.throttle(clientOf(c));
+      auth.throttle(clientAddress(platform, c));
       if (!raw) throw new TesseraError('UNAUTHORIZED', 'This sign-in was not started here (or took longer than 10 minutes): start it again from the builder.');
       const pending = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as PendingSignIn;
       const identity = await platform.oidc.finish(new URL(c.req.url).search, pending).catch((err: unknown) => {
-        auth.failedAttempt(clientOf(c));
+        auth.failedAttempt(clientAddress(platform, c));
         throw err;
       });
       const { session, maxAgeSeconds } = await auth.signInExternal(identity);

@@ -86,6 +86,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     platform.secrets.forget(c.req.param('id'));
     platform.egress.forget(c.req.param('id'));
     platform.styles.forget(c.req.param('id'));
+    await platform.placement.release(c.req.param('id'));
     return c.body(null, 204);
   });
 

@@ -3,6 +3,18 @@ import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { errorResponse } from './errors.ts';
 
+/**
+ * Which tenant a Host header addresses: `notes.localhost:3000` -> "notes"; the bare domain (or
+ * an IP) -> null, meaning the builder's own origin.
+ */
+export function tenantFromHost(host: string | undefined, appDomain: string): string | null {
+  if (!host) return null;
+  const name = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+  const suffix = `.${appDomain}`;
+  if (!name.endsWith(suffix)) return null;
+  return name.slice(0, -suffix.length);
+}
+
 /** Host names this server answers to, without the port. */
 export function isServedHost(hostname: string, appDomain: string, publicHosts: readonly string[]): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');

@@ -33,10 +33,21 @@ export interface TenantManager {
   remove(id: string): Promise<void>;
   /** Runs `work` holding the tenant's write lock: one writer per tenant at a time. */
   withLock<T>(id: string, work: (tenant: Tenant) => Promise<T>): Promise<T>;
+  /** Drops the tenant's loaded state here (another replica took it over); its files stay. */
+  unload(id: string): void;
   isBusy(id: string): boolean;
 }
 
-export function createTenantManager(options: { dataDir: string; dbPool: TenantDbPool; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager }): TenantManager {
+export function createTenantManager(options: {
+  dataDir: string;
+  dbPool: TenantDbPool;
+  runtime: FunctionRuntime;
+  registry?: Registry;
+  logger: Logger;
+  packages?: PackageManager;
+  /** With several replicas: writes only while this replica holds the tenant's lease. */
+  assertHeld?: (id: string) => void;
+}): TenantManager {
   const root = path.join(options.dataDir, 'tenants');
   const loaded = new Map<string, Promise<Tenant>>();
   const lock = new KeyedLock();
@@ -63,6 +74,7 @@ export function createTenantManager(options: { dataDir: string; dbPool: TenantDb
     async create(id) {
       checkTenantId(id);
       return lock.run(id, async () => {
+        options.assertHeld?.(id);
         if (exists(id)) throw new TesseraError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
         await mkdir(root, { recursive: true });
         // Build the repo beside its final place, then move it in: a crash leaves no half tenant.
@@ -84,6 +96,7 @@ export function createTenantManager(options: { dataDir: string; dbPool: TenantDb
     async remove(id) {
       await get(id);
       await lock.run(id, async () => {
+        options.assertHeld?.(id);
         loaded.delete(id);
         await options.runtime.stopTenant(id);
         await options.dbPool.remove(id);
@@ -93,7 +106,13 @@ export function createTenantManager(options: { dataDir: string; dbPool: TenantDb
       });
     },
     withLock(id, work) {
-      return lock.run(id, async () => work(await get(id)));
+      return lock.run(id, async () => {
+        options.assertHeld?.(id);
+        return work(await get(id));
+      });
+    },
+    unload(id) {
+      loaded.delete(id);
     },
     isBusy: (id) => lock.isBusy(id),
   };

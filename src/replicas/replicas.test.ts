@@ -1,0 +1,66 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Forwarder } from './index.ts';
+
+describe('Forwarder', () => {
+  let server: http.Server;
+  let base = '';
+  const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+        if (req.url === '/events') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('event: one\ndata: 1\n\n');
+          setTimeout(() => res.end('event: two\ndata: 2\n\n'), 50);
+          return;
+        }
+        res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': ['a=1', 'b=2'] }).end(JSON.stringify({ echoed: body }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  const key = Buffer.alloc(32, 7);
+
+  it('sends the method, path, Host, headers and body, and brings the answer back with every header', async () => {
+    const forwarder = new Forwarder(key, 'replica-a');
+    const request = new Request('http://localhost:9999/api/tenants/x/tools/t?q=1', { method: 'POST', headers: { host: 'notes.localhost:9999', 'content-type': 'application/json', cookie: 'tessera_session=s' }, body: '{"a":1}' });
+    const answer = await forwarder.forward(request, base, '10.1.2.3');
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toEqual({ echoed: '{"a":1}' });
+    expect(answer.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    const got = seen.at(-1)!;
+    expect(got).toMatchObject({ method: 'POST', url: '/api/tenants/x/tools/t?q=1', body: '{"a":1}' });
+    expect(got.headers.host).toBe('notes.localhost:9999');
+    expect(got.headers.cookie).toBe('tessera_session=s');
+    // The receiver trusts the client address only with the replicas' proof.
+    const receiver = new Forwarder(key, 'replica-b');
+    expect(receiver.originalClient(new Headers(got.headers as Record<string, string>))).toBe('10.1.2.3');
+    expect(new Forwarder(Buffer.alloc(32, 8), 'other').originalClient(new Headers(got.headers as Record<string, string>))).toBeNull();
+    expect(receiver.originalClient(new Headers({ 'x-tessera-forwarded-for': '6.6.6.6', 'x-tessera-forward-proof': 'guess' }))).toBeNull();
+    forwarder.close();
+  });
+
+  it('streams server-sent events as they come', async () => {
+    const forwarder = new Forwarder(key, 'replica-a');
+    const answer = await forwarder.forward(new Request('http://localhost:9999/events'), base, '127.0.0.1');
+    const reader = answer.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toBe('event: one\ndata: 1\n\n');
+    let rest = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += new TextDecoder().decode(value);
+    }
+    expect(rest).toBe('event: two\ndata: 2\n\n');
+    forwarder.close();
+  });
+});

@@ -1,0 +1,66 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, MiddlewareHandler } from 'hono';
+import { TesseraError } from '../errors.ts';
+import { tenantIdSchema } from '../names.ts';
+import type { Platform } from '../platform.ts';
+import { tenantFromHost } from './guards.ts';
+
+/** The address of the client, as the first replica saw it when the request was forwarded. */
+export function clientAddress(platform: Platform, c: Context): string {
+  const forwarded = platform.forwarder?.originalClient(c.req.raw.headers);
+  if (forwarded) return forwarded;
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The tenant a request is about, when it is about one: an app origin (`<app>.` or `draft.<app>.`),
+ * a control-API or data route with the tenant in its path, or the two writes that name it in their
+ * JSON body (creating a tenant, deploying through the read path).
+ */
+async function tenantOfRequest(c: Context, appDomain: string): Promise<string | null> {
+  const label = tenantFromHost(c.req.header('host'), appDomain);
+  if (label !== null) return label.startsWith('draft.') ? label.slice('draft.'.length) : label;
+  const inPath = /^\/(?:api\/tenants|data\/v1)\/([^/]+)/.exec(c.req.path);
+  if (inPath) return decodeURIComponent(inPath[1]!);
+  if (c.req.method === 'POST' && (c.req.path === '/api/tenants' || c.req.path === '/api/serving/releases')) {
+    const body = (await c.req.raw.clone().json().catch(() => null)) as { id?: unknown; tenant?: unknown } | null;
+    const named = c.req.path === '/api/tenants' ? body?.id : body?.tenant;
+    return typeof named === 'string' ? named : null;
+  }
+  return null;
+}
+
+/**
+ * With several replicas: a request about a tenant another replica holds goes there (streamed both
+ * ways); one about a tenant nobody holds takes its lease here. Requests about no tenant (the builder,
+ * sign-in, listings, the read path's reads) are answered by whichever replica got them.
+ */
+export function placementMiddleware(platform: Platform): MiddlewareHandler {
+  const { placement, forwarder } = platform;
+  return async function placeTenant(c, next) {
+    if (!placement.replicated || !forwarder) return next();
+    const tenant = await tenantOfRequest(c, platform.config.appDomain);
+    // Only real tenants (or one being created) get a lease: a Host header alone must not make rows.
+    if (!tenant || !tenantIdSchema.safeParse(tenant).success) return next();
+    if (!platform.tenants.exists(tenant) && !(c.req.method === 'POST' && c.req.path === '/api/tenants')) return next();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const where = await placement.locate(tenant);
+      if (where.local) return next();
+      // A forwarded request that lands on a replica that is not the holder either: the lease is
+      // moving. Refuse rather than bounce it around.
+      if (forwarder.isForwarded(c.req.raw.headers)) break;
+      try {
+        return await forwarder.forward(c.req.raw, where.url, clientAddress(platform, c));
+      } catch (err) {
+        // The holder is gone (its lease has not run out yet): look again once, then give up.
+        platform.logger.warn({ tenant, holder: where.holder, err: (err as Error).message }, 'holder of the tenant did not answer');
+        placement.forgetRemote(tenant);
+      }
+    }
+    throw new TesseraError('TENANT_UNAVAILABLE', `The app "${tenant}" is moving between replicas; nothing was changed. Retry in a few seconds.`);
+  };
+}
