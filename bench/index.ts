@@ -23,6 +23,7 @@ import { benchBuilder } from './builder.ts';
 import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
 import { benchPackages } from './packages.ts';
+import { benchReplicas } from './replicas.ts';
 import { report, sample } from './stats.ts';
 import { benchZodFunction } from './zod-function.ts';
 
@@ -304,6 +305,7 @@ async function main(): Promise<void> {
     ['fission', (s) => benchFission(s, RUNS)],
     ['egress', () => benchEgress(RUNS)],
     ['access', (s) => benchAccess(s, RUNS)],
+    ['replicas', () => benchReplicas(RUNS)],
   ];
   // BENCH_ONLY=stylesheet,component runs a subset (all by default).
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());

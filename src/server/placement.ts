@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context, MiddlewareHandler } from 'hono';
 import { TesseraError } from '../errors.ts';
 import { tenantIdSchema } from '../names.ts';
@@ -21,17 +23,23 @@ export function clientAddress(platform: Platform, c: Context): string {
  * a control-API or data route with the tenant in its path, or the two writes that name it in their
  * JSON body (creating a tenant, deploying through the read path).
  */
-async function tenantOfRequest(c: Context, appDomain: string): Promise<string | null> {
+async function tenantOfRequest(c: Context, appDomain: string): Promise<{ tenant: string; bodyRead: boolean } | null> {
   const label = tenantFromHost(c.req.header('host'), appDomain);
-  if (label !== null) return label.startsWith('draft.') ? label.slice('draft.'.length) : label;
+  if (label !== null) return { tenant: label.startsWith('draft.') ? label.slice('draft.'.length) : label, bodyRead: false };
   const inPath = /^\/(?:api\/tenants|data\/v1)\/([^/]+)/.exec(c.req.path);
-  if (inPath) return decodeURIComponent(inPath[1]!);
+  if (inPath) return { tenant: decodeURIComponent(inPath[1]!), bodyRead: false };
   if (c.req.method === 'POST' && (c.req.path === '/api/tenants' || c.req.path === '/api/serving/releases')) {
     const body = (await c.req.raw.clone().json().catch(() => null)) as { id?: unknown; tenant?: unknown } | null;
     const named = c.req.path === '/api/tenants' ? body?.id : body?.tenant;
-    return typeof named === 'string' ? named : null;
+    return typeof named === 'string' ? { tenant: named, bodyRead: true } : null;
   }
   return null;
+}
+
+/** The Node request and response under a Hono context, when it came through the Node server. */
+function nodeObjects(c: Context): { incoming: IncomingMessage; outgoing: ServerResponse } | null {
+  const env = c.env as { incoming?: IncomingMessage; outgoing?: ServerResponse } | undefined;
+  return env?.incoming && env.outgoing ? { incoming: env.incoming, outgoing: env.outgoing } : null;
 }
 
 /**
@@ -43,9 +51,10 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
   const { placement, forwarder } = platform;
   return async function placeTenant(c, next) {
     if (!placement.replicated || !forwarder) return next();
-    const tenant = await tenantOfRequest(c, platform.config.appDomain);
+    const found = await tenantOfRequest(c, platform.config.appDomain);
     // Only real tenants (or one being created) get a lease: a Host header alone must not make rows.
-    if (!tenant || !tenantIdSchema.safeParse(tenant).success) return next();
+    if (!found || !tenantIdSchema.safeParse(found.tenant).success) return next();
+    const { tenant } = found;
     if (!platform.tenants.exists(tenant) && !(c.req.method === 'POST' && c.req.path === '/api/tenants')) return next();
     for (let attempt = 0; attempt < 2; attempt++) {
       const where = await placement.locate(tenant);
@@ -54,6 +63,11 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
       // moving. Refuse rather than bounce it around.
       if (forwarder.isForwarded(c.req.raw.headers)) break;
       try {
+        const node = found.bodyRead ? null : nodeObjects(c);
+        if (node) {
+          await forwarder.pipe(node.incoming, node.outgoing, where.url, clientAddress(platform, c));
+          return RESPONSE_ALREADY_SENT;
+        }
         return await forwarder.forward(c.req.raw, where.url, clientAddress(platform, c));
       } catch (err) {
         // The holder is gone (its lease has not run out yet): look again once, then give up.

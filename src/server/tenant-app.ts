@@ -123,6 +123,8 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     const subPath = url.pathname.slice(`/api/${name}`.length) || '/';
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, key) => {
+      // The replicas' forwarding headers (and their proof) are the platform's, never the app's.
+      if (key.startsWith('x-tessera-')) return;
       headers[key] = value;
     });
     const result = await runtime.invoke(tenant.id, { name, code: fn.code, hash: fn.hash }, { method: c.req.method, url: `${subPath}${url.search}`, headers, body });

@@ -1,14 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { installFetchCredentials, rememberCredential } from '../support/credentials.ts';
+import { installFetchCredentials } from '../support/credentials.ts';
 import { request } from '../support/http.ts';
 import { freePort } from '../support/net.ts';
 import { createScratchDatabase, startPgbouncer } from '../support/postgres.ts';
+import { bootReplica } from '../support/replicas.ts';
 
 /**
  * Two Tessera replicas, as on a cluster: real server processes sharing one DATA_DIR and one
@@ -27,33 +28,7 @@ const replicas: Array<{ port: number; child: ChildProcess; url: string }> = [];
 /** Replica A's holder id: A holds the tenant until it dies. */
 let idA = '';
 
-async function boot(port: number): Promise<ChildProcess> {
-  rememberCredential(port, token);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      DATABASE_URL: bouncer.url,
-      LOG_LEVEL: 'warn',
-      TESSERA_TOKEN: token,
-      TESSERA_SECRET_KEY: 'ab'.repeat(32),
-      TESSERA_REPLICA_URL: `http://127.0.0.1:${port}`,
-      TESSERA_LEASE_TTL_MS: String(TTL_MS),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`http://localhost:${port}/healthz`)).ok) return child;
-    } catch {}
-    if (Date.now() > deadline) throw new Error('replica did not start');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const boot = (port: number) => bootReplica({ port, dataDir, databaseUrl: bouncer.url, token, leaseTtlMs: TTL_MS });
 
 const api = (replica: number, route: string, body?: unknown) =>
   fetch(`${replicas[replica]!.url}${route}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -127,6 +102,11 @@ describe('two replicas on one volume and one database', () => {
     expect(b.text).toBe(a.text);
     expect(a.json().map((n: { text: string }) => n.text).sort()).toEqual(['written via A', 'written via B']);
     expect((await app(1, '/api/fn-7')).json()).toEqual({ n: 7 });
+    // A function reached through the other replica sees the client's headers, not the replicas' own.
+    expect((await api(0, '/api/tenants/shared/tools/createBackendFunction', { name: 'headers', code: 'module.exports = async (context) => ({ status: 200, body: context.request.headers })' })).status).toBe(200);
+    const echoed = (await request(`http://127.0.0.1:${replicas[1]!.port}/api/headers`, { host: `draft.shared.localhost:${replicas[1]!.port}`, headers: { 'x-custom': 'kept' } })).json();
+    expect(echoed['x-custom']).toBe('kept');
+    expect(Object.keys(echoed).filter((name) => name.startsWith('x-tessera-'))).toEqual([]);
 
     // Logs follow as server-sent events through the forwarding replica.
     const stream = await fetch(`${replicas[1]!.url}/api/tenants/shared/functions/fn-3/logs?follow=1`);
@@ -166,5 +146,19 @@ describe('two replicas on one volume and one database', () => {
     replicas[0]!.child = await boot(port);
     expect((await app(0, '/api/after')).text).toBe('after');
     expect((await (await api(0, '/api/tenants/shared')).json()).functions.map((f: { name: string }) => f.name)).toContain('after');
+  });
+
+  it('hands its tenants over at once when a replica stops gracefully (SIGTERM)', async () => {
+    // B holds the tenant since A died; A was restarted above.
+    const idB = (await (await api(1, '/healthz')).json()).replica as string;
+    expect(await leaseHolder('shared')).toBe(idB);
+    replicas[1]!.child.kill('SIGTERM');
+    await new Promise((resolve) => replicas[1]!.child.once('exit', resolve));
+    expect(await leaseHolder('shared')).toBeNull();
+    // No wait for the lease to run out: the first request to A takes the tenant.
+    const answer = await app(0, '/api/notes');
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toHaveLength(2);
+    expect(await leaseHolder('shared')).toBe((await (await api(0, '/healthz')).json()).replica);
   });
 });
