@@ -25,4 +25,14 @@ describe('config', () => {
   it('names each bad variable', () => {
     expect(() => resolveConfig({ PORT: 'eighty', OPENAI_BASE_URL: 'not a url' })).toThrow(/PORT[\s\S]*OPENAI_BASE_URL/);
   });
+
+  it('takes the registry and its token from the project .npmrc as npm does, for that registry only', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-npmrc-'));
+    writeFileSync(path.join(dir, '.npmrc'), 'registry=https://npm.example.com/private/\n//other.example.com/:_authToken=not-this-one\n//npm.example.com/private/:_authToken=${PRIVATE_NPM_TOKEN}\n');
+    const config = resolveConfig({ PRIVATE_NPM_TOKEN: 'tok_from_env' }, dir);
+    expect(config.packages).toMatchObject({ registry: 'https://npm.example.com/private/', authToken: 'tok_from_env' });
+    // Another registry (from the environment) gets none of the file's tokens.
+    expect(resolveConfig({ npm_config_registry: 'https://registry.npmjs.org/', PRIVATE_NPM_TOKEN: 'tok_from_env' }, dir).packages.authToken).toBeUndefined();
+    expect(resolveConfig({ npm_config_registry: 'https://registry.npmjs.org/', npm_config__authToken: 'tok_env' }, dir).packages.authToken).toBe('tok_env');
+  });
 });

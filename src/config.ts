@@ -28,7 +28,7 @@ export interface Config {
   /** Limits for tenant functions. */
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
   /** npm packages for tenant code: where they come from and how much one may weigh. */
-  readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number };
+  readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number; readonly authToken?: string };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
   /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
@@ -79,6 +79,8 @@ const envSchema = z.object({
   FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
   npm_config_registry: z.string().url().optional(),
+  npm_config__authToken: z.string().min(1).optional(),
+  NPM_CONFIG__AUTHTOKEN: z.string().min(1).optional(),
   NPM_CONFIG_REGISTRY: z.string().url().optional(),
   PACKAGE_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PACKAGE_MAX_UNPACKED_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
@@ -137,6 +139,23 @@ function npmrcRegistry(cwd: string): string | undefined {
   return line && /^https?:\/\//.test(line[1]!) ? line[1] : undefined;
 }
 
+/**
+ * The token for the registry, as npm reads it: `//<registry host and path>:_authToken=<token>` in the
+ * project's `.npmrc` (`${VAR}` taken from the environment), for that registry only.
+ */
+function npmrcAuthToken(cwd: string, registry: string, env: Record<string, string | undefined>): string | undefined {
+  const file = path.join(cwd, '.npmrc');
+  if (!existsSync(file)) return undefined;
+  const nerfDart = registry.replace(/^https?:/, '');
+  for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const match = /^\s*(\/\/[^\s=]+):_authToken\s*=\s*(\S+)\s*$/.exec(line);
+    if (!match || (match[1]!.endsWith('/') ? match[1]! : `${match[1]}/`) !== nerfDart) continue;
+    const token = match[2]!.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_all, name: string) => env[name] ?? '');
+    return token || undefined;
+  }
+  return undefined;
+}
+
 /** Resolves and freezes the configuration. Throws a readable error naming each bad variable. */
 export function resolveConfig(env: Record<string, string | undefined> = readEnv(process.env, process.cwd()), cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
@@ -145,6 +164,8 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     throw new TesseraError('INVALID_ARGUMENTS', `Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const registry = withSlash(e.npm_config_registry ?? e.NPM_CONFIG_REGISTRY ?? npmrcRegistry(cwd) ?? 'https://registry.npmjs.org/');
+  const authToken = e.npm_config__authToken ?? e.NPM_CONFIG__AUTHTOKEN ?? npmrcAuthToken(cwd, registry, env);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -158,7 +179,8 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
     packages: Object.freeze({
-      registry: withSlash(e.npm_config_registry ?? e.NPM_CONFIG_REGISTRY ?? npmrcRegistry(cwd) ?? 'https://registry.npmjs.org/'),
+      registry,
+      ...(authToken ? { authToken } : {}),
       timeoutMs: e.PACKAGE_REGISTRY_TIMEOUT_MS,
       maxUnpackedBytes: e.PACKAGE_MAX_UNPACKED_BYTES,
     }),

@@ -37,6 +37,8 @@ export interface PackageManagerOptions {
   registry: string;
   timeoutMs: number;
   maxUnpackedBytes: number;
+  /** Bearer token for a private registry. */
+  authToken?: string;
   logger?: Logger;
 }
 
@@ -61,7 +63,7 @@ export class PackageManager {
 
   constructor(private readonly options: PackageManagerOptions) {
     this.store = new PackageStore(path.join(options.dataDir, 'packages'), options.maxUnpackedBytes);
-    this.client = new RegistryClient({ registry: options.registry, timeoutMs: options.timeoutMs, maxBytes: options.maxUnpackedBytes });
+    this.client = new RegistryClient({ registry: options.registry, timeoutMs: options.timeoutMs, maxBytes: options.maxUnpackedBytes, ...(options.authToken ? { authToken: options.authToken } : {}) });
   }
 
   /**

@@ -202,6 +202,29 @@ describe('resolving against a far registry', () => {
   });
 });
 
+describe('a private registry', () => {
+  it('sends the registry its token (packuments and tarballs), and says what to set when it has none', async () => {
+    const secret = 'npm_private_token_0123456789';
+    const privateRegistry = await startTestRegistry(fixturePackages().packages, { requireToken: secret });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-private-'));
+    try {
+      const options = { dataDir, registry: privateRegistry.url, timeoutMs: 5000, maxUnpackedBytes: 10_000_000 };
+      const refused = await tesseraFailure(new PackageManager(options).resolve('app', { 'tiny-pad': 'latest' }, null));
+      expect(refused.code).toBe('REGISTRY_UNAVAILABLE');
+      expect(refused.message).toContain('(HTTP 401): it needs a token');
+      expect(refused.message).toContain(':_authToken=');
+      const wrong = await tesseraFailure(new PackageManager({ ...options, authToken: 'wrong' }).resolve('app', { 'tiny-pad': 'latest' }, null));
+      expect(wrong.message).toContain('(HTTP 403): its token was not accepted');
+      const set = await new PackageManager({ ...options, authToken: secret }).resolve('app', { 'tiny-pad': 'latest' }, null);
+      expect(set.packages.get(set.root['tiny-pad']!)!.version).toBe('1.0.0');
+      expect(privateRegistry.count('tarball', 'tiny-pad@1.0.0')).toBe(1);
+    } finally {
+      await privateRegistry.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('unpacking', () => {
   it('writes plain files only, inside the package: links and escaping paths are dropped', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-unpack-'));

@@ -26,6 +26,8 @@ export interface RegistryClientOptions {
   timeoutMs: number;
   /** Largest tarball accepted (the unpacked limit bounds the packed size too). */
   maxBytes: number;
+  /** Bearer token for the registry (a private one); sent only to URLs under `registry`. */
+  authToken?: string;
 }
 
 /** Why a request failed, turned into an error that names the package and the registry. */
@@ -47,6 +49,18 @@ export class RegistryClient {
     return this.options.registry;
   }
 
+  /** The registry's token goes to the registry only, never to a tarball host elsewhere. */
+  private auth(url: string): Record<string, string> {
+    return this.options.authToken && url.startsWith(this.options.registry) ? { authorization: `Bearer ${this.options.authToken}` } : {};
+  }
+
+  private refused(status: number, what: string): TesseraError {
+    return new TesseraError(
+      'REGISTRY_UNAVAILABLE',
+      `The npm registry ${this.options.registry} refused ${what} (HTTP ${status}): ${this.options.authToken ? 'its token was not accepted' : 'it needs a token'}. Set "//<registry host>/:_authToken=..." in the project's .npmrc, or npm_config__authToken. Nothing was changed.`,
+    );
+  }
+
   /** The package's packument (abbreviated: what an install needs); PACKAGE_NOT_FOUND on 404. */
   async packument(name: string): Promise<Packument> {
     const { registry, timeoutMs } = this.options;
@@ -56,7 +70,7 @@ export class RegistryClient {
     let text: string;
     try {
       response = await fetch(url, {
-        headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8' },
+        headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8', ...this.auth(url) },
         signal: AbortSignal.timeout(timeoutMs),
       });
       text = await response.text();
@@ -66,6 +80,7 @@ export class RegistryClient {
     if (response.status === 404) {
       throw new TesseraError('PACKAGE_NOT_FOUND', `The npm package "${name}" does not exist in the registry ${registry}. Check the import's spelling, or write that code yourself.`, { details: { package: name } });
     }
+    if (response.status === 401 || response.status === 403) throw this.refused(response.status, `the package "${name}"`);
     if (!response.ok) throw unavailable(`the package "${name}"`, registry, new Error(`HTTP ${response.status}`), timeoutMs);
     try {
       const packument = JSON.parse(text) as Packument;
@@ -84,7 +99,8 @@ export class RegistryClient {
     const controller = new AbortController();
     const timeout = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await fetch(url, { signal: AbortSignal.any([controller.signal, timeout]) });
+      const response = await fetch(url, { headers: this.auth(url), signal: AbortSignal.any([controller.signal, timeout]) });
+      if (response.status === 401 || response.status === 403) throw this.refused(response.status, `the tarball of ${key}`);
       if (response.status === 404) throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The tarball of ${key} is missing from the registry (${url}).`, { details: { package: key } });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {

@@ -64,7 +64,7 @@ async function pack(pkg: FixturePackage): Promise<{ tarball: Buffer; unpackedSiz
  * `dist.tarball`, `dist.unpackedSize`) and gzipped tarballs built from fixture packages, and records
  * every request so tests can count downloads.
  */
-export async function startTestRegistry(packages: FixturePackage[] = [], options: { packumentDelayMs?: number } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(packages: FixturePackage[] = [], options: { packumentDelayMs?: number; requireToken?: string } = {}): Promise<TestRegistry> {
   let packumentsInFlight = 0;
   let maxPackumentsInFlight = 0;
   const byName = new Map<string, Map<string, Published>>();
@@ -96,6 +96,11 @@ export async function startTestRegistry(packages: FixturePackage[] = [], options
     const tarballMatch = /^(.+)\/-\/[^/]+-(\d[^/]*)\.tgz$/.exec(pathname);
     const name = tarballMatch ? tarballMatch[1]! : pathname;
     requests.push(tarballMatch ? `tarball ${name}@${tarballMatch[2]}` : `packument ${name}`);
+    // A private registry: everything needs its token.
+    if (options.requireToken && req.headers.authorization !== `Bearer ${options.requireToken}`) {
+      res.writeHead(req.headers.authorization ? 403 : 401, { 'content-type': 'application/json' }).end('{"error":"authentication required"}');
+      return;
+    }
     if (hanging.has(name)) {
       pending.add(res);
       return;

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ActionMessage, useActions } from './actions.tsx';
+import type { AuditRecord } from '../../../src/audit/index.ts';
 import { api } from './api.ts';
 
 export type Role = 'owner' | 'editor' | 'viewer';
@@ -74,16 +75,8 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
   );
 }
 
-interface AuditEntry {
-  id: number;
-  at: string;
-  actor: string;
-  via: string;
-  tenant: string | null;
-  action: string;
-  target: string;
-  outcome: string;
-}
+/** The server's record, as `GET .../audit` sends it. */
+type AuditEntry = AuditRecord;
 
 /** Who did what, when: a project's log (owners) or the whole platform's (admins), newest first. */
 export function AuditLog({ tenant }: { tenant?: string }) {
