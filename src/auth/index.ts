@@ -100,7 +100,13 @@ export class AuthService {
   async bootstrap(): Promise<{ user: UserRecord; linkToken: string } | null> {
     if ((await this.deps.registry.countUsers(TOKEN_ADMIN.id)) > 0) return null;
     const user = { id: 'owner', name: 'owner', admin: true };
-    await this.deps.registry.addUser(user);
+    try {
+      await this.deps.registry.addUser(user);
+    } catch (err) {
+      // Another replica starting at the same moment made the owner (and printed the link): not us.
+      if (await this.deps.registry.getUser(user.id)) return null;
+      throw err;
+    }
     const linkToken = await this.createSignInLink(user.id);
     return { user: (await this.deps.registry.getUser(user.id))!, linkToken };
   }

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -49,11 +49,10 @@ beforeAll(async () => {
   installFetchCredentials();
   database = await createScratchDatabase();
   bouncer = await startPgbouncer(database.name);
-  for (let i = 0; i < 2; i++) {
-    const port = await freePort();
-    // One at a time: the first runs the registry's migrations.
-    replicas.push({ port, child: await boot(port), url: `http://localhost:${port}` });
-  }
+  // Both at once, as a Deployment starts its pods: they migrate the empty registry side by side.
+  const ports = [await freePort(), await freePort()];
+  const children = await Promise.all(ports.map((port) => boot(port)));
+  ports.forEach((port, i) => replicas.push({ port, child: children[i]!, url: `http://localhost:${port}` }));
 });
 afterAll(async () => {
   for (const { child } of replicas) if (child.exitCode === null) child.kill('SIGKILL');
@@ -160,5 +159,34 @@ describe('two replicas on one volume and one database', () => {
     expect(answer.status).toBe(200);
     expect(answer.json()).toHaveLength(2);
     expect(await leaseHolder('shared')).toBe((await (await api(0, '/healthz')).json()).replica);
+  });
+});
+
+describe('replicas starting together on an empty database', () => {
+  it('all come up: the registry is migrated once and one owner is made', async () => {
+    const fresh = await createScratchDatabase();
+    const pooler = await startPgbouncer(fresh.name);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-replicas-start-'));
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const started = await Promise.allSettled(ports.map((port) => bootReplica({ port, dataDir: dir, databaseUrl: pooler.url, token, leaseTtlMs: TTL_MS })));
+    try {
+      expect(started.map((s) => (s.status === 'fulfilled' ? 'up' : String(s.reason)))).toEqual(['up', 'up', 'up']);
+      const client = new pg.Client({ connectionString: pooler.url });
+      await client.connect();
+      const users = (await client.query("SELECT id FROM users WHERE id <> 'admin'")).rows.map((r) => r.id);
+      const migrations = Number((await client.query('SELECT count(*) AS n FROM drizzle.__drizzle_migrations')).rows[0].n);
+      await client.end();
+      expect(users).toEqual(['owner']);
+      expect(migrations).toBe(readdirSync(path.join(root, 'src/registry/migrations')).filter((f) => f.endsWith('.sql')).length);
+      // And they work as one: a tenant made through the last is served through the first.
+      expect((await fetch(`http://localhost:${ports[2]}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"together"}' })).status).toBe(201);
+      expect((await fetch(`http://localhost:${ports[0]}/api/tenants/together`)).status).toBe(200);
+    } finally {
+      for (const s of started) if (s.status === 'fulfilled') s.value.kill('SIGKILL');
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' && s.value.exitCode === null ? new Promise((resolve) => s.value.once('exit', resolve)) : null)));
+      await pooler.close();
+      await fresh.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
