@@ -76,6 +76,19 @@ describe.each(backends)('registry on %s', (_name, open) => {
     expect(await registry.latestArtifacts('notes', 'component')).toEqual([]);
   });
 
+  it('lists the tenants it knows, sorted, and says whether one exists', async () => {
+    await registry.addTenant('zeta');
+    await registry.addTenant('alpha');
+    const listed = await registry.listTenants();
+    expect(listed.filter((id) => ['alpha', 'zeta'].includes(id))).toEqual(['alpha', 'zeta']);
+    expect([...listed].sort()).toEqual(listed);
+    expect(await registry.hasTenant('alpha')).toBe(true);
+    expect(await registry.hasTenant('omega')).toBe(false);
+    await registry.removeTenant('zeta');
+    expect(await registry.hasTenant('zeta')).toBe(false);
+    expect(await registry.listTenants()).not.toContain('zeta');
+  });
+
   it('gives a tenant lease to one holder at a time, until it runs out or is released', async () => {
     const first = await registry.acquireLease('leased', 'replica-a', 'http://a:3000', 60_000);
     expect(first).toMatchObject({ mine: true, holder: 'replica-a', holderUrl: 'http://a:3000', epoch: 1 });

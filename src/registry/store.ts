@@ -36,6 +36,9 @@ export interface Registry {
   readonly backend: 'pglite' | 'postgres';
   addTenant(id: string): Promise<void>;
   removeTenant(id: string): Promise<void>;
+  /** Every tenant the registry knows, sorted: with several replicas, the list they all agree on. */
+  listTenants(): Promise<string[]>;
+  hasTenant(id: string): Promise<boolean>;
   /** Records an accepted component or function build as that artifact's next version. */
   recordArtifact(tenant: string, kind: 'component' | 'function', artifact: { name: string; commit: string; digest: string; location: string; size: number; status?: string }): Promise<number>;
   /** The newest version of every artifact of a tenant. */
@@ -207,6 +210,12 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     backend,
     async addTenant(id) {
       await db.insert(tenants).values({ id }).onConflictDoNothing();
+    },
+    async listTenants() {
+      return (await db.select({ id: tenants.id }).from(tenants).orderBy(asc(tenants.id))).map((r) => r.id);
+    },
+    async hasTenant(id) {
+      return (await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, id))).length > 0;
     },
     async removeTenant(id) {
       await db.transaction(async (tx) => {

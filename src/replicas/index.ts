@@ -26,6 +26,10 @@ export interface TenantPlacement {
   readonly id: string;
   /** Where a tenant is served: here (taking its lease when free), or the holder's URL. */
   locate(tenant: string): Promise<Placement>;
+  /** The same without asking the registry: what this replica holds or saw held elsewhere a moment ago, else null. */
+  peek(tenant: string): Placement | null;
+  /** Whether this replica holds the tenant's lease now (reads may go on until it runs out). */
+  holds(tenant: string): boolean;
   /** Fencing before a write: TENANT_UNAVAILABLE unless this replica holds the lease with time to spare. */
   assertHeld(tenant: string): void;
   /** The holder did not answer: look it up again next time. */
@@ -45,6 +49,8 @@ export function singleProcessPlacement(): TenantPlacement {
     replicated: false,
     id: 'single',
     locate: async () => LOCAL,
+    peek: () => LOCAL,
+    holds: () => true,
     assertHeld: () => undefined,
     forgetRemote: () => undefined,
     release: async () => undefined,
@@ -70,12 +76,22 @@ export class LeasedPlacement implements TenantPlacement {
     this.timer.unref();
   }
 
-  async locate(tenant: string): Promise<Placement> {
+  peek(tenant: string): Placement | null {
     const now = Date.now();
     const deadline = this.held.get(tenant);
     if (deadline !== undefined && deadline - now > this.deps.ttlMs / 3) return LOCAL;
     const cached = this.remote.get(tenant);
-    if (cached && cached.until > now) return cached.placement;
+    return cached && cached.until > now ? cached.placement : null;
+  }
+
+  holds(tenant: string): boolean {
+    return (this.held.get(tenant) ?? 0) > Date.now();
+  }
+
+  async locate(tenant: string): Promise<Placement> {
+    const known = this.peek(tenant);
+    if (known) return known;
+    const deadline = this.held.get(tenant);
     const started = Date.now();
     const lease = await this.deps.registry.acquireLease(tenant, this.id, this.deps.url, this.deps.ttlMs);
     if (lease.mine) {

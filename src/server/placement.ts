@@ -55,9 +55,15 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
     // Only real tenants (or one being created) get a lease: a Host header alone must not make rows.
     if (!found || !tenantIdSchema.safeParse(found.tenant).success) return next();
     const { tenant } = found;
-    if (!platform.tenants.exists(tenant) && !(c.req.method === 'POST' && c.req.path === '/api/tenants')) return next();
+    const creating = c.req.method === 'POST' && c.req.path === '/api/tenants';
     for (let attempt = 0; attempt < 2; attempt++) {
-      const where = await placement.locate(tenant);
+      // Held here or seen held elsewhere a moment ago: no query. Otherwise the registry says whether
+      // the tenant exists (this node's view of the shared volume may lag) before a lease is taken.
+      let where = placement.peek(tenant);
+      if (!where) {
+        if (!creating && !(await platform.tenants.known(tenant))) return next();
+        where = await placement.locate(tenant);
+      }
       if (where.local) return next();
       // A forwarded request that lands on a replica that is not the holder either: the lease is
       // moving. Refuse rather than bounce it around.

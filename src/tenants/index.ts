@@ -29,7 +29,10 @@ export interface TenantManager {
   list(): Promise<string[]>;
   /** The tenant, loaded (and its artifacts built) on first use; TENANT_NOT_FOUND otherwise. */
   get(id: string): Promise<Tenant>;
+  /** On this replica's disk (the tenant's holder asks this). */
   exists(id: string): boolean;
+  /** Whether the tenant exists anywhere: in the registry (several replicas) or on disk. */
+  known(id: string): Promise<boolean>;
   remove(id: string): Promise<void>;
   /** Runs `work` holding the tenant's write lock: one writer per tenant at a time. */
   withLock<T>(id: string, work: (tenant: Tenant) => Promise<T>): Promise<T>;
@@ -45,8 +48,12 @@ export function createTenantManager(options: {
   registry?: Registry;
   logger: Logger;
   packages?: PackageManager;
-  /** With several replicas: writes only while this replica holds the tenant's lease. */
-  assertHeld?: (id: string) => void;
+  /**
+   * With several replicas on one volume: this replica's tenant leases. Then the registry, not a
+   * directory listing, says which tenants exist (another node's listing of a network volume may lag),
+   * and a tenant is opened only while its lease is held here, written only with time left on it.
+   */
+  leases?: { holds(id: string): boolean; assertHeld(id: string): void };
 }): TenantManager {
   const root = path.join(options.dataDir, 'tenants');
   const loaded = new Map<string, Promise<Tenant>>();
@@ -59,14 +66,26 @@ export function createTenantManager(options: {
 
   function get(id: string): Promise<Tenant> {
     checkTenantId(id);
+    const { leases, registry } = options;
+    if (leases && !leases.holds(id)) {
+      return Promise.reject(new TesseraError('TENANT_UNAVAILABLE', `This replica does not hold "${id}" (another one serves it); nothing was read or changed. Retry: the request goes to the replica that holds it.`));
+    }
     let tenant = loaded.get(id);
     if (!tenant) {
       if (!exists(id)) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
       tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages);
+      // A tenant made before the registry listed tenants joins the list once its holder opens it.
+      if (leases && registry) tenant = tenant.then(async (t) => (await registry.addTenant(id), t));
       tenant.catch(() => loaded.delete(id));
       loaded.set(id, tenant);
     }
     return tenant;
+  }
+
+  async function known(id: string): Promise<boolean> {
+    if (!tenantIdSchema.safeParse(id).success) return false;
+    if (options.leases && options.registry && (await options.registry.hasTenant(id))) return true;
+    return exists(id);
   }
 
   // Creation and removal also go through the tenant's lock, so they never race a tool call.
@@ -74,8 +93,10 @@ export function createTenantManager(options: {
     async create(id) {
       checkTenantId(id);
       return lock.run(id, async () => {
-        options.assertHeld?.(id);
-        if (exists(id)) throw new TesseraError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
+        options.leases?.assertHeld(id);
+        // With replicas the registry decides too: this node's view of the volume may not show a
+        // tenant another node made a moment ago, and the rename below would replace it.
+        if (await known(id)) throw new TesseraError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
         await mkdir(root, { recursive: true });
         // Build the repo beside its final place, then move it in: a crash leaves no half tenant.
         const staging = path.join(root, `.staging-${id}-${process.pid}-${Date.now()}`);
@@ -88,15 +109,17 @@ export function createTenantManager(options: {
       });
     },
     async list() {
+      if (options.leases && options.registry) return options.registry.listTenants();
       const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
       return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && exists(e.name)).map((e) => e.name).sort();
     },
     get,
     exists,
+    known,
     async remove(id) {
       await get(id);
       await lock.run(id, async () => {
-        options.assertHeld?.(id);
+        options.leases?.assertHeld(id);
         loaded.delete(id);
         await options.runtime.stopTenant(id);
         await options.dbPool.remove(id);
@@ -107,7 +130,7 @@ export function createTenantManager(options: {
     },
     withLock(id, work) {
       return lock.run(id, async () => {
-        options.assertHeld?.(id);
+        options.leases?.assertHeld(id);
         return work(await get(id));
       });
     },

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../log.ts';
 import { openWorkspace } from '../workspace/index.ts';
 import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
-import { createTenantManager } from './index.ts';
+import { LeasedPlacement } from '../replicas/index.ts';
+import { createTenantManager, Tenant } from './index.ts';
 
 let test: TestPlatform;
 beforeAll(async () => {
@@ -49,5 +50,44 @@ describe('tenant state after a crash', () => {
     expect(log).toHaveLength(6);
     expect(new Set(log.map((c) => c.message)).size).toBe(6);
     expect(tenant.state.functions.size).toBe(5);
+  });
+});
+
+describe('tenants with replicas (leases)', () => {
+  it('opens a tenant only while holding its lease, and knows tenants by the registry', async () => {
+    const { platform } = test;
+    const logger = createSilentLogger();
+    const a = new LeasedPlacement({ registry: platform.registry, url: 'http://a.invalid', ttlMs: 60_000, logger });
+    const b = new LeasedPlacement({ registry: platform.registry, url: 'http://b.invalid', ttlMs: 60_000, logger });
+    try {
+      const onA = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, logger, leases: a });
+      await platform.tenants.create('leased');
+      // A tenant made before the registry listed tenants: on disk only.
+      await openWorkspace(path.join(test.dataDir, 'tenants', 'legacy', 'repo')).init(Tenant.initialFiles('legacy'), 'Create app legacy');
+      expect(await onA.list()).not.toContain('legacy');
+      expect(await onA.known('legacy')).toBe(true);
+      expect(await onA.known('leased')).toBe(true);
+      expect(await onA.known('nobody')).toBe(false);
+
+      await expect(onA.get('leased')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE', status: 503 });
+      expect(await a.locate('leased')).toEqual({ local: true });
+      expect((await onA.get('leased')).id).toBe('leased');
+      // Held by A, so B is told where it is and cannot open it.
+      expect(await b.locate('leased')).toMatchObject({ local: false, url: 'http://a.invalid' });
+      const onB = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, logger, leases: b });
+      await expect(onB.get('leased')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE' });
+      await expect(onB.withLock('leased', async () => 'wrote')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE' });
+
+      // Opened by its holder, the legacy tenant joins the registry's list.
+      await a.locate('legacy');
+      await onA.get('legacy');
+      expect(await onA.list()).toContain('legacy');
+      // Creating what the registry knows is refused even where the disk does not show it.
+      await a.locate('leased');
+      await expect(createTenantManager({ dataDir: path.join(test.dataDir, 'elsewhere'), dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, logger, leases: a }).create('leased')).rejects.toMatchObject({ code: 'TENANT_EXISTS' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

@@ -118,6 +118,31 @@ describe('two replicas on one volume and one database', () => {
     expect(await leaseHolder('shared')).toBe(idA);
   });
 
+  it('lists and routes by the registry, not by what a replica sees on the volume', async () => {
+    // A network volume's directory listing can lag on another node (NFS caches it for up to a
+    // minute). The extreme case: a third replica whose DATA_DIR shows nothing at all. It must still
+    // list the tenant, route its requests to the holder, and refuse to create it again.
+    const port = await freePort();
+    const lagging = mkdtempSync(path.join(os.tmpdir(), 'tessera-replicas-lagging-'));
+    const child = await bootReplica({ port, dataDir: lagging, databaseUrl: bouncer.url, token, leaseTtlMs: TTL_MS });
+    try {
+      const list = await (await fetch(`http://localhost:${port}/api/tenants`)).json();
+      expect(list.tenants.map((t: { id: string }) => t.id)).toEqual(['shared']);
+      const viaC = await (await fetch(`http://localhost:${port}/api/tenants/shared`)).json();
+      expect(viaC.functions.map((f: { name: string }) => f.name)).toContain('notes');
+      const notes = await request(`http://127.0.0.1:${port}/api/notes`, { host: `draft.shared.localhost:${port}` });
+      expect(notes.status).toBe(200);
+      expect(notes.text).toBe((await app(0, '/api/notes')).text);
+      const again = await fetch(`http://localhost:${port}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"shared"}' });
+      expect(again.status).toBe(409);
+      expect(await leaseHolder('shared')).toBe(idA);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(lagging, { recursive: true, force: true });
+    }
+  });
+
   it('hands a tenant over when its holder dies, with its history and data intact', async () => {
     const commitsBefore = (await (await api(0, '/api/tenants/shared/commits?limit=500')).json()).commits.length;
     replicas[0]!.child.kill('SIGKILL');
