@@ -25,4 +25,19 @@ describe('KeyedLock', () => {
     expect(order).toEqual(['y', 'x']);
     expect(lock.isBusy('x')).toBe(false);
   });
+
+  it('says when every key is idle, counting work queued while it waits', async () => {
+    const lock = new KeyedLock();
+    const done: string[] = [];
+    void lock.run('a', async () => {
+      await sleep(20);
+      done.push('a');
+      // Queued while idle() already waits on the first batch.
+      void lock.run('b', async () => { await sleep(20); done.push('b'); });
+    });
+    void lock.run('c', async () => { throw new Error('failed work counts as ended'); }).catch(() => undefined);
+    await lock.idle();
+    expect(done).toEqual(['a', 'b']);
+    expect(lock.isBusy('a') || lock.isBusy('b') || lock.isBusy('c')).toBe(false);
+  });
 });

@@ -16,6 +16,11 @@ export class KeyedLock {
     return next;
   }
 
+  /** Resolves once no key has work queued, including work queued while waiting. */
+  async idle(): Promise<void> {
+    while (this.tails.size) await Promise.all(this.tails.values());
+  }
+
   isBusy(key: string): boolean {
     return this.tails.has(key);
   }

@@ -88,15 +88,17 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const styles = new StyleBuilder();
   const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles });
   // Another replica took a tenant over: nothing of it may stay open or cached here.
-  placement.onLost((tenant) => {
+  placement.onLost(async (tenant) => {
     tenants.unload(tenant);
     deployer.forget(tenant);
     styles.forget(tenant);
     secrets.forget(tenant);
     egress.forget(tenant);
-    void runtime.stopTenant(tenant).catch(() => undefined);
-    void dbPool.close(tenant).catch(() => undefined);
+    // Awaited: the tenant is served here again (or handed over) only once its processes are gone.
+    await Promise.allSettled([runtime.stopTenant(tenant), dbPool.close(tenant)]);
   });
+  // A deploy recorded outside this replica (the read path's function on the cluster) goes live here too.
+  placement.onLive((tenant, version) => deployer.syncLive(tenant, version));
   return {
     config,
     logger,
@@ -117,7 +119,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     placement,
     forwarder,
     async close() {
-      await placement.close();
+      // Tool calls and deploys in flight end (or fail on the fences) before the leases are released.
+      await placement.close(() => tenants.drain(20_000));
       forwarder?.close();
       await runtime.close();
       await dbPool.closeAll();

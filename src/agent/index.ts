@@ -57,6 +57,8 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
   const limits: AgentLimits = { maxSteps: options.limits?.maxSteps ?? config.agent.maxSteps, timeoutMs: options.limits?.timeoutMs ?? config.agent.timeoutMs };
   const running = new Map<string, AbortController>();
   let model = options.model;
+  // The tenant moved to another replica (or this one is stopping): its run here ends between steps.
+  platform.placement.onLost((tenantId) => void running.get(tenantId)?.abort());
 
   return {
     configProblem: () => (options.model ? null : modelConfigProblem(settings)),

@@ -100,13 +100,18 @@ describe.each(backends)('registry on %s', (_name, open) => {
     expect(race.filter((l) => l.mine)).toHaveLength(1);
     expect(new Set(race.map((l) => l.holder)).size).toBe(1);
     // Renewing keeps only what is still ours.
-    expect(await registry.renewLeases('replica-a', ['leased', 'raced'], 60_000)).toEqual(['leased']);
+    expect(await registry.renewLeases('replica-a', ['leased', 'raced'], 60_000)).toEqual([{ tenant: 'leased', epoch: 1, live: null }]);
     expect(await registry.renewLeases('replica-b', ['leased'], 60_000)).toEqual([]);
+    // A renewal also says what is live, so a holder learns of deploys made elsewhere.
+    await registry.recordDeployment('leased', '1.0.0', 'test');
+    await registry.recordDeployment('leased', '1.1.0', 'read-path');
+    expect(await registry.renewLeases('replica-a', ['leased'], 60_000)).toEqual([{ tenant: 'leased', epoch: 1, live: '1.1.0' }]);
     // An expired lease goes to the next taker, with a new epoch; the old holder cannot renew it.
     await registry.acquireLease('short', 'replica-a', 'http://a:3000', 1000);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await registry.acquireLease('short', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({ mine: true, holder: 'replica-b', epoch: 2 });
     expect(await registry.renewLeases('replica-a', ['short'], 60_000)).toEqual([]);
+    expect(await registry.renewLeases('replica-b', ['short'], 60_000)).toEqual([{ tenant: 'short', epoch: 2, live: null }]);
     // Released: free at once.
     await registry.releaseLeases('replica-a');
     expect(await registry.acquireLease('leased', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({ mine: true, epoch: 2 });

@@ -109,8 +109,11 @@ export interface Registry {
    * statement; returns who holds it afterwards (the caller only when `mine`).
    */
   acquireLease(tenant: string, holder: string, holderUrl: string, ttlMs: number): Promise<LeaseRecord>;
-  /** Renews every lease `holder` still has among `tenants` and returns those tenants; the others are lost. */
-  renewLeases(holder: string, tenants: string[], ttlMs: number): Promise<string[]>;
+  /**
+   * Renews every lease `holder` still has among `tenants` and returns those, each with its epoch and
+   * the tenant's live release (the newest deployment); the others are lost.
+   */
+  renewLeases(holder: string, tenants: string[], ttlMs: number): Promise<Array<{ tenant: string; epoch: number; live: string | null }>>;
   /** Gives up leases (all of the holder's when `tenants` is omitted). */
   releaseLeases(holder: string, tenants?: string[]): Promise<void>;
   appendAudit(entry: AuditInput): Promise<void>;
@@ -462,12 +465,19 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     },
     async renewLeases(holder, tenantIds, ttlMs) {
       if (!tenantIds.length) return [];
+      // The live release rides along, so a holder learns of a deploy made outside it (the read path's
+      // function on the cluster) within a renewal, at no extra statement.
       const rows = await db
         .update(tenantLeases)
         .set({ expiresAt: sql`now() + ${ttlMs} * interval '1 millisecond'` })
         .where(and(eq(tenantLeases.holder, holder), inArray(tenantLeases.tenant, tenantIds), sql`${tenantLeases.expiresAt} > now()`))
-        .returning({ tenant: tenantLeases.tenant });
-      return rows.map((r) => r.tenant);
+        .returning({
+          tenant: tenantLeases.tenant,
+          epoch: tenantLeases.epoch,
+          // Spelt out: drizzle writes columns unqualified here, and inside the subquery "tenant" would be the deployment's own.
+          live: sql<string | null>`(SELECT d.version FROM deployments d WHERE d.tenant = "tenant_leases"."tenant" ORDER BY d.id DESC LIMIT 1)`,
+        });
+      return rows.map((r) => ({ tenant: r.tenant, epoch: Number(r.epoch), live: r.live ?? null }));
     },
     async releaseLeases(holder, tenantIds) {
       // Expired rather than deleted: the next holder's epoch still counts up.

@@ -97,6 +97,15 @@ export class Deployer {
     return null;
   }
 
+  /**
+   * The registry says `version` is live (null: nothing): when that is not what this process serves,
+   * the next request loads it. Deploys through this process swap at once; this catches those made
+   * elsewhere (the read path's function on a cluster) without a query per request.
+   */
+  syncLive(tenantId: string, version: string | null): void {
+    if (this.live.has(tenantId) && (this.live.get(tenantId)?.version ?? null) !== version) this.live.delete(tenantId);
+  }
+
   /** Forgets a tenant (deleted). */
   forget(tenantId: string): void {
     this.live.delete(tenantId);

@@ -39,6 +39,8 @@ export interface TenantManager {
   /** Drops the tenant's loaded state here (another replica took it over); its files stay. */
   unload(id: string): void;
   isBusy(id: string): boolean;
+  /** Waits (at most `timeoutMs`) until no tenant has work under its lock, e.g. before handing tenants over. */
+  drain(timeoutMs: number): Promise<void>;
 }
 
 export function createTenantManager(options: {
@@ -73,7 +75,9 @@ export function createTenantManager(options: {
     let tenant = loaded.get(id);
     if (!tenant) {
       if (!exists(id)) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
-      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages);
+      // Every write to the repository checks the lease first: a write that outlived its lease is refused.
+      const guard = leases ? () => leases.assertHeld(id) : undefined;
+      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, guard);
       // A tenant made before the registry listed tenants joins the list once its holder opens it.
       if (leases && registry) tenant = tenant.then(async (t) => (await registry.addTenant(id), t));
       tenant.catch(() => loaded.delete(id));
@@ -101,6 +105,7 @@ export function createTenantManager(options: {
         // Build the repo beside its final place, then move it in: a crash leaves no half tenant.
         const staging = path.join(root, `.staging-${id}-${process.pid}-${Date.now()}`);
         await openWorkspace(path.join(staging, 'repo')).init(Tenant.initialFiles(id), `Create app ${id}`);
+        options.leases?.assertHeld(id);
         await rm(tenantDir(id), { recursive: true, force: true });
         await rename(staging, tenantDir(id));
         await options.registry?.addTenant(id);
@@ -138,6 +143,17 @@ export function createTenantManager(options: {
       loaded.delete(id);
     },
     isBusy: (id) => lock.isBusy(id),
+    async drain(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`tenant work still running after ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([lock.idle(), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
   return manager;
 }

@@ -58,8 +58,8 @@ export class Tenant {
   }
 
   /** Loads a tenant from disk, rebuilding every artifact and replaying migrations the db missed. */
-  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager?: PackageManager): Promise<Tenant> {
-    const workspace = openWorkspace(path.join(dir, 'repo'));
+  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager?: PackageManager, guard?: () => void): Promise<Tenant> {
+    const workspace = openWorkspace(path.join(dir, 'repo'), guard ? { beforeWrite: guard } : {});
     const files = await workspace.list('');
     let packages: PackageSet | null = null;
     const lockfile = parseLockfile(await workspace.read(LOCKFILE));

@@ -21,6 +21,25 @@ describe('workspace', () => {
     expect(await ws.list('frontend')).toEqual([]);
   });
 
+  it('asks beforeWrite before every change and leaves no trace when it refuses', async () => {
+    let allowed = true;
+    const ws = openWorkspace(path.join(root, 'fenced'), {
+      beforeWrite: () => {
+        if (!allowed) throw new Error('lease lost');
+      },
+    });
+    const first = await ws.init([{ path: 'a.txt', content: 'one' }], 'init');
+    allowed = false;
+    await expect(ws.commit([{ path: 'a.txt', content: 'two' }, { path: 'b.txt', content: 'new' }], 'change')).rejects.toThrow('lease lost');
+    await expect(ws.undo(first, [{ path: 'a.txt', content: 'one' }])).rejects.toThrow('lease lost');
+    await expect(openWorkspace(path.join(root, 'fenced-2'), { beforeWrite: () => { throw new Error('lease lost'); } }).init([], 'init')).rejects.toThrow('lease lost');
+    expect(await ws.head()).toBe(first);
+    expect(await ws.read('a.txt')).toBe('one');
+    expect(await ws.read('b.txt')).toBeNull();
+    // Reads never ask.
+    expect((await ws.log()).map((c) => c.message)).toEqual(['init']);
+  });
+
   it('takes back the newest commit with undo()', async () => {
     const ws = openWorkspace(path.join(root, 'c'));
     const first = await ws.init([{ path: 'a.txt', content: 'one' }], 'init');

@@ -63,7 +63,12 @@ export interface Workspace {
   commitInfo(commit: string): Promise<CommitInfo & { parent: string | null }>;
 }
 
-export function openWorkspace(dir: string): Workspace {
+/**
+ * `beforeWrite` runs before every change to the repository (init, commit, undo) and may throw to
+ * refuse it: with several replicas, the check that this replica still holds the tenant's lease.
+ */
+export function openWorkspace(dir: string, options: { beforeWrite?: () => void } = {}): Workspace {
+  const beforeWrite = options.beforeWrite ?? (() => undefined);
   const absolute = (relative: string): string => path.join(dir, safeRepoPath(relative));
 
   async function read(relative: string): Promise<string | null> {
@@ -94,6 +99,7 @@ export function openWorkspace(dir: string): Workspace {
   return {
     dir,
     async init(files, message) {
+      beforeWrite();
       await mkdir(dir, { recursive: true });
       await git.init({ fs, dir, defaultBranch: 'main' });
       for (const file of files) await write(file);
@@ -107,6 +113,7 @@ export function openWorkspace(dir: string): Workspace {
     },
     async commit(changes, message) {
       changes.forEach((change) => safeRepoPath(change.path));
+      beforeWrite();
       const before = await Promise.all(changes.map((change) => read(change.path)));
       try {
         for (const change of changes) await write(change);
@@ -121,6 +128,7 @@ export function openWorkspace(dir: string): Workspace {
     },
     head,
     async undo(previous, changes) {
+      beforeWrite();
       const before = await Promise.all(changes.map(async (change) => ({ path: change.path, content: await this.readAt(previous, change.path) })));
       await git.writeRef({ fs, dir, ref: 'refs/heads/main', value: previous, force: true });
       for (const change of before) await write(change);

@@ -10,6 +10,8 @@ import { request } from '../support/http.ts';
 import { freePort } from '../support/net.ts';
 import { createScratchDatabase, startPgbouncer } from '../support/postgres.ts';
 import { bootReplica } from '../support/replicas.ts';
+import { startScriptedModel, type ScriptedModel } from '../support/scripted-model.ts';
+import { openRegistry } from '../../src/registry/index.ts';
 
 /**
  * Two Tessera replicas, as on a cluster: real server processes sharing one DATA_DIR and one
@@ -28,7 +30,8 @@ const replicas: Array<{ port: number; child: ChildProcess; url: string }> = [];
 /** Replica A's holder id: A holds the tenant until it dies. */
 let idA = '';
 
-const boot = (port: number) => bootReplica({ port, dataDir, databaseUrl: bouncer.url, token, leaseTtlMs: TTL_MS });
+let model: ScriptedModel;
+const boot = (port: number) => bootReplica({ port, dataDir, databaseUrl: bouncer.url, token, leaseTtlMs: TTL_MS, env: { OPENAI_BASE_URL: model.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'test' } });
 
 const api = (replica: number, route: string, body?: unknown) =>
   fetch(`${replicas[replica]!.url}${route}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -49,6 +52,11 @@ beforeAll(async () => {
   installFetchCredentials();
   database = await createScratchDatabase();
   bouncer = await startPgbouncer(database.name);
+  // The agent's model: one tool call, then (after a pause the event stream must not wait for) an answer.
+  model = await startScriptedModel([
+    { toolCalls: [{ name: 'createBackendFunction', arguments: { name: 'from-agent', code: "module.exports = async () => ({ status: 200, body: 'built by the agent' })" } }] },
+    { delayMs: 1500, then: { text: 'Done: /api/from-agent answers.' } },
+  ]);
   // Both at once, as a Deployment starts its pods: they migrate the empty registry side by side.
   const ports = [await freePort(), await freePort()];
   const children = await Promise.all(ports.map((port) => boot(port)));
@@ -58,6 +66,7 @@ afterAll(async () => {
   for (const { child } of replicas) if (child.exitCode === null) child.kill('SIGKILL');
   await bouncer?.close();
   await database?.drop();
+  await model?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -89,6 +98,13 @@ describe('two replicas on one volume and one database', () => {
     expect(commits.length - before).toBe(20);
     const names = commits.slice(0, 20).map((c) => /fn-(\d+)/.exec(c.message)?.[1]).map(Number).sort((a, b) => a - b);
     expect(names).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // One after another, alternately: the history is the calls in the order they were made.
+    for (let i = 0; i < 6; i++) {
+      expect((await api(i % 2, '/api/tenants/shared/tools/createBackendFunction', { name: 'sequence', code: `module.exports = async () => ({ status: 200, body: { step: ${i} } })` })).status).toBe(200);
+    }
+    const newest = (await (await api(0, '/api/tenants/shared/commits?limit=6')).json()).commits as Array<{ message: string }>;
+    expect(newest.map((c) => c.message).reverse()).toEqual(['Add function sequence', ...Array(5).fill('Update function sequence')]);
+    expect((await app(1, '/api/sequence')).json()).toEqual({ step: 5 });
     // B never wrote: it forwarded every call to A, which held the tenant throughout.
     expect(await leaseHolder('shared')).toBe(idA);
   });
@@ -115,6 +131,75 @@ describe('two replicas on one volume and one database', () => {
     let seen = '';
     while (!seen.includes('event: log')) seen += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
+    expect(await leaseHolder('shared')).toBe(idA);
+  });
+
+  it('streams an agent run started through the other replica as it happens, and its commit lands on the holder', async () => {
+    const before = (await (await api(0, '/api/tenants/shared/commits?limit=500')).json()).commits.length;
+    const started = Date.now();
+    const run = await api(1, '/api/tenants/shared/agent', { prompt: 'Add a function from-agent.' });
+    expect(run.status).toBe(200);
+    expect(run.headers.get('content-type')).toContain('text/event-stream');
+    const seen: Array<{ event: string; at: number }> = [];
+    const reader = run.body!.getReader();
+    let buffer = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += new TextDecoder().decode(value);
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const event = /^event: (.+)$/m.exec(buffer.slice(0, end))?.[1];
+        if (event) seen.push({ event, at: Date.now() - started });
+        buffer = buffer.slice(end + 2);
+      }
+    }
+    const at = (event: string) => seen.find((e) => e.event === event)?.at ?? NaN;
+    expect(seen.map((e) => e.event)).toEqual(expect.arrayContaining(['run_started', 'tool_call', 'tool_result', 'done']));
+    // Event by event, not at the end: the tool's result arrived while the model was still thinking.
+    expect(at('done') - at('tool_result')).toBeGreaterThan(1000);
+    const commits = (await (await api(1, '/api/tenants/shared/commits?limit=500')).json()).commits as Array<{ message: string }>;
+    expect(commits.length - before).toBe(1);
+    expect(commits[0]!.message).toContain('from-agent');
+    expect((await app(1, '/api/from-agent')).text).toBe('built by the agent');
+    expect(await leaseHolder('shared')).toBe(idA);
+    // The run is the holder's: the conversation is the same through both.
+    const [historyA, historyB] = [await (await api(0, '/api/tenants/shared/agent')).json(), await (await api(1, '/api/tenants/shared/agent')).json()];
+    expect(historyB.runs).toEqual(historyA.runs);
+    expect(historyA.runs).toHaveLength(1);
+  });
+
+  it('serves a deploy made through either replica at once, and one the cluster recorded within a renewal', async () => {
+    const live = (replica: number, route: string) => request(`http://127.0.0.1:${replicas[replica]!.port}${route}`, { host: `shared.localhost:${replicas[replica]!.port}` });
+    expect((await api(0, '/api/tenants/shared/releases', { version: '1.0.0' })).status).toBe(201);
+    expect((await api(1, '/api/tenants/shared/tools/createBackendFunction', { name: 'fn-7', code: 'module.exports = async () => ({ status: 200, body: { n: 77 } })' })).status).toBe(200);
+    expect((await api(1, '/api/tenants/shared/releases', { version: '1.1.0' })).status).toBe(201);
+    // Deployed through B, which does not hold the tenant: live through both at once.
+    expect((await api(1, '/api/tenants/shared/releases/1.0.0/deploy', {})).status).toBe(200);
+    expect((await live(0, '/api/fn-7')).json()).toEqual({ n: 7 });
+    expect((await live(1, '/api/fn-7')).json()).toEqual({ n: 7 });
+    const [pageA, pageB] = [await live(0, '/'), await live(1, '/')];
+    expect(pageA.status).toBe(200);
+    expect(pageB.text).toBe(pageA.text);
+    const [draftA, draftB] = [await app(0, '/'), await app(1, '/')];
+    expect(draftA.status).toBe(200);
+    expect(draftB.text).toBe(draftA.text);
+
+    // The cluster's read path deploys by writing the registry alone (src/serving/fission-entry.ts):
+    // the holder serves it once its next renewal reads the live release, with no restart.
+    const clusterSide = await openRegistry({ databaseUrl: bouncer.url });
+    try {
+      await clusterSide.recordDeployment('shared', '1.1.0', 'read-path');
+    } finally {
+      await clusterSide.close();
+    }
+    const recorded = Date.now();
+    let answer = (await live(1, '/api/fn-7')).json();
+    while (answer.n !== 77 && Date.now() - recorded < TTL_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      answer = (await live(1, '/api/fn-7')).json();
+    }
+    expect(answer).toEqual({ n: 77 });
+    expect((await live(0, '/api/fn-7')).json()).toEqual({ n: 77 });
     expect(await leaseHolder('shared')).toBe(idA);
   });
 
@@ -156,6 +241,9 @@ describe('two replicas on one volume and one database', () => {
       answer = await app(1, '/api/notes');
     }
     expect(answer.status).toBe(200);
+    // Taken over once the lease ran out (at most TTL after the kill), plus the reload of the tenant
+    // from the volume (its 20-odd functions built again) on a busy machine.
+    expect(Date.now() - started).toBeLessThan(TTL_MS + 6000);
     expect(answer.json().map((n: { text: string }) => n.text).sort()).toEqual(['written via A', 'written via B']);
     const idB = (await (await api(1, '/healthz')).json()).replica as string;
     expect(await leaseHolder('shared')).toBe(idB);

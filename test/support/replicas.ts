@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, '../..');
  * One Tessera replica as `npm start` runs it on a cluster: its own port, the shared data directory
  * and database, the replicas' common token and sealing key, and its own URL for the others.
  */
-export async function bootReplica(options: { port: number; dataDir: string; databaseUrl: string; token: string; leaseTtlMs: number }): Promise<ChildProcess> {
+export async function bootReplica(options: { port: number; dataDir: string; databaseUrl: string; token: string; leaseTtlMs: number; env?: Record<string, string> }): Promise<ChildProcess> {
   rememberCredential(options.port, options.token);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
@@ -23,6 +23,7 @@ export async function bootReplica(options: { port: number; dataDir: string; data
       TESSERA_SECRET_KEY: 'ab'.repeat(32),
       TESSERA_REPLICA_URL: `http://127.0.0.1:${options.port}`,
       TESSERA_LEASE_TTL_MS: String(options.leaseTtlMs),
+      ...options.env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
