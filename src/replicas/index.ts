@@ -10,4 +10,4 @@
  * With one process (no TESSERA_REPLICA_URL) every tenant is local and nothing here runs.
  */
 export { LeasedPlacement, singleProcessPlacement, type Placement, type TenantPlacement } from './leases.ts';
-export { Forwarder, FORWARDED_BY } from './forwarder.ts';
+export { Forwarder, FORWARDED_BY, HolderUnreachable } from './forwarder.ts';

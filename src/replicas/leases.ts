@@ -20,8 +20,8 @@ export interface TenantPlacement {
   holds(tenant: string): boolean;
   /** Fencing before a write: TENANT_UNAVAILABLE unless this replica holds the lease with time to spare. */
   assertHeld(tenant: string): void;
-  /** The holder did not answer: look it up again next time. */
-  forgetRemote(tenant: string): void;
+  /** The holder did not answer: look it up again next time. Returns how long its lease had left when last seen (ms). */
+  forgetRemote(tenant: string): number;
   /** Gives a tenant's lease up (e.g. the tenant was deleted). */
   release(tenant: string): Promise<void>;
   /**
@@ -47,7 +47,7 @@ export function singleProcessPlacement(): TenantPlacement {
     peek: () => LOCAL,
     holds: () => true,
     assertHeld: () => undefined,
-    forgetRemote: () => undefined,
+    forgetRemote: () => 0,
     release: async () => undefined,
     onLost: () => undefined,
     onLive: () => undefined,
@@ -72,7 +72,7 @@ export class LeasedPlacement implements TenantPlacement {
   readonly id = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly held = new Map<string, Hold>();
   /** Tenant -> where it was held elsewhere, remembered briefly so forwarding costs no query each time. */
-  private readonly remote = new Map<string, { placement: Placement; until: number }>();
+  private readonly remote = new Map<string, { placement: Placement; until: number; expires: number }>();
   /** Tenant -> its unloading after a loss: serving it here again waits for it, so old processes never overlap new ones. */
   private readonly unloading = new Map<string, Promise<void>>();
   /** Tenant -> a lookup in flight: concurrent requests for one tenant share one registry statement. */
@@ -130,7 +130,8 @@ export class LeasedPlacement implements TenantPlacement {
     }
     this.lose(tenant, 'another replica holds it');
     const placement: Placement = { local: false, holder: lease.holder, url: lease.holderUrl };
-    this.remote.set(tenant, { placement, until: performance.now() + Math.min(1000, Math.max(0, lease.remainingMs)) });
+    const now = performance.now();
+    this.remote.set(tenant, { placement, until: now + Math.min(1000, Math.max(0, lease.remainingMs)), expires: now + Math.max(0, lease.remainingMs) });
     return placement;
   }
 
@@ -141,8 +142,10 @@ export class LeasedPlacement implements TenantPlacement {
     }
   }
 
-  forgetRemote(tenant: string): void {
+  forgetRemote(tenant: string): number {
+    const seen = this.remote.get(tenant);
     this.remote.delete(tenant);
+    return seen ? Math.max(0, seen.expires - performance.now()) : 0;
   }
 
   async release(tenant: string): Promise<void> {

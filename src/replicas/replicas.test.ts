@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Forwarder } from './index.ts';
+import net from 'node:net';
+import { Forwarder, HolderUnreachable } from './index.ts';
 
 describe('Forwarder', () => {
   let server: http.Server;
@@ -62,5 +63,29 @@ describe('Forwarder', () => {
     }
     expect(rest).toBe('event: two\ndata: 2\n\n');
     forwarder.close();
+  });
+
+  it('leaves the request whole when the holder cannot be reached, to send it elsewhere', async () => {
+    const forwarder = new Forwarder(key, 'replica-a', 300);
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const request = new Request('http://localhost:9999/api/tenants/x/tools/t', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"whole":true}' });
+    await expect(forwarder.forward(request, `http://127.0.0.1:${port}`, '127.0.0.1')).rejects.toBeInstanceOf(HolderUnreachable);
+    expect(await request.text()).toBe('{"whole":true}');
+    forwarder.close();
+  });
+
+  it('says so when the holder stopped while answering: the outcome is unknown', async () => {
+    const dying = http.createServer((req) => req.on('data', () => req.socket.destroy()));
+    await new Promise<void>((resolve) => dying.listen(0, '127.0.0.1', resolve));
+    const forwarder = new Forwarder(key, 'replica-a');
+    const request = new Request('http://localhost:9999/api/tenants/x/tools/t', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const failure = await forwarder.forward(request, `http://127.0.0.1:${(dying.address() as AddressInfo).port}`, '127.0.0.1').catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).not.toBeInstanceOf(HolderUnreachable);
+    forwarder.close();
+    await new Promise((resolve) => dying.close(resolve));
   });
 });

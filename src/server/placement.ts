@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { TesseraError } from '../errors.ts';
 import { tenantIdSchema } from '../names.ts';
 import type { Platform } from '../platform.ts';
+import { HolderUnreachable } from '../replicas/index.ts';
 import { tenantFromHost } from './guards.ts';
 
 /** The address of the client, as the first replica saw it when the request was forwarded. */
@@ -56,7 +57,12 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
     if (!found || !tenantIdSchema.safeParse(found.tenant).success) return next();
     const { tenant } = found;
     const creating = c.req.method === 'POST' && c.req.path === '/api/tenants';
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // A holder that does not answer (its pod died) keeps its lease until it runs out; the request
+    // waits for that and is then served here, rather than failing: at most about two lease times.
+    const ttl = platform.config.replica?.leaseTtlMs ?? 15_000;
+    const deadline = performance.now() + 2 * ttl;
+    let unreachable: string | null = null;
+    for (;;) {
       // Held here or seen held elsewhere a moment ago: no query. Otherwise the registry says whether
       // the tenant exists (this node's view of the shared volume may lag) before a lease is taken.
       let where = placement.peek(tenant);
@@ -68,6 +74,13 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
       // A forwarded request that lands on a replica that is not the holder either: the lease is
       // moving. Refuse rather than bounce it around.
       if (forwarder.isForwarded(c.req.raw.headers)) break;
+      if (where.holder === unreachable) {
+        const left = placement.forgetRemote(tenant);
+        if (performance.now() + left > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, left + 50));
+        unreachable = null;
+        continue;
+      }
       try {
         const node = found.bodyRead ? null : nodeObjects(c);
         if (node) {
@@ -76,9 +89,12 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
         }
         return await forwarder.forward(c.req.raw, where.url, clientAddress(platform, c));
       } catch (err) {
-        // The holder is gone (its lease has not run out yet): look again once, then give up.
-        platform.logger.warn({ tenant, holder: where.holder, err: (err as Error).message }, 'holder of the tenant did not answer');
+        if (!(err instanceof HolderUnreachable)) {
+          throw new TesseraError('TENANT_UNAVAILABLE', `The replica serving "${tenant}" stopped while answering; the request may or may not have taken effect there. Look (e.g. the app's history) before sending it again.`);
+        }
+        platform.logger.warn({ tenant, holder: where.holder, err: err.message }, 'holder of the tenant did not answer');
         placement.forgetRemote(tenant);
+        unreachable = where.holder;
       }
     }
     throw new TesseraError('TENANT_UNAVAILABLE', `The app "${tenant}" is moving between replicas; nothing was changed. Retry in a few seconds.`);
