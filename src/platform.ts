@@ -15,6 +15,9 @@ import { EgressProxy } from './egress/index.ts';
 import { Forwarder, LeasedPlacement, singleProcessPlacement, type TenantPlacement } from './replicas/index.ts';
 import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
 
+/** How long a stopping replica waits for its tenants' work in flight before handing them over (the manifests' grace period covers it). */
+export const HANDOVER_DRAIN_MS = 20_000;
+
 /** Everything the server needs, wired once: the composition root. */
 export interface Platform {
   config: Config;
@@ -120,7 +123,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     forwarder,
     async close() {
       // Tool calls and deploys in flight end (or fail on the fences) before the leases are released.
-      await placement.close(() => tenants.drain(20_000));
+      await placement.close(() => tenants.drain(HANDOVER_DRAIN_MS));
       forwarder?.close();
       await runtime.close();
       await dbPool.closeAll();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.ts';
+import { HANDOVER_DRAIN_MS } from '../../src/platform.ts';
 
 /** The control plane's plain Kubernetes manifests hang together: every reference resolves. */
 const dir = path.resolve(import.meta.dirname, '../../deploy/kubernetes');
@@ -58,6 +59,11 @@ describe('deploy/kubernetes', () => {
     const claim = docs.find((d) => d.doc.kind === 'PersistentVolumeClaim' && d.doc.metadata.name === claimName)!.doc;
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
     expect(pod.containers[0].readinessProbe.httpGet.path).toBe('/healthz');
+    // Stopping: the Service stops sending here (preStop), then the tenants' work in flight gets up to
+    // HANDOVER_DRAIN_MS before their leases are released; all of it within the grace period.
+    const preStop = Number(pod.containers[0].lifecycle.preStop.exec.command[1]);
+    expect(preStop).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + HANDOVER_DRAIN_MS / 1000);
     // What the manifests set is what the server accepts: replica mode needs DATABASE_URL and TESSERA_SECRET_KEY.
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['DATABASE_URL', 'TESSERA_SECRET_KEY', 'TESSERA_REPLICA_URL', 'TESSERA_LEASE_TTL_MS']));
     const config = resolveConfig({ DATABASE_URL: 'postgres://x@pgbouncer:6432/tessera', TESSERA_SECRET_KEY: 'ab'.repeat(32), TESSERA_REPLICA_URL: 'http://10.0.0.7:3000', TESSERA_LEASE_TTL_MS: env.TESSERA_LEASE_TTL_MS.value });
