@@ -18,7 +18,7 @@ function ready(): Engine {
 function handle(request: DbRequest): unknown {
   switch (request.op) {
     case 'open':
-      engine ??= new Engine(request.file);
+      engine ??= new Engine(request.file, { exclusive: request.exclusive });
       return { protocol: PROTOCOL };
     case 'query':
       return ready().query(request.sql, request.params);

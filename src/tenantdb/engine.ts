@@ -51,9 +51,16 @@ export class Engine {
   private readonly db: Database.Database;
   private holding = false;
 
-  constructor(file: string) {
+  /**
+   * `exclusive` (several replicas on one network volume): SQLite keeps the file locked while it is
+   * open, so a second opener elsewhere gets SQLITE_BUSY instead of a shared write (a fence below the
+   * tenant lease, where the filesystem honours POSIX locks), and WAL then keeps its index in this
+   * process's memory instead of a shared-memory file, which network filesystems cannot share.
+   */
+  constructor(file: string, options: { exclusive?: boolean } = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    if (options.exclusive) this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 3000');

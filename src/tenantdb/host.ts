@@ -14,6 +14,8 @@ const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db-proces
 export interface HostOptions {
   timeoutMs: number;
   idleMs: number;
+  /** Keep the database file locked while open (see Engine). */
+  exclusive?: boolean;
   /** Already bound to the tenant. */
   logger?: Logger | undefined;
 }
@@ -121,7 +123,7 @@ export class DbProcess {
       }
     });
     try {
-      const opened = (await this.send(child, { op: 'open', file: this.file })) as { protocol?: unknown } | null;
+      const opened = (await this.send(child, { op: 'open', file: this.file, exclusive: this.options.exclusive ?? false })) as { protocol?: unknown } | null;
       if (opened?.protocol !== PROTOCOL) {
         throw new TesseraError('INTERNAL', `The db process speaks ${JSON.stringify(opened?.protocol ?? 'an older protocol')}, not ${PROTOCOL}: its compiled file (${entry}) was rewritten by another Tessera version sharing node_modules. Restart the platform.`);
       }

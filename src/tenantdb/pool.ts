@@ -59,6 +59,8 @@ export interface TenantDbPoolOptions {
   idleMs?: number;
   /** Longest a migration may wait for commit()/rollback() before it is rolled back (default 30 s). */
   migrationTimeoutMs?: number;
+  /** Several replicas on one volume: each db process keeps its file locked while open (see Engine). */
+  exclusive?: boolean;
 }
 
 const TENANT_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -75,7 +77,7 @@ class Tenant implements TenantDb {
   private removed = false;
   private open: { rollback(): Promise<void> } | null = null;
 
-  constructor(file: string, private readonly options: { timeoutMs: number; idleMs: number; migrationTimeoutMs: number; logger?: Logger | undefined }) {
+  constructor(file: string, private readonly options: { timeoutMs: number; idleMs: number; migrationTimeoutMs: number; exclusive?: boolean; logger?: Logger | undefined }) {
     this.host = new DbProcess(file, options);
   }
 
@@ -210,6 +212,7 @@ export function createTenantDbPool(options: TenantDbPoolOptions): TenantDbPool {
     timeoutMs: options.queryTimeoutMs ?? 5000,
     idleMs: options.idleMs ?? 60_000,
     migrationTimeoutMs: options.migrationTimeoutMs ?? 30_000,
+    exclusive: options.exclusive ?? false,
     logger: options.logger,
   };
   return {

@@ -5,11 +5,12 @@ import { TesseraError, type TesseraErrorJSON } from '../errors.ts';
  * every process using the same node_modules, so another Tessera version may have rewritten it.
  * Change it whenever the protocol changes.
  */
-export const PROTOCOL = 'tessera-db/2';
+export const PROTOCOL = 'tessera-db/3';
 
 /** Messages between the platform and a tenant's db host process (both sides import only this). */
 export type DbOperation =
-  | { op: 'open'; file: string }
+  /** `exclusive`: hold the file's lock for as long as it is open (several replicas on a network volume). */
+  | { op: 'open'; file: string; exclusive: boolean }
   | { op: 'query'; sql: string; params?: unknown }
   | { op: 'execute'; sql: string; params?: unknown }
   | { op: 'readonly'; sql: string; params?: unknown; limit: number }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { installFetchCredentials } from '../support/credentials.ts';
@@ -117,6 +118,14 @@ describe('two replicas on one volume and one database', () => {
     expect(b.text).toBe(a.text);
     expect(a.json().map((n: { text: string }) => n.text).sort()).toEqual(['written via A', 'written via B']);
     expect((await app(1, '/api/fn-7')).json()).toEqual({ n: 7 });
+    // Below the lease, the holder's database process keeps the SQLite file locked: nobody else
+    // (another replica's process, here this test's) reads or writes it meanwhile.
+    const outsider = new Database(path.join(dataDir, 'tenants', 'shared', 'db', 'app.sqlite'), { timeout: 100 });
+    try {
+      expect(() => outsider.prepare("INSERT INTO notes (text) VALUES ('stray')").run()).toThrow(/locked|busy/i);
+    } finally {
+      outsider.close();
+    }
     // A function reached through the other replica sees the client's headers, not the replicas' own.
     expect((await api(0, '/api/tenants/shared/tools/createBackendFunction', { name: 'headers', code: 'module.exports = async (context) => ({ status: 200, body: context.request.headers })' })).status).toBe(200);
     const echoed = (await request(`http://127.0.0.1:${replicas[1]!.port}/api/headers`, { host: `draft.shared.localhost:${replicas[1]!.port}`, headers: { 'x-custom': 'kept' } })).json();
