@@ -82,7 +82,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     egress,
   });
   const packages = new PackageManager({ dataDir: config.dataDir, ...config.packages, logger: logger.child({ module: 'packages' }) });
-  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages, ...(placement.replicated ? { assertHeld: (id: string) => placement.assertHeld(id) } : {}) });
+  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages, ...(placement.replicated ? { assertHeld: (id: string) => placement.assertHeld(id), claim: async (id: string) => (await placement.locate(id)).local } : {}) });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();

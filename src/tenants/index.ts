@@ -47,6 +47,8 @@ export function createTenantManager(options: {
   packages?: PackageManager;
   /** With several replicas: writes only while this replica holds the tenant's lease. */
   assertHeld?: (id: string) => void;
+  /** With several replicas: takes a new tenant's lease for this replica; false when another holds it. */
+  claim?: (id: string) => Promise<boolean>;
 }): TenantManager {
   const root = path.join(options.dataDir, 'tenants');
   const loaded = new Map<string, Promise<Tenant>>();
@@ -73,6 +75,7 @@ export function createTenantManager(options: {
   const manager: TenantManager = {
     async create(id) {
       checkTenantId(id);
+      if (options.claim && !(await options.claim(id))) throw new TesseraError('TENANT_EXISTS', `Tenant "${id}" is being created through another replica.`);
       return lock.run(id, async () => {
         options.assertHeld?.(id);
         if (exists(id)) throw new TesseraError('TENANT_EXISTS', `Tenant "${id}" already exists.`);
