@@ -14,6 +14,8 @@ export interface TenantPlacement {
   readonly id: string;
   /** Where a tenant is served: here (taking its lease when free), or the holder's URL. */
   locate(tenant: string): Promise<Placement>;
+  /** Takes the tenant's lease here if it is free (a tenant about to be created); false when another replica holds it. */
+  claim(tenant: string): Promise<boolean>;
   /** The same without asking the registry: what this replica holds or saw held elsewhere a moment ago, else null. */
   peek(tenant: string): Placement | null;
   /** Whether this replica holds the tenant's lease now (reads may go on until it runs out). */
@@ -44,6 +46,7 @@ export function singleProcessPlacement(): TenantPlacement {
     replicated: false,
     id: 'single',
     locate: async () => LOCAL,
+    claim: async () => true,
     peek: () => LOCAL,
     holds: () => true,
     assertHeld: () => undefined,
@@ -94,6 +97,10 @@ export class LeasedPlacement implements TenantPlacement {
     if (mine && !this.closing && mine.deadline - now > this.deps.ttlMs / 3) return LOCAL;
     const cached = this.remote.get(tenant);
     return cached && cached.until > now ? cached.placement : null;
+  }
+
+  async claim(tenant: string): Promise<boolean> {
+    return (await this.locate(tenant)).local;
   }
 
   holds(tenant: string): boolean {

@@ -21,18 +21,18 @@ export function clientAddress(platform: Platform, c: Context): string {
 
 /**
  * The tenant a request is about, when it is about one: an app origin (`<app>.` or `draft.<app>.`),
- * a control-API or data route with the tenant in its path, or the two writes that name it in their
- * JSON body (creating a tenant, deploying through the read path).
+ * a control-API or data route with the tenant in its path, or a deploy through the read path (which
+ * names it in its JSON body). Creating a tenant takes its lease in TenantManager.create, after the
+ * request was authenticated.
  */
 async function tenantOfRequest(c: Context, appDomain: string): Promise<{ tenant: string; bodyRead: boolean } | null> {
   const label = tenantFromHost(c.req.header('host'), appDomain);
   if (label !== null) return { tenant: label.startsWith('draft.') ? label.slice('draft.'.length) : label, bodyRead: false };
   const inPath = /^\/(?:api\/tenants|data\/v1)\/([^/]+)/.exec(c.req.path);
   if (inPath) return { tenant: decodeURIComponent(inPath[1]!), bodyRead: false };
-  if (c.req.method === 'POST' && (c.req.path === '/api/tenants' || c.req.path === '/api/serving/releases')) {
-    const body = (await c.req.raw.clone().json().catch(() => null)) as { id?: unknown; tenant?: unknown } | null;
-    const named = c.req.path === '/api/tenants' ? body?.id : body?.tenant;
-    return typeof named === 'string' ? { tenant: named, bodyRead: true } : null;
+  if (c.req.method === 'POST' && c.req.path === '/api/serving/releases') {
+    const body = (await c.req.raw.clone().json().catch(() => null)) as { tenant?: unknown } | null;
+    return typeof body?.tenant === 'string' ? { tenant: body.tenant, bodyRead: true } : null;
   }
   return null;
 }
@@ -53,10 +53,9 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
   return async function placeTenant(c, next) {
     if (!placement.replicated || !forwarder) return next();
     const found = await tenantOfRequest(c, platform.config.appDomain);
-    // Only real tenants (or one being created) get a lease: a Host header alone must not make rows.
+    // Only existing tenants get a lease here: an anonymous request must not make lease rows.
     if (!found || !tenantIdSchema.safeParse(found.tenant).success) return next();
     const { tenant } = found;
-    const creating = c.req.method === 'POST' && c.req.path === '/api/tenants';
     // A holder that does not answer (its pod died) keeps its lease until it runs out; the request
     // waits for that and is then served here, rather than failing: at most about two lease times.
     const ttl = platform.config.replica?.leaseTtlMs ?? 15_000;
@@ -67,7 +66,7 @@ export function placementMiddleware(platform: Platform): MiddlewareHandler {
       // the tenant exists (this node's view of the shared volume may lag) before a lease is taken.
       let where = placement.peek(tenant);
       if (!where) {
-        if (!creating && !(await platform.tenants.known(tenant))) return next();
+        if (!(await platform.tenants.known(tenant))) return next();
         where = await placement.locate(tenant);
       }
       if (where.local) return next();

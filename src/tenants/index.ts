@@ -55,7 +55,7 @@ export function createTenantManager(options: {
    * directory listing, says which tenants exist (another node's listing of a network volume may lag),
    * and a tenant is opened only while its lease is held here, written only with time left on it.
    */
-  leases?: { holds(id: string): boolean; assertHeld(id: string): void };
+  leases?: { holds(id: string): boolean; assertHeld(id: string): void; claim(id: string): Promise<boolean> };
 }): TenantManager {
   const root = path.join(options.dataDir, 'tenants');
   const loaded = new Map<string, Promise<Tenant>>();
@@ -96,6 +96,11 @@ export function createTenantManager(options: {
   const manager: TenantManager = {
     async create(id) {
       checkTenantId(id);
+      // With replicas the creating replica takes the tenant's lease first (after authentication, so
+      // anonymous requests make no lease rows); another replica holding it means the id is taken.
+      if (options.leases && !(await options.leases.claim(id))) {
+        throw new TesseraError('TENANT_EXISTS', (await known(id)) ? `Tenant "${id}" already exists.` : `Tenant "${id}" is being created through another replica.`);
+      }
       return lock.run(id, async () => {
         options.leases?.assertHeld(id);
         // With replicas the registry decides too: this node's view of the volume may not show a
