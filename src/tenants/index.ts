@@ -69,12 +69,12 @@ export function createTenantManager(options: {
   function get(id: string): Promise<Tenant> {
     checkTenantId(id);
     const { leases, registry } = options;
+    let tenant = loaded.get(id);
+    if (!tenant && !exists(id)) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
     if (leases && !leases.holds(id)) {
       return Promise.reject(new TesseraError('TENANT_UNAVAILABLE', `This replica does not hold "${id}" (another one serves it); nothing was read or changed. Retry: the request goes to the replica that holds it.`));
     }
-    let tenant = loaded.get(id);
     if (!tenant) {
-      if (!exists(id)) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
       // Every write to the repository checks the lease first: a write that outlived its lease is refused.
       const guard = leases ? () => leases.assertHeld(id) : undefined;
       tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, guard);

@@ -86,6 +86,7 @@ describe('two replicas on one volume and one database', () => {
     const anonymous = await fetch(`${replicas[1]!.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' }, body: '{"id":"ghost"}' });
     expect(anonymous.status).toBe(401);
     expect((await request(`http://127.0.0.1:${replicas[1]!.port}/`, { host: `ghost.localhost:${replicas[1]!.port}` })).status).toBe(404);
+    expect((await api(1, '/api/tenants/ghost')).status).toBe(404);
     expect(await leaseHolder('ghost')).toBeNull();
     // Creating it again through the other replica is the same conflict as on one.
     expect((await api(1, '/api/tenants', { id: 'shared' })).status).toBe(409);
