@@ -54,7 +54,8 @@ export function singleProcessPlacement(): TenantPlacement {
     release: async () => undefined,
     onLost: () => undefined,
     onLive: () => undefined,
-    close: async (drain) => drain?.(),
+    // Nothing to hand over: a single process stops as it always did.
+    close: async () => undefined,
   };
 }
 
