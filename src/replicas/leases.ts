@@ -125,12 +125,16 @@ export class LeasedPlacement implements TenantPlacement {
     // replica may have served and changed the tenant meanwhile, so nothing loaded here survives it.
     const mine = this.held.get(tenant);
     if (mine && mine.deadline <= performance.now()) this.lose(tenant, 'its lease ran out before it was renewed');
+    // Old processes of the tenant go first, before the lease's time starts counting.
+    await this.unloading.get(tenant);
     const started = performance.now();
     const lease = await this.deps.registry.acquireLease(tenant, this.id, this.deps.url, this.deps.ttlMs);
     if (lease.mine) {
       const before = this.held.get(tenant);
-      if (before && before.epoch !== lease.epoch) this.lose(tenant, 'another replica held it meanwhile');
-      await this.unloading.get(tenant);
+      if (before && before.epoch !== lease.epoch) {
+        this.lose(tenant, 'another replica held it meanwhile');
+        await this.unloading.get(tenant);
+      }
       this.held.set(tenant, { deadline: started + Math.min(this.deps.ttlMs, lease.remainingMs), epoch: lease.epoch });
       this.remote.delete(tenant);
       if (!before) this.deps.logger.info({ tenant, epoch: lease.epoch }, 'tenant lease taken');
