@@ -9,6 +9,13 @@ import { Engine } from './engine.ts';
 import { PROTOCOL, type DbReply, type DbRequest } from './protocol.ts';
 
 let engine: Engine | null = null;
+/** Opened for a replica (see Engine): then a busy file means another process still holds the tenant. */
+let exclusive = false;
+
+function heldElsewhere(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) if ((e as { code?: string }).code === 'SQLITE_BUSY') return true;
+  return false;
+}
 
 function ready(): Engine {
   if (!engine) throw new TesseraError('INTERNAL', 'The database process received a call before its database was opened.');
@@ -18,7 +25,8 @@ function ready(): Engine {
 function handle(request: DbRequest): unknown {
   switch (request.op) {
     case 'open':
-      engine ??= new Engine(request.file, { exclusive: request.exclusive });
+      exclusive = request.exclusive;
+      engine ??= new Engine(request.file, { exclusive });
       return { protocol: PROTOCOL };
     case 'query':
       return ready().query(request.sql, request.params);
@@ -55,7 +63,10 @@ process.on('message', (request: DbRequest) => {
   try {
     reply = { id: request.id, ok: true, value: handle(request) ?? null };
   } catch (err) {
-    reply = { id: request.id, ok: false, error: toTesseraError(err).toJSON() };
+    const error = exclusive && heldElsewhere(err)
+      ? new TesseraError('TENANT_UNAVAILABLE', "This app's database is still held by another process (the replica that served the app before has not let go of it yet); nothing was changed. Retry in a few seconds.")
+      : toTesseraError(err);
+    reply = { id: request.id, ok: false, error: error.toJSON() };
   }
   if (!process.connected) shutdown(0);
   process.send?.(reply, undefined, {}, (err) => {

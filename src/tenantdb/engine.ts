@@ -40,7 +40,7 @@ const flat = (statement: string): string => statement.replace(/\s+/g, ' ').trim(
 function sqlError(err: unknown, statement: string): TesseraError {
   if (err instanceof TesseraError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new TesseraError('SQL_ERROR', `${message} (in: ${flat(statement)})`, { details: { sql: statement } });
+  return new TesseraError('SQL_ERROR', `${message} (in: ${flat(statement)})`, { details: { sql: statement }, cause: err });
 }
 
 function quoteName(name: string): string {
@@ -60,10 +60,11 @@ export class Engine {
   constructor(file: string, options: { exclusive?: boolean } = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
+    // First: a process letting go of the file (a replica handing the tenant over) is waited for.
+    this.db.pragma('busy_timeout = 3000');
     if (options.exclusive) this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 3000');
     this.db.defaultSafeIntegers(true);
   }
 
@@ -161,6 +162,7 @@ export class Engine {
         const message = err instanceof Error ? err.message : String(err);
         throw new TesseraError('SQL_ERROR', `Statement ${index + 1} of ${statements.length} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
           details: { statement: index + 1, sql: statement },
+          cause: err,
         });
       }
     }

@@ -289,6 +289,50 @@ describe('two replicas on one volume and one database', () => {
     expect(answer.json()).toHaveLength(2);
     expect(await leaseHolder('shared')).toBe((await (await api(0, '/healthz')).json()).replica);
   });
+
+  it('never lets two replicas write at once: a frozen holder keeps its database until it wakes, then lets go of all it had loaded', async () => {
+    replicas[1]!.child = await boot(replicas[1]!.port);
+    const [idNowA, idNowB] = [(await (await api(0, '/healthz')).json()).replica, (await (await api(1, '/healthz')).json()).replica];
+    expect(await leaseHolder('shared')).toBe(idNowA);
+    // A has the tenant loaded: its functions built, a warm process, the database open.
+    expect((await app(0, '/api/fn-3')).json()).toEqual({ n: 3 });
+    expect((await app(0, '/api/notes')).status).toBe(200);
+    const commits = async () => ((await (await api(1, '/api/tenants/shared/commits?limit=500')).json()).commits as Array<{ message: string }>);
+    const before = (await commits()).length;
+    const update = () => api(1, '/api/tenants/shared/tools/createBackendFunction', { name: 'fn-3', code: 'module.exports = async () => ({ status: 200, body: { n: 333 } })' });
+
+    // A freezes (a stalled pod) for longer than its lease: B takes the lease, but A's database
+    // process still holds the SQLite file, so B refuses to open the tenant rather than write beside A.
+    replicas[0]!.child.kill('SIGSTOP');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, TTL_MS + 1500));
+      const refused = await update();
+      expect(refused.status).toBe(503);
+      expect((await refused.json()).error.code).toBe('TENANT_UNAVAILABLE');
+      expect(await leaseHolder('shared')).toBe(idNowB);
+    } finally {
+      replicas[0]!.child.kill('SIGCONT');
+    }
+    // A wakes, finds its lease gone and lets go of the tenant: then B opens it and writes.
+    const woke = Date.now();
+    let wrote = await update();
+    while (wrote.status !== 200 && Date.now() - woke < TTL_MS + 10_000) {
+      expect((await wrote.json()).error.code).toBe('TENANT_UNAVAILABLE');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      wrote = await update();
+    }
+    expect(wrote.status).toBe(200);
+    expect((await commits()).length).toBe(before + 1);
+    expect((await app(1, '/api/fn-3')).json()).toEqual({ n: 333 });
+    expect((await app(0, '/api/fn-3')).json()).toEqual({ n: 333 });
+
+    // B hands the tenant back (SIGTERM): A serves what B wrote, nothing of what it had loaded before.
+    replicas[1]!.child.kill('SIGTERM');
+    await new Promise((resolve) => replicas[1]!.child.once('exit', resolve));
+    expect((await app(0, '/api/fn-3')).json()).toEqual({ n: 333 });
+    expect(await leaseHolder('shared')).toBe(idNowA);
+    expect((await (await api(0, '/api/tenants/shared/commits?limit=1')).json()).commits[0].message).toBe('Update function fn-3');
+  });
 });
 
 describe('replicas starting together on an empty database', () => {
