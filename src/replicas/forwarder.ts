@@ -8,11 +8,6 @@ const FORWARDED_FOR = 'x-tessera-forwarded-for';
 const FORWARD_PROOF = 'x-tessera-forward-proof';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', FORWARDED_BY, FORWARDED_FOR, FORWARD_PROOF]);
 
-/**
- * Forwards requests to other replicas and recognises forwarded ones. The proof (an HMAC of the
- * replicas' shared sealing key) lets the receiver trust the original client address it names, which
- * the sign-in throttle counts by.
- */
 /** The holder was not reached: nothing of the request left this replica, so it may go elsewhere. */
 export class HolderUnreachable extends Error {
   override readonly name = 'HolderUnreachable';
@@ -20,6 +15,11 @@ export class HolderUnreachable extends Error {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Forwards requests to other replicas and recognises forwarded ones. The proof (an HMAC of the
+ * replicas' shared sealing key) lets the receiver trust the original client address it names, which
+ * the sign-in throttle counts by.
+ */
 export class Forwarder {
   private readonly proof: string;
   // noDelay: a forwarded request is one small write; Nagle would hold it for the previous ACK.
@@ -133,7 +133,11 @@ export class Forwarder {
       });
       socket.once('close', () => clearTimeout(timer));
     });
-    proxied.once('error', (err) => {
+    let failed = false;
+    // `on`, not `once`: a second error (the socket's, after a destroy) must not go unhandled.
+    proxied.on('error', (err) => {
+      if (failed) return;
+      failed = true;
       // Not sent, or a GET on a kept-alive connection the holder had closed: nothing took effect there.
       if (!sent || (!answered && SAFE_METHODS.has(method))) handlers.failed(new HolderUnreachable(`${target.host}: ${err.message}`));
       else handlers.failed(err);
