@@ -95,6 +95,10 @@ export class Forwarder {
           answer.pipe(outgoing);
           // The client went away: stop the holder's side too (an SSE stream would otherwise live on).
           outgoing.once('close', () => answer.destroy());
+          // The holder went away mid-answer: cut the client off too, rather than leave it waiting for the rest.
+          answer.once('close', () => {
+            if (!answer.complete) outgoing.destroy();
+          });
           resolve();
         },
         failed: (err) => {

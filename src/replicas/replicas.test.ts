@@ -88,4 +88,28 @@ describe('Forwarder', () => {
     forwarder.close();
     await new Promise((resolve) => dying.close(resolve));
   });
+
+  it('cuts the client off when the holder dies in the middle of an answer, instead of leaving it waiting', async () => {
+    const upstream = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: one\ndata: 1\n\n');
+      setTimeout(() => req.socket.destroy(), 50);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const forwarder = new Forwarder(key, 'replica-a');
+    const proxy = http.createServer((req, res) => void forwarder.pipe(req, res, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, '127.0.0.1').catch(() => res.destroy()));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const outcome = await new Promise<{ body: string; ended: string }>((resolve) => {
+      let body = '';
+      http.get(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/events`, (res) => {
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ body, ended: res.complete ? 'complete' : 'cut off' }));
+      });
+    });
+    expect(outcome).toEqual({ body: 'event: one\ndata: 1\n\n', ended: 'cut off' });
+    forwarder.close();
+    await new Promise((resolve) => proxy.close(resolve));
+    await new Promise((resolve) => upstream.close(resolve));
+  });
 });
