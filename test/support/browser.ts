@@ -2,11 +2,17 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestServer } from './platform.ts';
 
-/** Debian's Chromium (installed by scripts/setup-system.mjs), headless, with the flags this machine needs. */
+/**
+ * Debian's Chromium (installed by scripts/setup-system.mjs), headless, with the flags this machine needs.
+ * `--disable-partial-raster`: by default Chromium redraws only the changed part of a tile, and the
+ * anti-aliasing where that part meets the rest (a rounded corner's shadow) came out a pixel
+ * different depending on how frames fell under load, so the same page gave one of two screenshots;
+ * whole tiles are redrawn the same way every time.
+ */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', '--disable-partial-raster'],
   });
 }
 
