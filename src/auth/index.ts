@@ -13,7 +13,6 @@ import { checkPasswordStrength, DUMMY_HASH, hashPassword, verifyPassword } from 
 import { atLeast, isRole, ROLE_ABILITIES } from './roles.ts';
 
 export { atLeast, isRole, requiredRole, ROLE_ABILITIES, ROLES, type Role } from './roles.ts';
-export { PASSWORD_MIN } from './passwords.ts';
 export { OidcSignIn, type OidcSettings } from './oidc.ts';
 
 export const SESSION_COOKIE = 'tessera_session';
@@ -61,7 +60,7 @@ export interface ExternalIdentity {
 const USER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export function checkUserId(id: unknown): string {
+function checkUserId(id: unknown): string {
   if (typeof id !== 'string' || !USER_ID.test(id)) throw new TesseraError('INVALID_ARGUMENTS', 'A user id is 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "ada" or "ada.lovelace").');
   if (id === TOKEN_ADMIN.id) throw new TesseraError('INVALID_ARGUMENTS', `"${id}" is reserved for TESSERA_TOKEN.`);
   return id;
