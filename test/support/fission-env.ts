@@ -1,18 +1,16 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { locateFissionPeers } from '../../scripts/fission-peers.mjs';
 import { freePort } from './net.ts';
 
-/** Fission's own Node.js environment server, unchanged, from ../shared/fission/nodejs-env. */
-export const FISSION_ENV_SOURCE = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fission', 'nodejs-env');
+/** Fission's own Node.js environment server, unchanged, at the pinned commit (scripts/fission-peers.mjs says where from). */
+export const FISSION_ENV_SOURCE = locateFissionPeers().nodejsEnv;
 
 /** Copies Fission's environment to a temp dir and installs its dependencies (npm ci, from the registry). */
 export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): void }> {
-  if (!existsSync(path.join(FISSION_ENV_SOURCE, 'server.js'))) {
-    throw new Error(`Fission's Node.js environment server is missing: its files (server.js, package.json, package-lock.json from fission/environments nodejs/) belong in ${FISSION_ENV_SOURCE}, beside this project (../shared/fission/nodejs-env). These tests never pass without it.`);
-  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fission-env-'));
   cpSync(FISSION_ENV_SOURCE, dir, { recursive: true });
   await promisify(execFile)('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, timeout: 180_000 });

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments, parse } from 'yaml';
+import { locateFissionPeers } from '../../scripts/fission-peers.mjs';
 
-/** Fission's CRD schemas, unchanged, from ../shared/fission/crds. */
-export const FISSION_CRDS = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'fission', 'crds');
+/** Fission's CRD schemas, unchanged, at the pinned commit (scripts/fission-peers.mjs says where from). */
+export const FISSION_CRDS = locateFissionPeers().crds;
 
 type Schema = Record<string, unknown>;
 
@@ -98,7 +99,7 @@ export interface SpecValidator {
   kinds: string[];
 }
 
-/** Every CRD in ../shared/fission/crds into a JSON Schema validator (fails, saying where the files belong, when absent). */
+/** Every Fission CRD into a JSON Schema validator (fails, saying where the files belong, when absent). */
 let loaded: SpecValidator | undefined;
 export function loadFissionValidator(): SpecValidator {
   loaded ??= compileValidator();
@@ -106,7 +107,6 @@ export function loadFissionValidator(): SpecValidator {
 }
 
 function compileValidator(): SpecValidator {
-  if (!existsSync(FISSION_CRDS)) throw new Error(`Fission's CRD schemas are missing: they belong in ${FISSION_CRDS} (../shared/fission/crds beside this project). These tests never pass without them.`);
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
   for (const format of ['int32', 'int64', 'date-time', 'byte', 'int-or-string', 'double']) ajv.addFormat(format, true);
