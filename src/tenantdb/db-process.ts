@@ -64,7 +64,7 @@ function facts(): ProcessFacts {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
   const interfaces = Object.keys(os.networkInterfaces()).filter((name) => name !== 'lo');
-  return { fds: openFds(), closedAtStart, peakRssBytes: kib('VmHWM'), rssBytes: kib('VmRSS'), uid: process.getuid?.() ?? -1, hostname: os.hostname(), interfaces };
+  return { fds: openFds(), closedAtStart, peakRssBytes: kib('VmHWM'), rssBytes: kib('VmRSS'), addressSpaceBytes: kib('VmSize'), uid: process.getuid?.() ?? -1, hostname: os.hostname(), interfaces };
 }
 
 function shutdown(code: number): never {
@@ -102,7 +102,8 @@ try {
   const watchdog = new Worker(
     `const parent = process.ppid;
      setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 1000);`,
-    { eval: true },
+    // Small limits: a default worker reserves ~0.5 GB of address space, which counts against `prlimit --as`.
+    { eval: true, resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1, codeRangeSizeMb: 2, stackSizeMb: 1 } },
   );
   watchdog.unref();
 } catch {

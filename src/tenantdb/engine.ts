@@ -63,7 +63,7 @@ function outOfMemory(statement: string): TesseraError {
 function sqlError(err: unknown, statement: string, maxBytes: number): TesseraError {
   if (err instanceof TesseraError) return err;
   if (sqliteCode(err) === 'SQLITE_FULL') return quotaExceeded(maxBytes, statement);
-  if (sqliteCode(err) === 'SQLITE_NOMEM' || err instanceof RangeError) return outOfMemory(statement);
+  if (sqliteCode(err) === 'SQLITE_NOMEM') return outOfMemory(statement);
   const message = err instanceof Error ? err.message : String(err);
   return new TesseraError('SQL_ERROR', `${message} (in: ${flat(statement)})`, { details: { sql: statement.slice(0, 10_000) }, cause: err });
 }

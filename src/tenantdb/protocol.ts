@@ -65,6 +65,8 @@ export interface ProcessFacts {
   /** Peak and current resident memory (VmHWM, VmRSS), in bytes. */
   peakRssBytes: number;
   rssBytes: number;
+  /** Address space in use (VmSize): what `prlimit --as` bounds. */
+  addressSpaceBytes: number;
   uid: number;
   hostname: string;
   /** Network interfaces other than loopback (none inside the sandbox). */

@@ -74,15 +74,16 @@ export function dbBubblewrapArgs(entry: string, dbDir: string, sqlite: SqliteMod
     '--uid', SANDBOX_ID,
     '--gid', SANDBOX_ID,
     '--hostname', 'tessera-db',
+    // The private /tmp first: the data directory (or node_modules) may lie under /tmp and is bound on top.
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--size', String(16 * 1024 * 1024), '--tmpfs', '/tmp',
     ...systemMounts(),
     '--ro-bind', entry, entry,
     '--ro-bind', path.join(sqlite.root, 'package.json'), path.join(sqlite.root, 'package.json'),
     '--ro-bind', path.join(sqlite.root, 'lib'), path.join(sqlite.root, 'lib'),
     '--ro-bind', sqlite.nativeBinding, sqlite.nativeBinding,
     '--bind', dbDir, dbDir,
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--size', String(16 * 1024 * 1024), '--tmpfs', '/tmp',
     '--chdir', dbDir,
   ];
 }
