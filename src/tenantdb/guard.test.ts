@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +98,42 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
     expect(await db.query(`SELECT length('${'é'.repeat(400_000)}') AS n`)).toEqual([{ n: 400_000 }]);
     await expect(db.query(`SELECT length('${'é'.repeat(600_000)}') AS n`)).rejects.toMatchObject({ code: 'SQL_REFUSED' });
     await expect(db.beginMigration(`CREATE TABLE t (x); ${'-- padding\n'.repeat(120_000)}`, 1)).rejects.toMatchObject({ code: 'SQL_REFUSED' });
+  });
+
+  it('never stalls the platform: a bystander tenant keeps its p99 while 9 MB and 1 MB SQL strings arrive', async () => {
+    const attacker = pool.get('sql-attacker');
+    const calm = pool.get('sql-bystander');
+    await Promise.all([attacker.query('SELECT 1'), calm.query('SELECT 1')]);
+    const huge = `SELECT '${'x'.repeat(9 * MIB)}'`;
+    // Just under the limit: split and checked in the attacker's own db process, never here.
+    const large = `SELECT length('${'y'.repeat(1_000_000)}') AS n /* ${'z '.repeat(20_000)} */`;
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const latencies: number[] = [];
+    let attacking = true;
+    const bystander = (async () => {
+      while (attacking) {
+        const started = performance.now();
+        await calm.query('SELECT 1 AS one');
+        latencies.push(performance.now() - started);
+        await sleep(20);
+      }
+    })();
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      outcomes.push(await attacker.query(huge).then(() => 'ran', (err: { code: string }) => err.code));
+      outcomes.push(await attacker.query(large).then(() => 'ran', (err: { code: string }) => err.code));
+    }
+    attacking = false;
+    await bystander;
+    loopDelay.disable();
+    const sorted = latencies.sort((a, b) => a - b);
+    const p99 = sorted[Math.ceil(sorted.length * 0.99) - 1]!;
+    console.log(`SQL flood at the pool: bystander ${latencies.length} calls, p99 ${p99.toFixed(1)} ms, platform event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
+    expect(outcomes.filter((_, i) => i % 2 === 0)).toEqual(Array(6).fill('SQL_REFUSED'));
+    expect(outcomes.filter((_, i) => i % 2 === 1)).toEqual(Array(6).fill('ran'));
+    expect(p99).toBeLessThan(200);
+    expect(loopDelay.max / 1e6).toBeLessThan(100);
   });
 
   it('checks large SQL inside the db process with the same policy (refusals, statement count)', async () => {

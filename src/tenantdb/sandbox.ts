@@ -101,7 +101,8 @@ export async function spawnDbProcess(options: { entry: string; dbDir: string; li
   // MALLOC_ARENA_MAX: glibc reserves 64 MB of address space per thread arena otherwise.
   const env = { NODE_ENV: process.env.NODE_ENV ?? 'production', TZ: 'UTC', MALLOC_ARENA_MAX: '2' };
   const node = [process.execPath, `--max-old-space-size=${options.limits.heapMb}`, '--no-warnings', options.entry];
-  const limit = (await hasPrlimit()) ? ['prlimit', `--as=${options.limits.addressSpaceMb * 1024 * 1024}`, '--'] : [];
+  // No core files: a process that dies at its memory cap must not write its address space to disk.
+  const limit = (await hasPrlimit()) ? ['prlimit', `--as=${options.limits.addressSpaceMb * 1024 * 1024}`, '--core=0', '--'] : [];
   const command = isolation === 'bubblewrap' ? [...limit, 'bwrap', ...dbBubblewrapArgs(options.entry, options.dbDir, locateSqliteModule()), '--', ...node] : [...limit, ...node];
   const child = spawn(command[0]!, command.slice(1), { cwd: options.dbDir, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   return { child, isolation };
