@@ -29,6 +29,8 @@ export interface Config {
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
   /** npm packages for tenant code: where they come from and how much one may weigh. */
   readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number; readonly authToken?: string };
+  /** Per-app database bounds: the file's size (APP_DB_MAX_BYTES) and one call's SQL text (SQL_MAX_BYTES). */
+  readonly appDb: { readonly maxBytes: number; readonly maxSqlBytes: number };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
   /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
@@ -84,6 +86,8 @@ const envSchema = z.object({
   NPM_CONFIG_REGISTRY: z.string().url().optional(),
   PACKAGE_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PACKAGE_MAX_UNPACKED_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  APP_DB_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024 * 1024),
+  SQL_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
   TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TESSERA_SECRET_KEY: z.string().optional(),
@@ -184,6 +188,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
       timeoutMs: e.PACKAGE_REGISTRY_TIMEOUT_MS,
       maxUnpackedBytes: e.PACKAGE_MAX_UNPACKED_BYTES,
     }),
+    appDb: Object.freeze({ maxBytes: e.APP_DB_MAX_BYTES, maxSqlBytes: e.SQL_MAX_BYTES }),
     requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
     ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),

@@ -56,7 +56,7 @@ export interface Platform {
 
 export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }), exclusive: Boolean(config.replica) });
+  const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }), exclusive: Boolean(config.replica), maxDbBytes: config.appDb.maxBytes, maxSqlBytes: config.appDb.maxSqlBytes });
   const audit = new AuditLog({ registry, logger: logger.child({ module: 'audit' }) });
   const auth = new AuthService({ registry, audit, ...(config.adminToken ? { fixedToken: config.adminToken } : {}), logger: logger.child({ module: 'auth' }) });
   const oidc = config.oidc ? new OidcSignIn(config.oidc) : null;

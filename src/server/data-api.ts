@@ -6,10 +6,6 @@ import { tenantIdSchema } from '../names.ts';
 import type { Platform } from '../platform.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
 
-/** A verified token is trusted this long before the registry is asked again (revocation takes effect within it). */
-const TOKEN_CACHE_MS = 30_000;
-const TOKEN_CACHE_MAX = 10_000;
-
 /**
  * `POST /data/v1/<tenant>`: the remote transport of `@tessera/db` for functions running on Fission.
  * Body `{op: "query" | "execute", sql, params}`, `Authorization: Bearer <tenant data token>`. The
@@ -18,24 +14,18 @@ const TOKEN_CACHE_MAX = 10_000;
  */
 export function dataApi(platform: Platform): Hono {
   const api = new Hono();
-  const verified = new Map<string, { tenant: string; at: number }>();
 
   api.onError((err, c) => errorResponse(c, err, platform.logger));
 
+  /**
+   * Asked of the registry on every call (one indexed lookup by the token's hash), never cached: a
+   * revoked token, or one of a deleted app (deleting an app deletes its tokens), stops working at
+   * once on every replica, also when an app of the same id is created again.
+   */
   async function tenantOfToken(header: string | undefined): Promise<string | null> {
     const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
     if (!token) return null;
-    const hash = createHash('sha256').update(token).digest('hex');
-    const cached = verified.get(hash);
-    if (cached && Date.now() - cached.at < TOKEN_CACHE_MS) return cached.tenant;
-    const tenant = await platform.registry.dataTokenTenant(hash);
-    if (tenant === null) {
-      verified.delete(hash);
-      return null;
-    }
-    if (verified.size >= TOKEN_CACHE_MAX) verified.clear();
-    verified.set(hash, { tenant, at: Date.now() });
-    return tenant;
+    return platform.registry.dataTokenTenant(createHash('sha256').update(token).digest('hex'));
   }
 
   api.post('/v1/:tenant', async function dataCall(c) {

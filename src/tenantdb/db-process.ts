@@ -3,10 +3,19 @@
  * because this SQLite build cannot interrupt a query: the platform kills the whole process on
  * timeout instead. Requests arrive over the IPC channel and are answered one at a time, in order.
  */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TesseraError, toTesseraError } from '../errors.ts';
 import { Engine } from './engine.ts';
-import { PROTOCOL, type DbReply, type DbRequest } from './protocol.ts';
+import { closeInheritedFds, openFds } from './inherited-fds.ts';
+import { PROTOCOL, type DbReply, type DbRequest, type ProcessFacts } from './protocol.ts';
+
+/*
+ * First thing the process does: drop descriptors inherited from whatever started the platform
+ * (the imports above only define code; better-sqlite3 loads its addon when the database opens).
+ */
+const closedAtStart = closeInheritedFds();
 
 let engine: Engine | null = null;
 /** Opened for a replica (see Engine): then a busy file means another process still holds the tenant. */
@@ -26,7 +35,7 @@ function handle(request: DbRequest): unknown {
   switch (request.op) {
     case 'open':
       exclusive = request.exclusive;
-      engine ??= new Engine(request.file, { exclusive });
+      engine ??= new Engine(request.file, { exclusive, maxBytes: request.maxBytes, ...(request.nativeBinding ? { nativeBinding: request.nativeBinding } : {}) });
       return { protocol: PROTOCOL };
     case 'query':
       return ready().query(request.sql, request.params);
@@ -44,9 +53,18 @@ function handle(request: DbRequest): unknown {
       return ready().version();
     case 'describe':
       return ready().describe();
+    case 'inspect':
+      return facts();
     default:
       throw new TesseraError('INTERNAL', `Unknown database operation ${JSON.stringify((request as { op?: unknown }).op)}.`);
   }
+}
+
+function facts(): ProcessFacts {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  const interfaces = Object.keys(os.networkInterfaces()).filter((name) => name !== 'lo');
+  return { fds: openFds(), closedAtStart, peakRssBytes: kib('VmHWM'), rssBytes: kib('VmRSS'), addressSpaceBytes: kib('VmSize'), uid: process.getuid?.() ?? -1, hostname: os.hostname(), interfaces };
 }
 
 function shutdown(code: number): never {
@@ -84,7 +102,8 @@ try {
   const watchdog = new Worker(
     `const parent = process.ppid;
      setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 1000);`,
-    { eval: true },
+    // Small limits: a default worker reserves ~0.5 GB of address space, which counts against `prlimit --as`.
+    { eval: true, resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1, codeRangeSizeMb: 2, stackSizeMb: 1 } },
   );
   watchdog.unref();
 } catch {

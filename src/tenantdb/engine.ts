@@ -37,19 +37,56 @@ function bindArgs(params: unknown): unknown[] {
 
 const flat = (statement: string): string => statement.replace(/\s+/g, ' ').trim().slice(0, 200);
 
-function sqlError(err: unknown, statement: string): TesseraError {
+const MIB = 1024 * 1024;
+const inMib = (bytes: number): string => `${Math.round((bytes / MIB) * 10) / 10} MiB`;
+
+/** The SQLite result code of an error thrown by better-sqlite3 (SQLITE_FULL, SQLITE_NOMEM...). */
+const sqliteCode = (err: unknown): string | undefined => (err as { code?: unknown } | null)?.code as string | undefined;
+
+/** The error for a write SQLite refused because the database reached `max_page_count`. */
+export function quotaExceeded(maxBytes: number, statement: string): TesseraError {
+  return new TesseraError(
+    'QUOTA_EXCEEDED',
+    `The app's database is full: it may hold at most ${inMib(maxBytes)} (APP_DB_MAX_BYTES), and this write would pass that limit (or the server's disk is full). Nothing of this statement was written; reads and smaller writes still work. Delete rows or store less (e.g. files in @tessera/files instead of BLOBs). (in: ${flat(statement)})`,
+    { details: { limitBytes: maxBytes, sql: statement.slice(0, 10_000) } },
+  );
+}
+
+function outOfMemory(statement: string): TesseraError {
+  return new TesseraError(
+    'SQL_ERROR',
+    `The statement needed more memory than the app's database may use: a value, row or intermediate result is too large (e.g. a huge zeroblob(), printf() width or string concatenation). Select smaller values (substr(), length()) or fewer rows. (in: ${flat(statement)})`,
+    { details: { sql: statement.slice(0, 10_000) } },
+  );
+}
+
+function sqlError(err: unknown, statement: string, maxBytes: number): TesseraError {
   if (err instanceof TesseraError) return err;
+  if (sqliteCode(err) === 'SQLITE_FULL') return quotaExceeded(maxBytes, statement);
+  if (sqliteCode(err) === 'SQLITE_NOMEM') return outOfMemory(statement);
   const message = err instanceof Error ? err.message : String(err);
-  return new TesseraError('SQL_ERROR', `${message} (in: ${flat(statement)})`, { details: { sql: statement }, cause: err });
+  return new TesseraError('SQL_ERROR', `${message} (in: ${flat(statement)})`, { details: { sql: statement.slice(0, 10_000) }, cause: err });
 }
 
 function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** Default size limit of one app's database (APP_DB_MAX_BYTES). */
+export const DEFAULT_MAX_DB_BYTES = 1024 * MIB;
+
+export interface EngineOptions {
+  exclusive?: boolean;
+  /** The most the database file may grow to (enforced by SQLite's max_page_count). */
+  maxBytes?: number;
+  /** better-sqlite3's native addon, by path (inside a sandbox `bindings` cannot search for it). */
+  nativeBinding?: string;
+}
+
 export class Engine {
   private readonly db: Database.Database;
   private holding = false;
+  private readonly maxBytes: number;
 
   /**
    * `exclusive` (several replicas on one network volume): SQLite keeps the file locked while it is
@@ -57,15 +94,33 @@ export class Engine {
    * tenant lease, where the filesystem honours POSIX locks), and WAL then keeps its index in this
    * process's memory instead of a shared-memory file, which network filesystems cannot share.
    */
-  constructor(file: string, options: { exclusive?: boolean } = {}) {
+  constructor(file: string, options: EngineOptions = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_DB_BYTES;
+    this.db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
     // First: a process letting go of the file (a replica handing the tenant over) is waited for.
     this.db.pragma('busy_timeout = 3000');
     if (options.exclusive) this.db.pragma('locking_mode = EXCLUSIVE');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('foreign_keys = ON');
+    this.limitSize();
     this.db.defaultSafeIntegers(true);
+  }
+
+  /**
+   * The quota, inside SQLite itself: a write that would need a page past max_page_count fails with
+   * SQLITE_FULL and is rolled back, whoever sends it (tenant SQL cannot change it: PRAGMA is refused).
+   * A database already larger keeps its size (SQLite never sets the limit below the current page
+   * count): it can be read and shrunk, not grown. The WAL is truncated after checkpoints so that
+   * it does not keep the peak of a big transaction on disk.
+   */
+  private limitSize(): void {
+    const pageSize = Number(this.db.pragma('page_size', { simple: true }));
+    const pages = Math.max(1, Math.floor(this.maxBytes / pageSize));
+    this.db.pragma(`max_page_count = ${pages}`);
+    this.db.pragma(`journal_size_limit = ${Math.min(this.maxBytes, 64 * MIB)}`);
+    // Temporary tables and sort spills in the process's memory, under its cap (not in files the quota does not see).
+    this.db.pragma('temp_store = MEMORY');
   }
 
   /** One statement, checked for `mode`, prepared; SQLite errors become model-readable SQL_ERRORs. */
@@ -77,7 +132,7 @@ export class Engine {
     try {
       return { statement, prepared: this.db.prepare(statement) };
     } catch (err) {
-      throw sqlError(err, statement);
+      throw sqlError(err, statement, this.maxBytes);
     }
   }
 
@@ -102,7 +157,7 @@ export class Engine {
         rows.push(raw);
       }
     } catch (err) {
-      throw sqlError(err, statement);
+      throw sqlError(err, statement, this.maxBytes);
     }
     return { rows, truncated: false };
   }
@@ -125,7 +180,7 @@ export class Engine {
       const info = prepared.run(...bindArgs(params));
       return { changes: info.changes, lastInsertRowid: normalize(info.lastInsertRowid) as number | string };
     } catch (err) {
-      throw sqlError(err, statement);
+      throw sqlError(err, statement, this.maxBytes);
     }
   }
 
@@ -146,6 +201,7 @@ export class Engine {
   migrate(sql: string, version: number, hold: boolean): MigrationResult {
     if (this.holding) throw new TesseraError('INTERNAL', 'A migration is already waiting for commit or rollback.');
     const statements = splitStatements(sql);
+    if (statements.length === 0) throw new TesseraError('SQL_REFUSED', 'The migration holds no statement (only whitespace or comments).');
     checkStatements(statements, 'schema');
     const current = this.version();
     if (version !== current + 1) {
@@ -158,9 +214,15 @@ export class Engine {
         if (prepared.reader) prepared.all();
         else prepared.run();
       } catch (err) {
-        this.db.exec('ROLLBACK');
+        // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_NOMEM).
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        const where = `Statement ${index + 1} of ${statements.length}`;
+        const known = sqlError(err, statement, this.maxBytes);
+        if (known.code !== 'SQL_ERROR' || sqliteCode(err) === 'SQLITE_NOMEM') {
+          throw new TesseraError(known.code, `${where} failed; nothing was applied. ${known.message}`, { details: { ...known.details, statement: index + 1 }, cause: err });
+        }
         const message = err instanceof Error ? err.message : String(err);
-        throw new TesseraError('SQL_ERROR', `Statement ${index + 1} of ${statements.length} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
+        throw new TesseraError('SQL_ERROR', `${where} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
           details: { statement: index + 1, sql: statement },
           cause: err,
         });
@@ -171,7 +233,7 @@ export class Engine {
       this.db.pragma(`user_version = ${version}`);
       result = { statements: statements.length, version, tables: this.describe() };
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw err;
     }
     if (hold) this.holding = true;

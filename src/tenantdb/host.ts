@@ -1,10 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileChildEntry } from '../child-entry.ts';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { errorFromJSON, PROTOCOL, type DbOperation, type DbReply } from './protocol.ts';
+import { locateSqliteModule, spawnDbProcess, type DbProcessLimits } from './sandbox.ts';
 
 /** How long a db process may take to start and open its file. */
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -16,9 +17,20 @@ export interface HostOptions {
   idleMs: number;
   /** Keep the database file locked while open (see Engine). */
   exclusive?: boolean;
+  /** The database's size limit (APP_DB_MAX_BYTES). */
+  maxBytes: number;
+  limits: DbProcessLimits;
+  /** 'process': never bubblewrap (tests of the fallback); 'auto': bubblewrap where it works. */
+  isolation: 'auto' | 'process';
   /** Already bound to the tenant. */
   logger?: Logger | undefined;
 }
+
+/** Said once per platform process: tenant databases are not in namespaces here. */
+let warnedUnsandboxed = false;
+
+/** How much of a dying process's stderr is kept to explain its death. */
+const STDERR_KEEP = 4096;
 
 interface Waiter {
   child: ChildProcess;
@@ -103,11 +115,24 @@ export class DbProcess {
     const entry = await compileChildEntry(ENTRY);
     if (this.child?.connected) return this.child;
     // No platform secrets in the child's environment; no TypeScript loader or inspector flags either.
-    const child = fork(entry, [], { env: { NODE_ENV: process.env.NODE_ENV ?? 'production' }, execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const { child, isolation } = await spawnDbProcess({ entry, dbDir: path.dirname(this.file), limits: this.options.limits, isolation: this.options.isolation });
+    if (this.child?.connected) {
+      child.kill('SIGKILL');
+      return this.child;
+    }
     this.child = child;
     const log = this.options.logger?.child({ pid: child.pid });
-    log?.debug('db process started');
-    child.stderr?.on('data', (chunk: Buffer) => log?.warn(`db process stderr: ${chunk.toString().trim()}`));
+    log?.debug({ isolation }, 'db process started');
+    if (isolation !== 'bubblewrap' && this.options.isolation === 'auto' && !warnedUnsandboxed) {
+      warnedUnsandboxed = true;
+      this.options.logger?.warn('bubblewrap cannot run here: app databases run in plain processes (memory-capped, but without namespaces: they could read the files the platform can). Install "bubblewrap"; REQUIRE_ISOLATION=true refuses to start without it.');
+    }
+    let stderrTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stderrTail = (stderrTail + text).slice(-STDERR_KEEP);
+      log?.warn(`db process stderr: ${text.trim().slice(0, 2000)}`);
+    });
     child.on('message', (reply: DbReply) => this.settle(reply));
     child.on('error', (err) => {
       log?.warn({ err }, 'db process error');
@@ -116,14 +141,15 @@ export class DbProcess {
     child.on('exit', (code, signal) => {
       log?.debug({ code, signal }, 'db process exited');
       if (this.child === child) this.child = null;
+      const outOfMemory = /out of memory|Allocation failed|heap limit/i.test(stderrTail);
       for (const [id, waiter] of this.waiting) {
         if (waiter.child !== child) continue;
         this.waiting.delete(id);
-        waiter.reject(stopped(`(${signal ?? `exit code ${code}`}) before answering`));
+        waiter.reject(outOfMemory ? ranOutOfMemory(this.options.limits) : stopped(`(${signal ?? `exit code ${code}`}) before answering`));
       }
     });
     try {
-      const opened = (await this.send(child, { op: 'open', file: this.file, exclusive: this.options.exclusive ?? false })) as { protocol?: unknown } | null;
+      const opened = (await this.send(child, { op: 'open', file: this.file, exclusive: this.options.exclusive ?? false, maxBytes: this.options.maxBytes, nativeBinding: locateSqliteModule().nativeBinding })) as { protocol?: unknown } | null;
       if (opened?.protocol !== PROTOCOL) {
         throw new TesseraError('INTERNAL', `The db process speaks ${JSON.stringify(opened?.protocol ?? 'an older protocol')}, not ${PROTOCOL}: its compiled file (${entry}) was rewritten by another Tessera version sharing node_modules. Restart the platform.`);
       }
@@ -210,6 +236,13 @@ export class DbProcess {
       else child.kill('SIGKILL');
     });
   }
+}
+
+function ranOutOfMemory(limits: DbProcessLimits): TesseraError {
+  return new TesseraError(
+    'SQL_ERROR',
+    `The query needed more memory than the app's database process may use (${limits.heapMb} MB of JavaScript heap, ${limits.addressSpaceMb} MB in all): a value or row is too large (e.g. a huge zeroblob(), printf() width or string concatenation). The process was restarted. Select smaller values (substr(), length()) or fewer rows.`,
+  );
 }
 
 function stopped(when: string): TesseraError {

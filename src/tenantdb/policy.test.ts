@@ -8,6 +8,13 @@ const MODES: SqlMode[] = ['schema', 'function', 'readonly'];
 /** Refused in every mode, with the reason it must mention. */
 const REFUSED_EVERYWHERE: Array<[string, RegExp]> = [
   ["ATTACH DATABASE '/etc/passwd' AS x", /ATTACH/],
+  // SQLite reads `?1ATTACH` as `?1` then ATTACH: the word is seen wherever it hides.
+  ['SELECT ?1ATTACH', /ATTACH/],
+  ["SELECT ?1ATTACH DATABASE '/tmp/x.db' AS x", /ATTACH/],
+  ['SELECT ?9PRAGMA', /PRAGMA/],
+  ["SELECT ?1load_extension('/tmp/evil.so')", /load_extension\(\)/],
+  ['SELECT * FROM t WHERE a = ?2VACUUM', /VACUUM/],
+  ['SELECT * FROM ?1pragma_database_list', /pragma_database_list/],
   ["attach '/tmp/x.db' as x", /ATTACH/],
   ["/*x*/ATTACH '/tmp/x.db' AS x", /ATTACH/],
   ["-- hi\n  AtTaCh\t'/x' AS y", /ATTACH/],

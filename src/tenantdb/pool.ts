@@ -3,8 +3,10 @@ import path from 'node:path';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { DbProcess } from './host.ts';
+import { DEFAULT_MAX_DB_BYTES } from './engine.ts';
 import { checkStatements, exactlyOne, type SqlMode } from './policy.ts';
 import { DEFAULT_READONLY_LIMIT, type ExecuteResult, type MigrationResult, type ReadOnlyResult, type TableInfo } from './protocol.ts';
+import { DEFAULT_DB_PROCESS_LIMITS, type DbProcessLimits } from './sandbox.ts';
 import { splitStatements } from './split.ts';
 
 type Params = unknown[] | Record<string, unknown>;
@@ -61,15 +63,70 @@ export interface TenantDbPoolOptions {
   migrationTimeoutMs?: number;
   /** Several replicas on one volume: each db process keeps its file locked while open (see Engine). */
   exclusive?: boolean;
+  /** Size limit of each app's database (APP_DB_MAX_BYTES, default 1 GiB). */
+  maxDbBytes?: number;
+  /** Longest SQL text one call may send (SQL_MAX_BYTES, default 1 MiB). */
+  maxSqlBytes?: number;
+  /** Memory bounds of each db process (default DEFAULT_DB_PROCESS_LIMITS). */
+  processLimits?: DbProcessLimits;
+  /** 'process': plain processes even where bubblewrap works (tests of the fallback). Default 'auto'. */
+  isolation?: 'auto' | 'process';
 }
+
+export const DEFAULT_MAX_SQL_BYTES = 1024 * 1024;
+
+/**
+ * SQL up to this size is split and checked on the platform too (about a millisecond at most); larger
+ * SQL is checked only inside the tenant's db process, so a tenant's big statement costs its own
+ * process the time, never the platform's event loop. The db process checks every statement anyway.
+ */
+export const HOST_CHECK_MAX_BYTES = 4 * 1024;
 
 const TENANT_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Host-side check (the db process checks again): exactly one statement allowed in `mode`. */
-function checkOne(sql: string, mode: SqlMode): void {
+/**
+ * The size of `sql` in UTF-8 bytes, without encoding it when its length alone settles it: a UTF-16
+ * code unit is at least one UTF-8 byte and at most three.
+ */
+function sqlTooLarge(sql: string, maxBytes: number): boolean {
+  if (sql.length > maxBytes) return true;
+  if (sql.length * 3 <= maxBytes) return false;
+  return Buffer.byteLength(sql, 'utf8') > maxBytes;
+}
+
+const inKib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB` : `${Math.round(bytes / 1024)} KiB`);
+
+/** Refuses SQL over the size limit, in constant time for anything far over it. */
+function checkSize(sql: unknown, maxBytes: number): void {
+  if (typeof sql !== 'string') throw new TesseraError('INVALID_ARGUMENTS', `SQL must be a string, got ${sql === null ? 'null' : typeof sql}.`);
+  if (!sqlTooLarge(sql, maxBytes)) return;
+  throw new TesseraError('SQL_REFUSED', `The SQL text is ${sql.length > maxBytes * 4 ? 'far ' : ''}over ${inKib(maxBytes)}, the most one call may send (SQL_MAX_BYTES); nothing was run. Send data as parameters of a short statement (and many rows over several calls), not inside the SQL text.`, {
+    details: { limitBytes: maxBytes },
+  });
+}
+
+/**
+ * Host-side check (the db process checks again): exactly one statement allowed in `mode`. Skipped
+ * here for SQL above HOST_CHECK_MAX_BYTES, which only the db process splits and checks.
+ */
+function checkOne(sql: string, mode: SqlMode, maxBytes: number): void {
+  checkSize(sql, maxBytes);
+  if (sql.length > HOST_CHECK_MAX_BYTES) return;
   const statements = splitStatements(sql);
   if (statements.length !== 1) throw exactlyOne(statements.length);
   checkStatements(statements, mode);
+}
+
+interface TenantSettings {
+  timeoutMs: number;
+  idleMs: number;
+  migrationTimeoutMs: number;
+  exclusive?: boolean;
+  maxBytes: number;
+  maxSqlBytes: number;
+  limits: DbProcessLimits;
+  isolation: 'auto' | 'process';
+  logger?: Logger | undefined;
 }
 
 class Tenant implements TenantDb {
@@ -77,7 +134,7 @@ class Tenant implements TenantDb {
   private removed = false;
   private open: { rollback(): Promise<void> } | null = null;
 
-  constructor(file: string, private readonly options: { timeoutMs: number; idleMs: number; migrationTimeoutMs: number; exclusive?: boolean; logger?: Logger | undefined }) {
+  constructor(file: string, private readonly options: TenantSettings) {
     this.host = new DbProcess(file, options);
   }
 
@@ -87,26 +144,30 @@ class Tenant implements TenantDb {
   }
 
   async query(sql: string, params?: Params): Promise<Record<string, unknown>[]> {
-    checkOne(sql, 'function');
+    checkOne(sql, 'function', this.options.maxSqlBytes);
     return this.run(() => this.host.call({ op: 'query', sql, params }));
   }
 
   async execute(sql: string, params?: Params): Promise<ExecuteResult> {
-    checkOne(sql, 'function');
+    checkOne(sql, 'function', this.options.maxSqlBytes);
     return this.run(() => this.host.call({ op: 'execute', sql, params }));
   }
 
   async readOnlyQuery(sql: string, params?: Params, options: { limit?: number } = {}): Promise<ReadOnlyResult> {
-    checkOne(sql, 'readonly');
+    checkOne(sql, 'readonly', this.options.maxSqlBytes);
     const limit = options.limit ?? DEFAULT_READONLY_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new TesseraError('INVALID_ARGUMENTS', `limit must be a whole number of rows (0 or more), got ${limit}.`);
     return this.run(() => this.host.call({ op: 'readonly', sql, params, limit }));
   }
 
   async beginMigration(sql: string, version: number): Promise<PendingMigration> {
-    const statements = splitStatements(sql);
-    if (statements.length === 0) throw new TesseraError('SQL_REFUSED', 'The migration holds no statement (only whitespace or comments).');
-    checkStatements(statements, 'schema');
+    checkSize(sql, this.options.maxSqlBytes);
+    // Large migrations are split and checked by the db process only (see HOST_CHECK_MAX_BYTES).
+    if (sql.length <= HOST_CHECK_MAX_BYTES) {
+      const statements = splitStatements(sql);
+      if (statements.length === 0) throw new TesseraError('SQL_REFUSED', 'The migration holds no statement (only whitespace or comments).');
+      checkStatements(statements, 'schema');
+    }
     if (!Number.isInteger(version) || version < 1) throw new TesseraError('INTERNAL', `Migration version must be a positive integer, got ${version}.`);
     let release!: () => void;
     const settled = new Promise<void>((resolve) => (release = resolve));
@@ -213,6 +274,10 @@ export function createTenantDbPool(options: TenantDbPoolOptions): TenantDbPool {
     idleMs: options.idleMs ?? 60_000,
     migrationTimeoutMs: options.migrationTimeoutMs ?? 30_000,
     exclusive: options.exclusive ?? false,
+    maxBytes: options.maxDbBytes ?? DEFAULT_MAX_DB_BYTES,
+    maxSqlBytes: options.maxSqlBytes ?? DEFAULT_MAX_SQL_BYTES,
+    limits: options.processLimits ?? DEFAULT_DB_PROCESS_LIMITS,
+    isolation: options.isolation ?? 'auto',
     logger: options.logger,
   };
   return {

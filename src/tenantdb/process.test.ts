@@ -34,8 +34,9 @@ describe('db host processes', () => {
   it('stops a runaway query, keeps other tenants working meanwhile, and serves the next call', async () => {
     const slow = pool.get('runaway');
     const other = pool.get('bystander');
-    await other.execute('CREATE TABLE IF NOT EXISTS t (x)');
     await slow.query('SELECT 1');
+    // The bystander's process is started last, so it is still running (idleMs is short here) when the runaway begins.
+    await other.execute('CREATE TABLE IF NOT EXISTS t (x)');
     const firstPid = pidOf(slow)!;
     const order: string[] = [];
     const runaway = slow.query(RUNAWAY).finally(() => order.push('runaway stopped'));

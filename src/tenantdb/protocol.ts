@@ -5,12 +5,13 @@ import { TesseraError, type TesseraErrorJSON } from '../errors.ts';
  * every process using the same node_modules, so another Tessera version may have rewritten it.
  * Change it whenever the protocol changes.
  */
-export const PROTOCOL = 'tessera-db/3';
+export const PROTOCOL = 'tessera-db/4';
 
 /** Messages between the platform and a tenant's db host process (both sides import only this). */
 export type DbOperation =
   /** `exclusive`: hold the file's lock for as long as it is open (several replicas on a network volume). */
-  | { op: 'open'; file: string; exclusive: boolean }
+  /** `maxBytes`: the database's size limit; `nativeBinding`: better-sqlite3's addon, by path. */
+  | { op: 'open'; file: string; exclusive: boolean; maxBytes: number; nativeBinding?: string }
   | { op: 'query'; sql: string; params?: unknown }
   | { op: 'execute'; sql: string; params?: unknown }
   | { op: 'readonly'; sql: string; params?: unknown; limit: number }
@@ -19,7 +20,9 @@ export type DbOperation =
   | { op: 'commit' }
   | { op: 'rollback' }
   | { op: 'version' }
-  | { op: 'describe' };
+  | { op: 'describe' }
+  /** What the process looks like from inside (tests and diagnostics: descriptors, memory, identity). */
+  | { op: 'inspect' };
 
 export type DbRequest = DbOperation & { id: number };
 
@@ -52,6 +55,22 @@ export interface ReadOnlyResult {
   columns: string[];
   rows: Record<string, unknown>[];
   truncated: boolean;
+}
+
+/** The db process's view of itself, from inside its sandbox. */
+export interface ProcessFacts {
+  fds: number[];
+  /** Descriptors closed at start because the process inherited them without close-on-exec. */
+  closedAtStart: number[];
+  /** Peak and current resident memory (VmHWM, VmRSS), in bytes. */
+  peakRssBytes: number;
+  rssBytes: number;
+  /** Address space in use (VmSize): what `prlimit --as` bounds. */
+  addressSpaceBytes: number;
+  uid: number;
+  hostname: string;
+  /** Network interfaces other than loopback (none inside the sandbox). */
+  interfaces: string[];
 }
 
 /** Bounds on what one query may return, so tenant code cannot make the platform hold gigabytes. */

@@ -75,6 +75,23 @@ describe('splitStatements', () => {
 });
 
 describe('tokenize', () => {
+  it('reads a numbered parameter as SQLite does: digits only, so a word right after it is a token', () => {
+    expect(tokenize('SELECT ?1ATTACH ?12x ?').map((t) => [t.kind, t.text])).toEqual([
+      ['word', 'SELECT'],
+      ['param', '?1'],
+      ['word', 'ATTACH'],
+      ['param', '?12'],
+      ['word', 'X'],
+      ['param', '?'],
+    ]);
+    // Named parameters take identifier characters; `$a(` is not one token (no Tcl variables in this SQLite).
+    expect(tokenize("$a(') :b1c @d").map((t) => [t.kind, t.text])).toEqual([
+      ['param', '$a'],
+      ['punct', '('],
+      ['string', ') :b1c @d'],
+    ]);
+  });
+
   it('drops comments, keeps strings and quoted names as single tokens, and reads parameters', () => {
     const tokens = tokenize(`/*x*/ATTACH -- y\n'it''s' "A""b" [c d] \`e\` :name ?1 @p $q 1.5e3`);
     expect(tokens.map((t) => [t.kind, t.text])).toEqual([

@@ -14,60 +14,88 @@ export interface Token {
   end: number;
 }
 
+// Character classes by code unit, so the lexer touches each character once without regular
+// expressions or one-character strings (it runs on every SQL text a tenant sends, up to SQL_MAX_BYTES).
+const SPACE = 1;
+const ID = 2;
+const DIGIT = 4;
+const CLASS = new Uint8Array(128);
 // SQLite's whitespace is exactly these five characters.
-const isSpace = (ch: string): boolean => ch === ' ' || ch === '\t' || ch === '\n' || ch === '\f' || ch === '\r';
-const isIdChar = (ch: string | undefined): boolean => ch !== undefined && (/[A-Za-z0-9_$]/.test(ch) || ch.charCodeAt(0) > 127);
-const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
+for (const ch of ' \t\n\f\r') CLASS[ch.charCodeAt(0)] = SPACE;
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z_$]/.test(ch)) CLASS[c] = ID;
+  if (/[0-9]/.test(ch)) CLASS[c] = ID | DIGIT;
+}
+/** Code units >= 0x80 are identifier characters, as SQLite treats bytes >= 0x80. NaN (past the end) is none. */
+const classOf = (code: number): number => (code < 128 ? CLASS[code]! : code >= 128 ? ID : 0);
+const isIdCode = (code: number): boolean => (classOf(code) & ID) !== 0;
+const isDigitCode = (code: number): boolean => (classOf(code) & DIGIT) !== 0;
+
+const QUOTE = 39; // '
+const DQUOTE = 34; // "
+const BACKTICK = 96; // `
+const BRACKET = 91; // [
+const CLOSE_BRACKET = 93; // ]
 
 /** End offset of a quoted token opened at `start` (one past the closing quote, or the input's end). */
 function quotedEnd(sql: string, start: number): number {
-  const open = sql[start]!;
-  const close = open === '[' ? ']' : open;
+  const open = sql.charCodeAt(start);
+  const close = open === BRACKET ? CLOSE_BRACKET : open;
   let i = start + 1;
-  while (i < sql.length) {
-    if (sql[i] === close) {
-      // A doubled quote is an escaped quote; `[...]` has no escape.
-      if (close !== ']' && sql[i + 1] === close) i += 2;
-      else return i + 1;
-    } else i++;
+  for (;;) {
+    const at = sql.indexOf(String.fromCharCode(close), i);
+    if (at === -1) return sql.length;
+    // A doubled quote is an escaped quote; `[...]` has no escape.
+    if (close !== CLOSE_BRACKET && sql.charCodeAt(at + 1) === close) i = at + 2;
+    else return at + 1;
   }
-  return sql.length;
 }
 
 /** Splits SQL into tokens, dropping whitespace and comments. Unterminated constructs run to the end. */
 export function tokenize(sql: string): Token[] {
   const tokens: Token[] = [];
+  const length = sql.length;
   let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i]!;
+  while (i < length) {
+    const code = sql.charCodeAt(i);
+    const cls = classOf(code);
     const start = i;
-    if (isSpace(ch)) {
+    if (cls & SPACE) {
       i++;
-    } else if (ch === '-' && sql[i + 1] === '-') {
+    } else if (code === 45 /* - */ && sql.charCodeAt(i + 1) === 45) {
       const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end + 1;
-    } else if (ch === '/' && sql[i + 1] === '*') {
+      i = end === -1 ? length : end + 1;
+    } else if (code === 47 /* / */ && sql.charCodeAt(i + 1) === 42 /* * */) {
       const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
+      i = end === -1 ? length : end + 2;
+    } else if (code === QUOTE || code === DQUOTE || code === BACKTICK || code === BRACKET) {
       i = quotedEnd(sql, i);
-      const closed = i - start >= 2 && sql[i - 1] === (ch === '[' ? ']' : ch);
+      const closer = code === BRACKET ? CLOSE_BRACKET : code;
+      const closed = i - start >= 2 && sql.charCodeAt(i - 1) === closer;
       const inner = sql.slice(start + 1, closed ? i - 1 : i);
-      const text = ch === '[' ? inner : inner.split(ch + ch).join(ch);
-      tokens.push(ch === "'" ? { text, kind: 'string', start, end: i } : { text: text.toUpperCase(), kind: 'quoted', start, end: i });
-    } else if ((ch === '?' || ch === ':' || ch === '@' || ch === '$' || ch === '#') && (isIdChar(sql[i + 1]) || ch === '?')) {
+      const quote = String.fromCharCode(code);
+      const text = code === BRACKET || !inner.includes(quote) ? inner : inner.split(quote + quote).join(quote);
+      tokens.push(code === QUOTE ? { text, kind: 'string', start, end: i } : { text: text.toUpperCase(), kind: 'quoted', start, end: i });
+    } else if (code === 63 /* ? */) {
+      // As SQLite: `?NNN` takes digits only, so in `?1ATTACH` the word ATTACH is a token of its own.
       i++;
-      while (isIdChar(sql[i])) i++;
+      while (isDigitCode(sql.charCodeAt(i))) i++;
       tokens.push({ text: sql.slice(start, i), kind: 'param', start, end: i });
-    } else if (isDigit(ch) || (ch === '.' && isDigit(sql[i + 1]))) {
-      while (isIdChar(sql[i]) || sql[i] === '.') i++;
+    } else if ((code === 58 /* : */ || code === 64 /* @ */ || code === 36 /* $ */ || code === 35 /* # */) && isIdCode(sql.charCodeAt(i + 1))) {
+      // `:name`, `@name`, `$name` take identifier characters (this SQLite build has no Tcl `$a(...)` form).
+      i++;
+      while (isIdCode(sql.charCodeAt(i))) i++;
+      tokens.push({ text: sql.slice(start, i), kind: 'param', start, end: i });
+    } else if (cls & DIGIT || (code === 46 /* . */ && isDigitCode(sql.charCodeAt(i + 1)))) {
+      while (isIdCode(sql.charCodeAt(i)) || sql.charCodeAt(i) === 46) i++;
       tokens.push({ text: sql.slice(start, i), kind: 'number', start, end: i });
-    } else if (isIdChar(ch)) {
-      while (isIdChar(sql[i])) i++;
+    } else if (cls & ID) {
+      while (isIdCode(sql.charCodeAt(i))) i++;
       tokens.push({ text: sql.slice(start, i).toUpperCase(), kind: 'word', start, end: i });
     } else {
       i++;
-      tokens.push({ text: ch, kind: 'punct', start, end: i });
+      tokens.push({ text: sql[start]!, kind: 'punct', start, end: i });
     }
   }
   return tokens;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import { MIGRATIONS_DIR } from '../tenants/index.ts';
-import { checkStatements, splitStatements } from '../tenantdb/index.ts';
+import { checkStatements, HOST_CHECK_MAX_BYTES, splitStatements } from '../tenantdb/index.ts';
 import { defineTool } from './tool.ts';
 
 /** `CREATE TABLE IF NOT EXISTS notes (...)` -> `create_table_notes`: a readable migration file name. */
@@ -15,6 +15,11 @@ export function migrationSlug(statement: string): string {
   return words.join('_').slice(0, 48) || 'migration';
 }
 
+/** The text after any leading whitespace and comments (for naming a large migration without splitting it). */
+function withoutLeadingComments(sql: string): string {
+  return sql.replace(/^(?:\s+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/, '');
+}
+
 export const updateDatabaseSchema = defineTool({
   name: 'updateDatabaseSchema',
   description:
@@ -23,17 +28,24 @@ export const updateDatabaseSchema = defineTool({
     .object({ sql: z.string().min(1, 'must hold at least one SQL statement').max(200_000).describe('SQLite DDL, one or more statements separated by ";".') })
     .strict(),
   async run({ sql }, { tenant }) {
-    const statements = splitStatements(sql);
-    if (statements.length === 0) throw new TesseraError('INVALID_ARGUMENTS', 'updateDatabaseSchema: `sql` holds no statement (only whitespace or comments).');
-    checkStatements(statements, 'schema');
+    // Small SQL is split and checked here; larger SQL only in the app's db process (beginMigration),
+    // so a big script never occupies the platform's event loop. Either way the same policy applies.
+    const statements = sql.length <= HOST_CHECK_MAX_BYTES ? splitStatements(sql) : null;
+    if (statements) {
+      if (statements.length === 0) throw new TesseraError('INVALID_ARGUMENTS', 'updateDatabaseSchema: `sql` holds no statement (only whitespace or comments).');
+      checkStatements(statements, 'schema');
+    }
+    const slug = migrationSlug(statements ? statements[0]! : withoutLeadingComments(sql.slice(0, 4096)));
     const version = tenant.state.migrationVersion + 1;
-    const file = `${MIGRATIONS_DIR}/${String(version).padStart(4, '0')}_${migrationSlug(statements[0]!)}.sql`;
+    const file = `${MIGRATIONS_DIR}/${String(version).padStart(4, '0')}_${slug}.sql`;
     const pending = await tenant.db.beginMigration(sql, version);
+    const count = pending.result.statements;
     const previous = tenant.state.head;
-    const changes = [{ path: file, content: `${statements.join(';\n\n')};\n` }];
+    // A large script is kept as sent: replaying it splits it into the very statements just applied.
+    const changes = [{ path: file, content: statements ? `${statements.join(';\n\n')};\n` : `${sql.trim()}\n` }];
     let commit: string;
     try {
-      commit = await tenant.workspace.commit(changes, `Migration ${version}: ${statements.length} statement${statements.length === 1 ? '' : 's'} (${migrationSlug(statements[0]!).replace(/_/g, ' ')})`);
+      commit = await tenant.workspace.commit(changes, `Migration ${version}: ${count} statement${count === 1 ? '' : 's'} (${slug.replace(/_/g, ' ')})`);
     } catch (err) {
       await pending.rollback();
       throw err;
@@ -48,6 +60,6 @@ export const updateDatabaseSchema = defineTool({
     }
     tenant.state.migrationVersion = version;
     tenant.state.head = commit;
-    return { version, file, statements: statements.length, tables: pending.result.tables, commit };
+    return { version, file, statements: count, tables: pending.result.tables, commit };
   },
 });
