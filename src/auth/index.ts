@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/index.ts';
 import type { CredentialKind, CredentialRecord, Registry, Role, UserRecord } from '../registry/index.ts';
 import { checkPasswordStrength, DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { atLeast, isRole, ROLE_ABILITIES } from './roles.ts';
+import { AttemptWindows } from './throttle.ts';
 
 export { atLeast, isRole, requiredRole, ROLE_ABILITIES, ROLES, type Role } from './roles.ts';
 export { OidcSignIn, type OidcSettings } from './oidc.ts';
@@ -25,19 +26,6 @@ export interface SignedIn {
   session: string;
   user: UserRecord;
   maxAgeSeconds: number;
-}
-
-/** Counts an event for `key` in its one-minute window and returns the count so far. */
-function countInWindow(windows: Map<string, { windowStart: number; count: number }>, key: string, add: number): number {
-  const now = Date.now();
-  const entry = windows.get(key);
-  if (!entry || now - entry.windowStart >= 60_000) {
-    if (windows.size > 10_000) windows.clear();
-    windows.set(key, { windowStart: now, count: add });
-    return add;
-  }
-  entry.count += add;
-  return entry.count;
 }
 
 /** Who a request acts for. `admin` may do everything. */
@@ -87,8 +75,9 @@ export function sameSecret(a: string, b: string): boolean {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class AuthService {
-  private readonly attempts = new Map<string, { windowStart: number; count: number }>();
-  private readonly wrongPasswords = new Map<string, { windowStart: number; count: number }>();
+  /** Failed sign-ins per client address, and wrong passwords per account. */
+  private readonly attempts = new AttemptWindows(SIGN_IN_ATTEMPTS_PER_MINUTE);
+  private readonly wrongPasswords = new AttemptWindows(SIGN_IN_ATTEMPTS_PER_MINUTE);
 
   constructor(private readonly deps: { registry: Registry; fixedToken?: string; logger: Logger; audit: AuditLog }) {}
 
@@ -122,15 +111,14 @@ export class AuthService {
    * its 11th attempt gets TOO_MANY_ATTEMPTS, right or wrong. Successful sign-ins do not count.
    */
   throttle(client: string): void {
-    const failures = this.attempts.get(client);
-    if (failures && Date.now() - failures.windowStart < 60_000 && failures.count >= SIGN_IN_ATTEMPTS_PER_MINUTE) {
+    if (this.attempts.locked(client)) {
       throw new TesseraError('TOO_MANY_ATTEMPTS', `Too many failed sign-in attempts from this address; wait a minute and try again.`);
     }
   }
 
   /** Counts a failed sign-in of a client towards its throttle. */
   failedAttempt(client: string): void {
-    countInWindow(this.attempts, client, 1);
+    this.attempts.fail(client);
   }
 
   /**
@@ -158,8 +146,7 @@ export class AuthService {
   async signInWithPassword(login: string, password: string, client: string): Promise<SignedIn> {
     this.throttle(client);
     const key = login.trim().toLowerCase();
-    const failures = this.wrongPasswords.get(key);
-    if (failures && Date.now() - failures.windowStart < 60_000 && failures.count >= SIGN_IN_ATTEMPTS_PER_MINUTE) {
+    if (this.wrongPasswords.locked(key)) {
       throw new TesseraError('TOO_MANY_ATTEMPTS', 'Too many wrong passwords for this account; wait a minute and try again.');
     }
     const user = key.includes('@') ? await this.deps.registry.findUser({ email: key }) : await this.deps.registry.getUser(key);
@@ -167,12 +154,12 @@ export class AuthService {
     // An unknown account costs the same hash as a known one, so response times do not say which ids exist.
     const matches = await verifyPassword(password, stored ?? DUMMY_HASH);
     if (!user || !stored || !matches) {
-      countInWindow(this.wrongPasswords, key, 1);
+      this.wrongPasswords.fail(key);
       this.failedAttempt(client);
       await this.deps.audit.record({ actor: user?.id ?? key.slice(0, 100), via: 'password', action: 'auth.sign-in', outcome: 'refused', detail: { method: 'password', client } });
       throw new TesseraError('UNAUTHORIZED', 'Wrong user or password.');
     }
-    this.wrongPasswords.delete(key);
+    this.wrongPasswords.forget(key);
     return this.startSession(user, 'password');
   }
 
