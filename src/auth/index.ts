@@ -44,6 +44,8 @@ export interface ExternalIdentity {
   preferredUsername: string | null;
 }
 
+const INVALID_TOKEN = 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.';
+
 /** User ids: what people type in `tessera members add`, so short and plain. */
 const USER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -122,21 +124,42 @@ export class AuthService {
   }
 
   /**
-   * Signs in with a token (a sign-in link's, an API token, or TESSERA_TOKEN) and returns a new
-   * session's cookie value. A link works once.
+   * Signs in with a token sent in a request body (a sign-in link's, an API token, or TESSERA_TOKEN)
+   * and returns a new session's cookie value. A link works once. `kinds` narrows what is accepted:
+   * a token in a URL may be a link or TESSERA_TOKEN only (see userOfUrlToken).
    */
-  async signIn(token: string, client: string): Promise<SignedIn> {
+  async signIn(token: string, client: string, kinds: CredentialKind[] = ['sign-in-link', 'api-token']): Promise<SignedIn> {
     this.throttle(client);
-    const user = await this.userOfToken(token, ['sign-in-link', 'api-token']);
+    const user = await this.userOfToken(token, kinds);
     if (!user) {
       this.failedAttempt(client);
-      throw new TesseraError('UNAUTHORIZED', 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.');
+      throw new TesseraError('UNAUTHORIZED', INVALID_TOKEN);
     }
     if (user.id === TOKEN_ADMIN.id && !(await this.deps.registry.getUser(TOKEN_ADMIN.id))) {
       // TESSERA_TOKEN signs a browser in as the built-in admin, which needs a row for its session.
       await this.deps.registry.addUser({ id: TOKEN_ADMIN.id, name: TOKEN_ADMIN.name, admin: true }).catch(() => undefined);
     }
     return this.startSession(user, 'token');
+  }
+
+  /**
+   * Who a token in a URL (`/?token=`) would sign in, without using it up: a sign-in link's user, or
+   * the built-in admin for TESSERA_TOKEN. API tokens are refused in URLs, where they would stay in
+   * histories and logs. Unknown tokens count towards the throttle.
+   */
+  async userOfUrlToken(token: string, client: string): Promise<UserRecord> {
+    this.throttle(client);
+    if (this.deps.fixedToken && sameSecret(token, this.deps.fixedToken)) return TOKEN_ADMIN;
+    const found = await this.deps.registry.findCredential(sha256(token), ['sign-in-link', 'api-token']);
+    if (found?.kind === 'api-token') {
+      throw new TesseraError('UNAUTHORIZED', 'API tokens are not accepted in a URL (it stays in the browser\'s history and in logs): paste it into the sign-in page\'s token field, or send it as "Authorization: Bearer"; consider revoking this one.');
+    }
+    const user = found ? await this.deps.registry.getUser(found.userId) : null;
+    if (!user) {
+      this.failedAttempt(client);
+      throw new TesseraError('UNAUTHORIZED', INVALID_TOKEN);
+    }
+    return user;
   }
 
   /**
