@@ -144,6 +144,24 @@ export function authApi(platform: Platform): Hono {
     return c.json({ ok: true, id });
   });
 
+  // ---- invitations to projects (the invitee's side; owners invite through /tenants/:id/members) ----
+
+  const invitationView = (i: { id: string; tenant: string; role: string; invitedBy: string; createdAt: string }) => ({ id: i.id, tenant: i.tenant, role: i.role, invitedBy: i.invitedBy, createdAt: i.createdAt });
+
+  api.get('/invitations', async function listInvitations(c) {
+    return c.json({ invitations: (await auth.invitationsOf(principalOf(c).user)).map(invitationView) });
+  });
+
+  api.post('/invitations/:id/accept', async function acceptInvitation(c) {
+    const accepted = await auth.acceptInvitation(principalOf(c).user, c.req.param('id'));
+    return c.json({ ok: true, ...invitationView(accepted) });
+  });
+
+  api.post('/invitations/:id/decline', async function declineInvitation(c) {
+    const declined = await auth.declineInvitation(principalOf(c).user, c.req.param('id'));
+    return c.json({ ok: true, ...invitationView(declined) });
+  });
+
   // ---- admins ----
   const signInUrl = (c: Context, token: string) => `${new URL(c.req.url).origin}/?token=${token}`;
 

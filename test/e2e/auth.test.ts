@@ -107,7 +107,7 @@ describe('sign-in links opened from elsewhere', () => {
   });
 
   it('asks before signing in from a cross-site, same-site or unlabelled navigation, and spends nothing', async () => {
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, {}]) {
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, {}] as Array<Record<string, string>>) {
       const res = await anonymous(`/?token=${mallory}`, { headers });
       expect(res.status, JSON.stringify(headers)).toBe(200);
       expect(res.headers['set-cookie']).toBeUndefined();
@@ -119,7 +119,7 @@ describe('sign-in links opened from elsewhere', () => {
     }
     const form = `token=${encodeURIComponent(mallory)}`;
     // The button pressed from another site, or with nothing saying where it comes from: refused.
-    for (const headers of [{ 'sec-fetch-site': 'same-site', origin: 'http://evil.localhost:1' }, { 'sec-fetch-site': 'cross-site' }, {}, { origin: 'http://evil.localhost:1' }]) {
+    for (const headers of [{ 'sec-fetch-site': 'same-site', origin: 'http://evil.localhost:1' }, { 'sec-fetch-site': 'cross-site' }, {}, { origin: 'http://evil.localhost:1' }] as Array<Record<string, string>>) {
       const res = await anonymous('/sign-in', { method: 'POST', body: form, headers: { ...FORM, ...headers } });
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.headers['set-cookie']).toBeUndefined();
