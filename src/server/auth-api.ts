@@ -199,8 +199,10 @@ export function authApi(platform: Platform): Hono {
   api.get('/audit', async function wholeAuditLog(c) {
     requireAdmin(c);
     const before = Number(c.req.query('before') ?? 0) || undefined;
+    // `tenant`: every project that had this id (deleted ones included); `project`: one of them.
     const tenant = c.req.query('tenant');
-    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
+    const project = c.req.query('project');
+    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), ...(project ? { project } : {}), limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
   });
 
   return api;

@@ -168,7 +168,7 @@ describe('roles in a project', () => {
     expect(added.json()).toEqual({ userId: 'dave', role: 'viewer' });
     expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([expect.objectContaining({ id: 'direct', role: 'viewer' })]);
     expect((await admin('/api/tenants/direct/members/ghost', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe('USER_NOT_FOUND');
-    expect((await admin('/api/tenants/direct', { method: 'DELETE' })).status).toBe(200);
+    expect((await admin('/api/tenants/direct', { method: 'DELETE' })).status).toBe(204);
     expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([]);
   });
 
@@ -294,6 +294,27 @@ describe('the audit log', () => {
     // Secrets are never written to the log.
     expect(JSON.stringify(entries)).not.toContain('sk-123');
     expect(JSON.stringify(entries)).not.toContain(PASSWORDS.alice);
+  });
+
+  it('gives a recycled project id an empty log; admins still find the deleted project\'s history', async () => {
+    expect((await as(session.alice, '/api/tenants', { body: { id: 'recycled' } })).status).toBe(201);
+    expect((await as(session.alice, '/api/tenants/recycled/secrets/OLD_KEY', { method: 'PUT', body: { value: 'x' } })).status).toBe(200);
+    expect((await as(session.alice, '/api/tenants/recycled/members/bob', { method: 'PUT', body: { role: 'editor' } })).status).toBe(202);
+    expect((await as(session.alice, '/api/tenants/recycled', { method: 'DELETE' })).status).toBe(204);
+    // Someone else takes the id: a new project, with none of the old one's history (or invitations).
+    expect((await as(session.dave, '/api/tenants', { body: { id: 'recycled' } })).status).toBe(201);
+    const fresh = (await as(session.dave, '/api/tenants/recycled/audit')).json().entries as Array<{ actor: string; action: string; project: string }>;
+    expect(fresh.map((e) => `${e.actor} ${e.action}`)).toEqual(['dave project.create']);
+    expect((await as(session.bob, '/api/invitations')).json().invitations.filter((i: { tenant: string }) => i.tenant === 'recycled')).toEqual([]);
+    // The whole log (admins) keeps both projects' entries, each with its own project.
+    const all = (await admin('/api/audit?tenant=recycled')).json().entries as Array<{ actor: string; action: string; project: string | null }>;
+    const old = all.filter((e) => e.actor === 'alice');
+    expect(old.map((e) => e.action)).toEqual(['project.delete', 'member.set', 'secret.set', 'project.create']);
+    expect(new Set(old.map((e) => e.project)).size).toBe(1);
+    expect(old[0]!.project).toMatch(/^[0-9a-f-]{36}$/);
+    expect(old[0]!.project).not.toBe(fresh[0]!.project);
+    expect((await admin(`/api/audit?project=${old[0]!.project}`)).json().entries.map((e: { action: string }) => e.action)).toEqual(['project.delete', 'member.set', 'secret.set', 'project.create']);
+    expect((await admin('/api/tenants/recycled', { method: 'DELETE' })).status).toBe(204);
   });
 });
 
