@@ -54,6 +54,8 @@ describe('credentials', () => {
     const cookie = cookieOf(res.headers['set-cookie']);
     const me = await anonymous('/api/me', { headers: { cookie } });
     expect(me.json()).toMatchObject({ id: 'admin', admin: true, via: 'session' });
+    // The session cookie's name twice (the builder's and one planted beside it, sent first): no session.
+    expect((await anonymous('/api/me', { headers: { cookie: `tessera_session=tss_planted; ${cookie}` } })).status).toBe(401);
     // Behind HTTPS: Secure, and __Host- prefixed so a sibling subdomain cannot plant a session of its own.
     const secure = await anonymous(`/?token=${server.token}`, { headers: { ...TYPED, 'x-forwarded-proto': 'https' } });
     expect(String(secure.headers['set-cookie'])).toMatch(/^__Host-tessera_session=tss_[\w-]+;.*Secure/);
