@@ -68,9 +68,17 @@ async function startSession(platform: Platform, c: Context, token: string, statu
 }
 
 function confirmationPage(c: Context, token: string, user: UserRecord, current: UserRecord | null): Response {
+  // A cross-site navigation carries no SameSite=Strict session cookie, so the server may not know who
+  // is signed in here; the page's own same-origin request does carry it, so it asks.
+  const script = `<script>fetch('/api/me').then((r) => (r.ok ? r.json() : null)).then((me) => {
+  if (!me || me.id === ${JSON.stringify(user.id).replace(/</g, '\\u003c')}) return;
+  const note = document.getElementById('switching');
+  note.textContent = 'You are signed in as ' + (me.name && me.name !== me.id ? me.name + ' (' + me.id + ')' : me.id) + ' in this browser. Continuing signs you out of that account.';
+  note.hidden = false;
+}, () => undefined);</script>`;
   const switching = current && current.id !== user.id
     ? `<p class="warning" role="alert">You are signed in as <strong>${escapeHtml(describeUser(current))}</strong> in this browser. Continuing signs you out of that account.</p>`
-    : '';
+    : `<p class="warning" role="alert" id="switching" hidden></p>${script}`;
   return c.html(
     page('confirm sign-in', `<h1>Sign in to Tessera?</h1>
 <p>This link signs this browser in as:</p>
