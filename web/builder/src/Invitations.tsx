@@ -42,9 +42,11 @@ export function Invitations({ invitations, onAnswered }: { invitations: Invitati
                   <td>{i.role}</td>
                   <td>{i.invitedBy}</td>
                   <td>{new Date(i.createdAt).toLocaleString()}</td>
-                  <td className="row">
+                  <td>
+                    <div className="row">
                     <button className="primary" onClick={() => act(async () => { await api('POST', `/api/invitations/${i.id}/accept`, {}); await onAnswered(i.tenant); }, `You joined ${i.tenant} as ${i.role}.`)}>Accept</button>
                     <button onClick={() => act(() => api('POST', `/api/invitations/${i.id}/decline`, {}), `Declined the invitation to ${i.tenant}.`)}>Decline</button>
+                    </div>
                   </td>
                 </tr>
               ))}
