@@ -33,6 +33,11 @@ export interface Config {
   readonly appDb: { readonly maxBytes: number; readonly maxSqlBytes: number };
   /** Refuse to start when bubblewrap cannot isolate tenant functions. */
   readonly requireIsolation: boolean;
+  /**
+   * Builder sessions over plain HTTP where apps share the builder's domain (`ALLOW_INSECURE_HTTP`).
+   * Off: such browsers must come over HTTPS, where the `__Host-` cookie cannot be planted by an app.
+   */
+  readonly allowInsecureHttp: boolean;
   /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
   readonly adminToken?: string;
   /** The key sealing tenant secrets (`TESSERA_SECRET_KEY`); unset: a key file in DATA_DIR. */
@@ -89,6 +94,7 @@ const envSchema = z.object({
   APP_DB_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024 * 1024),
   SQL_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
+  ALLOW_INSECURE_HTTP: z.enum(['true', 'false', '1', '0']).default('false'),
   TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TESSERA_SECRET_KEY: z.string().optional(),
   TESSERA_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. from `openssl rand -hex 24`)').optional(),
@@ -190,6 +196,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     }),
     appDb: Object.freeze({ maxBytes: e.APP_DB_MAX_BYTES, maxSqlBytes: e.SQL_MAX_BYTES }),
     requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
+    allowInsecureHttp: e.ALLOW_INSECURE_HTTP === 'true' || e.ALLOW_INSECURE_HTTP === '1',
     ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
     ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
     ...(e.TESSERA_TOKEN ? { adminToken: e.TESSERA_TOKEN } : {}),

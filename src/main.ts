@@ -18,6 +18,9 @@ async function main(): Promise<void> {
   } else if (!config.adminToken) {
     logger.info('Sign in with your password, the identity provider or an API token. Locked out? Set TESSERA_TOKEN, restart, and open /?token=<TESSERA_TOKEN>.');
   }
+  if (config.appDomain !== 'localhost' && !config.allowInsecureHttp) {
+    logger.info(`APP_DOMAIN is ${config.appDomain}: where the builder's host shares a parent domain with the apps, browsers sign in over HTTPS only (a proxy sending X-Forwarded-Proto: https), since over plain HTTP an app could plant its author's session; ALLOW_INSECURE_HTTP=1 allows it anyway (docs/security.md).`);
+  }
   const isolation = await platform.runtime.isolation();
   if (isolation !== 'bubblewrap' && config.requireIsolation) {
     await server.close();

@@ -25,6 +25,9 @@ describe('describeRequest', () => {
       ['POST', '/api/users/ada/sign-in-link', { action: 'user.sign-in-link', tenant: null, target: 'ada' }],
       ['PUT', '/api/me/password', { action: 'password.set', tenant: null, target: '' }],
       ['POST', '/api/auth/logout', { action: 'auth.logout', tenant: null, target: '' }],
+      // The project of an answered invitation comes from the answer (server/access.ts).
+      ['POST', '/api/invitations/inv_abc/accept', { action: 'invitation.accept', tenant: null, target: 'inv_abc' }],
+      ['POST', '/api/invitations/inv_abc/decline', { action: 'invitation.decline', tenant: null, target: 'inv_abc' }],
     ];
     for (const [method, path, expected] of cases) expect(describeRequest(method, path), `${method} ${path}`).toEqual(expected);
   });

@@ -20,9 +20,9 @@ export class AuditLog {
     }
   }
 
-  list(query: { tenant?: string; limit?: number; before?: number }): Promise<AuditRecord[]> {
+  list(query: { tenant?: string; project?: string; limit?: number; before?: number }): Promise<AuditRecord[]> {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? 100) || 100, 1), 500);
-    return this.deps.registry.listAudit({ ...(query.tenant !== undefined ? { tenant: query.tenant } : {}), limit, ...(query.before ? { before: query.before } : {}) });
+    return this.deps.registry.listAudit({ ...(query.tenant !== undefined ? { tenant: query.tenant } : {}), ...(query.project !== undefined ? { project: query.project } : {}), limit, ...(query.before ? { before: query.before } : {}) });
   }
 }
 
@@ -56,6 +56,7 @@ export function describeRequest(method: string, path: string): { action: string;
   }
   const [resource, name, sub] = parts;
   const verb = ({ PUT: 'set', POST: 'create', DELETE: 'delete', PATCH: 'update' } as Record<string, string>)[method] ?? method.toLowerCase();
+  if (resource === 'invitations') return { action: `invitation.${sub ?? verb}`, tenant: null, target: name ?? '' };
   if (resource === 'users' && sub) return { action: `user.${sub}`, tenant: null, target: name ?? '' };
   if (resource === 'me' && name) return { action: `${name}.${verb}`, tenant: null, target: '' };
   if (resource === 'auth') return { action: `auth.${name ?? ''}`, tenant: null, target: '' };

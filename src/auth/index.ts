@@ -8,9 +8,10 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AuditLog } from '../audit/index.ts';
-import type { CredentialKind, CredentialRecord, Registry, Role, UserRecord } from '../registry/index.ts';
+import type { CredentialKind, CredentialRecord, InvitationRecord, Registry, Role, UserRecord } from '../registry/index.ts';
 import { checkPasswordStrength, DUMMY_HASH, hashPassword, verifyPassword } from './passwords.ts';
 import { atLeast, isRole, ROLE_ABILITIES } from './roles.ts';
+import { AttemptWindows } from './throttle.ts';
 
 export { atLeast, isRole, requiredRole, ROLE_ABILITIES, ROLES, type Role } from './roles.ts';
 export { OidcSignIn, type OidcSettings } from './oidc.ts';
@@ -27,18 +28,8 @@ export interface SignedIn {
   maxAgeSeconds: number;
 }
 
-/** Counts an event for `key` in its one-minute window and returns the count so far. */
-function countInWindow(windows: Map<string, { windowStart: number; count: number }>, key: string, add: number): number {
-  const now = Date.now();
-  const entry = windows.get(key);
-  if (!entry || now - entry.windowStart >= 60_000) {
-    if (windows.size > 10_000) windows.clear();
-    windows.set(key, { windowStart: now, count: add });
-    return add;
-  }
-  entry.count += add;
-  return entry.count;
-}
+/** What adding a member did: changed a member's role (or an admin added directly), or sent an invitation. */
+export type MemberChange = { userId: string; role: Role } | { invited: string; role: Role };
 
 /** Who a request acts for. `admin` may do everything. */
 export interface Principal {
@@ -55,6 +46,8 @@ export interface ExternalIdentity {
   name: string | null;
   preferredUsername: string | null;
 }
+
+const INVALID_TOKEN = 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.';
 
 /** User ids: what people type in `tessera members add`, so short and plain. */
 const USER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -87,8 +80,9 @@ export function sameSecret(a: string, b: string): boolean {
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export class AuthService {
-  private readonly attempts = new Map<string, { windowStart: number; count: number }>();
-  private readonly wrongPasswords = new Map<string, { windowStart: number; count: number }>();
+  /** Failed sign-ins per client address, and wrong passwords per account. */
+  private readonly attempts = new AttemptWindows(SIGN_IN_ATTEMPTS_PER_MINUTE);
+  private readonly wrongPasswords = new AttemptWindows(SIGN_IN_ATTEMPTS_PER_MINUTE);
 
   constructor(private readonly deps: { registry: Registry; fixedToken?: string; logger: Logger; audit: AuditLog }) {}
 
@@ -122,27 +116,27 @@ export class AuthService {
    * its 11th attempt gets TOO_MANY_ATTEMPTS, right or wrong. Successful sign-ins do not count.
    */
   throttle(client: string): void {
-    const failures = this.attempts.get(client);
-    if (failures && Date.now() - failures.windowStart < 60_000 && failures.count >= SIGN_IN_ATTEMPTS_PER_MINUTE) {
+    if (this.attempts.locked(client)) {
       throw new TesseraError('TOO_MANY_ATTEMPTS', `Too many failed sign-in attempts from this address; wait a minute and try again.`);
     }
   }
 
   /** Counts a failed sign-in of a client towards its throttle. */
   failedAttempt(client: string): void {
-    countInWindow(this.attempts, client, 1);
+    this.attempts.fail(client);
   }
 
   /**
-   * Signs in with a token (a sign-in link's, an API token, or TESSERA_TOKEN) and returns a new
-   * session's cookie value. A link works once.
+   * Signs in with a token sent in a request body (a sign-in link's, an API token, or TESSERA_TOKEN)
+   * and returns a new session's cookie value. A link works once. `kinds` narrows what is accepted:
+   * a token in a URL may be a link or TESSERA_TOKEN only (see userOfUrlToken).
    */
-  async signIn(token: string, client: string): Promise<SignedIn> {
+  async signIn(token: string, client: string, kinds: CredentialKind[] = ['sign-in-link', 'api-token']): Promise<SignedIn> {
     this.throttle(client);
-    const user = await this.userOfToken(token, ['sign-in-link', 'api-token']);
+    const user = await this.userOfToken(token, kinds);
     if (!user) {
       this.failedAttempt(client);
-      throw new TesseraError('UNAUTHORIZED', 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.');
+      throw new TesseraError('UNAUTHORIZED', INVALID_TOKEN);
     }
     if (user.id === TOKEN_ADMIN.id && !(await this.deps.registry.getUser(TOKEN_ADMIN.id))) {
       // TESSERA_TOKEN signs a browser in as the built-in admin, which needs a row for its session.
@@ -152,14 +146,33 @@ export class AuthService {
   }
 
   /**
+   * Who a token in a URL (`/?token=`) would sign in, without using it up: a sign-in link's user, or
+   * the built-in admin for TESSERA_TOKEN. API tokens are refused in URLs, where they would stay in
+   * histories and logs. Unknown tokens count towards the throttle.
+   */
+  async userOfUrlToken(token: string, client: string): Promise<UserRecord> {
+    this.throttle(client);
+    if (this.deps.fixedToken && sameSecret(token, this.deps.fixedToken)) return TOKEN_ADMIN;
+    const found = await this.deps.registry.findCredential(sha256(token), ['sign-in-link', 'api-token']);
+    if (found?.kind === 'api-token') {
+      throw new TesseraError('UNAUTHORIZED', 'API tokens are not accepted in a URL (it stays in the browser\'s history and in logs): paste it into the sign-in page\'s token field, or send it as "Authorization: Bearer"; consider revoking this one.');
+    }
+    const user = found ? await this.deps.registry.getUser(found.userId) : null;
+    if (!user) {
+      this.failedAttempt(client);
+      throw new TesseraError('UNAUTHORIZED', INVALID_TOKEN);
+    }
+    return user;
+  }
+
+  /**
    * Signs in with a user id or email and a password. Throttled per address (every attempt) and per
    * account (wrong passwords): the 11th within a minute gets TOO_MANY_ATTEMPTS, right or wrong.
    */
   async signInWithPassword(login: string, password: string, client: string): Promise<SignedIn> {
     this.throttle(client);
     const key = login.trim().toLowerCase();
-    const failures = this.wrongPasswords.get(key);
-    if (failures && Date.now() - failures.windowStart < 60_000 && failures.count >= SIGN_IN_ATTEMPTS_PER_MINUTE) {
+    if (this.wrongPasswords.locked(key)) {
       throw new TesseraError('TOO_MANY_ATTEMPTS', 'Too many wrong passwords for this account; wait a minute and try again.');
     }
     const user = key.includes('@') ? await this.deps.registry.findUser({ email: key }) : await this.deps.registry.getUser(key);
@@ -167,12 +180,12 @@ export class AuthService {
     // An unknown account costs the same hash as a known one, so response times do not say which ids exist.
     const matches = await verifyPassword(password, stored ?? DUMMY_HASH);
     if (!user || !stored || !matches) {
-      countInWindow(this.wrongPasswords, key, 1);
+      this.wrongPasswords.fail(key);
       this.failedAttempt(client);
       await this.deps.audit.record({ actor: user?.id ?? key.slice(0, 100), via: 'password', action: 'auth.sign-in', outcome: 'refused', detail: { method: 'password', client } });
       throw new TesseraError('UNAUTHORIZED', 'Wrong user or password.');
     }
-    this.wrongPasswords.delete(key);
+    this.wrongPasswords.forget(key);
     return this.startSession(user, 'password');
   }
 
@@ -271,21 +284,60 @@ export class AuthService {
     throw new TesseraError('FORBIDDEN', `You are ${role === 'editor' ? 'an' : 'a'} ${role} of "${tenant}": ${doing} needs ${needed} (${needed}s ${ROLE_ABILITIES[needed]}). Ask an owner of the project.`, { details: { role, needed } });
   }
 
-  /** Adds a member (by user id or email) or changes their role. An owner cannot demote the last owner. */
-  async setMember(tenant: string, who: unknown, role: unknown): Promise<{ userId: string; role: Role }> {
+  /**
+   * Adds someone to a project, or changes a member's role (at once). Anyone not yet a member gets an
+   * invitation, addressed to the id or email as typed whether or not such an account exists, and the
+   * answer is the same either way: it tells nobody who has an account here, and nobody lands in a
+   * project without saying yes. An admin may add an existing account directly (`direct`).
+   */
+  async setMember(tenant: string, who: unknown, role: unknown, by: Principal, direct = false): Promise<MemberChange> {
     if (!isRole(role)) throw new TesseraError('INVALID_ARGUMENTS', 'A role is "owner", "editor" or "viewer".');
     if (typeof who !== 'string' || !who.trim()) throw new TesseraError('INVALID_ARGUMENTS', 'Name the member by user id or email.');
     const key = who.trim().toLowerCase();
+    if (!(USER_ID.test(key) || (EMAIL.test(key) && key.length <= 254))) throw new TesseraError('INVALID_ARGUMENTS', `"${who}" is neither a user id nor an email address.`);
+    if (direct && !by.user.admin) throw new TesseraError('FORBIDDEN', 'Only an admin may add a member directly; others invite (leave out "direct").');
     const user = key.includes('@') ? await this.deps.registry.findUser({ email: key }) : await this.deps.registry.getUser(key);
-    if (!user || user.id === TOKEN_ADMIN.id) throw new TesseraError('USER_NOT_FOUND', `No user "${who}": an admin creates the account first (Users, or \`tessera users add\`), or they sign in once with the identity provider.`);
-    if (role !== 'owner') await this.keepAnOwner(tenant, user.id);
-    await this.deps.registry.setMembership(tenant, user.id, role);
-    return { userId: user.id, role };
+    // Looked up for every name, account or not, so both answers take the same queries.
+    const current = await this.deps.registry.roleOf(tenant, user?.id ?? key);
+    if ((user && current) || direct) {
+      if (!user || user.id === TOKEN_ADMIN.id) throw new TesseraError('USER_NOT_FOUND', `No user "${who}": an admin creates the account first (Users, or \`tessera users add\`), or they sign in once with the identity provider.`);
+      if (role !== 'owner') await this.keepAnOwner(tenant, user.id);
+      await this.deps.registry.setMembership(tenant, user.id, role);
+      return { userId: user.id, role };
+    }
+    await this.deps.registry.invite(tenant, key, role, by.user.id);
+    return { invited: key, role };
   }
 
-  async removeMember(tenant: string, userId: string): Promise<void> {
-    await this.keepAnOwner(tenant, userId);
-    if (!(await this.deps.registry.removeMembership(tenant, userId))) throw new TesseraError('NOT_FOUND', `"${userId}" is not a member of "${tenant}".`);
+  /** The addresses an invitation to `user` may carry: their id and their email. */
+  private addressesOf(user: UserRecord): string[] {
+    return user.email ? [user.id, user.email.toLowerCase()] : [user.id];
+  }
+
+  /** Invitations waiting for this user's answer. */
+  invitationsOf(user: UserRecord): Promise<InvitationRecord[]> {
+    return this.deps.registry.invitationsFor(this.addressesOf(user));
+  }
+
+  /** Accepts an invitation of the user's: the project appears in their list with the invited role. */
+  async acceptInvitation(user: UserRecord, id: string): Promise<InvitationRecord> {
+    const accepted = await this.deps.registry.acceptInvitation(id, this.addressesOf(user), user.id);
+    if (!accepted) throw new TesseraError('NOT_FOUND', `You have no invitation "${id}" (it may have been withdrawn, or answered already).`);
+    return accepted;
+  }
+
+  async declineInvitation(user: UserRecord, id: string): Promise<InvitationRecord> {
+    const declined = await this.deps.registry.removeInvitation(id, { addresses: this.addressesOf(user) });
+    if (!declined) throw new TesseraError('NOT_FOUND', `You have no invitation "${id}" (it may have been withdrawn, or answered already).`);
+    return declined;
+  }
+
+  /** Removes a member, or withdraws the invitation addressed to that id or email. */
+  async removeMember(tenant: string, who: string): Promise<void> {
+    await this.keepAnOwner(tenant, who);
+    if (await this.deps.registry.removeMembership(tenant, who)) return;
+    if (await this.deps.registry.withdrawInvitation(tenant, who.trim().toLowerCase())) return;
+    throw new TesseraError('NOT_FOUND', `"${who}" is neither a member of "${tenant}" nor invited to it.`);
   }
 
   private async keepAnOwner(tenant: string, leaving: string): Promise<void> {

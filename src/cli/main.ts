@@ -42,8 +42,13 @@ Usage:
                                                   the platform's read path (mfe-registry, sdui-config, releases) for Fission
 
   tessera members <id>                            who is on an app, with their roles
-  tessera members <id> add <user|email> <role>    add a member or change their role (owner, editor, viewer)
-  tessera members <id> remove <user>              remove a member
+  tessera members <id> add <user|email> <role> [--direct]
+                                                  invite someone (they join when they accept) or change a
+                                                  member's role (owner, editor, viewer); --direct: admins add
+                                                  an existing account at once
+  tessera members <id> remove <user|email>        remove a member, or withdraw an invitation
+  tessera invitations                             your invitations to projects, waiting for an answer
+  tessera invitations accept|decline <id>         answer one (accepting adds the project to your list)
   tessera users                                   list users (admins)
   tessera users add <id> [--email <e>] [--name <n>] [--admin] [--password]
                                                   create a user (admins); prints a one-time sign-in link;
@@ -178,7 +183,7 @@ async function main(argv: string[]): Promise<void> {
     out: { type: 'string' }, 'data-url': { type: 'string' }, namespace: { type: 'string' }, executor: { type: 'string' }, 'min-scale': { type: 'string' }, 'max-scale': { type: 'string' },
     'pool-size': { type: 'string' }, image: { type: 'string' }, 'runtime-class': { type: 'string' }, routing: { type: 'string' }, 'canary-from': { type: 'string' }, weight: { type: 'string' },
     'database-url': { type: 'string' }, 'deploy-token': { type: 'string' }, value: { type: 'string' }, token: { type: 'string' },
-    email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, password: { type: 'boolean' }, limit: { type: 'string' },
+    email: { type: 'string' }, name: { type: 'string' }, admin: { type: 'boolean' }, password: { type: 'boolean' }, limit: { type: 'string' }, direct: { type: 'boolean' },
   } });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -343,17 +348,31 @@ async function main(argv: string[]): Promise<void> {
       if (!id) usage('Usage: tessera members <id> [add <user|email> <role> | remove <user>]');
       const route = `/api/tenants/${encodeURIComponent(id)}/members`;
       if (sub === undefined || sub === 'list') {
-        const { members } = (await call(base, 'GET', route)) as { members: Array<{ userId: string; name: string; email: string | null; role: string }> };
-        print({ members }, members.map((m) => `${m.userId}\t${m.role}\t${m.name}${m.email ? ` <${m.email}>` : ''}`).join('\n') || 'No members.');
+        const answer = (await call(base, 'GET', route)) as { members: Array<{ userId: string; name: string; email: string | null; role: string }>; invitations?: Array<{ invitee: string; role: string }> };
+        const lines = answer.members.map((m) => `${m.userId}\t${m.role}\t${m.name}${m.email ? ` <${m.email}>` : ''}`);
+        for (const i of answer.invitations ?? []) lines.push(`${i.invitee}\t${i.role}\t(invited, no answer yet)`);
+        print(answer, lines.join('\n') || 'No members.');
       } else if (sub === 'add' || sub === 'set') {
-        if (!who || !role) usage('Usage: tessera members <id> add <user|email> <owner|editor|viewer>');
-        const answer = (await call(base, 'PUT', `${route}/${encodeURIComponent(who)}`, { role })) as { userId: string; role: string };
-        print(answer, `${answer.userId} is ${answer.role} of ${id}.`);
+        if (!who || !role) usage('Usage: tessera members <id> add <user|email> <owner|editor|viewer> [--direct]');
+        const answer = (await call(base, 'PUT', `${route}/${encodeURIComponent(who)}`, { role, ...(values.direct ? { direct: true } : {}) })) as { userId?: string; invited?: string; role: string };
+        print(answer, answer.invited ? `Invited ${answer.invited} as ${answer.role} of ${id}: they join when they accept (\`tessera invitations\`, or in the builder).` : `${answer.userId} is ${answer.role} of ${id}.`);
       } else if (sub === 'remove') {
-        if (!who) usage('Usage: tessera members <id> remove <user>');
+        if (!who) usage('Usage: tessera members <id> remove <user|email>');
         await call(base, 'DELETE', `${route}/${encodeURIComponent(who)}`);
         print({ ok: true }, `Removed ${who} from ${id}.`);
       } else usage(`Unknown "members ${sub}".`);
+      return;
+    }
+    case 'invitations': {
+      const [sub, invitation] = rest;
+      if (sub === undefined || sub === 'list') {
+        const { invitations } = (await call(base, 'GET', '/api/invitations')) as { invitations: Array<{ id: string; tenant: string; role: string; invitedBy: string }> };
+        print({ invitations }, invitations.map((i) => `${i.id}\t${i.tenant}\t${i.role}\tfrom ${i.invitedBy}`).join('\n') || 'No invitations waiting.');
+      } else if (sub === 'accept' || sub === 'decline') {
+        if (!invitation) usage(`Usage: tessera invitations ${sub} <id>`);
+        const answer = (await call(base, 'POST', `/api/invitations/${encodeURIComponent(invitation)}/${sub}`, {})) as { tenant: string; role: string };
+        print(answer, sub === 'accept' ? `You are ${answer.role} of ${answer.tenant}.` : `Declined the invitation to ${answer.tenant}.`);
+      } else usage(`Unknown "invitations ${sub}".`);
       return;
     }
     case 'users': {

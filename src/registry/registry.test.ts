@@ -71,9 +71,17 @@ describe.each(backends)('registry on %s', (_name, open) => {
   });
 
   it('removes everything of a tenant', async () => {
+    await registry.invite('notes', 'ada@example.test', 'viewer', 'owner');
+    const before = await registry.projectOf('notes');
     await registry.removeTenant('notes');
     expect(await registry.listReleases('notes')).toEqual([]);
     expect(await registry.latestArtifacts('notes', 'component')).toEqual([]);
+    expect(await registry.invitationsTo('notes')).toEqual([]);
+    expect(await registry.projectOf('notes')).toBeNull();
+    // The same id created again is another project.
+    await registry.addTenant('notes');
+    expect(await registry.projectOf('notes')).not.toBe(before);
+    await registry.removeTenant('notes');
   });
 
   it('lists the tenants it knows, sorted, and says whether one exists', async () => {

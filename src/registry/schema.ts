@@ -9,6 +9,11 @@ import { index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, un
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * Which project this is, beyond its name: new each time the id is created, so a deleted project's
+   * id created again (by anyone) starts with an empty audit log. Audit entries carry it.
+   */
+  incarnation: text('incarnation').notNull().default(sql`gen_random_uuid()::text`),
 });
 
 /** Every accepted component build: one row per (tenant, component, version). */
@@ -205,8 +210,28 @@ export const auditLog = pgTable(
     target: text('target').notNull().default(''),
     outcome: text('outcome').notNull().default('ok'),
     detail: text('detail').notNull().default('{}'),
+    /** The project's incarnation (tenants.incarnation) when the entry is about one; null otherwise. */
+    project: text('project'),
   },
-  (t) => [index('audit_log_tenant').on(t.tenant, t.id)],
+  (t) => [index('audit_log_tenant').on(t.tenant, t.id), index('audit_log_project').on(t.project, t.id)],
+);
+
+/**
+ * Invitations to a project: an owner names someone by user id or email (lowercased, as typed, whether
+ * or not such an account exists, so the answer says nothing about who has one); the person with that
+ * id or email accepts (becoming a member) or declines. Deleted with the project.
+ */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    invitee: text('invitee').notNull(),
+    role: text('role').notNull(),
+    invitedBy: text('invited_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('invitations_tenant_invitee').on(t.tenant, t.invitee), index('invitations_invitee').on(t.invitee)],
 );
 
 /** Credentials, all stored as sha256 of the secret: browser sessions, personal API tokens, one-time sign-in links. */

@@ -1,7 +1,10 @@
 import { and, asc, desc, eq, inArray, isNull, lt, max, ne, or, sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { TesseraError } from '../errors.ts';
-import { agentMessages, agentSessions, auditLog, credentials, dataTokens, deployments, egressRules, functionRegistry, memberships, mfeRegistry, releases, secretRequests, tenantLeases, tenants, tenantSecrets, users } from './schema.ts';
+import { agentMessages, agentSessions, auditLog, credentials, dataTokens, deployments, egressRules, functionRegistry, invitations, memberships, mfeRegistry, releases, secretRequests, tenantLeases, tenants, tenantSecrets, users } from './schema.ts';
+import { invitationStore, type InvitationStore } from './invitations.ts';
+
+export type { InvitationRecord } from './invitations.ts';
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -32,7 +35,7 @@ export interface ReleaseSummary {
  * through pgbouncer in transaction mode: every call is one statement or one transaction, with no
  * session state and unnamed prepared statements only).
  */
-export interface Registry {
+export interface Registry extends InvitationStore {
   readonly backend: 'pglite' | 'postgres';
   addTenant(id: string): Promise<void>;
   removeTenant(id: string): Promise<void>;
@@ -116,9 +119,18 @@ export interface Registry {
   renewLeases(holder: string, tenants: string[], ttlMs: number): Promise<Array<{ tenant: string; epoch: number; live: string | null }>>;
   /** Gives up leases (all of the holder's when `tenants` is omitted). */
   releaseLeases(holder: string, tenants?: string[]): Promise<void>;
+  /**
+   * Appends an entry. One about a project carries the project's incarnation: the one given, else the
+   * current project of that name (none when there is none).
+   */
   appendAudit(entry: AuditInput): Promise<void>;
-  /** Newest first; `tenant` narrows to one project, `before` pages by id. */
-  listAudit(query: { tenant?: string; limit: number; before?: number }): Promise<AuditRecord[]>;
+  /**
+   * Newest first; `project` narrows to one incarnation of a project, `tenant` to every project that
+   * had that name (deleted ones included), `before` pages by id.
+   */
+  listAudit(query: { tenant?: string; project?: string; limit: number; before?: number }): Promise<AuditRecord[]>;
+  /** The current incarnation of a project id (see schema.ts `tenants.incarnation`), or null. */
+  projectOf(tenant: string): Promise<string | null>;
   /** Stores a credential by the sha256 of its secret. */
   addCredential(credential: { kind: CredentialKind; userId: string; name?: string; secretHash: string; expiresAt?: Date }): Promise<number>;
   /** The live (not revoked, not expired) credential with this secret hash, of one of these kinds. */
@@ -158,6 +170,8 @@ export interface AuditInput {
   /** How the actor acted: session, api-token, tessera-token, agent, system. */
   via: string;
   tenant?: string | null;
+  /** The project's incarnation, when known at the time of the action (e.g. before it was deleted). */
+  project?: string | null;
   action: string;
   target?: string;
   outcome?: 'ok' | 'refused' | 'error';
@@ -169,6 +183,8 @@ export interface AuditRecord {
   actor: string;
   via: string;
   tenant: string | null;
+  /** Which incarnation of the project (a deleted one's id may have been created again since). */
+  project: string | null;
   action: string;
   target: string;
   outcome: string;
@@ -210,6 +226,7 @@ function isUniqueViolation(err: unknown): boolean {
 
 export function createRegistry(db: Db, backend: Registry['backend'], close: () => Promise<void>): Registry {
   return {
+    ...invitationStore(db),
     backend,
     async addTenant(id) {
       await db.insert(tenants).values({ id }).onConflictDoNothing();
@@ -230,6 +247,7 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
         await tx.delete(agentSessions).where(eq(agentSessions.tenant, id));
         await tx.delete(dataTokens).where(eq(dataTokens.tenant, id));
         await tx.delete(memberships).where(eq(memberships.tenant, id));
+        await tx.delete(invitations).where(eq(invitations.tenant, id));
         await tx.delete(tenantSecrets).where(eq(tenantSecrets.tenant, id));
         await tx.delete(secretRequests).where(eq(secretRequests.tenant, id));
         await tx.delete(egressRules).where(eq(egressRules.tenant, id));
@@ -420,6 +438,8 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
       return db.transaction(async (tx) => {
         await tx.update(credentials).set({ revokedAt: new Date() }).where(and(eq(credentials.userId, id), isNull(credentials.revokedAt)));
         await tx.delete(memberships).where(eq(memberships.userId, id));
+        const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id));
+        await tx.delete(invitations).where(inArray(invitations.invitee, user?.email ? [id, user.email] : [id]));
         return (await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id })).length > 0;
       });
     },
@@ -487,12 +507,22 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
         .where(tenantIds ? and(eq(tenantLeases.holder, holder), inArray(tenantLeases.tenant, tenantIds)) : eq(tenantLeases.holder, holder));
     },
     async appendAudit(entry) {
-      await db.insert(auditLog).values({ actor: entry.actor, via: entry.via, tenant: entry.tenant ?? null, action: entry.action, target: entry.target ?? '', outcome: entry.outcome ?? 'ok', detail: JSON.stringify(entry.detail ?? {}) });
+      const tenant = entry.tenant ?? null;
+      const project = entry.project ?? (tenant ? sql`(select ${tenants.incarnation} from ${tenants} where ${tenants.id} = ${tenant})` : null);
+      await db.insert(auditLog).values({ actor: entry.actor, via: entry.via, tenant, project, action: entry.action, target: entry.target ?? '', outcome: entry.outcome ?? 'ok', detail: JSON.stringify(entry.detail ?? {}) });
     },
     async listAudit(query) {
-      const conditions = [query.tenant !== undefined ? eq(auditLog.tenant, query.tenant) : undefined, query.before !== undefined ? lt(auditLog.id, query.before) : undefined].filter(Boolean);
+      const conditions = [
+        query.tenant !== undefined ? eq(auditLog.tenant, query.tenant) : undefined,
+        query.project !== undefined ? eq(auditLog.project, query.project) : undefined,
+        query.before !== undefined ? lt(auditLog.id, query.before) : undefined,
+      ].filter(Boolean);
       const rows = await db.select().from(auditLog).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(auditLog.id)).limit(query.limit);
-      return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, via: r.via, tenant: r.tenant, action: r.action, target: r.target, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+      return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, via: r.via, tenant: r.tenant, project: r.project, action: r.action, target: r.target, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+    },
+    async projectOf(tenant) {
+      const [row] = await db.select({ incarnation: tenants.incarnation }).from(tenants).where(eq(tenants.id, tenant));
+      return row?.incarnation ?? null;
     },
     async addCredential(credential) {
       const [row] = await db.insert(credentials).values({ kind: credential.kind, userId: credential.userId, name: credential.name ?? '', secretHash: credential.secretHash, expiresAt: credential.expiresAt ?? null }).returning({ id: credentials.id });

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 
@@ -22,17 +22,30 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export class Forwarder {
   private readonly proof: string;
+  private readonly proofBytes: Buffer;
   // noDelay: a forwarded request is one small write; Nagle would hold it for the previous ACK.
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true } as http.AgentOptions);
 
   constructor(sealingKey: Buffer, private readonly replicaId: string, private readonly connectTimeoutMs = 2000) {
     this.proof = createHmac('sha256', sealingKey).update('tessera replica forwarding v1').digest('hex');
+    this.proofBytes = Buffer.from(this.proof, 'latin1');
+  }
+
+  /**
+   * Whether a request carries the replicas' proof, compared in constant time: `===` stops at the
+   * first differing character, so its timing would let a client learn the proof a byte at a time.
+   * Lengths are public (the proof is always 64 hex characters), so a length mismatch may return early.
+   */
+  private carriesProof(headers: Headers): boolean {
+    const offered = headers.get(FORWARD_PROOF);
+    if (!offered) return false;
+    const bytes = Buffer.from(offered, 'latin1');
+    return bytes.length === this.proofBytes.length && timingSafeEqual(bytes, this.proofBytes);
   }
 
   /** The client address a trusted forwarded request names, or null. */
   originalClient(headers: Headers): string | null {
-    const proof = headers.get(FORWARD_PROOF);
-    return proof && proof === this.proof ? headers.get(FORWARDED_FOR) : null;
+    return this.carriesProof(headers) ? headers.get(FORWARDED_FOR) : null;
   }
 
   isForwarded(headers: Headers): boolean {

@@ -46,6 +46,11 @@ describe('Forwarder', () => {
     expect(receiver.originalClient(new Headers(got.headers as Record<string, string>))).toBe('10.1.2.3');
     expect(new Forwarder(Buffer.alloc(32, 8), 'other').originalClient(new Headers(got.headers as Record<string, string>))).toBeNull();
     expect(receiver.originalClient(new Headers({ 'x-tessera-forwarded-for': '6.6.6.6', 'x-tessera-forward-proof': 'guess' }))).toBeNull();
+    // A proof of the right length but one character off, or with a multi-byte character, is refused too.
+    const real = String(got.headers['x-tessera-forward-proof']);
+    const offByOne = `${real.slice(0, -1)}${real.endsWith('0') ? '1' : '0'}`;
+    expect(receiver.originalClient(new Headers({ 'x-tessera-forwarded-for': '6.6.6.6', 'x-tessera-forward-proof': offByOne }))).toBeNull();
+    expect(receiver.originalClient(new Headers({ 'x-tessera-forwarded-for': '6.6.6.6', 'x-tessera-forward-proof': `${real.slice(0, -1)}\u00e9` }))).toBeNull();
     forwarder.close();
   });
 

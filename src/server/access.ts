@@ -62,11 +62,13 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function auditMiddleware(platform: Platform): MiddlewareHandler {
   return async function auditRequest(c, next) {
+    if (SAFE.has(c.req.method)) return next();
+    const described = describeRequest(c.req.method, c.req.path);
+    // Which project the request is about, as it was before the handler ran (a delete removes it).
+    const project = described.tenant ? await platform.registry.projectOf(described.tenant) : null;
     await next();
-    if (SAFE.has(c.req.method)) return;
     const principal = principalOrNull(c);
     if (!principal) return; // sign-in routes record themselves; an anonymous refusal has nobody to name
-    const described = describeRequest(c.req.method, c.req.path);
     const { action } = described;
     let target = described.target;
     const status = c.res.status;
@@ -76,10 +78,13 @@ export function auditMiddleware(platform: Platform): MiddlewareHandler {
       tenant = ((await c.res.clone().json()) as { id?: string }).id ?? null;
       target = tenant ?? '';
     }
+    // An answered invitation names its project in the answer: the entry goes to that project's log.
+    if (action.startsWith('invitation.') && status === 200) tenant = ((await c.res.clone().json()) as { tenant?: string }).tenant ?? null;
     await platform.audit.record({
       actor: principal.user.id,
       via: principal.via,
       tenant,
+      project,
       action,
       target,
       outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'error',

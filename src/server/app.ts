@@ -7,7 +7,8 @@ import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
 import { auditMiddleware, projectRoleMiddleware } from './access.ts';
-import { authApi, authMiddleware, signInWithLink } from './auth-api.ts';
+import { authApi, authMiddleware } from './auth-api.ts';
+import { confirmSignIn, signInWithLink } from './sign-in-page.ts';
 import { controlApi } from './control-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
@@ -85,6 +86,9 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     if (token) return signInWithLink(platform, c, token);
     return c.html(builder.html, 200, { 'cache-control': 'no-cache' });
   });
+  // The confirmation page's form (a same-origin POST; see sign-in-page.ts). Outside /api: a form
+  // cannot send the JSON that the control API's cross-site guard asks of every write.
+  app.post('/sign-in', (c) => confirmSignIn(platform, c));
   app.get('/assets/:file', (c) => {
     const asset = builder.assets.get(c.req.param('file'));
     if (!asset) throw new TesseraError('NOT_FOUND', `No builder asset ${c.req.param('file')}.`);

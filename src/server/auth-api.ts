@@ -1,6 +1,4 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { SESSION_COOKIE } from '../auth/index.ts';
 import type { PendingSignIn } from '../auth/oidc.ts';
 import type { UserRecord } from '../registry/index.ts';
 import { principalOf, rememberPrincipal, requireAdmin } from './access.ts';
@@ -8,29 +6,13 @@ import { clientAddress } from './placement.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { errorResponse, readJsonBody } from './errors.ts';
-
-
-
+import { clearSession, readSession, requireSafeSessions, takeOidcState, writeOidcState, writeSession } from './cookies.ts';
+import { signInFailedPage } from './sign-in-page.ts';
 
 const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
 
-/** Secure cookies when the builder is reached over HTTPS (directly or behind a proxy that says so). */
-const overHttps = (c: Context): boolean => new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
-
-/**
- * Over HTTPS the session cookie is `__Host-` prefixed: the browser then accepts it only from this
- * very host (Secure, Path=/, no Domain), so an app on a sibling subdomain cannot plant its own
- * session in the builder (cookie tossing). Only that name is read over HTTPS.
- */
-const sessionCookieName = (c: Context): string => (overHttps(c) ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE);
-
-function setSession(c: Context, session: string, maxAge: number): void {
-  setCookie(c, sessionCookieName(c), session, { httpOnly: true, sameSite: 'Strict', secure: overHttps(c), path: '/', maxAge });
-}
-
 /** Routes anyone may call without a credential: signing in, and how one may sign in. */
 const PUBLIC_API = new Set(['POST /api/auth/token', 'POST /api/auth/password', 'GET /api/auth/methods', 'GET /api/auth/oidc/start', 'GET /api/auth/oidc/callback']);
-const OIDC_COOKIE = 'tessera_oidc';
 
 /**
  * Every `/api` route needs a credential: the builder's session cookie or `Authorization: Bearer`
@@ -42,7 +24,7 @@ export function authMiddleware(platform: Platform): MiddlewareHandler {
     // The read path answers what live apps already show the world, and deploys there need the deploy
     // token (its own check, as on the cluster, where these are public Fission routes).
     if (c.req.path.startsWith('/api/serving/')) return next();
-    const principal = await platform.auth.authenticate({ session: getCookie(c, sessionCookieName(c)), bearer: bearerOf(c) });
+    const principal = await platform.auth.authenticate({ session: readSession(platform, c), bearer: bearerOf(c) });
     if (!principal) {
       return errorResponse(
         c,
@@ -55,32 +37,7 @@ export function authMiddleware(platform: Platform): MiddlewareHandler {
   };
 }
 
-/**
- * `GET /?token=<token>`: signs the browser in (a session cookie, HttpOnly, SameSite=Strict) and
- * redirects to `/` so the token leaves the address bar and the history.
- */
-export async function signInWithLink(platform: Platform, c: Context, token: string): Promise<Response> {
-  try {
-    const { session, maxAgeSeconds } = await platform.auth.signIn(token, clientAddress(platform, c));
-    setSession(c, session, maxAgeSeconds);
-    c.header('referrer-policy', 'no-referrer');
-    return c.redirect('/', 302);
-  } catch (err) {
-    return signInFailedPage(c, err);
-  }
-}
-
 const userView = (u: UserRecord) => ({ id: u.id, name: u.name, email: u.email, admin: u.admin, hasPassword: u.hasPassword, oidc: u.oidc, createdAt: u.createdAt });
-
-/** The page a browser lands on when a sign-in through a link or the identity provider fails. */
-function signInFailedPage(c: Context, err: unknown): Response {
-  const error = err instanceof TesseraError ? err : new TesseraError('UNAUTHORIZED', 'Sign-in failed.');
-  return c.html(
-    `<!doctype html><title>Tessera: sign-in failed</title><body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto"><h1>Sign-in failed</h1><p>${error.message.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`)}</p><p><a href="/">Back to the builder</a></p></body>`,
-    error.status as 401 | 429 | 502,
-    { 'referrer-policy': 'no-referrer' },
-  );
-}
 
 /**
  * Signing in and out (token, password, identity provider), the signed-in user (`/api/me`, own
@@ -93,30 +50,32 @@ export function authApi(platform: Platform): Hono {
   api.get('/auth/methods', (c) => c.json({ password: true, token: true, oidc: platform.oidc ? { label: platform.oidc.settings.label, start: '/api/auth/oidc/start' } : null }));
 
   api.post('/auth/token', async function signInWithToken(c) {
+    requireSafeSessions(platform, c);
     const body = (await readJsonBody(c)) as { token?: unknown };
     if (typeof body.token !== 'string' || !body.token) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"token": "..."}: the sign-in link\'s token, an API token or TESSERA_TOKEN.');
     const { session, user, maxAgeSeconds } = await auth.signIn(body.token, clientAddress(platform, c));
-    setSession(c, session, maxAgeSeconds);
+    writeSession(platform, c, session, maxAgeSeconds);
     return c.json({ ok: true, user: userView(user) });
   });
 
   api.post('/auth/password', async function signInWithPassword(c) {
+    requireSafeSessions(platform, c);
     const body = (await readJsonBody(c)) as { login?: unknown; password?: unknown };
     if (typeof body.login !== 'string' || !body.login.trim() || typeof body.password !== 'string' || !body.password) {
       throw new TesseraError('INVALID_ARGUMENTS', 'Send {"login": "<user id or email>", "password": "..."}.');
     }
     const { session, user, maxAgeSeconds } = await auth.signInWithPassword(body.login, body.password, clientAddress(platform, c));
-    setSession(c, session, maxAgeSeconds);
+    writeSession(platform, c, session, maxAgeSeconds);
     return c.json({ ok: true, user: userView(user) });
   });
 
   api.get('/auth/oidc/start', async function startOidc(c) {
     if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured: set OIDC_ISSUER and OIDC_CLIENT_ID (see README).');
     try {
+      requireSafeSessions(platform, c);
       auth.throttle(clientAddress(platform, c));
       const { url, pending } = await platform.oidc.start(`${new URL(c.req.url).origin}/api/auth/oidc/callback`);
-      // Lax, not Strict: the provider's redirect back here is a cross-site navigation that must carry it.
-      setCookie(c, OIDC_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), { httpOnly: true, sameSite: 'Lax', secure: overHttps(c), path: '/api/auth/oidc', maxAge: 600 });
+      writeOidcState(c, Buffer.from(JSON.stringify(pending)).toString('base64url'));
       return c.redirect(url, 302);
     } catch (err) {
       return signInFailedPage(c, err);
@@ -124,10 +83,10 @@ export function authApi(platform: Platform): Hono {
   });
 
   api.get('/auth/oidc/callback', async function finishOidc(c) {
-    const raw = getCookie(c, OIDC_COOKIE);
-    deleteCookie(c, OIDC_COOKIE, { path: '/api/auth/oidc' });
+    const raw = takeOidcState(c);
     try {
       if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured.');
+      requireSafeSessions(platform, c);
       auth.throttle(clientAddress(platform, c));
       if (!raw) throw new TesseraError('UNAUTHORIZED', 'This sign-in was not started here (or took longer than 10 minutes): start it again from the builder.');
       const pending = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as PendingSignIn;
@@ -136,7 +95,7 @@ export function authApi(platform: Platform): Hono {
         throw err;
       });
       const { session, maxAgeSeconds } = await auth.signInExternal(identity);
-      setSession(c, session, maxAgeSeconds);
+      writeSession(platform, c, session, maxAgeSeconds);
       c.header('referrer-policy', 'no-referrer');
       return c.redirect('/', 302);
     } catch (err) {
@@ -145,9 +104,9 @@ export function authApi(platform: Platform): Hono {
   });
 
   api.post('/auth/logout', async function signOut(c) {
-    const session = getCookie(c, sessionCookieName(c));
+    const session = readSession(platform, c);
     if (session) await auth.signOut(session);
-    deleteCookie(c, sessionCookieName(c), { path: '/', secure: overHttps(c) });
+    clearSession(c);
     return c.json({ ok: true });
   });
 
@@ -183,6 +142,24 @@ export function authApi(platform: Platform): Hono {
     if (!Number.isInteger(id)) throw new TesseraError('INVALID_ARGUMENTS', 'A token id is a number.');
     await auth.revokeApiToken(user.id, id);
     return c.json({ ok: true, id });
+  });
+
+  // ---- invitations to projects (the invitee's side; owners invite through /tenants/:id/members) ----
+
+  const invitationView = (i: { id: string; tenant: string; role: string; invitedBy: string; createdAt: string }) => ({ id: i.id, tenant: i.tenant, role: i.role, invitedBy: i.invitedBy, createdAt: i.createdAt });
+
+  api.get('/invitations', async function listInvitations(c) {
+    return c.json({ invitations: (await auth.invitationsOf(principalOf(c).user)).map(invitationView) });
+  });
+
+  api.post('/invitations/:id/accept', async function acceptInvitation(c) {
+    const accepted = await auth.acceptInvitation(principalOf(c).user, c.req.param('id'));
+    return c.json({ ok: true, ...invitationView(accepted) });
+  });
+
+  api.post('/invitations/:id/decline', async function declineInvitation(c) {
+    const declined = await auth.declineInvitation(principalOf(c).user, c.req.param('id'));
+    return c.json({ ok: true, ...invitationView(declined) });
   });
 
   // ---- admins ----
@@ -222,8 +199,10 @@ export function authApi(platform: Platform): Hono {
   api.get('/audit', async function wholeAuditLog(c) {
     requireAdmin(c);
     const before = Number(c.req.query('before') ?? 0) || undefined;
+    // `tenant`: every project that had this id (deleted ones included); `project`: one of them.
     const tenant = c.req.query('tenant');
-    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
+    const project = c.req.query('project');
+    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), ...(project ? { project } : {}), limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
   });
 
   return api;

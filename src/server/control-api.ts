@@ -57,16 +57,26 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     return c.json({ ...tenant.summary(), role, url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
   });
 
+  /** Members with their roles; owners also see the invitations waiting for an answer. */
   api.get('/tenants/:id/members', async function listMembers(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    return c.json({ members: await platform.registry.listMembers(tenant.id), abilities: ROLE_ABILITIES });
+    const invitations = projectRoleOf(c) === 'owner' ? (await platform.registry.invitationsTo(tenant.id)).map(({ id, invitee, role, invitedBy, createdAt }) => ({ id, invitee, role, invitedBy, createdAt })) : undefined;
+    return c.json({ members: await platform.registry.listMembers(tenant.id), ...(invitations ? { invitations } : {}), abilities: ROLE_ABILITIES });
   });
 
-  /** Adds a member or changes a role: `PUT /tenants/:id/members/<user id or email>` with `{"role": "editor"}`. */
+  /**
+   * `PUT /tenants/:id/members/<user id or email>` with `{"role": "editor"}`: a member's role changes
+   * (200); anyone else is invited (202, the same answer whether or not the account exists). An admin
+   * adds an existing account directly with `{"role": ..., "direct": true}` (200).
+   */
   api.put('/tenants/:id/members/:user', async function setMember(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const body = (await readJsonBody(c)) as { role?: unknown };
-    return c.json(await platform.auth.setMember(tenant.id, c.req.param('user'), body.role));
+    const body = (await readJsonBody(c)) as { role?: unknown; direct?: unknown };
+    const change = await platform.auth.setMember(tenant.id, c.req.param('user'), body.role, principalOf(c), body.direct === true);
+    if ('invited' in change) {
+      return c.json({ ...change, message: `Invited ${change.invited} as ${change.role}: once they accept (in the builder, or POST /api/invitations/<id>/accept), the project is in their list. If no account has this id or email yet, the invitation waits for one.` }, 202);
+    }
+    return c.json(change);
   });
 
   api.delete('/tenants/:id/members/:user', async function removeMember(c) {
@@ -78,7 +88,9 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   api.get('/tenants/:id/audit', async function projectAuditLog(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const before = Number(c.req.query('before') ?? 0) || undefined;
-    return c.json({ entries: await platform.audit.list({ tenant: tenant.id, limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
+    // This project's own entries: a deleted project's that had the same id are not its history.
+    const project = (await platform.registry.projectOf(tenant.id)) ?? 'none';
+    return c.json({ entries: await platform.audit.list({ project, limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
   });
 
   api.delete('/tenants/:id', async function deleteTenant(c) {

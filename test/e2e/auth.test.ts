@@ -19,6 +19,8 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 const anonymous = (route: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => request(`${server.url}${route}`, { ...init, headers: { ...ANONYMOUS, ...init.headers } });
+/** What a browser sends when the person typed or pasted the address (or opened it from a terminal). */
+const TYPED = { 'sec-fetch-site': 'none' };
 const cookieOf = (setCookie: string | string[] | undefined) => String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(';')[0]!;
 
 describe('credentials', () => {
@@ -41,7 +43,7 @@ describe('credentials', () => {
   });
 
   it('signs a browser in from /?token=, with an HttpOnly SameSite=Strict cookie, and out again', async () => {
-    const res = await anonymous(`/?token=${server.token}`);
+    const res = await anonymous(`/?token=${server.token}`, { headers: TYPED });
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('/');
     const setCookie = String(res.headers['set-cookie']);
@@ -52,8 +54,10 @@ describe('credentials', () => {
     const cookie = cookieOf(res.headers['set-cookie']);
     const me = await anonymous('/api/me', { headers: { cookie } });
     expect(me.json()).toMatchObject({ id: 'admin', admin: true, via: 'session' });
+    // The session cookie's name twice (the builder's and one planted beside it, sent first): no session.
+    expect((await anonymous('/api/me', { headers: { cookie: `tessera_session=tss_planted; ${cookie}` } })).status).toBe(401);
     // Behind HTTPS: Secure, and __Host- prefixed so a sibling subdomain cannot plant a session of its own.
-    const secure = await anonymous(`/?token=${server.token}`, { headers: { 'x-forwarded-proto': 'https' } });
+    const secure = await anonymous(`/?token=${server.token}`, { headers: { ...TYPED, 'x-forwarded-proto': 'https' } });
     expect(String(secure.headers['set-cookie'])).toMatch(/^__Host-tessera_session=tss_[\w-]+;.*Secure/);
     const secureCookie = cookieOf(secure.headers['set-cookie']);
     expect((await anonymous('/api/me', { headers: { cookie: secureCookie, 'x-forwarded-proto': 'https' } })).status).toBe(200);
@@ -67,16 +71,16 @@ describe('credentials', () => {
     const first = await server.platform.auth.bootstrap();
     expect(first?.user).toMatchObject({ id: 'owner', admin: true });
     expect(await server.platform.auth.bootstrap()).toBeNull();
-    const used = await anonymous(`/?token=${first!.linkToken}`);
+    const used = await anonymous(`/?token=${first!.linkToken}`, { headers: TYPED });
     expect(used.status).toBe(302);
     expect((await anonymous('/api/me', { headers: { cookie: cookieOf(used.headers['set-cookie']) } })).json()).toMatchObject({ id: 'owner', via: 'session' });
-    const again = await anonymous(`/?token=${first!.linkToken}`);
+    const again = await anonymous(`/?token=${first!.linkToken}`, { headers: TYPED });
     expect(again.status).toBe(401);
     expect(again.text).toMatch(/already used/);
   });
 
   it('stops a revoked API token at once', async () => {
-    const cookie = cookieOf((await anonymous(`/?token=${server.token}`)).headers['set-cookie']);
+    const cookie = cookieOf((await anonymous(`/?token=${server.token}`, { headers: TYPED })).headers['set-cookie']);
     const made = await anonymous('/api/tokens', { method: 'POST', body: '{"name":"script"}', headers: { cookie } });
     expect(made.status).toBe(201);
     const { id, token } = made.json();
@@ -88,6 +92,78 @@ describe('credentials', () => {
     expect((await anonymous('/api/tenants', { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
 
+});
+
+/**
+ * Login CSRF: a page elsewhere (a generated app's included) navigates the browser to `/?token=<its
+ * author's link>`. Only the person's own navigation (typed, pasted, from the builder) signs in at
+ * once; anything else gets a page naming the account, and its button is a same-origin POST.
+ */
+describe('sign-in links opened from elsewhere', () => {
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+  let mallory = '';
+  beforeAll(async () => {
+    const made = await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"mallory","name":"Mallory"}' });
+    expect(made.status).toBe(201);
+    mallory = new URL((await made.json()).signInUrl).searchParams.get('token')!;
+  });
+
+  it('asks before signing in from a cross-site, same-site or unlabelled navigation, and spends nothing', async () => {
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, {}] as Array<Record<string, string>>) {
+      const res = await anonymous(`/?token=${mallory}`, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.text).toMatch(/Sign in to Tessera\?/);
+      expect(res.text).toContain('Mallory (mallory)');
+      expect(res.text).toContain('<form method="post" action="/sign-in">');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+    }
+    const form = `token=${encodeURIComponent(mallory)}`;
+    // The button pressed from another site, or with nothing saying where it comes from: refused.
+    for (const headers of [{ 'sec-fetch-site': 'same-site', origin: 'http://evil.localhost:1' }, { 'sec-fetch-site': 'cross-site' }, {}, { origin: 'http://evil.localhost:1' }] as Array<Record<string, string>>) {
+      const res = await anonymous('/sign-in', { method: 'POST', body: form, headers: { ...FORM, ...headers } });
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    // From the builder's own page: signed in (and the link is spent).
+    const res = await anonymous('/sign-in', { method: 'POST', body: form, headers: { ...FORM, 'sec-fetch-site': 'same-origin', origin: server.url } });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/');
+    expect((await anonymous('/api/me', { headers: { cookie: cookieOf(res.headers['set-cookie']) } })).json()).toMatchObject({ id: 'mallory', via: 'session' });
+    expect((await anonymous(`/?token=${mallory}`, { headers: TYPED })).status).toBe(401);
+  });
+
+  it('never replaces a session for someone else without the click, even from a typed link', async () => {
+    const admin = cookieOf((await anonymous(`/?token=${server.token}`, { headers: TYPED })).headers['set-cookie']);
+    const link = await server.platform.auth.createSignInLink('mallory');
+    const res = await anonymous(`/?token=${link}`, { headers: { ...TYPED, cookie: admin } });
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.text).toMatch(/You are signed in as <strong>admin \(TESSERA_TOKEN\) \(admin\)<\/strong>/);
+    expect((await anonymous('/api/me', { headers: { cookie: admin } })).json().id).toBe('admin');
+    // The link was not used: typed in a browser without a session, it signs in.
+    const fresh = await anonymous(`/?token=${link}`, { headers: TYPED });
+    expect(fresh.status).toBe(302);
+  });
+
+  it('refuses API tokens in a URL, typed or confirmed, and leaves them working as bearer tokens', async () => {
+    const { token } = await server.platform.auth.createApiToken('mallory', 'laptop');
+    const typed = await anonymous(`/?token=${token}`, { headers: TYPED });
+    expect(typed.status).toBe(401);
+    expect(typed.text).toMatch(/API tokens are not accepted in a URL/);
+    expect(typed.headers['set-cookie']).toBeUndefined();
+    const confirmed = await anonymous('/sign-in', { method: 'POST', body: `token=${token}`, headers: { ...FORM, 'sec-fetch-site': 'same-origin' } });
+    expect(confirmed.status).toBe(401);
+    expect(confirmed.headers['set-cookie']).toBeUndefined();
+    expect((await anonymous('/api/me', { headers: { authorization: `Bearer ${token}` } })).json().id).toBe('mallory');
+    // Pasted into the sign-in page (a POST body, not a URL) it still signs in.
+    expect((await anonymous('/api/auth/token', { method: 'POST', body: JSON.stringify({ token }) })).status).toBe(200);
+  });
+});
+
+// Last: it locks this file's only client address out of signing in for a minute.
+describe('guessing', () => {
   it('throttles the 11th sign-in attempt within a minute', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) statuses.push((await anonymous('/api/auth/token', { method: 'POST', body: JSON.stringify({ token: `guess-${i}` }) })).status);

@@ -145,11 +145,20 @@ describe('tessera CLI', () => {
     });
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(new RegExp(`^Created ada\\. One-time sign-in link \\(valid for a day\\):\\n${server.url}/\\?token=tsl_`));
-    expect((await tessera('members', 'notes', 'add', 'ada@example.test', 'viewer')).stdout).toBe('ada is viewer of notes.\n');
-    expect((await tessera('members', 'notes')).stdout).toContain('ada\tviewer\tada <ada@example.test>');
-    // Ada signs in with her password and is refused writes as a viewer.
+    expect((await tessera('members', 'notes', 'add', 'ada@example.test', 'viewer')).stdout).toBe('Invited ada@example.test as viewer of notes: they join when they accept (`tessera invitations`, or in the builder).\n');
+    expect((await tessera('members', 'notes')).stdout).toContain('ada@example.test\tviewer\t(invited, no answer yet)');
+    expect((await tessera('members', 'notes')).stdout).not.toContain('ada\tviewer\tada <ada@example.test>');
+    // Ada signs in with her password, makes a token for her CLI and accepts; only then is she a viewer, refused writes.
     const signedIn = await fetch(`${server.url}/api/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' }, body: JSON.stringify({ login: 'ada', password: 'ada-long-password' }) });
     const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const adaToken = (await (await fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: '{"name":"ada cli"}' })).json()).token as string;
+    const waiting = await tessera('--token', adaToken, 'invitations');
+    const [invitationId, project, role] = waiting.stdout.trim().split('\t');
+    expect([project, role]).toEqual(['notes', 'viewer']);
+    expect((await tessera('--token', adaToken, 'tenants', 'list')).stdout).not.toContain('notes\t');
+    expect((await tessera('--token', adaToken, 'invitations', 'accept', invitationId!)).stdout).toBe('You are viewer of notes.\n');
+    expect((await tessera('--token', adaToken, 'invitations')).stdout).toBe('No invitations waiting.\n');
+    expect((await tessera('members', 'notes')).stdout).toContain('ada\tviewer\tada <ada@example.test>');
     const refused = await fetch(`${server.url}/api/tenants/notes/tools/updateUILayout`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: '{"blueprint":{"version":1,"routes":[]}}' });
     expect(refused.status).toBe(403);
     const audit = await tessera('audit', 'notes');

@@ -72,7 +72,8 @@ describe('OIDC sign-in', () => {
     const made = await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'heidi-h', name: 'Heidi H.', email: 'heidi@example.test' }) });
     expect(made.status).toBe(201);
     await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"bakery"}' });
-    expect((await fetch(`${server.url}/api/tenants/bakery/members/heidi-h`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"role":"editor"}' })).status).toBe(200);
+    // An admin adds the account directly (others invite, and the project waits for a yes; see roles.test.ts).
+    expect((await fetch(`${server.url}/api/tenants/bakery/members/heidi-h`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"role":"editor","direct":true}' })).status).toBe(200);
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -96,5 +97,21 @@ describe('OIDC sign-in', () => {
     const wrongState = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=other&iss=${encodeURIComponent(idp.issuer)}`, { headers: { ...ANONYMOUS, cookie: `tessera_oidc=${forged}` }, redirect: 'manual' });
     expect(wrongState.status).toBe(401);
     expect(wrongState.headers.get('set-cookie') ?? '').not.toContain('tessera_session');
+  });
+
+  it('keeps the sign-in state in a __Host- cookie behind HTTPS, and reads only that name there', async () => {
+    const started = await fetch(`${server.url}/api/auth/oidc/start`, { headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https' }, redirect: 'manual' });
+    expect(started.status).toBe(302);
+    const cookie = started.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^__Host-tessera_oidc=[\w-]+;/);
+    expect(cookie).toMatch(/Path=\//);
+    expect(cookie).toMatch(/Secure/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).not.toMatch(/Domain=/i);
+    // A plain-named state cookie (which a sibling host could set) is not a sign-in started here.
+    const value = cookie.split(';')[0]!.slice('__Host-tessera_oidc='.length);
+    const planted = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=xyz`, { headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https', cookie: `tessera_oidc=${value}` }, redirect: 'manual' });
+    expect(planted.status).toBe(401);
+    expect(await planted.text()).toContain('not started here');
   });
 });

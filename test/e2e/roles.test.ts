@@ -36,8 +36,8 @@ afterAll(async () => {
 });
 
 /** A request as someone: a session cookie or a bearer token; never the test's admin credential. */
-function as(credential: string | null, route: string, init: { method?: string; body?: unknown } = {}): Promise<SimpleResponse> {
-  const headers: Record<string, string> = { ...ANONYMOUS };
+function as(credential: string | null, route: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<SimpleResponse> {
+  const headers: Record<string, string> = { ...ANONYMOUS, ...init.headers };
   if (credential?.startsWith('tessera_session=')) headers.cookie = credential;
   else if (credential) headers.authorization = `Bearer ${credential}`;
   return request(`${server.url}${route}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
@@ -111,17 +111,65 @@ describe('users and passwords', () => {
 });
 
 describe('roles in a project', () => {
-  it('makes the creator the owner, who adds an editor and a viewer', async () => {
+  it('makes the creator the owner, who invites an editor and a viewer; each joins by accepting', async () => {
     const created = await as(session.alice, '/api/tenants', { body: { id: 'shop' } });
     expect(created.status, created.text).toBe(201);
     expect(created.json().role).toBe('owner');
-    expect((await as(session.alice, '/api/tenants/shop/members/bob', { method: 'PUT', body: { role: 'editor' } })).json()).toEqual({ userId: 'bob', role: 'editor' });
-    expect((await as(session.alice, '/api/tenants/shop/members/carol@example.test', { method: 'PUT', body: { role: 'viewer' } })).json()).toEqual({ userId: 'carol', role: 'viewer' });
-    expect((await as(session.alice, '/api/tenants/shop/members/ghost', { method: 'PUT', body: { role: 'viewer' } })).json().error.code).toBe('USER_NOT_FOUND');
+    const bob = await as(session.alice, '/api/tenants/shop/members/bob', { method: 'PUT', body: { role: 'editor' } });
+    expect(bob.status).toBe(202);
+    expect(bob.json()).toMatchObject({ invited: 'bob', role: 'editor' });
+    const carol = await as(session.alice, '/api/tenants/shop/members/carol@example.test', { method: 'PUT', body: { role: 'viewer' } });
+    expect(carol.status).toBe(202);
+    // An id with no account gets the very same answer: adding members tells nobody who has an account.
+    const ghost = await as(session.alice, '/api/tenants/shop/members/ghost', { method: 'PUT', body: { role: 'viewer' } });
+    const dave = await as(session.alice, '/api/tenants/shop/members/dave', { method: 'PUT', body: { role: 'viewer' } });
+    expect(ghost.status).toBe(202);
+    expect(ghost.json().message.replace('ghost', 'X')).toBe(dave.json().message.replace('dave', 'X'));
+    expect(Object.keys(ghost.json())).toEqual(Object.keys(dave.json()));
     expect((await as(session.alice, '/api/tenants/shop/members/bob', { method: 'PUT', body: { role: 'god' } })).json().error.code).toBe('INVALID_ARGUMENTS');
-    const members = (await as(session.carol, '/api/tenants/shop/members')).json().members;
-    expect(members.map((m: { userId: string; role: string }) => `${m.userId}:${m.role}`)).toEqual(['alice:owner', 'bob:editor', 'carol:viewer']);
+    expect((await as(session.alice, '/api/tenants/shop/members/not%20a%20name', { method: 'PUT', body: { role: 'viewer' } })).json().error.code).toBe('INVALID_ARGUMENTS');
+    // Nobody is in the project before saying yes.
+    const owners = await as(session.alice, '/api/tenants/shop/members');
+    expect(owners.json().members.map((m: { userId: string }) => m.userId)).toEqual(['alice']);
+    expect(owners.json().invitations.map((i: { invitee: string; role: string }) => `${i.invitee}:${i.role}`)).toEqual(['bob:editor', 'carol@example.test:viewer', 'dave:viewer', 'ghost:viewer']);
+    expect((await as(session.carol, '/api/tenants')).json().tenants).toEqual([]);
+    expect((await as(session.carol, '/api/tenants/shop')).status).toBe(403);
+    // Each sees their invitation (carol's by her email) and answers it; dave declines.
+    const invitationOf = async (who: string) => {
+      const list = (await as(who, '/api/invitations')).json().invitations;
+      expect(list).toEqual([expect.objectContaining({ tenant: 'shop', invitedBy: 'alice' })]);
+      return list[0].id as string;
+    };
+    const bobs = await invitationOf(session.bob);
+    expect((await as(session.carol, `/api/invitations/${bobs}/accept`, { body: {} })).status).toBe(404);
+    expect((await as(session.bob, `/api/invitations/${bobs}/accept`, { body: {} })).json()).toMatchObject({ ok: true, tenant: 'shop', role: 'editor' });
+    expect((await as(session.bob, `/api/invitations/${bobs}/accept`, { body: {} })).status).toBe(404);
+    expect((await as(session.carol, `/api/invitations/${await invitationOf(session.carol)}/accept`, { body: {} })).json().role).toBe('viewer');
+    expect((await as(session.dave, `/api/invitations/${await invitationOf(session.dave)}/decline`, { body: {} })).json()).toMatchObject({ ok: true, tenant: 'shop' });
+    expect((await as(session.dave, '/api/invitations')).json().invitations).toEqual([]);
+    // An owner withdraws the invitation nobody can answer.
+    expect((await as(session.alice, '/api/tenants/shop/members/ghost', { method: 'DELETE' })).status).toBe(200);
+    expect((await as(session.alice, '/api/tenants/shop/members')).json().invitations).toEqual([]);
+    const members = (await as(session.carol, '/api/tenants/shop/members')).json();
+    expect(members.members.map((m: { userId: string; role: string }) => `${m.userId}:${m.role}`)).toEqual(['alice:owner', 'bob:editor', 'carol:viewer']);
+    expect(members.invitations).toBeUndefined();
     expect((await as(session.carol, '/api/tenants')).json().tenants).toEqual([expect.objectContaining({ id: 'shop', role: 'viewer' })]);
+    expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([]);
+    // A member's role changes at once (no invitation needed); only an admin adds directly.
+    expect((await as(session.alice, '/api/tenants/shop/members/dave', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe('FORBIDDEN');
+    const audit = (await as(session.alice, '/api/tenants/shop/audit')).json().entries.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`);
+    expect(audit).toEqual(expect.arrayContaining(['invitation.accept:bob', 'invitation.accept:carol', 'invitation.decline:dave', 'member.set:alice']));
+  });
+
+  it('lets an admin add an existing account directly, and only an existing one', async () => {
+    expect((await admin('/api/tenants', { body: { id: 'direct' } })).status).toBe(201);
+    const added = await admin('/api/tenants/direct/members/dave', { method: 'PUT', body: { role: 'viewer', direct: true } });
+    expect(added.status).toBe(200);
+    expect(added.json()).toEqual({ userId: 'dave', role: 'viewer' });
+    expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([expect.objectContaining({ id: 'direct', role: 'viewer' })]);
+    expect((await admin('/api/tenants/direct/members/ghost', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe('USER_NOT_FOUND');
+    expect((await admin('/api/tenants/direct', { method: 'DELETE' })).status).toBe(204);
+    expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([]);
   });
 
   it('keeps a project out of reach of users who are not members', async () => {
@@ -247,6 +295,27 @@ describe('the audit log', () => {
     expect(JSON.stringify(entries)).not.toContain('sk-123');
     expect(JSON.stringify(entries)).not.toContain(PASSWORDS.alice);
   });
+
+  it('gives a recycled project id an empty log; admins still find the deleted project\'s history', async () => {
+    expect((await as(session.alice, '/api/tenants', { body: { id: 'recycled' } })).status).toBe(201);
+    expect((await as(session.alice, '/api/tenants/recycled/secrets/OLD_KEY', { method: 'PUT', body: { value: 'x' } })).status).toBe(200);
+    expect((await as(session.alice, '/api/tenants/recycled/members/bob', { method: 'PUT', body: { role: 'editor' } })).status).toBe(202);
+    expect((await as(session.alice, '/api/tenants/recycled', { method: 'DELETE' })).status).toBe(204);
+    // Someone else takes the id: a new project, with none of the old one's history (or invitations).
+    expect((await as(session.dave, '/api/tenants', { body: { id: 'recycled' } })).status).toBe(201);
+    const fresh = (await as(session.dave, '/api/tenants/recycled/audit')).json().entries as Array<{ actor: string; action: string; project: string }>;
+    expect(fresh.map((e) => `${e.actor} ${e.action}`)).toEqual(['dave project.create']);
+    expect((await as(session.bob, '/api/invitations')).json().invitations.filter((i: { tenant: string }) => i.tenant === 'recycled')).toEqual([]);
+    // The whole log (admins) keeps both projects' entries, each with its own project.
+    const all = (await admin('/api/audit?tenant=recycled')).json().entries as Array<{ actor: string; action: string; project: string | null }>;
+    const old = all.filter((e) => e.actor === 'alice');
+    expect(old.map((e) => e.action)).toEqual(['project.delete', 'member.set', 'secret.set', 'project.create']);
+    expect(new Set(old.map((e) => e.project)).size).toBe(1);
+    expect(old[0]!.project).toMatch(/^[0-9a-f-]{36}$/);
+    expect(old[0]!.project).not.toBe(fresh[0]!.project);
+    expect((await admin(`/api/audit?project=${old[0]!.project}`)).json().entries.map((e: { action: string }) => e.action)).toEqual(['project.delete', 'member.set', 'secret.set', 'project.create']);
+    expect((await admin('/api/tenants/recycled', { method: 'DELETE' })).status).toBe(204);
+  });
 });
 
 describe('tokens and deleted users', () => {
@@ -280,7 +349,8 @@ describe('tokens and deleted users', () => {
 
   it('gives an admin a fresh one-time link for a user, and admin rights to grant', async () => {
     const link = (await admin('/api/users/carol/sign-in-link', { body: {} })).json().signInUrl as string;
-    const res = await as(null, `/?token=${new URL(link).searchParams.get('token')}`);
+    // Pasted into the address bar (the browser says `Sec-Fetch-Site: none`): signed in at once.
+    const res = await as(null, `/?token=${new URL(link).searchParams.get('token')}`, { headers: { 'sec-fetch-site': 'none' } });
     expect(res.status).toBe(302);
     const carol = sessionOf(res);
     expect((await as(carol, '/api/me')).json().id).toBe('carol');

@@ -7,7 +7,8 @@ import { startTestServer } from '../support/platform.ts';
 
 /**
  * A team in the builder, in Chromium: an admin creates accounts, a user signs in with a password,
- * starts a project and adds a viewer, who can look but not change, and the owner reads the audit log.
+ * starts a project and invites a viewer, who accepts and then can look but not change, and the owner
+ * reads the audit log.
  */
 const screenshots = path.resolve(import.meta.dirname, '../../test-output/screenshots');
 mkdirSync(screenshots, { recursive: true });
@@ -73,7 +74,7 @@ describe('a team in the builder', () => {
     await frank.getByText(/not valid/).waitFor();
   });
 
-  it('signs in with a password, makes the creator owner, and adds a viewer in Members', async () => {
+  it('signs in with a password, makes the creator owner, who invites a viewer in Members', async () => {
     erin = await newPage();
     await signInWithPassword(erin, 'erin', 'wrong-password-here');
     await erin.getByRole('alert').getByText('Wrong user or password.').waitFor();
@@ -85,14 +86,31 @@ describe('a team in the builder', () => {
     await erin.getByRole('tab', { name: 'Members' }).click();
     await erin.getByLabel('Member user id or email').fill('frank');
     await erin.getByLabel('New member role').selectOption('viewer');
-    await erin.getByRole('button', { name: 'Add member' }).click();
-    await erin.getByRole('status').getByText('frank added as viewer.').waitFor();
-    expect(await erin.getByLabel('Role of frank').inputValue()).toBe('viewer');
+    await erin.getByRole('button', { name: 'Invite' }).click();
+    await erin.getByRole('status').getByText(/Invited frank as viewer: they join when they accept/).waitFor();
+    // Not a member until he says yes: listed as waiting, with no role to change.
+    await erin.getByLabel('Pending invitations').getByRole('row').filter({ hasText: 'frank' }).filter({ hasText: 'viewer' }).waitFor();
+    expect(await erin.getByLabel('Role of frank').count()).toBe(0);
     // The only owner cannot step down.
     await erin.getByLabel('Role of erin').selectOption('editor');
     await erin.getByRole('alert').getByText(/only owner/).waitFor();
     expect(await erin.getByLabel('Role of erin').inputValue()).toBe('owner');
     await erin.screenshot({ path: path.join(screenshots, 'members.png'), fullPage: true });
+  });
+
+  it('shows the invited person the invitation; the project joins their list when they accept', async () => {
+    const frank = await newPage();
+    await signInWithPassword(frank, 'frank', 'frank-new-password');
+    await frank.getByRole('button', { name: /^Invitations/ }).getByLabel('1 waiting').waitFor();
+    expect(await frank.getByRole('button', { name: 'garden', exact: true }).count()).toBe(0);
+    await frank.getByRole('button', { name: /^Invitations/ }).click();
+    const row = frank.getByLabel('Invitations').getByRole('row').filter({ hasText: 'garden' });
+    await row.filter({ hasText: 'viewer' }).filter({ hasText: 'erin' }).waitFor();
+    await frank.screenshot({ path: path.join(screenshots, 'invitations.png'), fullPage: true });
+    await row.getByRole('button', { name: 'Accept' }).click();
+    await frank.getByRole('status').getByText('You joined garden as viewer.').waitFor();
+    await frank.getByRole('button', { name: 'garden', exact: true }).waitFor();
+    await frank.getByText('No invitations waiting.').waitFor();
   });
 
   it('shows a viewer everything read-only, and the server refuses their changes', async () => {
@@ -121,10 +139,15 @@ describe('a team in the builder', () => {
 
   it('shows the owner the project\'s audit log: who did what, refusals included', async () => {
     await erin.getByRole('tab', { name: 'Audit' }).click();
+    await erin.getByRole('tab', { name: 'Members' }).click();
+    expect(await erin.getByLabel('Role of frank').inputValue()).toBe('viewer');
+    expect(await erin.getByLabel('Pending invitations').count()).toBe(0);
+    await erin.getByRole('tab', { name: 'Audit' }).click();
     const log = erin.getByLabel('Audit log');
     await log.getByRole('row').filter({ hasText: 'member.set' }).filter({ hasText: 'erin' }).first().waitFor();
     await log.getByRole('row').filter({ hasText: 'tool.createBackendFunction' }).filter({ hasText: 'frank' }).filter({ hasText: 'refused' }).waitFor();
     await log.getByRole('row').filter({ hasText: 'project.create' }).waitFor();
+    await log.getByRole('row').filter({ hasText: 'invitation.accept' }).filter({ hasText: 'frank' }).waitFor();
     await erin.screenshot({ path: path.join(screenshots, 'audit.png'), fullPage: true });
   });
 });

@@ -9,10 +9,10 @@ import { startTestServer } from './platform.ts';
  * different depending on how frames fell under load, so the same page gave one of two screenshots;
  * whole tiles are redrawn the same way every time.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', '--disable-partial-raster'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', '--disable-partial-raster', ...extraArgs],
   });
 }
 

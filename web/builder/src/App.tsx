@@ -3,6 +3,7 @@ import { TENANT_ID, api } from './api.ts';
 import { Account, SignIn, type Me } from './Account.tsx';
 import { Project } from './Project.tsx';
 import { Users, type Role } from './Team.tsx';
+import { Invitations, useInvitations } from './Invitations.tsx';
 
 interface TenantItem { id: string; role: Role; url: string; draftUrl: string }
 
@@ -21,6 +22,8 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [tenants, setTenants] = useState<TenantItem[]>([]);
   const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('app'));
   const [usersOpen, setUsersOpen] = useState(false);
+  const [invitationsOpen, setInvitationsOpen] = useState(false);
+  const { invitations, reload: reloadInvitations } = useInvitations();
   const [newId, setNewId] = useState('');
   const [error, setError] = useState<string | null>(null);
 
@@ -37,6 +40,7 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
       await refresh();
       setOpen(newId);
       setUsersOpen(false);
+      setInvitationsOpen(false);
     } catch (err) {
       setError((err as Error).message);
     }
@@ -54,7 +58,12 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         <h1>Tessera</h1>
         <Account me={me} onSignedOut={onSignedOut} />
         {me.admin && (
-          <button className={`link${usersOpen ? ' active' : ''}`} onClick={() => setUsersOpen(true)}>Users and audit log</button>
+          <button className={`link${usersOpen ? ' active' : ''}`} onClick={() => { setUsersOpen(true); setInvitationsOpen(false); }}>Users and audit log</button>
+        )}
+        {(invitations.length > 0 || invitationsOpen) && (
+          <button className={`link invitations${invitationsOpen ? ' active' : ''}`} onClick={() => { setInvitationsOpen(true); setUsersOpen(false); }}>
+            Invitations <span className="badge" aria-label={`${invitations.length} waiting`}>{invitations.length}</span>
+          </button>
         )}
         <form onSubmit={create} className="row">
           <input aria-label="New app id" placeholder="new-app" value={newId} onChange={(e) => setNewId(e.target.value.trim())} style={{ width: '100%' }} />
@@ -65,7 +74,7 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         <ul>
           {tenants.map((t) => (
             <li key={t.id}>
-              <button className={`link${open === t.id && !usersOpen ? ' active' : ''}`} onClick={() => { setOpen(t.id); setUsersOpen(false); }}>{t.id}</button>
+              <button className={`link${open === t.id && !usersOpen && !invitationsOpen ? ' active' : ''}`} onClick={() => { setOpen(t.id); setUsersOpen(false); setInvitationsOpen(false); }}>{t.id}</button>
               {!me.admin && <small className="role">{t.role}</small>}
               {t.role === 'owner' && <button className="danger" aria-label={`Delete ${t.id}`} onClick={() => remove(t.id)}>×</button>}
             </li>
@@ -73,7 +82,9 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
           {tenants.length === 0 && <li>No apps yet.</li>}
         </ul>
       </nav>
-      {usersOpen ? <Users me={me.id} /> : open ? <Project key={open} id={open} me={me.id} /> : <main className="panel"><p>Create or open an app.</p></main>}
+      {invitationsOpen ? (
+        <Invitations invitations={invitations} onAnswered={async () => { await reloadInvitations(); await refresh(); }} />
+      ) : usersOpen ? <Users me={me.id} /> : open ? <Project key={open} id={open} me={me.id} /> : <main className="panel"><p>Create or open an app.</p></main>}
     </div>
   );
 }

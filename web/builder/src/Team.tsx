@@ -13,16 +13,29 @@ interface Member {
   role: Role;
 }
 
-/** Who is on the project and with which role; owners add, change and remove members here. */
+/** An invitation waiting for its answer (owners see them). */
+interface PendingInvitation {
+  id: string;
+  invitee: string;
+  role: Role;
+  invitedBy: string;
+}
+
+/**
+ * Who is on the project and with which role; owners invite people (who join when they accept),
+ * change roles and remove members, and see and withdraw the invitations still waiting.
+ */
 export function Members({ id, role, me }: { id: string; role: Role | null; me: string }) {
   const [members, setMembers] = useState<Member[]>([]);
+  const [pending, setPending] = useState<PendingInvitation[]>([]);
   const [abilities, setAbilities] = useState<Record<Role, string> | null>(null);
   const [who, setWho] = useState('');
   const [newRole, setNewRole] = useState<Role>('editor');
   const owner = role === 'owner';
 
-  const load = useCallback(() => api<{ members: Member[]; abilities: Record<Role, string> }>('GET', `/api/tenants/${id}/members`).then((r) => {
+  const load = useCallback(() => api<{ members: Member[]; invitations?: PendingInvitation[]; abilities: Record<Role, string> }>('GET', `/api/tenants/${id}/members`).then((r) => {
     setMembers(r.members);
+    setPending(r.invitations ?? []);
     setAbilities(r.abilities);
   }, (e: Error) => setMessage({ ok: false, text: e.message })), [id]);
   useEffect(() => void load(), [load]);
@@ -56,16 +69,37 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
           ))}
         </tbody>
       </table>
+      {owner && pending.length > 0 && (
+        <>
+          <h3>Invitations waiting for an answer</h3>
+          <table aria-label="Pending invitations">
+            <thead><tr><th>Invited</th><th>Role</th><th>By</th><th /></tr></thead>
+            <tbody>
+              {pending.map((i) => (
+                <tr key={i.id}>
+                  <td>{i.invitee}</td>
+                  <td>{i.role}</td>
+                  <td>{i.invitedBy}</td>
+                  <td><button onClick={() => act(() => api('DELETE', `/api/tenants/${id}/members/${encodeURIComponent(i.invitee)}`), `Invitation to ${i.invitee} withdrawn.`)}>Withdraw</button></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
       {owner ? (
         <form className="row" onSubmit={(e) => {
           e.preventDefault();
-          void act(() => api('PUT', `/api/tenants/${id}/members/${encodeURIComponent(who.trim())}`, { role: newRole }), `${who.trim()} added as ${newRole}.`).then(() => setWho(''));
+          const name = who.trim();
+          const member = members.some((m) => m.userId === name.toLowerCase() || m.email === name.toLowerCase());
+          const done = member ? `${name} is now ${newRole}.` : `Invited ${name} as ${newRole}: they join when they accept. (If no account has this id or email yet, the invitation waits for one.)`;
+          void act(() => api('PUT', `/api/tenants/${id}/members/${encodeURIComponent(name)}`, { role: newRole }), done).then((ok) => ok && setWho(''));
         }}>
           <input aria-label="Member user id or email" placeholder="user id or email" value={who} onChange={(e) => setWho(e.target.value)} />
           <select aria-label="New member role" value={newRole} onChange={(e) => setNewRole(e.target.value as Role)}>
             {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
           </select>
-          <button className="primary" disabled={!who.trim()}>Add member</button>
+          <button className="primary" disabled={!who.trim()}>Invite</button>
         </form>
       ) : (
         <p className="hint">Only owners manage members.</p>
