@@ -186,6 +186,7 @@ export class TenantSandbox {
   private onExit(connection: SandboxConnection, exit: SandboxExit): void {
     if (this.connection === connection) this.connection = null;
     const why = describeExit(exit, this.options.settings.memoryMb);
+    if (exit.misbehaved) this.options.logger?.warn({ tenant: this.tenant, pid: connection.pid }, why);
     if (!exit.stoppedBecause) this.options.logger?.warn({ tenant: this.tenant, code: exit.code, signal: exit.signal, stderr: exit.stderr.slice(-1000) }, why);
     for (const pending of [...this.pending.values()]) {
       // A killed process's exit can arrive after the next call started on a fresh one: only its own calls end.
