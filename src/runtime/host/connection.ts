@@ -112,7 +112,8 @@ export class SandboxConnection {
    * while its replies wait, and a sandbox that lets them pile up past the cap is stopped.
    */
   send(message: HostMessage): boolean {
-    if (!this.alive || this.channel.destroyed) return false;
+    // A process being stopped gets nothing more (its queue is what stopped it, perhaps).
+    if (!this.alive || this.channel.destroyed || this.stoppedBecause !== undefined) return false;
     this.channel.write(encodeHostFrame(message));
     const queued = this.channel.writableLength;
     if (queued > REPLY_QUEUE_MAX_BYTES) {
@@ -129,8 +130,8 @@ export class SandboxConnection {
   private stopForMisbehaviour(reason: string): void {
     if (this.stoppedBecause === undefined) this.misbehaved = true;
     this.kill(reason);
-    // Nothing more of a process being stopped is read or kept.
-    this.channel.pause();
+    // Nothing more of a process being stopped is read, and what waited for it is let go now.
+    this.channel.destroy();
   }
 
   /** Stops the process at once (SIGKILL: a busy loop ignores anything gentler). The first reason given is kept. */
