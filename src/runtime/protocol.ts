@@ -114,6 +114,9 @@ export function decodeHostFrame(payload: Buffer): HostMessage {
   return deserialize(payload) as HostMessage;
 }
 
+/** How much of a large frame is checked before the rest is buffered (see FrameReader's `checkStart`). */
+const START_BYTES = 128 * 1024;
+
 /** A frame announced more bytes than the reader accepts. */
 export class FrameTooLargeError extends Error {
   constructor(
@@ -134,10 +137,16 @@ export class FrameReader {
   private buffered = 0;
   private needed = -1;
   private typeChecked = false;
+  private startChecked = false;
 
+  /**
+   * `checkStart`: called once for a frame larger than START_BYTES, with its first START_BYTES, before
+   * the rest is buffered (it throws to refuse the frame).
+   */
   constructor(
     private readonly maxFrameBytes: number,
     private readonly typeLimits?: ReadonlyMap<number, number>,
+    private readonly checkStart?: (start: Buffer) => void,
   ) {}
 
   /** The payloads completed by this chunk. Throws FrameTooLargeError, or an Error for a type `typeLimits` does not know. */
@@ -150,6 +159,7 @@ export class FrameReader {
         if (this.buffered < 4) break;
         this.needed = this.take(4).readUInt32BE(0);
         this.typeChecked = !this.typeLimits;
+        this.startChecked = !this.checkStart || this.needed <= START_BYTES;
         if (this.needed > this.maxFrameBytes) throw new FrameTooLargeError(this.needed, this.maxFrameBytes);
       }
       if (!this.typeChecked && this.buffered > 0 && this.needed > 0) {
@@ -158,6 +168,11 @@ export class FrameReader {
         if (limit === undefined) throw new Error(`a message of unknown type ${type}`);
         if (this.needed > limit) throw new FrameTooLargeError(this.needed, limit);
         this.typeChecked = true;
+      }
+      if (!this.startChecked && this.buffered >= START_BYTES) {
+        if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        this.checkStart!(this.chunks[0]!.subarray(0, START_BYTES));
+        this.startChecked = true;
       }
       if (this.buffered < this.needed) break;
       payloads.push(this.take(this.needed));

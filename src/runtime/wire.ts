@@ -41,6 +41,8 @@ export const WIRE_LIMITS = {
 
 /** A frame that is not a message a sandbox may send; the platform stops the sandbox that wrote it. */
 export class WireError extends Error {}
+/** The bytes end in the middle of a field: refused for a whole frame, expected for the start of one (checkFrameStart). */
+class WireTruncatedError extends WireError {}
 
 const TYPE_CODES = { ready: 1, result: 2, 'code-cache': 3, loaded: 4, rendered: 5, failed: 6, 'missing-code': 7, 'late-logs': 8, db: 9, fetch: 10 } as const satisfies Record<SandboxMessage['type'], number>;
 const LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const;
@@ -216,7 +218,7 @@ class Reader {
   constructor(private readonly frame: Buffer) {}
 
   private need(bytes: number): void {
-    if (this.at + bytes > this.frame.length) throw new WireError('the message ends in the middle of a field');
+    if (this.at + bytes > this.frame.length) throw new WireTruncatedError('the message ends in the middle of a field');
   }
   u8(): number {
     this.need(1);
@@ -407,4 +409,21 @@ export function decodeSandboxMessage(frame: Buffer): SandboxMessage {
   }
   r.end();
   return message;
+}
+
+/**
+ * Checks the first bytes of a large frame (type byte first) before the rest is buffered: every field
+ * they hold is checked as decodeSandboxMessage would, so a forged frame whose early field breaks a
+ * limit (an 8 MB SQL text, a 20 MB header name, a count of millions) is refused at once, not after
+ * megabytes have been read. Throws WireError; returns when the start is acceptable so far.
+ */
+export function checkFrameStart(start: Buffer): void {
+  try {
+    decodeSandboxMessage(start);
+  } catch (err) {
+    if (err instanceof WireTruncatedError) return;
+    throw err;
+  }
+  // A whole message in fewer bytes than the frame announced: the rest would be trailing bytes.
+  throw new WireError('bytes after the end of the message');
 }

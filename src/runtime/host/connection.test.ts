@@ -5,7 +5,7 @@ import path from 'node:path';
 import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { FrameReader, FrameTooLargeError, type SandboxMessage } from '../protocol.ts';
-import { decodeSandboxMessage, encodeSandboxMessage, frameLimits, WIRE_LIMITS, WireError } from '../wire.ts';
+import { checkFrameStart, decodeSandboxMessage, encodeSandboxMessage, frameLimits, WIRE_LIMITS, WireError } from '../wire.ts';
 import { SandboxConnection } from './connection.ts';
 
 /** A stand-in sandbox that writes `bytes` (hex) to the channel, then waits to be killed. */
@@ -58,6 +58,21 @@ describe('FrameReader and the wire layout', () => {
     header.writeUInt32BE(1 << 20, 0);
     header[4] = 1;
     expect(() => new FrameReader(64 << 20, frameLimits(1024)).push(header)).toThrow(/a message of 1048576 bytes, over the 1-byte limit/);
+  });
+
+  it('checks the start of a large frame before buffering the rest, and lets large valid frames through', () => {
+    const reader = () => new FrameReader(64 << 20, frameLimits(8 << 20), checkFrameStart);
+    // A forged 'db' frame announcing an 8 MB SQL text: refused once its first 128 KiB are in.
+    const forged = Buffer.alloc(5 + 4 + 4 + 1 + 4 + 128 * 1024);
+    forged.writeUInt32BE(8 * 1024 * 1024 + 20, 0);
+    forged[4] = 9;
+    forged.writeUInt32BE(8 * 1024 * 1024, 14);
+    expect(() => reader().push(forged)).toThrow(/an SQL text of 8388608 bytes, over the 1048576-byte limit/);
+    const big = encodeSandboxMessage({ type: 'result', id: 1, response: { status: 200, headers: { 'content-type': 'x/y' }, body: Buffer.alloc(3 << 20, 7) }, logs: [{ time: 't', level: 'log', message: 'm' }] });
+    const r = reader();
+    const out: Buffer[] = [];
+    for (let at = 0; at < big.length; at += 65536) out.push(...r.push(big.subarray(at, at + 65536)));
+    expect((decodeSandboxMessage(out[0]!) as Extract<SandboxMessage, { type: 'result' }>).response.body.length).toBe(3 << 20);
   });
 
   it('checks every field against its limit before decoding it', () => {

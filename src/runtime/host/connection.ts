@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { encodeHostFrame, FrameReader, FrameTooLargeError, type HostMessage, type SandboxMessage } from '../protocol.ts';
-import { decodeSandboxMessage, frameLimits, WireError } from '../wire.ts';
+import { checkFrameStart, decodeSandboxMessage, frameLimits, WireError } from '../wire.ts';
 
 /** How a sandbox process ended, in words for the owner. */
 export interface SandboxExit {
@@ -48,13 +48,14 @@ export class SandboxConnection {
     maxBodyBytes: number = maxFrameBytes,
   ) {
     this.channel = child.stdio[3] as Readable & Writable;
-    const reader = new FrameReader(maxFrameBytes, frameLimits(maxBodyBytes));
+    const reader = new FrameReader(maxFrameBytes, frameLimits(maxBodyBytes), checkFrameStart);
     this.channel.on('data', (chunk: Buffer) => {
       let payloads: Buffer[];
       try {
         payloads = reader.push(chunk);
       } catch (err) {
-        const why = err instanceof FrameTooLargeError ? `it sent ${err.message}` : `it sent a malformed message (${(err as Error).message})`;
+        const why =
+          err instanceof FrameTooLargeError ? `it sent ${err.message}` : err instanceof WireError ? `it sent a message the platform does not accept: ${err.message}` : `it sent a malformed message (${(err as Error).message})`;
         return this.stopForMisbehaviour(`The function process of this app was stopped because ${why}.`);
       }
       for (const payload of payloads) {
