@@ -92,7 +92,8 @@ const envSchema = z.object({
   PACKAGE_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PACKAGE_MAX_UNPACKED_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
   APP_DB_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024 * 1024),
-  SQL_MAX_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  // At most 1 MiB: a function's SQL crosses its sandbox channel, whose frames carry no more (runtime/wire.ts).
+  SQL_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(1024 * 1024),
   REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
   ALLOW_INSECURE_HTTP: z.enum(['true', 'false', '1', '0']).default('false'),
   TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

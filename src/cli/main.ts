@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../config.ts';
+import { formatLogRecord, jsonForTerminal, type ShownLogRecord } from './log-text.ts';
 import { readServerEvents } from './sse.ts';
 
 const HELP = `tessera: build and run apps from the command line
@@ -241,8 +242,8 @@ async function main(argv: string[]): Promise<void> {
       const [id, fn] = rest;
       if (!id || !fn) usage('Usage: tessera logs <id> <function> [--follow]');
       const path = `/api/tenants/${encodeURIComponent(id)}/functions/${encodeURIComponent(fn)}/logs`;
-      const line = (r: { time: string; requestId: string; source: string; level: string; message: string }): string =>
-        values.json ? JSON.stringify(r) : `${r.time} ${r.requestId} ${r.source === 'platform' ? '[tessera]' : `[${r.level}]`} ${r.message}`;
+      // The function's text is escaped as it is shown (log-text.ts), as text or as JSON.
+      const line = (r: ShownLogRecord): string => (values.json ? jsonForTerminal(r) : formatLogRecord(r));
       if (!values.follow) {
         const answer = (await call(base, 'GET', path)) as { logs: Array<Parameters<typeof line>[0]> };
         process.stdout.write(answer.logs.map((r) => `${line(r)}\n`).join(''));

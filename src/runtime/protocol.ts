@@ -2,10 +2,13 @@
  * Messages between the platform (host) and a tenant's sandbox process, and how they travel. This file
  * is the only code both sides share; errors cross as plain data.
  *
- * Transport: length-prefixed `v8.serialize` frames over a pipe on fd 3, not Node's built-in IPC
- * channel. Node's channel buffers and parses a message of any size in the receiving process, so a
- * tenant calling `process.send()` with a few hundred MB could exhaust the platform's memory; here the
- * host reads a frame's length first and stops the sandbox when it is over the limit.
+ * Transport: length-prefixed frames over a pipe on fd 3, not Node's built-in IPC channel. Node's
+ * channel buffers and parses a message of any size in the receiving process, so a tenant calling
+ * `process.send()` with a few hundred MB could exhaust the platform's memory; here the host reads a
+ * frame's length and type first and stops the sandbox when it is over that type's limit. Host to
+ * sandbox: `v8.serialize`. Sandbox to host: wire.ts's typed layout, whose every field is checked
+ * before it is decoded (V8's format cannot be checked before it is decoded, and costs seconds for a
+ * frame of millions of empty objects).
  */
 import { deserialize, serialize } from 'node:v8';
 
@@ -77,7 +80,7 @@ export type HostMessage =
   | { type: 'db-reply'; callId: number; ok: true; value: unknown }
   | { type: 'db-reply'; callId: number; ok: false; message: string; code?: string };
 
-/** Sandbox to platform: checked on arrival (host/messages.ts), since tenant code can write anything. */
+/** Sandbox to platform: encoded and checked field by field (wire.ts), since tenant code can write anything. */
 export type SandboxMessage =
   | { type: 'ready' }
   | { type: 'result'; id: number; response: SandboxResponse; logs: LogLine[] }
@@ -98,13 +101,21 @@ export type SandboxMessage =
   /** An outbound HTTP(S) request of the call `id`, made by the platform's egress proxy if the tenant allows the host. */
   | { type: 'fetch'; id: number; callId: number; url: string; method: string; headers: Array<[string, string]>; body?: Uint8Array };
 
-/** One frame: a 4-byte big-endian length, then the serialized message. Throws for values V8 cannot clone. */
-export function encodeFrame(message: HostMessage | SandboxMessage): Buffer {
+/** One host-to-sandbox frame: a 4-byte big-endian length, then the serialized message (the sandbox trusts the platform). Throws for values V8 cannot clone. */
+export function encodeHostFrame(message: HostMessage): Buffer {
   const payload = serialize(message);
   const header = Buffer.allocUnsafe(4);
   header.writeUInt32BE(payload.length, 0);
   return Buffer.concat([header, payload], payload.length + 4);
 }
+
+/** Decodes a host-to-sandbox frame's payload (in the sandbox). */
+export function decodeHostFrame(payload: Buffer): HostMessage {
+  return deserialize(payload) as HostMessage;
+}
+
+/** How much of a large frame is checked before the rest is buffered (see FrameReader's `checkStart`). */
+const START_BYTES = 128 * 1024;
 
 /** A frame announced more bytes than the reader accepts. */
 export class FrameTooLargeError extends Error {
@@ -116,31 +127,58 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-/** Splits a byte stream into messages. Buffers at most one frame, and never one over the limit. */
+/**
+ * Splits a byte stream into frames' payloads (without their length). Buffers at most one frame, and
+ * never one over the limit: the overall one as soon as the length arrives, and, with `typeLimits`
+ * (keyed by a payload's first byte, its type; see wire.ts), that type's own as soon as its first byte does.
+ */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private needed = -1;
+  private typeChecked = false;
+  private startChecked = false;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /**
+   * `checkStart`: called once for a frame larger than START_BYTES, with its first START_BYTES, before
+   * the rest is buffered (it throws to refuse the frame).
+   */
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly typeLimits?: ReadonlyMap<number, number>,
+    private readonly checkStart?: (start: Buffer) => void,
+  ) {}
 
-  /** The messages completed by this chunk, with their sizes. Throws FrameTooLargeError, or V8's error for a malformed frame. */
-  push(chunk: Buffer): Array<{ message: unknown; bytes: number }> {
-    this.chunks.push(chunk);
+  /** The payloads completed by this chunk. Throws FrameTooLargeError, or an Error for a type `typeLimits` does not know. */
+  push(chunk: Buffer): Buffer[] {
+    if (chunk.length > 0) this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const messages: Array<{ message: unknown; bytes: number }> = [];
+    const payloads: Buffer[] = [];
     for (;;) {
       if (this.needed < 0) {
         if (this.buffered < 4) break;
         this.needed = this.take(4).readUInt32BE(0);
+        this.typeChecked = !this.typeLimits;
+        this.startChecked = !this.checkStart || this.needed <= START_BYTES;
         if (this.needed > this.maxFrameBytes) throw new FrameTooLargeError(this.needed, this.maxFrameBytes);
       }
+      if (!this.typeChecked && this.buffered > 0 && this.needed > 0) {
+        const type = this.chunks[0]![0]!;
+        const limit = this.typeLimits!.get(type);
+        if (limit === undefined) throw new Error(`a message of unknown type ${type}`);
+        if (this.needed > limit) throw new FrameTooLargeError(this.needed, limit);
+        this.typeChecked = true;
+      }
+      if (!this.startChecked && this.buffered >= START_BYTES) {
+        if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+        this.checkStart!(this.chunks[0]!.subarray(0, START_BYTES));
+        this.startChecked = true;
+      }
       if (this.buffered < this.needed) break;
-      const payload = this.take(this.needed);
+      payloads.push(this.take(this.needed));
       this.needed = -1;
-      messages.push({ message: deserialize(payload), bytes: payload.length });
     }
-    return messages;
+    return payloads;
   }
 
   private take(bytes: number): Buffer {

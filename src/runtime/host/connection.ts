@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import { encodeFrame, FrameReader, FrameTooLargeError, type HostMessage, type SandboxMessage } from '../protocol.ts';
-import { parseSandboxMessage } from './messages.ts';
+import { encodeHostFrame, FrameReader, FrameTooLargeError, type HostMessage, type SandboxMessage } from '../protocol.ts';
+import { checkFrameStart, decodeSandboxMessage, frameLimits, WireError } from '../wire.ts';
 
 /** How a sandbox process ended, in words for the owner. */
 export interface SandboxExit {
@@ -9,16 +9,27 @@ export interface SandboxExit {
   signal: NodeJS.Signals | null;
   /** Why the platform stopped it, when it did (time limit, bad message, idle, shutdown). */
   stoppedBecause?: string;
+  /** Stopped for what it did on its channel (a bad message, replies it did not read): worth a warning in the platform's log. */
+  misbehaved?: boolean;
   /** Node's own last words on stderr (e.g. "JavaScript heap out of memory"). */
   stderr: string;
 }
 
 const STDERR_TAIL = 4096;
+/**
+ * Back-pressure toward a sandbox: past this many bytes of replies not yet taken by the sandbox, the
+ * platform reads no more of its requests until they drain; past the cap, the sandbox is stopped (one
+ * process per app, so this is the app's cap). A sandbox that asks for many large results and never
+ * reads them would otherwise make the platform queue them all.
+ */
+export const REPLY_QUEUE_PAUSE_BYTES = 8 * 1024 * 1024;
+export const REPLY_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * One sandbox process and its channel: frames in both directions, every incoming message checked
- * (size first, then shape). A sandbox that sends a frame over the limit or anything malformed is
- * stopped: it runs tenant code, and only tenant code would do that.
+ * (its type's size limit first, then each field's, as wire.ts decodes it). A sandbox that sends a
+ * frame over a limit or anything malformed is stopped: it runs tenant code, and only tenant code
+ * would do that.
  */
 export class SandboxConnection {
   private readonly listeners = new Set<(message: SandboxMessage, bytes: number) => void>();
@@ -26,27 +37,43 @@ export class SandboxConnection {
   private stderr = '';
   private stoppedBecause: string | undefined;
   private exitInfo: SandboxExit | null = null;
+  private misbehaved = false;
   private readonly channel: Readable & Writable;
+  private paused = false;
 
+  /** `maxBodyBytes`: a response body's limit (the largest frame of most types follows from it; see wire.ts). */
   constructor(
     private readonly child: ChildProcess,
     maxFrameBytes: number,
+    maxBodyBytes: number = maxFrameBytes,
   ) {
     this.channel = child.stdio[3] as Readable & Writable;
-    const reader = new FrameReader(maxFrameBytes);
+    const reader = new FrameReader(maxFrameBytes, frameLimits(maxBodyBytes), checkFrameStart);
     this.channel.on('data', (chunk: Buffer) => {
-      let values: Array<{ message: unknown; bytes: number }>;
+      let payloads: Buffer[];
       try {
-        values = reader.push(chunk);
+        payloads = reader.push(chunk);
       } catch (err) {
-        const why = err instanceof FrameTooLargeError ? `it sent ${err.message}` : 'it sent a malformed message';
-        return this.kill(`The function process of this app was stopped because ${why}.`);
+        const why =
+          err instanceof FrameTooLargeError ? `it sent ${err.message}` : err instanceof WireError ? `it sent a message the platform does not accept: ${err.message}` : `it sent a malformed message (${(err as Error).message})`;
+        return this.stopForMisbehaviour(`The function process of this app was stopped because ${why}.`);
       }
-      for (const value of values) {
-        const message = parseSandboxMessage(value.message);
-        if (!message) return this.kill('The function process of this app was stopped because it sent a message the platform does not accept.');
-        for (const listener of this.listeners) listener(message, value.bytes);
+      for (const payload of payloads) {
+        let message: SandboxMessage;
+        try {
+          message = decodeSandboxMessage(payload);
+        } catch (err) {
+          const why = err instanceof WireError ? `: ${err.message}` : '';
+          return this.stopForMisbehaviour(`The function process of this app was stopped because it sent a message the platform does not accept${why}.`);
+        }
+        if (this.stoppedBecause !== undefined) return;
+        for (const listener of this.listeners) listener(message, payload.length);
       }
+    });
+    this.channel.on('drain', () => {
+      if (!this.paused) return;
+      this.paused = false;
+      this.channel.resume();
     });
     // A dead sandbox closes the pipe; writes racing with that must not become an unhandled error.
     this.channel.on('error', () => undefined);
@@ -55,7 +82,7 @@ export class SandboxConnection {
       this.stderr = (this.stderr + chunk.subarray(-STDERR_TAIL).toString('utf8')).slice(-STDERR_TAIL);
     });
     child.once('exit', (code, signal) => {
-      this.exitInfo = { code, signal, stderr: this.stderr.trim(), ...(this.stoppedBecause ? { stoppedBecause: this.stoppedBecause } : {}) };
+      this.exitInfo = { code, signal, stderr: this.stderr.trim(), ...(this.stoppedBecause ? { stoppedBecause: this.stoppedBecause } : {}), ...(this.misbehaved ? { misbehaved: true } : {}) };
       for (const listener of this.exitListeners) listener(this.exitInfo);
     });
   }
@@ -80,11 +107,32 @@ export class SandboxConnection {
     else this.exitListeners.add(listener);
   }
 
-  /** Sends a message; false if the process is gone. Throws if the message holds a value V8 cannot clone. */
+  /**
+   * Sends a message; false if the process is gone. Throws if the message holds a value V8 cannot
+   * clone. Applies back-pressure (see REPLY_QUEUE_PAUSE_BYTES): the sandbox's requests are not read
+   * while its replies wait, and a sandbox that lets them pile up past the cap is stopped.
+   */
   send(message: HostMessage): boolean {
-    if (!this.alive || this.channel.destroyed) return false;
-    this.channel.write(encodeFrame(message));
+    // A process being stopped gets nothing more (its queue is what stopped it, perhaps).
+    if (!this.alive || this.channel.destroyed || this.stoppedBecause !== undefined) return false;
+    this.channel.write(encodeHostFrame(message));
+    const queued = this.channel.writableLength;
+    if (queued > REPLY_QUEUE_MAX_BYTES) {
+      const mb = (n: number) => Math.round(n / 1024 / 1024);
+      this.stopForMisbehaviour(`The function process of this app was stopped because it did not read the platform's replies: ${mb(queued)} MB were waiting for it, over the ${mb(REPLY_QUEUE_MAX_BYTES)} MB limit of an app.`);
+    } else if (queued > REPLY_QUEUE_PAUSE_BYTES && !this.paused) {
+      this.paused = true;
+      this.channel.pause();
+    }
     return true;
+  }
+
+  /** Stops the process for what it did on its channel (the platform's log gets a warning). */
+  private stopForMisbehaviour(reason: string): void {
+    if (this.stoppedBecause === undefined) this.misbehaved = true;
+    this.kill(reason);
+    // Nothing more of a process being stopped is read, and what waited for it is let go now.
+    this.channel.destroy();
   }
 
   /** Stops the process at once (SIGKILL: a busy loop ignores anything gentler). The first reason given is kept. */

@@ -8,13 +8,15 @@ export interface SandboxSettings {
   memoryMb: number;
   /** Largest message a sandbox may send, in bytes. */
   maxFrameBytes: number;
+  /** Largest response body (each message type's own limit follows from it; see wire.ts). Default: maxFrameBytes. */
+  maxBodyBytes?: number;
   isolation?: 'auto' | 'process';
 }
 
 /** Spawns a generic sandbox and resolves once it has said it is ready. */
 export async function startReadySandbox(settings: SandboxSettings): Promise<SandboxConnection> {
   const child = await spawnSandbox(settings);
-  const connection = new SandboxConnection(child, settings.maxFrameBytes);
+  const connection = new SandboxConnection(child, settings.maxFrameBytes, settings.maxBodyBytes);
   await new Promise<void>((resolve, reject) => {
     const stop = connection.onMessage((message) => {
       if (message.type !== 'ready') return;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { LogLine } from '../protocol.ts';
+import { checkSandboxResponse } from './response-check.ts';
 import { FunctionLogStore, type FunctionLogRecord, type FunctionMetrics } from './function-logs.ts';
 import { SandboxPool, type SandboxSettings } from './pool.ts';
 import { detectIsolation, type Isolation } from './sandbox-process.ts';
@@ -137,7 +138,7 @@ export function createLocalRuntime(options: {
   const { limits } = options;
   const maxRequestBytes = limits.maxRequestBytes ?? 1024 * 1024;
   // Room for the body plus logs, headers and a code cache; the bound on what a sandbox can make the platform buffer.
-  const settings: SandboxSettings = { scratchDir: path.join(options.dataDir, 'run'), memoryMb: limits.memoryMb, maxFrameBytes: limits.maxResponseBytes + 32 * 1024 * 1024, isolation: options.isolation ?? 'auto' };
+  const settings: SandboxSettings = { scratchDir: path.join(options.dataDir, 'run'), memoryMb: limits.memoryMb, maxFrameBytes: limits.maxResponseBytes + 32 * 1024 * 1024, maxBodyBytes: limits.maxResponseBytes, isolation: options.isolation ?? 'auto' };
   const pool = (options.warmPool ?? 0) > 0 ? new SandboxPool(options.warmPool!, settings) : undefined;
   const sandboxes = new Map<string, TenantSandbox>();
   const store = new FunctionLogStore();
@@ -211,14 +212,23 @@ export function createLocalRuntime(options: {
     const { response } = outcome.answer;
     const logs = outcome.answer.logs.map((line) => ({ ...line, message: masked(tenant, line.message) }));
     consoleLines(tenant, fn.name, requestId, logs);
-    const body = Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength);
     // Checked in the sandbox already; checked again here because the sandbox runs tenant code.
+    let checked: FunctionResponse;
+    try {
+      checked = checkSandboxResponse(response, request.method, fn.name);
+    } catch (err) {
+      const error = err as TesseraError;
+      platformLine(tenant, fn.name, requestId, 'error', error.message);
+      options.logger?.warn({ tenant, function: fn.name, code: error.code }, error.message);
+      return { response: errorResponse(error), logs };
+    }
+    const { body } = checked;
     if (body.length > limits.maxResponseBytes) {
       const error = new TesseraError('FUNCTION_CRASHED', `Function ${fn.name}: the response body has ${body.length} bytes, more than the ${limits.maxResponseBytes}-byte limit.`);
       platformLine(tenant, fn.name, requestId, 'error', error.message);
       return { response: errorResponse(error), logs };
     }
-    return { response: { status: response.status, headers: response.headers, body }, logs };
+    return { response: checked, logs };
   }
 
   const runtime: FunctionRuntime = {

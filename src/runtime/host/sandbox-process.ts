@@ -14,6 +14,16 @@ const SANDBOX_ID = '65534';
 export type Isolation = 'bubblewrap' | 'process';
 
 let probe: Promise<Isolation> | null = null;
+
+/**
+ * Runs the rest of the command with only fds 0-3 open. Node's spawn passes on every descriptor the
+ * platform itself inherited without close-on-exec (from whatever launched it: a FIFO, a socket), and
+ * neither prlimit nor bubblewrap closes them; the shell closes each one above 3 before it execs.
+ */
+const CLOSE_INHERITED_FDS = 'for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 3 ] && eval "exec $fd>&-"; done; exec "$@"';
+function onlyChannelFds(): string[] {
+  return existsSync('/bin/bash') ? ['/bin/bash', '-c', CLOSE_INHERITED_FDS, 'tessera-sandbox'] : [];
+}
 let prlimitProbe: Promise<boolean> | null = null;
 
 /** The mounts every sandbox gets: the system's libraries and Node, read-only; nothing of the platform's. */
@@ -84,7 +94,8 @@ export function sandboxNodeArgs(entry: string, memoryMb: number): string[] {
  *   a private /tmp;
  * - `prlimit --as` (where present): Buffers live outside V8's heap, so only an address-space cap
  *   bounds them (Node reserves ~0.7 GB idle; the cap sits 2 GB above the heap limit);
- * - an environment with nothing of the platform's in it, cwd a scratch directory;
+ * - an environment with nothing of the platform's in it, cwd a scratch directory, and no open file
+ *   descriptor but 0-3 (see CLOSE_INHERITED_FDS);
  * - a V8 heap limit and Node's permission model (see sandboxNodeArgs).
  * fd 3 is the channel (protocol.ts); stdout is dropped (console is captured), stderr is read for
  * Node's own fatal messages.
@@ -96,10 +107,10 @@ export async function spawnSandbox(options: { scratchDir: string; memoryMb: numb
   const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe'];
   const limit = (await hasPrlimit()) ? ['prlimit', `--as=${(options.memoryMb + 2048) * 1024 * 1024}`, '--'] : [];
   if (isolation === 'bubblewrap') {
-    const command = [...limit, 'bwrap', ...bubblewrapArgs(entry), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
+    const command = [...onlyChannelFds(), ...limit, 'bwrap', ...bubblewrapArgs(entry), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
     return spawn(command[0]!, command.slice(1), { env, stdio });
   }
   mkdirSync(options.scratchDir, { recursive: true });
-  const command = [...limit, process.execPath, ...sandboxNodeArgs(entry, options.memoryMb)];
+  const command = [...onlyChannelFds(), ...limit, process.execPath, ...sandboxNodeArgs(entry, options.memoryMb)];
   return spawn(command[0]!, command.slice(1), { cwd: options.scratchDir, env, stdio });
 }

@@ -46,6 +46,15 @@ export type EgressHandler = (call: { fn: string; requestId: string }, request: E
 /** The tenant's secrets and their version (see SecretStore). */
 export type SecretsProvider = () => Promise<{ version: string; values: Readonly<Record<string, string>> }>;
 
+/**
+ * After a process ends abnormally (crash, out of memory, time limit, a bad message), the tenant's next
+ * process starts only after this delay, doubled for each further abnormal end in a row (up to the
+ * maximum) and forgotten after a normal answer: every start forks the platform, which stalls it for
+ * a moment, so a tenant must not be able to make it fork in a tight loop.
+ */
+const RESTART_DELAY_MS = 250;
+const RESTART_DELAY_MAX_MS = 16_000;
+
 /** Database calls of one tenant in flight at once, and their bytes; more are refused (a loop of un-awaited queries, huge parameters). */
 const MAX_DB_IN_FLIGHT = 32;
 const MAX_DB_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
@@ -85,6 +94,10 @@ export class TenantSandbox {
   private idleTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
   private dbInFlight = 0;
+  private abnormalExits = 0;
+  private restartAt = 0;
+  /** Processes stopped on purpose (idle, the app stopped, shutdown): their end is not abnormal. */
+  private readonly stoppedOnPurpose = new WeakSet<SandboxConnection>();
   private dbBytesInFlight = 0;
   /** Which functions (name + hash) and whether React were already sent to each process. */
   private readonly sent = new WeakMap<SandboxConnection, Set<string>>();
@@ -103,6 +116,8 @@ export class TenantSandbox {
   private current(): Promise<SandboxConnection> {
     if (this.connection?.alive) return Promise.resolve(this.connection);
     this.starting ??= (async () => {
+      const wait = this.restartAt - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const connection = this.options.pool?.take() ?? (await startReadySandbox(this.options.settings));
       connection.onMessage((message, bytes) => this.onMessage(connection, message, bytes));
       connection.onExit((exit) => this.onExit(connection, exit));
@@ -127,6 +142,7 @@ export class TenantSandbox {
     const pending = this.pending.get(message.id);
     // Only the process that got the call may answer it.
     if (!pending || pending.connection !== connection) return;
+    if (message.type === 'result') this.abnormalExits = 0;
     if (message.type === 'result') return pending.settle({ ok: true, answer: { kind: 'result', response: message.response, logs: message.logs } });
     if (message.type === 'loaded') return pending.settle({ ok: true, answer: { kind: 'loaded', logs: message.logs } });
     if (message.type === 'rendered') return pending.settle({ ok: true, answer: { kind: 'rendered', html: message.html, logs: message.logs } });
@@ -185,7 +201,12 @@ export class TenantSandbox {
 
   private onExit(connection: SandboxConnection, exit: SandboxExit): void {
     if (this.connection === connection) this.connection = null;
+    if (!this.stoppedOnPurpose.has(connection)) {
+      this.abnormalExits++;
+      this.restartAt = Date.now() + Math.min(RESTART_DELAY_MAX_MS, RESTART_DELAY_MS * 2 ** (this.abnormalExits - 1));
+    }
     const why = describeExit(exit, this.options.settings.memoryMb);
+    if (exit.misbehaved) this.options.logger?.warn({ tenant: this.tenant, pid: connection.pid }, why);
     if (!exit.stoppedBecause) this.options.logger?.warn({ tenant: this.tenant, code: exit.code, signal: exit.signal, stderr: exit.stderr.slice(-1000) }, why);
     for (const pending of [...this.pending.values()]) {
       // A killed process's exit can arrive after the next call started on a fresh one: only its own calls end.
@@ -310,6 +331,7 @@ export class TenantSandbox {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const connection = this.connection ?? (await this.starting?.catch(() => null)) ?? null;
     if (!connection) return;
+    this.stoppedOnPurpose.add(connection);
     this.stopProcess(connection, reason);
     await connection.exited();
   }

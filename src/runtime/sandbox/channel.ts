@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { CHANNEL_FD, encodeFrame, FrameReader, type HostMessage, type SandboxMessage } from '../protocol.ts';
+import { CHANNEL_FD, decodeHostFrame, FrameReader, type HostMessage, type SandboxMessage } from '../protocol.ts';
+import { encodeSandboxMessage } from '../wire.ts';
 
 let socket: net.Socket | null = null;
 
@@ -13,13 +14,14 @@ export function openChannel(onMessage: (message: HostMessage) => void): void {
   // The platform is trusted; the limit only guards against a corrupted stream.
   const reader = new FrameReader(1024 * 1024 * 1024);
   socket.on('data', (chunk: Buffer) => {
-    for (const { message } of reader.push(chunk)) onMessage(message as HostMessage);
+    for (const payload of reader.push(chunk)) onMessage(decodeHostFrame(payload));
   });
   socket.on('close', () => process.exit(0));
   socket.on('error', () => process.exit(0));
 }
 
-/** Sends one message to the platform. Throws if the message holds a value V8 cannot clone. */
+/** Sends one message to the platform. Throws WireError if the message breaks a limit of wire.ts or holds a value it cannot carry. */
 export function send(message: SandboxMessage): void {
-  socket?.write(encodeFrame(message));
+  const frame = encodeSandboxMessage(message);
+  socket?.write(frame);
 }

@@ -3,6 +3,7 @@ import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import { format } from 'node:util';
 import type { LogLine } from '../protocol.ts';
+import { cutText } from '../wire.ts';
 
 /** One invocation (or load check, or render) in progress: its console lines are collected here. */
 export interface Scope {
@@ -17,7 +18,6 @@ export interface Scope {
 }
 
 const MAX_LINES = 200;
-const MAX_LINE_CHARS = 8192;
 
 /** The scope of the code running now; follows promises, timers and callbacks across awaits. */
 export const scopes = new AsyncLocalStorage<Scope>();
@@ -42,7 +42,7 @@ function capture(level: LogLine['level'], message: string, late: (scope: Scope, 
     scope.dropped++;
     return;
   }
-  const line: LogLine = { time: new Date().toISOString(), level, message: message.length > MAX_LINE_CHARS ? `${message.slice(0, MAX_LINE_CHARS)}… (${message.length} chars)` : message };
+  const line: LogLine = { time: new Date().toISOString(), level, message: cutText(message) };
   scope.logs.push(line);
   if (scope.done) late(scope, line);
 }

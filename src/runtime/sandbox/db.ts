@@ -1,5 +1,6 @@
 import type { HostMessage, SandboxMessage } from '../protocol.ts';
 import { scopes } from './console.ts';
+import { WIRE_LIMITS } from '../wire.ts';
 
 type Reply = Extract<HostMessage, { type: 'db-reply' }>;
 
@@ -18,13 +19,17 @@ export function createDbModule(send: (message: SandboxMessage) => void): Readonl
     const scope = scopes.getStore();
     if (!scope) return Promise.reject(new Error('@tessera/db can only be used while the function handles a request'));
     if (typeof sql !== 'string') return Promise.reject(new TypeError(`db.${op}(sql, params): sql must be a string, got ${typeof sql}`));
+    const sqlBytes = Buffer.byteLength(sql);
+    if (sqlBytes > WIRE_LIMITS.sqlBytes) {
+      return Promise.reject(Object.assign(new Error(`db.${op}(sql, params): the SQL text has ${sqlBytes} bytes, over the ${WIRE_LIMITS.sqlBytes} bytes one call may send (SQL_MAX_BYTES is at most that); nothing was run. Send data as parameters of a short statement, not inside the SQL text.`), { code: 'SQL_REFUSED' }));
+    }
     const callId = nextCallId++;
     return new Promise((resolve, reject) => {
       try {
         send({ type: 'db', id: scope.id, callId, op, sql, params: params ?? [] });
       } catch (err) {
         // A parameter V8 cannot copy (a function, a class instance with private state...).
-        return reject(new TypeError(`db.${op}(sql, params): the parameters cannot be sent to the database (${(err as Error).message}); use strings, numbers, booleans, null, Buffers, arrays or plain objects`));
+        return reject(new TypeError(`db.${op}(sql, params): the parameters cannot be sent to the database (${(err as Error).message}); use strings, numbers, bigints, booleans, null, Dates or Buffers, in an array or a plain object`));
       }
       calls.set(callId, { resolve, reject });
     });

@@ -14,6 +14,7 @@ import { FunctionCache, LoadError, loadFunction } from './loader.ts';
 import { lockDown } from './lockdown.ts';
 import { createSandboxRequire } from './modules.ts';
 import { renderComponent } from './render.ts';
+import { cutText } from '../wire.ts';
 import { createSecretsModule, replaceSecrets } from './secrets.ts';
 
 type Message<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
@@ -24,9 +25,20 @@ const loaded = new FunctionCache(64);
 /** Until the first tenant code runs, this process's compiles are the platform's own (see 'code-cache'). */
 let pristine = true;
 
-function failure(id: number, code: Extract<SandboxMessage, { type: 'failed' }>['code'], message: string, logs: Extract<SandboxMessage, { type: 'failed' }>['logs'], err?: unknown): SandboxMessage {
+function failure(id: number, code: Extract<SandboxMessage, { type: 'failed' }>['code'], message: string, logs: Extract<SandboxMessage, { type: 'failed' }>['logs'], err?: unknown): Extract<SandboxMessage, { type: 'failed' }> {
   const location = err instanceof LoadError ? err.location : undefined;
-  return { type: 'failed', id, code, message, logs, ...(location ? { location } : {}) };
+  // Cut here (with a note): an error may quote anything the function made, e.g. a 20 MB header name.
+  return { type: 'failed', id, code, message: cutText(message), logs, ...(location ? { location } : {}) };
+}
+
+/** Sends a call's answer; one that breaks a limit of the channel (wire.ts) is answered as the function's failure instead. */
+function answer(message: Extract<SandboxMessage, { id: number }>): void {
+  try {
+    send(message);
+  } catch (err) {
+    const logs = 'logs' in message ? message.logs : [];
+    send(failure(message.id, message.type === 'rendered' ? 'RENDER_FAILED' : 'FUNCTION_FAILED', `the answer could not be sent to the platform: ${(err as Error).message}`, logs.slice(0, 200)));
+  }
 }
 
 async function invoke(message: Message<'invoke'>): Promise<void> {
@@ -35,16 +47,20 @@ async function invoke(message: Message<'invoke'>): Promise<void> {
   await scopes.run(scope, async () => {
     let fn = loaded.get(key);
     if (!fn) {
-      if (message.fn.code === undefined) return send({ type: 'missing-code', id: message.id });
+      if (message.fn.code === undefined) return answer({ type: 'missing-code', id: message.id });
       try {
         const source = { name: message.fn.name, code: message.fn.code, codeCache: message.fn.codeCache };
         fn = loadFunction(source, sandboxRequire, (data) => {
-          if (pristine) send({ type: 'code-cache', hash: message.fn.hash, ...(data ? { data } : {}) });
+          try {
+            if (pristine) send({ type: 'code-cache', hash: message.fn.hash, ...(data ? { data } : {}) });
+          } catch {
+            // A cache over the channel's limit is simply not kept.
+          }
           pristine = false;
         });
         loaded.set(key, fn);
       } catch (err) {
-        return send(failure(message.id, 'FUNCTION_FAILED', `Function ${message.fn.name} failed to load: ${(err as Error).message}`, finish(scope), err));
+        return answer(failure(message.id, 'FUNCTION_FAILED', `Function ${message.fn.name} failed to load: ${(err as Error).message}`, finish(scope), err));
       }
     }
     let outcome: Awaited<ReturnType<typeof callFunction>>;
@@ -55,8 +71,8 @@ async function invoke(message: Message<'invoke'>): Promise<void> {
       outcome = { ok: false, code: 'FUNCTION_FAILED', message: `the call failed in the sandbox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` };
     }
     const logs = finish(scope);
-    if (outcome.ok) send({ type: 'result', id: message.id, response: outcome.response, logs });
-    else send(failure(message.id, outcome.code, `Function ${message.fn.name}: ${outcome.message}`, logs));
+    if (outcome.ok) answer({ type: 'result', id: message.id, response: outcome.response, logs });
+    else answer(failure(message.id, outcome.code, `Function ${message.fn.name}: ${outcome.message}`, logs));
   });
 }
 
@@ -66,9 +82,9 @@ function check(message: Message<'check'>): void {
     try {
       // A fresh evaluation, kept nowhere: the version being served stays the one in the cache.
       loadFunction({ name: message.fn.name, code: message.fn.code }, sandboxRequire, () => (pristine = false));
-      send({ type: 'loaded', id: message.id, logs: finish(scope) });
+      answer({ type: 'loaded', id: message.id, logs: finish(scope) });
     } catch (err) {
-      send(failure(message.id, 'FUNCTION_INVALID', `Function ${message.fn.name} failed to load: ${(err as Error).message}`, finish(scope), err));
+      answer(failure(message.id, 'FUNCTION_INVALID', `Function ${message.fn.name} failed to load: ${(err as Error).message}`, finish(scope), err));
     }
   });
 }
@@ -79,9 +95,9 @@ function render(message: Message<'render'>): void {
     try {
       pristine = false;
       const html = renderComponent(message.component, message.props, message.vendor, sandboxRequire);
-      send({ type: 'rendered', id: message.id, html, logs: finish(scope) });
+      answer({ type: 'rendered', id: message.id, html, logs: finish(scope) });
     } catch (err) {
-      send(failure(message.id, 'RENDER_FAILED', err instanceof Error ? (err.stack ?? err.message) : String(err), finish(scope)));
+      answer(failure(message.id, 'RENDER_FAILED', err instanceof Error ? (err.stack ?? err.message) : String(err), finish(scope)));
     }
   });
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { SandboxResponse } from '../protocol.ts';
+import { cutText, WIRE_LIMITS } from '../wire.ts';
 
 /** Between the values of a multi-valued Set-Cookie in SandboxResponse.headers (see responseHeaders). */
 export const SET_COOKIE_SEPARATOR = '\n';
@@ -32,8 +33,8 @@ export interface Reply {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
-/** Express computes these itself; a function's own values would corrupt the HTTP framing. */
-const COMPUTED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
+/** Express computes these itself; a function's own values would corrupt the HTTP framing (the platform drops them again: host/response-check.ts). */
+const COMPUTED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer', 'te', 'http2-settings']);
 const SHORT_TYPES: Record<string, string> = {
   html: 'text/html', htm: 'text/html', text: 'text/plain', txt: 'text/plain', json: 'application/json', js: 'text/javascript', css: 'text/css',
   xml: 'application/xml', csv: 'text/csv', svg: 'image/svg+xml', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif',
@@ -68,8 +69,12 @@ function withUtf8(type: string): string {
 function collectHeaders(raw: unknown): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!raw || typeof raw !== 'object') return headers;
-  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!TOKEN.test(name)) throw new BadResult(`the header name ${JSON.stringify(name)} is not valid`);
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length > WIRE_LIMITS.headerCount) throw new BadResult(`the response has ${entries.length} headers, more than the ${WIRE_LIMITS.headerCount} allowed`);
+  let total = 0;
+  for (const [name, value] of entries) {
+    if (name.length > WIRE_LIMITS.headerNameBytes) throw new BadResult(`a header name of ${name.length} characters (${JSON.stringify(cutText(name, 64))}) is longer than the ${WIRE_LIMITS.headerNameBytes} allowed`);
+    if (!TOKEN.test(name)) throw new BadResult(`the header name ${JSON.stringify(cutText(name, 200))} is not valid`);
     const key = name.toLowerCase();
     if (key === 'content-type' && Array.isArray(value)) throw new BadResult('the Content-Type header cannot be an array');
     const values = Array.isArray(value) ? value.map(String) : [String(value)];
@@ -77,7 +82,11 @@ function collectHeaders(raw: unknown): Record<string, string> {
     // Express sends each Set-Cookie of an array as a header of its own (a comma is not a separator
     // there); a line break, which no value can hold, keeps them apart until the response is written.
     const text = values.join(key === 'set-cookie' ? SET_COOKIE_SEPARATOR : ', ');
-    if (COMPUTED.has(key)) continue;
+    if (COMPUTED.has(key) || key.startsWith('proxy-')) continue;
+    total += key.length + Buffer.byteLength(text);
+    if (Buffer.byteLength(text) > WIRE_LIMITS.headerValueBytes || total > WIRE_LIMITS.headerTotalBytes) {
+      throw new BadResult(`the headers are too large (a value may have ${WIRE_LIMITS.headerValueBytes} bytes, all of them together ${WIRE_LIMITS.headerTotalBytes})`);
+    }
     headers[key] = key === 'content-type' ? normalizeContentType(text) : text;
   }
   return headers;

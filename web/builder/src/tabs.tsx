@@ -1,4 +1,5 @@
 import { lazy, Suspense, useEffect, useState, type ComponentProps } from 'react';
+import { formatLogRecord, type ShownLogRecord } from '../../../src/cli/log-text.ts';
 import { api, nextPatch } from './api.ts';
 import type { Language, Problem } from './CodeEditor.tsx';
 
@@ -88,19 +89,26 @@ export function Components({ info, onChange }: { info: ProjectInfo; onChange: ()
   );
 }
 
-/** A function's logs, streamed live from the server (server-sent events). */
+/** A function's logs, streamed live from the server (server-sent events). The function's own lines are escaped and marked (log-text.ts). */
 function LiveLogs({ id, fn }: { id: string; fn: string }) {
-  const [lines, setLines] = useState<string[]>([]);
+  const [records, setRecords] = useState<Array<ShownLogRecord & { seq: number }>>([]);
   useEffect(() => {
-    setLines([]);
+    setRecords([]);
     const source = new EventSource(`/api/tenants/${id}/functions/${fn}/logs?follow=1`);
     source.addEventListener('log', (event) => {
-      const r = JSON.parse((event as MessageEvent<string>).data) as { time: string; source: string; level: string; message: string };
-      setLines((all) => [...all.slice(-199), `${r.time.slice(11, 19)} ${r.source === 'platform' ? '[tessera]' : `[${r.level}]`} ${r.message}`]);
+      const r = JSON.parse((event as MessageEvent<string>).data) as ShownLogRecord & { seq: number };
+      setRecords((all) => [...all.slice(-199), r]);
     });
     return () => source.close();
   }, [id, fn]);
-  return <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>{lines.join('\n') || 'No logs yet.'}</pre>;
+  if (!records.length) return <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>No logs yet.</pre>;
+  return (
+    <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>
+      {records.map((r) => (
+        <span key={r.seq} className={r.source === 'platform' ? 'log-platform' : 'log-app'}>{`${formatLogRecord({ time: r.time, source: r.source, level: r.level, message: r.message }, r.time.slice(11, 19))}\n`}</span>
+      ))}
+    </pre>
+  );
 }
 
 /** The function's last calls (from its log: a start line and an end line per request), newest first. */
