@@ -39,17 +39,25 @@ export function nodeBuiltinsError(uses: BuiltinUse[]): TesseraError {
 /**
  * Every file a build read must be tenant code (its stdin `sourcefile`), a virtual module of these
  * plugins, or a file inside one of the app's packages: a package's relative or absolute import that
- * left its package (`../../../etc/passwd`) fails the build here, before any output is used.
+ * left its package (`../../../etc/passwd`) fails the build here, before any output is used. Run on
+ * every build, with packages or not: without packages, nothing on disk may have been read at all.
+ * The error never names the file (it is outside the app: its path is the host's business).
  */
 export function checkPackageInputs(metafile: Metafile, packages: PackageSet | null | undefined, sourcefile: string): void {
   for (const input of Object.keys(metafile.inputs)) {
     if (input === sourcefile || VIRTUAL.some((ns) => input.startsWith(`${ns}:`))) continue;
     const absolute = packages ? path.resolve(packages.storeRoot, input) : null;
     if (!absolute || !packages!.ownerOf(absolute)) {
-      throw new TesseraError('COMPILE_ERROR', `Compile error:\n${sourcefile}: the build read '${input}', which is not part of the app's npm packages; a package may import only its own files and its dependencies.`, { details: { file: sourcefile } });
+      throw new TesseraError('COMPILE_ERROR', `Compile error:\n${sourcefile}: ${OUTSIDE_READ}`, { details: { file: sourcefile } });
     }
   }
 }
+
+/** Said when a build reached for a file outside the app's packages; deliberately without its name. */
+export const OUTSIDE_READ = "the build reached for a file that is not part of the app's npm packages (its name is not shown); a package may import only its own files and its dependencies, and tenant code only packages by name.";
+
+/** The file esbuild names in a message or an input, made absolute (esbuild makes them relative to the working folder). */
+export const absoluteInBuild = (file: string, workingDir: string): string => path.resolve(workingDir, file);
 
 export interface TenantImportsOptions {
   kind: TenantCodeKind;
@@ -196,6 +204,11 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
         if (args.namespace === 'file' && path.isAbsolute(args.importer)) return { errors: [{ text: `'${args.importer}' is not part of the app's packages.` }] };
         return fromTenant(args);
       });
+      // Every file esbuild is about to read, including the ones a computed import() or require()
+      // expanded into (a glob esbuild resolves without asking onResolve above): only package files.
+      // Refused here, the file is never opened (a glob over /dev would otherwise block on a device).
+      const workingDir = build.initialOptions.absWorkingDir ?? process.cwd();
+      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => (packages?.ownerOf(absoluteInBuild(args.path, workingDir)) ? undefined : { errors: [{ text: OUTSIDE_READ }] }));
       build.onLoad({ filter: /.*/, namespace: EMPTY }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
       build.onLoad({ filter: /.*/, namespace: SHARED_CJS }, (args) => ({
         contents: `import * as m from ${JSON.stringify(args.path)};\nmodule.exports = m.default && typeof m.default === 'object' ? Object.assign({}, m, m.default) : m;\n`,
