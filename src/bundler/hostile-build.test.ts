@@ -121,7 +121,7 @@ describe('hostile builds: tenant code names modules by string literals only', ()
       code: `import { createHash } from 'node:crypto';\nconst path = require(\`node:path\`);\nexport default async () => ({ status: 200, body: [createHash('sha1').update('x').digest('hex'), path.sep, typeof (await import('node:os')).cpus] });\n`,
     });
     expect(fn.code).toContain('node:path');
-    const component = await buildComponent({ name: 'Fine', code: `import { useState } from 'react';\n// the word require( in a comment, and import ( too\nexport default function Fine() { const [n] = useState("require('" + 'x'); return <p>{n}</p>; }\n` });
+    const component = await buildComponent({ name: 'Fine', code: `import { useState } from 'react';\n// the word require( in a comment, and import ( too\nexport const lazy = () => import('react');\nexport const url = import.meta.url;\nexport default function Fine() { const [n] = useState("require('" + 'x'); return <p>{n}</p>; }\n` });
     expect(component.code).toContain('useState');
   });
 
@@ -202,7 +202,7 @@ describe('hostile builds through the tools API', () => {
     writeFileSync(path.join(platform.dataDir, 'secret.key'), `${CANARY}\n`);
     dataRel = path.relative(process.cwd(), platform.dataDir);
     await platform.platform.tenants.create('attacker');
-  });
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it.each([

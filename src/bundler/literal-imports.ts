@@ -28,10 +28,11 @@ export type TenantLanguage = 'js' | 'ts' | 'tsx';
  */
 const WORDS = /\\u|\b(?:require|import|with|assert)\b/g;
 const STRING = String.raw`(?:'[^'\\\n]*'|"[^"\\\n]*"|\`[^\`\\$]*\`)`;
+const LITERAL_CALL = new RegExp(String.raw`^\s*\(\s*${STRING}\s*\)`);
 const PLAIN_AFTER = {
-  require: new RegExp(String.raw`^\s*\(\s*${STRING}\s*\)`),
-  // A static import: `import x from`, `import {`, `import * as`, `import 'side-effect'`, `import type`.
-  import: /^\s+[\w$]|^\s*[{*'"]/,
+  require: LITERAL_CALL,
+  // A static import (`import x from`, `import {`, `import * as`, `import 'side-effect'`, `import type`) or import('literal').
+  import: new RegExp(String.raw`^\s+[\w$]|^\s*[{*'"]|${LITERAL_CALL.source}`),
 } as const;
 
 function needsParse(code: string): boolean {
