@@ -3,6 +3,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import type { Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
+import { CODE_FILE, globOutside } from './literal-imports.ts';
 import { isValidPackageName, packageNameOf, PLATFORM_PACKAGES, type PackageSet, type ResolvedPackage } from '../packages/index.ts';
 
 /** Specifiers the browser resolves through the app's import map: one React (and one UI kit) per app, shared by every bundle. */
@@ -208,7 +209,17 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
       // expanded into (a glob esbuild resolves without asking onResolve above): only package files.
       // Refused here, the file is never opened (a glob over /dev would otherwise block on a device).
       const workingDir = build.initialOptions.absWorkingDir ?? process.cwd();
-      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => (packages?.ownerOf(absoluteInBuild(args.path, workingDir)) ? undefined : { errors: [{ text: OUTSIDE_READ }] }));
+      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
+        const file = absoluteInBuild(args.path, workingDir);
+        const owner = packages?.ownerOf(file);
+        if (!owner) return { errors: [{ text: OUTSIDE_READ }] };
+        // A package's computed import that would make esbuild walk folders outside it (even `/`).
+        if (CODE_FILE.test(file)) {
+          const outside = globOutside(readFileSync(file, 'utf8'), path.dirname(file), packages!.packageDirOf(owner.key));
+          if (outside !== null) return { errors: [{ text: `the package ${owner.key} computes a module name (${path.relative(packages!.packageDirOf(owner.key), file)}) that starts outside the package; a package may load only its own files and its dependencies.` }] };
+        }
+        return undefined;
+      });
       build.onLoad({ filter: /.*/, namespace: EMPTY }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
       build.onLoad({ filter: /.*/, namespace: SHARED_CJS }, (args) => ({
         contents: `import * as m from ${JSON.stringify(args.path)};\nmodule.exports = m.default && typeof m.default === 'object' ? Object.assign({}, m, m.default) : m;\n`,

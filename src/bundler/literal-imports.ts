@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { transform, type Message } from 'esbuild';
 import { parseSync, Visitor, type Expression, type Node } from 'oxc-parser';
 import { compileError } from './errors.ts';
@@ -174,4 +175,28 @@ export async function checkLiteralImports(file: string, code: string, language: 
 function message(code: string, offset: number, text: string): Message {
   const { line, column, lineText } = locate(code, offset);
   return { id: '', pluginName: '', text, location: { file: '', namespace: '', line, column, length: 0, lineText, suggestion: '' }, notes: [], detail: undefined };
+}
+
+/**
+ * A call esbuild expands into a glob: `require('<prefix>' + x)`, `import(\`<prefix>${x}\`)` (or
+ * require.resolve), whose literal start is a relative path. The start is where the walk begins.
+ */
+const GLOB_CALL = /\b(?:require(?:\s*\.\s*resolve)?|import)\s*\(\s*(?:'(\.[^'\\\n]*)'\s*\+|"(\.[^"\\\n]*)"\s*\+|`(\.[^`\\$]*)\$\{)/g;
+
+/** Files whose code esbuild parses for imports (its default loaders for code). */
+export const CODE_FILE = /\.(?:[cm]?[jt]sx?)$/;
+
+/**
+ * The first computed module name in a package's file whose glob would start outside the package
+ * (e.g. `require('../../../' + x)`): esbuild would walk those folders, possibly the whole disk,
+ * before the read guard refuses each file it found. Package code may glob its own folders
+ * (locales and the like are common); only the start of the walk is checked here.
+ */
+export function globOutside(code: string, fileDir: string, packageDir: string): string | null {
+  for (const match of code.matchAll(GLOB_CALL)) {
+    const prefix = match[1] ?? match[2] ?? match[3] ?? '';
+    const start = path.resolve(fileDir, prefix.endsWith('/') || prefix.endsWith('.') ? prefix : path.dirname(prefix));
+    if (start !== packageDir && !start.startsWith(packageDir + path.sep)) return prefix;
+  }
+  return null;
 }
