@@ -3,7 +3,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import type { Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
-import { CODE_FILE, globOutside } from './literal-imports.ts';
+import { CODE_FILE, CODE_LOADERS, globOutside } from './literal-imports.ts';
 import { isValidPackageName, packageNameOf, PLATFORM_PACKAGES, type PackageSet, type ResolvedPackage } from '../packages/index.ts';
 
 /** Specifiers the browser resolves through the app's import map: one React (and one UI kit) per app, shared by every bundle. */
@@ -214,11 +214,14 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
         const owner = packages?.ownerOf(file);
         if (!owner) return { errors: [{ text: OUTSIDE_READ }] };
         // A package's computed import that would make esbuild walk folders outside it (even `/`).
-        if (CODE_FILE.test(file)) {
-          const outside = globOutside(readFileSync(file, 'utf8'), path.dirname(file), packages!.packageDirOf(owner.key));
-          if (outside !== null) return { errors: [{ text: `the package ${owner.key} computes a module name (${path.relative(packages!.packageDirOf(owner.key), file)}) that starts outside the package; a package may load only its own files and its dependencies.` }] };
+        // The code is handed to esbuild as read here (with its default loader), so it is read once.
+        const loader = CODE_FILE.exec(file)?.[0];
+        if (!loader || (args.with && Object.keys(args.with).length)) return undefined;
+        const contents = readFileSync(file, 'utf8');
+        if (globOutside(contents, path.dirname(file), packages!.packageDirOf(owner.key)) !== null) {
+          return { errors: [{ text: `the package ${owner.key} computes a module name (${path.relative(packages!.packageDirOf(owner.key), file)}) that starts outside the package; a package may load only its own files and its dependencies.` }] };
         }
-        return undefined;
+        return { contents, loader: CODE_LOADERS[loader] };
       });
       build.onLoad({ filter: /.*/, namespace: EMPTY }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
       build.onLoad({ filter: /.*/, namespace: SHARED_CJS }, (args) => ({

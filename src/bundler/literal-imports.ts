@@ -183,8 +183,9 @@ function message(code: string, offset: number, text: string): Message {
  */
 const GLOB_CALL = /\b(?:require(?:\s*\.\s*resolve)?|import)\s*\(\s*(?:'(\.[^'\\\n]*)'\s*\+|"(\.[^"\\\n]*)"\s*\+|`(\.[^`\\$]*)\$\{)/g;
 
-/** Files whose code esbuild parses for imports (its default loaders for code). */
-export const CODE_FILE = /\.(?:[cm]?[jt]sx?)$/;
+/** Files whose code esbuild parses for imports, by extension, and esbuild's default loader for each. */
+export const CODE_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+export const CODE_LOADERS: Record<string, 'js' | 'jsx' | 'ts' | 'tsx'> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' };
 
 /**
  * The first computed module name in a package's file whose glob would start outside the package
