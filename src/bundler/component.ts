@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { build, type BuildResult } from 'esbuild';
 import { TesseraError } from '../errors.ts';
 import { componentNameSchema } from '../names.ts';
-import { checkName, compileError, messagesOf } from './errors.ts';
+import { checkName, compileError, confinedMessagesOf } from './errors.ts';
 import type { PackageSet } from '../packages/index.ts';
 import { checkPackageInputs, nodeBuiltinsError, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
+import { checkLiteralImports } from './literal-imports.ts';
 
 /** A compiled frontend component: a standalone ES module whose React imports the import map resolves. */
 export interface BuiltComponent {
@@ -61,6 +62,7 @@ async function compile(
 ): Promise<{ file: string; result: BuildResult<{ write: false; metafile: true }> }> {
   checkName(componentNameSchema, 'component', input.name);
   const file = `frontend/${input.name}.tsx`;
+  await checkLiteralImports(file, input.code, 'tsx');
   const builtins: BuiltinUse[] = [];
   try {
     const result = await build({
@@ -83,11 +85,11 @@ async function compile(
       define: { 'process.env.NODE_ENV': '"production"' },
       plugins: [tenantImportsPlugin({ kind: 'component', ...imports, builtins })],
     });
-    if (imports.packages) checkPackageInputs(result.metafile, imports.packages, file);
+    checkPackageInputs(result.metafile, imports.packages, file);
     return { file, result };
   } catch (err) {
     if (err instanceof TesseraError) throw err;
     if (builtins.length) throw nodeBuiltinsError(builtins);
-    throw compileError(file, messagesOf(err));
+    throw compileError(file, confinedMessagesOf(err, file, imports.packages));
   }
 }

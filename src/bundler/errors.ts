@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Message } from 'esbuild';
+import type { PackageSet } from '../packages/index.ts';
 import type { ZodType } from 'zod';
 import { TesseraError, type ErrorLocation } from '../errors.ts';
 
@@ -32,6 +34,31 @@ export function messagesOf(err: unknown): Message[] {
   const errors = (err as { errors?: Message[] } | null)?.errors;
   if (Array.isArray(errors) && errors.length > 0) return errors;
   return [{ id: '', pluginName: '', text: err instanceof Error ? err.message : String(err), location: null, notes: [], detail: undefined }];
+}
+
+/** Said instead of a message esbuild located in a file that is neither the tenant's source nor a package's. */
+export const OUTSIDE_MESSAGE = "a file outside the app's source and npm packages was reached and could not be compiled (its name and content are not shown).";
+
+/** An absolute or relative path standing on its own in a message (after a space, a quote or a parenthesis). */
+const PATH_IN_TEXT = /(?<=^|[\s"'(])\.{0,2}\/[^\s"'`,;()]+/g;
+
+/**
+ * messagesOf, keeping only what the tenant may read: a message located in the tenant's own source
+ * (`sourcefile`), in a module of the build's own plugins (`namespace:path`) or in a file of the
+ * app's packages stays as it is; any other location is a host file, whose path and line (esbuild's
+ * `lineText`, the file's content) are dropped, and so are its notes.
+ */
+export function confinedMessagesOf(err: unknown, sourcefile: string, packages: PackageSet | null | undefined): Message[] {
+  const workingDir = packages?.storeRoot ?? process.cwd();
+  const visible = (file: string): boolean => file === sourcefile || /^[a-z][\w-]+:/.test(file) || Boolean(packages?.ownerOf(path.resolve(workingDir, file)));
+  // A path in a message's text (e.g. a file a glob matched) that the line itself does not show.
+  const scrub = (text: string, lineText: string | undefined): string =>
+    text.replace(PATH_IN_TEXT, (token) => (lineText?.includes(token) || visible(token) ? token : '(a file outside the app)'));
+  return messagesOf(err).map((m) => {
+    if (m.location && !visible(m.location.file)) return { ...m, text: OUTSIDE_MESSAGE, location: null, notes: [], detail: undefined };
+    const notes = m.notes.filter((note) => !note.location || visible(note.location.file)).map((note) => ({ ...note, text: scrub(note.text, note.location?.lineText) }));
+    return { ...m, text: scrub(m.text, m.location?.lineText), notes };
+  });
 }
 
 /** Throws INVALID_NAME unless `name` passes `schema`: names become file names and URLs. */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { build, transform, type BuildResult, type Message } from 'esbuild';
 import { functionNameSchema } from '../names.ts';
-import { checkName, compileError, messagesOf } from './errors.ts';
+import { checkName, compileError, confinedMessagesOf, messagesOf } from './errors.ts';
 import type { PackageSet } from '../packages/index.ts';
 import { checkPackageInputs, tenantImportsPlugin } from './imports.ts';
+import { checkLiteralImports } from './literal-imports.ts';
 
 /** A compiled backend function: one CommonJS file in Fission's Node.js contract. */
 export interface BuiltFunction {
@@ -71,6 +72,7 @@ export async function buildFunction(input: { name: string; code: string }, packa
   const { loader, errors } = await detectLoader(input.code);
   const sourceFile = `functions/${input.name}.${loader}`;
   if (errors) throw compileError(sourceFile, errors);
+  await checkLiteralImports(sourceFile, input.code, loader);
   let result: BuildResult<{ write: false; metafile: true }>;
   const found = new Set<string>();
   try {
@@ -85,9 +87,9 @@ export async function buildFunction(input: { name: string; code: string }, packa
       plugins: [tenantImportsPlugin({ kind: 'function', packages: packages ?? null, externalPackages: Boolean(options.scan), found })],
     });
   } catch (err) {
-    throw compileError(sourceFile, messagesOf(err));
+    throw compileError(sourceFile, confinedMessagesOf(err, sourceFile, packages));
   }
-  if (packages) checkPackageInputs(result.metafile, packages, sourceFile);
+  checkPackageInputs(result.metafile, packages, sourceFile);
   const code = result.outputFiles[0]!.text;
   return { name: input.name, code, hash: createHash('sha256').update(code).digest('hex'), sourceFile, packages: [...found].sort() };
 }

@@ -3,6 +3,7 @@ import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import type { Metafile, OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
+import { CODE_FILE, CODE_LOADERS, globOutside } from './literal-imports.ts';
 import { isValidPackageName, packageNameOf, PLATFORM_PACKAGES, type PackageSet, type ResolvedPackage } from '../packages/index.ts';
 
 /** Specifiers the browser resolves through the app's import map: one React (and one UI kit) per app, shared by every bundle. */
@@ -39,17 +40,25 @@ export function nodeBuiltinsError(uses: BuiltinUse[]): TesseraError {
 /**
  * Every file a build read must be tenant code (its stdin `sourcefile`), a virtual module of these
  * plugins, or a file inside one of the app's packages: a package's relative or absolute import that
- * left its package (`../../../etc/passwd`) fails the build here, before any output is used.
+ * left its package (`../../../etc/passwd`) fails the build here, before any output is used. Run on
+ * every build, with packages or not: without packages, nothing on disk may have been read at all.
+ * The error never names the file (it is outside the app: its path is the host's business).
  */
 export function checkPackageInputs(metafile: Metafile, packages: PackageSet | null | undefined, sourcefile: string): void {
   for (const input of Object.keys(metafile.inputs)) {
     if (input === sourcefile || VIRTUAL.some((ns) => input.startsWith(`${ns}:`))) continue;
     const absolute = packages ? path.resolve(packages.storeRoot, input) : null;
     if (!absolute || !packages!.ownerOf(absolute)) {
-      throw new TesseraError('COMPILE_ERROR', `Compile error:\n${sourcefile}: the build read '${input}', which is not part of the app's npm packages; a package may import only its own files and its dependencies.`, { details: { file: sourcefile } });
+      throw new TesseraError('COMPILE_ERROR', `Compile error:\n${sourcefile}: ${OUTSIDE_READ}`, { details: { file: sourcefile } });
     }
   }
 }
+
+/** Said when a build reached for a file outside the app's packages; deliberately without its name. */
+export const OUTSIDE_READ = "the build reached for a file that is not part of the app's npm packages (its name is not shown); a package may import only its own files and its dependencies, and tenant code only packages by name.";
+
+/** The file esbuild names in a message or an input, made absolute (esbuild makes them relative to the working folder). */
+export const absoluteInBuild = (file: string, workingDir: string): string => path.resolve(workingDir, file);
 
 export interface TenantImportsOptions {
   kind: TenantCodeKind;
@@ -195,6 +204,24 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
         if (owner) return fromPackage(args, owner);
         if (args.namespace === 'file' && path.isAbsolute(args.importer)) return { errors: [{ text: `'${args.importer}' is not part of the app's packages.` }] };
         return fromTenant(args);
+      });
+      // Every file esbuild is about to read, including the ones a computed import() or require()
+      // expanded into (a glob esbuild resolves without asking onResolve above): only package files.
+      // Refused here, the file is never opened (a glob over /dev would otherwise block on a device).
+      const workingDir = build.initialOptions.absWorkingDir ?? process.cwd();
+      build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
+        const file = absoluteInBuild(args.path, workingDir);
+        const owner = packages?.ownerOf(file);
+        if (!owner) return { errors: [{ text: OUTSIDE_READ }] };
+        // A package's computed import that would make esbuild walk folders outside it (even `/`).
+        // The code is handed to esbuild as read here (with its default loader), so it is read once.
+        const loader = CODE_FILE.exec(file)?.[0];
+        if (!loader || (args.with && Object.keys(args.with).length)) return undefined;
+        const contents = readFileSync(file, 'utf8');
+        if (globOutside(contents, path.dirname(file), packages!.packageDirOf(owner.key)) !== null) {
+          return { errors: [{ text: `the package ${owner.key} computes a module name (${path.relative(packages!.packageDirOf(owner.key), file)}) that starts outside the package; a package may load only its own files and its dependencies.` }] };
+        }
+        return { contents, loader: CODE_LOADERS[loader] };
       });
       build.onLoad({ filter: /.*/, namespace: EMPTY }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
       build.onLoad({ filter: /.*/, namespace: SHARED_CJS }, (args) => ({

@@ -4,7 +4,7 @@ import { build, type Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
 import { isBareSpecifier, type PackageSet } from '../packages/index.ts';
 import type { StaticAsset } from './assets.ts';
-import { compileError, messagesOf } from './errors.ts';
+import { compileError, confinedMessagesOf } from './errors.ts';
 import { checkPackageInputs, nodeBuiltinsError, SHARED_MODULES, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
 
 /** What one component bundle takes from one package specifier. */
@@ -130,7 +130,7 @@ export async function buildPackageAssets(components: Iterable<{ name: string; co
     });
   } catch (err) {
     if (builtins.length) throw nodeBuiltinsError(builtins);
-    throw compileError('npm packages', messagesOf(err));
+    throw compileError('npm packages', confinedMessagesOf(err, 'npm packages', packages));
   }
   checkPackageInputs(result.metafile, packages, 'npm packages');
   const assets = new Map<string, StaticAsset>();

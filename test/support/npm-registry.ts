@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -14,6 +14,8 @@ export interface FixturePackage {
   manifest?: Record<string, unknown>;
   /** Files besides package.json, by path inside the package. */
   files: Record<string, string>;
+  /** Symbolic links packed into the tarball as they are (path inside the package: target), as a hostile package would ship them. */
+  symlinks?: Record<string, string>;
 }
 
 export interface TestRegistry {
@@ -48,6 +50,10 @@ async function pack(pkg: FixturePackage): Promise<{ tarball: Buffer; unpackedSiz
       mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
       writeFileSync(path.join(root, file), content);
       unpackedSize += Buffer.byteLength(content);
+    }
+    for (const [link, target] of Object.entries(pkg.symlinks ?? {})) {
+      mkdirSync(path.dirname(path.join(root, link)), { recursive: true });
+      symlinkSync(target, path.join(root, link));
     }
     const chunks: Buffer[] = [];
     // portable + fixed mtime: the same fixture packs to the same bytes, like a published tarball.
