@@ -24,7 +24,18 @@ function systemMounts(): string[] {
   return mounts;
 }
 
-function bubblewrapArgs(entry: string): string[] {
+/** A read-only bind: `from` on the host appears at `to` inside the sandbox. */
+export interface ReadOnlyBind {
+  from: string;
+  to: string;
+}
+
+/**
+ * bubblewrap's arguments for a sandbox that sees the system's libraries and Node plus exactly
+ * `binds`, read-only, and nothing else of the host: shared by the function sandboxes and the
+ * build workers (bundler/sandbox), so isolation is decided in one place.
+ */
+export function bubblewrapArgs(binds: ReadOnlyBind[]): string[] {
   return [
     '--unshare-all', // user, pid, ipc, uts, net and cgroup namespaces: no network, no other processes
     '--die-with-parent',
@@ -34,7 +45,7 @@ function bubblewrapArgs(entry: string): string[] {
     '--gid', SANDBOX_ID,
     '--hostname', 'sandbox',
     ...systemMounts(),
-    '--ro-bind', entry, INSIDE_ENTRY,
+    ...binds.flatMap((bind) => ['--ro-bind', bind.from, bind.to]),
     '--proc', '/proc',
     '--dev', '/dev',
     '--tmpfs', '/tmp',
@@ -48,19 +59,28 @@ function bubblewrapArgs(entry: string): string[] {
  * platform says so at start (`isolation()`).
  */
 export function detectIsolation(): Promise<Isolation> {
-  probe ??= promisify(execFile)('bwrap', [...bubblewrapArgs('/dev/null'), '--', process.execPath, '-e', '0'], { timeout: 10_000, env: {} }).then(
+  probe ??= promisify(execFile)('bwrap', [...bubblewrapArgs([{ from: '/dev/null', to: INSIDE_ENTRY }]), '--', process.execPath, '-e', '0'], { timeout: 10_000, env: {} }).then(
     () => 'bubblewrap' as const,
     () => 'process' as const,
   );
   return probe;
 }
 
-function hasPrlimit(): Promise<boolean> {
+export function hasPrlimit(): Promise<boolean> {
   prlimitProbe ??= promisify(execFile)('prlimit', ['--version'], { timeout: 5000, env: {} }).then(
     () => true,
     () => false,
   );
   return prlimitProbe;
+}
+
+/**
+ * `prlimit --as` in front of a command, where prlimit exists: Buffers (and a Go program's heap)
+ * live outside V8's heap, so only an address-space cap bounds them. Node reserves ~0.7 GB idle, so
+ * the cap sits `headroomMb` (2 GB by default) above the heap limit.
+ */
+export async function addressSpaceLimit(memoryMb: number, headroomMb = 2048): Promise<string[]> {
+  return (await hasPrlimit()) ? ['prlimit', `--as=${(memoryMb + headroomMb) * 1024 * 1024}`, '--'] : [];
 }
 
 /**
@@ -94,9 +114,9 @@ export async function spawnSandbox(options: { scratchDir: string; memoryMb: numb
   const isolation = options.isolation === 'process' ? 'process' : await detectIsolation();
   const env = { NODE_ENV: 'production', TZ: 'UTC' };
   const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe'];
-  const limit = (await hasPrlimit()) ? ['prlimit', `--as=${(options.memoryMb + 2048) * 1024 * 1024}`, '--'] : [];
+  const limit = await addressSpaceLimit(options.memoryMb);
   if (isolation === 'bubblewrap') {
-    const command = [...limit, 'bwrap', ...bubblewrapArgs(entry), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
+    const command = [...limit, 'bwrap', ...bubblewrapArgs([{ from: entry, to: INSIDE_ENTRY }]), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
     return spawn(command[0]!, command.slice(1), { env, stdio });
   }
   mkdirSync(options.scratchDir, { recursive: true });
