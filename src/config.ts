@@ -29,7 +29,9 @@ export interface Config {
   readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
   /** npm packages for tenant code: where they come from and how much one may weigh. */
   readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number; readonly authToken?: string };
-  /** Refuse to start when bubblewrap cannot isolate tenant functions. */
+  /** Builds of tenant code and npm packages (each in a sandboxed worker per app): time and memory per build, warm workers alive. */
+  readonly builds: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxWorkers: number };
+  /** Refuse to start when bubblewrap cannot isolate tenant functions and builds. */
   readonly requireIsolation: boolean;
   /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
   readonly adminToken?: string;
@@ -78,6 +80,9 @@ const envSchema = z.object({
   FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
   FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
+  BUILD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  BUILD_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
+  BUILD_WORKERS: z.coerce.number().int().min(1).max(256).default(4),
   npm_config_registry: z.string().url().optional(),
   npm_config__authToken: z.string().min(1).optional(),
   NPM_CONFIG__AUTHTOKEN: z.string().min(1).optional(),
@@ -177,6 +182,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     logLevel: e.LOG_LEVEL,
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
+    builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
     packages: Object.freeze({
       registry,

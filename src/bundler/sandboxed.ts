@@ -18,11 +18,14 @@ export interface BuildContext {
 
 let sandbox: BuildSandbox | null = null;
 
-/** The platform's limits for builds (BUILD_TIMEOUT_MS, BUILD_MEMORY_MB); workers started before are stopped. */
-export async function configureBuildSandbox(options: Partial<BuildSandboxOptions>): Promise<BuildSandbox> {
+/**
+ * The platform's limits for builds (BUILD_TIMEOUT_MS, BUILD_MEMORY_MB, BUILD_WORKERS). The workers of
+ * the sandbox used before finish the builds they have, then stop.
+ */
+export function configureBuildSandbox(options: Partial<BuildSandboxOptions>): BuildSandbox {
   const previous = sandbox;
   sandbox = new BuildSandbox({ ...DEFAULT_BUILD_SANDBOX, ...options });
-  await previous?.close();
+  void previous?.close();
   return sandbox;
 }
 
@@ -32,10 +35,10 @@ export function buildSandbox(): BuildSandbox {
   return sandbox;
 }
 
-export async function closeBuildSandbox(): Promise<void> {
-  const current = sandbox;
-  sandbox = null;
-  await current?.close();
+/** Stops `which` (by default the one in use) once its builds are done. */
+export async function closeBuildSandbox(which: BuildSandbox | null = sandbox): Promise<void> {
+  if (which === sandbox) sandbox = null;
+  await which?.close();
 }
 
 const refOf = (packages: PackageSet | null | undefined): PackageSetRef | null => (packages ? { storeRoot: packages.storeRoot, lockfile: packages.lockfile } : null);

@@ -77,13 +77,14 @@ export class BuildSandbox {
     return settled.flatMap((s) => (s.status === 'fulfilled' && s.value.alive ? [s.value] : []));
   }
 
+  /** Stops every worker once the builds queued on it are done; builds asked for afterwards are refused. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
     const workers = await this.workers();
     this.slots.clear();
-    for (const worker of workers) worker.kill(new TesseraError('INTERNAL', 'The platform is shutting down.'));
-    await Promise.all(workers.map((w) => w.closed()));
+    await Promise.all(workers.map((worker) => this.retire(worker)));
+    await Promise.all(workers.map((worker) => worker.closed()));
   }
 
   private async workerFor(tenant: string, packages: PackageSet | null): Promise<BuildWorker> {

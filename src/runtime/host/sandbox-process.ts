@@ -45,10 +45,11 @@ export function bubblewrapArgs(binds: ReadOnlyBind[]): string[] {
     '--gid', SANDBOX_ID,
     '--hostname', 'sandbox',
     ...systemMounts(),
-    ...binds.flatMap((bind) => ['--ro-bind', bind.from, bind.to]),
     '--proc', '/proc',
     '--dev', '/dev',
     '--tmpfs', '/tmp',
+    // After /tmp's tmpfs: a bind under /tmp (a package store in a test's temp folder) stays visible.
+    ...binds.flatMap((bind) => ['--ro-bind', bind.from, bind.to]),
     '--chdir', '/tmp',
   ];
 }
