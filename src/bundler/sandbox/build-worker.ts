@@ -14,6 +14,8 @@ const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'wo
 /** Where the platform's own files appear inside the sandbox: nothing names the host's folders. */
 const INSIDE = { entry: '/build/worker.cjs', esbuild: '/build/node_modules/esbuild', binary: '/build/node_modules/@esbuild' };
 const STDERR_TAIL = 4096;
+/** Last words of Node (V8) or of esbuild's Go runtime that ran out of memory (or of address space under prlimit). */
+const OUT_OF_MEMORY = /out of memory|cannot allocate memory|Allocation failed|heap limit|Failed to reserve|Array buffer allocation failed/i;
 const START_TIMEOUT_MS = 20_000;
 
 /** What one worker is allowed and how it is contained. */
@@ -48,6 +50,8 @@ export class BuildWorker {
   private readonly child: ChildProcess;
   private readonly channel: Readable & Writable;
   private stderr = '';
+  /** Seen anywhere on stderr: Go prints its reason first, then a long goroutine dump. */
+  private outOfMemory = false;
   private nextId = 1;
   private pending: { id: number; resolve: (value: unknown) => void; reject: (err: Error) => void; timer?: NodeJS.Timeout } | null = null;
   private readonly ready: Promise<void>;
@@ -88,7 +92,10 @@ export class BuildWorker {
     });
     this.channel.on('error', () => undefined);
     child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr = (this.stderr + chunk.subarray(-STDERR_TAIL).toString('utf8')).slice(-STDERR_TAIL);
+      const text = chunk.subarray(-STDERR_TAIL).toString('utf8');
+      // The head of a big chunk too: a Go runtime's reason comes before its goroutine dump.
+      this.outOfMemory ||= OUT_OF_MEMORY.test(this.stderr.slice(-64) + text) || (chunk.length > STDERR_TAIL && OUT_OF_MEMORY.test(chunk.subarray(0, STDERR_TAIL).toString('utf8')));
+      this.stderr = (this.stderr + text).slice(-STDERR_TAIL);
     });
     child.once('exit', (code, signal) => {
       this.exited = true;
@@ -202,7 +209,7 @@ export class BuildWorker {
   }
 
   private crashError(code: number | null, signal: NodeJS.Signals | null): TesseraError {
-    if (/out of memory|cannot allocate memory|Allocation failed|heap limit/i.test(this.stderr)) {
+    if (this.outOfMemory) {
       return new TesseraError('BUILD_OUT_OF_MEMORY', `The build ran out of memory (limit ${this.settings.memoryMb} MB) and was stopped. A package (or the code) is too large to bundle: use a smaller package, or import only the part you need (e.g. 'lodash-es/debounce').`);
     }
     const how = signal ? `signal ${signal}` : `exit code ${code}`;

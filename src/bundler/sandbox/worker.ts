@@ -18,6 +18,8 @@ import { encodeBuildFrame, type BuildJob, type FromWorker, type PackageSetRef, t
 
 const CHANNEL_FD = 3;
 const ESBUILD_GONE = /The service (was stopped|is no longer running)/;
+/** Node itself out of memory (or address space, under prlimit) while building: a RangeError, not a crash. */
+const NODE_OUT_OF_MEMORY = /Array buffer allocation failed|Invalid array buffer length|out of memory/i;
 const probes = process.env.TESSERA_BUILD_PROBES === '1';
 
 /** Package sets by their lockfile text: rebuilt once, not per build. */
@@ -93,6 +95,10 @@ socket.on('data', (chunk: Buffer) => {
         // esbuild's binary died (e.g. out of memory; its last words are on our stderr): this process
         // cannot build any more. Exiting lets the platform report why and start a fresh worker.
         if (ESBUILD_GONE.test(error.message)) process.exit(70);
+        if (NODE_OUT_OF_MEMORY.test(error.message)) {
+          process.stderr.write(`out of memory: ${error.message.split('\n')[0]}\n`);
+          process.exit(70);
+        }
         send({ type: 'failed', id, error });
       },
     );
