@@ -2,7 +2,7 @@ import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { PackageSet } from '../../packages/index.ts';
 import { detectIsolation, type Isolation } from '../../runtime/host/sandbox-process.ts';
-import { BuildWorker } from './build-worker.ts';
+import { BuildWorker, compileWorkerEntry } from './build-worker.ts';
 import type { BuildJob, BuildResults } from './messages.ts';
 
 export interface BuildSandboxOptions {
@@ -57,6 +57,7 @@ export class BuildSandbox {
     this.isolationProbe = options.isolation === 'process' ? Promise.resolve('process') : detectIsolation();
     this.sweeper = setInterval(() => this.sweep(), Math.max(1000, Math.min(options.idleMs, 30_000)));
     this.sweeper.unref();
+    compileWorkerEntry().catch(() => undefined);
   }
 
   /** bubblewrap, or separate processes without it (the platform warns at start; REQUIRE_ISOLATION refuses). */
