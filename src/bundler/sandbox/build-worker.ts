@@ -132,7 +132,8 @@ export class BuildWorker {
         { from: entry, to: INSIDE.entry },
         { from: esbuild.api, to: INSIDE.esbuild },
         { from: esbuild.binary, to: path.join(INSIDE.binary, path.basename(esbuild.binary)) },
-        ...settings.packageDirs.map((dir) => ({ from: dir, to: dir })),
+        // A package missing from the store is then missing in the build too: esbuild names it.
+        ...settings.packageDirs.map((dir) => ({ from: dir, to: dir, optional: true })),
       ];
       const command = [...limit, 'bwrap', ...bubblewrapArgs(binds), '--', process.execPath, ...heap, INSIDE.entry];
       child = spawn(command[0]!, command.slice(1), { env, stdio });

@@ -28,6 +28,8 @@ function systemMounts(): string[] {
 export interface ReadOnlyBind {
   from: string;
   to: string;
+  /** Skipped when `from` does not exist (instead of failing the sandbox's start). */
+  optional?: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export function bubblewrapArgs(binds: ReadOnlyBind[]): string[] {
     '--dev', '/dev',
     '--tmpfs', '/tmp',
     // After /tmp's tmpfs: a bind under /tmp (a package store in a test's temp folder) stays visible.
-    ...binds.flatMap((bind) => ['--ro-bind', bind.from, bind.to]),
+    ...binds.flatMap((bind) => [bind.optional ? '--ro-bind-try' : '--ro-bind', bind.from, bind.to]),
     '--chdir', '/tmp',
   ];
 }
