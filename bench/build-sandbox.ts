@@ -9,7 +9,7 @@ import { buildComponent, buildFunction, buildSandbox } from '../src/bundler/inde
 import { buildComponent as buildComponentInProcess } from '../src/bundler/component.ts';
 import { buildFunction as buildFunctionInProcess } from '../src/bundler/function.ts';
 import { PROJECT_ROOT } from '../src/child-entry.ts';
-import { report, sample } from './stats.ts';
+import { report } from './stats.ts';
 
 export async function benchBuildSandbox(runs: number): Promise<void> {
   const isolation = await buildSandbox().isolation();
@@ -20,19 +20,21 @@ export async function benchBuildSandbox(runs: number): Promise<void> {
   const coldStart = performance.now();
   await buildComponent(component, { tenant: 'bench-builds' });
   process.stdout.write(`${'first build (worker start)'.padEnd(34)} ${(performance.now() - coldStart).toFixed(0).padStart(7)} ms\n`);
-  // Interleaved in rounds, so machine noise falls on both sides alike.
-  const rounds = 3;
-  const sandboxedComponent: number[] = [];
-  const inProcessComponent: number[] = [];
-  const sandboxedFunction: number[] = [];
-  const inProcessFunction: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const per = Math.ceil(runs / rounds);
-    sandboxedComponent.push(...(await sample(per, () => buildComponent(component, { tenant: 'bench-builds' }))));
-    inProcessComponent.push(...(await sample(per, () => buildComponentInProcess(component))));
-    sandboxedFunction.push(...(await sample(per, () => buildFunction(fn, null, { tenant: 'bench-builds' }))));
-    inProcessFunction.push(...(await sample(per, () => buildFunctionInProcess(fn))));
-  }
+  // Interleaved build by build, so the machine's noise falls on both sides alike.
+  const pairs = async (ours: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<[number[], number[]]> => {
+    const times: [number[], number[]] = [[], []];
+    for (let i = 0; i < 3; i++) await Promise.all([ours(), baseline()].map((p) => p.catch(() => undefined)));
+    for (let i = 0; i < runs; i++) {
+      for (const [side, fn] of (i % 2 ? [[1, baseline], [0, ours]] : [[0, ours], [1, baseline]]) as Array<[0 | 1, () => Promise<unknown>]>) {
+        const started = performance.now();
+        await fn();
+        times[side].push(performance.now() - started);
+      }
+    }
+    return times;
+  };
+  const [sandboxedComponent, inProcessComponent] = await pairs(() => buildComponent(component, { tenant: 'bench-builds' }), () => buildComponentInProcess(component));
+  const [sandboxedFunction, inProcessFunction] = await pairs(() => buildFunction(fn, null, { tenant: 'bench-builds' }), () => buildFunctionInProcess(fn));
   report('component build, sandboxed', sandboxedComponent, 'in process, unsandboxed', inProcessComponent);
   report('function build, sandboxed', sandboxedFunction, 'in process, unsandboxed', inProcessFunction);
 }

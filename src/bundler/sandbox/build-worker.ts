@@ -211,7 +211,10 @@ export class BuildWorker {
 
   /** Resolves once the process has exited. */
   closed(): Promise<void> {
-    return new Promise((resolve) => (this.exited ? resolve() : this.child.once('exit', () => resolve())));
+    if (this.exited) return Promise.resolve();
+    // Whoever waits for the exit keeps the event loop alive until it comes.
+    this.child.ref();
+    return new Promise((resolve) => this.child.once('exit', () => resolve()));
   }
 
   private crashError(code: number | null, signal: NodeJS.Signals | null): TesseraError {
