@@ -113,6 +113,12 @@ export class BuildWorker {
         this.pending = null;
       }
     });
+    // A spawn that fails (no such program) emits 'error' and may never exit: fail the start at once.
+    child.once('error', (err) => {
+      this.exited = true;
+      clearTimeout(startTimer);
+      failStart!(new TesseraError('INTERNAL', `The build worker could not start: ${err.message}`));
+    });
     this.ready.catch(() => undefined);
     this.idle();
   }
