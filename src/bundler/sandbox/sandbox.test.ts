@@ -7,6 +7,7 @@ import { tesseraFailure } from '../../../test/support/errors.ts';
 import { fixturePackages } from '../../../test/support/npm-fixtures.ts';
 import { startTestRegistry, type TestRegistry } from '../../../test/support/npm-registry.ts';
 import { PROJECT_ROOT } from '../../child-entry.ts';
+import type { Logger } from '../../log.ts';
 import { PackageManager, type PackageSet } from '../../packages/index.ts';
 import { detectIsolation } from '../../runtime/host/sandbox-process.ts';
 import { buildComponent as buildComponentInProcess } from '../component.ts';
@@ -165,6 +166,19 @@ describe('build sandbox', () => {
     expect((await box.workers()).length).toBeLessThanOrEqual(2);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await box.workers()).toEqual([]);
+  });
+
+  it('without bubblewrap still builds, in a process of its own, and says loudly that builds are unsandboxed', async () => {
+    const warnings: string[] = [];
+    const box = sandbox({ isolation: 'process', logger: { warn: (message: string) => warnings.push(message) } as unknown as Logger });
+    expect(await box.isolation()).toBe('process');
+    const job = { op: 'component', input: { name: 'Plain', code: 'export default function Plain() { return <p>plain</p>; }' } } as const;
+    expect((await box.run('plain', null, job)).code).toContain('plain');
+    await box.run('other', null, job);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/WITHOUT a sandbox.*REQUIRE_ISOLATION=true/);
+    const [worker] = await box.workers();
+    expect(worker!.pid).not.toBe(process.pid);
   });
 
   it('builds the same bytes as the in-process compile function it wraps', async () => {
