@@ -20,6 +20,7 @@ import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { startTestServer } from '../test/support/platform.ts';
 import { benchAccess } from './access.ts';
 import { benchBuilder } from './builder.ts';
+import { benchBuildSandbox } from './build-sandbox.ts';
 import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
 import { benchPackages } from './packages.ts';
@@ -63,7 +64,7 @@ async function benchTools(server: Awaited<ReturnType<typeof startTestServer>>): 
 }
 
 async function benchComponentBuild(): Promise<void> {
-  process.stdout.write('\n# Component build: Tessera (in process) vs the esbuild CLI on the same file\n');
+  process.stdout.write('\n# Component build: Tessera (in its sandboxed build worker) vs the esbuild CLI on the same file\n');
   const file = path.join(scratch, 'NotesApp.tsx');
   writeFileSync(file, example('NotesApp.tsx'));
   const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
@@ -295,6 +296,7 @@ async function main(): Promise<void> {
     ['builder', (s) => benchBuilder(s, RUNS)],
     ['tools', benchTools],
     ['component', benchComponentBuild],
+    ['builds', () => benchBuildSandbox(RUNS)],
     ['packages', () => benchPackages(RUNS)],
     ['stylesheet', benchStylesheet],
     ['function', benchFunctionCall],

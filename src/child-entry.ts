@@ -14,15 +14,18 @@ const built = new Map<string, Promise<string>>();
  * CommonJS file, once per platform process. Child processes then start with plain `node` (no
  * TypeScript loader: ~80 ms instead of ~250 ms). npm packages stay external and resolve from the
  * project's node_modules, which is why the output lives under `node_modules/.cache`.
+ * With `external`, everything else is bundled in: the child then needs only those packages
+ * (a build worker's sandbox sees esbuild and nothing else of node_modules).
  */
-export function compileChildEntry(entryFile: string): Promise<string> {
-  let promise = built.get(entryFile);
+export function compileChildEntry(entryFile: string, options: { external?: string[] } = {}): Promise<string> {
+  const cacheKey = options.external ? `${entryFile}\0${options.external.join(',')}` : entryFile;
+  let promise = built.get(cacheKey);
   if (!promise) {
     promise = (async () => {
       const outDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tessera');
       mkdirSync(outDir, { recursive: true });
       const name = path.relative(path.join(PROJECT_ROOT, 'src'), entryFile).replace(/[\\/]/g, '-').replace(/\.ts$/, '');
-      const result = await build({ entryPoints: [entryFile], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', packages: 'external', logLevel: 'silent' });
+      const result = await build({ entryPoints: [entryFile], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', ...(options.external ? { external: options.external } : { packages: 'external' as const }) });
       const contents = result.outputFiles[0]!.contents;
       // Content-addressed: two checkouts (or versions) sharing node_modules never run each other's child.
       const outfile = path.join(outDir, `${name}.${createHash('sha256').update(contents).digest('hex').slice(0, 16)}.cjs`);
@@ -34,8 +37,8 @@ export function compileChildEntry(entryFile: string): Promise<string> {
       }
       return outfile;
     })();
-    promise.catch(() => built.delete(entryFile));
-    built.set(entryFile, promise);
+    promise.catch(() => built.delete(cacheKey));
+    built.set(cacheKey, promise);
   }
   return promise;
 }

@@ -31,7 +31,9 @@ export interface Config {
   readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number; readonly authToken?: string };
   /** Per-app database bounds: the file's size (APP_DB_MAX_BYTES) and one call's SQL text (SQL_MAX_BYTES). */
   readonly appDb: { readonly maxBytes: number; readonly maxSqlBytes: number };
-  /** Refuse to start when bubblewrap cannot isolate tenant functions. */
+  /** Builds of tenant code and npm packages (each in a sandboxed worker per app): time and memory per build, warm workers alive. */
+  readonly builds: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxWorkers: number };
+  /** Refuse to start when bubblewrap cannot isolate tenant functions, app databases and builds. */
   readonly requireIsolation: boolean;
   /**
    * Builder sessions over plain HTTP where apps share the builder's domain (`ALLOW_INSECURE_HTTP`).
@@ -85,6 +87,9 @@ const envSchema = z.object({
   FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
   FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
+  BUILD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  BUILD_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
+  BUILD_WORKERS: z.coerce.number().int().min(1).max(256).default(4),
   npm_config_registry: z.string().url().optional(),
   npm_config__authToken: z.string().min(1).optional(),
   NPM_CONFIG__AUTHTOKEN: z.string().min(1).optional(),
@@ -188,6 +193,7 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     logLevel: e.LOG_LEVEL,
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
+    builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
     functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
     packages: Object.freeze({
       registry,

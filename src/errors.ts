@@ -68,6 +68,8 @@ export const USER_ERRORS = {
   PACKAGE_NATIVE_BUILD: 400,
   PACKAGE_NODE_BUILTINS: 400,
   QUOTA_EXCEEDED: 413,
+  BUILD_TIMEOUT: 400,
+  BUILD_OUT_OF_MEMORY: 400,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */

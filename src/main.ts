@@ -25,10 +25,10 @@ async function main(): Promise<void> {
   if (isolation !== 'bubblewrap' && config.requireIsolation) {
     await server.close();
     await platform.close();
-    throw new Error('REQUIRE_ISOLATION is set but bubblewrap cannot run here (install "bubblewrap"; it needs user namespaces).');
+    throw new Error('REQUIRE_ISOLATION is set but bubblewrap cannot run here (install "bubblewrap"; it needs user namespaces): tenant functions and builds would run unsandboxed.');
   }
-  if (isolation === 'bubblewrap') logger.info('Tenant functions and app databases run in bubblewrap sandboxes (namespaces, no network, uid nobody).');
-  else logger.warn('bubblewrap cannot run here (install the "bubblewrap" package; it needs user namespaces): tenant functions run in separate processes with Node\'s permission model only, which does not block network access, and app databases in plain memory-capped processes that can read what the platform can.');
+  if (isolation === 'bubblewrap') logger.info('Tenant functions, app databases and builds run in bubblewrap sandboxes (namespaces, no network, uid nobody).');
+  else logger.warn('bubblewrap cannot run here (install the "bubblewrap" package; it needs user namespaces): tenant functions run in separate processes with Node\'s permission model only, which does not block network access; app databases run in plain memory-capped processes that can read what the platform can; and builds of tenant code and npm packages run in separate processes WITHOUT any sandbox (esbuild can read every file the platform can). Set REQUIRE_ISOLATION=true to refuse to start instead.');
   if (!config.openai.baseUrl && !config.openai.apiKey) logger.info('No model configured (OPENAI_BASE_URL / OPENAI_API_KEY / OPENAI_MODEL): apps can be built through the API and CLI.');
 
   let stopping = false;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { buildAppAssets, buildServerRenderVendor, type AppAssets } from './bundler/index.ts';
+import { buildAppAssets, buildServerRenderVendor, closeBuildSandbox, configureBuildSandbox, type AppAssets } from './bundler/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { PackageManager } from './packages/index.ts';
@@ -73,6 +73,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   if (config.egress.loopbackPorts.length || config.egress.dnsServers.length) {
     logger.warn({ loopbackPorts: config.egress.loopbackPorts, dnsServers: config.egress.dnsServers }, 'test-only egress settings are on: functions may reach these loopback ports / use these DNS servers');
   }
+  // Builds of tenant code and packages: a sandboxed worker per app (bundler/sandbox), this platform's limits.
+  const builds = configureBuildSandbox({ ...config.builds, logger: logger.child({ module: 'builds' }) });
   const runtime = createLocalRuntime({
     dataDir: config.dataDir,
     logger: logger.child({ module: 'runtime' }),
@@ -126,6 +128,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
       await placement.close(() => tenants.drain(HANDOVER_DRAIN_MS));
       forwarder?.close();
       await runtime.close();
+      await closeBuildSandbox(builds);
       await dbPool.closeAll();
       await registry.close();
     },

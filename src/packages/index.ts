@@ -103,29 +103,36 @@ export class PackageManager {
   }
 
   private setOf(lockfile: Lockfile, resolution: Resolution): PackageSet {
-    const store = this.store;
-    const pkg = (key: string): ResolvedPackage => {
-      const found = resolution.packages.get(key);
-      if (!found) throw new Error(`${key} is not in this package set`);
-      return found;
-    };
-    return {
-      ...resolution,
-      lockfile,
-      storeRoot: store.root,
-      resolveDirOf: (key) => store.resolveDirOf(pkg(key).name, pkg(key).version),
-      packageDirOf: (key) => store.packageDirOf(pkg(key).name, pkg(key).version),
-      ownerOf(file) {
-        const relative = path.relative(store.root, file);
-        if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
-        const folder = relative.split(path.sep)[0]!;
-        const at = folder.lastIndexOf('@');
-        if (at <= 0) return null;
-        const name = folder.slice(0, at).replace(/^(@[^+]+)\+/, '$1/');
-        const found = resolution.packages.get(keyOf(name, folder.slice(at + 1)));
-        // Only files inside the package's own folder belong to it (not the store's bookkeeping).
-        return found && (file + path.sep).startsWith(store.packageDirOf(found.name, found.version) + path.sep) ? found : null;
-      },
-    };
+    return packageSetOf(this.store, lockfile, resolution);
   }
+}
+
+/**
+ * The package set a lockfile pins, over a store that already holds every package of it. Also how a
+ * build worker (bundler/sandbox) rebuilds the set it was sent as `{ storeRoot, lockfile }`.
+ */
+export function packageSetOf(store: Pick<PackageStore, 'root' | 'resolveDirOf' | 'packageDirOf'>, lockfile: Lockfile, resolution: Resolution = fromLockfile(lockfile)): PackageSet {
+  const pkg = (key: string): ResolvedPackage => {
+    const found = resolution.packages.get(key);
+    if (!found) throw new Error(`${key} is not in this package set`);
+    return found;
+  };
+  return {
+    ...resolution,
+    lockfile,
+    storeRoot: store.root,
+    resolveDirOf: (key) => store.resolveDirOf(pkg(key).name, pkg(key).version),
+    packageDirOf: (key) => store.packageDirOf(pkg(key).name, pkg(key).version),
+    ownerOf(file) {
+      const relative = path.relative(store.root, file);
+      if (relative.startsWith('..') || path.isAbsolute(relative)) return null;
+      const folder = relative.split(path.sep)[0]!;
+      const at = folder.lastIndexOf('@');
+      if (at <= 0) return null;
+      const name = folder.slice(0, at).replace(/^(@[^+]+)\+/, '$1/');
+      const found = resolution.packages.get(keyOf(name, folder.slice(at + 1)));
+      // Only files inside the package's own folder belong to it (not the store's bookkeeping).
+      return found && (file + path.sep).startsWith(store.packageDirOf(found.name, found.version) + path.sep) ? found : null;
+    },
+  };
 }

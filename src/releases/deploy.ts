@@ -161,18 +161,18 @@ export class Deployer {
     const components = new Map<string, BuiltComponent>();
     for (const [name, entry] of Object.entries(snapshot.components)) {
       const code = await this.deps.store.get(entry.digest);
-      const built = code !== null ? { name, code, hash: entry.digest, fileName: entry.bundle, bytes: Buffer.byteLength(code) } : await buildComponent({ name, code: await source(entry.file) });
+      const built = code !== null ? { name, code, hash: entry.digest, fileName: entry.bundle, bytes: Buffer.byteLength(code) } : await buildComponent({ name, code: await source(entry.file) }, { tenant: tenant.id });
       checked('component', name, entry.digest, built.hash);
       components.set(name, built);
     }
     const functions = new Map<string, BuiltFunction>();
     for (const [name, entry] of Object.entries(snapshot.functions)) {
       const code = await this.deps.store.get(entry.digest);
-      const built = code !== null ? { name, code, hash: entry.digest, sourceFile: entry.file } : await buildFunction({ name, code: await source(entry.file) }, await packagesOfCommit());
+      const built = code !== null ? { name, code, hash: entry.digest, sourceFile: entry.file } : await buildFunction({ name, code: await source(entry.file) }, await packagesOfCommit(), { tenant: tenant.id });
       checked('function', name, entry.digest, built.hash);
       functions.set(name, built);
     }
-    const packages = await this.loadPackages(snapshot, components, packagesOfCommit);
+    const packages = await this.loadPackages(tenant.id, snapshot, components, packagesOfCommit);
     const blueprint = parseBlueprint(JSON.parse(await source('blueprint.json')));
     const stylesheet = await this.loadStylesheet(tenant.id, snapshot, { components: components.values(), theme: blueprint.theme });
     return { version, commit, components, functions, blueprint, packages, ...(stylesheet ? { stylesheet } : {}) };
@@ -197,7 +197,7 @@ export class Deployer {
   }
 
   /** The release's package vendor modules, byte for byte: from the artifact store, else rebuilt from its lockfile and checked. */
-  private async loadPackages(snapshot: ReleaseSnapshot, components: Map<string, BuiltComponent>, packagesOfCommit: () => Promise<PackageSet | null>): Promise<PackageAssets> {
+  private async loadPackages(tenantId: string, snapshot: ReleaseSnapshot, components: Map<string, BuiltComponent>, packagesOfCommit: () => Promise<PackageSet | null>): Promise<PackageAssets> {
     const recorded = snapshot.packages ?? { imports: {}, assets: {} };
     const assets = new Map<string, StaticAsset>();
     for (const [fileName, digest] of Object.entries(recorded.assets)) {
@@ -206,7 +206,7 @@ export class Deployer {
       assets.set(fileName, { fileName, code, contentType: 'text/javascript; charset=utf-8', hash: digest });
     }
     if (assets.size === Object.keys(recorded.assets).length) return { imports: recorded.imports, assets };
-    const rebuilt = await buildPackageAssets(components.values(), await packagesOfCommit());
+    const rebuilt = await buildPackageAssets(components.values(), await packagesOfCommit(), { tenant: tenantId });
     for (const [fileName, digest] of Object.entries(recorded.assets)) {
       if (rebuilt.assets.get(fileName)?.hash !== digest) throw new TesseraError('INTERNAL', `The npm package module ${fileName} of release ${snapshot.version} no longer builds to its recorded digest; it cannot be served exactly as released.`);
     }

@@ -82,8 +82,8 @@ export class Tenant {
         const fn = /^functions\/([a-z][a-z0-9-]*)\.(js|ts)$/.exec(file);
         const version = migrationVersionOf(file);
         try {
-          if (component) components.set(component[1]!, await buildComponent({ name: component[1]!, code: source }));
-          else if (fn) functions.set(fn[1]!, await buildFunction({ name: fn[1]!, code: source }, packages));
+          if (component) components.set(component[1]!, await buildComponent({ name: component[1]!, code: source }, { tenant: id }));
+          else if (fn) functions.set(fn[1]!, await buildFunction({ name: fn[1]!, code: source }, packages, { tenant: id }));
           else if (version !== null) migrations.push({ version, sql: source });
         } catch (err) {
           // A file that no longer builds (e.g. after a platform upgrade) must not take the tenant down.
@@ -98,7 +98,7 @@ export class Tenant {
     const blueprint = blueprintText ? parseBlueprint(JSON.parse(blueprintText)) : emptyBlueprint(id);
     let packageAssets = NO_PACKAGE_ASSETS;
     try {
-      packageAssets = await buildPackageAssets(components.values(), packages);
+      packageAssets = await buildPackageAssets(components.values(), packages, { tenant: id });
     } catch (err) {
       logger.error({ tenant: id, err }, 'npm packages failed to build on load');
     }

@@ -22,9 +22,9 @@ export const createBackendFunction = defineTool({
     .strict(),
   async run({ name, code, sample, dependencies }, context) {
     const { tenant, runtime, registry } = context;
-    const scanned = await buildFunction({ name, code }, null, { scan: true });
+    const scanned = await buildFunction({ name, code }, null, { scan: true, tenant: tenant.id });
     const { packages, changes: packageChanges } = await packagesFor(context, { kind: 'function', name, packages: scanned.packages ?? [] }, dependencies);
-    const built = packages ? await buildFunction({ name, code }, packages) : scanned;
+    const built = packages ? await buildFunction({ name, code }, packages, { tenant: tenant.id }) : scanned;
     const source = { name, code: built.code, hash: built.hash };
     await runtime.check(tenant.id, source);
     let sampleResult: { status: number; body: string; logs: string[] } | undefined;
@@ -44,7 +44,7 @@ export const createBackendFunction = defineTool({
     // Other functions bundle their packages too: a lockfile change rebuilds them against it.
     const functions = packageChanges.length ? await rebuildFunctions(tenant, packages, name) : new Map(tenant.state.functions);
     functions.set(name, built);
-    const packageAssets = packageChanges.length ? await buildPackageAssets(tenant.state.components.values(), packages) : tenant.state.packageAssets;
+    const packageAssets = packageChanges.length ? await buildPackageAssets(tenant.state.components.values(), packages, { tenant: tenant.id }) : tenant.state.packageAssets;
     const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
     tenant.state = { ...tenant.state, functions, packages, packageAssets, head: commit };
     const version = await registry?.recordArtifact(tenant.id, 'function', { name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });

@@ -57,16 +57,16 @@ export const createFrontendComponent = defineTool({
     if (BUILTIN_COMPONENTS.includes(name)) {
       throw new TesseraError('INVALID_NAME', `"${name}" is a built-in component (${BUILTIN_COMPONENTS.join(', ')}); choose another name.`);
     }
-    const built = await buildComponent({ name, code });
+    const built = await buildComponent({ name, code }, { tenant: tenant.id });
     const { packages, changes: packageChanges } = await packagesFor(context, { kind: 'component', name, packages: built.packages ?? [] }, dependencies);
     const components = new Map(tenant.state.components).set(name, built);
     // Every package of the app, as the browser will get it: a package whose browser build cannot be made is refused here.
-    const packageAssets = await buildPackageAssets(components.values(), packages);
+    const packageAssets = await buildPackageAssets(components.values(), packages, { tenant: tenant.id });
     const functions = packageChanges.length ? await rebuildFunctions(tenant, packages) : tenant.state.functions;
     const known = sampleProps ?? (await blueprintProps(tenant, runtime, name));
     let verification: { rendered: boolean; props: 'sample' | 'blueprint' | 'none'; warning?: string };
     try {
-      await runtime.render(tenant.id, { name, code: await buildComponentForServer({ name, code }, packages) }, known ?? {});
+      await runtime.render(tenant.id, { name, code: await buildComponentForServer({ name, code }, packages, { tenant: tenant.id }) }, known ?? {});
       verification = { rendered: true, props: sampleProps ? 'sample' : known ? 'blueprint' : 'none' };
     } catch (err) {
       if (!(err instanceof TesseraError) || err.code !== 'RENDER_FAILED') throw err;

@@ -74,14 +74,14 @@ export async function revertCommit(deps: { tenants: TenantManager; runtime: Func
       if (component) {
         if (content === null) components.delete(component[1]!);
         else {
-          const built = await buildComponent({ name: component[1]!, code: content });
+          const built = await buildComponent({ name: component[1]!, code: content }, { tenant: tenant.id });
           components.set(built.name, built);
           builtComponents.push(built);
         }
       } else if (fn) {
         if (content === null) functions.delete(fn[1]!);
         else {
-          const built = await buildFunction({ name: fn[1]!, code: content });
+          const built = await buildFunction({ name: fn[1]!, code: content }, null, { tenant: tenant.id });
           await deps.runtime.check(tenant.id, { name: built.name, code: built.code, hash: built.hash });
           functions.set(built.name, built);
           builtFunctions.push(built);

@@ -62,7 +62,7 @@ export async function rebuildFunctions(tenant: Tenant, packages: PackageSet | nu
   for (const fn of tenant.state.functions.values()) {
     if (fn.name === skip || !fn.packages?.length) continue;
     const source = await tenant.workspace.read(fn.sourceFile);
-    if (source !== null) out.set(fn.name, await buildFunction({ name: fn.name, code: source }, packages));
+    if (source !== null) out.set(fn.name, await buildFunction({ name: fn.name, code: source }, packages, { tenant: tenant.id }));
   }
   return out;
 }

@@ -21,7 +21,7 @@ let probe: Promise<Isolation> | null = null;
  * neither prlimit nor bubblewrap closes them; the shell closes each one above 3 before it execs.
  */
 const CLOSE_INHERITED_FDS = 'for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 3 ] && eval "exec $fd>&-"; done; exec "$@"';
-function onlyChannelFds(): string[] {
+export function onlyChannelFds(): string[] {
   return existsSync('/bin/bash') ? ['/bin/bash', '-c', CLOSE_INHERITED_FDS, 'tessera-sandbox'] : [];
 }
 let prlimitProbe: Promise<boolean> | null = null;
@@ -34,7 +34,20 @@ function systemMounts(): string[] {
   return mounts;
 }
 
-function bubblewrapArgs(entry: string): string[] {
+/** A read-only bind: `from` on the host appears at `to` inside the sandbox. */
+export interface ReadOnlyBind {
+  from: string;
+  to: string;
+  /** Skipped when `from` does not exist (instead of failing the sandbox's start). */
+  optional?: boolean;
+}
+
+/**
+ * bubblewrap's arguments for a sandbox that sees the system's libraries and Node plus exactly
+ * `binds`, read-only, and nothing else of the host: shared by the function sandboxes and the
+ * build workers (bundler/sandbox), so isolation is decided in one place.
+ */
+export function bubblewrapArgs(binds: ReadOnlyBind[]): string[] {
   return [
     '--unshare-all', // user, pid, ipc, uts, net and cgroup namespaces: no network, no other processes
     '--die-with-parent',
@@ -44,10 +57,11 @@ function bubblewrapArgs(entry: string): string[] {
     '--gid', SANDBOX_ID,
     '--hostname', 'sandbox',
     ...systemMounts(),
-    '--ro-bind', entry, INSIDE_ENTRY,
     '--proc', '/proc',
     '--dev', '/dev',
     '--tmpfs', '/tmp',
+    // After /tmp's tmpfs: a bind under /tmp (a package store in a test's temp folder) stays visible.
+    ...binds.flatMap((bind) => [bind.optional ? '--ro-bind-try' : '--ro-bind', bind.from, bind.to]),
     '--chdir', '/tmp',
   ];
 }
@@ -58,19 +72,28 @@ function bubblewrapArgs(entry: string): string[] {
  * platform says so at start (`isolation()`).
  */
 export function detectIsolation(): Promise<Isolation> {
-  probe ??= promisify(execFile)('bwrap', [...bubblewrapArgs('/dev/null'), '--', process.execPath, '-e', '0'], { timeout: 10_000, env: {} }).then(
+  probe ??= promisify(execFile)('bwrap', [...bubblewrapArgs([{ from: '/dev/null', to: INSIDE_ENTRY }]), '--', process.execPath, '-e', '0'], { timeout: 10_000, env: {} }).then(
     () => 'bubblewrap' as const,
     () => 'process' as const,
   );
   return probe;
 }
 
-function hasPrlimit(): Promise<boolean> {
+export function hasPrlimit(): Promise<boolean> {
   prlimitProbe ??= promisify(execFile)('prlimit', ['--version'], { timeout: 5000, env: {} }).then(
     () => true,
     () => false,
   );
   return prlimitProbe;
+}
+
+/**
+ * `prlimit --as` in front of a command, where prlimit exists: Buffers (and a Go program's heap)
+ * live outside V8's heap, so only an address-space cap bounds them. Node reserves ~0.7 GB idle, so
+ * the cap sits `headroomMb` (2 GB by default) above the heap limit.
+ */
+export async function addressSpaceLimit(memoryMb: number, headroomMb = 2048): Promise<string[]> {
+  return (await hasPrlimit()) ? ['prlimit', `--as=${(memoryMb + headroomMb) * 1024 * 1024}`, '--'] : [];
 }
 
 /**
@@ -105,9 +128,9 @@ export async function spawnSandbox(options: { scratchDir: string; memoryMb: numb
   const isolation = options.isolation === 'process' ? 'process' : await detectIsolation();
   const env = { NODE_ENV: 'production', TZ: 'UTC' };
   const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe'];
-  const limit = (await hasPrlimit()) ? ['prlimit', `--as=${(options.memoryMb + 2048) * 1024 * 1024}`, '--'] : [];
+  const limit = await addressSpaceLimit(options.memoryMb);
   if (isolation === 'bubblewrap') {
-    const command = [...onlyChannelFds(), ...limit, 'bwrap', ...bubblewrapArgs(entry), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
+    const command = [...onlyChannelFds(), ...limit, 'bwrap', ...bubblewrapArgs([{ from: entry, to: INSIDE_ENTRY }]), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
     return spawn(command[0]!, command.slice(1), { env, stdio });
   }
   mkdirSync(options.scratchDir, { recursive: true });
