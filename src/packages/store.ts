@@ -6,7 +6,7 @@ import path from 'node:path';
 import ssri from 'ssri';
 import { Parser, type ReadEntry } from 'tar';
 import { TesseraError } from '../errors.ts';
-import { keyOf } from './names.ts';
+import { isExactVersion, isValidPackageName, keyOf } from './names.ts';
 
 /** What the store keeps beside each unpacked package. */
 interface StoredMeta {
@@ -40,9 +40,17 @@ export class PackageStore {
     mkdirSync(root, { recursive: true });
   }
 
-  /** Folder to resolve `name` from (the parent of its `node_modules`). */
+  /**
+   * Folder to resolve `name` from (the parent of its `node_modules`). Only a valid npm name and an
+   * exact semver version make one, and it is always a direct child of the store's root: whatever a
+   * registry or a lockfile says, nothing is ever written outside the store.
+   */
   resolveDirOf(name: string, version: string): string {
-    return path.join(this.root, folderOf(name, version));
+    const folder = path.join(this.root, folderOf(name, version));
+    if (!isValidPackageName(name) || !isExactVersion(version) || path.dirname(folder) !== this.root) {
+      throw new TesseraError('REGISTRY_DATA_INVALID', `${JSON.stringify(keyOf(name, version).slice(0, 200))} is not an npm name with an exact semver version, so it has no place in the package store. It was not used; nothing was changed.`, { details: { package: keyOf(name, version).slice(0, 200) } });
+    }
+    return folder;
   }
 
   /** The package's own folder (its package.json is here). */
