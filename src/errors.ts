@@ -66,6 +66,7 @@ export const USER_ERRORS = {
   PACKAGE_TOO_LARGE: 400,
   PACKAGE_NATIVE_BUILD: 400,
   PACKAGE_NODE_BUILTINS: 400,
+  QUOTA_EXCEEDED: 507,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */

@@ -36,6 +36,8 @@ export interface ResolvedPackage {
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   hasInstallScript?: boolean;
+  /** Unpacked size as the registry declares it (not in lockfiles): lets a quota refuse before downloading. */
+  unpackedSize?: number;
   /** Dependency name -> key of the version it resolved to. */
   deps: Record<string, string>;
 }

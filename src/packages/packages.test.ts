@@ -18,10 +18,10 @@ describe('package resolution and the store', () => {
   let registry: TestRegistry;
   let marker: string;
   const dirs: string[] = [];
-  const manager = (options: { maxUnpackedBytes?: number; timeoutMs?: number; dataDir?: string } = {}): PackageManager => {
+  const manager = (options: { maxUnpackedBytes?: number; timeoutMs?: number; dataDir?: string; appMaxBytes?: number } = {}): PackageManager => {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-'));
     dirs.push(dataDir);
-    return new PackageManager({ dataDir, registry: registry.url, timeoutMs: options.timeoutMs ?? 5000, maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000 });
+    return new PackageManager({ dataDir, registry: registry.url, timeoutMs: options.timeoutMs ?? 5000, maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000, ...(options.appMaxBytes !== undefined ? { appMaxBytes: options.appMaxBytes } : {}) });
   };
 
   beforeAll(async () => {
@@ -232,6 +232,27 @@ describe('package resolution and the store', () => {
     }
     // Only the wrong hash needed the tarball to find out.
     expect(registry.count('tarball', 'unverified@1.0.0')).toBe(1);
+  });
+
+  it("bounds what one app's packages unpack to (APP_PACKAGES_MAX_BYTES), by the registry's word and by the bytes", async () => {
+    await registry.publish(
+      { name: 'bulky-a', version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify('a'.repeat(30_000))};\n` } },
+      { name: 'bulky-b', version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify('b'.repeat(30_000))};\n` } },
+    );
+    // One fits, two do not: refused from the declared sizes before any download.
+    const pm = manager({ appMaxBytes: 50_000 });
+    expect((await pm.resolve('app', { 'bulky-a': '1.0.0' }, null)).root).toEqual({ 'bulky-a': 'bulky-a@1.0.0' });
+    const declared = await tesseraFailure(pm.resolve('app', { 'bulky-a': '1.0.0', 'bulky-b': '1.0.0' }, null));
+    expect(declared).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { quota: 'APP_PACKAGES_MAX_BYTES', limit: 50_000 } });
+    expect(declared.message).toContain('APP_PACKAGES_MAX_BYTES');
+    expect(registry.count('tarball', 'bulky-b@1.0.0')).toBe(0);
+    // A registry that understates the size is caught by the bytes as they are unpacked.
+    registry.tamper('bulky-b', (packument) => {
+      packument.versions['1.0.0'].dist.unpackedSize = 10;
+    });
+    const measured = await tesseraFailure(pm.resolve('app', { 'bulky-a': '1.0.0', 'bulky-b': '1.0.0' }, null));
+    expect(measured).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { quota: 'APP_PACKAGES_MAX_BYTES', limit: 50_000 } });
+    expect(measured.message).toContain('more than');
   });
 
   it('gives up on a registry that does not answer, naming the package', async () => {

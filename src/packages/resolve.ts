@@ -124,6 +124,7 @@ export async function resolvePackages(input: {
         ...(manifest.peerDependencies ? { peerDependencies: manifest.peerDependencies } : {}),
         ...(manifest.peerDependenciesMeta ? { peerDependenciesMeta: manifest.peerDependenciesMeta } : {}),
         ...(manifest.hasInstallScript ? { hasInstallScript: true } : {}),
+        ...(typeof size === 'number' && size >= 0 ? { unpackedSize: size } : {}),
         deps: {},
       };
     }
