@@ -8,7 +8,7 @@ import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
 import { auditMiddleware, projectRoleMiddleware } from './access.ts';
 import { authApi, authMiddleware, signInWithLink } from './auth-api.ts';
-import { bodyLimitMiddleware } from './body-limit.ts';
+import { declaredBodyLimitMiddleware, streamedBodyLimitMiddleware } from './body-limit.ts';
 import { controlApi } from './control-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
@@ -45,9 +45,11 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   app.onError((err, c) => errorResponse(c, err, logger));
 
   app.use('*', hostAllowlistMiddleware(platform.config.appDomain, platform.config.publicHosts, logger));
-  // Before anything may read a body (placement peeks at a read-path deploy's): every route's limit.
-  app.use('*', bodyLimitMiddleware(platform.config, logger));
+  // Every route's body limit (body-limit.ts): a declared length before placement (which may forward
+  // the untouched body), a streamed one once the request is answered here.
+  app.use('*', declaredBodyLimitMiddleware(platform.config, logger));
   app.use('*', placementMiddleware(platform));
+  app.use('*', streamedBodyLimitMiddleware(platform.config));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
     if (label === null) return next();

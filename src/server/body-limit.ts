@@ -43,24 +43,34 @@ function tooLarge(limit: BodyLimit, declared?: string): TesseraError {
 }
 
 /**
- * Bounds every request body before any handler (or the replicas' placement, which may peek at one)
- * reads it. A declared `Content-Length` over the limit is answered 413 at once, nothing read; a body
- * without one (chunked) is counted as it streams and fails the read the moment it passes the limit,
- * so a handler never holds more than the limit. Either way the answer says `Connection: close`: the
- * server stops reading (Node closes the socket after the answer) instead of draining an endless body.
+ * Every request body is bounded in two steps, both mounted in app.ts. This one runs first, before
+ * the replicas' placement, and looks at headers only: a declared `Content-Length` over the route's
+ * limit is answered 413 at once, nothing read. It must not touch the body: placement may hand the
+ * untouched Node stream to the replica holding the tenant (which applies its own limits).
  */
-export function bodyLimitMiddleware(config: Pick<Config, 'appDomain' | 'functions' | 'http'>, logger: Logger): MiddlewareHandler {
-  return async function bodyLimit(c: Context, next) {
+export function declaredBodyLimitMiddleware(config: Pick<Config, 'appDomain' | 'functions' | 'http'>, logger: Logger): MiddlewareHandler {
+  return async function declaredBodyLimit(c: Context, next) {
+    const declared = c.req.header('content-length');
+    if (declared === undefined || c.req.header('transfer-encoding') !== undefined) return next();
+    const limit = bodyLimitOf(config, c.req.header('host'), c.req.path);
+    // Node's parser holds the body to exactly Content-Length bytes, so the header is the size.
+    if (Number(declared) > limit.bytes) return closing(c, errorResponse(c, tooLarge(limit, declared), logger));
+    return next();
+  };
+}
+
+/**
+ * The second step, once the request is known to be answered here: a body without a declared length
+ * (chunked) is counted as it streams, and the read (c.req.text(), arrayBuffer()...) fails the moment
+ * it passes the limit, so no handler ever holds more. Either step's 413 says `Connection: close`:
+ * the server stops reading instead of draining an endless body.
+ */
+export function streamedBodyLimitMiddleware(config: Pick<Config, 'appDomain' | 'functions' | 'http'>): MiddlewareHandler {
+  return async function streamedBodyLimit(c: Context, next) {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || (c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined)) return next();
     const body = c.req.raw.body;
     if (!body) return next();
     const limit = bodyLimitOf(config, c.req.header('host'), c.req.path);
-    const declared = c.req.header('content-length');
-    const chunked = c.req.header('transfer-encoding') !== undefined;
-    if (declared !== undefined && !chunked) {
-      // Node's parser holds the body to exactly Content-Length bytes, so the header is the size.
-      if (Number(declared) > limit.bytes) return closing(c, errorResponse(c, tooLarge(limit, declared), logger));
-      return next();
-    }
     let size = 0;
     let exceeded = false;
     const counted = body.pipeThrough(
@@ -69,7 +79,7 @@ export function bodyLimitMiddleware(config: Pick<Config, 'appDomain' | 'function
           size += chunk.byteLength;
           if (size > limit.bytes) {
             exceeded = true;
-            // The reader (c.req.text(), arrayBuffer()...) rejects with this error; errorResponse renders it.
+            // The reader rejects with this error; errorResponse renders it.
             controller.error(tooLarge(limit));
             return;
           }
@@ -81,6 +91,31 @@ export function bodyLimitMiddleware(config: Pick<Config, 'appDomain' | 'function
     await next();
     if (exceeded) c.res = closing(c, c.res);
   };
+}
+
+/**
+ * The JSON of a body, read from a copy so the handler still gets it, or null when it is not JSON or
+ * passes `maxBytes` (a chunked body has not been bounded yet when placement peeks at it).
+ */
+export async function peekJson(request: Request, maxBytes: number): Promise<unknown> {
+  const reader = request.clone().body?.getReader();
+  if (!reader) return null;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) return null;
+      chunks.push(value);
+    }
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return null;
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
 }
 
 /** The same answer, saying `Connection: close`; Node closes the socket once it is sent. */
