@@ -11,6 +11,11 @@ describe('config', () => {
     expect(config.dataDir).toBe(path.resolve('/srv', './data'));
     expect(config.databaseUrl).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
+    // Bodies and disk: bounded by default.
+    expect(config.http).toEqual({ maxBodyBytes: 1024 * 1024, maxToolCallBytes: 4 * 1024 * 1024 });
+    expect(config.functions.maxRequestBytes).toBe(1024 * 1024);
+    expect(config.quotas).toEqual({ repoMaxBytes: 256 * 1024 * 1024, packagesMaxBytes: 512 * 1024 * 1024 });
+    expect(resolveConfig({ FUNCTION_MAX_BODY_BYTES: '26214400', APP_REPO_MAX_BYTES: '1000000' }, '/srv')).toMatchObject({ functions: { maxRequestBytes: 26214400 }, quotas: { repoMaxBytes: 1000000 } });
   });
 
   it('reads .env, with the environment winning', () => {

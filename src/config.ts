@@ -26,7 +26,11 @@ export interface Config {
   /** The agent loop's bounds and the model client's patience. */
   readonly agent: { readonly maxSteps: number; readonly timeoutMs: number; readonly modelTimeoutMs: number; readonly modelMaxRetries: number };
   /** Limits for tenant functions. */
-  readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly concurrency: number; readonly warmPool: number };
+  readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly maxRequestBytes: number; readonly concurrency: number; readonly warmPool: number };
+  /** Largest request bodies the HTTP server reads (413 past them): the control API, and tool calls through it. */
+  readonly http: { readonly maxBodyBytes: number; readonly maxToolCallBytes: number };
+  /** What one app may keep on disk: its git repository, and the packages its lockfile pins in the shared store. */
+  readonly quotas: { readonly repoMaxBytes: number; readonly packagesMaxBytes: number };
   /** npm packages for tenant code: where they come from and how much one may weigh. */
   readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number; readonly authToken?: string };
   /** Per-app database bounds: the file's size (APP_DB_MAX_BYTES) and one call's SQL text (SQL_MAX_BYTES). */
@@ -85,6 +89,11 @@ const envSchema = z.object({
   FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   FUNCTION_MEMORY_MB: z.coerce.number().int().min(32).max(8192).default(128),
   FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
+  FUNCTION_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  TOOL_CALL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  APP_REPO_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+  APP_PACKAGES_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(512 * 1024 * 1024),
   FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
   BUILD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -194,7 +203,9 @@ export function resolveConfig(env: Record<string, string | undefined> = readEnv(
     serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
     agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
     builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
-    functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
+    functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, maxRequestBytes: e.FUNCTION_MAX_BODY_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
+    http: Object.freeze({ maxBodyBytes: e.API_MAX_BODY_BYTES, maxToolCallBytes: e.TOOL_CALL_MAX_BODY_BYTES }),
+    quotas: Object.freeze({ repoMaxBytes: e.APP_REPO_MAX_BYTES, packagesMaxBytes: e.APP_PACKAGES_MAX_BYTES }),
     packages: Object.freeze({
       registry,
       ...(authToken ? { authToken } : {}),

@@ -86,8 +86,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     mask: maskSecrets,
     egress,
   });
-  const packages = new PackageManager({ dataDir: config.dataDir, ...config.packages, logger: logger.child({ module: 'packages' }) });
-  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages, ...(placement.replicated ? { leases: placement } : {}) });
+  const packages = new PackageManager({ dataDir: config.dataDir, ...config.packages, appMaxBytes: config.quotas.packagesMaxBytes, logger: logger.child({ module: 'packages' }) });
+  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages, repoMaxBytes: config.quotas.repoMaxBytes, ...(placement.replicated ? { leases: placement } : {}) });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();

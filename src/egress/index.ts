@@ -39,6 +39,10 @@ export const DEFAULT_EGRESS_LIMITS: EgressLimits = { maxConnections: 8, requests
 const MAX_REDIRECTS = 5;
 const ALLOWLIST_CACHE_MS = 5000;
 /** Headers that describe one connection, not the request: never forwarded either way. */
+/** Credentials a redirect to another origin never carries (fetch drops `authorization`; cookies and proxy credentials are the origin's too). */
+const ORIGIN_CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/** Headers that describe a body: gone with it when a redirect turns the request into a GET (as fetch does). */
+const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location']);
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 
 /** An allowlist entry: `api.example.com`, `*.example.com`, `api.example.com:8443`, `203.0.113.7`, `[2001:db8::1]:443`. */
@@ -148,7 +152,7 @@ export class EgressProxy {
     try {
       let method = request.method.toUpperCase();
       let body = request.body;
-      const headers = request.headers.filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase()));
+      let headers = request.headers.filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase()));
       for (let hop = 0; ; hop++) {
         const entries = await this.allowlistOf(tenant);
         if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse(url, `only http and https are allowed, not ${url.protocol}`);
@@ -168,10 +172,14 @@ export class EgressProxy {
         const location = reply.headers.find(([name]) => name === 'location')?.[1];
         if (![301, 302, 303, 307, 308].includes(reply.status) || !location) return { ...reply, url: url.href };
         if (hop >= MAX_REDIRECTS) refuse(url, `more than ${MAX_REDIRECTS} redirects`);
-        url = new URL(location, url);
+        const next = new URL(location, url);
+        // A secret sent to api.example.com must not follow a redirect to another host (or port, or scheme).
+        if (next.origin !== url.origin) headers = headers.filter(([name]) => !ORIGIN_CREDENTIALS.has(name.toLowerCase()));
+        url = next;
         if (reply.status === 303 || ((reply.status === 301 || reply.status === 302) && method === 'POST')) {
           method = method === 'HEAD' ? 'HEAD' : 'GET';
           body = undefined;
+          headers = headers.filter(([name]) => !BODY_HEADERS.has(name.toLowerCase()));
         }
       }
     } finally {

@@ -4,6 +4,7 @@
  * scripts never run. See docs/packages.md.
  */
 import path from 'node:path';
+import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { toLockfile, fromLockfile, type Lockfile, type ResolvedPackage, type Resolution } from './lockfile.ts';
 import { keyOf } from './names.ts';
@@ -39,7 +40,17 @@ export interface PackageManagerOptions {
   maxUnpackedBytes: number;
   /** Bearer token for a private registry. */
   authToken?: string;
+  /** What one app's lockfile may pin, unpacked, in the shared store (APP_PACKAGES_MAX_BYTES); none: unbounded. */
+  appMaxBytes?: number;
   logger?: Logger;
+}
+
+function packagesQuotaExceeded(appName: string, limit: number, bytes: number, measured: boolean): TesseraError {
+  return new TesseraError(
+    'QUOTA_EXCEEDED',
+    `The npm packages of "${appName}" would unpack to ${measured ? 'more than ' : ''}${bytes} bytes${measured ? '' : ' (as stored, or as the registry declares them)'}, past its quota of ${limit} bytes (APP_PACKAGES_MAX_BYTES). Nothing of the app was changed. Use fewer or smaller packages (or a subpath build), or ask the server's operator to raise APP_PACKAGES_MAX_BYTES.`,
+    { details: { quota: 'APP_PACKAGES_MAX_BYTES', limit, bytes } },
+  );
 }
 
 /** The app's package.json: its direct dependencies, pinned to the exact versions of its lockfile. */
@@ -73,7 +84,12 @@ export class PackageManager {
    */
   async resolve(appName: string, requests: Record<string, string>, previous: Lockfile | null): Promise<PackageSet & { downloaded: string[] }> {
     const resolution = await resolvePackages({ client: this.client, requests, previous, maxUnpackedBytes: this.options.maxUnpackedBytes });
-    const downloaded = await this.fetchAll(resolution);
+    const limit = this.options.appMaxBytes;
+    // Before any download: what the store holds already, and the registry's word for the rest; then the bytes themselves.
+    const sizes = limit === undefined ? [] : await Promise.all([...resolution.packages.values()].map(async (pkg) => (await this.store.storedBytes(pkg.name, pkg.version)) ?? pkg.unpackedSize ?? 0));
+    const declared = sizes.reduce((sum, size) => sum + size, 0);
+    if (limit !== undefined && declared > limit) throw packagesQuotaExceeded(appName, limit, declared, false);
+    const downloaded = await this.fetchAll(resolution, limit === undefined ? undefined : { appName, limit });
     return { ...this.setOf(toLockfile(appName, resolution), resolution), downloaded };
   }
 
@@ -84,14 +100,25 @@ export class PackageManager {
     return this.setOf(lockfile, resolution);
   }
 
-  private async fetchAll(resolution: Resolution): Promise<string[]> {
+  /**
+   * Stores every package of a resolution. With a quota, the unpacked bytes are added up as packages
+   * arrive and the rest is not fetched once they pass it (the store keeps what it verified; the app
+   * gets nothing): a registry that understates sizes still cannot make one app fill the disk.
+   */
+  private async fetchAll(resolution: Resolution, quota?: { appName: string; limit: number }): Promise<string[]> {
     const downloaded: string[] = [];
     const queue = [...resolution.packages.values()].sort((a, b) => a.key.localeCompare(b.key));
+    let total = 0;
     // A few downloads at a time: fast on a big tree, polite to the registry.
     const worker = async (): Promise<void> => {
       for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
         const current = pkg;
-        const { downloaded: fresh } = await this.store.ensure(current.name, current.version, current.integrity, () => this.client.tarball(current.key, current.resolved));
+        const { downloaded: fresh, unpackedBytes } = await this.store.ensure(current.name, current.version, current.integrity, () => this.client.tarball(current.key, current.resolved));
+        total += unpackedBytes;
+        if (quota && total > quota.limit) {
+          queue.length = 0;
+          throw packagesQuotaExceeded(quota.appName, quota.limit, total, true);
+        }
         if (fresh) {
           downloaded.push(current.key);
           this.options.logger?.info({ package: current.key }, 'package stored');

@@ -1,6 +1,6 @@
 import semver from 'semver';
 import { TesseraError } from '../errors.ts';
-import { keyOf, PLATFORM_PACKAGES } from './names.ts';
+import { integrityProblem, isExactVersion, isValidPackageName, keyOf, PLATFORM_PACKAGES } from './names.ts';
 
 /** One entry of npm's package-lock.json v3 (`packages["node_modules/x"]`). */
 export interface LockEntry {
@@ -36,6 +36,8 @@ export interface ResolvedPackage {
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   hasInstallScript?: boolean;
+  /** Unpacked size as the registry declares it (not in lockfiles): lets a quota refuse before downloading. */
+  unpackedSize?: number;
   /** Dependency name -> key of the version it resolved to. */
   deps: Record<string, string>;
 }
@@ -124,7 +126,14 @@ export function fromLockfile(lock: Lockfile): Resolution {
   const keyAt = (location: string): string => {
     const entry = entries.get(location)!;
     if (!entry.version || !entry.integrity || !entry.resolved) throw invalid(`${location} has no version, integrity or resolved URL`);
-    return keyOf(entry.name ?? nameAt(location), entry.version);
+    // What the store makes folders of, and what downloads are checked against: never taken on trust.
+    const name = entry.name ?? nameAt(location);
+    if (!isValidPackageName(name)) throw invalid(`${JSON.stringify(location.slice(0, 200))} is not an npm package name`);
+    if (!isExactVersion(entry.version)) throw invalid(`${location} has version ${JSON.stringify(String(entry.version).slice(0, 100))}, not an exact semver version`);
+    const unverifiable = integrityProblem(entry.integrity);
+    if (unverifiable) throw invalid(`${location} has ${unverifiable}`);
+    if (!/^https?:\/\//.test(entry.resolved)) throw invalid(`${location} is resolved to ${JSON.stringify(String(entry.resolved).slice(0, 200))}, not an http(s) URL`);
+    return keyOf(name, entry.version);
   };
   const packages = new Map<string, ResolvedPackage>();
   for (const [location, entry] of entries) {

@@ -1,4 +1,6 @@
 import { isBuiltin } from 'node:module';
+import semver from 'semver';
+import ssri from 'ssri';
 
 /**
  * Packages the platform provides to every app (one copy, through the import map): tenants never
@@ -29,3 +31,36 @@ export function packageNameOf(specifier: string): string {
 
 /** `name@version`: the identity of one package in the store and in resolution graphs. */
 export const keyOf = (name: string, version: string): string => `${name}@${version}`;
+
+/**
+ * An exact version as npm publishes it: canonical semver (`1.2.3`, `1.2.3-beta.1`, `1.2.3+build.5`),
+ * so only letters, digits, dots, hyphens and plus signs: safe as part of a folder name.
+ */
+export function isExactVersion(version: unknown): version is string {
+  return typeof version === 'string' && version.length <= 256 && semver.valid(version) === version;
+}
+
+/** Hash algorithms an integrity string may use (npm's; sha1 only through old packuments' `shasum`). */
+const INTEGRITY_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1'];
+
+/** Why an integrity string cannot verify anything (null: it can). */
+export function integrityProblem(integrity: unknown): string | null {
+  if (typeof integrity !== 'string' || integrity.trim() === '') return 'no integrity hash';
+  const parsed = ssri.parse(integrity);
+  if (!parsed || !Object.keys(parsed).some((algorithm) => INTEGRITY_ALGORITHMS.includes(algorithm))) return `the integrity ${JSON.stringify(integrity.slice(0, 100))} is not an sha512/sha384/sha256/sha1 hash`;
+  return null;
+}
+
+/** Why a tarball URL may not be fetched (null: it may): http(s), on the host of the configured registry. */
+export function tarballUrlProblem(url: unknown, registry: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return `its tarball URL ${JSON.stringify(String(url).slice(0, 200))} is not a URL`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `its tarball URL ${parsed.href} is not http(s)`;
+  if (parsed.username || parsed.password) return `its tarball URL ${parsed.origin} carries credentials`;
+  if (parsed.host !== new URL(registry).host) return `its tarball URL ${parsed.href} is not on the configured registry ${registry} (packages are downloaded from it only)`;
+  return null;
+}

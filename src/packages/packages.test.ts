@@ -18,10 +18,10 @@ describe('package resolution and the store', () => {
   let registry: TestRegistry;
   let marker: string;
   const dirs: string[] = [];
-  const manager = (options: { maxUnpackedBytes?: number; timeoutMs?: number; dataDir?: string } = {}): PackageManager => {
+  const manager = (options: { maxUnpackedBytes?: number; timeoutMs?: number; dataDir?: string; appMaxBytes?: number } = {}): PackageManager => {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-'));
     dirs.push(dataDir);
-    return new PackageManager({ dataDir, registry: registry.url, timeoutMs: options.timeoutMs ?? 5000, maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000 });
+    return new PackageManager({ dataDir, registry: registry.url, timeoutMs: options.timeoutMs ?? 5000, maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000, ...(options.appMaxBytes !== undefined ? { appMaxBytes: options.appMaxBytes } : {}) });
   };
 
   beforeAll(async () => {
@@ -132,6 +132,127 @@ describe('package resolution and the store', () => {
     const forged = structuredClone(good.lockfile);
     forged.packages['node_modules/tiny-pad']!.integrity = ssri.fromData('something else', { algorithms: ['sha512'] }).toString();
     expect((await tesseraFailure(pm.install(forged))).code).toBe('PACKAGE_INTEGRITY_MISMATCH');
+  });
+
+  it('refuses a registry that advertises a path as a version, and writes nothing outside the store', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-'));
+    dirs.push(dataDir);
+    const pm = manager({ dataDir });
+    const escape = '1.0.0/../../escaped';
+    await registry.publish({ name: 'path-version', version: '1.0.0', files: { 'index.js': 'module.exports = "escaped";\n' } });
+    // The version key, the manifest's own version and the dist-tag all name a path; the tarball is real.
+    registry.tamper('path-version', (packument) => {
+      packument.versions[escape] = { ...packument.versions['1.0.0'], version: escape };
+      delete packument.versions['1.0.0'];
+      packument['dist-tags'].latest = escape;
+    });
+    for (const range of ['latest', '*', escape]) {
+      const err = await tesseraFailure(pm.resolve('app', { 'path-version': range }, null));
+      expect(err.code, range).toBe(range === escape ? 'PACKAGE_VERSION_NOT_FOUND' : 'REGISTRY_DATA_INVALID');
+      if (range !== escape) expect(err.message).toMatch(/path-version[\s\S]*is not a semver version/);
+    }
+    // Only a dist-tag pointing at a path, or a manifest calling itself one: refused the same way.
+    await registry.publish({ name: 'path-tag', version: '1.0.0', files: { 'index.js': '1;\n' } }, { name: 'path-self', version: '1.0.0', files: { 'index.js': '1;\n' } });
+    registry.tamper('path-tag', (packument) => {
+      packument['dist-tags'].next = '../../../escaped';
+    });
+    registry.tamper('path-self', (packument) => {
+      packument.versions['1.0.0'].version = escape;
+    });
+    for (const name of ['path-tag', 'path-self']) expect((await tesseraFailure(pm.resolve('app', { [name]: '^1' }, null))).code, name).toBe('REGISTRY_DATA_INVALID');
+    expect(registry.count('tarball', 'path-version@1.0.0') + registry.count('tarball', 'path-tag@1.0.0') + registry.count('tarball', 'path-self@1.0.0')).toBe(0);
+    // Below the resolver: the store and the lockfile reader refuse such a version too.
+    const tarball = gzipSync(Buffer.alloc(1024));
+    const store = await tesseraFailure(pm.store.ensure('path-version', escape, ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(), async () => tarball));
+    expect(store.code).toBe('REGISTRY_DATA_INVALID');
+    const good = await pm.resolve('app', { 'tiny-pad': '1.0.0' }, null);
+    const forged = structuredClone(good.lockfile);
+    forged.packages['node_modules/tiny-pad']!.version = escape;
+    forged.packages['']!.dependencies = { 'tiny-pad': escape };
+    const lock = await tesseraFailure(pm.install(forged));
+    expect(lock.code).toBe('INVALID_ARGUMENTS');
+    expect(lock.message).toContain('not an exact semver version');
+    expect(existsSync(path.join(dataDir, 'escaped'))).toBe(false);
+    expect(existsSync(path.join(pm.store.root, 'escaped'))).toBe(false);
+    expect(readdirSync(dataDir)).toEqual(['packages']);
+    expect(readdirSync(pm.store.root).filter((folder) => folder.startsWith('path-'))).toEqual([]);
+  });
+
+  it('downloads tarballs from the configured registry only, whatever a packument or lockfile names', async () => {
+    // Another registry serving the very same bytes (so the integrity would match): still refused.
+    const elsewhere = await startTestRegistry([{ name: 'foreign-tarball', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } }]);
+    try {
+      await registry.publish({ name: 'foreign-tarball', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
+      for (const tarball of [`${elsewhere.url}foreign-tarball/-/foreign-tarball-1.0.0.tgz`, 'file:///etc/passwd', `ftp://${new URL(registry.url).host}/x.tgz`]) {
+        registry.tamper('foreign-tarball', (packument) => {
+          packument.versions['1.0.0'].dist.tarball = tarball;
+        });
+        const err = await tesseraFailure(manager().resolve('app', { 'foreign-tarball': 'latest' }, null));
+        expect(err.code, tarball).toBe('REGISTRY_DATA_INVALID');
+        expect(err.message).toContain(registry.url);
+      }
+      // A lockfile that points a package elsewhere: no request goes there.
+      const good = await manager().resolve('app', { 'tiny-pad': '1.0.0' }, null);
+      const forged = structuredClone(good.lockfile);
+      forged.packages['node_modules/tiny-pad']!.resolved = `${elsewhere.url}tiny-pad/-/tiny-pad-1.0.0.tgz`;
+      expect((await tesseraFailure(manager().install(forged))).code).toBe('REGISTRY_DATA_INVALID');
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('requires an integrity hash it can check, and a name that is the package\'s', async () => {
+    await registry.publish({ name: 'unverified', version: '1.0.0', files: { 'index.js': '1;\n' } });
+    const cases: Array<[string, (manifest: any) => void, string]> = [
+      ['none', (m) => {
+        delete m.dist.integrity;
+        delete m.dist.shasum;
+      }, 'PACKAGE_INTEGRITY_MISMATCH'],
+      ['md5', (m) => {
+        m.dist.integrity = 'md5-1B2M2Y8AsgTpgAmY7PhCfg==';
+      }, 'PACKAGE_INTEGRITY_MISMATCH'],
+      ['garbage', (m) => {
+        m.dist.integrity = '../../../etc/passwd';
+      }, 'PACKAGE_INTEGRITY_MISMATCH'],
+      ['wrong', (m) => {
+        m.dist.integrity = ssri.fromData('other bytes', { algorithms: ['sha512'] }).toString();
+      }, 'PACKAGE_INTEGRITY_MISMATCH'],
+      ['another name', (m) => {
+        m.name = 'tiny-pad';
+      }, 'REGISTRY_DATA_INVALID'],
+    ];
+    for (const [what, edit, code] of cases) {
+      registry.tamper('unverified', (packument) => edit(packument.versions['1.0.0']));
+      const pm = manager();
+      const err = await tesseraFailure(pm.resolve('app', { unverified: '1.0.0' }, null));
+      expect(err.code, what).toBe(code);
+      expect(err.message, what).toContain('unverified');
+      expect(await pm.store.storedIntegrity('unverified', '1.0.0'), what).toBeNull();
+    }
+    // Only the wrong hash needed the tarball to find out.
+    expect(registry.count('tarball', 'unverified@1.0.0')).toBe(1);
+  });
+
+  it("bounds what one app's packages unpack to (APP_PACKAGES_MAX_BYTES), by the registry's word and by the bytes", async () => {
+    await registry.publish(
+      { name: 'bulky-a', version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify('a'.repeat(30_000))};\n` } },
+      { name: 'bulky-b', version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify('b'.repeat(30_000))};\n` } },
+    );
+    // One fits, two do not: refused from the declared sizes before any download.
+    const pm = manager({ appMaxBytes: 50_000 });
+    expect((await pm.resolve('app', { 'bulky-a': '1.0.0' }, null)).root).toEqual({ 'bulky-a': 'bulky-a@1.0.0' });
+    const declared = await tesseraFailure(pm.resolve('app', { 'bulky-a': '1.0.0', 'bulky-b': '1.0.0' }, null));
+    expect(declared).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { quota: 'APP_PACKAGES_MAX_BYTES', limit: 50_000 } });
+    expect(declared.message).toContain('APP_PACKAGES_MAX_BYTES');
+    expect(registry.count('tarball', 'bulky-b@1.0.0')).toBe(0);
+    // A registry that understates the size is caught by the bytes as they are unpacked.
+    registry.tamper('bulky-b', (packument) => {
+      packument.versions['1.0.0'].dist.unpackedSize = 10;
+    });
+    const measured = await tesseraFailure(pm.resolve('app', { 'bulky-a': '1.0.0', 'bulky-b': '1.0.0' }, null));
+    expect(measured).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { quota: 'APP_PACKAGES_MAX_BYTES', limit: 50_000 } });
+    expect(measured.message).toContain('more than');
   });
 
   it('gives up on a registry that does not answer, naming the package', async () => {

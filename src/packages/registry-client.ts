@@ -1,4 +1,5 @@
 import { TesseraError } from '../errors.ts';
+import { isExactVersion, tarballUrlProblem } from './names.ts';
 
 /** One version of a package as an (abbreviated) packument describes it. */
 export interface PackageManifest {
@@ -35,6 +36,33 @@ function unavailable(what: string, registry: string, err: unknown, timeoutMs: nu
   const name = (err as { name?: string } | null)?.name;
   const reason = name === 'TimeoutError' || name === 'AbortError' ? `did not answer within ${timeoutMs} ms` : `could not be reached (${(err as Error).message})`;
   return new TesseraError('REGISTRY_UNAVAILABLE', `The npm registry ${registry} ${reason} while fetching ${what}. Nothing was changed; try again later.`, { cause: err });
+}
+
+/** The registry described a package in a way that cannot be used safely. */
+export function invalidRegistryData(registry: string, what: string, why: string): TesseraError {
+  return new TesseraError('REGISTRY_DATA_INVALID', `The npm registry ${registry} sent unusable data for ${what}: ${why}. It was not used; nothing was changed. Choose another package, or ask the server's operator to check the registry.`, { details: { package: what } });
+}
+
+/**
+ * What a packument must hold before anything of it is used: the package's own name, and versions
+ * (keys, their manifests' `version`, dist-tags) that are exact semver, so that none can become a
+ * path such as `1.0.0/../../x` in the store.
+ */
+export function checkPackument(name: string, packument: Packument, registry: string): Packument {
+  const refuse = (why: string): never => {
+    throw invalidRegistryData(registry, `"${name}"`, why);
+  };
+  if (packument.name !== undefined && packument.name !== name) refuse(`the packument is named ${JSON.stringify(String(packument.name).slice(0, 100))}`);
+  for (const [version, manifest] of Object.entries(packument.versions)) {
+    if (!isExactVersion(version)) refuse(`version ${JSON.stringify(String(version).slice(0, 100))} is not a semver version`);
+    if (typeof manifest !== 'object' || manifest === null) refuse(`version ${version} has no manifest`);
+    if (manifest.version !== version) refuse(`version ${version} calls itself ${JSON.stringify(String(manifest.version).slice(0, 100))}`);
+    if (manifest.name !== undefined && manifest.name !== name) refuse(`version ${version} is named ${JSON.stringify(String(manifest.name).slice(0, 100))}`);
+  }
+  for (const [tag, version] of Object.entries(packument['dist-tags'] ?? {})) {
+    if (!isExactVersion(version)) refuse(`the dist-tag "${tag.slice(0, 50)}" points at ${JSON.stringify(String(version).slice(0, 100))}, not a semver version`);
+  }
+  return packument;
 }
 
 /**
@@ -85,15 +113,22 @@ export class RegistryClient {
     try {
       const packument = JSON.parse(text) as Packument;
       if (!packument.versions || typeof packument.versions !== 'object') throw new Error('no versions');
-      return packument;
+      if (packument['dist-tags'] !== undefined && (typeof packument['dist-tags'] !== 'object' || packument['dist-tags'] === null)) throw new Error('dist-tags is not an object');
+      return checkPackument(name, packument, registry);
     } catch (err) {
+      if (err instanceof TesseraError) throw err;
       throw unavailable(`the package "${name}"`, registry, new Error(`invalid packument: ${(err as Error).message}`), timeoutMs);
     }
   }
 
-  /** The tarball's bytes, refused past maxBytes while it streams in (PACKAGE_TOO_LARGE). */
+  /**
+   * The tarball's bytes, refused past maxBytes while it streams in (PACKAGE_TOO_LARGE). Only from the
+   * configured registry: a URL elsewhere (a packument's or a lockfile's) is REGISTRY_DATA_INVALID.
+   */
   async tarball(key: string, url: string): Promise<Buffer> {
     const { registry, timeoutMs, maxBytes } = this.options;
+    const problem = tarballUrlProblem(url, registry);
+    if (problem) throw invalidRegistryData(registry, key, problem);
     const chunks: Buffer[] = [];
     let size = 0;
     const controller = new AbortController();

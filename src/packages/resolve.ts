@@ -3,8 +3,8 @@ import semver from 'semver';
 import ssri from 'ssri';
 import { TesseraError } from '../errors.ts';
 import { followedDependencies, fromLockfile, type Lockfile, type ResolvedPackage, type Resolution } from './lockfile.ts';
-import { isValidPackageName, keyOf, PLATFORM_PACKAGES } from './names.ts';
-import type { PackageManifest, Packument, RegistryClient } from './registry-client.ts';
+import { integrityProblem, isExactVersion, isValidPackageName, keyOf, PLATFORM_PACKAGES, tarballUrlProblem } from './names.ts';
+import { invalidRegistryData, type PackageManifest, type Packument, type RegistryClient } from './registry-client.ts';
 
 const TAG = /^[A-Za-z][A-Za-z0-9._-]*$/;
 /** Packument requests in flight at once: enough to hide a far registry's latency, polite to it. */
@@ -73,8 +73,9 @@ export async function resolvePackages(input: {
       if (inPlay.length) return inPlay.sort(semver.rcompare)[0]!;
     }
     const packument = await packumentOf(name, via);
+    let version: string;
     try {
-      return pickManifest<PackageManifest>(packument, range, { nodeVersion: process.version }).version;
+      version = pickManifest<PackageManifest>(packument, range, { nodeVersion: process.version }).version;
     } catch (err) {
       const newest = Object.keys(packument.versions).filter((v) => semver.valid(v)).sort(semver.rcompare).slice(0, 5);
       const latest = packument['dist-tags']?.latest;
@@ -84,6 +85,9 @@ export async function resolvePackages(input: {
         { details: { package: name, range, versions: newest }, cause: err },
       );
     }
+    // The client checked every version of the packument; this holds the line if that ever changes.
+    if (!isExactVersion(version)) throw invalidRegistryData(client.registry, `"${name}"`, `version ${JSON.stringify(String(version).slice(0, 100))} is not a semver version`);
+    return version;
   }
 
   /** Adds name@version and (depth first) what it depends on. */
@@ -97,12 +101,16 @@ export async function resolvePackages(input: {
     } else {
       const manifest = (await packumentOf(name, via)).versions[version];
       if (!manifest) throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The npm package "${name}" has no version ${version}${viaText(via)}.`, { details: { package: name, version } });
-      const size = manifest.dist.unpackedSize;
+      const dist = (typeof manifest.dist === 'object' && manifest.dist !== null ? manifest.dist : {}) as Partial<PackageManifest['dist']>;
+      const where = tarballUrlProblem(dist.tarball, client.registry);
+      if (where) throw invalidRegistryData(client.registry, `${key}${viaText(via)}`, where);
+      const size = dist.unpackedSize;
       if (typeof size === 'number' && size > maxUnpackedBytes) {
         throw new TesseraError('PACKAGE_TOO_LARGE', `The package ${key}${viaText(via)} unpacks to ${size} bytes, over the limit of ${maxUnpackedBytes} (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`, { details: { package: key, size, limit: maxUnpackedBytes } });
       }
-      const integrity = manifest.dist.integrity ?? (manifest.dist.shasum ? ssri.fromHex(manifest.dist.shasum, 'sha1').toString() : null);
-      if (!integrity) throw new TesseraError('PACKAGE_INTEGRITY_MISMATCH', `The registry gives no integrity hash for ${key}${viaText(via)}, so it cannot be verified; it was not used.`, { details: { package: key } });
+      const integrity = dist.integrity ?? (typeof dist.shasum === 'string' && /^[0-9a-f]{40}$/i.test(dist.shasum) ? ssri.fromHex(dist.shasum, 'sha1').toString() : null);
+      const unverifiable = integrityProblem(integrity);
+      if (unverifiable) throw new TesseraError('PACKAGE_INTEGRITY_MISMATCH', `The registry gives ${unverifiable} for ${key}${viaText(via)}, so it cannot be verified; it was not used.`, { details: { package: key } });
       const optional = new Set(Object.keys(manifest.optionalDependencies ?? {}));
       // Optional dependencies are skipped (they are mostly platform-specific native binaries).
       const dependencies = Object.fromEntries(Object.entries(manifest.dependencies ?? {}).filter(([dep]) => !optional.has(dep) && !PLATFORM_PACKAGES.includes(dep)));
@@ -110,12 +118,13 @@ export async function resolvePackages(input: {
         name,
         version,
         key,
-        resolved: manifest.dist.tarball,
-        integrity,
+        resolved: dist.tarball!,
+        integrity: integrity!,
         dependencies,
         ...(manifest.peerDependencies ? { peerDependencies: manifest.peerDependencies } : {}),
         ...(manifest.peerDependenciesMeta ? { peerDependenciesMeta: manifest.peerDependenciesMeta } : {}),
         ...(manifest.hasInstallScript ? { hasInstallScript: true } : {}),
+        ...(typeof size === 'number' && size >= 0 ? { unpackedSize: size } : {}),
         deps: {},
       };
     }

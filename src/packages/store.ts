@@ -6,7 +6,7 @@ import path from 'node:path';
 import ssri from 'ssri';
 import { Parser, type ReadEntry } from 'tar';
 import { TesseraError } from '../errors.ts';
-import { keyOf } from './names.ts';
+import { isExactVersion, isValidPackageName, keyOf } from './names.ts';
 
 /** What the store keeps beside each unpacked package. */
 interface StoredMeta {
@@ -34,15 +34,23 @@ const folderOf = (name: string, version: string): string => keyOf(name.replace('
  * `module` fields) and nothing else.
  */
 export class PackageStore {
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, Promise<number>>();
 
   constructor(readonly root: string, private readonly maxUnpackedBytes: number) {
     mkdirSync(root, { recursive: true });
   }
 
-  /** Folder to resolve `name` from (the parent of its `node_modules`). */
+  /**
+   * Folder to resolve `name` from (the parent of its `node_modules`). Only a valid npm name and an
+   * exact semver version make one, and it is always a direct child of the store's root: whatever a
+   * registry or a lockfile says, nothing is ever written outside the store.
+   */
   resolveDirOf(name: string, version: string): string {
-    return path.join(this.root, folderOf(name, version));
+    const folder = path.join(this.root, folderOf(name, version));
+    if (!isValidPackageName(name) || !isExactVersion(version) || path.dirname(folder) !== this.root) {
+      throw new TesseraError('REGISTRY_DATA_INVALID', `${JSON.stringify(keyOf(name, version).slice(0, 200))} is not an npm name with an exact semver version, so it has no place in the package store. It was not used; nothing was changed.`, { details: { package: keyOf(name, version).slice(0, 200) } });
+    }
+    return folder;
   }
 
   /** The package's own folder (its package.json is here). */
@@ -52,8 +60,18 @@ export class PackageStore {
 
   /** Integrity of the stored copy, or null when it is not stored. */
   async storedIntegrity(name: string, version: string): Promise<string | null> {
+    return (await this.storedMeta(name, version))?.integrity ?? null;
+  }
+
+  /** Unpacked bytes of the stored copy, or null when it is not stored. */
+  async storedBytes(name: string, version: string): Promise<number | null> {
+    return (await this.storedMeta(name, version))?.unpackedBytes ?? null;
+  }
+
+  private async storedMeta(name: string, version: string): Promise<StoredMeta | null> {
+    const folder = this.resolveDirOf(name, version);
     try {
-      return (JSON.parse(await readFile(path.join(this.resolveDirOf(name, version), META), 'utf8')) as StoredMeta).integrity;
+      return JSON.parse(await readFile(path.join(folder, META), 'utf8')) as StoredMeta;
     } catch {
       return null;
     }
@@ -64,25 +82,24 @@ export class PackageStore {
    * A stored copy whose integrity differs from the one asked for is a PACKAGE_INTEGRITY_MISMATCH:
    * a lockfile and the store disagree on what name@version is.
    */
-  async ensure(name: string, version: string, integrity: string, download: () => Promise<Buffer>): Promise<{ downloaded: boolean }> {
+  async ensure(name: string, version: string, integrity: string, download: () => Promise<Buffer>): Promise<{ downloaded: boolean; unpackedBytes: number }> {
     const key = keyOf(name, version);
-    const stored = await this.storedIntegrity(name, version);
+    const stored = await this.storedMeta(name, version);
     if (stored !== null) {
-      if (!sameIntegrity(stored, integrity)) throw mismatch(key, `the stored copy has ${stored}, the lockfile names ${integrity}`);
-      return { downloaded: false };
+      if (!sameIntegrity(stored.integrity, integrity)) throw mismatch(key, `the stored copy has ${stored.integrity}, the lockfile names ${integrity}`);
+      return { downloaded: false, unpackedBytes: stored.unpackedBytes };
     }
     let pending = this.inflight.get(key);
     if (!pending) {
       pending = this.add(name, version, integrity, download).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
-      await pending;
-      return { downloaded: true };
+      return { downloaded: true, unpackedBytes: await pending };
     }
-    await pending;
-    return { downloaded: false };
+    return { downloaded: false, unpackedBytes: await pending };
   }
 
-  private async add(name: string, version: string, integrity: string, download: () => Promise<Buffer>): Promise<void> {
+  /** Downloads, verifies, unpacks and moves name@version into place; resolves to its unpacked bytes. */
+  private async add(name: string, version: string, integrity: string, download: () => Promise<Buffer>): Promise<number> {
     const key = keyOf(name, version);
     const tarball = await download();
     // Verify before a single byte is unpacked: a tampered or truncated tarball never reaches disk.
@@ -114,6 +131,7 @@ export class PackageStore {
         // Another process stored the same version first: its copy is as good as ours.
         if (!existsSync(path.join(final, META))) throw err;
       }
+      return unpackedBytes;
     } finally {
       await rm(staging, { recursive: true, force: true });
     }

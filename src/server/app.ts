@@ -8,6 +8,7 @@ import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
 import { auditMiddleware, projectRoleMiddleware } from './access.ts';
 import { authApi, authMiddleware } from './auth-api.ts';
+import { declaredBodyLimitMiddleware, streamedBodyLimitMiddleware } from './body-limit.ts';
 import { confirmSignIn, signInWithLink } from './sign-in-page.ts';
 import { controlApi } from './control-api.ts';
 import { dataApi } from './data-api.ts';
@@ -45,7 +46,11 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   app.onError((err, c) => errorResponse(c, err, logger));
 
   app.use('*', hostAllowlistMiddleware(platform.config.appDomain, platform.config.publicHosts, logger));
+  // Every route's body limit (body-limit.ts): a declared length before placement (which may forward
+  // the untouched body), a streamed one once the request is answered here.
+  app.use('*', declaredBodyLimitMiddleware(platform.config, logger));
   app.use('*', placementMiddleware(platform));
+  app.use('*', streamedBodyLimitMiddleware(platform.config));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
     if (label === null) return next();

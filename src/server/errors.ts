@@ -10,10 +10,13 @@ export function errorResponse(c: Context, err: unknown, logger: Logger): Respons
   return c.json({ ok: false, error: error.toJSON() }, error.status as ContentfulStatusCode);
 }
 
-/** Reads a JSON request body; an empty body is `{}`, anything unparsable is INVALID_JSON (400). */
-export async function readJsonBody(c: Context, limitBytes = 2 * 1024 * 1024): Promise<unknown> {
+/**
+ * Reads a JSON request body; an empty body is `{}`, anything unparsable is INVALID_JSON (400). The
+ * route's body limit (body-limit.ts) already bounds what is read; `limitBytes` is a tighter one.
+ */
+export async function readJsonBody(c: Context, limitBytes?: number): Promise<unknown> {
   const text = await c.req.text();
-  if (Buffer.byteLength(text) > limitBytes) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limitBytes} bytes.`);
+  if (limitBytes !== undefined && Buffer.byteLength(text) > limitBytes) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limitBytes} bytes.`);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);

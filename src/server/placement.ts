@@ -6,6 +6,7 @@ import { TesseraError } from '../errors.ts';
 import { tenantIdSchema } from '../names.ts';
 import type { Platform } from '../platform.ts';
 import { HolderUnreachable } from '../replicas/index.ts';
+import { peekJson, READ_PATH_MAX_BODY_BYTES } from './body-limit.ts';
 import { tenantFromHost } from './guards.ts';
 
 /** The address of the client, as the first replica saw it when the request was forwarded. */
@@ -31,7 +32,8 @@ async function tenantOfRequest(c: Context, appDomain: string): Promise<{ tenant:
   const inPath = /^\/(?:api\/tenants|data\/v1)\/([^/]+)/.exec(c.req.path);
   if (inPath) return { tenant: decodeURIComponent(inPath[1]!), bodyRead: false };
   if (c.req.method === 'POST' && c.req.path === '/api/serving/releases') {
-    const body = (await c.req.raw.clone().json().catch(() => null)) as { tenant?: unknown } | null;
+    // A declared length was bounded already; a chunked body is read only up to the read path's limit.
+    const body = (await peekJson(c.req.raw, READ_PATH_MAX_BODY_BYTES)) as { tenant?: unknown } | null;
     return typeof body?.tenant === 'string' ? { tenant: body.tenant, bodyRead: true } : null;
   }
   return null;

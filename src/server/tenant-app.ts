@@ -36,7 +36,6 @@ function notLiveYet(tenant: Tenant, rawDraftUrl: string): string {
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const MAX_FUNCTION_BODY = 1024 * 1024;
 
 function componentUrls(view: AppView): Record<string, string> {
   return Object.fromEntries([...view.components.values()].map((c) => [c.name, `/_tessera/mfe/${c.fileName}`]));
@@ -114,10 +113,8 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     const name = c.req.param('name') ?? '';
     const fn = c.env.view!.functions.get(name);
     if (!fn) throw notFound(`This app has no function "${name}".`);
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > MAX_FUNCTION_BODY) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_FUNCTION_BODY} bytes.`);
+    // The server's body limit (body-limit.ts, FUNCTION_MAX_BODY_BYTES) bounds this read; the runtime checks it again.
     const body = Buffer.from(await c.req.arrayBuffer());
-    if (body.length > MAX_FUNCTION_BODY) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${MAX_FUNCTION_BODY} bytes.`);
     const url = new URL(c.req.url);
     // As Fission's router does for a plain route: the function sees "/" (+ any sub-path) and the query.
     const subPath = url.pathname.slice(`/api/${name}`.length) || '/';

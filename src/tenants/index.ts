@@ -50,6 +50,8 @@ export function createTenantManager(options: {
   registry?: Registry;
   logger: Logger;
   packages?: PackageManager;
+  /** Each app's repository quota (APP_REPO_MAX_BYTES); none: unbounded. */
+  repoMaxBytes?: number;
   /**
    * With several replicas on one volume: this replica's tenant leases. Then the registry, not a
    * directory listing, says which tenants exist (another node's listing of a network volume may lag),
@@ -77,7 +79,7 @@ export function createTenantManager(options: {
     if (!tenant) {
       // Every write to the repository checks the lease first: a write that outlived its lease is refused.
       const guard = leases ? () => leases.assertHeld(id) : undefined;
-      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, guard);
+      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, { ...(guard ? { beforeWrite: guard } : {}), ...(options.repoMaxBytes !== undefined ? { maxBytes: options.repoMaxBytes } : {}) });
       // A tenant made before the registry listed tenants joins the list once its holder opens it.
       if (leases && registry) tenant = tenant.then(async (t) => (await registry.addTenant(id), t));
       tenant.catch(() => loaded.delete(id));

@@ -4,7 +4,7 @@ import { buildComponent, buildFunction, buildPackageAssets, NO_PACKAGE_ASSETS, t
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { TenantDb } from '../tenantdb/index.ts';
-import { openWorkspace, type FileChange, type Workspace } from '../workspace/index.ts';
+import { openWorkspace, type FileChange, type Workspace, type WorkspaceOptions } from '../workspace/index.ts';
 
 export const BLUEPRINT_FILE = 'blueprint.json';
 export const MIGRATIONS_DIR = 'migrations';
@@ -58,8 +58,8 @@ export class Tenant {
   }
 
   /** Loads a tenant from disk, rebuilding every artifact and replaying migrations the db missed. */
-  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager?: PackageManager, guard?: () => void): Promise<Tenant> {
-    const workspace = openWorkspace(path.join(dir, 'repo'), guard ? { beforeWrite: guard } : {});
+  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager?: PackageManager, workspaceOptions: WorkspaceOptions = {}): Promise<Tenant> {
+    const workspace = openWorkspace(path.join(dir, 'repo'), workspaceOptions);
     const files = await workspace.list('');
     let packages: PackageSet | null = null;
     const lockfile = parseLockfile(await workspace.read(LOCKFILE));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openWorkspace, safeRepoPath } from './index.ts';
+import { diskUsage, openWorkspace, safeRepoPath } from './index.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'tessera-ws-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -63,5 +63,25 @@ describe('workspace', () => {
     }
     expect(await ws.head()).toBe(head);
     expect(await ws.read('README.md')).toBe('hi');
+  });
+
+  it('refuses a commit that would take the repository past its quota, changing nothing; deletions still go through', async () => {
+    const dir = path.join(root, 'quota');
+    const ws = openWorkspace(dir, { maxBytes: 200_000 });
+    const first = await ws.init([{ path: 'README.md', content: 'hi' }], 'init');
+    const second = await ws.commit([{ path: 'data/a.txt', content: 'a'.repeat(60_000) }], 'fits');
+    const before = await diskUsage(dir);
+    expect(before).toBeGreaterThan(60_000);
+    const err = await ws.commit([{ path: 'data/b.txt', content: 'b'.repeat(80_000) }, { path: 'README.md', content: 'changed' }], 'too much').catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 413, details: { quota: 'APP_REPO_MAX_BYTES', limit: 200_000 } });
+    expect((err as Error).message).toContain('APP_REPO_MAX_BYTES');
+    expect(await ws.head()).toBe(second);
+    expect(await ws.read('data/b.txt')).toBeNull();
+    expect(await ws.read('README.md')).toBe('hi');
+    expect(await diskUsage(dir)).toBe(before);
+    // Removing files is never refused, even at the limit.
+    await ws.commit([{ path: 'data/a.txt', content: null }], 'make room');
+    expect(await ws.list('data')).toEqual([]);
+    expect((await ws.log()).map((c) => c.id).slice(-1)).toEqual([first]);
   });
 });

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { TesseraError } from '../errors.ts';
@@ -63,11 +63,45 @@ export interface Workspace {
   commitInfo(commit: string): Promise<CommitInfo & { parent: string | null }>;
 }
 
+export interface WorkspaceOptions {
+  /**
+   * Runs before every change to the repository (init, commit, undo) and may throw to refuse it: with
+   * several replicas, the check that this replica still holds the tenant's lease.
+   */
+  beforeWrite?: () => void;
+  /** The repository's quota (APP_REPO_MAX_BYTES): working files and history together, on disk. */
+  maxBytes?: number;
+}
+
+/** Bytes of the files under a folder (symbolic links counted as themselves, never followed). */
+export async function diskUsage(folder: string): Promise<number> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+  const sizes = await Promise.all(
+    entries.map(async (entry) => {
+      const full = path.join(folder, entry.name);
+      return entry.isDirectory() ? diskUsage(full) : (await lstat(full).catch(() => ({ size: 0 }))).size;
+    }),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
+}
+
 /**
- * `beforeWrite` runs before every change to the repository (init, commit, undo) and may throw to
- * refuse it: with several replicas, the check that this replica still holds the tenant's lease.
+ * Refuses a commit that would take the repository past its quota. A change is counted twice (its
+ * working file and its object in the history, uncompressed at worst); deleting files is never refused.
  */
-export function openWorkspace(dir: string, options: { beforeWrite?: () => void } = {}): Workspace {
+async function checkQuota(dir: string, changes: FileChange[], maxBytes: number): Promise<void> {
+  const adding = changes.reduce((sum, change) => sum + (change.content === null ? 0 : 2 * Buffer.byteLength(change.content)), 0);
+  if (adding === 0) return;
+  const used = await diskUsage(dir);
+  if (used + adding <= maxBytes) return;
+  throw new TesseraError(
+    'QUOTA_EXCEEDED',
+    `This change would take the app's repository past its quota of ${maxBytes} bytes (APP_REPO_MAX_BYTES): it holds ${used} bytes with its history, and the change needs up to ${adding} more. Nothing was changed. Write smaller files (data belongs in the database), or ask the server's operator to raise APP_REPO_MAX_BYTES.`,
+    { details: { quota: 'APP_REPO_MAX_BYTES', limit: maxBytes, used, adding } },
+  );
+}
+
+export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Workspace {
   const beforeWrite = options.beforeWrite ?? (() => undefined);
   const absolute = (relative: string): string => path.join(dir, safeRepoPath(relative));
 
@@ -114,6 +148,7 @@ export function openWorkspace(dir: string, options: { beforeWrite?: () => void }
     async commit(changes, message) {
       changes.forEach((change) => safeRepoPath(change.path));
       beforeWrite();
+      if (options.maxBytes !== undefined) await checkQuota(dir, changes, options.maxBytes);
       const before = await Promise.all(changes.map((change) => read(change.path)));
       try {
         for (const change of changes) await write(change);

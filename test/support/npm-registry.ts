@@ -30,6 +30,8 @@ export interface TestRegistry {
   corrupt(key: string): void;
   /** Never answer requests about this package (a registry that hangs). */
   hang(name: string): void;
+  /** Serve this package's packument as `edit` changes it (a hostile or broken registry); tarballs stay as published. */
+  tamper(name: string, edit: (packument: { name: string; 'dist-tags': Record<string, string>; versions: Record<string, any> }) => void): void;
   /** The most packument requests that were being answered at the same time. */
   maxConcurrentPackuments(): number;
   close(): Promise<void>;
@@ -76,6 +78,7 @@ export async function startTestRegistry(packages: FixturePackage[] = [], options
   const byName = new Map<string, Map<string, Published>>();
   const corrupted = new Set<string>();
   const hanging = new Set<string>();
+  const tampered = new Map<string, (packument: any) => void>();
   const requests: string[] = [];
   const pending = new Set<http.ServerResponse>();
   let url = '';
@@ -128,7 +131,8 @@ export async function startTestRegistry(packages: FixturePackage[] = [], options
       return;
     }
     const sorted = [...versions.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    const packument = { name, 'dist-tags': { latest: sorted[sorted.length - 1] }, versions: Object.fromEntries([...versions].map(([v, p]) => [v, p.manifest])) };
+    const packument = structuredClone({ name, 'dist-tags': { latest: sorted[sorted.length - 1] }, versions: Object.fromEntries([...versions].map(([v, p]) => [v, p.manifest])) });
+    tampered.get(name)?.(packument);
     // A registry far away: each packument takes this long, so requests made one after another add up.
     packumentsInFlight++;
     maxPackumentsInFlight = Math.max(maxPackumentsInFlight, packumentsInFlight);
@@ -148,6 +152,7 @@ export async function startTestRegistry(packages: FixturePackage[] = [], options
     publish,
     corrupt: (key) => corrupted.add(key),
     hang: (name) => hanging.add(name),
+    tamper: (name, edit) => tampered.set(name, edit),
     maxConcurrentPackuments: () => maxPackumentsInFlight,
     async close() {
       for (const res of pending) res.destroy();
