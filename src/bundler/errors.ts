@@ -42,6 +42,11 @@ export const OUTSIDE_MESSAGE = "a file outside the app's source and npm packages
 /** An absolute or relative path standing on its own in a message (after a space, a quote or a parenthesis). */
 const PATH_IN_TEXT = /(?<=^|[\s"'(])\.{0,2}\/[^\s"'`,;()]+/g;
 
+/** What esbuild's JS API says once its service process is gone. */
+export const ESBUILD_GONE = /The service (was stopped|is no longer running)/;
+/** What Node says when the build's own JavaScript (e.g. a plugin reading a file) runs out of memory. */
+export const NODE_OUT_OF_MEMORY = /Array buffer allocation failed|Invalid array buffer length|out of memory/i;
+
 /**
  * messagesOf, keeping only what the tenant may read: a message located in the tenant's own source
  * (`sourcefile`), in a module of the build's own plugins (`namespace:path`) or in a file of the
@@ -49,6 +54,13 @@ const PATH_IN_TEXT = /(?<=^|[\s"'(])\.{0,2}\/[^\s"'`,;()]+/g;
  * `lineText`, the file's content) are dropped, and so are its notes.
  */
 export function confinedMessagesOf(err: unknown, sourcefile: string, packages: PackageSet | null | undefined): Message[] {
+  // esbuild itself stopped (its process died, e.g. out of memory): that is no message about the
+  // tenant's code, so it goes on as it is, for the build worker to report and replace itself.
+  if (ESBUILD_GONE.test(err instanceof Error ? err.message : '')) throw err;
+  // Likewise a plugin of the build that ran out of memory: esbuild locates that message in the
+  // platform's own code, which the rule below would hide, and the worker must see it to stop.
+  const exhausted = messagesOf(err).find((m) => NODE_OUT_OF_MEMORY.test(m.text));
+  if (exhausted) throw new RangeError(`out of memory while building: ${exhausted.text.split('\n')[0]}`);
   const workingDir = packages?.storeRoot ?? process.cwd();
   const visible = (file: string): boolean => file === sourcefile || /^[a-z][\w-]+:/.test(file) || Boolean(packages?.ownerOf(path.resolve(workingDir, file)));
   // A path in a message's text (e.g. a file a glob matched) that the line itself does not show.

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,9 @@ import { decodeBuildFrame, encodeBuildFrame, type BuildJob, type FromWorker } fr
 
 const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 /** Where the platform's own files appear inside the sandbox: nothing names the host's folders. */
-const INSIDE = { entry: '/build/worker.cjs', esbuild: '/build/node_modules/esbuild', binary: '/build/node_modules/@esbuild' };
+const INSIDE = { entry: '/build/worker.cjs', esbuild: '/build/node_modules/esbuild', binary: '/build/node_modules/@esbuild', parser: '/build/node_modules/oxc-parser', parserBinding: '/build/node_modules/@oxc-parser' };
+/** Packages the worker loads at run time: esbuild, and the parser of the literal-imports check (a native addon, which cannot be bundled). */
+const WORKER_PACKAGES = ['esbuild', 'oxc-parser'];
 const STDERR_TAIL = 4096;
 /** Last words of Node (V8) or of esbuild's Go runtime that ran out of memory (or of address space under prlimit). */
 const OUT_OF_MEMORY = /out of memory|cannot allocate memory|Allocation failed|heap limit|Failed to reserve|Array buffer allocation failed/i;
@@ -34,16 +37,25 @@ export interface BuildWorkerSettings {
 
 /** The worker's one .cjs file (compiled once per platform process): started early, the first build is quicker. */
 export function compileWorkerEntry(): Promise<string> {
-  return compileChildEntry(WORKER_ENTRY, { external: ['esbuild'] });
+  return compileChildEntry(WORKER_ENTRY, { external: WORKER_PACKAGES });
 }
 
-/** esbuild's JS API and the folder of its binary for this platform: the only node_modules a worker sees. */
+/** esbuild's JS API and the folder of its binary for this platform (with oxc-parser, the only node_modules a worker sees). */
 function esbuildDirs(): { api: string; binary: string } {
   const require = createRequire(import.meta.url);
   const api = path.dirname(path.dirname(require.resolve('esbuild')));
   const binaryPackage = `@esbuild/${process.platform}-${process.arch}`;
   const binary = path.dirname(createRequire(path.join(api, 'package.json')).resolve(`${binaryPackage}/package.json`));
   return { api, binary };
+}
+
+/** oxc-parser's folder and the folder of its native binding for this machine (the one npm installed beside it). */
+function parserDirs(): { api: string; bindings: string[] } {
+  const require = createRequire(import.meta.url);
+  const api = path.dirname(require.resolve('oxc-parser/package.json'));
+  const scope = path.join(path.dirname(api), '@oxc-parser');
+  const bindings = existsSync(scope) ? readdirSync(scope).filter((name) => name.startsWith('binding-')).map((name) => path.join(scope, name)) : [];
+  return { api, bindings };
 }
 
 /**
@@ -134,10 +146,13 @@ export class BuildWorker {
     let child: ChildProcess;
     if (settings.isolation === 'bubblewrap') {
       const esbuild = esbuildDirs();
+      const parser = parserDirs();
       const binds: ReadOnlyBind[] = [
         { from: entry, to: INSIDE.entry },
         { from: esbuild.api, to: INSIDE.esbuild },
         { from: esbuild.binary, to: path.join(INSIDE.binary, path.basename(esbuild.binary)) },
+        { from: parser.api, to: INSIDE.parser },
+        ...parser.bindings.map((dir) => ({ from: dir, to: path.join(INSIDE.parserBinding, path.basename(dir)) })),
         // A package missing from the store is then missing in the build too: esbuild names it.
         ...settings.packageDirs.map((dir) => ({ from: dir, to: dir, optional: true })),
       ];

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { build, transform } from 'esbuild';
 import { TesseraError, type TesseraErrorJSON } from '../../errors.ts';
+import { ESBUILD_GONE, NODE_OUT_OF_MEMORY } from '../errors.ts';
 import { packageSetOf, type PackageSet } from '../../packages/index.ts';
 import { PackageStore } from '../../packages/store.ts';
 import { FrameReader } from '../../runtime/protocol.ts';
@@ -17,9 +18,6 @@ import { buildPackageAssets } from '../package-assets.ts';
 import { decodeBuildFrame, encodeBuildFrame, type BuildJob, type FromWorker, type PackageSetRef, type ToWorker } from './messages.ts';
 
 const CHANNEL_FD = 3;
-const ESBUILD_GONE = /The service (was stopped|is no longer running)/;
-/** Node itself out of memory (or address space, under prlimit) while building: a RangeError, not a crash. */
-const NODE_OUT_OF_MEMORY = /Array buffer allocation failed|Invalid array buffer length|out of memory/i;
 const probes = process.env.TESSERA_BUILD_PROBES === '1';
 
 /** Package sets by their lockfile text: rebuilt once, not per build. */
@@ -81,6 +79,16 @@ function errorOf(err: unknown): TesseraErrorJSON {
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Whether esbuild's service process is still there (a no-op transform goes through it). */
+async function esbuildAnswers(): Promise<boolean> {
+  try {
+    await transform('', { loader: 'js' });
+    return true;
+  } catch (err) {
+    return !ESBUILD_GONE.test(err instanceof Error ? err.message : String(err));
+  }
+}
+
 const socket = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
 const send = (message: FromWorker): void => void socket.write(encodeBuildFrame(message));
 // The platform is trusted; the limit only guards against a corrupted stream.
@@ -90,11 +98,13 @@ socket.on('data', (chunk: Buffer) => {
     const { id, job } = decodeBuildFrame(payload) as ToWorker;
     run(job).then(
       (value) => send({ type: 'built', id, value }),
-      (err: unknown) => {
+      async (err: unknown) => {
         const error = errorOf(err);
         // esbuild's binary died (e.g. out of memory; its last words are on our stderr): this process
-        // cannot build any more. Exiting lets the platform report why and start a fresh worker.
-        if (ESBUILD_GONE.test(error.message)) process.exit(70);
+        // cannot build any more. Exiting lets the platform report why and start a fresh worker. Its
+        // death does not always reach the build as "the service was stopped" (the failure may be a
+        // message about a half-read file), so a failed build also asks whether esbuild still answers.
+        if (ESBUILD_GONE.test(error.message) || !(await esbuildAnswers())) process.exit(70);
         if (NODE_OUT_OF_MEMORY.test(error.message)) {
           process.stderr.write(`out of memory: ${error.message.split('\n')[0]}\n`);
           process.exit(70);
