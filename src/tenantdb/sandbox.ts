@@ -1,12 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { detectIsolation, type Isolation } from '../runtime/host/sandbox-process.ts';
-
-/** An unprivileged uid/gid inside the sandbox ("nobody"), as for functions. */
-const SANDBOX_ID = '65534';
+import { addressSpaceLimit, bubblewrapArgs, detectIsolation, type Isolation, type ReadOnlyBind } from '../runtime/host/sandbox-process.ts';
 
 /** Memory bounds of one db process. */
 export interface DbProcessLimits {
@@ -41,23 +37,6 @@ export function locateSqliteModule(): SqliteModule {
   return sqliteModule;
 }
 
-let prlimitProbe: Promise<boolean> | null = null;
-function hasPrlimit(): Promise<boolean> {
-  prlimitProbe ??= promisify(execFile)('prlimit', ['--version'], { timeout: 5000, env: {} }).then(
-    () => true,
-    () => false,
-  );
-  return prlimitProbe;
-}
-
-/** The system's libraries and Node, read-only (the same set functions get). */
-function systemMounts(): string[] {
-  const mounts: string[] = [];
-  for (const dir of ['/usr', '/lib', '/lib64', '/lib32', '/etc/alternatives']) if (existsSync(dir)) mounts.push('--ro-bind', dir, dir);
-  if (!process.execPath.startsWith('/usr/')) mounts.push('--ro-bind', process.execPath, process.execPath);
-  return mounts;
-}
-
 /**
  * bubblewrap for a db process: the function sandbox's namespaces (no network, no other processes,
  * uid nobody, no capabilities), and a filesystem holding only the system's libraries, the compiled
@@ -66,26 +45,13 @@ function systemMounts(): string[] {
  * tables in memory: see Engine).
  */
 export function dbBubblewrapArgs(entry: string, dbDir: string, sqlite: SqliteModule): string[] {
-  return [
-    '--unshare-all',
-    '--die-with-parent',
-    '--new-session',
-    '--cap-drop', 'ALL',
-    '--uid', SANDBOX_ID,
-    '--gid', SANDBOX_ID,
-    '--hostname', 'tessera-db',
-    // The private /tmp first: the data directory (or node_modules) may lie under /tmp and is bound on top.
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--size', String(16 * 1024 * 1024), '--tmpfs', '/tmp',
-    ...systemMounts(),
-    '--ro-bind', entry, entry,
-    '--ro-bind', path.join(sqlite.root, 'package.json'), path.join(sqlite.root, 'package.json'),
-    '--ro-bind', path.join(sqlite.root, 'lib'), path.join(sqlite.root, 'lib'),
-    '--ro-bind', sqlite.nativeBinding, sqlite.nativeBinding,
-    '--bind', dbDir, dbDir,
-    '--chdir', dbDir,
-  ];
+  const atOwnPath = (file: string): ReadOnlyBind => ({ from: file, to: file });
+  return bubblewrapArgs([entry, path.join(sqlite.root, 'package.json'), path.join(sqlite.root, 'lib'), sqlite.nativeBinding].map(atOwnPath), {
+    hostname: 'tessera-db',
+    tmpBytes: 16 * 1024 * 1024,
+    writable: dbDir,
+    chdir: dbDir,
+  });
 }
 
 /**
@@ -101,8 +67,7 @@ export async function spawnDbProcess(options: { entry: string; dbDir: string; li
   // MALLOC_ARENA_MAX: glibc reserves 64 MB of address space per thread arena otherwise.
   const env = { NODE_ENV: process.env.NODE_ENV ?? 'production', TZ: 'UTC', MALLOC_ARENA_MAX: '2' };
   const node = [process.execPath, `--max-old-space-size=${options.limits.heapMb}`, '--no-warnings', options.entry];
-  // No core files: a process that dies at its memory cap must not write its address space to disk.
-  const limit = (await hasPrlimit()) ? ['prlimit', `--as=${options.limits.addressSpaceMb * 1024 * 1024}`, '--core=0', '--'] : [];
+  const limit = await addressSpaceLimit(options.limits.addressSpaceMb, 0);
   const command = isolation === 'bubblewrap' ? [...limit, 'bwrap', ...dbBubblewrapArgs(options.entry, options.dbDir, locateSqliteModule()), '--', ...node] : [...limit, ...node];
   const child = spawn(command[0]!, command.slice(1), { cwd: options.dbDir, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   return { child, isolation };

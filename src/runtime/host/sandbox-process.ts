@@ -47,7 +47,7 @@ export interface ReadOnlyBind {
  * `binds`, read-only, and nothing else of the host: shared by the function sandboxes and the
  * build workers (bundler/sandbox), so isolation is decided in one place.
  */
-export function bubblewrapArgs(binds: ReadOnlyBind[]): string[] {
+export function bubblewrapArgs(binds: ReadOnlyBind[], options: { hostname?: string; tmpBytes?: number; writable?: string; chdir?: string } = {}): string[] {
   return [
     '--unshare-all', // user, pid, ipc, uts, net and cgroup namespaces: no network, no other processes
     '--die-with-parent',
@@ -55,14 +55,17 @@ export function bubblewrapArgs(binds: ReadOnlyBind[]): string[] {
     '--cap-drop', 'ALL',
     '--uid', SANDBOX_ID,
     '--gid', SANDBOX_ID,
-    '--hostname', 'sandbox',
+    '--hostname', options.hostname ?? 'sandbox',
     ...systemMounts(),
     '--proc', '/proc',
     '--dev', '/dev',
+    ...(options.tmpBytes ? ['--size', String(options.tmpBytes)] : []),
     '--tmpfs', '/tmp',
     // After /tmp's tmpfs: a bind under /tmp (a package store in a test's temp folder) stays visible.
     ...binds.flatMap((bind) => [bind.optional ? '--ro-bind-try' : '--ro-bind', bind.from, bind.to]),
-    '--chdir', '/tmp',
+    // The one writable folder, if any (an app's database folder).
+    ...(options.writable ? ['--bind', options.writable, options.writable] : []),
+    '--chdir', options.chdir ?? '/tmp',
   ];
 }
 
@@ -93,7 +96,8 @@ export function hasPrlimit(): Promise<boolean> {
  * the cap sits `headroomMb` (2 GB by default) above the heap limit.
  */
 export async function addressSpaceLimit(memoryMb: number, headroomMb = 2048): Promise<string[]> {
-  return (await hasPrlimit()) ? ['prlimit', `--as=${(memoryMb + headroomMb) * 1024 * 1024}`, '--'] : [];
+  // No core files: a process that dies at its cap must not write its address space to disk.
+  return (await hasPrlimit()) ? ['prlimit', `--as=${(memoryMb + headroomMb) * 1024 * 1024}`, '--core=0', '--'] : [];
 }
 
 /**
