@@ -4,6 +4,7 @@
  * route is named as `METHOD /path` with `:param` segments, e.g. `GET /api/tenants/:id/releases`.
  */
 import type { AuditRecord } from './audit.ts';
+export type { AuditRecord };
 import type { Blueprint } from './blueprint.ts';
 import type { ErrorDetails, WireError } from './errors.ts';
 import type { Role } from './ids.ts';
@@ -248,6 +249,12 @@ export interface InvocationResult {
   headers: Record<string, string>;
   body: string;
   logs: string[];
+}
+
+/** `queryDatabase`'s result. */
+export interface QueryResult {
+  columns: string[];
+  rows: Array<Record<string, unknown>>;
 }
 
 /** A route's body and answer. `body: never`: the route takes none. */
