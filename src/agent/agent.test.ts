@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastToolResult, startScriptedModel, type ScriptedModel, type Step } from '../../test/support/scripted-model.ts';
-import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import { adminPrincipal, createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 import { createAgentService, createModelClient, type AgentEvent } from './index.ts';
 
 const example = (file: string) => readFileSync(new URL(`../../examples/notes/${file}`, import.meta.url), 'utf8');
@@ -26,7 +26,8 @@ async function scenario(steps: Step[], options: { maxSteps?: number; timeoutMs?:
   const model = createModelClient({ baseUrl: options.baseUrl ?? scripted.url, apiKey: options.apiKey ?? 'test-key', model: options.modelName ?? 'scripted', timeoutMs: 5000, maxRetries: options.maxRetries ?? 2, stream: options.stream });
   const agent = createAgentService(test.platform, { model, limits: { maxSteps: options.maxSteps ?? 12, timeoutMs: options.timeoutMs ?? 60_000 } });
   const events: AgentEvent[] = [];
-  const run = (prompt: string) => agent.run(id, prompt, (event) => events.push(event));
+  const principal = await adminPrincipal(test);
+  const run = (prompt: string) => agent.run(id, prompt, (event) => events.push(event), { principal });
   const tenant = () => test.platform.tenants.get(id);
   const commits = async () => (await (await tenant()).workspace.log()).map((c) => c.message);
   const results = () => events.filter((e): e is Extract<AgentEvent, { type: 'tool_result' }> => e.type === 'tool_result');
