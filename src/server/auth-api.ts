@@ -37,7 +37,7 @@ const userView = (u: UserRecord) => ({ id: u.id, name: u.name, email: u.email, a
 
 const tokenSignIn = z.object({ token: z.string().min(1) });
 const passwordSignIn = z.object({ login: z.string().regex(/\S/, 'expected a user id or email'), password: z.string().min(1) });
-const passwordChange = z.object({ current: z.string().optional(), password: z.unknown() });
+const passwordChange = z.object({ current: z.string().optional(), password: z.unknown().optional() });
 const newToken = z.object({ name: z.string().optional() });
 /** The fields are checked by AuthService (ids, emails, password strength), with its own messages. */
 const userFields = z.looseObject({});

@@ -16,9 +16,9 @@ import { principalOf, routePolicies, type Env } from './policy.ts';
 import { readBody, readQuery, wholeNumber } from './validate.ts';
 
 /** Tenant ids, roles, versions and prompts are checked by their subsystems, with their own codes. */
-const newTenant = z.object({ id: z.unknown() });
-const memberChange = z.object({ role: z.unknown(), direct: z.unknown() });
-const newRelease = z.object({ version: z.unknown(), notes: z.unknown() });
+const newTenant = z.object({ id: z.unknown().optional() });
+const memberChange = z.object({ role: z.unknown().optional(), direct: z.unknown().optional() });
+const newRelease = z.object({ version: z.unknown().optional(), notes: z.unknown().optional() });
 const agentPrompt = z.object({ prompt: z.string().regex(/\S/, 'expected a non-empty prompt').max(50_000) });
 const page = z.object({ limit: wholeNumber.optional(), before: wholeNumber.optional() });
 const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional() });

@@ -9,7 +9,7 @@ import { errorResponse } from './errors.ts';
 import { ownCredential, type Env } from './policy.ts';
 import { readBody } from './validate.ts';
 
-const dataCallBody = z.object({ op: z.enum(['query', 'execute']), sql: z.string(), params: z.unknown() });
+const dataCallBody = z.object({ op: z.enum(['query', 'execute']), sql: z.string(), params: z.unknown().optional() });
 
 /**
  * `POST /data/v1/<tenant>`: the remote transport of `@tessera/db` for functions running on Fission.

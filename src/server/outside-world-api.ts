@@ -8,7 +8,7 @@ import { routePolicies, type Env } from './policy.ts';
 import { readBody } from './validate.ts';
 
 /** The value is checked by the secret store (a string, its size), with its own message. */
-const secretValue = z.object({ value: z.unknown() });
+const secretValue = z.object({ value: z.unknown().optional() });
 const egressAllowlist = z.object({ allow: z.array(z.unknown()).max(200) }).strict();
 
 /**
