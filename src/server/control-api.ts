@@ -181,7 +181,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
 
   api.get('/tenants/:id/files', requireRole('viewer', 'reading the files'), async function readFile(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const path = c.req.query('path');
+    const { path } = readQuery(c, z.object({ path: z.string().optional() }));
     if (!path) return c.json({ files: await tenant.workspace.list('') });
     const content = await tenant.workspace.read(path);
     if (content === null) throw new TesseraError('NOT_FOUND', `No file "${path}" in tenant "${tenant.id}".`);

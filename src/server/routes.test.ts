@@ -1,6 +1,11 @@
+import { Hono } from 'hono';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TesseraError } from '../errors.ts';
+import type { Logger } from '../log.ts';
 import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 import { createApp } from './app.ts';
+import { errorResponse } from './errors.ts';
 import { listRoutePolicies, type AccessPolicy, type AuditPolicy, type RoutePolicy } from './policy.ts';
 
 let test: TestPlatform;
@@ -189,5 +194,45 @@ describe('input at the HTTP edge', () => {
     expect(refused.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect((await send('GET', '/healthz', undefined, { 'x-request-id': 'abc-123' })).headers.get('x-request-id')).toBe('abc-123');
     expect((await send('GET', '/healthz', undefined, { 'x-request-id': 'no spaces, please' })).headers.get('x-request-id')).not.toBe('no spaces, please');
+  });
+});
+
+describe('request logs', () => {
+  /** The platform with a logger whose JSON lines the test reads. */
+  function capturing(): { lines: Array<Record<string, any>>; logger: Logger } {
+    const lines: Array<Record<string, any>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    return { lines, logger };
+  }
+
+  it('logs one line per request with its id, and the tool and refusal lines of the request under the same id', async () => {
+    const { lines, logger } = capturing();
+    const logged = createApp({ ...test.platform, logger });
+    await logged.request('/api/tenants', { method: 'POST', headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' }, body: '{"id": "logged"}' });
+    const call = await logged.request('/api/tenants/logged/tools/readFile', { method: 'POST', headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' }, body: '{"path": "nowhere.txt"}' });
+    const id = call.headers.get('x-request-id');
+    const ofCall = lines.filter((line) => line.reqId === id);
+    expect(ofCall.find((line) => line.msg === 'request')).toMatchObject({ level: 30, method: 'POST', path: '/api/tenants/logged/tools/readFile', status: call.status, ms: expect.any(Number) });
+    expect(ofCall.some((line) => line.tool === 'readFile' && line.tenant === 'logged')).toBe(true);
+    const refused = await logged.request('/api/tenants/logged/tools/readFile', { method: 'POST', headers: { host: 'localhost:3000', 'content-type': 'application/json' }, body: '{}' });
+    expect(refused.status).toBe(401);
+    const refusal = lines.filter((line) => line.reqId === refused.headers.get('x-request-id'));
+    expect(refusal.map((line) => [line.level, line.code ?? line.status])).toEqual([[30, 'UNAUTHORIZED'], [30, 401]]);
+  });
+
+  it('logs a system error at error level with its cause, a refusal at info', async () => {
+    const { lines, logger } = capturing();
+    const mini = new Hono();
+    mini.onError((err, c) => errorResponse(c, err, logger));
+    mini.get('/boom', () => {
+      throw new Error('disk on fire');
+    });
+    mini.get('/no', () => {
+      throw new TesseraError('FORBIDDEN', 'Not you.');
+    });
+    expect((await mini.request('/boom')).status).toBe(500);
+    expect((await mini.request('/no')).status).toBe(403);
+    expect(lines[0]).toMatchObject({ level: 50, code: 'INTERNAL', err: { message: 'disk on fire' } });
+    expect(lines[1]).toMatchObject({ level: 30, code: 'FORBIDDEN', msg: 'Not you.' });
   });
 });
