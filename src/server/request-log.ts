@@ -26,12 +26,15 @@ export function requestLogMiddleware(logger: Logger): MiddlewareHandler<Env> {
       log.info({ method: c.req.method, path: c.req.path, forwarded: true, ms }, 'request forwarded');
       return;
     }
-    try {
-      c.res.headers.set('x-request-id', requestId);
-    } catch {
-      // Immutable headers (a fetched Response, as from a forwarded request): copy them.
-      c.res = new Response(c.res.body, c.res);
-      c.res.headers.set('x-request-id', requestId);
+    // An app's function may answer with an x-request-id of its own: that one stays.
+    if (!c.res.headers.has('x-request-id')) {
+      try {
+        c.res.headers.set('x-request-id', requestId);
+      } catch {
+        // Immutable headers (a fetched Response, as from a forwarded request): copy them.
+        c.res = new Response(c.res.body, c.res);
+        c.res.headers.set('x-request-id', requestId);
+      }
     }
     log.info({ method: c.req.method, path: c.req.path, status: c.res.status, ms }, 'request');
   };
