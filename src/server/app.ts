@@ -14,8 +14,8 @@ import { readPathApi } from './fission-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
 import { hostAllowlistMiddleware, sameOriginWritesMiddleware, tenantFromHost } from './guards.ts';
-import { placementMiddleware } from './placement.ts';
-import { publicRoute, type Env } from './policy.ts';
+import { placementMiddleware, type RouteTenant } from './placement.ts';
+import { publicRoute, tenantOfRoute, type Env } from './policy.ts';
 import { requestLogMiddleware } from './request-log.ts';
 import { draftView, tenantApp } from './tenant-app.ts';
 
@@ -54,7 +54,10 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   // Every route's body limit (body-limit.ts): a declared length before placement (which may forward
   // the untouched body), a streamed one once the request is answered here.
   app.use('*', declaredBodyLimitMiddleware(platform.config, logger));
-  app.use('*', placementMiddleware(platform));
+  // Placement runs before any route (it may forward the untouched body), with the tenant each route
+  // declares; the routes are all added by the first request.
+  let routeTenant: RouteTenant | undefined;
+  app.use('*', placementMiddleware(platform, () => (routeTenant ??= tenantOfRoute(app))));
   app.use('*', streamedBodyLimitMiddleware(platform.config));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);

@@ -43,7 +43,7 @@ export function dataApi(platform: Platform): Hono<Env> {
     }
   }
 
-  api.post('/v1/:tenant', ownCredential('data token', requireDataToken), async function dataCall(c) {
+  api.post('/v1/:tenant', ownCredential('data token', requireDataToken, { tenantParam: 'tenant' }), async function dataCall(c) {
     const tenant = c.req.param('tenant');
     if (!platform.tenants.exists(tenant)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${tenant}" on this server.`);
     const body = await readBody(c, dataCallBody, { hint: 'Send {"op": "query" | "execute", "sql": "...", "params": [...]}.' });

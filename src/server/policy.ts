@@ -12,6 +12,7 @@
  * `listRoutePolicies(app)` lists the policies of every route (routes.test.ts fails on a route without).
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { Principal, Role } from '../auth/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -37,7 +38,7 @@ export interface Env {
   };
 }
 
-export type AccessPolicy = { access: 'public' } | { access: 'own-credential'; credential: string } | { access: 'signed-in' } | { access: 'admin' } | { access: 'project'; role: Role };
+export type AccessPolicy = { access: 'public' } | { access: 'own-credential'; credential: string; tenantParam?: string } | { access: 'signed-in' } | { access: 'admin' } | { access: 'project'; role: Role };
 export interface AuditPolicy {
   /** e.g. `release.create`; a function for actions named by a parameter (`tool.<name>`). */
   action: string | ((c: Context<Env>) => string);
@@ -69,11 +70,11 @@ export function publicRoute(): MiddlewareHandler<Env> {
  * A route for machines with a credential of its own instead of a user's (the data API's per-tenant
  * token); mounted ahead of the user credential check. `check` throws unless the request carries it.
  */
-export function ownCredential(credential: string, check: (c: Context<Env>) => Promise<void>): MiddlewareHandler<Env> {
+export function ownCredential(credential: string, check: (c: Context<Env>) => Promise<void>, options: { tenantParam?: string } = {}): MiddlewareHandler<Env> {
   return tag(async function ownCredential(c, next) {
     await check(c);
     await next();
-  }, { access: 'own-credential', credential });
+  }, { access: 'own-credential', credential, ...options });
 }
 
 /** Any signed-in user (the credential check before every non-public route found who). */
@@ -166,6 +167,8 @@ export interface RoutePolicy {
   audit: AuditPolicy[];
   /** The policies in the order the route runs them. */
   order: Array<'access' | 'audit'>;
+  /** The parameter naming the tenant the route is about (`:id` of a project route), for placement. */
+  tenantParam?: string;
 }
 
 /**
@@ -184,6 +187,8 @@ export function listRoutePolicies(app: Hono<any>): RoutePolicy[] {
     if (policy && 'access' in policy) {
       row.access.push(policy);
       row.order.push('access');
+      const tenantParam = policy.access === 'project' ? 'id' : policy.access === 'own-credential' ? policy.tenantParam : undefined;
+      if (tenantParam) row.tenantParam = tenantParam;
     } else if (policy) {
       row.audit.push(policy);
       row.order.push('audit');
@@ -193,4 +198,27 @@ export function listRoutePolicies(app: Hono<any>): RoutePolicy[] {
   }
   // `app.use` middleware (ALL with only untagged handlers and no route of its own) is not a route.
   return [...rows.values()].filter((row) => !(row.method === 'ALL' && row.access.length === 0 && row.audit.length === 0 && row.path.endsWith('*'))).map(({ handlers: _, ...row }) => row);
+}
+
+/**
+ * The tenant a request is about by the route it goes to: the `:id` of a `requireRole` route, the
+ * tenant parameter of an `ownCredential` one. Placement (replicas) asks this before any route runs,
+ * so it reads the declarations rather than the path's shape.
+ */
+export function tenantOfRoute(app: Hono<any>): (method: string, path: string) => string | null {
+  const router = new TrieRouter<string>();
+  for (const route of listRoutePolicies(app)) if (route.tenantParam) router.add(route.method, route.path, route.tenantParam);
+  return (method, path) => {
+    const [matches] = router.match(method === 'HEAD' ? 'GET' : method, path);
+    for (const [param, params] of matches) {
+      const value = (params as Record<string, string | undefined>)[param];
+      if (!value) continue;
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+    return null;
+  };
 }

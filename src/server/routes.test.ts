@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 import { createApp } from './app.ts';
 import { errorResponse } from './errors.ts';
-import { listRoutePolicies, type AccessPolicy, type AuditPolicy, type RoutePolicy } from './policy.ts';
+import { listRoutePolicies, tenantOfRoute, type AccessPolicy, type AuditPolicy, type RoutePolicy } from './policy.ts';
 
 let test: TestPlatform;
 let app: ReturnType<typeof createApp>;
@@ -128,6 +128,20 @@ async function send(method: string, path: string, body?: string, headers: Record
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 const signedIn = (method: string, path: string, body?: string, token = test.token) => send(method, path, body, { authorization: `Bearer ${token}` });
+
+describe('placement by the declared routes', () => {
+  it('finds the tenant a request is about from the route it goes to, before any route runs', () => {
+    const tenantOf = tenantOfRoute(app);
+    expect(tenantOf('POST', '/api/tenants/notes/tools/createBackendFunction')).toBe('notes');
+    expect(tenantOf('GET', '/api/tenants/notes')).toBe('notes');
+    expect(tenantOf('HEAD', '/api/tenants/notes/releases')).toBe('notes');
+    expect(tenantOf('DELETE', '/api/tenants/no%74es')).toBe('notes');
+    expect(tenantOf('POST', '/data/v1/shop')).toBe('shop');
+    for (const [method, path] of [['GET', '/api/tenants'], ['POST', '/api/tenants'], ['GET', '/api/serving/releases'], ['GET', '/api/users/ada'], ['POST', '/api/invitations/inv_1/accept'], ['GET', '/healthz']]) {
+      expect(tenantOf(method!, path!), `${method} ${path}`).toBeNull();
+    }
+  });
+});
 
 describe('input at the HTTP edge', () => {
   it('answers a body that does not fit with 400 INVALID_ARGUMENTS naming the field, on public routes', async () => {
