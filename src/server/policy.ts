@@ -99,15 +99,15 @@ export function adminOnly(): MiddlewareHandler<Env> {
  */
 const requireRoleOf = (platform: Platform) =>
   function requireRole(role: Role, doing: string | ((c: Context<Env>) => string)): MiddlewareHandler<Env> {
-  return tag(async function requireProjectRole(c, next) {
-    const tenant = c.req.param('id');
-    if (!tenant) throw new Error('requireRole is for routes with an :id parameter');
-    c.set('tenant', tenant);
-    // Which project the request is about, as it was before the handler ran (a delete removes it).
-    if (c.get('audited')) c.set('project', (await platform.registry.projectOf(tenant)) ?? null);
-    c.set('projectRole', await platform.auth.requireRole(principalOf(c), tenant, role, typeof doing === 'string' ? doing : doing(c)));
-    await next();
-  }, { access: 'project', role });
+    return tag(async function requireProjectRole(c, next) {
+      const tenant = c.req.param('id');
+      if (!tenant) throw new Error('requireRole is for routes with an :id parameter');
+      c.set('tenant', tenant);
+      // Which project the request is about, as it was before the handler ran (a delete removes it).
+      if (c.get('audited')) c.set('project', (await platform.registry.projectOf(tenant)) ?? null);
+      c.set('projectRole', await platform.auth.requireRole(principalOf(c), tenant, role, typeof doing === 'string' ? doing : doing(c)));
+      await next();
+    }, { access: 'project', role });
   };
 
 /** Where an answered request names the project it touched, when its path does not. */
@@ -125,31 +125,31 @@ export interface AuditOptions {
  */
 const auditedOf = (platform: Platform) =>
   function audited(action: AuditPolicy['action'], options: AuditOptions = {}): MiddlewareHandler<Env> {
-  return tag(async function auditRequest(c, next) {
-    c.set('audited', true);
-    await next();
-    const principal = c.get('principal');
-    if (!principal) return;
-    const status = c.res.status;
-    let tenant: string | null = c.get('tenant') ?? null;
-    let target = typeof options.target === 'string' ? (c.req.param(options.target) ?? '') : (options.target?.literal ?? '');
-    if (options.projectInAnswer && status >= 200 && status < 300) {
-      const answer = (await c.res.clone().json()) as Record<string, unknown>;
-      const named = answer[options.projectInAnswer];
-      tenant = typeof named === 'string' ? named : null;
-      if (options.projectInAnswer === 'id') target = tenant ?? '';
-    }
-    await platform.audit.record({
-      actor: principal.user.id,
-      via: principal.via,
-      tenant,
-      project: c.get('project') ?? null,
-      action: typeof action === 'string' ? action : action(c),
-      target,
-      outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'error',
-      detail: { status, method: c.req.method, path: c.req.path },
-    });
-  }, { action, ...(options.target === undefined ? {} : { target: options.target }) });
+    return tag(async function auditRequest(c, next) {
+      c.set('audited', true);
+      await next();
+      const principal = c.get('principal');
+      if (!principal) return;
+      const status = c.res.status;
+      let tenant: string | null = c.get('tenant') ?? null;
+      let target = typeof options.target === 'string' ? (c.req.param(options.target) ?? '') : (options.target?.literal ?? '');
+      if (options.projectInAnswer && status >= 200 && status < 300) {
+        const answer = ((await c.res.clone().json().catch(() => null)) ?? {}) as Record<string, unknown>;
+        const named = answer[options.projectInAnswer];
+        tenant = typeof named === 'string' ? named : null;
+        if (options.projectInAnswer === 'id') target = tenant ?? '';
+      }
+      await platform.audit.record({
+        actor: principal.user.id,
+        via: principal.via,
+        tenant,
+        project: c.get('project') ?? null,
+        action: typeof action === 'string' ? action : action(c),
+        target,
+        outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'error',
+        detail: { status, method: c.req.method, path: c.req.path },
+      });
+    }, { action, ...(options.target === undefined ? {} : { target: options.target }) });
   };
 
 /** Who made the request; routes behind the credential check always have one. */
