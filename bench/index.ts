@@ -17,7 +17,7 @@ import { StyleBuilder } from '../src/styles/index.ts';
 import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
-import { startTestServer } from '../test/support/platform.ts';
+import { adminPrincipal, startTestServer } from '../test/support/platform.ts';
 import { benchAccess } from './access.ts';
 import { benchBuilder } from './builder.ts';
 import { benchBuildSandbox } from './build-sandbox.ts';
@@ -154,7 +154,7 @@ async function benchAgent(server: Awaited<ReturnType<typeof startTestServer>>): 
     await agent.run(id, 'Build a notes app', (event: AgentEvent) => {
       if (event.type === 'tool_result') toolMs.set(event.name, [...(toolMs.get(event.name) ?? []), event.ms]);
       if (event.type === 'usage') modelMs.push(event.modelMs);
-    });
+    }, { principal: await adminPrincipal(server) });
     await model.close();
   }
   for (const [name, times] of toolMs) report(`${name} (in agent)`, times, 'model call per step', modelMs);

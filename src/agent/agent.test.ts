@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastToolResult, startScriptedModel, type ScriptedModel, type Step } from '../../test/support/scripted-model.ts';
-import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import { adminPrincipal, createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 import { createAgentService, createModelClient, type AgentEvent } from './index.ts';
 
 const example = (file: string) => readFileSync(new URL(`../../examples/notes/${file}`, import.meta.url), 'utf8');
@@ -26,11 +27,14 @@ async function scenario(steps: Step[], options: { maxSteps?: number; timeoutMs?:
   const model = createModelClient({ baseUrl: options.baseUrl ?? scripted.url, apiKey: options.apiKey ?? 'test-key', model: options.modelName ?? 'scripted', timeoutMs: 5000, maxRetries: options.maxRetries ?? 2, stream: options.stream });
   const agent = createAgentService(test.platform, { model, limits: { maxSteps: options.maxSteps ?? 12, timeoutMs: options.timeoutMs ?? 60_000 } });
   const events: AgentEvent[] = [];
-  const run = (prompt: string) => agent.run(id, prompt, (event) => events.push(event));
+  const principal = await adminPrincipal(test);
+  const logLines: Array<Record<string, any>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) });
+  const run = (prompt: string) => agent.run(id, prompt, (event) => events.push(event), { principal, logger });
   const tenant = () => test.platform.tenants.get(id);
   const commits = async () => (await (await tenant()).workspace.log()).map((c) => c.message);
   const results = () => events.filter((e): e is Extract<AgentEvent, { type: 'tool_result' }> => e.type === 'tool_result');
-  return { id, scripted, agent, events, run, tenant, commits, results };
+  return { id, scripted, agent, events, run, tenant, commits, results, logLines };
 }
 
 describe('agent loop', () => {
@@ -179,6 +183,8 @@ describe('agent loop', () => {
     expect((await unreachable.run('Hi')).reason).toBe('error');
     expect(await unreachable.commits()).toEqual([`Create app ${unreachable.id}`]);
     expect(unreachable.events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'MODEL_UNAVAILABLE', message: expect.stringContaining('Cannot reach the model endpoint http://127.0.0.1:9/v1') } });
+    // A failed run is a system problem for whoever runs the server: logged at error, with why.
+    expect(unreachable.logLines.find((line) => line.msg === 'agent run failed')).toMatchObject({ level: 50, tenant: unreachable.id, reason: 'error', error: { code: 'MODEL_UNAVAILABLE' } });
     const badKey = await scenario([], { apiKey: 'wrong', serverOptions: { apiKey: 'right' } });
     await badKey.run('Hi');
     expect(badKey.events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'MODEL_REFUSED', message: expect.stringContaining('OPENAI_API_KEY') } });

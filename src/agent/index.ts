@@ -1,5 +1,7 @@
 import { TesseraError } from '../errors.ts';
-import type { Principal } from '../auth/index.ts';
+import { enforceProjectPolicy } from '../audit/index.ts';
+import { TOOL_CALL, type Principal } from '../auth/index.ts';
+import type { Logger } from '../log.ts';
 import type { Platform } from '../platform.ts';
 import { runTool } from '../tools/index.ts';
 import type { AgentEvent } from './events.ts';
@@ -20,35 +22,28 @@ export interface AgentService {
    * Starts a run for a tenant and resolves when it ends. Throws before starting when no model is
    * configured (MODEL_NOT_CONFIGURED) or another run holds the tenant (TENANT_BUSY).
    */
-  run(tenantId: string, prompt: string, emit: (event: AgentEvent) => void, options?: { principal?: Principal }): Promise<RunRecord>;
+  run(tenantId: string, prompt: string, emit: (event: AgentEvent) => void, options: AgentRunOptions): Promise<RunRecord>;
   /** Cancels the tenant's run; it stops between steps. Returns whether a run was going. */
   cancel(tenantId: string): boolean;
   isRunning(tenantId: string): boolean;
   conversation(tenantId: string): Promise<Conversation>;
 }
 
+export interface AgentRunOptions {
+  /** Whom the agent acts for: every tool call is checked against and audited as this user. */
+  principal: Principal;
+  /** The request's logger (bound to its id); the platform's otherwise. */
+  logger?: Logger;
+}
+
 /**
- * The agent acts with its user's role, on its own tenant only: every tool call re-checks that the
- * user may still edit this project (a role taken away mid-run stops the next change) and is audited
- * in the user's name.
+ * The agent acts with its user's role, on its own tenant only: every tool call goes through the tool
+ * route's own policy (TOOL_CALL: re-checks that the user may still edit this project, so a role taken
+ * away mid-run stops the next change, and audits the call in the user's name, via "agent").
  */
-async function callToolAs(platform: Platform, principal: Principal | undefined, tenantId: string, name: string, args: unknown): Promise<unknown> {
-  if (!principal) return runTool(platform, tenantId, name, args);
-  const audit = (outcome: 'ok' | 'refused' | 'error', detail: Record<string, unknown>) => platform.audit.record({ actor: principal.user.id, via: 'agent', tenant: tenantId, action: `tool.${name}`, target: name, outcome, detail });
-  try {
-    await platform.auth.requireRole(principal, tenantId, 'editor', `running the tool ${name}`);
-  } catch (err) {
-    await audit('refused', { code: (err as TesseraError).code });
-    throw err;
-  }
-  try {
-    const result = await runTool(platform, tenantId, name, args);
-    await audit('ok', {});
-    return result;
-  } catch (err) {
-    await audit('error', { code: (err as TesseraError).code ?? 'INTERNAL' });
-    throw err;
-  }
+function callToolAs(platform: Platform, principal: Principal, tenantId: string, name: string, args: unknown, logger: Logger): Promise<unknown> {
+  const policy = { role: TOOL_CALL.role, doing: TOOL_CALL.doing(name), action: TOOL_CALL.action(name), target: name };
+  return enforceProjectPolicy(platform, policy, { ...principal, via: 'agent' }, tenantId, () => runTool(platform, tenantId, name, args, logger));
 }
 
 export function createAgentService(platform: Platform, options: { model?: ModelClient; limits?: Partial<AgentLimits> } = {}): AgentService {
@@ -62,13 +57,15 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
 
   return {
     configProblem: () => (options.model ? null : modelConfigProblem(settings)),
-    async run(tenantId, prompt, emit, runOptions = {}) {
+    async run(tenantId, prompt, emit, runOptions) {
+      const { principal } = runOptions;
+      const logger = (runOptions.logger ?? platform.logger).child({ tenant: tenantId, agent: true });
       const tenant = await platform.tenants.get(tenantId);
-      const principal = runOptions.principal;
       model ??= createModelClient(settings);
       if (running.has(tenantId)) throw new TesseraError('TENANT_BUSY', `An agent run is already building "${tenantId}"; wait for it to finish or cancel it (POST /api/tenants/${tenantId}/agent/cancel).`);
       const controller = new AbortController();
       running.set(tenantId, controller);
+      let failure: unknown = null;
       try {
         const file = conversationFile(config.dataDir, tenantId);
         const conversation = await loadConversation(file);
@@ -81,17 +78,25 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
           conversationFile: file,
           limits,
           signal: controller.signal,
-          emit,
-          callTool: (name, args) => callToolAs(platform, principal, tenantId, name, args),
+          // The model's failure, for the log line of a failed run.
+          emit: (event) => {
+            if (event.type === 'error') failure = event.error;
+            emit(event);
+          },
+          callTool: (name, args) => callToolAs(platform, principal, tenantId, name, args, logger),
         });
-        if (principal) {
-          await platform.audit.record({ actor: principal.user.id, via: 'agent', tenant: tenantId, action: 'agent.finished', target: record.id, outcome: record.reason === 'error' ? 'error' : 'ok', detail: { reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens } });
-        }
+        const summary = { run: record.id, reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens };
+        if (record.reason === 'error') logger.error({ ...summary, error: failure }, 'agent run failed');
+        else logger.info(summary, 'agent run finished');
+        await platform.audit.record({ actor: principal.user.id, via: 'agent', tenant: tenantId, action: 'agent.finished', target: record.id, outcome: record.reason === 'error' ? 'error' : 'ok', detail: { reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens } });
         // The conversation file is the working copy, saved every step; the registry keeps each run.
         await platform.registry
           .recordAgentRun(tenantId, { id: record.id, prompt: record.prompt, model: record.model, reason: record.reason ?? null, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens, startedAt: record.startedAt, endedAt: record.endedAt ?? null }, conversation.messages.slice(before))
-          .catch((err: unknown) => platform.logger.error({ err, tenant: tenantId }, 'could not record the agent run in the registry'));
+          .catch((err: unknown) => logger.error({ err }, 'could not record the agent run in the registry'));
         return record;
+      } catch (err) {
+        logger.error({ err }, 'agent run failed');
+        throw err;
       } finally {
         running.delete(tenantId);
       }

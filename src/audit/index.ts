@@ -1,9 +1,11 @@
 /**
  * The audit log: who did what, when, kept in the registry (append-only) and shown in the builder.
- * Every state-changing control-API request is recorded by one middleware (server/audit.ts), the
- * agent records each tool call it makes and each run, and auth records sign-ins. A failed audit write
+ * Every state-changing control-API request is recorded as its route declares (server/policy.ts
+ * `audited`), the agent records each tool call it makes (`enforceProjectPolicy`) and each run, and auth records sign-ins. A failed audit write
  * is logged loudly but does not undo what was done.
  */
+import type { Principal, Role } from '../auth/index.ts';
+import type { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AuditInput, AuditRecord, Registry } from '../registry/index.ts';
 import type { AuditRecord as WireAuditRecord } from '../../wire/audit.ts';
@@ -31,41 +33,40 @@ export class AuditLog {
   }
 }
 
-/**
- * A readable action name for a control-API request: `tool.createFrontendComponent`,
- * `release.deploy`, `member.set`, ... with the tenant and target it touched.
- */
-export function describeRequest(method: string, path: string): { action: string; tenant: string | null; target: string } {
-  const parts = path.replace(/^\/api\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'tenants') {
-    const tenant = parts[1] ?? null;
-    const [resource, name, sub, subName] = parts.slice(2);
-    if (!tenant) return { action: method === 'POST' ? 'project.create' : `${method.toLowerCase()} tenants`, tenant: null, target: '' };
-    if (!resource) return { action: method === 'DELETE' ? 'project.delete' : `project.${method.toLowerCase()}`, tenant, target: tenant };
-    const named = (verbs: Record<string, string>) => ({ action: `${singular(resource)}.${verbs[method] ?? method.toLowerCase()}`, tenant, target: name ?? '' });
-    switch (resource) {
-      case 'tools':
-        return { action: `tool.${name ?? ''}`, tenant, target: name ?? '' };
-      case 'agent':
-        return { action: name === 'cancel' ? 'agent.cancel' : 'agent.run', tenant, target: '' };
-      case 'releases':
-        if (!name) return { action: 'release.create', tenant, target: '' };
-        return { action: sub === 'deploy' ? 'release.deploy' : sub === 'export' ? `release.export.${subName ?? ''}` : `release.${method.toLowerCase()}`, tenant, target: name };
-      case 'commits':
-        return { action: sub === 'revert' ? 'commit.revert' : `commit.${method.toLowerCase()}`, tenant, target: name ?? '' };
-      case 'egress':
-        return { action: name === 'proposals' ? 'egress.dismiss' : 'egress.set', tenant, target: sub ?? '' };
-      default:
-        return named({ PUT: 'set', POST: 'create', DELETE: 'delete', PATCH: 'update' });
-    }
-  }
-  const [resource, name, sub] = parts;
-  const verb = ({ PUT: 'set', POST: 'create', DELETE: 'delete', PATCH: 'update' } as Record<string, string>)[method] ?? method.toLowerCase();
-  if (resource === 'invitations') return { action: `invitation.${sub ?? verb}`, tenant: null, target: name ?? '' };
-  if (resource === 'users' && sub) return { action: `user.${sub}`, tenant: null, target: name ?? '' };
-  if (resource === 'me' && name) return { action: `${name}.${verb}`, tenant: null, target: '' };
-  if (resource === 'auth') return { action: `auth.${name ?? ''}`, tenant: null, target: '' };
-  return { action: `${singular(resource ?? '')}.${verb}${sub ? `.${sub}` : ''}`, tenant: null, target: name ?? '' };
+/** What a project action needs and how it is recorded, as its route declares it (server/policy.ts). */
+export interface ProjectPolicy {
+  role: Role;
+  /** What needs the role, for the refusal ("running the tool X"). */
+  doing: string;
+  action: string;
+  target: string;
 }
 
-const singular = (word: string): string => (word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') ? word.slice(0, -1) : word);
+/**
+ * Runs `act` for `principal` on project `tenant` under `policy`: refused (FORBIDDEN) without the
+ * role, and audited in the principal's name with its outcome (refused, ok or error). The agent's
+ * tool calls go through this with the tool route's policy (auth/roles.ts TOOL_CALL).
+ */
+export async function enforceProjectPolicy<T>(
+  deps: { auth: { requireRole(principal: Principal, tenant: string, needed: Role, doing: string): Promise<Role> }; audit: AuditLog },
+  policy: ProjectPolicy,
+  principal: Principal,
+  tenant: string,
+  act: () => Promise<T>,
+): Promise<T> {
+  const audit = (outcome: 'ok' | 'refused' | 'error', detail: Record<string, unknown>) => deps.audit.record({ actor: principal.user.id, via: principal.via, tenant, action: policy.action, target: policy.target, outcome, detail });
+  try {
+    await deps.auth.requireRole(principal, tenant, policy.role, policy.doing);
+  } catch (err) {
+    await audit('refused', { code: (err as TesseraError).code });
+    throw err;
+  }
+  try {
+    const result = await act();
+    await audit('ok', {});
+    return result;
+  } catch (err) {
+    await audit('error', { code: (err as TesseraError).code ?? 'INTERNAL' });
+    throw err;
+  }
+}

@@ -13,7 +13,7 @@ import { checkPasswordStrength, DUMMY_HASH, hashPassword, verifyPassword } from 
 import { atLeast, isRole, ROLE_ABILITIES } from './roles.ts';
 import { AttemptWindows } from './throttle.ts';
 
-export { atLeast, isRole, requiredRole, ROLE_ABILITIES, ROLES, type Role } from './roles.ts';
+export { atLeast, isRole, ROLE_ABILITIES, ROLES, TOOL_CALL, type Role } from './roles.ts';
 export { OidcSignIn, type OidcSettings } from './oidc.ts';
 
 export const SESSION_COOKIE = 'tessera_session';

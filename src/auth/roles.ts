@@ -1,8 +1,7 @@
 /**
- * Roles in a project, and what each route needs. Viewers read; editors also run the agent and the
- * tools and change secrets, egress and code; owners also release, deploy, roll back, export and manage
- * members. An admin acts as owner in every project. Anything not listed as a read needs at least
- * editor: a new route is closed to viewers until it is said to be a read.
+ * Roles in a project. Viewers read; editors also run the agent and the tools and change secrets,
+ * egress and code; owners also release, deploy, roll back, export and manage members. An admin acts
+ * as owner in every project. Each route declares the role it needs (server/policy.ts `requireRole`).
  */
 import type { Role } from '../registry/index.ts';
 
@@ -17,22 +16,15 @@ export function atLeast(role: Role | null, needed: Role): boolean {
   return role !== null && ROLES.indexOf(role) >= ROLES.indexOf(needed);
 }
 
-/** Routes under `/api/tenants/:id` that need owner (the rest of the path, after the id). */
-const OWNER_ROUTES: ReadonlyArray<[method: string, path: RegExp]> = [
-  ['DELETE', /^$/],
-  ['POST', /^\/releases$/],
-  ['POST', /^\/releases\/[^/]+\/deploy$/],
-  ['POST', /^\/releases\/[^/]+\/export\/fission$/],
-  ['PUT', /^\/members\/[^/]+$/],
-  ['DELETE', /^\/members\/[^/]+$/],
-  ['GET', /^\/audit$/],
-];
-
-/** The role a request to `/api/tenants/:id<rest>` needs. */
-export function requiredRole(method: string, rest: string): Role {
-  if (OWNER_ROUTES.some(([m, path]) => m === method && path.test(rest))) return 'owner';
-  return method === 'GET' || method === 'HEAD' ? 'viewer' : 'editor';
-}
+/**
+ * A tool call on a project, over HTTP (`POST /api/tenants/:id/tools/:tool`) or by the agent for its
+ * user: one declaration, so both check the same role and write the same audit action.
+ */
+export const TOOL_CALL = {
+  role: 'editor' as Role,
+  action: (tool: string): string => `tool.${tool}`,
+  doing: (tool: string): string => `running the tool ${tool}`,
+} as const;
 
 /** What a role may do, in words, for error messages and the builder. */
 export const ROLE_ABILITIES: Record<Role, string> = {

@@ -6,15 +6,17 @@ import { PROJECT_ROOT } from '../child-entry.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
-import { auditMiddleware, projectRoleMiddleware } from './access.ts';
-import { authApi, authMiddleware } from './auth-api.ts';
+import { authApi, credentialMiddleware, signInApi } from './auth-api.ts';
 import { declaredBodyLimitMiddleware, streamedBodyLimitMiddleware } from './body-limit.ts';
 import { confirmSignIn, signInWithLink } from './sign-in-page.ts';
 import { controlApi } from './control-api.ts';
+import { readPathApi } from './fission-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
 import { hostAllowlistMiddleware, sameOriginWritesMiddleware, tenantFromHost } from './guards.ts';
-import { placementMiddleware } from './placement.ts';
+import { placementMiddleware, type RouteTenant } from './placement.ts';
+import { publicRoute, tenantOfRoute, type Env } from './policy.ts';
+import { requestLogMiddleware } from './request-log.ts';
 import { draftView, tenantApp } from './tenant-app.ts';
 
 export { tenantFromHost } from './guards.ts';
@@ -34,22 +36,28 @@ function loadBuilder(): { html: string; assets: Map<string, { body: Uint8Array; 
 }
 
 /**
- * The whole HTTP surface, in order: health, tenant origins (by Host), the control API, the builder.
- * Tested in process with `app.request()`; `server/index.ts` binds it to a port.
+ * The whole HTTP surface, in order: health, tenant origins (by Host), the data API, the public `/api`
+ * routes (signing in, the read path), the credential check, the rest of `/api`, the builder. Each
+ * route declares its own access and audit policy (policy.ts). Tested in process with `app.request()`;
+ * `server/index.ts` binds it to a port.
  */
-export function createApp(platform: Platform, options: { agent?: AgentService } = {}): Hono {
-  const app = new Hono();
+export function createApp(platform: Platform, options: { agent?: AgentService } = {}): Hono<Env> {
+  const app = new Hono<Env>();
   const tenants = tenantApp(platform);
   const builder = loadBuilder();
   const { logger } = platform;
 
   app.onError((err, c) => errorResponse(c, err, logger));
 
+  app.use('*', requestLogMiddleware(logger));
   app.use('*', hostAllowlistMiddleware(platform.config.appDomain, platform.config.publicHosts, logger));
   // Every route's body limit (body-limit.ts): a declared length before placement (which may forward
   // the untouched body), a streamed one once the request is answered here.
   app.use('*', declaredBodyLimitMiddleware(platform.config, logger));
-  app.use('*', placementMiddleware(platform));
+  // Placement runs before any route (it may forward the untouched body), with the tenant each route
+  // declares; the routes are all added by the first request.
+  let routeTenant: RouteTenant | undefined;
+  app.use('*', placementMiddleware(platform, () => (routeTenant ??= tenantOfRoute(app))));
   app.use('*', streamedBodyLimitMiddleware(platform.config));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
@@ -74,27 +82,30 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     c.res.headers.set('x-frame-options', 'DENY');
     c.res.headers.set('content-security-policy', "frame-ancestors 'none'");
   });
-  app.get('/healthz', async (c) => {
+  app.get('/healthz', publicRoute(), async function health(c) {
     const isolation = await platform.runtime.isolation();
     return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap', ...(platform.placement.replicated ? { replica: platform.placement.id } : {}) });
   });
   // Functions on Fission reach their tenant's database here, with a per-tenant token (not a browser session).
   app.route('/data', dataApi(platform));
   app.use('/api/*', sameOriginWritesMiddleware(logger));
-  app.use('/api/*', authMiddleware(platform));
-  app.use('/api/*', auditMiddleware(platform));
-  app.use('/api/tenants/*', projectRoleMiddleware(platform));
+  // Public routes answer before the credential check below (hono runs handlers in the order they were added).
+  app.route('/api', signInApi(platform));
+  app.route('/api', readPathApi(platform));
+  app.use('/api/*', credentialMiddleware(platform));
   app.route('/api', authApi(platform));
   app.route('/api', controlApi(platform, options.agent ?? createAgentService(platform)));
-  app.get('/', (c) => {
+  app.get('/', publicRoute(), function builderPage(c) {
     const token = c.req.query('token');
     if (token) return signInWithLink(platform, c, token);
     return c.html(builder.html, 200, { 'cache-control': 'no-cache' });
   });
   // The confirmation page's form (a same-origin POST; see sign-in-page.ts). Outside /api: a form
   // cannot send the JSON that the control API's cross-site guard asks of every write.
-  app.post('/sign-in', (c) => confirmSignIn(platform, c));
-  app.get('/assets/:file', (c) => {
+  app.post('/sign-in', publicRoute(), function confirmSignInForm(c) {
+    return confirmSignIn(platform, c);
+  });
+  app.get('/assets/:file', publicRoute(), function builderAsset(c) {
     const asset = builder.assets.get(c.req.param('file'));
     if (!asset) throw new TesseraError('NOT_FOUND', `No builder asset ${c.req.param('file')}.`);
     return c.body(asset.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=31536000, immutable' });

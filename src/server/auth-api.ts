@@ -1,29 +1,25 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import type { PendingSignIn } from '../auth/oidc.ts';
 import type { UserRecord } from '../registry/index.ts';
-import { principalOf, rememberPrincipal, requireAdmin } from './access.ts';
 import { clientAddress } from './placement.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
-import { errorResponse, readJsonBody } from './errors.ts';
+import { errorResponse } from './errors.ts';
 import { clearSession, readSession, requireSafeSessions, takeOidcState, writeOidcState, writeSession } from './cookies.ts';
+import { principalOf, routePolicies, type Env } from './policy.ts';
 import { signInFailedPage } from './sign-in-page.ts';
+import { readBody, readQuery, wholeNumber } from './validate.ts';
 
 const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
 
-/** Routes anyone may call without a credential: signing in, and how one may sign in. */
-const PUBLIC_API = new Set(['POST /api/auth/token', 'POST /api/auth/password', 'GET /api/auth/methods', 'GET /api/auth/oidc/start', 'GET /api/auth/oidc/callback']);
-
 /**
- * Every `/api` route needs a credential: the builder's session cookie or `Authorization: Bearer`
- * (an API token or TESSERA_TOKEN). Without one: 401 with how to get one.
+ * Every `/api` route but the public ones (mounted ahead of this check) needs a credential: the
+ * builder's session cookie or `Authorization: Bearer` (an API token or TESSERA_TOKEN). Without one:
+ * 401 with how to get one. With one, handlers find the caller in `c.var.principal`.
  */
-export function authMiddleware(platform: Platform): MiddlewareHandler {
+export function credentialMiddleware(platform: Platform): MiddlewareHandler<Env> {
   return async function requireCredential(c, next) {
-    if (PUBLIC_API.has(`${c.req.method} ${c.req.path}`)) return next();
-    // The read path answers what live apps already show the world, and deploys there need the deploy
-    // token (its own check, as on the cluster, where these are public Fission routes).
-    if (c.req.path.startsWith('/api/serving/')) return next();
     const principal = await platform.auth.authenticate({ session: readSession(platform, c), bearer: bearerOf(c) });
     if (!principal) {
       return errorResponse(
@@ -32,44 +28,46 @@ export function authMiddleware(platform: Platform): MiddlewareHandler {
         platform.logger,
       );
     }
-    rememberPrincipal(c, principal);
+    c.set('principal', principal);
     return next();
   };
 }
 
 const userView = (u: UserRecord) => ({ id: u.id, name: u.name, email: u.email, admin: u.admin, hasPassword: u.hasPassword, oidc: u.oidc, createdAt: u.createdAt });
 
-/**
- * Signing in and out (token, password, identity provider), the signed-in user (`/api/me`, own
- * password, personal API tokens), users (admins) and the whole audit log (admins).
- */
-export function authApi(platform: Platform): Hono {
-  const api = new Hono();
+const tokenSignIn = z.object({ token: z.string().min(1) });
+const passwordSignIn = z.object({ login: z.string().regex(/\S/, 'expected a user id or email'), password: z.string().min(1) });
+const passwordChange = z.object({ current: z.string().optional(), password: z.unknown().optional() });
+const newToken = z.object({ name: z.string().optional() });
+/** The fields are checked by AuthService (ids, emails, password strength), with its own messages. */
+const userFields = z.looseObject({});
+const auditQuery = z.object({ before: wholeNumber.optional(), limit: wholeNumber.optional(), tenant: z.string().optional(), project: z.string().optional() });
+
+/** Signing in, and how one may sign in: public, mounted ahead of the credential check. */
+export function signInApi(platform: Platform): Hono<Env> {
+  const api = new Hono<Env>();
   const { auth } = platform;
+  const { publicRoute } = routePolicies(platform);
 
-  api.get('/auth/methods', (c) => c.json({ password: true, token: true, oidc: platform.oidc ? { label: platform.oidc.settings.label, start: '/api/auth/oidc/start' } : null }));
+  api.get('/auth/methods', publicRoute(), (c) => c.json({ password: true, token: true, oidc: platform.oidc ? { label: platform.oidc.settings.label, start: '/api/auth/oidc/start' } : null }));
 
-  api.post('/auth/token', async function signInWithToken(c) {
+  api.post('/auth/token', publicRoute(), async function signInWithToken(c) {
     requireSafeSessions(platform, c);
-    const body = (await readJsonBody(c)) as { token?: unknown };
-    if (typeof body.token !== 'string' || !body.token) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"token": "..."}: the sign-in link\'s token, an API token or TESSERA_TOKEN.');
+    const body = await readBody(c, tokenSignIn, { hint: 'Send {"token": "..."}: the sign-in link\'s token, an API token or TESSERA_TOKEN.' });
     const { session, user, maxAgeSeconds } = await auth.signIn(body.token, clientAddress(platform, c));
     writeSession(platform, c, session, maxAgeSeconds);
     return c.json({ ok: true, user: userView(user) });
   });
 
-  api.post('/auth/password', async function signInWithPassword(c) {
+  api.post('/auth/password', publicRoute(), async function signInWithPassword(c) {
     requireSafeSessions(platform, c);
-    const body = (await readJsonBody(c)) as { login?: unknown; password?: unknown };
-    if (typeof body.login !== 'string' || !body.login.trim() || typeof body.password !== 'string' || !body.password) {
-      throw new TesseraError('INVALID_ARGUMENTS', 'Send {"login": "<user id or email>", "password": "..."}.');
-    }
+    const body = await readBody(c, passwordSignIn, { hint: 'Send {"login": "<user id or email>", "password": "..."}.' });
     const { session, user, maxAgeSeconds } = await auth.signInWithPassword(body.login, body.password, clientAddress(platform, c));
     writeSession(platform, c, session, maxAgeSeconds);
     return c.json({ ok: true, user: userView(user) });
   });
 
-  api.get('/auth/oidc/start', async function startOidc(c) {
+  api.get('/auth/oidc/start', publicRoute(), async function startOidc(c) {
     if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured: set OIDC_ISSUER and OIDC_CLIENT_ID (see README).');
     try {
       requireSafeSessions(platform, c);
@@ -82,7 +80,7 @@ export function authApi(platform: Platform): Hono {
     }
   });
 
-  api.get('/auth/oidc/callback', async function finishOidc(c) {
+  api.get('/auth/oidc/callback', publicRoute(), async function finishOidc(c) {
     const raw = takeOidcState(c);
     try {
       if (!platform.oidc) throw new TesseraError('NOT_FOUND', 'No identity provider is configured.');
@@ -103,40 +101,52 @@ export function authApi(platform: Platform): Hono {
     }
   });
 
-  api.post('/auth/logout', async function signOut(c) {
+  return api;
+}
+
+/**
+ * The signed-in user (`/api/me`, own password, personal API tokens, signing out, invitations), users
+ * (admins) and the whole audit log (admins).
+ */
+export function authApi(platform: Platform): Hono<Env> {
+  const api = new Hono<Env>();
+  const { auth } = platform;
+  const { signedIn, adminOnly, audited } = routePolicies(platform);
+
+  api.post('/auth/logout', audited('auth.logout'), signedIn(), async function signOut(c) {
     const session = readSession(platform, c);
     if (session) await auth.signOut(session);
     clearSession(c);
     return c.json({ ok: true });
   });
 
-  api.get('/me', async (c) => {
+  api.get('/me', signedIn(), async function me(c) {
     const { user, via } = principalOf(c);
     const projects = user.admin ? [] : await platform.registry.membershipsOf(user.id);
     return c.json({ ...userView(user), via, projects });
   });
 
-  api.put('/me/password', async function changePassword(c) {
+  api.put('/me/password', audited('password.set'), signedIn(), async function changePassword(c) {
     const { user, via } = principalOf(c);
     if (via === 'tessera-token') throw new TesseraError('FORBIDDEN', 'TESSERA_TOKEN has no password; sign in as a user to set one.');
-    const body = (await readJsonBody(c)) as { current?: unknown; password?: unknown };
+    const body = await readBody(c, passwordChange, { hint: 'Send {"current": "...", "password": "..."}.' });
     await auth.changePassword(user.id, body.current, body.password);
     return c.json({ ok: true });
   });
 
-  api.get('/tokens', async function listTokens(c) {
+  api.get('/tokens', signedIn(), async function listTokens(c) {
     const { user } = principalOf(c);
     return c.json({ tokens: (await auth.listApiTokens(user.id)).map((t) => ({ id: t.id, name: t.name, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt })) });
   });
 
-  api.post('/tokens', async function createToken(c) {
+  api.post('/tokens', audited('token.create'), signedIn(), async function createToken(c) {
     const { user, via } = principalOf(c);
     if (via === 'tessera-token') throw new TesseraError('FORBIDDEN', 'TESSERA_TOKEN is for scripts: sign in to the builder (/?token=...) to create personal API tokens.');
-    const body = (await readJsonBody(c)) as { name?: unknown };
-    return c.json(await auth.createApiToken(user.id, typeof body.name === 'string' ? body.name : ''), 201);
+    const body = await readBody(c, newToken, { hint: 'Give the token a name, e.g. {"name": "laptop CLI"}.' });
+    return c.json(await auth.createApiToken(user.id, body.name ?? ''), 201);
   });
 
-  api.delete('/tokens/:id', async function revokeToken(c) {
+  api.delete('/tokens/:id', audited('token.delete', { target: 'id' }), signedIn(), async function revokeToken(c) {
     const { user } = principalOf(c);
     const id = Number(c.req.param('id'));
     if (!Number.isInteger(id)) throw new TesseraError('INVALID_ARGUMENTS', 'A token id is a number.');
@@ -148,16 +158,16 @@ export function authApi(platform: Platform): Hono {
 
   const invitationView = (i: { id: string; tenant: string; role: string; invitedBy: string; createdAt: string }) => ({ id: i.id, tenant: i.tenant, role: i.role, invitedBy: i.invitedBy, createdAt: i.createdAt });
 
-  api.get('/invitations', async function listInvitations(c) {
+  api.get('/invitations', signedIn(), async function listInvitations(c) {
     return c.json({ invitations: (await auth.invitationsOf(principalOf(c).user)).map(invitationView) });
   });
 
-  api.post('/invitations/:id/accept', async function acceptInvitation(c) {
+  api.post('/invitations/:id/accept', audited('invitation.accept', { target: 'id', projectInAnswer: 'tenant' }), signedIn(), async function acceptInvitation(c) {
     const accepted = await auth.acceptInvitation(principalOf(c).user, c.req.param('id'));
     return c.json({ ok: true, ...invitationView(accepted) });
   });
 
-  api.post('/invitations/:id/decline', async function declineInvitation(c) {
+  api.post('/invitations/:id/decline', audited('invitation.decline', { target: 'id', projectInAnswer: 'tenant' }), signedIn(), async function declineInvitation(c) {
     const declined = await auth.declineInvitation(principalOf(c).user, c.req.param('id'));
     return c.json({ ok: true, ...invitationView(declined) });
   });
@@ -165,44 +175,38 @@ export function authApi(platform: Platform): Hono {
   // ---- admins ----
   const signInUrl = (c: Context, token: string) => `${new URL(c.req.url).origin}/?token=${token}`;
 
-  api.get('/users', async function listUsers(c) {
-    requireAdmin(c);
+  api.get('/users', adminOnly(), async function listUsers(c) {
     const users = await auth.listUsers();
     return c.json({ users: await Promise.all(users.map(async (u) => ({ ...userView(u), projects: await platform.registry.membershipsOf(u.id) }))) });
   });
 
-  api.post('/users', async function createUser(c) {
-    requireAdmin(c);
-    const { user, signInToken } = await auth.createUser((await readJsonBody(c)) as Record<string, unknown>);
+  api.post('/users', audited('user.create'), adminOnly(), async function createUser(c) {
+    const { user, signInToken } = await auth.createUser(await readBody(c, userFields));
     return c.json({ user: userView(user), signInUrl: signInUrl(c, signInToken) }, 201);
   });
 
-  api.patch('/users/:id', async function updateUser(c) {
-    requireAdmin(c);
-    return c.json({ user: userView(await auth.updateUser(c.req.param('id'), (await readJsonBody(c)) as Record<string, unknown>, principalOf(c))) });
+  api.patch('/users/:id', audited('user.update', { target: 'id' }), adminOnly(), async function updateUser(c) {
+    return c.json({ user: userView(await auth.updateUser(c.req.param('id'), await readBody(c, userFields), principalOf(c))) });
   });
 
-  api.delete('/users/:id', async function deleteUser(c) {
-    requireAdmin(c);
+  api.delete('/users/:id', audited('user.delete', { target: 'id' }), adminOnly(), async function deleteUser(c) {
     await auth.deleteUser(c.req.param('id'), principalOf(c));
     return c.json({ ok: true, id: c.req.param('id') });
   });
 
   /** A new one-time sign-in link for a user (first sign-in, or a forgotten password). */
-  api.post('/users/:id/sign-in-link', async function newSignInLink(c) {
-    requireAdmin(c);
+  api.post('/users/:id/sign-in-link', audited('user.sign-in-link', { target: 'id' }), adminOnly(), async function newSignInLink(c) {
     const user = await platform.registry.getUser(c.req.param('id'));
     if (!user) throw new TesseraError('USER_NOT_FOUND', `No user "${c.req.param('id')}".`);
     return c.json({ user: user.id, signInUrl: signInUrl(c, await auth.createSignInLink(user.id)) }, 201);
   });
 
-  api.get('/audit', async function wholeAuditLog(c) {
-    requireAdmin(c);
-    const before = Number(c.req.query('before') ?? 0) || undefined;
+  api.get('/audit', adminOnly(), async function wholeAuditLog(c) {
+    const query = readQuery(c, auditQuery);
+    const before = Number(query.before ?? 0) || undefined;
     // `tenant`: every project that had this id (deleted ones included); `project`: one of them.
-    const tenant = c.req.query('tenant');
-    const project = c.req.query('project');
-    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), ...(project ? { project } : {}), limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
+    const { tenant, project } = query;
+    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), ...(project ? { project } : {}), limit: Number(query.limit ?? 100), ...(before ? { before } : {}) }) });
   });
 
   return api;

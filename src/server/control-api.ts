@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
 import type { AgentEvent, AgentService } from '../agent/index.ts';
 import { blueprintJsonSchema } from '../blueprint/index.ts';
 import { TesseraError } from '../errors.ts';
@@ -7,33 +8,44 @@ import type { Platform } from '../platform.ts';
 import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { commitDetail, describeTools, revertCommit, runTool } from '../tools/index.ts';
-import { ROLE_ABILITIES, type Role } from '../auth/index.ts';
-import { principalOf, projectRoleOf } from './access.ts';
-import { errorResponse, readJsonBody } from './errors.ts';
+import { ROLE_ABILITIES, TOOL_CALL, type Role } from '../auth/index.ts';
+import { errorResponse } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
+import { principalOf, routePolicies, type Env } from './policy.ts';
+import { readBody, readQuery, wholeNumber } from './validate.ts';
+
+/** Tenant ids, roles, versions and prompts are checked by their subsystems, with their own codes. */
+const newTenant = z.object({ id: z.unknown().optional() });
+const memberChange = z.object({ role: z.unknown().optional(), direct: z.unknown().optional() });
+const newRelease = z.object({ version: z.unknown().optional(), notes: z.unknown().optional() });
+const agentPrompt = z.object({ prompt: z.string().regex(/\S/, 'expected a non-empty prompt').max(50_000) });
+const page = z.object({ limit: wholeNumber.optional(), before: wholeNumber.optional() });
+const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional() });
+const logsQuery = z.object({ since: wholeNumber.optional(), limit: wholeNumber.optional(), follow: z.string().optional() });
 
 /** The app's public (live) URL for a tenant, on the port the caller reached us at. */
-export function tenantUrl(platform: Platform, id: string, c: Context, draft = false): string {
+export function tenantUrl(platform: Platform, id: string, c: Context<any>, draft = false): string {
   const port = /:(\d+)$/.exec(c.req.header('host') ?? '')?.[1] ?? new URL(c.req.url).port;
   return `http://${draft ? 'draft.' : ''}${id}.${platform.config.appDomain}${port ? `:${port}` : ''}/`;
 }
 
 /** `/api/...` on the builder's origin: tenants, tools, schema. */
-export function controlApi(platform: Platform, agent: AgentService): Hono {
-  const api = new Hono();
+export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
+  const api = new Hono<Env>();
   const { tenants, logger } = platform;
+  const { signedIn, requireRole, audited } = routePolicies(platform);
 
   api.onError((err, c) => errorResponse(c, err, logger));
   api.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`), logger));
 
   api.route('/', fissionApi(platform));
   api.route('/', outsideWorldApi(platform));
-  api.get('/schema/blueprint', (c) => c.json(blueprintJsonSchema()));
-  api.get('/tools', (c) => c.json({ tools: describeTools() }));
+  api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) { return c.json(blueprintJsonSchema()); });
+  api.get('/tools', signedIn(), function listTools(c) { return c.json({ tools: describeTools() }); });
 
   /** The projects the caller belongs to (admins: all), with their role in each. */
-  api.get('/tenants', async function listTenants(c) {
+  api.get('/tenants', signedIn(), async function listTenants(c) {
     const { user } = principalOf(c);
     const ids = await tenants.list();
     const roles = user.admin ? new Map(ids.map((id) => [id, 'owner' as Role])) : new Map((await platform.registry.membershipsOf(user.id)).map((m) => [m.tenant, m.role]));
@@ -41,26 +53,25 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
   });
 
   /** Any signed-in user may start a project; they become its owner. */
-  api.post('/tenants', async function createTenant(c) {
+  api.post('/tenants', audited('project.create', { projectInAnswer: 'id' }), signedIn(), async function createTenant(c) {
     const principal = principalOf(c);
-    const body = await readJsonBody(c);
-    const id = checkTenantId(typeof body === 'object' && body !== null ? (body as { id?: unknown }).id : undefined);
+    const id = checkTenantId((await readBody(c, newTenant, { hint: 'Send {"id": "<app name>"}.' })).id);
     const tenant = await tenants.create(id);
     await platform.registry.setMembership(id, principal.user.id, 'owner');
     return c.json({ ...tenant.summary(), role: 'owner', url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) }, 201);
   });
 
-  api.get('/tenants/:id', async function getTenant(c) {
+  api.get('/tenants/:id', requireRole('viewer', 'reading the project'), async function getTenant(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    // The role check before this handler found it (every /api/tenants/:id route passes it).
-    const role = projectRoleOf(c);
+    // The role check before this handler found it.
+    const role = c.var.projectRole;
     return c.json({ ...tenant.summary(), role, url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
   });
 
   /** Members with their roles; owners also see the invitations waiting for an answer. */
-  api.get('/tenants/:id/members', async function listMembers(c) {
+  api.get('/tenants/:id/members', requireRole('viewer', 'reading the members'), async function listMembers(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const invitations = projectRoleOf(c) === 'owner' ? (await platform.registry.invitationsTo(tenant.id)).map(({ id, invitee, role, invitedBy, createdAt }) => ({ id, invitee, role, invitedBy, createdAt })) : undefined;
+    const invitations = c.var.projectRole === 'owner' ? (await platform.registry.invitationsTo(tenant.id)).map(({ id, invitee, role, invitedBy, createdAt }) => ({ id, invitee, role, invitedBy, createdAt })) : undefined;
     return c.json({ members: await platform.registry.listMembers(tenant.id), ...(invitations ? { invitations } : {}), abilities: ROLE_ABILITIES });
   });
 
@@ -69,9 +80,9 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
    * (200); anyone else is invited (202, the same answer whether or not the account exists). An admin
    * adds an existing account directly with `{"role": ..., "direct": true}` (200).
    */
-  api.put('/tenants/:id/members/:user', async function setMember(c) {
+  api.put('/tenants/:id/members/:user', audited('member.set', { target: 'user' }), requireRole('owner', 'managing members'), async function setMember(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const body = (await readJsonBody(c)) as { role?: unknown; direct?: unknown };
+    const body = await readBody(c, memberChange, { hint: 'Send {"role": "owner" | "editor" | "viewer"}.' });
     const change = await platform.auth.setMember(tenant.id, c.req.param('user'), body.role, principalOf(c), body.direct === true);
     if ('invited' in change) {
       return c.json({ ...change, message: `Invited ${change.invited} as ${change.role}: once they accept (in the builder, or POST /api/invitations/<id>/accept), the project is in their list. If no account has this id or email yet, the invitation waits for one.` }, 202);
@@ -79,21 +90,22 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     return c.json(change);
   });
 
-  api.delete('/tenants/:id/members/:user', async function removeMember(c) {
+  api.delete('/tenants/:id/members/:user', audited('member.delete', { target: 'user' }), requireRole('owner', 'managing members'), async function removeMember(c) {
     const tenant = await tenants.get(c.req.param('id'));
     await platform.auth.removeMember(tenant.id, c.req.param('user'));
     return c.json({ ok: true });
   });
 
-  api.get('/tenants/:id/audit', async function projectAuditLog(c) {
+  api.get('/tenants/:id/audit', requireRole('owner', 'reading the audit log'), async function projectAuditLog(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const before = Number(c.req.query('before') ?? 0) || undefined;
+    const query = readQuery(c, page);
+    const before = Number(query.before ?? 0) || undefined;
     // This project's own entries: a deleted project's that had the same id are not its history.
     const project = (await platform.registry.projectOf(tenant.id)) ?? 'none';
-    return c.json({ entries: await platform.audit.list({ project, limit: Number(c.req.query('limit') ?? 100), ...(before ? { before } : {}) }) });
+    return c.json({ entries: await platform.audit.list({ project, limit: Number(query.limit ?? 100), ...(before ? { before } : {}) }) });
   });
 
-  api.delete('/tenants/:id', async function deleteTenant(c) {
+  api.delete('/tenants/:id', audited('project.delete', { target: 'id' }), requireRole('owner', 'deleting the project'), async function deleteTenant(c) {
     await tenants.remove(c.req.param('id'));
     platform.deployer.forget(c.req.param('id'));
     platform.secrets.forget(c.req.param('id'));
@@ -103,26 +115,29 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     return c.body(null, 204);
   });
 
-  api.post('/tenants/:id/tools/:tool', async function callTool(c) {
-    const args = await readJsonBody(c);
-    const result = await runTool(platform, c.req.param('id'), c.req.param('tool'), args);
+  // The agent's tool calls check and audit through the same TOOL_CALL policy (agent/index.ts).
+  api.post('/tenants/:id/tools/:tool', audited((c) => TOOL_CALL.action(c.req.param('tool') ?? ''), { target: 'tool' }), requireRole(TOOL_CALL.role, (c) => TOOL_CALL.doing(c.req.param('tool') ?? '')), async function callTool(c) {
+    // The tool's own schema checks the arguments (INVALID_ARGUMENTS naming each field).
+    const args = await readBody(c, z.unknown());
+    const result = await runTool(platform, c.req.param('id'), c.req.param('tool'), args, c.var.logger);
     return c.json({ ok: true, result });
   });
 
-  api.get('/tenants/:id/commits', async function listCommits(c) {
+  api.get('/tenants/:id/commits', requireRole('viewer', 'reading the history'), async function listCommits(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    return c.json({ commits: await tenant.workspace.log(Number(c.req.query('limit') ?? 50)) });
+    const query = readQuery(c, page);
+    return c.json({ commits: await tenant.workspace.log(Number(query.limit ?? 50)) });
   });
 
-  api.get('/tenants/:id/commits/:sha', async function showCommit(c) {
+  api.get('/tenants/:id/commits/:sha', requireRole('viewer', 'reading the history'), async function showCommit(c) {
     return c.json(await commitDetail(tenants, c.req.param('id'), c.req.param('sha')));
   });
 
-  api.post('/tenants/:id/commits/:sha/revert', async function revert(c) {
+  api.post('/tenants/:id/commits/:sha/revert', audited('commit.revert', { target: 'sha' }), requireRole('editor', 'reverting a commit'), async function revert(c) {
     return c.json(await revertCommit(platform, c.req.param('id'), c.req.param('sha')));
   });
 
-  api.get('/tenants/:id/components', async function listComponents(c) {
+  api.get('/tenants/:id/components', requireRole('viewer', 'reading the components'), async function listComponents(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const records = new Map((await platform.registry.latestArtifacts(tenant.id, 'component')).map((r) => [r.name, r]));
     return c.json({
@@ -134,7 +149,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
    * The app's npm packages from its lockfile: direct ones first, each with the exact version, who
    * imports it, what it pulled in, and the browser module the app serves for it.
    */
-  api.get('/tenants/:id/packages', async function listPackages(c) {
+  api.get('/tenants/:id/packages', requireRole('viewer', 'reading the packages'), async function listPackages(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const set = tenant.state.packages;
     if (!set) return c.json({ packages: [] });
@@ -164,51 +179,53 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     return c.json({ packages });
   });
 
-  api.get('/tenants/:id/files', async function readFile(c) {
+  api.get('/tenants/:id/files', requireRole('viewer', 'reading the files'), async function readFile(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const path = c.req.query('path');
+    const { path } = readQuery(c, z.object({ path: z.string().optional() }));
     if (!path) return c.json({ files: await tenant.workspace.list('') });
     const content = await tenant.workspace.read(path);
     if (content === null) throw new TesseraError('NOT_FOUND', `No file "${path}" in tenant "${tenant.id}".`);
     return c.json({ path, content });
   });
 
-  api.get('/tenants/:id/database', async function describeDatabase(c) {
+  api.get('/tenants/:id/database', requireRole('viewer', 'reading the database'), async function describeDatabase(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({ version: await tenant.db.currentVersion(), tables: await tenant.db.describe() });
   });
 
-  api.get('/tenants/:id/database/tables/:table/rows', async function tableRows(c) {
+  api.get('/tenants/:id/database/tables/:table/rows', requireRole('viewer', 'reading the database'), async function tableRows(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const table = c.req.param('table');
     const known = await tenant.db.describe();
     if (!known.some((t) => t.name === table)) throw new TesseraError('NOT_FOUND', `No table or view "${table}". Tables: ${known.map((t) => t.name).join(', ') || '(none)'}.`);
-    const limit = Math.min(Math.max(Number(c.req.query('limit') ?? 50) || 50, 1), 500);
-    const offset = Math.max(Number(c.req.query('offset') ?? 0) || 0, 0);
+    const query = readQuery(c, rowsPage);
+    const limit = Math.min(Math.max(Number(query.limit ?? 50) || 50, 1), 500);
+    const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
     const result = await tenant.db.readOnlyQuery(`SELECT * FROM "${table.replace(/"/g, '""')}" LIMIT ? OFFSET ?`, [limit + 1, offset], { limit: limit + 1 });
     return c.json({ table, offset, limit, columns: result.columns, rows: result.rows.slice(0, limit), more: result.rows.length > limit });
   });
 
-  api.get('/tenants/:id/functions', async function listFunctions(c) {
+  api.get('/tenants/:id/functions', requireRole('viewer', 'reading the functions'), async function listFunctions(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({
       functions: [...tenant.state.functions.values()].map((fn) => ({ name: fn.name, file: fn.sourceFile, url: `/api/${fn.name}`, metrics: platform.runtime.metrics(tenant.id, fn.name) })),
     });
   });
 
-  api.get('/tenants/:id/functions/:name/metrics', async function functionMetrics(c) {
+  api.get('/tenants/:id/functions/:name/metrics', requireRole('viewer', 'reading the functions'), async function functionMetrics(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json(platform.runtime.metrics(tenant.id, c.req.param('name')));
   });
 
   /** `?since=<seq>&limit=N`; `?follow=1` (or Accept: text/event-stream) streams new records as server-sent events. */
-  api.get('/tenants/:id/functions/:name/logs', async function functionLogs(c) {
+  api.get('/tenants/:id/functions/:name/logs', requireRole('viewer', 'reading the logs'), async function functionLogs(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const name = c.req.param('name');
-    const since = Number(c.req.query('since') ?? 0) || 0;
-    const limit = Math.min(Number(c.req.query('limit') ?? 500) || 500, 2000);
+    const query = readQuery(c, logsQuery);
+    const since = Number(query.since ?? 0) || 0;
+    const limit = Math.min(Number(query.limit ?? 500) || 500, 2000);
     const records = platform.runtime.logs(tenant.id, { function: name, since, limit });
-    const follow = c.req.query('follow') === '1' || c.req.query('follow') === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
+    const follow = query.follow === '1' || query.follow === 'true' || (c.req.header('accept') ?? '').includes('text/event-stream');
     if (!follow) return c.json({ logs: records });
     return streamSSE(c, async (stream) => {
       for (const record of records) await stream.writeSSE({ event: 'log', id: String(record.seq), data: JSON.stringify(record) });
@@ -222,45 +239,41 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     });
   });
 
-  api.post('/tenants/:id/releases', async function postRelease(c) {
-    const body = (await readJsonBody(c)) as { version?: unknown; notes?: unknown };
-    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body?.version, notes: body?.notes }, platform.styles));
+  api.post('/tenants/:id/releases', audited('release.create'), requireRole('owner', 'creating a release'), async function postRelease(c) {
+    const body = await readBody(c, newRelease, { hint: 'Send {"version": "1.0.0", "notes": "..."}.' });
+    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body.version, notes: body.notes }, platform.styles));
     return c.body(text, 201, { 'content-type': 'application/json; charset=utf-8' });
   });
 
-  api.get('/tenants/:id/releases', async function getReleases(c) {
+  api.get('/tenants/:id/releases', requireRole('viewer', 'reading the releases'), async function getReleases(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({ releases: await listReleases(platform.registry, tenant.id) });
   });
 
-  api.get('/tenants/:id/releases/:version', async function showRelease(c) {
+  api.get('/tenants/:id/releases/:version', requireRole('viewer', 'reading the releases'), async function showRelease(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.body(await getRelease(platform.registry, tenant.id, c.req.param('version')), 200, { 'content-type': 'application/json; charset=utf-8' });
   });
 
-  api.get('/tenants/:id/releases/:from/diff/:to', async function releaseDiff(c) {
+  api.get('/tenants/:id/releases/:from/diff/:to', requireRole('viewer', 'reading the releases'), async function releaseDiff(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json(await diffReleases(tenant, platform.registry, c.req.param('from'), c.req.param('to')));
   });
 
-  api.post('/tenants/:id/releases/:version/deploy', async function deployRelease(c) {
+  api.post('/tenants/:id/releases/:version/deploy', audited('release.deploy', { target: 'version' }), requireRole('owner', 'deploying (or rolling back)'), async function deployRelease(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api');
     return c.json({ ...result, url: tenantUrl(platform, tenant.id, c) });
   });
 
-  api.get('/tenants/:id/deployments', async function deploymentHistory(c) {
+  api.get('/tenants/:id/deployments', requireRole('viewer', 'reading the deployments'), async function deploymentHistory(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({ live: await platform.registry.liveVersion(tenant.id), deployments: await platform.registry.listDeployments(tenant.id) });
   });
 
-  api.post('/tenants/:id/agent', async function runAgent(c) {
+  api.post('/tenants/:id/agent', audited('agent.run'), requireRole('editor', 'running the agent'), async function runAgent(c) {
     const id = c.req.param('id');
-    const body = await readJsonBody(c);
-    const prompt = typeof body === 'object' && body !== null ? (body as { prompt?: unknown }).prompt : undefined;
-    if (typeof prompt !== 'string' || prompt.trim() === '' || prompt.length > 50_000) {
-      throw new TesseraError('INVALID_ARGUMENTS', 'Send {"prompt": "..."}: a non-empty string of at most 50,000 characters.');
-    }
+    const { prompt } = await readBody(c, agentPrompt, { hint: 'Send {"prompt": "..."}: a non-empty string of at most 50,000 characters.' });
     await tenants.get(id);
     const problem = agent.configProblem();
     if (problem) throw new TesseraError('MODEL_NOT_CONFIGURED', problem);
@@ -272,7 +285,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
         queue = queue.then(() => stream.writeSSE({ event: event.type, data: JSON.stringify(event) })).catch(() => undefined);
       };
       try {
-        await agent.run(id, prompt, emit, { principal: principalOf(c) });
+        await agent.run(id, prompt, emit, { principal: principalOf(c), logger: c.var.logger });
       } catch (err) {
         const error = err instanceof TesseraError ? err : new TesseraError('INTERNAL', (err as Error).message);
         emit({ type: 'error', error: error.toJSON() });
@@ -282,12 +295,12 @@ export function controlApi(platform: Platform, agent: AgentService): Hono {
     });
   });
 
-  api.post('/tenants/:id/agent/cancel', async function cancelAgent(c) {
+  api.post('/tenants/:id/agent/cancel', audited('agent.cancel'), requireRole('editor', 'cancelling the agent'), async function cancelAgent(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({ cancelled: agent.cancel(tenant.id) });
   });
 
-  api.get('/tenants/:id/agent', async function agentHistory(c) {
+  api.get('/tenants/:id/agent', requireRole('viewer', 'reading the agent\'s conversation'), async function agentHistory(c) {
     const id = c.req.param('id');
     const conversation = await agent.conversation(id);
     return c.json({ running: agent.isRunning(id), configured: agent.configProblem() === null, problem: agent.configProblem(), ...conversation });

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import { decodeValue, encodeValue } from '../fission/index.ts';
 import { tenantIdSchema } from '../names.ts';
 import type { Platform } from '../platform.ts';
-import { errorResponse, readJsonBody } from './errors.ts';
+import { errorResponse } from './errors.ts';
+import { ownCredential, type Env } from './policy.ts';
+import { readBody } from './validate.ts';
+
+const dataCallBody = z.object({ op: z.enum(['query', 'execute']), sql: z.string(), params: z.unknown().optional() });
 
 /**
  * `POST /data/v1/<tenant>`: the remote transport of `@tessera/db` for functions running on Fission.
@@ -12,8 +17,8 @@ import { errorResponse, readJsonBody } from './errors.ts';
  * token decides the database: one minted for another tenant is a 401, as is a missing, unknown or
  * revoked one. SQL goes through exactly the same policy as calls from Tessera's own runtime.
  */
-export function dataApi(platform: Platform): Hono {
-  const api = new Hono();
+export function dataApi(platform: Platform): Hono<Env> {
+  const api = new Hono<Env>();
 
   api.onError((err, c) => errorResponse(c, err, platform.logger));
 
@@ -28,17 +33,20 @@ export function dataApi(platform: Platform): Hono {
     return platform.registry.dataTokenTenant(createHash('sha256').update(token).digest('hex'));
   }
 
-  api.post('/v1/:tenant', async function dataCall(c) {
-    const tenant = c.req.param('tenant');
+  /** The token decides the database: one minted for another tenant is refused like a missing one. */
+  async function requireDataToken(c: Context<Env>): Promise<void> {
+    const tenant = c.req.param('tenant') ?? '';
     const owner = await tenantOfToken(c.req.header('authorization'));
     // One answer for "no token", "unknown token" and "another tenant's token": nothing to probe.
     if (owner === null || owner !== tenant || !tenantIdSchema.safeParse(tenant).success) {
       throw new TesseraError('UNAUTHORIZED', `A valid data token of "${tenant}" is required as "Authorization: Bearer <token>" (it is in the Secret the Fission export wrote).`);
     }
+  }
+
+  api.post('/v1/:tenant', ownCredential('data token', requireDataToken, { tenantParam: 'tenant' }), async function dataCall(c) {
+    const tenant = c.req.param('tenant');
     if (!platform.tenants.exists(tenant)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${tenant}" on this server.`);
-    const body = (await readJsonBody(c)) as { op?: unknown; sql?: unknown; params?: unknown };
-    if (body.op !== 'query' && body.op !== 'execute') throw new TesseraError('INVALID_ARGUMENTS', 'op must be "query" or "execute".');
-    if (typeof body.sql !== 'string') throw new TesseraError('INVALID_ARGUMENTS', 'sql must be a string.');
+    const body = await readBody(c, dataCallBody, { hint: 'Send {"op": "query" | "execute", "sql": "...", "params": [...]}.' });
     const params = decodeValue(body.params ?? []) as unknown[] | Record<string, unknown>;
     const db = platform.dbPool.get(tenant);
     const value = body.op === 'query' ? await db.query(body.sql, params) : await db.execute(body.sql, params);

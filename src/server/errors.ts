@@ -3,10 +3,16 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TesseraError, toTesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
-/** Renders any error as `{ ok: false, error: {code, message, details?} }` with the error's status. */
-export function errorResponse(c: Context, err: unknown, logger: Logger): Response {
+/**
+ * Renders any error as `{ ok: false, error: {code, message, details?} }` with the error's status.
+ * A system error (5xx, or anything not a TesseraError) is logged at error with its cause; a refusal
+ * (4xx) at info. Both with the request's logger (its id) when the request log middleware set one.
+ */
+export function errorResponse(c: Context<any>, err: unknown, logger: Logger): Response {
   const error = toTesseraError(err);
-  if (error.status >= 500) logger.error({ err: error.cause ?? error, code: error.code }, error.message);
+  const log = (c.get('logger') as Logger | undefined) ?? logger;
+  if (error.status >= 500) log.error({ err: error.cause ?? error, code: error.code }, error.message);
+  else log.info({ code: error.code, status: error.status }, error.message);
   return c.json({ ok: false, error: error.toJSON() }, error.status as ContentfulStatusCode);
 }
 

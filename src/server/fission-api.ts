@@ -6,8 +6,8 @@ import type { Platform } from '../platform.ts';
 import { BadRequest, buildRequest } from '../runtime/sandbox/request.ts';
 import { mapReply } from '../runtime/sandbox/response.ts';
 import { READ_PATH_NAMES, readPathHandlers, type ReadPathName, type ReadPathStore } from '../serving/index.ts';
-import { requireAdmin } from './access.ts';
-import { readJsonBody } from './errors.ts';
+import { routePolicies, type Env } from './policy.ts';
+import { readBody } from './validate.ts';
 
 const exportOptionsSchema = z
   .object({
@@ -28,25 +28,16 @@ const readPathOptionsSchema = z
   .object({ namespace: z.string().optional(), databaseUrl: z.string().min(1).optional(), deployToken: z.string().min(16).optional(), image: z.string().min(1).optional(), poolSize: z.number().int().min(0).max(100).optional(), runtimeClass: z.string().min(1).optional() })
   .strict();
 
-function parseOptions<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new TesseraError('INVALID_ARGUMENTS', `Export options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-
 const encodeFiles = (files: ExportFile[]) => files.map((f) => ({ path: f.path, encoding: 'base64' as const, content: Buffer.from(f.content).toString('base64'), ...(f.secret ? { secret: true } : {}) }));
 
-/**
- * Scale-out routes on the control API: the Fission export of a release (and of the platform's read
- * path), and the read path itself (`/api/serving/<name>`), answered by the very handlers that the
- * export bundles for Fission.
- */
-export function fissionApi(platform: Platform): Hono {
-  const api = new Hono();
+/** Scale-out routes on the control API: the Fission export of a release, and of the platform's read path. */
+export function fissionApi(platform: Platform): Hono<Env> {
+  const api = new Hono<Env>();
+  const { adminOnly, requireRole, audited } = routePolicies(platform);
 
-  api.post('/tenants/:id/releases/:version/export/fission', async function exportRelease(c) {
+  api.post('/tenants/:id/releases/:version/export/fission', audited('release.export.fission', { target: 'version' }), requireRole('owner', 'exporting a release'), async function exportRelease(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
-    const options = parseOptions(exportOptionsSchema, await readJsonBody(c));
+    const options = await readBody(c, exportOptionsSchema, { hint: 'Export options (each optional): dataUrl, namespace, image, poolSize, runtimeClass, executor, minScale, maxScale, routing, canary.' });
     const result = await exportFission({ registry: platform.registry, store: platform.artifacts }, tenant.id, c.req.param('version'), {
       ...options,
       dataUrl: options.dataUrl ?? platform.config.serverUrl,
@@ -57,12 +48,23 @@ export function fissionApi(platform: Platform): Hono {
     return c.json({ tenant: result.tenant, version: result.version, namespace: result.namespace, names: result.names, files: encodeFiles(result.files) });
   });
 
-  api.post('/export/fission-read-path', async function exportPlatformReadPath(c) {
-    requireAdmin(c);
-    const options = parseOptions(readPathOptionsSchema, await readJsonBody(c));
+  api.post('/export/fission-read-path', audited('export.create', { target: { literal: 'fission-read-path' } }), adminOnly(), async function exportPlatformReadPath(c) {
+    const options = await readBody(c, readPathOptionsSchema, { hint: 'Read-path export options (each optional): namespace, databaseUrl, deployToken, image, poolSize, runtimeClass.' });
     const result = await exportReadPath(options);
     return c.json({ files: encodeFiles(result.files) });
   });
+
+  return api;
+}
+
+/**
+ * The read path (`/api/serving/<name>`), answered by the very handlers that the export bundles for
+ * Fission. Public, as the Fission routes are on a cluster: it answers what live apps already show the
+ * world, and a deploy through it needs the deploy token (its own check).
+ */
+export function readPathApi(platform: Platform): Hono<Env> {
+  const api = new Hono<Env>();
+  const { publicRoute } = routePolicies(platform);
 
   const store: ReadPathStore = {
     liveVersion: (tenant) => platform.registry.liveVersion(tenant),
@@ -73,7 +75,7 @@ export function fissionApi(platform: Platform): Hono {
   };
   const handlers = readPathHandlers(store, platform.config.deployToken ? { deployToken: platform.config.deployToken } : {});
 
-  api.all('/serving/:name', async function readPath(c: Context) {
+  api.all('/serving/:name', publicRoute(), async function readPath(c: Context<Env>) {
     const name = c.req.param('name') as ReadPathName;
     if (!READ_PATH_NAMES.includes(name)) throw new TesseraError('NOT_FOUND', `No read-path function "${name}"; there are ${READ_PATH_NAMES.join(', ')}.`);
     const headers: Record<string, string> = {};

@@ -4,31 +4,37 @@ import { checkEgressEntry } from '../egress/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { checkSecretName } from '../secrets/index.ts';
-import { readJsonBody } from './errors.ts';
+import { routePolicies, type Env } from './policy.ts';
+import { readBody } from './validate.ts';
+
+/** The value is checked by the secret store (a string, its size), with its own message. */
+const secretValue = z.object({ value: z.unknown().optional() });
+const egressAllowlist = z.object({ allow: z.array(z.unknown()).max(200) }).strict();
 
 /**
  * Secrets and egress of an app, set by people (the model can only ask: see tools/outside-world.ts).
  * No answer ever carries a secret's value.
  */
-export function outsideWorldApi(platform: Platform): Hono {
-  const api = new Hono();
+export function outsideWorldApi(platform: Platform): Hono<Env> {
+  const api = new Hono<Env>();
   const { registry, secrets } = platform;
+  const { requireRole, audited } = routePolicies(platform);
 
-  api.get('/tenants/:id/secrets', async function listSecrets(c) {
+  api.get('/tenants/:id/secrets', requireRole('viewer', 'reading the secrets'), async function listSecrets(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     return c.json(await secrets.list(tenant.id));
   });
 
-  api.put('/tenants/:id/secrets/:name', async function setSecret(c) {
+  api.put('/tenants/:id/secrets/:name', audited('secret.set', { target: 'name' }), requireRole('editor', 'setting a secret'), async function setSecret(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     const name = checkSecretName(c.req.param('name'));
-    const body = (await readJsonBody(c, 128 * 1024)) as { value?: unknown };
+    const body = await readBody(c, secretValue, { limitBytes: 128 * 1024, hint: 'Send {"value": "..."}.' });
     await secrets.set(tenant.id, name, body.value);
     platform.logger.info({ tenant: tenant.id, secret: name }, 'secret set');
     return c.json({ ok: true, name });
   });
 
-  api.delete('/tenants/:id/secrets/:name', async function deleteSecret(c) {
+  api.delete('/tenants/:id/secrets/:name', audited('secret.delete', { target: 'name' }), requireRole('editor', 'deleting a secret'), async function deleteSecret(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     const name = checkSecretName(c.req.param('name'));
     await secrets.delete(tenant.id, name);
@@ -36,12 +42,12 @@ export function outsideWorldApi(platform: Platform): Hono {
     return c.json({ ok: true, name });
   });
 
-  api.get('/tenants/:id/secret-requests', async function secretRequests(c) {
+  api.get('/tenants/:id/secret-requests', requireRole('viewer', 'reading the secret requests'), async function secretRequests(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     return c.json({ requests: await registry.listSecretRequests(tenant.id) });
   });
 
-  api.delete('/tenants/:id/secret-requests/:name', async function dismissSecretRequest(c) {
+  api.delete('/tenants/:id/secret-requests/:name', audited('secret-request.delete', { target: 'name' }), requireRole('editor', 'dismissing a secret request'), async function dismissSecretRequest(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     const name = checkSecretName(c.req.param('name'));
     if (!(await registry.dismissSecretRequest(tenant.id, name))) throw new TesseraError('NOT_FOUND', `Nobody asked for a secret ${name} in "${tenant.id}".`);
@@ -56,23 +62,22 @@ export function outsideWorldApi(platform: Platform): Hono {
     };
   };
 
-  api.get('/tenants/:id/egress', async function getEgress(c) {
+  api.get('/tenants/:id/egress', requireRole('viewer', 'reading the egress allowlist'), async function getEgress(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     return c.json(await egressState(tenant.id));
   });
 
-  api.put('/tenants/:id/egress', async function putEgress(c) {
+  api.put('/tenants/:id/egress', audited('egress.set'), requireRole('editor', 'changing the egress allowlist'), async function putEgress(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
-    const parsed = z.object({ allow: z.array(z.unknown()).max(200) }).strict().safeParse(await readJsonBody(c));
-    if (!parsed.success) throw new TesseraError('INVALID_ARGUMENTS', 'Send {"allow": ["api.example.com", "*.example.org", "api.example.net:8443"]}: the whole allowlist.');
-    const hosts = [...new Set(parsed.data.allow.map(checkEgressEntry))];
+    const body = await readBody(c, egressAllowlist, { hint: 'Send {"allow": ["api.example.com", "*.example.org", "api.example.net:8443"]}: the whole allowlist.' });
+    const hosts = [...new Set(body.allow.map(checkEgressEntry))];
     await registry.setEgressAllowlist(tenant.id, hosts);
     platform.egress.forget(tenant.id);
     platform.logger.info({ tenant: tenant.id, allow: hosts }, 'egress allowlist replaced');
     return c.json(await egressState(tenant.id));
   });
 
-  api.delete('/tenants/:id/egress/proposals/:host', async function dismissProposal(c) {
+  api.delete('/tenants/:id/egress/proposals/:host', audited('egress.dismiss', { target: 'host' }), requireRole('editor', 'dismissing an egress proposal'), async function dismissProposal(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     const host = checkEgressEntry(c.req.param('host'));
     if (!(await registry.dismissEgressProposal(tenant.id, host))) throw new TesseraError('NOT_FOUND', `No pending proposal for ${host} in "${tenant.id}".`);

@@ -20,17 +20,20 @@ export function clientAddress(platform: Platform, c: Context): string {
   }
 }
 
+/** The tenant a request's route is about, as the route declares it (policy.ts `tenantOfRoute`). */
+export type RouteTenant = (method: string, path: string) => string | null;
+
 /**
  * The tenant a request is about, when it is about one: an app origin (`<app>.` or `draft.<app>.`),
- * a control-API or data route with the tenant in its path, or a deploy through the read path (which
- * names it in its JSON body). Creating a tenant takes its lease in TenantManager.create, after the
- * request was authenticated.
+ * a route that declares one (a project route's `:id`, the data route's `:tenant`), or a deploy
+ * through the read path (which names it in its JSON body). Creating a tenant takes its lease in
+ * TenantManager.create, after the request was authenticated.
  */
-async function tenantOfRequest(c: Context, appDomain: string): Promise<{ tenant: string; bodyRead: boolean } | null> {
+async function tenantOfRequest(c: Context, appDomain: string, routeTenant: RouteTenant): Promise<{ tenant: string; bodyRead: boolean } | null> {
   const label = tenantFromHost(c.req.header('host'), appDomain);
   if (label !== null) return { tenant: label.startsWith('draft.') ? label.slice('draft.'.length) : label, bodyRead: false };
-  const inPath = /^\/(?:api\/tenants|data\/v1)\/([^/]+)/.exec(c.req.path);
-  if (inPath) return { tenant: decodeURIComponent(inPath[1]!), bodyRead: false };
+  const declared = routeTenant(c.req.method, c.req.path);
+  if (declared !== null) return { tenant: declared, bodyRead: false };
   if (c.req.method === 'POST' && c.req.path === '/api/serving/releases') {
     // A declared length was bounded already; a chunked body is read only up to the read path's limit.
     const body = (await peekJson(c.req.raw, READ_PATH_MAX_BODY_BYTES)) as { tenant?: unknown } | null;
@@ -50,11 +53,11 @@ function nodeObjects(c: Context): { incoming: IncomingMessage; outgoing: ServerR
  * ways); one about a tenant nobody holds takes its lease here. Requests about no tenant (the builder,
  * sign-in, listings, the read path's reads) are answered by whichever replica got them.
  */
-export function placementMiddleware(platform: Platform): MiddlewareHandler {
+export function placementMiddleware(platform: Platform, routeTenant: () => RouteTenant): MiddlewareHandler {
   const { placement, forwarder } = platform;
   return async function placeTenant(c, next) {
     if (!placement.replicated || !forwarder) return next();
-    const found = await tenantOfRequest(c, platform.config.appDomain);
+    const found = await tenantOfRequest(c, platform.config.appDomain, routeTenant());
     // Only existing tenants get a lease here: an anonymous request must not make lease rows.
     if (!found || !tenantIdSchema.safeParse(found.tenant).success) return next();
     const { tenant } = found;

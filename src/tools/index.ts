@@ -63,12 +63,14 @@ export async function runTool(
   tenantId: string,
   toolName: string,
   rawArgs: unknown,
+  /** The caller's logger (an HTTP request's or an agent run's, bound to its id); the platform's otherwise. */
+  callerLogger: Logger = deps.logger,
 ): Promise<unknown> {
   const tool = findTool(toolName);
   await deps.tenants.get(tenantId);
   const parsed = tool.parameters.safeParse(rawArgs);
   if (!parsed.success) throw argumentError(tool, parsed.error);
-  const logger = deps.logger.child({ tenant: tenantId, tool: tool.name });
+  const logger = callerLogger.child({ tenant: tenantId, tool: tool.name });
   return deps.tenants.withLock(tenantId, async (tenant) => {
     const started = performance.now();
     try {
@@ -76,7 +78,10 @@ export async function runTool(
       logger.info({ ms: Math.round(performance.now() - started) }, 'tool applied');
       return result;
     } catch (err) {
-      logger.info({ ms: Math.round(performance.now() - started), code: (err as TesseraError).code, message: (err as Error).message }, 'tool refused');
+      const ms = Math.round(performance.now() - started);
+      // The tool said no (its code and message go back to the caller) or the system failed: an error with its cause.
+      if (err instanceof TesseraError && err.status < 500) logger.info({ ms, code: err.code, message: err.message }, 'tool refused');
+      else logger.error({ ms, err, code: err instanceof TesseraError ? err.code : 'INTERNAL' }, 'tool failed');
       throw err;
     }
   });

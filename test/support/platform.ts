@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Principal } from '../../src/auth/index.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createSilentLogger } from '../../src/log.ts';
 import { createPlatform, type Platform } from '../../src/platform.ts';
@@ -34,6 +35,13 @@ export async function createTestPlatform(env: Record<string, string> = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The administrator of TESSERA_TOKEN as a principal: whom tests and benchmarks run the agent for. */
+export async function adminPrincipal(test: Pick<TestPlatform, 'platform' | 'token'>): Promise<Principal> {
+  const principal = await test.platform.auth.authenticate({ bearer: test.token });
+  if (!principal) throw new Error('The test platform\'s TESSERA_TOKEN did not authenticate.');
+  return principal;
 }
 
 /** The same, listening on a free port of 127.0.0.1. */
