@@ -10,7 +10,7 @@ import { DEFAULT_NODE_IMAGE, type ExportFile } from './export.ts';
 import { dnsLabel, stableUuid } from './names.ts';
 
 export const READ_PATH_FUNCTIONS = READ_PATH_NAMES;
-const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'serving', 'fission-entry.ts');
+const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'read-path-entry.ts');
 
 export interface ReadPathExportOptions {
   namespace?: string;

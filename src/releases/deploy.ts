@@ -8,7 +8,7 @@ import type { Registry } from '../registry/index.ts';
 import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
-import { getRelease, type ReleaseSnapshot } from './index.ts';
+import { getRelease, type ReleaseSnapshot } from './snapshots.ts';
 
 /** Releases kept prepared in memory per tenant. */
 const PREPARED_PER_TENANT = 4;
