@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { stringify } from 'yaml';
-import { CJS_DEFAULT_FOOTER, NODE_CJS_BUNDLE } from '../bundler/function.ts';
+import { CJS_DEFAULT_FOOTER, NODE_CJS_BUNDLE } from '../bundler/index.ts';
 import { READ_PATH_NAMES, type ReadPathName } from '../serving/index.ts';
 import { makeZip } from './archive.ts';
 import { DEFAULT_NODE_IMAGE, type ExportFile } from './export.ts';
