@@ -253,7 +253,7 @@ async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>
   const tenant = await platform.tenants.get(id);
   const { createRelease } = await import('../src/releases/index.ts');
   let n = 0;
-  const create = await sample(10, () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` })), 0);
+  const create = await sample(10, () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` }, platform.styles)), 0);
   const commitOnly = await sample(10, () => tenant.workspace.filesAt(tenant.state.head), 0);
   report('release create (snapshot + store)', create, 'read the commit\'s file list', commitOnly);
   let d = 0;

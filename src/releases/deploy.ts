@@ -47,7 +47,7 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages?: PackageManager; styles?: StyleBuilder }) {}
+  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages: PackageManager; styles: StyleBuilder }) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {
@@ -155,7 +155,6 @@ export class Deployer {
       (packageSet ??= (async () => {
         const lockfile = parseLockfile(await tenant.workspace.readAt(commit, LOCKFILE));
         if (!lockfile) return null;
-        if (!this.deps.packages) throw new TesseraError('INTERNAL', `Release ${version} uses npm packages, and this server has no package store.`);
         return this.deps.packages.install(lockfile);
       })());
     const components = new Map<string, BuiltComponent>();
@@ -188,11 +187,11 @@ export class Deployer {
     const code = await this.deps.store.get(snapshot.stylesheet.digest);
     if (code === null) {
       this.deps.logger.warn({ tenant: tenantId, version: snapshot.version, file: snapshot.stylesheet.file }, 'released stylesheet missing from the artifact store; rebuilt');
-      return (await this.deps.styles?.build(tenantId, input)) ?? null;
+      return this.deps.styles.build(tenantId, input);
     }
     const sheet = { fileName: snapshot.stylesheet.file, code, hash: snapshot.stylesheet.digest, bytes: Buffer.byteLength(code) };
     // Findable by name, like the release's bundles, for pages that loaded just before a deploy.
-    this.deps.styles?.adopt(tenantId, sheet);
+    this.deps.styles.adopt(tenantId, sheet);
     return sheet;
   }
 

@@ -41,12 +41,12 @@ export function checkVersion(version: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Snapshots the tenant's current commit. The caller holds the tenant's lock. */
-export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles?: StyleBuilder): Promise<string> {
+export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles: StyleBuilder): Promise<string> {
   const version = checkVersion(input.version);
   const notes = typeof input.notes === 'string' ? input.notes.slice(0, 10_000) : '';
   const commit = tenant.state.head;
   const files = await tenant.workspace.filesAt(commit);
-  const sheet = await styles?.build(tenant.id, { components: tenant.state.components.values(), theme: tenant.state.blueprint.theme });
+  const sheet = await styles.build(tenant.id, { components: tenant.state.components.values(), theme: tenant.state.blueprint.theme });
   const snapshot: ReleaseSnapshot = {
     tenant: tenant.id,
     version,
@@ -68,14 +68,14 @@ export async function createRelease(tenant: Tenant, registry: Registry, store: A
       imports: tenant.state.packageAssets.imports,
       assets: Object.fromEntries([...tenant.state.packageAssets.assets.values()].sort((a, b) => a.fileName.localeCompare(b.fileName)).map((a) => [a.fileName, a.hash])),
     },
-    ...(sheet ? { stylesheet: { file: sheet.fileName, digest: sheet.hash, bytes: sheet.bytes } } : {}),
+    stylesheet: { file: sheet.fileName, digest: sheet.hash, bytes: sheet.bytes },
   };
   // Keep the exact bytes every release serves, whatever later builds of the same sources produce.
   await Promise.all([
     ...[...tenant.state.components.values()].map((c) => store.put(c.code)),
     ...[...tenant.state.functions.values()].map((f) => store.put(f.code)),
     ...[...tenant.state.packageAssets.assets.values()].map((a) => store.put(a.code)),
-    ...(sheet ? [store.put(sheet.code)] : []),
+    store.put(sheet.code),
   ]);
   const text = JSON.stringify(snapshot, null, 2);
   await registry.createRelease(tenant.id, { version, commit, snapshot: text });

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { PackageManager } from '../packages/index.ts';
-import type { Registry } from '../registry/index.ts';
-import type { FunctionRuntime } from '../runtime/index.ts';
-import type { StyleBuilder } from '../styles/index.ts';
 import type { TenantManager } from '../tenants/index.ts';
 import { createBackendFunction } from './create-backend-function.ts';
 import { createFrontendComponent } from './create-frontend-component.ts';
-import type { Tool } from './tool.ts';
+import type { Tool, ToolContext } from './tool.ts';
 import { updateDatabaseSchema } from './update-database-schema.ts';
 import { updateUILayout } from './update-ui-layout.ts';
 import { describeDatabase, invokeFunction, listArtifacts, queryDatabase, readFile } from './read-tools.ts';
@@ -59,7 +54,7 @@ function argumentError(tool: Tool, error: z.ZodError): TesseraError {
  * the tool under the tenant's write lock. Throws a TesseraError; on error nothing has changed.
  */
 export async function runTool(
-  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager; styles?: StyleBuilder },
+  deps: Omit<ToolContext, 'tenant'> & { tenants: TenantManager },
   tenantId: string,
   toolName: string,
   rawArgs: unknown,

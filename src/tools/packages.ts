@@ -32,9 +32,6 @@ export async function packagesFor(
   Object.keys(asked).forEach((name) => used.add(name));
   const current = tenant.state.packages;
   if (used.size === 0 && !current) return { packages: null, changes: [] };
-  if (!context.packages) {
-    throw new TesseraError('PACKAGE_UNAVAILABLE', `npm packages are not available on this server: ${[...used].join(', ')}.`);
-  }
   // A package the app already pins keeps its version ("latest" means "what you have" to the resolver).
   const requests = Object.fromEntries([...used].sort().map((name) => [name, asked[name] ?? 'latest']));
   const packages = await context.packages.resolve(tenant.id, requests, current?.lockfile ?? null);
