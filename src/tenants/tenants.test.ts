@@ -51,6 +51,17 @@ describe('tenant state after a crash', () => {
     expect(new Set(log.map((c) => c.message)).size).toBe(6);
     expect(tenant.state.functions.size).toBe(5);
   });
+
+  it('deletes a tenant through the platform: files, registry rows and what this process kept of it', async () => {
+    const { platform } = test;
+    await platform.tenants.create('doomed');
+    await platform.registry.setEgressAllowlist('doomed', ['api.example.com']);
+    await platform.deleteTenant('doomed');
+    expect(await platform.tenants.list()).not.toContain('doomed');
+    expect(await platform.registry.hasTenant('doomed')).toBe(false);
+    expect(await platform.registry.listEgress('doomed')).toEqual([]);
+    await expect(platform.tenants.get('doomed')).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+  });
 });
 
 describe('tenants with replicas (leases)', () => {
