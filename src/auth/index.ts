@@ -6,6 +6,6 @@ export { AuthService } from './service.ts';
 export { sameSecret, type ExternalIdentity, type MemberChange, type Principal, type SignedIn } from './principal.ts';
 export { SIGN_IN_ATTEMPTS_PER_MINUTE } from './sign-in-throttle.ts';
 export { atLeast, isRole, requiredRole, ROLE_ABILITIES, ROLES, type Role } from './roles.ts';
-export { OidcSignIn, type OidcSettings } from './oidc.ts';
+export { OidcSignIn, type OidcSettings, type PendingSignIn } from './oidc.ts';
 
 export const SESSION_COOKIE = 'tessera_session';

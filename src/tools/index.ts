@@ -13,7 +13,7 @@ export type { Tool, ToolContext } from './tool.ts';
 export { migrationSlug } from './update-database-schema.ts';
 export { commitDetail, revertCommit, type CommitDetail } from './history.ts';
 
-/** The tools every model sees (DESIGN.md: names and parameters are a public contract). */
+/** The tools every model sees: their names and parameters are a public contract (docs/agent.md). */
 export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];
 
 /** Read-only helpers: the model looks before it writes. */

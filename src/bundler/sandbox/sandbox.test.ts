@@ -9,7 +9,7 @@ import { startTestRegistry, type TestRegistry } from '../../../test/support/npm-
 import { PROJECT_ROOT } from '../../project-root.ts';
 import type { Logger } from '../../log.ts';
 import { PackageManager, type PackageSet } from '../../packages/index.ts';
-import { detectIsolation } from '../../runtime/host/sandbox-process.ts';
+import { detectIsolation } from '../../runtime/index.ts';
 import { buildComponent as buildComponentInProcess } from '../component.ts';
 import { BuildSandbox, type BuildSandboxOptions } from './pool.ts';
 
