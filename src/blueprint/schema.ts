@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UI_BLUEPRINT_PARTS, UI_BLUEPRINT_PREFIX } from '../../web/ui/catalog.ts';
-import { componentNameSchema, functionNameSchema } from '../names.ts';
+import { functionNameSchema } from '../names.ts';
 
 /**
  * The blueprint: server-driven UI that glues routes, layout, components and data together.

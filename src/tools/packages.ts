@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { buildFunction, type BuiltFunction } from '../bundler/index.ts';
-import { TesseraError } from '../errors.ts';
 import { isValidPackageName, LOCKFILE, lockfileText, PACKAGE_JSON, packageJsonOf, PLATFORM_PACKAGES, type PackageSet } from '../packages/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { FileChange } from '../workspace/index.ts';
