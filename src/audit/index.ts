@@ -5,12 +5,12 @@
  * is logged loudly but does not undo what was done.
  */
 import type { Logger } from '../log.ts';
-import type { AuditInput, AuditRecord, Registry } from '../registry/index.ts';
+import type { AuditInput, AuditRecord, AuditStore } from '../registry/index.ts';
 
 export type { AuditInput, AuditRecord } from '../registry/index.ts';
 
 export class AuditLog {
-  constructor(private readonly deps: { registry: Registry; logger: Logger }) {}
+  constructor(private readonly deps: { registry: AuditStore; logger: Logger }) {}
 
   async record(entry: AuditInput): Promise<void> {
     try {

@@ -3,7 +3,7 @@ import type { Db } from './db.ts';
 import { secretRequests, tenantSecrets } from './schema.ts';
 
 /** Sealed app secrets and the model's requests for secrets. */
-export interface SecretStore {
+export interface SealedSecretStore {
   /** Stores a sealed (encrypted) secret, replacing one of the same name; answers a request for it. */
   putSecret(tenant: string, name: string, sealed: string): Promise<void>;
   /** Names and update times of a tenant's secrets, by name. */
@@ -17,7 +17,7 @@ export interface SecretStore {
   dismissSecretRequest(tenant: string, name: string): Promise<boolean>;
 }
 
-export function secretStore(db: Db): SecretStore {
+export function sealedSecretStore(db: Db): SealedSecretStore {
   return {
     async putSecret(tenant, name, sealed) {
       await db.transaction(async (tx) => {

@@ -9,7 +9,7 @@ import { invitationStore, type InvitationStore } from './invitations.ts';
 import { leaseStore, type LeaseStore } from './leases.ts';
 import { membershipStore, type MembershipStore } from './memberships.ts';
 import { releaseStore, type ReleaseStore } from './releases.ts';
-import { secretStore, type SecretStore } from './secrets.ts';
+import { sealedSecretStore, type SealedSecretStore } from './secrets.ts';
 import { tenantStore, type TenantStore } from './tenants.ts';
 import { userStore, type UserStore } from './users.ts';
 
@@ -23,7 +23,7 @@ export type { LeaseRecord } from './leases.ts';
 export type { Role } from './memberships.ts';
 export type { ReleaseSummary } from './releases.ts';
 export type { UserRecord } from './users.ts';
-export type { AgentRunStore, AuditStore, BuildStore, CredentialStore, DataTokenStore, EgressRuleStore, InvitationStore, LeaseStore, MembershipStore, ReleaseStore, SecretStore, TenantStore, UserStore };
+export type { AgentRunStore, AuditStore, BuildStore, CredentialStore, DataTokenStore, EgressRuleStore, InvitationStore, LeaseStore, MembershipStore, ReleaseStore, SealedSecretStore, TenantStore, UserStore };
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -40,7 +40,7 @@ export type { AgentRunStore, AuditStore, BuildStore, CredentialStore, DataTokenS
  * statements only).
  */
 export interface Registry
-  extends TenantStore, BuildStore, ReleaseStore, AgentRunStore, DataTokenStore, SecretStore, EgressRuleStore, UserStore, CredentialStore, MembershipStore, InvitationStore, LeaseStore, AuditStore {
+  extends TenantStore, BuildStore, ReleaseStore, AgentRunStore, DataTokenStore, SealedSecretStore, EgressRuleStore, UserStore, CredentialStore, MembershipStore, InvitationStore, LeaseStore, AuditStore {
   readonly backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     ...releaseStore(db),
     ...agentRunStore(db),
     ...dataTokenStore(db),
-    ...secretStore(db),
+    ...sealedSecretStore(db),
     ...egressRuleStore(db),
     ...userStore(db),
     ...credentialStore(db),

@@ -4,7 +4,7 @@ import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
-import type { Registry } from '../registry/index.ts';
+import type { ReleaseStore } from '../registry/index.ts';
 import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
@@ -47,7 +47,7 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages: PackageManager; styles: StyleBuilder }) {}
+  constructor(private readonly deps: { registry: ReleaseStore; store: ArtifactStore; logger: Logger; packages: PackageManager; styles: StyleBuilder }) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {

@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import semver from 'semver';
 import { TesseraError } from '../errors.ts';
 import type { Blueprint } from '../blueprint/index.ts';
-import type { Registry, ReleaseSummary } from '../registry/index.ts';
+import type { ReleaseStore, ReleaseSummary } from '../registry/index.ts';
 import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
@@ -41,7 +41,7 @@ export function checkVersion(version: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Snapshots the tenant's current commit. The caller holds the tenant's lock. */
-export async function createRelease(tenant: Tenant, registry: Registry, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles: StyleBuilder): Promise<string> {
+export async function createRelease(tenant: Tenant, registry: ReleaseStore, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles: StyleBuilder): Promise<string> {
   const version = checkVersion(input.version);
   const notes = typeof input.notes === 'string' ? input.notes.slice(0, 10_000) : '';
   const commit = tenant.state.head;
@@ -82,13 +82,13 @@ export async function createRelease(tenant: Tenant, registry: Registry, store: A
   return text;
 }
 
-export async function getRelease(registry: Registry, tenantId: string, version: string): Promise<string> {
+export async function getRelease(registry: ReleaseStore, tenantId: string, version: string): Promise<string> {
   const text = await registry.getRelease(tenantId, version);
   if (text === null) throw new TesseraError('RELEASE_NOT_FOUND', `"${tenantId}" has no release ${version}. List them with GET /api/tenants/${tenantId}/releases.`);
   return text;
 }
 
-export async function listReleases(registry: Registry, tenantId: string): Promise<ReleaseSummary[]> {
+export async function listReleases(registry: ReleaseStore, tenantId: string): Promise<ReleaseSummary[]> {
   const list = await registry.listReleases(tenantId);
   return list.sort((a, b) => semver.compare(a.version, b.version));
 }
@@ -115,7 +115,7 @@ function compare<T extends { digest: string }>(a: Record<string, T>, b: Record<s
 }
 
 /** What changed from release `from` to release `to`: artifacts by digest, and the source diff. */
-export async function diffReleases(tenant: Tenant, registry: Registry, from: string, to: string): Promise<ReleaseDiff> {
+export async function diffReleases(tenant: Tenant, registry: ReleaseStore, from: string, to: string): Promise<ReleaseDiff> {
   const a = JSON.parse(await getRelease(registry, tenant.id, from)) as ReleaseSnapshot;
   const b = JSON.parse(await getRelease(registry, tenant.id, to)) as ReleaseSnapshot;
   const filesA = await tenant.workspace.filesAt(a.commit);

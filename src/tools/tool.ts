@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
 import type { PackageManager } from '../packages/index.ts';
-import type { BuildStore, EgressRuleStore, SecretStore } from '../registry/index.ts';
+import type { BuildStore, EgressRuleStore, SealedSecretStore } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
@@ -11,7 +11,7 @@ export interface ToolContext {
   tenant: Tenant;
   runtime: FunctionRuntime;
   /** Every accepted build is recorded here (as that artifact's next version); secrets and egress rules the model asks for too. */
-  registry: BuildStore & SecretStore & EgressRuleStore;
+  registry: BuildStore & SealedSecretStore & EgressRuleStore;
   logger: Logger;
   /** npm packages for tenant code: resolved, stored, pinned in the app's lockfile. */
   packages: PackageManager;
