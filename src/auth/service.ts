@@ -5,7 +5,7 @@
  */
 import type { AuditLog } from '../audit/index.ts';
 import type { Logger } from '../log.ts';
-import type { CredentialKind, CredentialRecord, InvitationRecord, Registry, Role, UserRecord } from '../registry/index.ts';
+import type { CredentialKind, CredentialRecord, CredentialStore, InvitationRecord, InvitationStore, MembershipStore, Role, UserRecord, UserStore } from '../registry/index.ts';
 import { ApiTokens } from './api-tokens.ts';
 import { ProjectMembers } from './members.ts';
 import type { ExternalIdentity, MemberChange, Principal, SignedIn } from './principal.ts';
@@ -20,7 +20,7 @@ export class AuthService {
   private readonly users: UserAccounts;
   private readonly members: ProjectMembers;
 
-  constructor(deps: { registry: Registry; fixedToken?: string; logger: Logger; audit: AuditLog }) {
+  constructor(deps: { registry: UserStore & CredentialStore & MembershipStore & InvitationStore; fixedToken?: string; logger: Logger; audit: AuditLog }) {
     this.sessions = new Sessions({ ...deps, throttle: this.throttles });
     this.apiTokens = new ApiTokens(deps);
     this.users = new UserAccounts({ registry: deps.registry, createSignInLink: (userId) => this.sessions.createSignInLink(userId) });
