@@ -1,20 +1,2 @@
-import type { TesseraErrorJSON } from '../errors.ts';
-
-export type DoneReason = 'answered' | 'step_limit' | 'time_limit' | 'cancelled' | 'error';
-
-export interface Usage {
-  promptTokens: number;
-  completionTokens: number;
-}
-
-/** What an agent run reports as it goes (sent as server-sent events; `type` is the event name). */
-export type AgentEvent =
-  | { type: 'run_started'; runId: string; model: string }
-  | { type: 'step'; step: number }
-  | { type: 'text'; delta: string }
-  | { type: 'tool_call'; step: number; id: string; name: string; arguments: unknown }
-  | { type: 'tool_result'; step: number; id: string; name: string; ok: true; result: unknown; ms: number }
-  | { type: 'tool_result'; step: number; id: string; name: string; ok: false; error: TesseraErrorJSON; ms: number }
-  | { type: 'usage'; step: number; usage: Usage; total: Usage; /** Wall time of this step's model call. */ modelMs: number }
-  | { type: 'error'; error: TesseraErrorJSON }
-  | { type: 'done'; reason: DoneReason; text: string; steps: number; usage: Usage; message?: string };
+// The agent's events are wire types: the builder and the CLI read the same stream.
+export type { AgentEvent, AgentEventOf, DoneReason, Usage } from '../../wire/agent-events.ts';

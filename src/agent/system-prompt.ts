@@ -1,4 +1,4 @@
-import { kitPromptText } from '../../web/ui/catalog.ts';
+import { kitPromptText } from '../../wire/catalog.ts';
 import { BUILTIN_COMPONENTS, themeSchema } from '../blueprint/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 

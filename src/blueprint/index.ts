@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
-import { UI_KIT } from '../../web/ui/catalog.ts';
+import { UI_KIT } from '../../wire/catalog.ts';
 import { BUILTIN_COMPONENTS, UI_COMPONENTS, blueprintSchema, colorSchema, themeSchema, type Blueprint, type BlueprintNode, type DataBinding, type Route, type Theme } from './schema.ts';
 
 export { BUILTIN_COMPONENTS, UI_COMPONENTS, blueprintSchema, colorSchema, themeSchema };

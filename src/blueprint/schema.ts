@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { UI_BLUEPRINT_PARTS, UI_BLUEPRINT_PREFIX } from '../../web/ui/catalog.ts';
-import { functionNameSchema } from '../names.ts';
+import { UI_BLUEPRINT_PARTS, UI_BLUEPRINT_PREFIX } from '../../wire/catalog.ts';
+import { componentNameSchema, functionNameSchema } from '../names.ts';
+import type { Blueprint as WireBlueprint, DataBinding as WireDataBinding, Route as WireRoute, Theme as WireTheme } from '../../wire/blueprint.ts';
 
 /**
  * The blueprint: server-driven UI that glues routes, layout, components and data together.
@@ -26,7 +27,7 @@ const builtinNames = ['Stack', 'Row', 'Heading', 'Text', 'Link', 'Container', 'C
 /** Layout primitives the shell provides; tenant components may not reuse these names. */
 export const BUILTIN_COMPONENTS: readonly string[] = builtinNames;
 
-/** Parts of the UI kit `@tessera/ui` a node places directly, by `ui.<Part>` (web/ui/catalog.ts). */
+/** Parts of the UI kit `@tessera/ui` a node places directly, by `ui.<Part>` (wire/catalog.ts). */
 export const UI_COMPONENTS: readonly string[] = UI_BLUEPRINT_PARTS.map((part) => `${UI_BLUEPRINT_PREFIX}${part}`);
 
 /** A tenant component or built-in (PascalCase), or a kit part (`ui.<Part>`): one rule, so an error names the real problem. */
@@ -129,3 +130,9 @@ export const blueprintSchema = z
 
 export type Blueprint = z.infer<typeof blueprintSchema>;
 export type Route = z.infer<typeof routeSchema>;
+
+// The shell reads the blueprint through wire/blueprint.ts (web/ imports nothing from src/): these
+// lines stop compiling if the schema and those types drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const wireTypesMatch: [Same<Blueprint, WireBlueprint>, Same<Route, WireRoute>, Same<DataBinding, WireDataBinding>, Same<Theme, WireTheme>] = [true, true, true, true];
+void wireTypesMatch;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readServerEvents } from '../../src/cli/sse.ts';
+import { readServerEvents } from '../../wire/sse.ts';
 import { launchChromium } from '../support/browser.ts';
 import { startTestServer } from '../support/platform.ts';
 import { startScriptedModel, type ScriptedModel } from '../support/scripted-model.ts';

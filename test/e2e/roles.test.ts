@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readServerEvents } from '../../src/cli/sse.ts';
+import { readServerEvents } from '../../wire/sse.ts';
 import { ANONYMOUS } from '../support/credentials.ts';
 import { request, type SimpleResponse } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';

@@ -1,4 +1,4 @@
-import type { Blueprint, BlueprintNode, DataBinding, Route } from '../../src/blueprint/schema.ts';
+import type { Blueprint, BlueprintNode, DataBinding, Route } from '../../wire/blueprint.ts';
 
 export type { Blueprint, BlueprintNode, DataBinding, Route };
 

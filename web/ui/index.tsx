@@ -4,7 +4,7 @@
  * map, React external), so the shell and every component share one copy (one toast list, one
  * React). Styled with Tailwind classes over the theme's tokens (bg-primary, rounded-theme, ...):
  * every class here is scanned into each app's stylesheet, so class names must be written out whole.
- * Safe to render on the server (no window access while rendering). Props: web/ui/catalog.ts.
+ * Safe to render on the server (no window access while rendering). Props: wire/catalog.ts.
  */
 export { type ButtonProps, Button } from './parts/button.tsx';
 export { type InputProps, Input, type TextareaProps, Textarea, type SelectOption, type SelectProps, Select, type CheckboxProps, Checkbox } from './parts/fields.tsx';

@@ -1,14 +1,8 @@
 import { useEffect, useState } from 'react';
-import { api } from './api.ts';
+import type { ApiToken, Me } from '../../../wire/api.ts';
+import { client } from './api.ts';
 
-export interface Me {
-  id: string;
-  name: string;
-  email: string | null;
-  admin: boolean;
-  hasPassword: boolean;
-  via: string;
-}
+export type { Me };
 
 /**
  * The way in: a password; the team's identity provider (when configured); the console's one-time
@@ -20,7 +14,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [token, setToken] = useState('');
   const [oidc, setOidc] = useState<{ label: string; start: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => void api<{ oidc: { label: string; start: string } | null }>('GET', '/api/auth/methods').then((m) => setOidc(m.oidc), () => undefined), []);
+  useEffect(() => void client.request('GET /api/auth/methods').then((m) => setOidc(m.oidc), () => undefined), []);
   const attempt = (work: () => Promise<unknown>) => async (e: React.FormEvent) => {
     e.preventDefault();
     try {
@@ -33,7 +27,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   return (
     <main className="panel signin">
       <h1>Sign in to Tessera</h1>
-      <form className="stack" aria-label="Sign in with a password" onSubmit={attempt(() => api('POST', '/api/auth/password', { login: login.trim(), password }))}>
+      <form className="stack" aria-label="Sign in with a password" onSubmit={attempt(() => client.request('POST /api/auth/password', { body: { login: login.trim(), password } }))}>
         <label>User id or email <input aria-label="User id or email" autoComplete="username" value={login} onChange={(e) => setLogin(e.target.value)} /></label>
         <label>Password <input aria-label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} /></label>
         <button className="primary" disabled={!login.trim() || !password}>Sign in</button>
@@ -47,7 +41,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <details>
         <summary>Sign in with a link or a token</summary>
         <p>Open the one-time link the server printed on its console when it first started (or one an admin gave you), or paste a token: an API token, or the server's <code>TESSERA_TOKEN</code>.</p>
-        <form className="row" onSubmit={attempt(() => api('POST', '/api/auth/token', { token: token.trim() }))}>
+        <form className="row" onSubmit={attempt(() => client.request('POST /api/auth/token', { body: { token: token.trim() } }))}>
           <input aria-label="Token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} style={{ flex: 1 }} />
           <button disabled={!token.trim()}>Sign in with token</button>
         </form>
@@ -66,7 +60,7 @@ function ChangePassword({ me }: { me: Me }) {
     <form className="stack" aria-label="Password" onSubmit={async (e) => {
       e.preventDefault();
       try {
-        await api('PUT', '/api/me/password', { current: current || undefined, password: next });
+        await client.request('PUT /api/me/password', { body: { current: current || undefined, password: next } });
         setMessage({ ok: true, text: 'Password saved.' });
         setCurrent('');
         setNext('');
@@ -86,11 +80,11 @@ function ChangePassword({ me }: { me: Me }) {
 /** Who is signed in, their API tokens (created and shown once, revoked), and signing out. */
 export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [open, setOpen] = useState(false);
-  const [tokens, setTokens] = useState<Array<{ id: number; name: string; createdAt: string; lastUsedAt: string | null }>>([]);
+  const [tokens, setTokens] = useState<ApiToken[]>([]);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () => api<{ tokens: typeof tokens }>('GET', '/api/tokens').then((r) => setTokens(r.tokens), (e: Error) => setError(e.message));
+  const load = () => client.request('GET /api/tokens').then((r) => setTokens(r.tokens), (e: Error) => setError(e.message));
   useEffect(() => {
     if (open) void load();
   }, [open]);
@@ -105,7 +99,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
             {tokens.map((t) => (
               <li key={t.id}>
                 {t.name} <small>{t.lastUsedAt ? `used ${new Date(t.lastUsedAt).toLocaleString()}` : 'never used'}</small>{' '}
-                <button onClick={() => api('DELETE', `/api/tokens/${t.id}`).then(load, (e: Error) => setError(e.message))}>Revoke</button>
+                <button onClick={() => client.request('DELETE /api/tokens/:id', { params: { id: String(t.id) } }).then(load, (e: Error) => setError(e.message))}>Revoke</button>
               </li>
             ))}
           </ul>
@@ -114,7 +108,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
             onSubmit={async (e) => {
               e.preventDefault();
               try {
-                const made = await api<{ token: string }>('POST', '/api/tokens', { name });
+                const made = await client.request('POST /api/tokens', { body: { name } });
                 setCreated(made.token);
                 setName('');
                 await load();
@@ -133,7 +127,7 @@ export function Account({ me, onSignedOut }: { me: Me; onSignedOut: () => void }
           )}
           {error && <p className="error" role="alert">{error}</p>}
           <ChangePassword me={me} />
-          <button onClick={() => api('POST', '/api/auth/logout', {}).then(onSignedOut)}>Sign out</button>
+          <button onClick={() => client.request('POST /api/auth/logout', { body: {} }).then(onSignedOut)}>Sign out</button>
         </div>
       )}
     </div>

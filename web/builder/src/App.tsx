@@ -1,16 +1,15 @@
 import { useEffect, useState } from 'react';
-import { TENANT_ID, api } from './api.ts';
-import { Account, SignIn, type Me } from './Account.tsx';
+import type { Me, TenantItem } from '../../../wire/api.ts';
+import { TENANT_ID, client } from './api.ts';
+import { Account, SignIn } from './Account.tsx';
 import { Project } from './Project.tsx';
-import { Users, type Role } from './Team.tsx';
+import { Users } from './Team.tsx';
 import { Invitations, useInvitations } from './Invitations.tsx';
-
-interface TenantItem { id: string; role: Role; url: string; draftUrl: string }
 
 /** Signed in: the builder; not: the sign-in page. */
 export function App() {
   const [me, setMe] = useState<Me | null | 'signed-out'>(null);
-  const check = () => api<Me>('GET', '/api/me').then(setMe, () => setMe('signed-out'));
+  const check = () => client.request('GET /api/me').then(setMe, () => setMe('signed-out'));
   useEffect(() => void check(), []);
   if (me === null) return <main className="panel">Loading…</main>;
   if (me === 'signed-out') return <SignIn onSignedIn={() => void check()} />;
@@ -27,14 +26,14 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [newId, setNewId] = useState('');
   const [error, setError] = useState<string | null>(null);
 
-  const refresh = () => api<{ tenants: TenantItem[] }>('GET', '/api/tenants').then((r) => setTenants(r.tenants), (e: Error) => setError(e.message));
+  const refresh = () => client.request('GET /api/tenants').then((r) => setTenants(r.tenants), (e: Error) => setError(e.message));
   useEffect(() => void refresh(), []);
 
   const idProblem = newId && !TENANT_ID.test(newId) ? 'Use lowercase letters, digits and hyphens (a DNS label).' : null;
   async function create(event: React.FormEvent) {
     event.preventDefault();
     try {
-      await api('POST', '/api/tenants', { id: newId });
+      await client.request('POST /api/tenants', { body: { id: newId } });
       setNewId('');
       setError(null);
       await refresh();
@@ -47,7 +46,7 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   }
   async function remove(id: string) {
     if (!confirm(`Delete the app "${id}" and all its data?`)) return;
-    await api('DELETE', `/api/tenants/${id}`).catch((e: Error) => setError(e.message));
+    await client.request('DELETE /api/tenants/:id', { params: { id } }).catch((e: Error) => setError(e.message));
     if (open === id) setOpen(null);
     await refresh();
   }

@@ -1,16 +1,10 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
-import { api, runAgent } from './api.ts';
+import type { AgentMessage as Message } from '../../../wire/api.ts';
+import { client } from './api.ts';
 
 type Entry =
   | { kind: 'prompt' | 'text' | 'info' | 'ok' | 'fail'; text: string }
   | { kind: 'call'; name: string; args: unknown };
-
-interface Message {
-  role: 'user' | 'assistant' | 'tool' | 'system';
-  content?: string | null;
-  tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
-  tool_call_id?: string;
-}
 
 const SQL_KEYWORDS = /\b(SELECT|FROM|WHERE|INSERT|INTO|VALUES|UPDATE|SET|DELETE|CREATE|TABLE|INDEX|VIEW|ALTER|ADD|COLUMN|DROP|PRIMARY|KEY|NOT|NULL|DEFAULT|UNIQUE|REFERENCES|ON|AND|OR|ORDER|BY|GROUP|LIMIT|OFFSET|JOIN|LEFT|AS|INTEGER|TEXT|REAL|BLOB|IF|EXISTS|CHECK|AUTOINCREMENT)\b/gi;
 
@@ -89,7 +83,7 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
   const [running, setRunning] = useState(false);
 
   useEffect(() => {
-    api<{ configured: boolean; problem: string | null; messages: Message[]; runs: Array<{ prompt: string }> }>('GET', `/api/tenants/${id}/agent`).then((h) => {
+    client.request('GET /api/tenants/:id/agent', { params: { id } }).then((h) => {
       setProblem(h.configured ? null : h.problem);
       const past = transcript(h.messages ?? []);
       setEntries(past);
@@ -104,17 +98,17 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
     setPrompt('');
     setRunning(true);
     try {
-      await runAgent(id, prompt, (type, e) => {
-        if (type === 'text') setEntries((list) => (list.at(-1)?.kind === 'text' ? [...list.slice(0, -1), { kind: 'text', text: (list.at(-1) as { text: string }).text + e.delta }] : [...list, { kind: 'text', text: e.delta }]));
-        else if (type === 'step') add({ kind: 'info', text: `Step ${e.step}` });
-        else if (type === 'tool_call') add({ kind: 'call', name: e.name, args: typeof e.arguments === 'string' ? parseArgs(e.arguments) : e.arguments });
-        else if (type === 'tool_result') {
+      for await (const e of client.runAgent(id, prompt)) {
+        if (e.type === 'text') setEntries((list) => (list.at(-1)?.kind === 'text' ? [...list.slice(0, -1), { kind: 'text', text: (list.at(-1) as { text: string }).text + e.delta }] : [...list, { kind: 'text', text: e.delta }]));
+        else if (e.type === 'step') add({ kind: 'info', text: `Step ${e.step}` });
+        else if (e.type === 'tool_call') add({ kind: 'call', name: e.name, args: typeof e.arguments === 'string' ? parseArgs(e.arguments) : e.arguments });
+        else if (e.type === 'tool_result') {
           add(e.ok ? { kind: 'ok', text: `${e.name} ✓ (${e.ms} ms)` } : { kind: 'fail', text: `${e.name} ✗ ${e.error.code}: ${e.error.message}` });
           if (e.ok) onChange();
-        } else if (type === 'usage') add({ kind: 'info', text: `tokens: ${e.usage.promptTokens} in, ${e.usage.completionTokens} out` });
-        else if (type === 'error') add({ kind: 'fail', text: `${e.error.code}: ${e.error.message}` });
-        else if (type === 'done') add({ kind: 'info', text: `Done: ${e.reason}${e.message ? `: ${e.message}` : ''}` });
-      });
+        } else if (e.type === 'usage') add({ kind: 'info', text: `tokens: ${e.usage.promptTokens} in, ${e.usage.completionTokens} out` });
+        else if (e.type === 'error') add({ kind: 'fail', text: `${e.error.code}: ${e.error.message}` });
+        else if (e.type === 'done') add({ kind: 'info', text: `Done: ${e.reason}${e.message ? `: ${e.message}` : ''}` });
+      }
     } catch (err) {
       add({ kind: 'fail', text: (err as Error).message });
     } finally {
@@ -136,7 +130,7 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
       <form onSubmit={send} className="row">
         <textarea aria-label="Prompt" rows={3} style={{ flex: 1 }} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="Describe the app you want…" />
         <button className="primary" disabled={!prompt.trim() || running || Boolean(problem) || !canRun} title={canRun ? undefined : 'Viewers cannot run the agent'}>Send</button>
-        {running && <button type="button" onClick={() => api('POST', `/api/tenants/${id}/agent/cancel`, {})}>Cancel</button>}
+        {running && <button type="button" onClick={() => client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} })}>Cancel</button>}
       </form>
     </div>
   );

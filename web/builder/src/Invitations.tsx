@@ -1,20 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ActionMessage, useActions } from './actions.tsx';
-import { api } from './api.ts';
-import type { Role } from './Team.tsx';
+import type { Invitation } from '../../../wire/api.ts';
+import { client } from './api.ts';
 
-export interface Invitation {
-  id: string;
-  tenant: string;
-  role: Role;
-  invitedBy: string;
-  createdAt: string;
-}
+export type { Invitation };
 
 /** The signed-in user's pending invitations, reloaded when the builder asks (e.g. after an answer). */
 export function useInvitations(): { invitations: Invitation[]; reload: () => Promise<void> } {
   const [invitations, setInvitations] = useState<Invitation[]>([]);
-  const reload = useCallback(() => api<{ invitations: Invitation[] }>('GET', '/api/invitations').then((r) => setInvitations(r.invitations), () => undefined), []);
+  const reload = useCallback(() => client.request('GET /api/invitations').then((r) => setInvitations(r.invitations), () => undefined), []);
   useEffect(() => void reload(), [reload]);
   return { invitations, reload };
 }
@@ -44,8 +38,8 @@ export function Invitations({ invitations, onAnswered }: { invitations: Invitati
                   <td>{new Date(i.createdAt).toLocaleString()}</td>
                   <td>
                     <div className="row">
-                    <button className="primary" onClick={() => act(async () => { await api('POST', `/api/invitations/${i.id}/accept`, {}); await onAnswered(i.tenant); }, `You joined ${i.tenant} as ${i.role}.`)}>Accept</button>
-                    <button onClick={() => act(() => api('POST', `/api/invitations/${i.id}/decline`, {}), `Declined the invitation to ${i.tenant}.`)}>Decline</button>
+                    <button className="primary" onClick={() => act(async () => { await client.request('POST /api/invitations/:id/accept', { params: { id: i.id }, body: {} }); await onAnswered(i.tenant); }, `You joined ${i.tenant} as ${i.role}.`)}>Accept</button>
+                    <button onClick={() => act(() => client.request('POST /api/invitations/:id/decline', { params: { id: i.id }, body: {} }), `Declined the invitation to ${i.tenant}.`)}>Decline</button>
                     </div>
                   </td>
                 </tr>

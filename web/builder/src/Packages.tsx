@@ -1,16 +1,6 @@
 import { useEffect, useState } from 'react';
-import { api } from './api.ts';
-
-interface PackageInfo {
-  name: string;
-  version: string;
-  direct: boolean;
-  usedBy?: { components: string[]; functions: string[] };
-  requiredBy?: string[];
-  dependencies: Record<string, string>;
-  integrity: string;
-  browserModules: Array<{ specifier: string; url: string; bytes: number }>;
-}
+import type { PackageInfo } from '../../../wire/api.ts';
+import { client } from './api.ts';
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
@@ -21,7 +11,7 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 export function Packages({ id, head }: { id: string; head: string }) {
   const [packages, setPackages] = useState<PackageInfo[] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => void api<{ packages: PackageInfo[] }>('GET', `/api/tenants/${id}/packages`).then((r) => setPackages(r.packages), (e: Error) => setError(e.message)), [id, head]);
+  useEffect(() => void client.request('GET /api/tenants/:id/packages', { params: { id } }).then((r) => setPackages(r.packages), (e: Error) => setError(e.message)), [id, head]);
   if (error) return <p className="error" role="alert">{error}</p>;
   if (!packages) return <p>Loading…</p>;
   if (packages.length === 0) return <p>No npm packages yet: a component or function that imports one by name (e.g. <code>import {'{ format }'} from 'date-fns'</code>) adds it, pinned in <code>package-lock.json</code>.</p>;

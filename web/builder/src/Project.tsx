@@ -1,27 +1,21 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api } from './api.ts';
+import type { ProjectInfo } from '../../../wire/api.ts';
+import { client } from './api.ts';
 import { Chat } from './Chat.tsx';
 import { Packages } from './Packages.tsx';
 import { Settings } from './Settings.tsx';
-import { Components, Database, Functions, History, Releases, Routes } from './tabs.tsx';
-import { AuditLog, Members, type Role } from './Team.tsx';
+import { Components } from './sections/Components.tsx';
+import { Database } from './sections/Database.tsx';
+import { Functions } from './sections/Functions.tsx';
+import { History } from './sections/History.tsx';
+import { Releases } from './sections/Releases.tsx';
+import { Routes } from './sections/Routes.tsx';
+import { AuditLog, Members } from './Team.tsx';
 
 const TABS = ['Chat', 'Components', 'Functions', 'Packages', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Members', 'Audit'] as const;
 type Tab = (typeof TABS)[number];
 
-export interface ProjectInfo {
-  id: string;
-  /** The signed-in user's role here (admins: owner). */
-  role: Role;
-  url: string;
-  draftUrl: string;
-  live: string | null;
-  head: string;
-  components: Array<{ name: string; bytes: number; hash: string }>;
-  functions: Array<{ name: string; file: string; url: string }>;
-  routes: string[];
-  blueprint: unknown;
-}
+export type { ProjectInfo };
 
 /** One app: its dashboard tabs beside a live preview in an iframe of the app's own origin. */
 export function Project({ id, me }: { id: string; me: string }) {
@@ -35,7 +29,7 @@ export function Project({ id, me }: { id: string; me: string }) {
 
   const refresh = useCallback(async () => {
     try {
-      const latest = await api<ProjectInfo>('GET', `/api/tenants/${id}`);
+      const latest = await client.request('GET /api/tenants/:id', { params: { id } });
       seen.current = `${latest.head}@${latest.live}`;
       setInfo(latest);
       setPreviewKey((k) => k + 1);
@@ -48,7 +42,7 @@ export function Project({ id, me }: { id: string; me: string }) {
   // Changes made elsewhere (the CLI, the API, another tab) reload the preview too.
   useEffect(() => {
     const timer = setInterval(async () => {
-      const latest = await api<ProjectInfo>('GET', `/api/tenants/${id}`).catch(() => null);
+      const latest = await client.request('GET /api/tenants/:id', { params: { id } }).catch(() => null);
       if (!latest) return;
       const version = `${latest.head}@${latest.live}`;
       if (version === seen.current) return;

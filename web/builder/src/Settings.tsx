@@ -1,19 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ActionMessage, useActions } from './actions.tsx';
-import { api } from './api.ts';
-
-interface Secret {
-  name: string;
-  updatedAt: string;
-}
-interface SecretRequest {
-  name: string;
-  reason: string;
-}
-interface Egress {
-  allow: string[];
-  pending: Array<{ host: string; reason: string; proposedAt: string }>;
-}
+import type { Egress, SecretInfo as Secret, SecretRequest } from '../../../wire/api.ts';
+import { client } from './api.ts';
 
 /**
  * What the app may use from the outside world: its secrets (values go in, never come back out) and
@@ -32,9 +20,9 @@ export function Settings({ id }: { id: string }) {
   const load = useCallback(async () => {
     try {
       const [list, asked, rules] = await Promise.all([
-        api<Secret[]>('GET', `/api/tenants/${id}/secrets`),
-        api<{ requests: SecretRequest[] }>('GET', `/api/tenants/${id}/secret-requests`),
-        api<Egress>('GET', `/api/tenants/${id}/egress`),
+        client.request('GET /api/tenants/:id/secrets', { params: { id } }),
+        client.request('GET /api/tenants/:id/secret-requests', { params: { id } }),
+        client.request('GET /api/tenants/:id/egress', { params: { id } }),
       ]);
       setSecrets(list);
       setRequests(asked.requests);
@@ -45,7 +33,7 @@ export function Settings({ id }: { id: string }) {
   }, [id]);
   useEffect(() => void load(), [load]);
 
-  const setAllow = (allow: string[], done: string) => act(() => api('PUT', `/api/tenants/${id}/egress`, { allow }), done);
+  const setAllow = (allow: string[], done: string) => act(() => client.request('PUT /api/tenants/:id/egress', { params: { id }, body: { allow } }), done);
 
   if (!secrets || !egress) return <p>{message?.text ?? 'Loading…'}</p>;
   return (
@@ -60,7 +48,7 @@ export function Settings({ id }: { id: string }) {
             <li key={r.name}>
               <strong>{r.name}</strong> is needed: {r.reason}{' '}
               <button onClick={() => setName(r.name)}>Set it</button>{' '}
-              <button onClick={() => void act(() => api('DELETE', `/api/tenants/${id}/secret-requests/${r.name}`), `Dismissed ${r.name}.`)}>Dismiss</button>
+              <button onClick={() => void act(() => client.request('DELETE /api/tenants/:id/secret-requests/:name', { params: { id, name: r.name } }), `Dismissed ${r.name}.`)}>Dismiss</button>
             </li>
           ))}
         </ul>
@@ -73,7 +61,7 @@ export function Settings({ id }: { id: string }) {
               <td><code>{s.name}</code></td>
               <td>{new Date(s.updatedAt).toLocaleString()}</td>
               <td>
-                <button onClick={() => window.confirm(`Delete the secret ${s.name}? Functions that use it will fail.`) && void act(() => api('DELETE', `/api/tenants/${id}/secrets/${s.name}`), `Deleted ${s.name}.`)}>Delete</button>
+                <button onClick={() => window.confirm(`Delete the secret ${s.name}? Functions that use it will fail.`) && void act(() => client.request('DELETE /api/tenants/:id/secrets/:name', { params: { id, name: s.name } }), `Deleted ${s.name}.`)}>Delete</button>
               </td>
             </tr>
           ))}
@@ -84,7 +72,7 @@ export function Settings({ id }: { id: string }) {
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          void act(() => api('PUT', `/api/tenants/${id}/secrets/${encodeURIComponent(name)}`, { value }), `Saved ${name}.`).then((ok) => ok && (setName(''), setValue('')));
+          void act(() => client.request('PUT /api/tenants/:id/secrets/:name', { params: { id, name }, body: { value } }), `Saved ${name}.`).then((ok) => ok && (setName(''), setValue('')));
         }}
       >
         <input aria-label="Secret name" placeholder="STRIPE_API_KEY" value={name} onChange={(e) => setName(e.target.value.toUpperCase())} />
@@ -100,7 +88,7 @@ export function Settings({ id }: { id: string }) {
             <li key={p.host}>
               <code>{p.host}</code>: {p.reason}{' '}
               <button className="primary" onClick={() => void setAllow([...egress.allow, p.host], `Allowed ${p.host}.`)}>Approve</button>{' '}
-              <button onClick={() => void act(() => api('DELETE', `/api/tenants/${id}/egress/proposals/${encodeURIComponent(p.host)}`), `Dismissed ${p.host}.`)}>Dismiss</button>
+              <button onClick={() => void act(() => client.request('DELETE /api/tenants/:id/egress/proposals/:host', { params: { id, host: p.host } }), `Dismissed ${p.host}.`)}>Dismiss</button>
             </li>
           ))}
         </ul>

@@ -1,25 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ActionMessage, useActions } from './actions.tsx';
-import type { AuditRecord } from '../../../src/audit/index.ts';
-import { api } from './api.ts';
+import type { AuditRecord, Member, PendingInvitation, UserInfo as User } from '../../../wire/api.ts';
+import { ROLES, type Role } from '../../../wire/ids.ts';
+import { client } from './api.ts';
 
-export type Role = 'owner' | 'editor' | 'viewer';
-const ROLES: Role[] = ['viewer', 'editor', 'owner'];
-
-interface Member {
-  userId: string;
-  name: string;
-  email: string | null;
-  role: Role;
-}
-
-/** An invitation waiting for its answer (owners see them). */
-interface PendingInvitation {
-  id: string;
-  invitee: string;
-  role: Role;
-  invitedBy: string;
-}
+export type { Role };
 
 /**
  * Who is on the project and with which role; owners invite people (who join when they accept),
@@ -33,7 +18,7 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
   const [newRole, setNewRole] = useState<Role>('editor');
   const owner = role === 'owner';
 
-  const load = useCallback(() => api<{ members: Member[]; invitations?: PendingInvitation[]; abilities: Record<Role, string> }>('GET', `/api/tenants/${id}/members`).then((r) => {
+  const load = useCallback(() => client.request('GET /api/tenants/:id/members', { params: { id } }).then((r) => {
     setMembers(r.members);
     setPending(r.invitations ?? []);
     setAbilities(r.abilities);
@@ -59,12 +44,12 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
               <td>{m.email ?? ''}</td>
               <td>
                 {owner ? (
-                  <select aria-label={`Role of ${m.userId}`} value={m.role} onChange={(e) => act(() => api('PUT', `/api/tenants/${id}/members/${encodeURIComponent(m.userId)}`, { role: e.target.value }), `${m.userId} is now ${e.target.value}.`)}>
+                  <select aria-label={`Role of ${m.userId}`} value={m.role} onChange={(e) => act(() => client.request('PUT /api/tenants/:id/members/:who', { params: { id, who: m.userId }, body: { role: e.target.value } }), `${m.userId} is now ${e.target.value}.`)}>
                     {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
                   </select>
                 ) : m.role}
               </td>
-              {owner && <td><button className="danger" onClick={() => act(() => api('DELETE', `/api/tenants/${id}/members/${encodeURIComponent(m.userId)}`), `${m.userId} removed.`)}>Remove</button></td>}
+              {owner && <td><button className="danger" onClick={() => act(() => client.request('DELETE /api/tenants/:id/members/:who', { params: { id, who: m.userId } }), `${m.userId} removed.`)}>Remove</button></td>}
             </tr>
           ))}
         </tbody>
@@ -80,7 +65,7 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
                   <td>{i.invitee}</td>
                   <td>{i.role}</td>
                   <td>{i.invitedBy}</td>
-                  <td><button onClick={() => act(() => api('DELETE', `/api/tenants/${id}/members/${encodeURIComponent(i.invitee)}`), `Invitation to ${i.invitee} withdrawn.`)}>Withdraw</button></td>
+                  <td><button onClick={() => act(() => client.request('DELETE /api/tenants/:id/members/:who', { params: { id, who: i.invitee } }), `Invitation to ${i.invitee} withdrawn.`)}>Withdraw</button></td>
                 </tr>
               ))}
             </tbody>
@@ -93,7 +78,7 @@ export function Members({ id, role, me }: { id: string; role: Role | null; me: s
           const name = who.trim();
           const member = members.some((m) => m.userId === name.toLowerCase() || m.email === name.toLowerCase());
           const done = member ? `${name} is now ${newRole}.` : `Invited ${name} as ${newRole}: they join when they accept. (If no account has this id or email yet, the invitation waits for one.)`;
-          void act(() => api('PUT', `/api/tenants/${id}/members/${encodeURIComponent(name)}`, { role: newRole }), done).then((ok) => ok && setWho(''));
+          void act(() => client.request('PUT /api/tenants/:id/members/:who', { params: { id, who: name }, body: { role: newRole } }), done).then((ok) => ok && setWho(''));
         }}>
           <input aria-label="Member user id or email" placeholder="user id or email" value={who} onChange={(e) => setWho(e.target.value)} />
           <select aria-label="New member role" value={newRole} onChange={(e) => setNewRole(e.target.value as Role)}>
@@ -117,16 +102,16 @@ export function AuditLog({ tenant }: { tenant?: string }) {
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const base = tenant ? `/api/tenants/${tenant}/audit` : '/api/audit';
   const load = useCallback(async (before?: number) => {
     try {
-      const page = await api<{ entries: AuditEntry[] }>('GET', `${base}?limit=50${before ? `&before=${before}` : ''}`);
+      const query = { limit: 50, before: before || undefined };
+      const page = tenant ? await client.request('GET /api/tenants/:id/audit', { params: { id: tenant }, query }) : await client.request('GET /api/audit', { query });
       setEntries((old) => (before ? [...old, ...page.entries] : page.entries));
       setMore(page.entries.length === 50);
     } catch (err) {
       setError((err as Error).message);
     }
-  }, [base]);
+  }, [tenant]);
   useEffect(() => void load(), [load]);
   if (error) return <p className="error" role="alert">{error}</p>;
   return (
@@ -154,22 +139,12 @@ export function AuditLog({ tenant }: { tenant?: string }) {
   );
 }
 
-interface User {
-  id: string;
-  name: string;
-  email: string | null;
-  admin: boolean;
-  hasPassword: boolean;
-  oidc: boolean;
-  projects: Array<{ tenant: string; role: Role }>;
-}
-
 /** Admins: every user, new users (with a one-time sign-in link to hand over), admin rights, removal. */
 export function Users({ me }: { me: string }) {
   const [users, setUsers] = useState<User[]>([]);
   const [form, setForm] = useState({ id: '', name: '', email: '', password: '', admin: false });
   const [link, setLink] = useState<{ user: string; url: string } | null>(null);
-  const load = useCallback(() => api<{ users: User[] }>('GET', '/api/users').then((r) => setUsers(r.users), (e: Error) => setMessage({ ok: false, text: e.message })), []);
+  const load = useCallback(() => client.request('GET /api/users').then((r) => setUsers(r.users), (e: Error) => setMessage({ ok: false, text: e.message })), []);
   useEffect(() => void load(), [load]);
   const { message, setMessage, act } = useActions(load);
   return (
@@ -184,10 +159,10 @@ export function Users({ me }: { me: string }) {
               <td>{u.email ?? ''}</td>
               <td>{[u.hasPassword && 'password', u.oidc && 'SSO'].filter(Boolean).join(', ') || 'link or token'}</td>
               <td>{u.projects.map((p) => `${p.tenant} (${p.role})`).join(', ')}</td>
-              <td><input type="checkbox" aria-label={`${u.id} is admin`} checked={u.admin} disabled={u.id === me} onChange={(e) => act(() => api('PATCH', `/api/users/${u.id}`, { admin: e.target.checked }), `${u.id} ${e.target.checked ? 'is now' : 'is no longer'} an admin.`)} /></td>
+              <td><input type="checkbox" aria-label={`${u.id} is admin`} checked={u.admin} disabled={u.id === me} onChange={(e) => act(() => client.request('PATCH /api/users/:id', { params: { id: u.id }, body: { admin: e.target.checked } }), `${u.id} ${e.target.checked ? 'is now' : 'is no longer'} an admin.`)} /></td>
               <td>
-                <button onClick={() => act(async () => setLink({ user: u.id, url: (await api<{ signInUrl: string }>('POST', `/api/users/${u.id}/sign-in-link`, {})).signInUrl }), `New sign-in link for ${u.id}.`)}>Sign-in link</button>{' '}
-                {u.id !== me && <button className="danger" onClick={() => confirm(`Delete the user ${u.id}? Their sessions and tokens stop working at once.`) && act(() => api('DELETE', `/api/users/${u.id}`), `${u.id} deleted.`)}>Delete</button>}
+                <button onClick={() => act(async () => setLink({ user: u.id, url: (await client.request('POST /api/users/:id/sign-in-link', { params: { id: u.id }, body: {} })).signInUrl }), `New sign-in link for ${u.id}.`)}>Sign-in link</button>{' '}
+                {u.id !== me && <button className="danger" onClick={() => confirm(`Delete the user ${u.id}? Their sessions and tokens stop working at once.`) && act(() => client.request('DELETE /api/users/:id', { params: { id: u.id } }), `${u.id} deleted.`)}>Delete</button>}
               </td>
             </tr>
           ))}
@@ -197,7 +172,7 @@ export function Users({ me }: { me: string }) {
       <form className="row" onSubmit={(e) => {
         e.preventDefault();
         void act(async () => {
-          const made = await api<{ user: { id: string }; signInUrl: string }>('POST', '/api/users', { id: form.id, name: form.name || undefined, email: form.email || undefined, password: form.password || undefined, admin: form.admin });
+          const made = await client.request('POST /api/users', { body: { id: form.id, name: form.name || undefined, email: form.email || undefined, password: form.password || undefined, admin: form.admin } });
           setLink({ user: made.user.id, url: made.signInUrl });
           setForm({ id: '', name: '', email: '', password: '', admin: false });
         }, `${form.id} created.`);

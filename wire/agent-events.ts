@@ -1,0 +1,27 @@
+/**
+ * What an agent run reports as it goes: the server sends each as a server-sent event named by its
+ * `type` (POST /api/tenants/:id/agent); the builder's chat and `tessera agent` show them.
+ */
+import type { WireError } from './errors.ts';
+
+export type DoneReason = 'answered' | 'step_limit' | 'time_limit' | 'cancelled' | 'error';
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What an agent run reports as it goes (sent as server-sent events; `type` is the event name). */
+export type AgentEvent =
+  | { type: 'run_started'; runId: string; model: string }
+  | { type: 'step'; step: number }
+  | { type: 'text'; delta: string }
+  | { type: 'tool_call'; step: number; id: string; name: string; arguments: unknown }
+  | { type: 'tool_result'; step: number; id: string; name: string; ok: true; result: unknown; ms: number }
+  | { type: 'tool_result'; step: number; id: string; name: string; ok: false; error: WireError; ms: number }
+  | { type: 'usage'; step: number; usage: Usage; total: Usage; /** Wall time of this step's model call. */ modelMs: number }
+  | { type: 'error'; error: WireError }
+  | { type: 'done'; reason: DoneReason; text: string; steps: number; usage: Usage; message?: string };
+
+/** The event of one `type`. */
+export type AgentEventOf<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
