@@ -8,7 +8,7 @@ import path from 'node:path';
 import { buildComponent, buildFunction, buildSandbox } from '../src/bundler/index.ts';
 import { buildComponent as buildComponentInProcess } from '../src/bundler/component.ts';
 import { buildFunction as buildFunctionInProcess } from '../src/bundler/function.ts';
-import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { report } from './stats.ts';
 
 export async function benchBuildSandbox(runs: number): Promise<void> {

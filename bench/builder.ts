@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { launchChromium } from '../test/support/browser.ts';
 import type { startTestServer } from '../test/support/platform.ts';
 import { report } from './stats.ts';

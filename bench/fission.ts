@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { exportFission } from '../src/fission/index.ts';
 import { runTool } from '../src/tools/index.ts';
 import { prepareFissionEnv, startFissionFunction } from '../test/support/fission-env.ts';

@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import git from 'isomorphic-git';
 import { createAgentService, createModelClient, type AgentEvent } from '../src/agent/index.ts';
 import { buildComponent, type BuiltComponent } from '../src/bundler/index.ts';
-import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { StyleBuilder } from '../src/styles/index.ts';
 import { runTool } from '../src/tools/index.ts';
 import { request } from '../test/support/http.ts';
@@ -253,7 +253,7 @@ async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>
   const tenant = await platform.tenants.get(id);
   const { createRelease } = await import('../src/releases/index.ts');
   let n = 0;
-  const create = await sample(10, () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` })), 0);
+  const create = await sample(10, () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` }, platform.styles)), 0);
   const commitOnly = await sample(10, () => tenant.workspace.filesAt(tenant.state.head), 0);
   report('release create (snapshot + store)', create, 'read the commit\'s file list', commitOnly);
   let d = 0;

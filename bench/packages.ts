@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { buildComponent, buildPackageAssets } from '../src/bundler/index.ts';
 import { tenantImportsPlugin } from '../src/bundler/imports.ts';
-import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { PackageManager, type Lockfile, type PackageSet } from '../src/packages/index.ts';
 import { startTestRegistry, type FixturePackage } from '../test/support/npm-registry.ts';
 import { report, sample } from './stats.ts';

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import http from 'node:http';
 import { build } from 'esbuild';
 import { z } from 'zod';
-import { PROJECT_ROOT } from '../src/child-entry.ts';
+import { PROJECT_ROOT } from '../src/project-root.ts';
 import { request } from '../test/support/http.ts';
 import type { startTestServer } from '../test/support/platform.ts';
 import { report, sample } from './stats.ts';

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { PROJECT_ROOT } from './project-root.ts';
 
-/** The project's root folder (where package.json and node_modules are). */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** Re-exported for the modules that took it from here before project-root.ts existed. */
 
 const built = new Map<string, Promise<string>>();
 

@@ -4,71 +4,6 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { TesseraError } from './errors.ts';
 
-/**
- * Every setting Tessera reads, resolved once from the environment and an optional `.env` file
- * (the environment wins). No other module reads `process.env`.
- */
-export interface Config {
-  readonly port: number;
-  /** Interface the HTTP server binds to. */
-  readonly host: string;
-  /** Absolute path of the data directory (tenant repos, databases, bundles). */
-  readonly dataDir: string;
-  /** The domain that tenant apps hang under: `<tenant>.<appDomain>:PORT`. */
-  readonly appDomain: string;
-  /** Extra host names the server answers to (e.g. a public name behind a proxy); others get 421. */
-  readonly publicHosts: readonly string[];
-  readonly databaseUrl: string | undefined;
-  readonly openai: { readonly baseUrl: string | undefined; readonly apiKey: string | undefined; readonly model: string | undefined; readonly stream: boolean };
-  readonly logLevel: string;
-  /** Where the CLI finds a running server (`TESSERA_URL`, default `http://localhost:PORT`). */
-  readonly serverUrl: string;
-  /** The agent loop's bounds and the model client's patience. */
-  readonly agent: { readonly maxSteps: number; readonly timeoutMs: number; readonly modelTimeoutMs: number; readonly modelMaxRetries: number };
-  /** Limits for tenant functions. */
-  readonly functions: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxResponseBytes: number; readonly maxRequestBytes: number; readonly concurrency: number; readonly warmPool: number };
-  /** Largest request bodies the HTTP server reads (413 past them): the control API, and tool calls through it. */
-  readonly http: { readonly maxBodyBytes: number; readonly maxToolCallBytes: number };
-  /** What one app may keep on disk: its git repository, and the packages its lockfile pins in the shared store. */
-  readonly quotas: { readonly repoMaxBytes: number; readonly packagesMaxBytes: number };
-  /** npm packages for tenant code: where they come from and how much one may weigh. */
-  readonly packages: { readonly registry: string; readonly timeoutMs: number; readonly maxUnpackedBytes: number; readonly authToken?: string };
-  /** Per-app database bounds: the file's size (APP_DB_MAX_BYTES) and one call's SQL text (SQL_MAX_BYTES). */
-  readonly appDb: { readonly maxBytes: number; readonly maxSqlBytes: number };
-  /** Builds of tenant code and npm packages (each in a sandboxed worker per app): time and memory per build, warm workers alive. */
-  readonly builds: { readonly timeoutMs: number; readonly memoryMb: number; readonly maxWorkers: number };
-  /** Refuse to start when bubblewrap cannot isolate tenant functions, app databases and builds. */
-  readonly requireIsolation: boolean;
-  /**
-   * Builder sessions over plain HTTP where apps share the builder's domain (`ALLOW_INSECURE_HTTP`).
-   * Off: such browsers must come over HTTPS, where the `__Host-` cookie cannot be planted by an app.
-   */
-  readonly allowInsecureHttp: boolean;
-  /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
-  readonly adminToken?: string;
-  /** The key sealing tenant secrets (`TESSERA_SECRET_KEY`); unset: a key file in DATA_DIR. */
-  readonly secretKey?: string;
-  /** Outbound requests of tenant functions: limits, and test-only escape hatches (refused in production). */
-  readonly egress: {
-    readonly maxConnections: number;
-    readonly requestsPerMinute: number;
-    readonly maxResponseBytes: number;
-    readonly bytesPerMinute: number;
-    readonly timeoutMs: number;
-    readonly loopbackPorts: readonly number[];
-    readonly dnsServers: readonly string[];
-  };
-  /**
-   * Several replicas on one shared DATA_DIR (TESSERA_REPLICA_URL set): this replica's address as the
-   * others reach it, and how long a tenant lease lasts without renewal. Absent: one process, no leases.
-   */
-  readonly replica?: { readonly url: string; readonly leaseTtlMs: number };
-  /** Sign-in through an OpenID Connect identity provider; absent unless OIDC_ISSUER and OIDC_CLIENT_ID are set. */
-  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret?: string; readonly redirectUrl?: string; readonly scopes: string; readonly label: string };
-  /** Bearer token that deploying through the read path (`POST /api/serving/releases`) requires; unset: such deploys are refused. */
-  readonly deployToken?: string;
-}
-
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -181,64 +116,103 @@ function npmrcAuthToken(cwd: string, registry: string, env: Record<string, strin
   return undefined;
 }
 
+/**
+ * Every setting Tessera reads, resolved once from the environment and an optional `.env` file
+ * (the environment wins), plus the project's `.npmrc` in `cwd` for the npm registry. No other
+ * module reads `process.env`. The `Config` type is what this schema outputs.
+ */
+function configSchema(cwd: string, env: Record<string, string | undefined>) {
+  return envSchema.transform((e) => {
+    const registry = withSlash(e.npm_config_registry ?? e.NPM_CONFIG_REGISTRY ?? npmrcRegistry(cwd) ?? 'https://registry.npmjs.org/');
+    const authToken = e.npm_config__authToken ?? e.NPM_CONFIG__AUTHTOKEN ?? npmrcAuthToken(cwd, registry, env);
+    return Object.freeze({
+      port: e.PORT,
+      /** Interface the HTTP server binds to. */
+      host: e.HOST,
+      /** Absolute path of the data directory (tenant repos, databases, bundles). */
+      dataDir: path.resolve(cwd, e.DATA_DIR),
+      /** The domain that tenant apps hang under: `<tenant>.<appDomain>:PORT`. */
+      appDomain: e.APP_DOMAIN.toLowerCase(),
+      /** Extra host names the server answers to (e.g. a public name behind a proxy); others get 421. */
+      publicHosts: Object.freeze(e.PUBLIC_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+      databaseUrl: e.DATABASE_URL,
+      openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, stream: e.OPENAI_STREAM === 'true' || e.OPENAI_STREAM === '1' }),
+      logLevel: e.LOG_LEVEL,
+      /** Where the CLI finds a running server (`TESSERA_URL`, default `http://localhost:PORT`). */
+      serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
+      /** The agent loop's bounds and the model client's patience. */
+      agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
+      /** Builds of tenant code and npm packages (each in a sandboxed worker per app): time and memory per build, warm workers alive. */
+      builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
+      /** Limits for tenant functions. */
+      functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, maxRequestBytes: e.FUNCTION_MAX_BODY_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
+      /** Largest request bodies the HTTP server reads (413 past them): the control API, and tool calls through it. */
+      http: Object.freeze({ maxBodyBytes: e.API_MAX_BODY_BYTES, maxToolCallBytes: e.TOOL_CALL_MAX_BODY_BYTES }),
+      /** What one app may keep on disk: its git repository, and the packages its lockfile pins in the shared store. */
+      quotas: Object.freeze({ repoMaxBytes: e.APP_REPO_MAX_BYTES, packagesMaxBytes: e.APP_PACKAGES_MAX_BYTES }),
+      /** npm packages for tenant code: where they come from and how much one may weigh. */
+      packages: Object.freeze({
+        registry,
+        ...(authToken ? { authToken } : {}),
+        timeoutMs: e.PACKAGE_REGISTRY_TIMEOUT_MS,
+        maxUnpackedBytes: e.PACKAGE_MAX_UNPACKED_BYTES,
+      }),
+      /** Per-app database bounds: the file's size (APP_DB_MAX_BYTES) and one call's SQL text (SQL_MAX_BYTES). */
+      appDb: Object.freeze({ maxBytes: e.APP_DB_MAX_BYTES, maxSqlBytes: e.SQL_MAX_BYTES }),
+      /** Refuse to start when bubblewrap cannot isolate tenant functions, app databases and builds. */
+      requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
+      /**
+       * Builder sessions over plain HTTP where apps share the builder's domain (`ALLOW_INSECURE_HTTP`).
+       * Off: such browsers must come over HTTPS, where the `__Host-` cookie cannot be planted by an app.
+       */
+      allowInsecureHttp: e.ALLOW_INSECURE_HTTP === 'true' || e.ALLOW_INSECURE_HTTP === '1',
+      /** Bearer token that deploying through the read path (`POST /api/serving/releases`) requires; unset: such deploys are refused. */
+      ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
+      /** The key sealing tenant secrets (`TESSERA_SECRET_KEY`); unset: a key file in DATA_DIR. */
+      ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
+      /** A fixed administrator token for scripts, tests and CI (`TESSERA_TOKEN`): as a bearer token, or in `/?token=`. */
+      ...(e.TESSERA_TOKEN ? { adminToken: e.TESSERA_TOKEN } : {}),
+      /**
+       * Several replicas on one shared DATA_DIR (TESSERA_REPLICA_URL set): this replica's address as the
+       * others reach it, and how long a tenant lease lasts without renewal. Absent: one process, no leases.
+       */
+      ...(e.TESSERA_REPLICA_URL ? { replica: Object.freeze({ url: e.TESSERA_REPLICA_URL.replace(/\/$/, ''), leaseTtlMs: e.TESSERA_LEASE_TTL_MS }) } : {}),
+      /** Sign-in through an OpenID Connect identity provider; absent unless OIDC_ISSUER and OIDC_CLIENT_ID are set. */
+      ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+        ? {
+            oidc: Object.freeze({
+              issuer: e.OIDC_ISSUER,
+              clientId: e.OIDC_CLIENT_ID,
+              ...(e.OIDC_CLIENT_SECRET ? { clientSecret: e.OIDC_CLIENT_SECRET } : {}),
+              ...(e.OIDC_REDIRECT_URL ? { redirectUrl: e.OIDC_REDIRECT_URL } : {}),
+              scopes: e.OIDC_SCOPES,
+              label: e.OIDC_LABEL,
+            }),
+          }
+        : {}),
+      /** Outbound requests of tenant functions: limits, and test-only escape hatches (refused in production). */
+      egress: Object.freeze({
+        maxConnections: e.EGRESS_MAX_CONNECTIONS,
+        requestsPerMinute: e.EGRESS_REQUESTS_PER_MINUTE,
+        maxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES,
+        bytesPerMinute: e.EGRESS_BYTES_PER_MINUTE,
+        timeoutMs: e.EGRESS_TIMEOUT_MS,
+        loopbackPorts: Object.freeze(e.TESSERA_EGRESS_LOOPBACK_PORTS.split(',').filter(Boolean).map(Number)),
+        dnsServers: Object.freeze(e.TESSERA_EGRESS_DNS.split(',').filter(Boolean)),
+      }),
+    });
+  });
+}
+
+/** Every setting Tessera reads: what configSchema outputs (frozen). */
+export type Config = z.output<ReturnType<typeof configSchema>>;
+
 /** Resolves and freezes the configuration. Throws a readable error naming each bad variable. */
 export function resolveConfig(env: Record<string, string | undefined> = readEnv(process.env, process.cwd()), cwd = process.cwd()): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = configSchema(cwd, env).safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new TesseraError('INVALID_ARGUMENTS', `Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  const e = parsed.data;
-  const registry = withSlash(e.npm_config_registry ?? e.NPM_CONFIG_REGISTRY ?? npmrcRegistry(cwd) ?? 'https://registry.npmjs.org/');
-  const authToken = e.npm_config__authToken ?? e.NPM_CONFIG__AUTHTOKEN ?? npmrcAuthToken(cwd, registry, env);
-  return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    dataDir: path.resolve(cwd, e.DATA_DIR),
-    appDomain: e.APP_DOMAIN.toLowerCase(),
-    publicHosts: Object.freeze(e.PUBLIC_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
-    databaseUrl: e.DATABASE_URL,
-    openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, stream: e.OPENAI_STREAM === 'true' || e.OPENAI_STREAM === '1' }),
-    logLevel: e.LOG_LEVEL,
-    serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
-    agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
-    builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
-    functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, maxRequestBytes: e.FUNCTION_MAX_BODY_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
-    http: Object.freeze({ maxBodyBytes: e.API_MAX_BODY_BYTES, maxToolCallBytes: e.TOOL_CALL_MAX_BODY_BYTES }),
-    quotas: Object.freeze({ repoMaxBytes: e.APP_REPO_MAX_BYTES, packagesMaxBytes: e.APP_PACKAGES_MAX_BYTES }),
-    packages: Object.freeze({
-      registry,
-      ...(authToken ? { authToken } : {}),
-      timeoutMs: e.PACKAGE_REGISTRY_TIMEOUT_MS,
-      maxUnpackedBytes: e.PACKAGE_MAX_UNPACKED_BYTES,
-    }),
-    appDb: Object.freeze({ maxBytes: e.APP_DB_MAX_BYTES, maxSqlBytes: e.SQL_MAX_BYTES }),
-    requireIsolation: e.REQUIRE_ISOLATION === 'true' || e.REQUIRE_ISOLATION === '1',
-    allowInsecureHttp: e.ALLOW_INSECURE_HTTP === 'true' || e.ALLOW_INSECURE_HTTP === '1',
-    ...(e.TESSERA_DEPLOY_TOKEN ? { deployToken: e.TESSERA_DEPLOY_TOKEN } : {}),
-    ...(e.TESSERA_SECRET_KEY ? { secretKey: e.TESSERA_SECRET_KEY } : {}),
-    ...(e.TESSERA_TOKEN ? { adminToken: e.TESSERA_TOKEN } : {}),
-    ...(e.TESSERA_REPLICA_URL ? { replica: Object.freeze({ url: e.TESSERA_REPLICA_URL.replace(/\/$/, ''), leaseTtlMs: e.TESSERA_LEASE_TTL_MS }) } : {}),
-    ...(e.OIDC_ISSUER && e.OIDC_CLIENT_ID
-      ? {
-          oidc: Object.freeze({
-            issuer: e.OIDC_ISSUER,
-            clientId: e.OIDC_CLIENT_ID,
-            ...(e.OIDC_CLIENT_SECRET ? { clientSecret: e.OIDC_CLIENT_SECRET } : {}),
-            ...(e.OIDC_REDIRECT_URL ? { redirectUrl: e.OIDC_REDIRECT_URL } : {}),
-            scopes: e.OIDC_SCOPES,
-            label: e.OIDC_LABEL,
-          }),
-        }
-      : {}),
-    egress: Object.freeze({
-      maxConnections: e.EGRESS_MAX_CONNECTIONS,
-      requestsPerMinute: e.EGRESS_REQUESTS_PER_MINUTE,
-      maxResponseBytes: e.EGRESS_MAX_RESPONSE_BYTES,
-      bytesPerMinute: e.EGRESS_BYTES_PER_MINUTE,
-      timeoutMs: e.EGRESS_TIMEOUT_MS,
-      loopbackPorts: Object.freeze(e.TESSERA_EGRESS_LOOPBACK_PORTS.split(',').filter(Boolean).map(Number)),
-      dnsServers: Object.freeze(e.TESSERA_EGRESS_DNS.split(',').filter(Boolean)),
-    }),
-  });
+  return parsed.data;
 }

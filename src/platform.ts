@@ -51,6 +51,14 @@ export interface Platform {
   placement: TenantPlacement;
   /** Forwards requests for tenants held by another replica; null with one process. */
   forwarder: Forwarder | null;
+  /**
+   * Drops what this process keeps of a tenant beside its files and processes (its live view, its
+   * stylesheet compiler, cached secrets and egress allowlist): after it was deleted here, or when
+   * another replica took it over.
+   */
+  forgetTenant(id: string): void;
+  /** Deletes a tenant (its files, processes and registry rows), forgets it here, and gives up its lease. */
+  deleteTenant(id: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,13 +100,16 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();
   const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles });
+  const forgetTenant = (id: string): void => {
+    deployer.forget(id);
+    styles.forget(id);
+    secrets.forget(id);
+    egress.forget(id);
+  };
   // Another replica took a tenant over: nothing of it may stay open or cached here.
   placement.onLost(async (tenant) => {
     tenants.unload(tenant);
-    deployer.forget(tenant);
-    styles.forget(tenant);
-    secrets.forget(tenant);
-    egress.forget(tenant);
+    forgetTenant(tenant);
     // Awaited: the tenant is served here again (or handed over) only once its processes are gone.
     await Promise.allSettled([runtime.stopTenant(tenant), dbPool.close(tenant)]);
   });
@@ -123,6 +134,12 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     styles,
     placement,
     forwarder,
+    forgetTenant,
+    async deleteTenant(id) {
+      await tenants.remove(id);
+      forgetTenant(id);
+      await placement.release(id);
+    },
     async close() {
       // Tool calls and deploys in flight end (or fail on the fences) before the leases are released.
       await placement.close(() => tenants.drain(HANDOVER_DRAIN_MS));

@@ -1,6 +1,5 @@
 import { TesseraError } from '../errors.ts';
-import { enforceProjectPolicy } from '../audit/index.ts';
-import { TOOL_CALL, type Principal } from '../auth/index.ts';
+import { enforceProjectPolicy, TOOL_CALL, type Principal } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
 import type { Platform } from '../platform.ts';
 import { runTool } from '../tools/index.ts';

@@ -6,7 +6,7 @@
  */
 import * as oidc from 'openid-client';
 import { TesseraError } from '../errors.ts';
-import type { ExternalIdentity } from './index.ts';
+import type { ExternalIdentity } from './principal.ts';
 
 export interface OidcSettings {
   issuer: string;

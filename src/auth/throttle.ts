@@ -1,24 +1,22 @@
 /**
  * Failed sign-in attempts per key (a client address, an account) in one-minute windows. The map is
- * bounded without ever forgetting a lock early: past `maxKeys` it first drops windows that have
- * ended, then the oldest windows that are not locked. A locked key (at the limit in its current
- * window) stays until its window ends, so flooding the map with fresh keys cannot unlock an account.
+ * bounded without ever forgetting a lock early: a locked key (at the limit in its current window)
+ * stays until its window ends, so flooding the map with fresh keys cannot unlock an account.
  */
-export const WINDOW_MS = 60_000;
+import { FixedWindowCounters, MINUTE_MS } from '../fixed-window.ts';
 
-interface Window {
-  windowStart: number;
-  count: number;
-}
+export const WINDOW_MS = MINUTE_MS;
 
 export class AttemptWindows {
-  private readonly windows = new Map<string, Window>();
+  private readonly windows: FixedWindowCounters<'failures'>;
 
   constructor(
     private readonly limit: number,
-    private readonly maxKeys = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    maxKeys = 10_000,
+    now: () => number = Date.now,
+  ) {
+    this.windows = new FixedWindowCounters({ counters: ['failures'], windowMs: WINDOW_MS, maxKeys, now, evictable: (counts) => counts.failures < limit });
+  }
 
   get size(): number {
     return this.windows.size;
@@ -26,39 +24,15 @@ export class AttemptWindows {
 
   /** Whether `key` reached the limit within its current window. */
   locked(key: string): boolean {
-    const entry = this.windows.get(key);
-    return entry !== undefined && this.now() - entry.windowStart < WINDOW_MS && entry.count >= this.limit;
+    return this.windows.counts(key).failures >= this.limit;
   }
 
   /** Counts one failure of `key` and returns its count in the current window. */
   fail(key: string): number {
-    const now = this.now();
-    const entry = this.windows.get(key);
-    if (entry && now - entry.windowStart < WINDOW_MS) {
-      entry.count += 1;
-      return entry.count;
-    }
-    // A new window goes to the end of the map (insertion order = age order, oldest first).
-    this.windows.delete(key);
-    if (this.windows.size >= this.maxKeys) this.evict(now);
-    this.windows.set(key, { windowStart: now, count: 1 });
-    return 1;
+    return this.windows.add(key, 'failures');
   }
 
   forget(key: string): void {
-    this.windows.delete(key);
-  }
-
-  private evict(now: number): void {
-    for (const [key, entry] of this.windows) if (now - entry.windowStart >= WINDOW_MS) this.windows.delete(key);
-    if (this.windows.size < this.maxKeys) return;
-    // Still full of live windows: drop the oldest that are not locked, down to 90% so this is not run
-    // on every new key. If every live window is locked the map grows past the cap for the rest of the
-    // minute (bounded by how many failures arrive in a minute) rather than forget a lock.
-    const target = Math.floor(this.maxKeys * 0.9);
-    for (const [key, entry] of this.windows) {
-      if (this.windows.size <= target) break;
-      if (entry.count < this.limit) this.windows.delete(key);
-    }
+    this.windows.forget(key);
   }
 }

@@ -19,7 +19,7 @@ function errorOf(fn: () => unknown): TesseraError {
 }
 
 describe('blueprint', () => {
-  it('accepts the core shape from DESIGN.md', () => {
+  it('accepts the core shape of the public contract (docs/blueprint.md)', () => {
     expect(validateBlueprint(core, { components: ['NotesApp'], functions: ['list-notes'] })).toEqual(core);
   });
 

@@ -6,7 +6,7 @@ import type { Blueprint as WireBlueprint, DataBinding as WireDataBinding, Route 
 /**
  * The blueprint: server-driven UI that glues routes, layout, components and data together.
  * The core shape (`version`, `title`, `routes[].path/title/root`, node `component/props/children/data`)
- * is a public contract (DESIGN.md) and stays valid forever; everything else is an extension.
+ * is a public contract (docs/blueprint.md) and stays valid forever; everything else is an extension.
  */
 
 /** A data binding: the JSON a tenant function returns, passed to the component as one prop. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type OutputFile, type Plugin } from 'esbuild';
 import { SHARED_MODULES } from './imports.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
 /** One file the app origin serves under `<baseUrl>assets/<fileName>`, immutable. */
 export interface StaticAsset {
@@ -27,7 +27,6 @@ export interface AppAssets {
   baseUrl: string;
 }
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHELL_ENTRY = path.join(PROJECT_ROOT, 'web', 'shell', 'main.tsx');
 /** The UI kit `@tessera/ui`: its own vendor bundle, React external, shared by the shell and every component. */
 export const UI_KIT_ENTRY = path.join(PROJECT_ROOT, 'web', 'ui', 'index.tsx');

@@ -6,6 +6,7 @@ import { checkName, compileError, confinedMessagesOf } from './errors.ts';
 import type { PackageSet } from '../packages/index.ts';
 import { checkPackageInputs, nodeBuiltinsError, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
 import { checkLiteralImports } from './literal-imports.ts';
+import { tenantBuildOptions } from './build-options.ts';
 
 /** A compiled frontend component: a standalone ES module whose React imports the import map resolves. */
 export interface BuiltComponent {
@@ -66,23 +67,12 @@ async function compile(
   const builtins: BuiltinUse[] = [];
   try {
     const result = await build({
+      ...tenantBuildOptions('browser', imports.packages),
       stdin: { contents: input.code, loader: 'tsx', sourcefile: file },
-      // Fixed compiler options: no tsconfig.json on disk may change how tenant code compiles.
-      tsconfigRaw: {},
-      bundle: true,
-      write: false,
+      // Browser resolution in both formats: the server render (cjs) bundles the packages' browser builds too.
       format,
-      target: 'es2022',
-      // Browser resolution in both: the server render bundles the packages' browser builds.
-      platform: 'browser',
-      // Paths esbuild writes into bundles are relative to this: the store, never a machine's own folders.
-      ...(imports.packages ? { absWorkingDir: imports.packages.storeRoot } : {}),
       jsx: 'automatic',
       minify: format === 'esm',
-      metafile: true,
-      legalComments: 'none',
-      logLevel: 'silent',
-      define: { 'process.env.NODE_ENV': '"production"' },
       plugins: [tenantImportsPlugin({ kind: 'component', ...imports, builtins })],
     });
     checkPackageInputs(result.metafile, imports.packages, file);

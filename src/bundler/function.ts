@@ -5,6 +5,7 @@ import { checkName, compileError, confinedMessagesOf, messagesOf } from './error
 import type { PackageSet } from '../packages/index.ts';
 import { checkPackageInputs, tenantImportsPlugin } from './imports.ts';
 import { checkLiteralImports } from './literal-imports.ts';
+import { tenantBuildOptions } from './build-options.ts';
 
 /** A compiled backend function: one CommonJS file in Fission's Node.js contract. */
 export interface BuiltFunction {
@@ -25,8 +26,6 @@ export interface BuiltFunction {
 // called `name` or `length` must not break loading (or change the arity the runtimes look at).
 export const CJS_DEFAULT_FOOTER = `if(module.exports&&typeof module.exports!=="function"&&typeof module.exports.default==="function"){const m=module.exports,f=m.default;for(const k of Object.keys(m)){try{if(!Object.prototype.hasOwnProperty.call(f,k))f[k]=m[k]}catch{}}module.exports=f;}`;
 
-/** One CommonJS file for Node 20, as Fission's Node.js environment and Tessera's sandbox load it. */
-export const NODE_CJS_BUNDLE = { bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'silent' } as const;
 
 type Loader = 'js' | 'ts';
 
@@ -77,13 +76,9 @@ export async function buildFunction(input: { name: string; code: string }, packa
   const found = new Set<string>();
   try {
     result = await build({
+      ...tenantBuildOptions('node', packages),
       stdin: { contents: input.code, loader, sourcefile: sourceFile },
-      tsconfigRaw: {},
-      ...NODE_CJS_BUNDLE,
-      metafile: true,
       footer: { js: CJS_DEFAULT_FOOTER },
-      // Paths esbuild writes into the bundle's comments are relative to this: the store, the same on every machine.
-      ...(packages ? { absWorkingDir: packages.storeRoot } : {}),
       plugins: [tenantImportsPlugin({ kind: 'function', packages: packages ?? null, externalPackages: Boolean(options.scan), found })],
     });
   } catch (err) {

@@ -7,7 +7,8 @@
 export { buildComponent, buildComponentForServer, buildFunction, buildPackageAssets, configureBuildSandbox, closeBuildSandbox, buildSandbox, type BuildContext } from './sandboxed.ts';
 export type { BuiltComponent } from './component.ts';
 export { buildServerRenderVendor } from './server-render.ts';
-export type { BuiltFunction } from './function.ts';
+export { CJS_DEFAULT_FOOTER, type BuiltFunction } from './function.ts';
+export { NODE_CJS_BUNDLE } from './build-options.ts';
 export { buildAppAssets, type AppAssets, type StaticAsset } from './assets.ts';
 export { renderShellHtml, scriptJson } from './html.ts';
 export { SHARED_MODULES, PLATFORM_MODULES } from './imports.ts';

@@ -4,6 +4,7 @@ import { build, type Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
 import { isBareSpecifier, type PackageSet } from '../packages/index.ts';
 import type { StaticAsset } from './assets.ts';
+import { tenantBuildOptions } from './build-options.ts';
 import { compileError, confinedMessagesOf } from './errors.ts';
 import { checkPackageInputs, nodeBuiltinsError, SHARED_MODULES, tenantImportsPlugin, type BuiltinUse } from './imports.ts';
 
@@ -109,21 +110,11 @@ export async function buildPackageAssets(components: Iterable<{ name: string; co
   let result;
   try {
     result = await build({
+      ...tenantBuildOptions('browser', packages),
       entryPoints: Object.fromEntries(specifiers.map((s) => [entryName(s), `${ENTRY}:${s}`])),
-      absWorkingDir: packages.storeRoot,
       outdir: path.join(packages.storeRoot, '.out'),
-      bundle: true,
-      write: false,
-      format: 'esm',
       splitting: true,
-      target: 'es2022',
-      platform: 'browser',
       minify: true,
-      legalComments: 'none',
-      logLevel: 'silent',
-      tsconfigRaw: {},
-      metafile: true,
-      define: { 'process.env.NODE_ENV': '"production"' },
       entryNames: '[name]-[hash]',
       chunkNames: 'pkg-chunk-[hash]',
       plugins: [entries, tenantImportsPlugin({ kind: 'component', packages, builtins })],

@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { PROJECT_ROOT } from '../child-entry.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { UI_KIT_ENTRY } from './assets.ts';
 
 let vendor: Promise<string> | null = null;

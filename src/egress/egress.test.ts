@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config.ts';
 import { addressRefusal, allowedBy, checkEgressEntry, EgressProxy } from './index.ts';
 
 describe('egress allowlist', () => {
@@ -71,7 +72,7 @@ describe('egress redirects', () => {
 
   const proxy = () => {
     const ports = [api, other].map((server) => (server.address() as AddressInfo).port);
-    return new EgressProxy({ allowlist: async () => ports.map((port) => `127.0.0.1:${port}`), loopbackPorts: ports });
+    return new EgressProxy({ allowlist: async () => ports.map((port) => `127.0.0.1:${port}`), limits: resolveConfig({}).egress, loopbackPorts: ports });
   };
   const credentials: Array<[string, string]> = [
     ['authorization', 'Bearer sk_live_secret'],

@@ -10,6 +10,7 @@ import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
+import { FixedWindowCounters } from '../fixed-window.ts';
 
 export interface EgressRequest {
   url: string;
@@ -25,6 +26,7 @@ export interface EgressReply {
   /** The final URL, after redirects. */
   url: string;
 }
+/** The limits, as configured (EGRESS_* in src/config.ts, which holds their defaults). */
 export interface EgressLimits {
   /** Outbound requests of one tenant in flight at once. */
   maxConnections: number;
@@ -35,7 +37,6 @@ export interface EgressLimits {
   bytesPerMinute: number;
   timeoutMs: number;
 }
-export const DEFAULT_EGRESS_LIMITS: EgressLimits = { maxConnections: 8, requestsPerMinute: 300, maxResponseBytes: 5 * 1024 * 1024, bytesPerMinute: 50 * 1024 * 1024, timeoutMs: 10_000 };
 const MAX_REDIRECTS = 5;
 const ALLOWLIST_CACHE_MS = 5000;
 /** Headers that describe one connection, not the request: never forwarded either way. */
@@ -93,17 +94,10 @@ export function addressRefusal(address: string, port: number, loopbackPorts: rea
   return `${address} is ${names[range] ?? `a reserved address (${range})`}`;
 }
 
-interface TenantBudget {
-  inFlight: number;
-  windowStart: number;
-  requests: number;
-  bytes: number;
-}
-
 export interface EgressProxyOptions {
   /** The hosts an app's owner allowed (entries as checkEgressEntry made them). */
   allowlist(tenant: string): Promise<readonly string[]>;
-  limits?: Partial<EgressLimits>;
+  limits: EgressLimits;
   /** Test-only: loopback ports an allowlisted 127.0.0.1:<port> entry may reach. */
   loopbackPorts?: readonly number[];
   /** Test-only: DNS servers to resolve with instead of the system's resolver (e.g. "127.0.0.1:5353"). */
@@ -113,14 +107,16 @@ export interface EgressProxyOptions {
 /** The egress proxy: one per platform, shared by every tenant, each within its own budget. */
 export class EgressProxy {
   readonly limits: EgressLimits;
-  private readonly budgets = new Map<string, TenantBudget>();
+  /** Each tenant's requests and bytes (sent and received) in the current minute. */
+  private readonly usage = new FixedWindowCounters({ counters: ['requests', 'bytes'] as const });
+  private readonly inFlight = new Map<string, number>();
   /** Allowlists read recently: a change made through this process is seen at once (forget), one made elsewhere within ALLOWLIST_CACHE_MS. */
   private readonly allowlists = new Map<string, { at: number; entries: Promise<readonly string[]> }>();
   private readonly loopbackPorts: readonly number[];
   private readonly resolver: dns.promises.Resolver | null;
 
   constructor(private readonly options: EgressProxyOptions) {
-    this.limits = { ...DEFAULT_EGRESS_LIMITS, ...options.limits };
+    this.limits = options.limits;
     this.loopbackPorts = options.loopbackPorts ?? [];
     this.resolver = options.dnsServers?.length ? new dns.promises.Resolver() : null;
     this.resolver?.setServers([...options.dnsServers!]);
@@ -132,7 +128,6 @@ export class EgressProxy {
    * `log` gets one line per hop: what went out and what came back, or the refusal.
    */
   async request(tenant: string, request: EgressRequest, log: (level: 'info' | 'warn', message: string) => void): Promise<EgressReply> {
-    const budget = this.budgetOf(tenant);
     const started = performance.now();
     let url: URL;
     try {
@@ -144,11 +139,14 @@ export class EgressProxy {
       log('warn', `fetch ${request.method} ${target.origin}${target.pathname} refused: ${reason}`);
       throw new EgressRefused(`fetch ${target.href} refused: ${reason}`);
     };
-    if (budget.inFlight >= this.limits.maxConnections) refuse(url, `this app already has ${budget.inFlight} outbound requests in flight (the limit is ${this.limits.maxConnections})`);
-    if (budget.requests >= this.limits.requestsPerMinute) refuse(url, `this app made ${budget.requests} outbound requests this minute (the limit is ${this.limits.requestsPerMinute})`);
-    if (budget.bytes >= this.limits.bytesPerMinute) refuse(url, `this app moved ${budget.bytes} bytes this minute (the limit is ${this.limits.bytesPerMinute})`);
-    budget.inFlight++;
-    budget.requests++;
+    const inFlight = this.inFlight.get(tenant) ?? 0;
+    const used = this.usage.counts(tenant);
+    if (inFlight >= this.limits.maxConnections) refuse(url, `this app already has ${inFlight} outbound requests in flight (the limit is ${this.limits.maxConnections})`);
+    if (used.requests >= this.limits.requestsPerMinute) refuse(url, `this app made ${used.requests} outbound requests this minute (the limit is ${this.limits.requestsPerMinute})`);
+    if (used.bytes >= this.limits.bytesPerMinute) refuse(url, `this app moved ${used.bytes} bytes this minute (the limit is ${this.limits.bytesPerMinute})`);
+    this.inFlight.set(tenant, inFlight + 1);
+    this.usage.add(tenant, 'requests');
+    const countBytes = (bytes: number): void => void this.usage.add(tenant, 'bytes', bytes);
     try {
       let method = request.method.toUpperCase();
       let body = request.body;
@@ -166,7 +164,7 @@ export class EgressProxy {
           const why = addressRefusal(address.address, port, literal ? this.loopbackPorts : []);
           if (why) refuse(url, `${url.hostname} resolves to ${why}`);
         }
-        const reply = await this.send(url, port, method, headers, body, addresses[0]!, budget).catch((err: Error) => refuse(url, err.message));
+        const reply = await this.send(url, port, method, headers, body, addresses[0]!, countBytes).catch((err: Error) => refuse(url, err.message));
         const ms = Math.round(performance.now() - started);
         log('info', `fetch ${method} ${url.origin}${url.pathname} -> ${reply.status}, ${reply.body.byteLength} B, ${ms} ms`);
         const location = reply.headers.find(([name]) => name === 'location')?.[1];
@@ -183,7 +181,9 @@ export class EgressProxy {
         }
       }
     } finally {
-      budget.inFlight--;
+      const left = (this.inFlight.get(tenant) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(tenant, left);
+      else this.inFlight.delete(tenant);
     }
   }
 
@@ -201,21 +201,6 @@ export class EgressProxy {
     return entries;
   }
 
-  private budgetOf(tenant: string): TenantBudget {
-    let budget = this.budgets.get(tenant);
-    const now = Date.now();
-    if (!budget) {
-      budget = { inFlight: 0, windowStart: now, requests: 0, bytes: 0 };
-      this.budgets.set(tenant, budget);
-    }
-    if (now - budget.windowStart >= 60_000) {
-      budget.windowStart = now;
-      budget.requests = 0;
-      budget.bytes = 0;
-    }
-    return budget;
-  }
-
   private async resolve(hostname: string): Promise<Array<{ address: string; family: 4 | 6 }>> {
     const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
     if (ipaddr.isValid(bare)) return [{ address: bare, family: bare.includes(':') ? 6 : 4 }];
@@ -231,7 +216,7 @@ export class EgressProxy {
   }
 
   /** One hop, connected to the address that was checked (never resolved again), with the host's name for TLS. */
-  private send(url: URL, port: number, method: string, headers: Array<[string, string]>, body: Uint8Array | undefined, address: { address: string; family: 4 | 6 }, budget: TenantBudget): Promise<Omit<EgressReply, 'url'>> {
+  private send(url: URL, port: number, method: string, headers: Array<[string, string]>, body: Uint8Array | undefined, address: { address: string; family: 4 | 6 }, countBytes: (bytes: number) => void): Promise<Omit<EgressReply, 'url'>> {
     const lookup: LookupFunction = (_hostname, options, callback) => {
       if ((options as { all?: boolean }).all) (callback as unknown as (err: null, addresses: Array<{ address: string; family: number }>) => void)(null, [address]);
       else callback(null, address.address, address.family);
@@ -257,7 +242,7 @@ export class EgressProxy {
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            budget.bytes += chunk.length;
+            countBytes(chunk.length);
             if (size > maxBytes) {
               req.destroy(new Error(`the response is larger than ${maxBytes} bytes`));
               return;
@@ -279,7 +264,7 @@ export class EgressProxy {
       req.on('close', () => clearTimeout(timer));
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.limits.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'ECONNREFUSED' ? `${url.host} refused the connection` : err.message)));
-      if (body) budget.bytes += body.byteLength;
+      if (body) countBytes(body.byteLength);
       req.end(body ? Buffer.from(body) : undefined);
     });
   }

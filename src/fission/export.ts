@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
 import { TesseraError } from '../errors.ts';
-import type { Registry } from '../registry/index.ts';
+import type { DataTokenStore, EgressRuleStore, ReleaseStore, SealedSecretStore } from '../registry/index.ts';
 import { getRelease, type ArtifactStore, type ReleaseSnapshot } from '../releases/index.ts';
 import { makeZip } from './archive.ts';
 import { platformModules } from './modules.ts';
@@ -97,7 +97,7 @@ function checkOptions(options: FissionExportOptions): void {
  * adds its functions beside the first; only `routes.yaml` changes, which is how a release goes live
  * and, exported again, how it rolls back.
  */
-export async function exportFission(deps: { registry: Registry; store: ArtifactStore }, tenant: string, version: string, options: FissionExportOptions): Promise<FissionExport> {
+export async function exportFission(deps: { registry: DataTokenStore & EgressRuleStore & ReleaseStore & SealedSecretStore; store: ArtifactStore }, tenant: string, version: string, options: FissionExportOptions): Promise<FissionExport> {
   checkOptions(options);
   const snapshot = JSON.parse(await getRelease(deps.registry, tenant, version)) as ReleaseSnapshot;
   const namespace = options.namespace ?? 'default';

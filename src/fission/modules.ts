@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { NODE_CJS_BUNDLE } from '../bundler/function.ts';
+import { NODE_CJS_BUNDLE } from '../bundler/index.ts';
 
 const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modules');
 

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { stringify } from 'yaml';
-import { CJS_DEFAULT_FOOTER, NODE_CJS_BUNDLE } from '../bundler/function.ts';
+import { CJS_DEFAULT_FOOTER, NODE_CJS_BUNDLE } from '../bundler/index.ts';
 import { READ_PATH_NAMES, type ReadPathName } from '../serving/index.ts';
 import { makeZip } from './archive.ts';
 import { DEFAULT_NODE_IMAGE, type ExportFile } from './export.ts';
 import { dnsLabel, stableUuid } from './names.ts';
 
 export const READ_PATH_FUNCTIONS = READ_PATH_NAMES;
-const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'serving', 'fission-entry.ts');
+const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'read-path-entry.ts');
 
 export interface ReadPathExportOptions {
   namespace?: string;

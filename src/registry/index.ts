@@ -11,7 +11,7 @@ import { createRegistry, type Db, type Registry } from './store.ts';
 
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export { createRegistry, type Db, type Registry, type ArtifactRecord, type ReleaseSummary, type AgentRunRecord, type CredentialKind, type CredentialRecord, type UserRecord, type Role, type AuditInput, type AuditRecord, type LeaseRecord, type InvitationRecord } from './store.ts';
+export * from './store.ts';
 
 /** What PostgreSQL answers a migrator that raced another one creating the same schema, table or type. */
 const LOST_RACE = new Set(['23505', '42P06', '42P07', '42710', '40P01']);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Db } from './db.ts';
+import type { Role } from './memberships.ts';
 import { invitations, memberships } from './schema.ts';
-
-type Role = 'owner' | 'editor' | 'viewer';
 
 /** An invitation to a project, addressed to a user id or an email (lowercased). */
 export interface InvitationRecord {
@@ -38,7 +37,7 @@ function invitationOf(row: typeof invitations.$inferSelect): InvitationRecord {
   return { id: row.id, tenant: row.tenant, invitee: row.invitee, role: row.role as Role, invitedBy: row.invitedBy, createdAt: new Date(row.createdAt).toISOString() };
 }
 
-export function invitationStore(db: PgDatabase<PgQueryResultHKT>): InvitationStore {
+export function invitationStore(db: Db): InvitationStore {
   return {
     async invite(tenant, invitee, role, invitedBy) {
       const id = `inv_${randomBytes(12).toString('base64url')}`;

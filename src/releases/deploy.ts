@@ -4,11 +4,11 @@ import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
-import type { Registry } from '../registry/index.ts';
+import type { ReleaseStore } from '../registry/index.ts';
 import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
-import { getRelease, type ReleaseSnapshot } from './index.ts';
+import { getRelease, type ReleaseSnapshot } from './snapshots.ts';
 
 /** Releases kept prepared in memory per tenant. */
 const PREPARED_PER_TENANT = 4;
@@ -47,7 +47,7 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: Registry; store: ArtifactStore; logger: Logger; packages?: PackageManager; styles?: StyleBuilder }) {}
+  constructor(private readonly deps: { registry: ReleaseStore; store: ArtifactStore; logger: Logger; packages: PackageManager; styles: StyleBuilder }) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {
@@ -155,7 +155,6 @@ export class Deployer {
       (packageSet ??= (async () => {
         const lockfile = parseLockfile(await tenant.workspace.readAt(commit, LOCKFILE));
         if (!lockfile) return null;
-        if (!this.deps.packages) throw new TesseraError('INTERNAL', `Release ${version} uses npm packages, and this server has no package store.`);
         return this.deps.packages.install(lockfile);
       })());
     const components = new Map<string, BuiltComponent>();
@@ -188,11 +187,11 @@ export class Deployer {
     const code = await this.deps.store.get(snapshot.stylesheet.digest);
     if (code === null) {
       this.deps.logger.warn({ tenant: tenantId, version: snapshot.version, file: snapshot.stylesheet.file }, 'released stylesheet missing from the artifact store; rebuilt');
-      return (await this.deps.styles?.build(tenantId, input)) ?? null;
+      return this.deps.styles.build(tenantId, input);
     }
     const sheet = { fileName: snapshot.stylesheet.file, code, hash: snapshot.stylesheet.digest, bytes: Buffer.byteLength(code) };
     // Findable by name, like the release's bundles, for pages that loaded just before a deploy.
-    this.deps.styles?.adopt(tenantId, sheet);
+    this.deps.styles.adopt(tenantId, sheet);
     return sheet;
   }
 

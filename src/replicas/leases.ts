@@ -3,7 +3,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Registry } from '../registry/index.ts';
+import type { LeaseStore } from '../registry/index.ts';
 
 export type Placement = { local: true } | { local: false; holder: string; url: string };
 
@@ -87,7 +87,7 @@ export class LeasedPlacement implements TenantPlacement {
   private renewing: Promise<void> | null = null;
   private closing = false;
 
-  constructor(private readonly deps: { registry: Registry; url: string; ttlMs: number; logger: Logger }) {
+  constructor(private readonly deps: { registry: LeaseStore; url: string; ttlMs: number; logger: Logger }) {
     this.timer = setInterval(() => void this.renew(), Math.max(250, Math.floor(deps.ttlMs / 3)));
     this.timer.unref();
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../child-entry.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { createLocalRuntime, type FunctionRequest } from './index.ts';
 
 /**

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Registry } from '../registry/index.ts';
+import type { SealedSecretStore } from '../registry/index.ts';
 import { open, seal } from './seal.ts';
 
 export { loadSecretKey, parseKey, KEY_FILE } from './key.ts';
@@ -34,7 +34,7 @@ export function checkSecretName(name: unknown): string {
 export class SecretStore {
   private readonly cache = new Map<string, { at: number; secrets: Promise<TenantSecrets> }>();
 
-  constructor(private readonly deps: { registry: Registry; key: Buffer; logger?: Logger }) {}
+  constructor(private readonly deps: { registry: SealedSecretStore; key: Buffer; logger?: Logger }) {}
 
   async set(tenant: string, name: string, value: unknown): Promise<void> {
     checkSecretName(name);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { createAgentService, type AgentService } from '../agent/index.ts';
-import { PROJECT_ROOT } from '../child-entry.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';

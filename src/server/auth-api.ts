@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import type { PendingSignIn } from '../auth/oidc.ts';
+import type { PendingSignIn } from '../auth/index.ts';
 import type { UserRecord } from '../registry/index.ts';
 import { clientAddress } from './placement.ts';
 import { TesseraError } from '../errors.ts';

@@ -106,12 +106,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   });
 
   api.delete('/tenants/:id', audited('project.delete', { target: 'id' }), requireRole('owner', 'deleting the project'), async function deleteTenant(c) {
-    await tenants.remove(c.req.param('id'));
-    platform.deployer.forget(c.req.param('id'));
-    platform.secrets.forget(c.req.param('id'));
-    platform.egress.forget(c.req.param('id'));
-    platform.styles.forget(c.req.param('id'));
-    await platform.placement.release(c.req.param('id'));
+    await platform.deleteTenant(c.req.param('id'));
     return c.body(null, 204);
   });
 

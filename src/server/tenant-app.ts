@@ -5,7 +5,7 @@ import type { Platform } from '../platform.ts';
 import type { AppView } from '../releases/index.ts';
 import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
-import { responseHeaders as toHttpHeaders } from '../runtime/sandbox/response.ts';
+import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
 import { errorResponse } from './errors.ts';
 
 /** What the host router hands the tenant app for each request. */

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { compile, optimize } from '@tailwindcss/node';
 import { Scanner } from '@tailwindcss/oxide';
 import type { Theme } from '../blueprint/index.ts';
 import { THEME_TOKENS_CSS, themeVariablesCss } from './theme.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** One app's stylesheet: served at `/_tessera/assets/<fileName>`, immutable. */
 export interface Stylesheet {

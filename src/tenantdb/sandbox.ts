@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { addressSpaceLimit, bubblewrapArgs, detectIsolation, type Isolation, type ReadOnlyBind } from '../runtime/host/sandbox-process.ts';
+import { addressSpaceLimit, bubblewrapArgs, detectIsolation, type Isolation, type ReadOnlyBind } from '../runtime/index.ts';
 
 /** Memory bounds of one db process. */
 export interface DbProcessLimits {

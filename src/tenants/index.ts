@@ -6,7 +6,7 @@ import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { tenantIdSchema } from '../names.ts';
 import type { PackageManager } from '../packages/index.ts';
-import type { Registry } from '../registry/index.ts';
+import type { TenantStore } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { TenantDbPool } from '../tenantdb/index.ts';
 import { openWorkspace } from '../workspace/index.ts';
@@ -47,9 +47,9 @@ export function createTenantManager(options: {
   dataDir: string;
   dbPool: TenantDbPool;
   runtime: FunctionRuntime;
-  registry?: Registry;
+  registry: TenantStore;
   logger: Logger;
-  packages?: PackageManager;
+  packages: PackageManager;
   /** Each app's repository quota (APP_REPO_MAX_BYTES); none: unbounded. */
   repoMaxBytes?: number;
   /**
@@ -90,7 +90,7 @@ export function createTenantManager(options: {
 
   async function known(id: string): Promise<boolean> {
     if (!tenantIdSchema.safeParse(id).success) return false;
-    if (options.leases && options.registry && (await options.registry.hasTenant(id))) return true;
+    if (options.leases && (await options.registry.hasTenant(id))) return true;
     return exists(id);
   }
 
@@ -115,13 +115,13 @@ export function createTenantManager(options: {
         options.leases?.assertHeld(id);
         await rm(tenantDir(id), { recursive: true, force: true });
         await rename(staging, tenantDir(id));
-        await options.registry?.addTenant(id);
+        await options.registry.addTenant(id);
         options.logger.info({ tenant: id }, 'tenant created');
         return get(id);
       });
     },
     async list() {
-      if (options.leases && options.registry) return options.registry.listTenants();
+      if (options.leases) return options.registry.listTenants();
       const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
       return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && exists(e.name)).map((e) => e.name).sort();
     },
@@ -136,7 +136,7 @@ export function createTenantManager(options: {
         await options.runtime.stopTenant(id);
         await options.dbPool.remove(id);
         await rm(tenantDir(id), { recursive: true, force: true });
-        await options.registry?.removeTenant(id);
+        await options.registry.removeTenant(id);
         options.logger.info({ tenant: id }, 'tenant deleted');
       });
     },

@@ -58,12 +58,12 @@ export class Tenant {
   }
 
   /** Loads a tenant from disk, rebuilding every artifact and replaying migrations the db missed. */
-  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager?: PackageManager, workspaceOptions: WorkspaceOptions = {}): Promise<Tenant> {
+  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager: PackageManager, workspaceOptions: WorkspaceOptions = {}): Promise<Tenant> {
     const workspace = openWorkspace(path.join(dir, 'repo'), workspaceOptions);
     const files = await workspace.list('');
     let packages: PackageSet | null = null;
     const lockfile = parseLockfile(await workspace.read(LOCKFILE));
-    if (lockfile && packageManager) {
+    if (lockfile) {
       try {
         // Fetches (and verifies) whatever the store lacks, e.g. on a new machine.
         packages = await packageManager.install(lockfile);

@@ -22,7 +22,7 @@ describe('tenant state after a crash', () => {
     await repo.commit([{ path: 'migrations/0001_create_table_t.sql', content: 'CREATE TABLE t (x INTEGER);\n' }], 'Migration 1');
     await repo.commit([{ path: 'frontend/Hello.tsx', content: 'export default () => <p>hi</p>' }, { path: 'functions/ping.js', content: 'module.exports = async () => ({ status: 200, body: "pong" })' }], 'Add things');
 
-    const restarted = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, logger: createSilentLogger() });
+    const restarted = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger: createSilentLogger() });
     const tenant = await restarted.get('crashy');
     expect(tenant.state.migrationVersion).toBe(1);
     expect((await tenant.db.describe()).map((t) => t.name)).toEqual(['t']);
@@ -51,6 +51,17 @@ describe('tenant state after a crash', () => {
     expect(new Set(log.map((c) => c.message)).size).toBe(6);
     expect(tenant.state.functions.size).toBe(5);
   });
+
+  it('deletes a tenant through the platform: files, registry rows and what this process kept of it', async () => {
+    const { platform } = test;
+    await platform.tenants.create('doomed');
+    await platform.registry.setEgressAllowlist('doomed', ['api.example.com']);
+    await platform.deleteTenant('doomed');
+    expect(await platform.tenants.list()).not.toContain('doomed');
+    expect(await platform.registry.hasTenant('doomed')).toBe(false);
+    expect(await platform.registry.listEgress('doomed')).toEqual([]);
+    await expect(platform.tenants.get('doomed')).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
+  });
 });
 
 describe('tenants with replicas (leases)', () => {
@@ -60,7 +71,7 @@ describe('tenants with replicas (leases)', () => {
     const a = new LeasedPlacement({ registry: platform.registry, url: 'http://a.invalid', ttlMs: 60_000, logger });
     const b = new LeasedPlacement({ registry: platform.registry, url: 'http://b.invalid', ttlMs: 60_000, logger });
     try {
-      const onA = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, logger, leases: a });
+      const onA = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger, leases: a });
       await platform.tenants.create('leased');
       // A tenant made before the registry listed tenants: on disk only.
       await openWorkspace(path.join(test.dataDir, 'tenants', 'legacy', 'repo')).init(Tenant.initialFiles('legacy'), 'Create app legacy');
@@ -74,7 +85,7 @@ describe('tenants with replicas (leases)', () => {
       expect((await onA.get('leased')).id).toBe('leased');
       // Held by A, so B is told where it is and cannot open it.
       expect(await b.locate('leased')).toMatchObject({ local: false, url: 'http://a.invalid' });
-      const onB = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, logger, leases: b });
+      const onB = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger, leases: b });
       await expect(onB.get('leased')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE' });
       await expect(onB.withLock('leased', async () => 'wrote')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE' });
 
@@ -84,7 +95,7 @@ describe('tenants with replicas (leases)', () => {
       expect(await onA.list()).toContain('legacy');
       // Creating what the registry knows is refused even where the disk does not show it.
       await a.locate('leased');
-      await expect(createTenantManager({ dataDir: path.join(test.dataDir, 'elsewhere'), dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, logger, leases: a }).create('leased')).rejects.toMatchObject({ code: 'TENANT_EXISTS' });
+      await expect(createTenantManager({ dataDir: path.join(test.dataDir, 'elsewhere'), dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger, leases: a }).create('leased')).rejects.toMatchObject({ code: 'TENANT_EXISTS' });
     } finally {
       await a.close();
       await b.close();

@@ -47,7 +47,7 @@ export const createBackendFunction = defineTool({
     const packageAssets = packageChanges.length ? await buildPackageAssets(tenant.state.components.values(), packages, { tenant: tenant.id }) : tenant.state.packageAssets;
     const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
     tenant.state = { ...tenant.state, functions, packages, packageAssets, head: commit };
-    const version = await registry?.recordArtifact(tenant.id, 'function', { name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
+    const version = await registry.recordArtifact(tenant.id, 'function', { name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
     return { name, version, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, packages: pinnedVersions(packages, built.packages ?? []), ...(sampleResult ? { sample: sampleResult } : {}) };
   },
 });

@@ -78,11 +78,11 @@ export const createFrontendComponent = defineTool({
     const previous = tenant.state.components.get(name);
     // Before the commit, so a failure leaves nothing changed; the compiled instance makes it a few ms.
     const next = new Map(tenant.state.components).set(name, built);
-    const stylesheet = await styles?.build(tenant.id, { components: next.values(), theme: tenant.state.blueprint.theme });
+    const stylesheet = await styles.build(tenant.id, { components: next.values(), theme: tenant.state.blueprint.theme });
     const file = `${FRONTEND_DIR}/${name}.tsx`;
     const commit = await tenant.workspace.commit([{ path: file, content: code }, ...packageChanges], `${previous ? 'Update' : 'Add'} component ${name}`);
     tenant.state = { ...tenant.state, components, functions, packages, packageAssets, head: commit };
-    const version = await registry?.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, packages: pinnedVersions(packages, built.packages ?? []), ...(stylesheet ? { stylesheet: `/_tessera/assets/${stylesheet.fileName}` } : {}) };
+    const version = await registry.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
+    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, packages: pinnedVersions(packages, built.packages ?? []), stylesheet: `/_tessera/assets/${stylesheet.fileName}` };
   },
 });

@@ -3,7 +3,7 @@ import { validateBlueprint } from '../blueprint/index.ts';
 import { buildComponent, buildFunction, type BuiltComponent, type BuiltFunction } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { Registry } from '../registry/index.ts';
+import type { BuildStore } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import { BLUEPRINT_FILE, migrationVersionOf, type TenantManager } from '../tenants/index.ts';
 
@@ -50,7 +50,7 @@ export async function commitDetail(tenants: TenantManager, tenantId: string, sha
  * exists afterwards. A commit that changed the database schema cannot be taken back (migrations
  * only move forward): REVERT_REFUSED, as is a revert that would break what came after it.
  */
-export async function revertCommit(deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger }, tenantId: string, sha: string): Promise<{ commit: string; reverted: string; files: CommitDetail['files'] }> {
+export async function revertCommit(deps: { tenants: TenantManager; runtime: FunctionRuntime; registry: BuildStore; logger: Logger }, tenantId: string, sha: string): Promise<{ commit: string; reverted: string; files: CommitDetail['files'] }> {
   checkCommitId(sha);
   return deps.tenants.withLock(tenantId, async (tenant) => {
     const info = await tenant.workspace.commitInfo(sha);
@@ -99,8 +99,8 @@ export async function revertCommit(deps: { tenants: TenantManager; runtime: Func
     }
     const commit = await tenant.workspace.commit(changes, `Revert "${info.message.split('\n')[0]}" (${info.id.slice(0, 10)})`);
     tenant.state = { ...tenant.state, components, functions, blueprint, head: commit };
-    for (const built of builtComponents) await deps.registry?.recordArtifact(tenant.id, 'component', { name: built.name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    for (const built of builtFunctions) await deps.registry?.recordArtifact(tenant.id, 'function', { name: built.name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
+    for (const built of builtComponents) await deps.registry.recordArtifact(tenant.id, 'component', { name: built.name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
+    for (const built of builtFunctions) await deps.registry.recordArtifact(tenant.id, 'function', { name: built.name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
     deps.logger.info({ tenant: tenant.id, reverted: info.id, commit }, 'commit reverted');
     return { commit, reverted: info.id, files };
   });

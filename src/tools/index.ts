@@ -1,14 +1,10 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { PackageManager } from '../packages/index.ts';
-import type { Registry } from '../registry/index.ts';
-import type { FunctionRuntime } from '../runtime/index.ts';
-import type { StyleBuilder } from '../styles/index.ts';
 import type { TenantManager } from '../tenants/index.ts';
 import { createBackendFunction } from './create-backend-function.ts';
 import { createFrontendComponent } from './create-frontend-component.ts';
-import type { Tool } from './tool.ts';
+import type { Tool, ToolContext } from './tool.ts';
 import { updateDatabaseSchema } from './update-database-schema.ts';
 import { updateUILayout } from './update-ui-layout.ts';
 import { describeDatabase, invokeFunction, listArtifacts, queryDatabase, readFile } from './read-tools.ts';
@@ -18,7 +14,7 @@ export type { Tool, ToolContext } from './tool.ts';
 export { migrationSlug } from './update-database-schema.ts';
 export { commitDetail, revertCommit, type CommitDetail } from './history.ts';
 
-/** The tools every model sees (DESIGN.md: names and parameters are a public contract). */
+/** The tools every model sees: their names and parameters are a public contract (docs/agent.md). */
 export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];
 
 /** Read-only helpers: the model looks before it writes. */
@@ -59,7 +55,7 @@ function argumentError(tool: Tool, error: z.ZodError): TesseraError {
  * the tool under the tenant's write lock. Throws a TesseraError; on error nothing has changed.
  */
 export async function runTool(
-  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry?: Registry; logger: Logger; packages?: PackageManager; styles?: StyleBuilder },
+  deps: Omit<ToolContext, 'tenant'> & { tenants: TenantManager },
   tenantId: string,
   toolName: string,
   rawArgs: unknown,

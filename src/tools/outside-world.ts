@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { checkEgressEntry } from '../egress/index.ts';
-import { TesseraError } from '../errors.ts';
-import type { Registry } from '../registry/index.ts';
 import { secretNameSchema } from '../secrets/index.ts';
 import { defineTool } from './tool.ts';
 
@@ -11,11 +9,6 @@ import { defineTool } from './tool.ts';
  * builder (or with the API / CLI).
  */
 
-function registryOf(registry: Registry | undefined): Registry {
-  if (!registry) throw new TesseraError('RUNTIME_UNAVAILABLE', 'This platform has no registry for secrets and egress.');
-  return registry;
-}
-
 export const listSecrets = defineTool({
   name: 'listSecrets',
   description:
@@ -23,8 +16,7 @@ export const listSecrets = defineTool({
   readOnly: true,
   parameters: z.object({}).strict(),
   async run(_args, { tenant, registry }) {
-    const reg = registryOf(registry);
-    const [secrets, requested, egress] = await Promise.all([reg.listSecrets(tenant.id), reg.listSecretRequests(tenant.id), reg.listEgress(tenant.id)]);
+    const [secrets, requested, egress] = await Promise.all([registry.listSecrets(tenant.id), registry.listSecretRequests(tenant.id), registry.listEgress(tenant.id)]);
     return {
       secrets: secrets.map((s) => s.name),
       requested: requested.map((r) => ({ name: r.name, reason: r.reason })),
@@ -44,9 +36,8 @@ export const requestSecret = defineTool({
     })
     .strict(),
   async run({ name, reason }, { tenant, registry }) {
-    const reg = registryOf(registry);
-    if ((await reg.listSecrets(tenant.id)).some((s) => s.name === name)) return { name, status: 'already set' };
-    await reg.requestSecret(tenant.id, name, reason);
+    if ((await registry.listSecrets(tenant.id)).some((s) => s.name === name)) return { name, status: 'already set' };
+    await registry.requestSecret(tenant.id, name, reason);
     return { name, status: 'requested: the owner will be asked for it in the builder' };
   },
 });
@@ -63,7 +54,7 @@ export const proposeEgress = defineTool({
     .strict(),
   async run({ host, reason }, { tenant, registry }) {
     const entry = checkEgressEntry(host);
-    const status = await registryOf(registry).proposeEgress(tenant.id, entry, reason);
+    const status = await registry.proposeEgress(tenant.id, entry, reason);
     return { host: entry, status: status === 'already-allowed' ? 'already allowed' : 'proposed: waiting for the owner\'s approval in the builder' };
   },
 });

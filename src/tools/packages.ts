@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { buildFunction, type BuiltFunction } from '../bundler/index.ts';
-import { TesseraError } from '../errors.ts';
 import { isValidPackageName, LOCKFILE, lockfileText, PACKAGE_JSON, packageJsonOf, PLATFORM_PACKAGES, type PackageSet } from '../packages/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import type { FileChange } from '../workspace/index.ts';
@@ -32,9 +31,6 @@ export async function packagesFor(
   Object.keys(asked).forEach((name) => used.add(name));
   const current = tenant.state.packages;
   if (used.size === 0 && !current) return { packages: null, changes: [] };
-  if (!context.packages) {
-    throw new TesseraError('PACKAGE_UNAVAILABLE', `npm packages are not available on this server: ${[...used].join(', ')}.`);
-  }
   // A package the app already pins keeps its version ("latest" means "what you have" to the resolver).
   const requests = Object.fromEntries([...used].sort().map((name) => [name, asked[name] ?? 'latest']));
   const packages = await context.packages.resolve(tenant.id, requests, current?.lockfile ?? null);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../log.ts';
 import type { PackageManager } from '../packages/index.ts';
-import type { Registry } from '../registry/index.ts';
+import type { BuildStore, EgressRuleStore, SealedSecretStore } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { StyleBuilder } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
@@ -10,13 +10,13 @@ import type { Tenant } from '../tenants/index.ts';
 export interface ToolContext {
   tenant: Tenant;
   runtime: FunctionRuntime;
-  /** Every accepted build is recorded here (absent in unit setups without a registry). */
-  registry?: Registry;
+  /** Every accepted build is recorded here (as that artifact's next version); secrets and egress rules the model asks for too. */
+  registry: BuildStore & SealedSecretStore & EgressRuleStore;
   logger: Logger;
-  /** npm packages for tenant code (absent in unit setups: package imports are then refused). */
-  packages?: PackageManager;
-  /** Rebuilds the app's stylesheet when components or the theme change (absent in unit setups). */
-  styles?: StyleBuilder;
+  /** npm packages for tenant code: resolved, stored, pinned in the app's lockfile. */
+  packages: PackageManager;
+  /** Rebuilds the app's stylesheet when components or the theme change. */
+  styles: StyleBuilder;
 }
 
 /**

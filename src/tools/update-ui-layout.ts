@@ -13,7 +13,7 @@ export const updateUILayout = defineTool({
   async run({ blueprint }, { tenant, styles }) {
     const valid = validateBlueprint(blueprint, { components: tenant.state.components.keys(), functions: tenant.state.functions.keys() });
     // A new theme is a new stylesheet: built before the commit, so a failure changes nothing.
-    const stylesheet = await styles?.build(tenant.id, { components: tenant.state.components.values(), theme: valid.theme });
+    const stylesheet = await styles.build(tenant.id, { components: tenant.state.components.values(), theme: valid.theme });
     const routes = valid.routes.map((route) => route.path);
     const commit = await tenant.workspace.commit(
       [{ path: BLUEPRINT_FILE, content: `${JSON.stringify(valid, null, 2)}\n` }],
@@ -21,6 +21,6 @@ export const updateUILayout = defineTool({
     );
     tenant.state.blueprint = valid;
     tenant.state.head = commit;
-    return { routes, commit, ...(stylesheet ? { stylesheet: `/_tessera/assets/${stylesheet.fileName}` } : {}) };
+    return { routes, commit, stylesheet: `/_tessera/assets/${stylesheet.fileName}` };
   },
 });

@@ -80,7 +80,7 @@ describe('npm packages through the tools (local registry)', () => {
 
   it('rebuilds byte-identical artifacts from the lockfile, and serves a release of them live', async () => {
     const tenant = await server.platform.tenants.get('pkgs');
-    const text = await server.platform.tenants.withLock('pkgs', (t) => createRelease(t, server.platform.registry, server.platform.artifacts, { version: '1.0.0' }));
+    const text = await server.platform.tenants.withLock('pkgs', (t) => createRelease(t, server.platform.registry, server.platform.artifacts, { version: '1.0.0' }, server.platform.styles));
     const snapshot = JSON.parse(text);
     expect(Object.keys(snapshot.packages.imports)).toEqual(['tiny-format']);
     await server.platform.deployer.deploy(tenant, '1.0.0', 'test');
@@ -89,7 +89,7 @@ describe('npm packages through the tools (local registry)', () => {
     const url = JSON.parse(/<script type="importmap">(.*?)<\/script>/.exec(page.text)![1]!).imports['tiny-format'];
     expect((await request(`${server.url}${url}`, { host })).status).toBe(200);
     // A fresh load of the app from its repository (as after a restart) builds the same bytes.
-    const reloaded = await createTenantManager({ dataDir: server.dataDir, dbPool: server.platform.dbPool, runtime: server.platform.runtime, logger: createSilentLogger(), packages: server.platform.packages }).get('pkgs');
+    const reloaded = await createTenantManager({ dataDir: server.dataDir, dbPool: server.platform.dbPool, runtime: server.platform.runtime, registry: server.platform.registry, logger: createSilentLogger(), packages: server.platform.packages }).get('pkgs');
     expect(reloaded.state.functions.get('greet')!.hash).toBe(tenant.state.functions.get('greet')!.hash);
     expect([...reloaded.state.packageAssets.assets.values()].map((a) => a.hash)).toEqual([...tenant.state.packageAssets.assets.values()].map((a) => a.hash));
     expect(reloaded.state.packageAssets.imports).toEqual(tenant.state.packageAssets.imports);

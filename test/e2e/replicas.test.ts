@@ -199,7 +199,7 @@ describe('two replicas on one volume and one database', () => {
     expect(draftA.status).toBe(200);
     expect(draftB.text).toBe(draftA.text);
 
-    // The cluster's read path deploys by writing the registry alone (src/serving/fission-entry.ts):
+    // The cluster's read path deploys by writing the registry alone (src/fission/read-path-entry.ts):
     // the holder serves it once its next renewal reads the live release, with no restart.
     const clusterSide = await openRegistry({ databaseUrl: bouncer.url });
     try {

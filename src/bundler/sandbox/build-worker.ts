@@ -7,8 +7,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { compileChildEntry } from '../../child-entry.ts';
 import { TesseraError, USER_ERRORS, SYSTEM_ERRORS, type ErrorCode } from '../../errors.ts';
-import { FrameReader, FrameTooLargeError } from '../../runtime/protocol.ts';
-import { addressSpaceLimit, bubblewrapArgs, onlyChannelFds, type Isolation, type ReadOnlyBind } from '../../runtime/host/sandbox-process.ts';
+import { addressSpaceLimit, bubblewrapArgs, FrameReader, FrameTooLargeError, onlyChannelFds, type Isolation, type ReadOnlyBind } from '../../runtime/index.ts';
 import { decodeBuildFrame, encodeBuildFrame, type BuildJob, type FromWorker } from './messages.ts';
 
 const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');

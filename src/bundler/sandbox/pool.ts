@@ -1,7 +1,7 @@
 import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { PackageSet } from '../../packages/index.ts';
-import { detectIsolation, type Isolation } from '../../runtime/host/sandbox-process.ts';
+import { detectIsolation, type Isolation } from '../../runtime/index.ts';
 import { BuildWorker, compileWorkerEntry } from './build-worker.ts';
 import type { BuildJob, BuildResults } from './messages.ts';
 

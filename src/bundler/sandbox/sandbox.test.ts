@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tesseraFailure } from '../../../test/support/errors.ts';
 import { fixturePackages } from '../../../test/support/npm-fixtures.ts';
 import { startTestRegistry, type TestRegistry } from '../../../test/support/npm-registry.ts';
-import { PROJECT_ROOT } from '../../child-entry.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 import type { Logger } from '../../log.ts';
 import { PackageManager, type PackageSet } from '../../packages/index.ts';
-import { detectIsolation } from '../../runtime/host/sandbox-process.ts';
+import { detectIsolation } from '../../runtime/index.ts';
 import { buildComponent as buildComponentInProcess } from '../component.ts';
 import { BuildSandbox, type BuildSandboxOptions } from './pool.ts';
 

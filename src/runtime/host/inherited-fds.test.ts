@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../child-entry.ts';
+import { PROJECT_ROOT } from '../../project-root.ts';
 
 /**
  * A platform started with a descriptor it does not know about (a FIFO on fd 40, no close-on-exec,

@@ -3,6 +3,7 @@ import type { Logger } from '../../log.ts';
 import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse } from '../protocol.ts';
 import type { SandboxConnection, SandboxExit } from './connection.ts';
 import { startReadySandbox, type SandboxPool, type SandboxSettings } from './pool.ts';
+import type { EgressRequest } from '../../egress/index.ts';
 
 /** V8 code caches of one tenant's functions by bundle hash, for its later processes. */
 export interface CodeCacheStore {
@@ -33,13 +34,8 @@ interface Pending {
   settle(outcome: Outcome): void;
 }
 
-/** An outbound request a function made with fetch(), as the egress proxy gets it. */
-export interface EgressRequest {
-  url: string;
-  method: string;
-  headers: Array<[string, string]>;
-  body?: Uint8Array;
-}
+/** An outbound request a function made with fetch(), as the egress proxy gets it (declared there). */
+export type { EgressRequest };
 export type EgressReply = Omit<Extract<HostMessage, { type: 'fetch-reply'; ok: true }>, 'type' | 'callId' | 'ok'>;
 /** Makes a function's outbound request, or throws an Error whose message the function sees (host and reason). */
 export type EgressHandler = (call: { fn: string; requestId: string }, request: EgressRequest) => Promise<EgressReply>;

@@ -1,8 +1,8 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { readSecretFile } from '../fission/modules/secret-files.ts';
+import { readSecretFile } from './modules/secret-files.ts';
 import { createRegistry, type Db } from '../registry/store.ts';
-import { readPathHandlers, type FissionContext, type FissionHandler, type ReadPathName } from './handlers.ts';
+import { readPathHandlers, type FissionContext, type FissionHandler, type ReadPathName } from '../serving/index.ts';
 
 /*
  * The entry of one read-path function exported to Fission: the same handlers the Tessera service
