@@ -10,18 +10,34 @@ import type { startTestServer } from '../test/support/platform.ts';
 import { report, sample } from './stats.ts';
 
 export async function benchAccess(server: Awaited<ReturnType<typeof startTestServer>>, runs: number): Promise<void> {
-  process.stdout.write('\n# Access control: a member\'s session (registry lookups) vs TESSERA_TOKEN (none), and sign-in by password vs by token\n');
+  process.stdout.write("\n# Access control: a member's session (registry lookups) vs TESSERA_TOKEN (none), and sign-in by password vs by token\n");
   const admin = { ...ANONYMOUS, authorization: `Bearer ${server.token}` };
-  const call = (route: string, headers: Record<string, string>, body?: unknown) => request(`${server.url}${route}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const call = (route: string, headers: Record<string, string>, body?: unknown) =>
+    request(`${server.url}${route}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   await call('/api/tenants', admin, { id: 'access' });
   await call('/api/users', admin, { id: 'bench-editor', password: 'bench-editor-password' });
   await request(`${server.url}/api/tenants/access/members/bench-editor`, { method: 'PUT', headers: admin, body: '{"role":"editor"}' });
   const signedIn = await call('/api/auth/password', ANONYMOUS, { login: 'bench-editor', password: 'bench-editor-password' });
   const editor = { ...ANONYMOUS, cookie: String(signedIn.headers['set-cookie']).split(';')[0]! };
 
-  report('GET /api/tenants/:id as editor', await sample(runs, () => call('/api/tenants/access', editor)), 'same, TESSERA_TOKEN', await sample(runs, () => call('/api/tenants/access', admin)));
+  report(
+    'GET /api/tenants/:id as editor',
+    await sample(runs, () => call('/api/tenants/access', editor)),
+    'same, TESSERA_TOKEN',
+    await sample(runs, () => call('/api/tenants/access', admin)),
+  );
   const layout = (i: number) => ({ blueprint: { version: 1, title: `T${i}`, routes: [] } });
-  report('updateUILayout as editor (+audit)', await sample(runs, (i) => call('/api/tenants/access/tools/updateUILayout', editor, layout(i))), 'same, TESSERA_TOKEN (+audit)', await sample(runs, (i) => call('/api/tenants/access/tools/updateUILayout', admin, layout(i + runs))));
+  report(
+    'updateUILayout as editor (+audit)',
+    await sample(runs, (i) => call('/api/tenants/access/tools/updateUILayout', editor, layout(i))),
+    'same, TESSERA_TOKEN (+audit)',
+    await sample(runs, (i) => call('/api/tenants/access/tools/updateUILayout', admin, layout(i + runs))),
+  );
   // Sign-ins are throttled after 10 failures, not successes: these all succeed.
-  report('sign-in with a password (scrypt)', await sample(runs, () => call('/api/auth/password', ANONYMOUS, { login: 'bench-editor', password: 'bench-editor-password' })), 'sign-in with a token (sha256)', await sample(runs, () => call('/api/auth/token', ANONYMOUS, { token: server.token })));
+  report(
+    'sign-in with a password (scrypt)',
+    await sample(runs, () => call('/api/auth/password', ANONYMOUS, { login: 'bench-editor', password: 'bench-editor-password' })),
+    'sign-in with a token (sha256)',
+    await sample(runs, () => call('/api/auth/token', ANONYMOUS, { token: server.token })),
+  );
 }

@@ -25,7 +25,15 @@ export async function benchBuildSandbox(runs: number): Promise<void> {
     const times: [number[], number[]] = [[], []];
     for (let i = 0; i < 3; i++) await Promise.all([ours(), baseline()].map((p) => p.catch(() => undefined)));
     for (let i = 0; i < runs; i++) {
-      for (const [side, fn] of (i % 2 ? [[1, baseline], [0, ours]] : [[0, ours], [1, baseline]]) as Array<[0 | 1, () => Promise<unknown>]>) {
+      for (const [side, fn] of (i % 2
+        ? [
+            [1, baseline],
+            [0, ours],
+          ]
+        : [
+            [0, ours],
+            [1, baseline],
+          ]) as Array<[0 | 1, () => Promise<unknown>]>) {
         const started = performance.now();
         await fn();
         times[side].push(performance.now() - started);
@@ -33,8 +41,14 @@ export async function benchBuildSandbox(runs: number): Promise<void> {
     }
     return times;
   };
-  const [sandboxedComponent, inProcessComponent] = await pairs(() => buildComponent(component, { tenant: 'bench-builds' }), () => buildComponentInProcess(component));
-  const [sandboxedFunction, inProcessFunction] = await pairs(() => buildFunction(fn, null, { tenant: 'bench-builds' }), () => buildFunctionInProcess(fn));
+  const [sandboxedComponent, inProcessComponent] = await pairs(
+    () => buildComponent(component, { tenant: 'bench-builds' }),
+    () => buildComponentInProcess(component),
+  );
+  const [sandboxedFunction, inProcessFunction] = await pairs(
+    () => buildFunction(fn, null, { tenant: 'bench-builds' }),
+    () => buildFunctionInProcess(fn),
+  );
   report('component build, sandboxed', sandboxedComponent, 'in process, unsandboxed', inProcessComponent);
   report('function build, sandboxed', sandboxedFunction, 'in process, unsandboxed', inProcessFunction);
 }

@@ -21,7 +21,9 @@ export async function benchBuilder(server: Awaited<ReturnType<typeof startTestSe
   const lazy = files.filter((f) => !html.includes(f));
   const size = (list: string[]) => list.reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
   const gz = (list: string[]) => list.reduce((sum, f) => sum + gzipSync(readFileSync(path.join(dir, f))).length, 0);
-  process.stdout.write(`${'builder first load (js+css)'.padEnd(34)} ${(size(initial) / 1024).toFixed(0).padStart(7)} KB (${(gz(initial) / 1024).toFixed(0)} KB gzip)  |  lazy editor chunk ${(size(lazy) / 1024).toFixed(0)} KB (${(gz(lazy) / 1024).toFixed(0)} KB gzip)\n`);
+  process.stdout.write(
+    `${'builder first load (js+css)'.padEnd(34)} ${(size(initial) / 1024).toFixed(0).padStart(7)} KB (${(gz(initial) / 1024).toFixed(0)} KB gzip)  |  lazy editor chunk ${(size(lazy) / 1024).toFixed(0)} KB (${(gz(lazy) / 1024).toFixed(0)} KB gzip)\n`,
+  );
 
   const script = 'document.getElementById("root").textContent = "No apps yet.";';
   const bare = http.createServer((req, res) => {
@@ -43,7 +45,9 @@ export async function benchBuilder(server: Awaited<ReturnType<typeof startTestSe
       if (url !== bareUrl) await context.addCookies(session);
       const page = await context.newPage();
       await page.goto(url);
-      const handle = await page.waitForFunction(() => (document.body.innerText.includes('No apps yet.') ? performance.now() : 0), undefined, { polling: 'raf' });
+      const handle = await page.waitForFunction(() => (document.body.textContent.includes('No apps yet.') ? performance.now() : 0), undefined, {
+        polling: 'raf',
+      });
       const ms = (await handle.jsonValue()) as number;
       await context.close();
       return ms;

@@ -25,10 +25,18 @@ export async function benchEgress(runs: number): Promise<void> {
     const viaProxy = () => platform.egress.request('egress', { url, method: 'GET', headers: [] }, () => undefined);
     report('egress proxy: GET', await sample(runs, viaProxy), 'direct http.get (new connection)', await sample(runs, direct));
     const call = (tool: string, args: unknown) => runTool(platform, 'egress', tool, args);
-    await call('createBackendFunction', { name: 'out', code: `module.exports = async () => { const r = await fetch('${url}'); return { status: 200, body: await r.json() }; }` });
+    await call('createBackendFunction', {
+      name: 'out',
+      code: `module.exports = async () => { const r = await fetch('${url}'); return { status: 200, body: await r.json() }; }`,
+    });
     await call('createBackendFunction', { name: 'home', code: 'module.exports = async () => ({ status: 200, body: { ok: true } })' });
     const app = server.appUrl('egress');
-    report('function with fetch()', await sample(runs, () => request(`${app}api/out`)), 'same function without it', await sample(runs, () => request(`${app}api/home`)));
+    report(
+      'function with fetch()',
+      await sample(runs, () => request(`${app}api/out`)),
+      'same function without it',
+      await sample(runs, () => request(`${app}api/home`)),
+    );
   } finally {
     await server.close();
     target.close();

@@ -44,12 +44,41 @@ async function benchTools(server: Awaited<ReturnType<typeof startTestServer>>): 
   report('updateDatabaseSchema', ours, 'better-sqlite3 exec (no commit)', bare);
 
   const fnCode = example('notes.js');
-  const buildFn = () => build({ stdin: { contents: fnCode, loader: 'js' }, bundle: true, write: false, platform: 'node', format: 'cjs', external: ['@tessera/db'], logLevel: 'silent' });
-  report('createBackendFunction', await sample(RUNS, (i) => call('createBackendFunction', { name: `fn-${i + 10}`, code: fnCode })), 'esbuild build alone', await sample(RUNS, buildFn));
+  const buildFn = () =>
+    build({
+      stdin: { contents: fnCode, loader: 'js' },
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      external: ['@tessera/db'],
+      logLevel: 'silent',
+    });
+  report(
+    'createBackendFunction',
+    await sample(RUNS, (i) => call('createBackendFunction', { name: `fn-${i + 10}`, code: fnCode })),
+    'esbuild build alone',
+    await sample(RUNS, buildFn),
+  );
 
   const tsx = example('NotesApp.tsx');
-  const buildTsx = () => build({ stdin: { contents: tsx, loader: 'tsx' }, bundle: true, write: false, format: 'esm', jsx: 'automatic', minify: true, external: ['react', 'react/jsx-runtime', '@tessera/ui'], logLevel: 'silent' });
-  report('createFrontendComponent', await sample(RUNS, (i) => call('createFrontendComponent', { name: `Comp${i + 10}`, code: tsx.replace('NotesApp', `Comp${i + 10}`) })), 'esbuild build alone', await sample(RUNS, buildTsx));
+  const buildTsx = () =>
+    build({
+      stdin: { contents: tsx, loader: 'tsx' },
+      bundle: true,
+      write: false,
+      format: 'esm',
+      jsx: 'automatic',
+      minify: true,
+      external: ['react', 'react/jsx-runtime', '@tessera/ui'],
+      logLevel: 'silent',
+    });
+  report(
+    'createFrontendComponent',
+    await sample(RUNS, (i) => call('createFrontendComponent', { name: `Comp${i + 10}`, code: tsx.replace('NotesApp', `Comp${i + 10}`) })),
+    'esbuild build alone',
+    await sample(RUNS, buildTsx),
+  );
 
   const repo = path.join(scratch, 'repo');
   await git.init({ fs, dir: repo });
@@ -59,7 +88,12 @@ async function benchTools(server: Awaited<ReturnType<typeof startTestServer>>): 
     await git.add({ fs, dir: repo, filepath: 'blueprint.json' });
     await git.commit({ fs, dir: repo, message: 'x', author: { name: 'b', email: 'b@b' } });
   };
-  report('updateUILayout', await sample(RUNS, (i) => call('updateUILayout', { blueprint: { ...blueprint, title: `B${i}` } })), 'isomorphic-git add+commit alone', await sample(RUNS, gitCommit));
+  report(
+    'updateUILayout',
+    await sample(RUNS, (i) => call('updateUILayout', { blueprint: { ...blueprint, title: `B${i}` } })),
+    'isomorphic-git add+commit alone',
+    await sample(RUNS, gitCommit),
+  );
   sqlite.close();
 }
 
@@ -70,15 +104,33 @@ async function benchComponentBuild(): Promise<void> {
   const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
   const ours = await sample(RUNS, () => buildComponent({ name: 'NotesApp', code: example('NotesApp.tsx') }));
   const baseline = await sample(RUNS, () =>
-    execFileSync(cli, [file, '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', '--external:@tessera/ui', `--outfile=${path.join(scratch, 'out.js')}`, '--log-level=error']),
+    execFileSync(cli, [
+      file,
+      '--bundle',
+      '--format=esm',
+      '--jsx=automatic',
+      '--minify',
+      '--external:react',
+      '--external:react/jsx-runtime',
+      '--external:@tessera/ui',
+      `--outfile=${path.join(scratch, 'out.js')}`,
+      '--log-level=error',
+    ]),
   );
   report('buildComponent', ours, 'esbuild CLI (process per build)', baseline);
 }
 
 async function benchStylesheet(): Promise<void> {
   process.stdout.write('\n# Tailwind stylesheet of an app of 20 components: rebuild after one component changed vs the first full build\n');
-  const classes = ['flex items-center gap-2 p-4', 'grid grid-cols-3 gap-6', 'rounded-theme border border-border bg-surface shadow-sm', 'text-sm text-muted-foreground', 'bg-primary text-primary-foreground hover:bg-primary/90'];
-  const source = (i: number, extra = '') => `export default function Part${i}() { return <div className="${classes[i % classes.length]} ${extra}"><p className="text-lg font-semibold md:text-xl">part ${i}</p></div>; }`;
+  const classes = [
+    'flex items-center gap-2 p-4',
+    'grid grid-cols-3 gap-6',
+    'rounded-theme border border-border bg-surface shadow-sm',
+    'text-sm text-muted-foreground',
+    'bg-primary text-primary-foreground hover:bg-primary/90',
+  ];
+  const source = (i: number, extra = '') =>
+    `export default function Part${i}() { return <div className="${classes[i % classes.length]} ${extra}"><p className="text-lg font-semibold md:text-xl">part ${i}</p></div>; }`;
   const components = new Map<string, BuiltComponent>();
   for (let i = 0; i < 20; i++) components.set(`Part${i}`, await buildComponent({ name: `Part${i}`, code: source(i) }));
   const styles = new StyleBuilder();
@@ -134,13 +186,20 @@ async function benchFunctionCall(server: Awaited<ReturnType<typeof startTestServ
 }
 
 async function benchAgent(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
-  process.stdout.write('\n# Agent steps: the platform\'s time per tool call (validate + apply + verify + commit) beside the model\'s time per step\n');
+  process.stdout.write("\n# Agent steps: the platform's time per tool call (validate + apply + verify + commit) beside the model's time per step\n");
   process.stdout.write('# (the model is the scripted OpenAI-compatible server on loopback: its time is the floor of any real model)\n');
   const runs = Math.max(5, Math.round(RUNS / 3));
   const script = [
     { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: example('schema.sql') } }] },
     { toolCalls: [{ name: 'createBackendFunction', arguments: { name: 'notes', code: example('notes.js'), sample: { method: 'GET' } } }] },
-    { toolCalls: [{ name: 'createFrontendComponent', arguments: { name: 'NotesApp', code: example('NotesApp.tsx'), sampleProps: { notes: [{ id: 1, text: 'x', created_at: '' }] } } }] },
+    {
+      toolCalls: [
+        {
+          name: 'createFrontendComponent',
+          arguments: { name: 'NotesApp', code: example('NotesApp.tsx'), sampleProps: { notes: [{ id: 1, text: 'x', created_at: '' }] } },
+        },
+      ],
+    },
     { toolCalls: [{ name: 'updateUILayout', arguments: { blueprint: JSON.parse(example('blueprint.json')) } }] },
     { text: 'Done.' },
   ];
@@ -150,11 +209,18 @@ async function benchAgent(server: Awaited<ReturnType<typeof startTestServer>>): 
     const model = await startScriptedModel(script);
     const id = `agent-bench-${i}`;
     await server.platform.tenants.create(id);
-    const agent = createAgentService(server.platform, { model: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', timeoutMs: 10_000, maxRetries: 0 }) });
-    await agent.run(id, 'Build a notes app', (event: AgentEvent) => {
-      if (event.type === 'tool_result') toolMs.set(event.name, [...(toolMs.get(event.name) ?? []), event.ms]);
-      if (event.type === 'usage') modelMs.push(event.modelMs);
-    }, { principal: await adminPrincipal(server) });
+    const agent = createAgentService(server.platform, {
+      model: createModelClient({ baseUrl: model.url, apiKey: 'bench', model: 'scripted', timeoutMs: 10_000, maxRetries: 0 }),
+    });
+    await agent.run(
+      id,
+      'Build a notes app',
+      (event: AgentEvent) => {
+        if (event.type === 'tool_result') toolMs.set(event.name, [...(toolMs.get(event.name) ?? []), event.ms]);
+        if (event.type === 'usage') modelMs.push(event.modelMs);
+      },
+      { principal: await adminPrincipal(server) },
+    );
     await model.close();
   }
   for (const [name, times] of toolMs) report(`${name} (in agent)`, times, 'model call per step', modelMs);
@@ -187,9 +253,13 @@ function descendantsPssKb(): number {
 async function benchRuntime(server: Awaited<ReturnType<typeof startTestServer>>): Promise<void> {
   const { platform } = server;
   const isolation = await platform.runtime.isolation();
-  process.stdout.write(`\n# Function runtime (${isolation}, warm pool ${platform.config.functions.warmPool}): a trivial function vs a bare node:http handler\n`);
+  process.stdout.write(
+    `\n# Function runtime (${isolation}, warm pool ${platform.config.functions.warmPool}): a trivial function vs a bare node:http handler\n`,
+  );
   const hello = "module.exports = async () => ({ status: 200, body: { hello: 'world' } })";
-  const bare = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ hello: 'world' })));
+  const bare = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ hello: 'world' })),
+  );
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/`;
   const bareTimes = await sample(RUNS * 10, () => request(bareUrl), 20);
@@ -213,17 +283,21 @@ async function benchRuntime(server: Awaited<ReturnType<typeof startTestServer>>)
   const throughput = async (url: string): Promise<number> => {
     let done = 0;
     const until = performance.now() + 2000;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (performance.now() < until) {
-        await request(url);
-        done++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (performance.now() < until) {
+          await request(url);
+          done++;
+        }
+      }),
+    );
     return done / 2;
   };
   const ours = await throughput(`${server.appUrl('cold-0')}api/hello`);
   const theirs = await throughput(bareUrl);
-  process.stdout.write(`${'throughput, 8 concurrent'.padEnd(34)} ${ours.toFixed(0).padStart(7)} req/s          |  ${'bare node:http'.padEnd(30)} ${theirs.toFixed(0).padStart(7)} req/s   ratio ${(ours / theirs).toFixed(2)}x\n`);
+  process.stdout.write(
+    `${'throughput, 8 concurrent'.padEnd(34)} ${ours.toFixed(0).padStart(7)} req/s          |  ${'bare node:http'.padEnd(30)} ${theirs.toFixed(0).padStart(7)} req/s   ratio ${(ours / theirs).toFixed(2)}x\n`,
+  );
   await new Promise((resolve) => bare.close(resolve));
 
   // Idle memory: PSS of every sandbox, before and after warming ten more tenants.
@@ -253,9 +327,13 @@ async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>
   const tenant = await platform.tenants.get(id);
   const { createRelease } = await import('../src/releases/index.ts');
   let n = 0;
-  const create = await sample(10, () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` }, platform.styles)), 0);
+  const create = await sample(
+    10,
+    () => platform.tenants.withLock(id, (t) => createRelease(t, platform.registry, platform.artifacts, { version: `1.0.${n++}` }, platform.styles)),
+    0,
+  );
   const commitOnly = await sample(10, () => tenant.workspace.filesAt(tenant.state.head), 0);
-  report('release create (snapshot + store)', create, 'read the commit\'s file list', commitOnly);
+  report('release create (snapshot + store)', create, "read the commit's file list", commitOnly);
   let d = 0;
   const deploy = await sample(10, () => platform.deployer.deploy(tenant, `1.0.${d++ % 10}`, 'bench'), 0);
   const record = await sample(10, () => platform.registry.liveVersion(id), 0);
@@ -273,23 +351,29 @@ async function benchReleases(server: Awaited<ReturnType<typeof startTestServer>>
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (performance.now() < until) {
-        await request(`${live}api/fn-1`);
-        done++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (performance.now() < until) {
+          await request(`${live}api/fn-1`);
+          done++;
+        }
+      }),
+    );
     running = false;
     await deployer;
     return done / 2;
   };
   const quiet = await rps(false);
   const busy = await rps(true);
-  process.stdout.write(`${'live app during deploys (20/s)'.padEnd(34)} ${busy.toFixed(0).padStart(7)} req/s          |  ${'same app, no deploys'.padEnd(30)} ${quiet.toFixed(0).padStart(7)} req/s   ratio ${(busy / quiet).toFixed(2)}x\n`);
+  process.stdout.write(
+    `${'live app during deploys (20/s)'.padEnd(34)} ${busy.toFixed(0).padStart(7)} req/s          |  ${'same app, no deploys'.padEnd(30)} ${quiet.toFixed(0).padStart(7)} req/s   ratio ${(busy / quiet).toFixed(2)}x\n`,
+  );
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change, BENCH_ONLY to pick)\n`);
+  process.stdout.write(
+    `Tessera benchmarks: node ${process.version}, ${os.cpus().length} cores, ${RUNS} runs per figure (BENCH_RUNS to change, BENCH_ONLY to pick)\n`,
+  );
   const server = await startTestServer({ LOG_LEVEL: 'silent' });
   type Server = Awaited<ReturnType<typeof startTestServer>>;
   const benches: Array<[string, (server: Server) => Promise<void>]> = [

@@ -64,7 +64,17 @@ export async function benchPackages(runs: number): Promise<void> {
     writeFileSync(path.join(project, 'Check.tsx'), code);
     const cli = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'esbuild');
     const esbuildCli = await sample(runs, () =>
-      execFileSync(cli, [path.join(project, 'Check.tsx'), '--bundle', '--format=esm', '--jsx=automatic', '--minify', '--external:react', '--external:react/jsx-runtime', `--outfile=${path.join(project, 'out.js')}`, '--log-level=error']),
+      execFileSync(cli, [
+        path.join(project, 'Check.tsx'),
+        '--bundle',
+        '--format=esm',
+        '--jsx=automatic',
+        '--minify',
+        '--external:react',
+        '--external:react/jsx-runtime',
+        `--outfile=${path.join(project, 'out.js')}`,
+        '--log-level=error',
+      ]),
     );
     report('component + new package (cold)', cold, 'esbuild CLI, zod in node_modules', esbuildCli);
     report('component + stored package', warm, 'esbuild CLI, zod in node_modules', esbuildCli);
@@ -117,12 +127,17 @@ export async function benchPackages(runs: number): Promise<void> {
     );
     try {
       const treeRuns = Math.max(3, Math.min(runs, 6));
-      const farManager = (dir: string): PackageManager => new PackageManager({ dataDir: dir, registry: far.url, timeoutMs: 30_000, maxUnpackedBytes: 64 << 20 });
+      const farManager = (dir: string): PackageManager =>
+        new PackageManager({ dataDir: dir, registry: far.url, timeoutMs: 30_000, maxUnpackedBytes: 64 << 20 });
       const resolveTree = await sample(treeRuns, (i) => farManager(path.join(scratch, `far-${i}`)).resolve('bench', { hub: '^1' }, null), 1);
       // The baseline: the same 14 packuments fetched one after another, as a depth-first walk does.
-      const serial = await sample(treeRuns, async () => {
-        for (const name of ['hub', ...leaves, 'base']) await (await fetch(`${far.url}${name}`)).arrayBuffer();
-      }, 1);
+      const serial = await sample(
+        treeRuns,
+        async () => {
+          for (const name of ['hub', ...leaves, 'base']) await (await fetch(`${far.url}${name}`)).arrayBuffer();
+        },
+        1,
+      );
       report('resolve 14-package tree, 60 ms registry', resolveTree, '14 packuments one after another', serial);
     } finally {
       await far.close();

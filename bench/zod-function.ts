@@ -29,20 +29,34 @@ module.exports = async (context) => {
 
 export async function benchZodFunction(server: Awaited<ReturnType<typeof startTestServer>>, runs: number): Promise<void> {
   const { platform } = server;
-  const bundled = await build({ stdin: { contents: SOURCE, resolveDir: PROJECT_ROOT, loader: 'js' }, bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent' });
+  const bundled = await build({
+    stdin: { contents: SOURCE, resolveDir: PROJECT_ROOT, loader: 'js' },
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'silent',
+  });
   const code = bundled.outputFiles[0]!.text;
   const fn = { name: 'validate', code, hash: createHash('sha256').update(code).digest('hex') };
-  process.stdout.write(`\n# Function runtime: a function bundling zod (${(code.length / 1024).toFixed(0)} KB CommonJS) vs a bare node:http handler validating with zod\n`);
+  process.stdout.write(
+    `\n# Function runtime: a function bundling zod (${(code.length / 1024).toFixed(0)} KB CommonJS) vs a bare node:http handler validating with zod\n`,
+  );
   const body = Buffer.from(JSON.stringify({ text: 'hello', tags: ['a'] }));
   const call = (tenant: string) => platform.runtime.invoke(tenant, fn, { method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, body });
 
   const Note = z.object({ text: z.string().min(1).max(500), tags: z.array(z.string()).max(10).default([]) });
   const bare = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-      const parsed = Note.safeParse(JSON.parse(Buffer.concat(chunks).toString()));
-      res.writeHead(parsed.success ? 200 : 400, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(parsed.success ? parsed.data : { error: parsed.error.issues[0]!.message }));
-    });
+    req
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => {
+        const parsed = Note.safeParse(JSON.parse(Buffer.concat(chunks).toString()));
+        res
+          .writeHead(parsed.success ? 200 : 400, { 'content-type': 'application/json; charset=utf-8' })
+          .end(JSON.stringify(parsed.success ? parsed.data : { error: parsed.error.issues[0]!.message }));
+      });
   });
   await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
   const bareUrl = `http://127.0.0.1:${(bare.address() as { port: number }).port}/`;

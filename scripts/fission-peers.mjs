@@ -61,7 +61,10 @@ export function locateFissionPeers(env = process.env) {
     const actual = existsSync(full) ? createHash('sha256').update(readFileSync(full)).digest('hex') : 'missing';
     if (actual !== digest) wrong.push(`${full}: ${actual === 'missing' ? 'missing' : 'content differs from the pinned commit'}`);
   }
-  if (wrong.length) throw new Error(`Fission's test peers in ${found.source} are not the pinned ones (test/peers/SHA256SUMS):\n  ${wrong.join('\n  ')}\nRun:\n  ${FETCH_PEERS_COMMAND}`);
+  if (wrong.length)
+    throw new Error(
+      `Fission's test peers in ${found.source} are not the pinned ones (test/peers/SHA256SUMS):\n  ${wrong.join('\n  ')}\nRun:\n  ${FETCH_PEERS_COMMAND}`,
+    );
   return found;
 }
 

@@ -24,7 +24,16 @@ export function compileChildEntry(entryFile: string, options: { external?: strin
       const outDir = path.join(PROJECT_ROOT, 'node_modules', '.cache', 'tessera');
       mkdirSync(outDir, { recursive: true });
       const name = path.relative(path.join(PROJECT_ROOT, 'src'), entryFile).replace(/[\\/]/g, '-').replace(/\.ts$/, '');
-      const result = await build({ entryPoints: [entryFile], bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'silent', ...(options.external ? { external: options.external } : { packages: 'external' as const }) });
+      const result = await build({
+        entryPoints: [entryFile],
+        bundle: true,
+        write: false,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        logLevel: 'silent',
+        ...(options.external ? { external: options.external } : { packages: 'external' as const }),
+      });
       const contents = result.outputFiles[0]!.contents;
       // Content-addressed: two checkouts (or versions) sharing node_modules never run each other's child.
       const outfile = path.join(outDir, `${name}.${createHash('sha256').update(contents).digest('hex').slice(0, 16)}.cjs`);

@@ -15,7 +15,10 @@ describe('config', () => {
     expect(config.http).toEqual({ maxBodyBytes: 1024 * 1024, maxToolCallBytes: 4 * 1024 * 1024 });
     expect(config.functions.maxRequestBytes).toBe(1024 * 1024);
     expect(config.quotas).toEqual({ repoMaxBytes: 256 * 1024 * 1024, packagesMaxBytes: 512 * 1024 * 1024 });
-    expect(resolveConfig({ FUNCTION_MAX_BODY_BYTES: '26214400', APP_REPO_MAX_BYTES: '1000000' }, '/srv')).toMatchObject({ functions: { maxRequestBytes: 26214400 }, quotas: { repoMaxBytes: 1000000 } });
+    expect(resolveConfig({ FUNCTION_MAX_BODY_BYTES: '26214400', APP_REPO_MAX_BYTES: '1000000' }, '/srv')).toMatchObject({
+      functions: { maxRequestBytes: 26214400 },
+      quotas: { repoMaxBytes: 1000000 },
+    });
   });
 
   it('reads .env, with the environment winning', () => {
@@ -33,7 +36,10 @@ describe('config', () => {
 
   it('takes the registry and its token from the project .npmrc as npm does, for that registry only', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tessera-npmrc-'));
-    writeFileSync(path.join(dir, '.npmrc'), 'registry=https://npm.example.com/private/\n//other.example.com/:_authToken=not-this-one\n//npm.example.com/private/:_authToken=${PRIVATE_NPM_TOKEN}\n');
+    writeFileSync(
+      path.join(dir, '.npmrc'),
+      'registry=https://npm.example.com/private/\n//other.example.com/:_authToken=not-this-one\n//npm.example.com/private/:_authToken=${PRIVATE_NPM_TOKEN}\n',
+    );
     const config = resolveConfig({ PRIVATE_NPM_TOKEN: 'tok_from_env' }, dir);
     expect(config.packages).toMatchObject({ registry: 'https://npm.example.com/private/', authToken: 'tok_from_env' });
     // Another registry (from the environment) gets none of the file's tokens.

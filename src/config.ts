@@ -4,78 +4,142 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { TesseraError } from './errors.ts';
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATA_DIR: z.string().min(1).default('./data'),
-  APP_DOMAIN: z.string().min(1).default('localhost'),
-  PUBLIC_HOSTS: z.string().default(''),
-  DATABASE_URL: z.string().min(1).optional(),
-  OPENAI_BASE_URL: z.string().url().optional(),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_MODEL: z.string().min(1).optional(),
-  OPENAI_STREAM: z.enum(['true', 'false', '1', '0']).default('true'),
-  TESSERA_URL: z.string().url().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(40),
-  AGENT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20 * 60_000),
-  MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
-  MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
-  FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-  FUNCTION_MEMORY_MB: z.coerce.number().int().min(32).max(8192).default(128),
-  FUNCTION_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(6 * 1024 * 1024),
-  FUNCTION_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  API_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
-  TOOL_CALL_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
-  APP_REPO_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(256 * 1024 * 1024),
-  APP_PACKAGES_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(512 * 1024 * 1024),
-  FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
-  FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
-  BUILD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  BUILD_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
-  BUILD_WORKERS: z.coerce.number().int().min(1).max(256).default(4),
-  npm_config_registry: z.string().url().optional(),
-  npm_config__authToken: z.string().min(1).optional(),
-  NPM_CONFIG__AUTHTOKEN: z.string().min(1).optional(),
-  NPM_CONFIG_REGISTRY: z.string().url().optional(),
-  PACKAGE_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  PACKAGE_MAX_UNPACKED_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
-  APP_DB_MAX_BYTES: z.coerce.number().int().min(64 * 1024).default(1024 * 1024 * 1024),
-  // At most 1 MiB: a function's SQL crosses its sandbox channel, whose frames carry no more (runtime/wire.ts).
-  SQL_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024).default(1024 * 1024),
-  REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
-  ALLOW_INSECURE_HTTP: z.enum(['true', 'false', '1', '0']).default('false'),
-  TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  TESSERA_SECRET_KEY: z.string().optional(),
-  TESSERA_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. from `openssl rand -hex 24`)').optional(),
-  NODE_ENV: z.string().optional(),
-  TESSERA_REPLICA_URL: z.string().url().optional(),
-  TESSERA_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
-  OIDC_ISSUER: z.string().url().optional(),
-  OIDC_CLIENT_ID: z.string().min(1).optional(),
-  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
-  OIDC_REDIRECT_URL: z.string().url().optional(),
-  OIDC_SCOPES: z.string().min(1).default('openid email profile'),
-  OIDC_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
-  EGRESS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
-  EGRESS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(300),
-  EGRESS_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
-  EGRESS_BYTES_PER_MINUTE: z.coerce.number().int().min(1024).default(50 * 1024 * 1024),
-  EGRESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-  TESSERA_EGRESS_LOOPBACK_PORTS: z.string().regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be comma-separated port numbers, e.g. 8123,8124').default(''),
-  TESSERA_EGRESS_DNS: z.string().regex(/^([0-9.:\[\]]+(,[0-9.:\[\]]+)*)?$/, 'must be comma-separated DNS server addresses, e.g. 127.0.0.1:5353').default(''),
-}).superRefine((e, ctx) => {
-  // Replicas share tenants through the registry and seal secrets with one key: neither can be per process.
-  if (e.TESSERA_REPLICA_URL && !e.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['TESSERA_REPLICA_URL'], message: 'several replicas need a shared PostgreSQL: set DATABASE_URL too' });
-  if (e.TESSERA_REPLICA_URL && !e.TESSERA_SECRET_KEY) ctx.addIssue({ code: 'custom', path: ['TESSERA_REPLICA_URL'], message: 'several replicas need one sealing key: set TESSERA_SECRET_KEY too' });
-  if (Boolean(e.OIDC_ISSUER) !== Boolean(e.OIDC_CLIENT_ID)) ctx.addIssue({ code: 'custom', path: [e.OIDC_ISSUER ? 'OIDC_CLIENT_ID' : 'OIDC_ISSUER'], message: 'OIDC sign-in needs both OIDC_ISSUER and OIDC_CLIENT_ID' });
-  // Test-only openings in the egress wall: never in production.
-  if (e.NODE_ENV === 'production') {
-    for (const key of ['TESSERA_EGRESS_LOOPBACK_PORTS', 'TESSERA_EGRESS_DNS'] as const) {
-      if (e[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is for tests only and is refused when NODE_ENV=production' });
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    APP_DOMAIN: z.string().min(1).default('localhost'),
+    PUBLIC_HOSTS: z.string().default(''),
+    DATABASE_URL: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_MODEL: z.string().min(1).optional(),
+    OPENAI_STREAM: z.enum(['true', 'false', '1', '0']).default('true'),
+    TESSERA_URL: z.string().url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    AGENT_MAX_STEPS: z.coerce.number().int().min(1).max(500).default(40),
+    AGENT_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(20 * 60_000),
+    MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
+    MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    FUNCTION_MEMORY_MB: z.coerce.number().int().min(32).max(8192).default(128),
+    FUNCTION_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(6 * 1024 * 1024),
+    FUNCTION_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    API_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    TOOL_CALL_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
+    APP_REPO_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(256 * 1024 * 1024),
+    APP_PACKAGES_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(512 * 1024 * 1024),
+    FUNCTION_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+    FUNCTION_WARM_POOL: z.coerce.number().int().min(0).max(64).default(2),
+    BUILD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    BUILD_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
+    BUILD_WORKERS: z.coerce.number().int().min(1).max(256).default(4),
+    npm_config_registry: z.string().url().optional(),
+    npm_config__authToken: z.string().min(1).optional(),
+    NPM_CONFIG__AUTHTOKEN: z.string().min(1).optional(),
+    NPM_CONFIG_REGISTRY: z.string().url().optional(),
+    PACKAGE_REGISTRY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    PACKAGE_MAX_UNPACKED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024 * 1024),
+    APP_DB_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(1024 * 1024 * 1024),
+    // At most 1 MiB: a function's SQL crosses its sandbox channel, whose frames carry no more (runtime/wire.ts).
+    SQL_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(1024 * 1024),
+    REQUIRE_ISOLATION: z.enum(['true', 'false', '1', '0']).default('false'),
+    ALLOW_INSECURE_HTTP: z.enum(['true', 'false', '1', '0']).default('false'),
+    TESSERA_DEPLOY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    TESSERA_SECRET_KEY: z.string().optional(),
+    TESSERA_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. from `openssl rand -hex 24`)').optional(),
+    NODE_ENV: z.string().optional(),
+    TESSERA_REPLICA_URL: z.string().url().optional(),
+    TESSERA_LEASE_TTL_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+    OIDC_ISSUER: z.string().url().optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    OIDC_REDIRECT_URL: z.string().url().optional(),
+    OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+    OIDC_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
+    EGRESS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
+    EGRESS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+    EGRESS_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(5 * 1024 * 1024),
+    EGRESS_BYTES_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(50 * 1024 * 1024),
+    EGRESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    TESSERA_EGRESS_LOOPBACK_PORTS: z
+      .string()
+      .regex(/^(\d{1,5}(,\d{1,5})*)?$/, 'must be comma-separated port numbers, e.g. 8123,8124')
+      .default(''),
+    TESSERA_EGRESS_DNS: z
+      .string()
+      .regex(/^([0-9.:[\]]+(,[0-9.:[\]]+)*)?$/, 'must be comma-separated DNS server addresses, e.g. 127.0.0.1:5353')
+      .default(''),
+  })
+  .superRefine((e, ctx) => {
+    // Replicas share tenants through the registry and seal secrets with one key: neither can be per process.
+    if (e.TESSERA_REPLICA_URL && !e.DATABASE_URL)
+      ctx.addIssue({ code: 'custom', path: ['TESSERA_REPLICA_URL'], message: 'several replicas need a shared PostgreSQL: set DATABASE_URL too' });
+    if (e.TESSERA_REPLICA_URL && !e.TESSERA_SECRET_KEY)
+      ctx.addIssue({ code: 'custom', path: ['TESSERA_REPLICA_URL'], message: 'several replicas need one sealing key: set TESSERA_SECRET_KEY too' });
+    if (Boolean(e.OIDC_ISSUER) !== Boolean(e.OIDC_CLIENT_ID))
+      ctx.addIssue({
+        code: 'custom',
+        path: [e.OIDC_ISSUER ? 'OIDC_CLIENT_ID' : 'OIDC_ISSUER'],
+        message: 'OIDC sign-in needs both OIDC_ISSUER and OIDC_CLIENT_ID',
+      });
+    // Test-only openings in the egress wall: never in production.
+    if (e.NODE_ENV === 'production') {
+      for (const key of ['TESSERA_EGRESS_LOOPBACK_PORTS', 'TESSERA_EGRESS_DNS'] as const) {
+        if (e[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is for tests only and is refused when NODE_ENV=production' });
+      }
     }
-  }
-});
+  });
 
 /** Reads `.env` in `cwd` (if present) under the given environment; the environment wins. */
 export function readEnv(env: NodeJS.ProcessEnv, cwd: string): Record<string, string | undefined> {
@@ -134,18 +198,39 @@ function configSchema(cwd: string, env: Record<string, string | undefined>) {
       /** The domain that tenant apps hang under: `<tenant>.<appDomain>:PORT`. */
       appDomain: e.APP_DOMAIN.toLowerCase(),
       /** Extra host names the server answers to (e.g. a public name behind a proxy); others get 421. */
-      publicHosts: Object.freeze(e.PUBLIC_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+      publicHosts: Object.freeze(
+        e.PUBLIC_HOSTS.split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+      ),
       databaseUrl: e.DATABASE_URL,
-      openai: Object.freeze({ baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.OPENAI_MODEL, stream: e.OPENAI_STREAM === 'true' || e.OPENAI_STREAM === '1' }),
+      openai: Object.freeze({
+        baseUrl: e.OPENAI_BASE_URL,
+        apiKey: e.OPENAI_API_KEY,
+        model: e.OPENAI_MODEL,
+        stream: e.OPENAI_STREAM === 'true' || e.OPENAI_STREAM === '1',
+      }),
       logLevel: e.LOG_LEVEL,
       /** Where the CLI finds a running server (`TESSERA_URL`, default `http://localhost:PORT`). */
       serverUrl: (e.TESSERA_URL ?? `http://localhost:${e.PORT || 3000}`).replace(/\/$/, ''),
       /** The agent loop's bounds and the model client's patience. */
-      agent: Object.freeze({ maxSteps: e.AGENT_MAX_STEPS, timeoutMs: e.AGENT_TIMEOUT_MS, modelTimeoutMs: e.MODEL_TIMEOUT_MS, modelMaxRetries: e.MODEL_MAX_RETRIES }),
+      agent: Object.freeze({
+        maxSteps: e.AGENT_MAX_STEPS,
+        timeoutMs: e.AGENT_TIMEOUT_MS,
+        modelTimeoutMs: e.MODEL_TIMEOUT_MS,
+        modelMaxRetries: e.MODEL_MAX_RETRIES,
+      }),
       /** Builds of tenant code and npm packages (each in a sandboxed worker per app): time and memory per build, warm workers alive. */
       builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
       /** Limits for tenant functions. */
-      functions: Object.freeze({ timeoutMs: e.FUNCTION_TIMEOUT_MS, memoryMb: e.FUNCTION_MEMORY_MB, maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES, maxRequestBytes: e.FUNCTION_MAX_BODY_BYTES, concurrency: e.FUNCTION_CONCURRENCY, warmPool: e.FUNCTION_WARM_POOL }),
+      functions: Object.freeze({
+        timeoutMs: e.FUNCTION_TIMEOUT_MS,
+        memoryMb: e.FUNCTION_MEMORY_MB,
+        maxResponseBytes: e.FUNCTION_MAX_RESPONSE_BYTES,
+        maxRequestBytes: e.FUNCTION_MAX_BODY_BYTES,
+        concurrency: e.FUNCTION_CONCURRENCY,
+        warmPool: e.FUNCTION_WARM_POOL,
+      }),
       /** Largest request bodies the HTTP server reads (413 past them): the control API, and tool calls through it. */
       http: Object.freeze({ maxBodyBytes: e.API_MAX_BODY_BYTES, maxToolCallBytes: e.TOOL_CALL_MAX_BODY_BYTES }),
       /** What one app may keep on disk: its git repository, and the packages its lockfile pins in the shared store. */

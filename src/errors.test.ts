@@ -20,7 +20,11 @@ describe('error catalog', () => {
   it('serializes code, message and details, and wraps foreign errors', () => {
     const err = new TesseraError('COMPILE_ERROR', 'frontend/A.tsx:3:5: Expected ";"', { details: { file: 'frontend/A.tsx', line: 3, column: 5 } });
     expect(err.status).toBe(400);
-    expect(JSON.parse(JSON.stringify(err))).toEqual({ code: 'COMPILE_ERROR', message: 'frontend/A.tsx:3:5: Expected ";"', details: { file: 'frontend/A.tsx', line: 3, column: 5 } });
+    expect(JSON.parse(JSON.stringify(err))).toEqual({
+      code: 'COMPILE_ERROR',
+      message: 'frontend/A.tsx:3:5: Expected ";"',
+      details: { file: 'frontend/A.tsx', line: 3, column: 5 },
+    });
     const wrapped = toTesseraError(new Error('disk full'));
     expect(wrapped.code).toBe('INTERNAL');
     expect(wrapped.status).toBe(500);

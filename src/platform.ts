@@ -64,13 +64,21 @@ export interface Platform {
 
 export async function createPlatform(config: Config, logger: Logger): Promise<Platform> {
   const registry = await openRegistry({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const dbPool = createTenantDbPool({ dataDir: config.dataDir, logger: logger.child({ module: 'tenantdb' }), exclusive: Boolean(config.replica), maxDbBytes: config.appDb.maxBytes, maxSqlBytes: config.appDb.maxSqlBytes });
+  const dbPool = createTenantDbPool({
+    dataDir: config.dataDir,
+    logger: logger.child({ module: 'tenantdb' }),
+    exclusive: Boolean(config.replica),
+    maxDbBytes: config.appDb.maxBytes,
+    maxSqlBytes: config.appDb.maxSqlBytes,
+  });
   const audit = new AuditLog({ registry, logger: logger.child({ module: 'audit' }) });
   const auth = new AuthService({ registry, audit, ...(config.adminToken ? { fixedToken: config.adminToken } : {}), logger: logger.child({ module: 'auth' }) });
   const oidc = config.oidc ? new OidcSignIn(config.oidc) : null;
   const sealingKey = loadSecretKey({ configured: config.secretKey, dataDir: config.dataDir });
   const secrets = new SecretStore({ registry, key: sealingKey, logger: logger.child({ module: 'secrets' }) });
-  const placement: TenantPlacement = config.replica ? new LeasedPlacement({ registry, url: config.replica.url, ttlMs: config.replica.leaseTtlMs, logger: logger.child({ module: 'replicas' }) }) : singleProcessPlacement();
+  const placement: TenantPlacement = config.replica
+    ? new LeasedPlacement({ registry, url: config.replica.url, ttlMs: config.replica.leaseTtlMs, logger: logger.child({ module: 'replicas' }) })
+    : singleProcessPlacement();
   const forwarder = config.replica ? new Forwarder(sealingKey, placement.id) : null;
   const egress = new EgressProxy({
     allowlist: async (tenant) => (await registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host),
@@ -79,7 +87,10 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     dnsServers: config.egress.dnsServers,
   });
   if (config.egress.loopbackPorts.length || config.egress.dnsServers.length) {
-    logger.warn({ loopbackPorts: config.egress.loopbackPorts, dnsServers: config.egress.dnsServers }, 'test-only egress settings are on: functions may reach these loopback ports / use these DNS servers');
+    logger.warn(
+      { loopbackPorts: config.egress.loopbackPorts, dnsServers: config.egress.dnsServers },
+      'test-only egress settings are on: functions may reach these loopback ports / use these DNS servers',
+    );
   }
   // Builds of tenant code and packages: a sandboxed worker per app (bundler/sandbox), this platform's limits.
   const builds = configureBuildSandbox({ ...config.builds, logger: logger.child({ module: 'builds' }) });
@@ -94,8 +105,22 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     mask: maskSecrets,
     egress,
   });
-  const packages = new PackageManager({ dataDir: config.dataDir, ...config.packages, appMaxBytes: config.quotas.packagesMaxBytes, logger: logger.child({ module: 'packages' }) });
-  const tenants = createTenantManager({ dataDir: config.dataDir, dbPool, runtime, registry, logger, packages, repoMaxBytes: config.quotas.repoMaxBytes, ...(placement.replicated ? { leases: placement } : {}) });
+  const packages = new PackageManager({
+    dataDir: config.dataDir,
+    ...config.packages,
+    appMaxBytes: config.quotas.packagesMaxBytes,
+    logger: logger.child({ module: 'packages' }),
+  });
+  const tenants = createTenantManager({
+    dataDir: config.dataDir,
+    dbPool,
+    runtime,
+    registry,
+    logger,
+    packages,
+    repoMaxBytes: config.quotas.repoMaxBytes,
+    ...(placement.replicated ? { leases: placement } : {}),
+  });
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();

@@ -37,7 +37,10 @@ const isTest = (file: string): boolean => /\.test\.tsx?$/.test(file);
 function specifiers(file: string): string[] {
   const code = readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
   const { module } = parseSync(file, code, { lang: file.endsWith('x') ? 'tsx' : 'ts', sourceType: 'module' });
-  const named = [...module.staticImports.map((i) => i.moduleRequest.value), ...module.staticExports.flatMap((e) => e.entries.flatMap((x) => (x.moduleRequest ? [x.moduleRequest.value] : [])))];
+  const named = [
+    ...module.staticImports.map((i) => i.moduleRequest.value),
+    ...module.staticExports.flatMap((e) => e.entries.flatMap((x) => (x.moduleRequest ? [x.moduleRequest.value] : []))),
+  ];
   for (const dynamic of module.dynamicImports) {
     const literal = /^['"]([^'"]+)['"]$/.exec(code.slice(dynamic.moduleRequest.start, dynamic.moduleRequest.end));
     if (literal) named.push(literal[1]!);

@@ -19,7 +19,7 @@ export type AgentEvent =
   | { type: 'tool_call'; step: number; id: string; name: string; arguments: unknown }
   | { type: 'tool_result'; step: number; id: string; name: string; ok: true; result: unknown; ms: number }
   | { type: 'tool_result'; step: number; id: string; name: string; ok: false; error: WireError; ms: number }
-  | { type: 'usage'; step: number; usage: Usage; total: Usage; /** Wall time of this step's model call. */ modelMs: number }
+  | { type: 'usage'; step: number; usage: Usage; total: Usage /** Wall time of this step's model call. */; modelMs: number }
   | { type: 'error'; error: WireError }
   | { type: 'done'; reason: DoneReason; text: string; steps: number; usage: Usage; message?: string };
 

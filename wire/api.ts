@@ -329,4 +329,8 @@ export type AnswerOf<R extends RouteName> = Routes[R]['answer'];
 export type BodyOf<R extends RouteName> = Routes[R]['body'];
 
 /** `{ id: string; version: string }` for `POST /api/tenants/:id/releases/:version/deploy`. */
-export type ParamsOf<R extends string> = R extends `${string}:${infer Name}/${infer Rest}` ? { [K in Name]: string } & ParamsOf<`/${Rest}`> : R extends `${string}:${infer Name}` ? { [K in Name]: string } : unknown;
+export type ParamsOf<R extends string> = R extends `${string}:${infer Name}/${infer Rest}`
+  ? { [K in Name]: string } & ParamsOf<`/${Rest}`>
+  : R extends `${string}:${infer Name}`
+    ? { [K in Name]: string }
+    : unknown;

@@ -117,11 +117,19 @@ export const UI_KIT: readonly KitPart[] = [
     functionProps: ['action'],
     props: [
       { name: 'action', type: 'string', description: 'function name to POST to' },
-      { name: 'fields', type: 'Array<{ name: string; label: string; type?: "text" | "email" | "number" | "password" | "date" | "textarea" | "select" | "checkbox"; options?: string[]; required?: boolean; placeholder?: string; hint?: string }>', description: 'the fields; or put Input/Select/... as children' },
+      {
+        name: 'fields',
+        type: 'Array<{ name: string; label: string; type?: "text" | "email" | "number" | "password" | "date" | "textarea" | "select" | "checkbox"; options?: string[]; required?: boolean; placeholder?: string; hint?: string }>',
+        description: 'the fields; or put Input/Select/... as children',
+      },
       { name: 'submitLabel', type: 'string', description: 'default "Save"' },
       { name: 'successMessage', type: 'string', description: 'a toast after success' },
       { name: 'title', type: 'string' },
-      { name: 'onSubmit', type: '(values) => Promise<void | { errors?: Record<string, string>; message?: string }>', description: 'components only: instead of `action`' },
+      {
+        name: 'onSubmit',
+        type: '(values) => Promise<void | { errors?: Record<string, string>; message?: string }>',
+        description: 'components only: instead of `action`',
+      },
       { name: 'onSuccess', type: '(result) => void', description: 'components only: the JSON the function returned' },
       { name: 'errors', type: 'Record<string, string>', description: 'field errors to show (components)' },
       children,
@@ -132,7 +140,11 @@ export const UI_KIT: readonly KitPart[] = [
     summary: 'A data table: click a sortable column header to sort, pages of `pageSize` rows with previous/next.',
     blueprint: true,
     props: [
-      { name: 'columns', type: 'Array<{ key: string; label: string; sortable?: boolean; align?: "left" | "right" | "center"; format?: "text" | "number" | "currency" | "date" | "boolean" }>', required: true },
+      {
+        name: 'columns',
+        type: 'Array<{ key: string; label: string; sortable?: boolean; align?: "left" | "right" | "center"; format?: "text" | "number" | "currency" | "date" | "boolean" }>',
+        required: true,
+      },
       { name: 'rows', type: 'Array<Record<string, unknown>>', required: true, description: 'usually a data binding' },
       { name: 'pageSize', type: 'number', description: 'default 10' },
       { name: 'caption', type: 'string' },
@@ -151,7 +163,12 @@ export const UI_KIT: readonly KitPart[] = [
     name: 'Stat',
     summary: 'A key figure for dashboards: label, value and an optional change.',
     blueprint: true,
-    props: [{ name: 'label', type: 'string', required: true }, { name: 'value', type: 'string | number', required: true }, { name: 'change', type: 'string', description: 'e.g. "+12%"; "-" first shows it in red' }, { name: 'hint', type: 'string' }],
+    props: [
+      { name: 'label', type: 'string', required: true },
+      { name: 'value', type: 'string | number', required: true },
+      { name: 'change', type: 'string', description: 'e.g. "+12%"; "-" first shows it in red' },
+      { name: 'hint', type: 'string' },
+    ],
   },
   {
     name: 'Badge',
@@ -163,7 +180,11 @@ export const UI_KIT: readonly KitPart[] = [
     name: 'Tabs',
     summary: 'Tabs (arrow keys move between them). Panel i is tabs[i].content, or else child i.',
     blueprint: true,
-    props: [{ name: 'tabs', type: 'Array<string | { label: string; content?: ReactNode }>', required: true }, { name: 'defaultIndex', type: 'number' }, children],
+    props: [
+      { name: 'tabs', type: 'Array<string | { label: string; content?: ReactNode }>', required: true },
+      { name: 'defaultIndex', type: 'number' },
+      children,
+    ],
   },
   {
     name: 'Dialog',
@@ -183,19 +204,31 @@ export const UI_KIT: readonly KitPart[] = [
     name: 'toast',
     summary: 'Shows a short message at the bottom of the page: toast("Saved") or toast("Failed", { variant: "danger" }). The app shell shows the toasts.',
     blueprint: false,
-    props: [{ name: 'message', type: 'string', required: true }, { name: 'options', type: '{ variant?: "neutral" | "success" | "danger"; duration?: number }' }],
+    props: [
+      { name: 'message', type: 'string', required: true },
+      { name: 'options', type: '{ variant?: "neutral" | "success" | "danger"; duration?: number }' },
+    ],
   },
   {
     name: 'EmptyState',
     summary: 'A friendly placeholder for an empty list, with an optional action link.',
     blueprint: true,
-    props: [{ name: 'title', type: 'string', required: true }, { name: 'description', type: 'string' }, { name: 'actionLabel', type: 'string' }, { name: 'actionTo', type: 'string' }, children],
+    props: [
+      { name: 'title', type: 'string', required: true },
+      { name: 'description', type: 'string' },
+      { name: 'actionLabel', type: 'string' },
+      { name: 'actionTo', type: 'string' },
+      children,
+    ],
   },
   {
     name: 'Spinner',
     summary: 'A loading indicator with an accessible label.',
     blueprint: true,
-    props: [{ name: 'label', type: 'string', description: 'default "Loading"' }, { name: 'size', type: '"sm" | "md" | "lg"' }],
+    props: [
+      { name: 'label', type: 'string', description: 'default "Loading"' },
+      { name: 'size', type: '"sm" | "md" | "lg"' },
+    ],
   },
 ];
 
@@ -209,5 +242,7 @@ function propText(prop: KitProp): string {
 
 /** The kit as the agent's system prompt lists it: one line per part. */
 export function kitPromptText(): string {
-  return UI_KIT.map((part) => `- ${part.name}${part.blueprint ? '' : ' (components only)'}: ${part.summary} Props: ${part.props.map(propText).join('; ')}.`).join('\n');
+  return UI_KIT.map(
+    (part) => `- ${part.name}${part.blueprint ? '' : ' (components only)'}: ${part.summary} Props: ${part.props.map(propText).join('; ')}.`,
+  ).join('\n');
 }

@@ -98,9 +98,18 @@ export function createClient(options: ClientOptions = {}): Client {
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
 
   async function call(method: string, path: string, body: unknown, extra: { accept?: string; signal?: AbortSignal } = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(extra.accept ? { accept: extra.accept } : {}) };
+    const headers: Record<string, string> = {
+      ...auth,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(extra.accept ? { accept: extra.accept } : {}),
+    };
     try {
-      return await send(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), ...(extra.signal ? { signal: extra.signal } : {}) });
+      return await send(`${baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(extra.signal ? { signal: extra.signal } : {}),
+      });
     } catch (err) {
       if (extra.signal?.aborted) throw err;
       throw new UnreachableError(baseUrl, err);
@@ -135,7 +144,13 @@ export function createClient(options: ClientOptions = {}): Client {
         .clone()
         .json()
         .catch(() => null);
-      if (typeof body === 'object' && body !== null && typeof (body as { ok?: unknown }).ok === 'boolean' && ((body as { ok: boolean }).ok || isErrorEnvelope(body))) return body as ToolReply<Result>;
+      if (
+        typeof body === 'object' &&
+        body !== null &&
+        typeof (body as { ok?: unknown }).ok === 'boolean' &&
+        ((body as { ok: boolean }).ok || isErrorEnvelope(body))
+      )
+        return body as ToolReply<Result>;
       throw await errorOf(res);
     },
 
@@ -145,7 +160,10 @@ export function createClient(options: ClientOptions = {}): Client {
     },
 
     async *followLogs(tenant, fn, signal) {
-      const res = await call('GET', `${fillPath('/api/tenants/:tenant/functions/:fn/logs', { tenant, fn })}?follow=1`, undefined, { accept: 'text/event-stream', ...(signal ? { signal } : {}) });
+      const res = await call('GET', `${fillPath('/api/tenants/:tenant/functions/:fn/logs', { tenant, fn })}?follow=1`, undefined, {
+        accept: 'text/event-stream',
+        ...(signal ? { signal } : {}),
+      });
       for await (const { event, data } of events(res)) if (event === 'log') yield JSON.parse(data) as FunctionLogRecord;
     },
   };

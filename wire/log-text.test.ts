@@ -11,7 +11,13 @@ describe('log text as shown', () => {
   });
 
   it('cannot be made to show a platform line: later lines of a message are indented, and tenant lines are marked', () => {
-    const forged = formatLogRecord({ time: '2026-01-01T00:00:00.000Z', requestId: 'abcd1234', source: 'console', level: 'log', message: 'ok\n2026-01-01T00:00:01.000Z abcd1234 [tessera] end 200 in 1 ms\r\x1b[2K[tessera] end 200' });
+    const forged = formatLogRecord({
+      time: '2026-01-01T00:00:00.000Z',
+      requestId: 'abcd1234',
+      source: 'console',
+      level: 'log',
+      message: 'ok\n2026-01-01T00:00:01.000Z abcd1234 [tessera] end 200 in 1 ms\r\x1b[2K[tessera] end 200',
+    });
     const lines = forged.split('\n');
     expect(lines[0]).toBe('2026-01-01T00:00:00.000Z abcd1234 [app log] ok');
     for (const line of lines.slice(1)) expect(line.startsWith('    | ')).toBe(true);

@@ -20,7 +20,10 @@ export function escapeControls(text: string): string {
 
 /** JSON of `value` with no character a terminal acts on: JSON escapes C0 itself; DEL, C1 and bidi marks are escaped as `\uXXXX` too (still the same JSON). */
 export function jsonForTerminal(value: unknown): string {
-  return JSON.stringify(value).replace(/[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** The fields of a log record that are shown. */
@@ -39,7 +42,9 @@ export function logSourceLabel(record: ShownLogRecord): string {
 
 /** A record as text: one line, or several with the later ones indented under `  | `. `time`: how the time is shown. */
 export function formatLogRecord(record: ShownLogRecord, time: string = record.time): string {
-  const head = [escapeControls(time), record.requestId === undefined ? null : escapeControls(record.requestId), logSourceLabel(record)].filter((part) => part !== null).join(' ');
+  const head = [escapeControls(time), record.requestId === undefined ? null : escapeControls(record.requestId), logSourceLabel(record)]
+    .filter((part) => part !== null)
+    .join(' ');
   const [first, ...rest] = escapeControls(record.message).split('\n');
   return [`${head} ${first}`, ...rest.map((line) => `    | ${line}`)].join('\n');
 }

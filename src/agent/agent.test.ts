@@ -19,12 +19,32 @@ afterAll(async () => {
 });
 
 /** A fresh tenant, a scripted model and an agent service bound to both. */
-async function scenario(steps: Step[], options: { maxSteps?: number; timeoutMs?: number; fallback?: Step; maxRetries?: number; baseUrl?: string; apiKey?: string; modelName?: string; stream?: boolean; serverOptions?: Parameters<typeof startScriptedModel>[1] } = {}) {
+async function scenario(
+  steps: Step[],
+  options: {
+    maxSteps?: number;
+    timeoutMs?: number;
+    fallback?: Step;
+    maxRetries?: number;
+    baseUrl?: string;
+    apiKey?: string;
+    modelName?: string;
+    stream?: boolean;
+    serverOptions?: Parameters<typeof startScriptedModel>[1];
+  } = {},
+) {
   const scripted = await startScriptedModel(steps, { fallback: options.fallback, ...options.serverOptions });
   models.push(scripted);
   const id = `agent-${++tenantCounter}`;
   await test.platform.tenants.create(id);
-  const model = createModelClient({ baseUrl: options.baseUrl ?? scripted.url, apiKey: options.apiKey ?? 'test-key', model: options.modelName ?? 'scripted', timeoutMs: 5000, maxRetries: options.maxRetries ?? 2, stream: options.stream });
+  const model = createModelClient({
+    baseUrl: options.baseUrl ?? scripted.url,
+    apiKey: options.apiKey ?? 'test-key',
+    model: options.modelName ?? 'scripted',
+    timeoutMs: 5000,
+    maxRetries: options.maxRetries ?? 2,
+    stream: options.stream,
+  });
   const agent = createAgentService(test.platform, { model, limits: { maxSteps: options.maxSteps ?? 12, timeoutMs: options.timeoutMs ?? 60_000 } });
   const events: AgentEvent[] = [];
   const principal = await adminPrincipal(test);
@@ -43,7 +63,12 @@ describe('agent loop', () => {
       { text: 'Let me look first.', toolCalls: [{ name: 'listArtifacts', arguments: {} }] },
       { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: example('schema.sql') } }] },
       { toolCalls: [{ name: 'createBackendFunction', arguments: { name: 'notes', code: example('notes.js'), sample: { method: 'GET' } } }] },
-      { toolCalls: [{ name: 'createFrontendComponent', arguments: { name: 'NotesApp', code: example('NotesApp.tsx') } }, { name: 'updateUILayout', arguments: { blueprint: JSON.parse(example('blueprint.json')) } }] },
+      {
+        toolCalls: [
+          { name: 'createFrontendComponent', arguments: { name: 'NotesApp', code: example('NotesApp.tsx') } },
+          { name: 'updateUILayout', arguments: { blueprint: JSON.parse(example('blueprint.json')) } },
+        ],
+      },
       { text: 'Your notes app is ready.' },
     ]);
     const record = await s.run('Build me a notes app');
@@ -53,13 +78,32 @@ describe('agent loop', () => {
     const types = s.events.map((e) => e.type);
     expect(types[0]).toBe('run_started');
     expect(types.at(-1)).toBe('done');
-    expect(s.events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta).join('')).toContain('Let me look first.');
-    expect(s.results().map((r) => [r.name, r.ok])).toEqual([['listArtifacts', true], ['updateDatabaseSchema', true], ['createBackendFunction', true], ['createFrontendComponent', true], ['updateUILayout', true]]);
+    expect(
+      s.events
+        .filter((e) => e.type === 'text')
+        .map((e) => (e as { delta: string }).delta)
+        .join(''),
+    ).toContain('Let me look first.');
+    expect(s.results().map((r) => [r.name, r.ok])).toEqual([
+      ['listArtifacts', true],
+      ['updateDatabaseSchema', true],
+      ['createBackendFunction', true],
+      ['createFrontendComponent', true],
+      ['updateUILayout', true],
+    ]);
     expect(s.events.at(-1)).toMatchObject({ type: 'done', reason: 'answered', text: 'Your notes app is ready.' });
-    expect(await s.commits()).toEqual(['Update UI layout: 1 route (/)', 'Add component NotesApp', 'Add function notes', 'Migration 1: 2 statements (create table notes)', `Create app ${s.id}`]);
+    expect(await s.commits()).toEqual([
+      'Update UI layout: 1 route (/)',
+      'Add component NotesApp',
+      'Add function notes',
+      'Migration 1: 2 statements (create table notes)',
+      `Create app ${s.id}`,
+    ]);
     // The model was given the tools with their JSON Schemas and, each step, the app's current state.
     const last = s.scripted.requests.at(-1)!;
-    expect(last.tools?.map((t) => t.function.name)).toEqual(expect.arrayContaining(['updateDatabaseSchema', 'createBackendFunction', 'createFrontendComponent', 'updateUILayout', 'queryDatabase', 'invokeFunction']));
+    expect(last.tools?.map((t) => t.function.name)).toEqual(
+      expect.arrayContaining(['updateDatabaseSchema', 'createBackendFunction', 'createFrontendComponent', 'updateUILayout', 'queryDatabase', 'invokeFunction']),
+    );
     expect(last.messages[0]!.content).toContain('Components: NotesApp');
     expect(last.messages[0]!.content).toContain('notes(id INTEGER');
   });
@@ -72,7 +116,9 @@ describe('agent loop', () => {
         expect(feedback.ok).toBe(false);
         expect(feedback.error?.code).toBe('COMPILE_ERROR');
         expect(feedback.error?.message).toMatch(/frontend\/Hello\.tsx:3:\d+/);
-        return { toolCalls: [{ name: 'createFrontendComponent', arguments: { name: 'Hello', code: 'export default function Hello() {\n  return <p>hi</p>;\n}' } }] };
+        return {
+          toolCalls: [{ name: 'createFrontendComponent', arguments: { name: 'Hello', code: 'export default function Hello() {\n  return <p>hi</p>;\n}' } }],
+        };
       },
       { text: 'Fixed.' },
     ]);
@@ -82,7 +128,10 @@ describe('agent loop', () => {
   });
 
   it('works with servers that do not stream', async () => {
-    const s = await scenario([{ text: 'Looking.', toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: 'CREATE TABLE plain (x TEXT)' } }] }, { text: 'Made a table.' }], { stream: false });
+    const s = await scenario(
+      [{ text: 'Looking.', toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: 'CREATE TABLE plain (x TEXT)' } }] }, { text: 'Made a table.' }],
+      { stream: false },
+    );
     const record = await s.run('A table please');
     expect(record.reason).toBe('answered');
     expect(s.scripted.requests.every((r) => !r.stream)).toBe(true);
@@ -92,10 +141,21 @@ describe('agent loop', () => {
 
   it('feeds failing DDL back and leaves the database untouched until the fix', async () => {
     const s = await scenario([
-      { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY); CREATE INDEX items_name ON items (name);' } }] },
+      {
+        toolCalls: [
+          { name: 'updateDatabaseSchema', arguments: { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY); CREATE INDEX items_name ON items (name);' } },
+        ],
+      },
       (request) => {
         expect(lastToolResult(request).error).toMatchObject({ code: 'SQL_ERROR', message: expect.stringContaining('Statement 2 of 2 failed') });
-        return { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); CREATE INDEX items_name ON items (name);' } }] };
+        return {
+          toolCalls: [
+            {
+              name: 'updateDatabaseSchema',
+              arguments: { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); CREATE INDEX items_name ON items (name);' },
+            },
+          ],
+        };
       },
       { text: 'Done.' },
     ]);
@@ -111,7 +171,14 @@ describe('agent loop', () => {
       { toolCalls: [{ name: 'updateUILayout', arguments: { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Missing' } }] } } }] },
       (request) => {
         expect(lastToolResult(request).error).toMatchObject({ code: 'BLUEPRINT_REFERENCE', details: { missingComponents: ['Missing'] } });
-        return { toolCalls: [{ name: 'updateUILayout', arguments: { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Heading', props: { text: 'Hello' } } }] } } }] };
+        return {
+          toolCalls: [
+            {
+              name: 'updateUILayout',
+              arguments: { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Heading', props: { text: 'Hello' } } }] } },
+            },
+          ],
+        };
       },
       { text: 'Done.' },
     ]);
@@ -141,7 +208,11 @@ describe('agent loop', () => {
 
   it('refuses a function whose sample call fails, and says why', async () => {
     const s = await scenario([
-      { toolCalls: [{ name: 'createBackendFunction', arguments: { name: 'crashy', code: "module.exports = async () => { throw new Error('db is down') }", sample: {} } }] },
+      {
+        toolCalls: [
+          { name: 'createBackendFunction', arguments: { name: 'crashy', code: "module.exports = async () => { throw new Error('db is down') }", sample: {} } },
+        ],
+      },
       (request) => {
         const error = lastToolResult(request).error!;
         expect(error.code).toBe('FUNCTION_INVALID');
@@ -182,19 +253,32 @@ describe('agent loop', () => {
     const unreachable = await scenario([], { baseUrl: 'http://127.0.0.1:9/v1', maxRetries: 0 });
     expect((await unreachable.run('Hi')).reason).toBe('error');
     expect(await unreachable.commits()).toEqual([`Create app ${unreachable.id}`]);
-    expect(unreachable.events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'MODEL_UNAVAILABLE', message: expect.stringContaining('Cannot reach the model endpoint http://127.0.0.1:9/v1') } });
+    expect(unreachable.events.find((e) => e.type === 'error')).toMatchObject({
+      error: { code: 'MODEL_UNAVAILABLE', message: expect.stringContaining('Cannot reach the model endpoint http://127.0.0.1:9/v1') },
+    });
     // A failed run is a system problem for whoever runs the server: logged at error, with why.
-    expect(unreachable.logLines.find((line) => line.msg === 'agent run failed')).toMatchObject({ level: 50, tenant: unreachable.id, reason: 'error', error: { code: 'MODEL_UNAVAILABLE' } });
+    expect(unreachable.logLines.find((line) => line.msg === 'agent run failed')).toMatchObject({
+      level: 50,
+      tenant: unreachable.id,
+      reason: 'error',
+      error: { code: 'MODEL_UNAVAILABLE' },
+    });
     const badKey = await scenario([], { apiKey: 'wrong', serverOptions: { apiKey: 'right' } });
     await badKey.run('Hi');
-    expect(badKey.events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'MODEL_REFUSED', message: expect.stringContaining('OPENAI_API_KEY') } });
+    expect(badKey.events.find((e) => e.type === 'error')).toMatchObject({
+      error: { code: 'MODEL_REFUSED', message: expect.stringContaining('OPENAI_API_KEY') },
+    });
     const unknownModel = await scenario([], { modelName: 'gpt-17', serverOptions: { models: ['scripted'] } });
     await unknownModel.run('Hi');
-    expect(unknownModel.events.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'MODEL_REFUSED', message: expect.stringContaining('"gpt-17"') } });
+    expect(unknownModel.events.find((e) => e.type === 'error')).toMatchObject({
+      error: { code: 'MODEL_REFUSED', message: expect.stringContaining('"gpt-17"') },
+    });
   });
 
   it('lets one run at a time write a tenant, cancels between steps, and keeps the history', async () => {
-    const s = await scenario([], { fallback: { delayMs: 200, then: { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: `CREATE TABLE IF NOT EXISTS t (x)` } }] } } });
+    const s = await scenario([], {
+      fallback: { delayMs: 200, then: { toolCalls: [{ name: 'updateDatabaseSchema', arguments: { sql: `CREATE TABLE IF NOT EXISTS t (x)` } }] } },
+    });
     const first = s.run('Keep going');
     await new Promise((resolve) => setTimeout(resolve, 300));
     await expect(s.run('Me too')).rejects.toMatchObject({ code: 'TENANT_BUSY' });
@@ -224,7 +308,10 @@ describe('agent loop', () => {
     expect((await s.agent.conversation(s.id)).runs).toHaveLength(2);
     // The registry keeps each run with its token usage.
     const runs = await test.platform.registry.listAgentRuns(s.id);
-    expect(runs.map((r) => [r.prompt, r.reason])).toEqual([['First question', 'answered'], ['Second question', 'answered']]);
+    expect(runs.map((r) => [r.prompt, r.reason])).toEqual([
+      ['First question', 'answered'],
+      ['Second question', 'answered'],
+    ]);
     expect(runs[0]!.promptTokens).toBeGreaterThan(0);
   });
 });
@@ -234,7 +321,11 @@ describe('recentMessages', () => {
     const { recentMessages } = await import('./loop.ts');
     const turn = (n: number) => [
       { role: 'user' as const, content: `question ${n} ${'x'.repeat(100)}` },
-      { role: 'assistant' as const, content: null, tool_calls: [{ id: `c${n}`, type: 'function' as const, function: { name: 'listArtifacts', arguments: '{}' } }] },
+      {
+        role: 'assistant' as const,
+        content: null,
+        tool_calls: [{ id: `c${n}`, type: 'function' as const, function: { name: 'listArtifacts', arguments: '{}' } }],
+      },
       { role: 'tool' as const, tool_call_id: `c${n}`, content: 'y'.repeat(100) },
       { role: 'assistant' as const, content: `answer ${n}` },
     ];

@@ -61,7 +61,11 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
       const logger = (runOptions.logger ?? platform.logger).child({ tenant: tenantId, agent: true });
       const tenant = await platform.tenants.get(tenantId);
       model ??= createModelClient(settings);
-      if (running.has(tenantId)) throw new TesseraError('TENANT_BUSY', `An agent run is already building "${tenantId}"; wait for it to finish or cancel it (POST /api/tenants/${tenantId}/agent/cancel).`);
+      if (running.has(tenantId))
+        throw new TesseraError(
+          'TENANT_BUSY',
+          `An agent run is already building "${tenantId}"; wait for it to finish or cancel it (POST /api/tenants/${tenantId}/agent/cancel).`,
+        );
       const controller = new AbortController();
       running.set(tenantId, controller);
       let failure: unknown = null;
@@ -84,13 +88,41 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
           },
           callTool: (name, args) => callToolAs(platform, principal, tenantId, name, args, logger),
         });
-        const summary = { run: record.id, reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens };
+        const summary = {
+          run: record.id,
+          reason: record.reason,
+          steps: record.steps,
+          promptTokens: record.usage.promptTokens,
+          completionTokens: record.usage.completionTokens,
+        };
         if (record.reason === 'error') logger.error({ ...summary, error: failure }, 'agent run failed');
         else logger.info(summary, 'agent run finished');
-        await platform.audit.record({ actor: principal.user.id, via: 'agent', tenant: tenantId, action: 'agent.finished', target: record.id, outcome: record.reason === 'error' ? 'error' : 'ok', detail: { reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens } });
+        await platform.audit.record({
+          actor: principal.user.id,
+          via: 'agent',
+          tenant: tenantId,
+          action: 'agent.finished',
+          target: record.id,
+          outcome: record.reason === 'error' ? 'error' : 'ok',
+          detail: { reason: record.reason, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens },
+        });
         // The conversation file is the working copy, saved every step; the registry keeps each run.
         await platform.registry
-          .recordAgentRun(tenantId, { id: record.id, prompt: record.prompt, model: record.model, reason: record.reason ?? null, steps: record.steps, promptTokens: record.usage.promptTokens, completionTokens: record.usage.completionTokens, startedAt: record.startedAt, endedAt: record.endedAt ?? null }, conversation.messages.slice(before))
+          .recordAgentRun(
+            tenantId,
+            {
+              id: record.id,
+              prompt: record.prompt,
+              model: record.model,
+              reason: record.reason ?? null,
+              steps: record.steps,
+              promptTokens: record.usage.promptTokens,
+              completionTokens: record.usage.completionTokens,
+              startedAt: record.startedAt,
+              endedAt: record.endedAt ?? null,
+            },
+            conversation.messages.slice(before),
+          )
           .catch((err: unknown) => logger.error({ err }, 'could not record the agent run in the registry'));
         return record;
       } catch (err) {

@@ -5,7 +5,7 @@ import type { Tenant } from '../tenants/index.ts';
 import { ALL_TOOLS } from '../tools/index.ts';
 import type { AgentEvent, DoneReason, Usage } from './events.ts';
 import { saveConversation, type Conversation, type RunRecord } from './history.ts';
-import type { ChatCompletionMessageParam, ChatCompletionTool, ModelClient } from './model-client.ts';
+import type { ChatCompletionMessageParam, ChatCompletionTool, ModelClient, ModelTurn } from './model-client.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 
 export interface AgentLimits {
@@ -77,7 +77,14 @@ function parseArguments(raw: string): unknown {
  */
 export async function runAgent(input: RunInput): Promise<RunRecord> {
   const { tenant, model, conversation, emit, limits } = input;
-  const record: RunRecord = { id: randomUUID(), prompt: input.prompt, model: model.model, startedAt: new Date().toISOString(), steps: 0, usage: { promptTokens: 0, completionTokens: 0 } };
+  const record: RunRecord = {
+    id: randomUUID(),
+    prompt: input.prompt,
+    model: model.model,
+    startedAt: new Date().toISOString(),
+    steps: 0,
+    usage: { promptTokens: 0, completionTokens: 0 },
+  };
   conversation.runs.push(record);
   conversation.messages.push({ role: 'user', content: input.prompt });
   const timeout = AbortSignal.timeout(limits.timeoutMs);
@@ -95,7 +102,9 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   };
   const stopReason = (): DoneReason | null => (input.signal.aborted ? 'cancelled' : timeout.aborted ? 'time_limit' : null);
   const stopMessage = (reason: DoneReason): string =>
-    reason === 'cancelled' ? 'The run was cancelled; every change made so far is committed and the app is consistent.' : `The run reached its time limit of ${Math.round(limits.timeoutMs / 1000)} s and was stopped; every change made so far is committed.`;
+    reason === 'cancelled'
+      ? 'The run was cancelled; every change made so far is committed and the app is consistent.'
+      : `The run reached its time limit of ${Math.round(limits.timeoutMs / 1000)} s and was stopped; every change made so far is committed.`;
 
   for (let step = 1; step <= limits.maxSteps; step++) {
     const stopped = stopReason();
@@ -103,7 +112,7 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     record.steps = step;
     emit({ type: 'step', step });
     const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...recentMessages(conversation.messages)];
-    let turn;
+    let turn: ModelTurn;
     const modelStarted = performance.now();
     try {
       turn = await model.complete({ messages, tools, signal, onText: (delta) => emit({ type: 'text', delta }) });
@@ -141,5 +150,9 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     }
     await saveConversation(input.conversationFile, conversation);
   }
-  return finish('step_limit', '', `The run reached its limit of ${limits.maxSteps} steps before the model finished; every change made so far is committed. Send another prompt to continue.`);
+  return finish(
+    'step_limit',
+    '',
+    `The run reached its limit of ${limits.maxSteps} steps before the model finished; every change made so far is committed. Send another prompt to continue.`,
+  );
 }

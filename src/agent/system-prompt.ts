@@ -40,7 +40,12 @@ Order of work: schema, then functions (with a sample request), then components, 
 function packagesLine(tenant: Tenant): string {
   const set = tenant.state.packages;
   if (!set) return '(none)';
-  return Object.keys(set.root).sort().map((name) => `${name}@${set.packages.get(set.root[name]!)!.version}`).join(', ') || '(none)';
+  return (
+    Object.keys(set.root)
+      .sort()
+      .map((name) => `${name}@${set.packages.get(set.root[name]!)!.version}`)
+      .join(', ') || '(none)'
+  );
 }
 
 /** The system prompt for one step: the contracts, then what the app holds right now. */

@@ -27,6 +27,11 @@ export class AuditLog {
 
   list(query: { tenant?: string; project?: string; limit?: number; before?: number }): Promise<AuditRecord[]> {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? 100) || 100, 1), 500);
-    return this.deps.registry.listAudit({ ...(query.tenant !== undefined ? { tenant: query.tenant } : {}), ...(query.project !== undefined ? { project: query.project } : {}), limit, ...(query.before ? { before: query.before } : {}) });
+    return this.deps.registry.listAudit({
+      ...(query.tenant !== undefined ? { tenant: query.tenant } : {}),
+      ...(query.project !== undefined ? { project: query.project } : {}),
+      limit,
+      ...(query.before ? { before: query.before } : {}),
+    });
   }
 }

@@ -18,7 +18,11 @@ export class ProjectMembers {
     const role = await this.roleIn(principal, tenant);
     if (atLeast(role, needed)) return role!;
     if (!role) throw new TesseraError('FORBIDDEN', `You (${principal.user.id}) are not a member of project "${tenant}". An owner of it can add you.`);
-    throw new TesseraError('FORBIDDEN', `You are ${role === 'editor' ? 'an' : 'a'} ${role} of "${tenant}": ${doing} needs ${needed} (${needed}s ${ROLE_ABILITIES[needed]}). Ask an owner of the project.`, { details: { role, needed } });
+    throw new TesseraError(
+      'FORBIDDEN',
+      `You are ${role === 'editor' ? 'an' : 'a'} ${role} of "${tenant}": ${doing} needs ${needed} (${needed}s ${ROLE_ABILITIES[needed]}). Ask an owner of the project.`,
+      { details: { role, needed } },
+    );
   }
 
   /**
@@ -31,13 +35,18 @@ export class ProjectMembers {
     if (!isRole(role)) throw new TesseraError('INVALID_ARGUMENTS', 'A role is "owner", "editor" or "viewer".');
     if (typeof who !== 'string' || !who.trim()) throw new TesseraError('INVALID_ARGUMENTS', 'Name the member by user id or email.');
     const key = who.trim().toLowerCase();
-    if (!(USER_ID.test(key) || (EMAIL.test(key) && key.length <= 254))) throw new TesseraError('INVALID_ARGUMENTS', `"${who}" is neither a user id nor an email address.`);
+    if (!(USER_ID.test(key) || (EMAIL.test(key) && key.length <= 254)))
+      throw new TesseraError('INVALID_ARGUMENTS', `"${who}" is neither a user id nor an email address.`);
     if (direct && !by.user.admin) throw new TesseraError('FORBIDDEN', 'Only an admin may add a member directly; others invite (leave out "direct").');
     const user = key.includes('@') ? await this.deps.registry.findUser({ email: key }) : await this.deps.registry.getUser(key);
     // Looked up for every name, account or not, so both answers take the same queries.
     const current = await this.deps.registry.roleOf(tenant, user?.id ?? key);
     if ((user && current) || direct) {
-      if (!user || user.id === TOKEN_ADMIN.id) throw new TesseraError('USER_NOT_FOUND', `No user "${who}": an admin creates the account first (Users, or \`tessera users add\`), or they sign in once with the identity provider.`);
+      if (!user || user.id === TOKEN_ADMIN.id)
+        throw new TesseraError(
+          'USER_NOT_FOUND',
+          `No user "${who}": an admin creates the account first (Users, or \`tessera users add\`), or they sign in once with the identity provider.`,
+        );
       if (role !== 'owner') await this.keepAnOwner(tenant, user.id);
       await this.deps.registry.setMembership(tenant, user.id, role);
       return { userId: user.id, role };
@@ -74,6 +83,7 @@ export class ProjectMembers {
 
   private async keepAnOwner(tenant: string, leaving: string): Promise<void> {
     const owners = (await this.deps.registry.listMembers(tenant)).filter((m) => m.role === 'owner');
-    if (owners.length === 1 && owners[0]!.userId === leaving) throw new TesseraError('LAST_OWNER', `"${leaving}" is the only owner of "${tenant}": make someone else owner first.`);
+    if (owners.length === 1 && owners[0]!.userId === leaving)
+      throw new TesseraError('LAST_OWNER', `"${leaving}" is the only owner of "${tenant}": make someone else owner first.`);
   }
 }

@@ -39,10 +39,20 @@ export class OidcSignIn {
       const issuer = new URL(this.settings.issuer);
       // Plain http only for a provider on this machine (tests, a local Dex or Keycloak); never over a network.
       const options = issuer.protocol === 'http:' && isLoopback(issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined;
-      return oidc.discovery(issuer, this.settings.clientId, this.settings.clientSecret, this.settings.clientSecret ? oidc.ClientSecretPost(this.settings.clientSecret) : oidc.None(), options);
+      return oidc.discovery(
+        issuer,
+        this.settings.clientId,
+        this.settings.clientSecret,
+        this.settings.clientSecret ? oidc.ClientSecretPost(this.settings.clientSecret) : oidc.None(),
+        options,
+      );
     })().catch((err: unknown) => {
       this.configuration = null;
-      throw new TesseraError('IDENTITY_PROVIDER_UNAVAILABLE', `The identity provider at ${this.settings.issuer} did not answer its discovery document: ${(err as Error).message}. Check OIDC_ISSUER.`, { cause: err });
+      throw new TesseraError(
+        'IDENTITY_PROVIDER_UNAVAILABLE',
+        `The identity provider at ${this.settings.issuer} did not answer its discovery document: ${(err as Error).message}. Check OIDC_ISSUER.`,
+        { cause: err },
+      );
     });
     return this.configuration;
   }
@@ -51,7 +61,12 @@ export class OidcSignIn {
   async start(defaultRedirectUrl: string): Promise<{ url: string; pending: PendingSignIn }> {
     const configuration = await this.discover();
     const verifier = oidc.randomPKCECodeVerifier();
-    const pending: PendingSignIn = { state: oidc.randomState(), verifier, nonce: oidc.randomNonce(), redirectUrl: this.settings.redirectUrl ?? defaultRedirectUrl };
+    const pending: PendingSignIn = {
+      state: oidc.randomState(),
+      verifier,
+      nonce: oidc.randomNonce(),
+      redirectUrl: this.settings.redirectUrl ?? defaultRedirectUrl,
+    };
     const url = oidc.buildAuthorizationUrl(configuration, {
       redirect_uri: pending.redirectUrl,
       scope: this.settings.scopes,
@@ -70,7 +85,12 @@ export class OidcSignIn {
     callback.search = query;
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
-      tokens = await oidc.authorizationCodeGrant(configuration, callback, { pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true });
+      tokens = await oidc.authorizationCodeGrant(configuration, callback, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
     } catch (err) {
       throw new TesseraError('UNAUTHORIZED', `The identity provider's answer was refused: ${(err as Error).message}`, { cause: err });
     }

@@ -31,7 +31,15 @@ export interface ExternalIdentity {
 export type MemberChange = { userId: string; role: Role } | { invited: string; role: Role };
 
 /** The built-in administrator TESSERA_TOKEN acts as (not a row: the token is configuration). */
-export const TOKEN_ADMIN: UserRecord = { id: 'admin', name: 'admin (TESSERA_TOKEN)', admin: true, createdAt: new Date(0).toISOString(), email: null, hasPassword: false, oidc: false };
+export const TOKEN_ADMIN: UserRecord = {
+  id: 'admin',
+  name: 'admin (TESSERA_TOKEN)',
+  admin: true,
+  createdAt: new Date(0).toISOString(),
+  email: null,
+  hasPassword: false,
+  oidc: false,
+};
 
 /** User ids: what people type in `tessera members add`, so short and plain. */
 export const USER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;

@@ -24,7 +24,8 @@ export async function enforceProjectPolicy<T>(
   tenant: string,
   act: () => Promise<T>,
 ): Promise<T> {
-  const audit = (outcome: 'ok' | 'refused' | 'error', detail: Record<string, unknown>) => deps.audit.record({ actor: principal.user.id, via: principal.via, tenant, action: policy.action, target: policy.target, outcome, detail });
+  const audit = (outcome: 'ok' | 'refused' | 'error', detail: Record<string, unknown>) =>
+    deps.audit.record({ actor: principal.user.id, via: principal.via, tenant, action: policy.action, target: policy.target, outcome, detail });
   try {
     await deps.auth.requireRole(principal, tenant, policy.role, policy.doing);
   } catch (err) {

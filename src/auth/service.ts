@@ -5,7 +5,17 @@
  */
 import type { AuditLog } from '../audit/index.ts';
 import type { Logger } from '../log.ts';
-import type { CredentialKind, CredentialRecord, CredentialStore, InvitationRecord, InvitationStore, MembershipStore, Role, UserRecord, UserStore } from '../registry/index.ts';
+import type {
+  CredentialKind,
+  CredentialRecord,
+  CredentialStore,
+  InvitationRecord,
+  InvitationStore,
+  MembershipStore,
+  Role,
+  UserRecord,
+  UserStore,
+} from '../registry/index.ts';
 import { ApiTokens } from './api-tokens.ts';
 import { ProjectMembers } from './members.ts';
 import type { ExternalIdentity, MemberChange, Principal, SignedIn } from './principal.ts';
@@ -93,7 +103,13 @@ export class AuthService {
 
   // ---- users (admins) ----
 
-  createUser(input: { id?: unknown; name?: unknown; email?: unknown; admin?: unknown; password?: unknown }): Promise<{ user: UserRecord; signInToken: string }> {
+  createUser(input: {
+    id?: unknown;
+    name?: unknown;
+    email?: unknown;
+    admin?: unknown;
+    password?: unknown;
+  }): Promise<{ user: UserRecord; signInToken: string }> {
     return this.users.create(input);
   }
 

@@ -16,7 +16,8 @@ const LINK_TTL_MS = 24 * 3600_000;
 /** How stale a token's "last used" may get: one write a minute per token, not one per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-const INVALID_TOKEN = 'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.';
+const INVALID_TOKEN =
+  'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.';
 
 export interface SessionDeps {
   registry: UserStore & CredentialStore;
@@ -83,7 +84,10 @@ export class Sessions {
     if (this.deps.fixedToken && sameSecret(token, this.deps.fixedToken)) return TOKEN_ADMIN;
     const found = await this.deps.registry.findCredential(sha256(token), ['sign-in-link', 'api-token']);
     if (found?.kind === 'api-token') {
-      throw new TesseraError('UNAUTHORIZED', 'API tokens are not accepted in a URL (it stays in the browser\'s history and in logs): paste it into the sign-in page\'s token field, or send it as "Authorization: Bearer"; consider revoking this one.');
+      throw new TesseraError(
+        'UNAUTHORIZED',
+        'API tokens are not accepted in a URL (it stays in the browser\'s history and in logs): paste it into the sign-in page\'s token field, or send it as "Authorization: Bearer"; consider revoking this one.',
+      );
     }
     const user = found ? await this.deps.registry.getUser(found.userId) : null;
     if (!user) {
@@ -108,7 +112,13 @@ export class Sessions {
     if (!user || !stored || !matches) {
       this.deps.throttle.wrongPassword(key);
       this.deps.throttle.failed(client);
-      await this.deps.audit.record({ actor: user?.id ?? key.slice(0, 100), via: 'password', action: 'auth.sign-in', outcome: 'refused', detail: { method: 'password', client } });
+      await this.deps.audit.record({
+        actor: user?.id ?? key.slice(0, 100),
+        via: 'password',
+        action: 'auth.sign-in',
+        outcome: 'refused',
+        detail: { method: 'password', client },
+      });
       throw new TesseraError('UNAUTHORIZED', 'Wrong user or password.');
     }
     this.deps.throttle.rightPassword(key);
@@ -130,10 +140,21 @@ export class Sessions {
       }
     }
     if (!user) {
-      const base = (identity.preferredUsername ?? email?.split('@')[0] ?? 'user').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 50) || 'user';
+      const base =
+        (identity.preferredUsername ?? email?.split('@')[0] ?? 'user')
+          .toLowerCase()
+          .replace(/[^a-z0-9._-]+/g, '-')
+          .replace(/^[^a-z0-9]+/, '')
+          .slice(0, 50) || 'user';
       let id = base === TOKEN_ADMIN.id ? `${base}-1` : base;
       for (let n = 2; await this.deps.registry.getUser(id); n++) id = `${base}-${n}`;
-      await this.deps.registry.addUser({ id, name: identity.name ?? id, admin: false, email: email && !(await this.deps.registry.findUser({ email })) ? email : null, oidcSubject: identity.subject });
+      await this.deps.registry.addUser({
+        id,
+        name: identity.name ?? id,
+        admin: false,
+        email: email && !(await this.deps.registry.findUser({ email })) ? email : null,
+        oidcSubject: identity.subject,
+      });
       user = (await this.deps.registry.getUser(id))!;
       await this.deps.audit.record({ actor: id, via: 'oidc', action: 'user.create', target: id, detail: { method: 'oidc' } });
     }
@@ -144,8 +165,10 @@ export class Sessions {
   async changePassword(userId: string, current: unknown, next: unknown): Promise<void> {
     const password = checkPasswordStrength(next);
     const stored = await this.deps.registry.passwordHash(userId);
-    if (stored && (typeof current !== 'string' || !(await verifyPassword(current, stored)))) throw new TesseraError('UNAUTHORIZED', 'The current password is wrong.');
-    if (!(await this.deps.registry.updateUser(userId, { passwordHash: await hashPassword(password) }))) throw new TesseraError('USER_NOT_FOUND', `No user "${userId}".`);
+    if (stored && (typeof current !== 'string' || !(await verifyPassword(current, stored))))
+      throw new TesseraError('UNAUTHORIZED', 'The current password is wrong.');
+    if (!(await this.deps.registry.updateUser(userId, { passwordHash: await hashPassword(password) })))
+      throw new TesseraError('USER_NOT_FOUND', `No user "${userId}".`);
   }
 
   async signOut(session: string): Promise<void> {
@@ -160,7 +183,8 @@ export class Sessions {
       const found = await this.deps.registry.findCredentialUser(sha256(credential.bearer), ['api-token']);
       if (!found) return null;
       const lastUsed = found.credential.lastUsedAt;
-      if (!lastUsed || Date.now() - Date.parse(lastUsed) > LAST_USED_RESOLUTION_MS) void this.deps.registry.useCredential(found.credential.id, false).catch(() => undefined);
+      if (!lastUsed || Date.now() - Date.parse(lastUsed) > LAST_USED_RESOLUTION_MS)
+        void this.deps.registry.useCredential(found.credential.id, false).catch(() => undefined);
       return { user: found.user, via: 'api-token' };
     }
     if (credential.session) {

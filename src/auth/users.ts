@@ -5,14 +5,19 @@ import { checkPasswordStrength, hashPassword } from './passwords.ts';
 import { EMAIL, TOKEN_ADMIN, USER_ID, type Principal } from './principal.ts';
 
 function checkUserId(id: unknown): string {
-  if (typeof id !== 'string' || !USER_ID.test(id)) throw new TesseraError('INVALID_ARGUMENTS', 'A user id is 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "ada" or "ada.lovelace").');
+  if (typeof id !== 'string' || !USER_ID.test(id))
+    throw new TesseraError(
+      'INVALID_ARGUMENTS',
+      'A user id is 1-63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "ada" or "ada.lovelace").',
+    );
   if (id === TOKEN_ADMIN.id) throw new TesseraError('INVALID_ARGUMENTS', `"${id}" is reserved for TESSERA_TOKEN.`);
   return id;
 }
 
 function checkEmail(email: unknown): string | null {
   if (email === undefined || email === null || email === '') return null;
-  if (typeof email !== 'string' || !EMAIL.test(email) || email.length > 254) throw new TesseraError('INVALID_ARGUMENTS', `"${String(email)}" is not an email address.`);
+  if (typeof email !== 'string' || !EMAIL.test(email) || email.length > 254)
+    throw new TesseraError('INVALID_ARGUMENTS', `"${String(email)}" is not an email address.`);
   return email.toLowerCase();
 }
 
@@ -20,11 +25,18 @@ export class UserAccounts {
   constructor(private readonly deps: { registry: UserStore & MembershipStore; createSignInLink: (userId: string) => Promise<string> }) {}
 
   /** A new user, with a one-time sign-in link to hand them (and a password when one is given). */
-  async create(input: { id?: unknown; name?: unknown; email?: unknown; admin?: unknown; password?: unknown }): Promise<{ user: UserRecord; signInToken: string }> {
+  async create(input: {
+    id?: unknown;
+    name?: unknown;
+    email?: unknown;
+    admin?: unknown;
+    password?: unknown;
+  }): Promise<{ user: UserRecord; signInToken: string }> {
     const id = checkUserId(input.id);
     const email = checkEmail(input.email);
     const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim().slice(0, 100) : id;
-    const passwordHash = input.password === undefined || input.password === null || input.password === '' ? null : await hashPassword(checkPasswordStrength(input.password));
+    const passwordHash =
+      input.password === undefined || input.password === null || input.password === '' ? null : await hashPassword(checkPasswordStrength(input.password));
     await this.deps.registry.addUser({ id, name, email, admin: input.admin === true, passwordHash });
     return { user: (await this.deps.registry.getUser(id))!, signInToken: await this.deps.createSignInLink(id) };
   }

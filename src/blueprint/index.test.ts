@@ -53,9 +53,24 @@ describe('blueprint', () => {
 
   it('accepts a theme of CSS values and refuses anything that could escape its declaration', () => {
     const themed = (theme: unknown) => ({ version: 1, theme, routes: [] });
-    const ok = { primary: '#0f766e', surface: 'rgb(255 255 255 / 0.9)', accent: 'oklch(0.95 0.05 180)', danger: 'crimson', radius: '0.75rem', font: '"Segoe UI", system-ui, sans-serif', primaryColor: 'anything older' };
+    const ok = {
+      primary: '#0f766e',
+      surface: 'rgb(255 255 255 / 0.9)',
+      accent: 'oklch(0.95 0.05 180)',
+      danger: 'crimson',
+      radius: '0.75rem',
+      font: '"Segoe UI", system-ui, sans-serif',
+      primaryColor: 'anything older',
+    };
     expect(parseBlueprint(themed(ok)).theme).toEqual(ok);
-    for (const [key, value] of [['primary', 'red;}body{display:none'], ['background', 'url(https://evil.example/x.png)'], ['radius', '1rem;color:red'], ['radius', 'calc(1px)'], ['font', "Inter'; } *{x:y"], ['font', '"open']] as const) {
+    for (const [key, value] of [
+      ['primary', 'red;}body{display:none'],
+      ['background', 'url(https://evil.example/x.png)'],
+      ['radius', '1rem;color:red'],
+      ['radius', 'calc(1px)'],
+      ['font', "Inter'; } *{x:y"],
+      ['font', '"open'],
+    ] as const) {
       const err = errorOf(() => parseBlueprint(themed({ [key]: value })));
       expect(err.message, `${key}: ${value}`).toContain(`blueprint.theme.${key}`);
     }
@@ -63,11 +78,28 @@ describe('blueprint', () => {
   });
 
   it('places UI kit parts as ui.<Part>, refuses unknown ones, and counts a ui.Form action as a function reference', () => {
-    const bp = { version: 1, routes: [{ path: '/', root: { component: 'ui.AppLayout', children: [{ component: 'ui.Form', props: { action: 'save-item' } }, { component: 'ui.Button', props: { children: 'Go' } }] } }] };
+    const bp = {
+      version: 1,
+      routes: [
+        {
+          path: '/',
+          root: {
+            component: 'ui.AppLayout',
+            children: [
+              { component: 'ui.Form', props: { action: 'save-item' } },
+              { component: 'ui.Button', props: { children: 'Go' } },
+            ],
+          },
+        },
+      ],
+    };
     const refs = blueprintReferences(parseBlueprint(bp));
     expect([...refs.components]).toEqual([]);
     expect([...refs.functions]).toEqual(['save-item']);
-    expect(errorOf(() => validateBlueprint(bp, { components: [], functions: [] })).details).toMatchObject({ missingComponents: [], missingFunctions: ['save-item'] });
+    expect(errorOf(() => validateBlueprint(bp, { components: [], functions: [] })).details).toMatchObject({
+      missingComponents: [],
+      missingFunctions: ['save-item'],
+    });
     expect(validateBlueprint(bp, { components: [], functions: ['save-item'] }).routes).toHaveLength(1);
     const unknown = errorOf(() => parseBlueprint({ version: 1, routes: [{ path: '/', root: { component: 'ui.Carousel' } }] }));
     expect(unknown.message).toContain('blueprint.routes[0].root.component: is not a part of the UI kit; the kit has ui.AppLayout, ui.Button');

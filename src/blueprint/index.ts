@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import { UI_KIT } from '../../wire/catalog.ts';
-import { BUILTIN_COMPONENTS, UI_COMPONENTS, blueprintSchema, colorSchema, themeSchema, type Blueprint, type BlueprintNode, type DataBinding, type Route, type Theme } from './schema.ts';
+import {
+  BUILTIN_COMPONENTS,
+  UI_COMPONENTS,
+  blueprintSchema,
+  colorSchema,
+  themeSchema,
+  type Blueprint,
+  type BlueprintNode,
+  type DataBinding,
+  type Route,
+  type Theme,
+} from './schema.ts';
 
 export { BUILTIN_COMPONENTS, UI_COMPONENTS, blueprintSchema, colorSchema, themeSchema };
 export type { Blueprint, BlueprintNode, DataBinding, Route, Theme };
@@ -28,9 +39,13 @@ export function parseBlueprint(input: unknown): Blueprint {
   const parsed = blueprintSchema.safeParse(input);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => ({ message: `${formatPath(issue.path)}: ${issue.message}` }));
-  throw new TesseraError('BLUEPRINT_INVALID', `The blueprint does not match its schema (GET /api/schema/blueprint):\n- ${problems.map((p) => p.message).join('\n- ')}`, {
-    details: { problems },
-  });
+  throw new TesseraError(
+    'BLUEPRINT_INVALID',
+    `The blueprint does not match its schema (GET /api/schema/blueprint):\n- ${problems.map((p) => p.message).join('\n- ')}`,
+    {
+      details: { problems },
+    },
+  );
 }
 
 function visit(node: BlueprintNode, onNode: (node: BlueprintNode) => void): void {
@@ -75,7 +90,9 @@ export function validateBlueprint(input: unknown, existing: { components: Iterab
   if (missingComponents.length > 0 || missingFunctions.length > 0) {
     const parts: string[] = [];
     if (missingComponents.length > 0) {
-      parts.push(`missing components: ${missingComponents.join(', ')} (create them with createFrontendComponent, or use a built-in: ${BUILTIN_COMPONENTS.join(', ')}, or a UI kit part: ${UI_COMPONENTS.join(', ')})`);
+      parts.push(
+        `missing components: ${missingComponents.join(', ')} (create them with createFrontendComponent, or use a built-in: ${BUILTIN_COMPONENTS.join(', ')}, or a UI kit part: ${UI_COMPONENTS.join(', ')})`,
+      );
     }
     if (missingFunctions.length > 0) parts.push(`missing functions: ${missingFunctions.join(', ')} (create them with createBackendFunction)`);
     throw new TesseraError('BLUEPRINT_REFERENCE', `The blueprint names things that do not exist: ${parts.join('; ')}. Nothing was changed.`, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UI_BLUEPRINT_PARTS, UI_BLUEPRINT_PREFIX } from '../../wire/catalog.ts';
-import { componentNameSchema, functionNameSchema } from '../names.ts';
+import { functionNameSchema } from '../names.ts';
 import type { Blueprint as WireBlueprint, DataBinding as WireDataBinding, Route as WireRoute, Theme as WireTheme } from '../../wire/blueprint.ts';
 
 /**
@@ -35,7 +35,9 @@ const nodeComponentSchema = z
   .string()
   .max(64)
   .regex(/^([A-Z][A-Za-z0-9]*|ui\.[A-Za-z]+)$/, 'must be PascalCase, e.g. "NotesApp" (a component or a built-in), or a UI kit part, e.g. "ui.Button"')
-  .refine((name) => !name.startsWith(UI_BLUEPRINT_PREFIX) || UI_COMPONENTS.includes(name), { message: `is not a part of the UI kit; the kit has ${UI_COMPONENTS.join(', ')}` });
+  .refine((name) => !name.startsWith(UI_BLUEPRINT_PREFIX) || UI_COMPONENTS.includes(name), {
+    message: `is not a part of the UI kit; the kit has ${UI_COMPONENTS.join(', ')}`,
+  });
 
 export interface BlueprintNode {
   component: string;
@@ -47,9 +49,11 @@ export interface BlueprintNode {
 export const nodeSchema: z.ZodType<BlueprintNode> = z.lazy(() =>
   z
     .object({
-      component: nodeComponentSchema.describe(`A tenant component (PascalCase, made by createFrontendComponent), a built-in one (${builtinNames.join(', ')}) or a part of the UI kit (${UI_COMPONENTS.join(', ')}).`),
+      component: nodeComponentSchema.describe(
+        `A tenant component (PascalCase, made by createFrontendComponent), a built-in one (${builtinNames.join(', ')}) or a part of the UI kit (${UI_COMPONENTS.join(', ')}).`,
+      ),
       props: z.record(z.string(), z.unknown()).optional().describe('Static props passed to the component.'),
-      children: z.array(nodeSchema).optional().describe('Child nodes, rendered as the component\'s children.'),
+      children: z.array(nodeSchema).optional().describe("Child nodes, rendered as the component's children."),
       data: z
         .record(z.string().regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be a valid prop name'), dataBindingSchema)
         .optional()
@@ -69,7 +73,10 @@ const FONT_LIST = new RegExp(`^\\s*${FONT_NAME}\\s*(?:,\\s*${FONT_NAME}\\s*)*$`)
 export const colorSchema = z
   .string()
   .max(64)
-  .regex(/^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|rgba|hsl|hsla|hwb|lab|lch|oklab|oklch)\([0-9a-zA-Z.,%\s/+-]*\))$/, 'must be a CSS colour: "#4f46e5", "rgb(79 70 229)", "oklch(0.55 0.2 270)" or a name like "teal"');
+  .regex(
+    /^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(rgb|rgba|hsl|hsla|hwb|lab|lch|oklab|oklch)\([0-9a-zA-Z.,%\s/+-]*\))$/,
+    'must be a CSS colour: "#4f46e5", "rgb(79 70 229)", "oklch(0.55 0.2 270)" or a name like "teal"',
+  );
 
 /** The tenant theme: CSS variables every component and the UI kit follow (docs/styling.md). */
 export const themeSchema = z
@@ -112,7 +119,10 @@ export const routeSchema = z
   .object({
     path: z
       .string()
-      .regex(/^\/([A-Za-z0-9._~-]+|:[A-Za-z][A-Za-z0-9_]*)?(\/([A-Za-z0-9._~-]+|:[A-Za-z][A-Za-z0-9_]*))*$/, 'must start with "/" and contain plain segments or ":param" segments, e.g. "/notes/:id"')
+      .regex(
+        /^\/([A-Za-z0-9._~-]+|:[A-Za-z][A-Za-z0-9_]*)?(\/([A-Za-z0-9._~-]+|:[A-Za-z][A-Za-z0-9_]*))*$/,
+        'must start with "/" and contain plain segments or ":param" segments, e.g. "/notes/:id"',
+      )
       .describe('URL path; ":name" segments are route parameters.'),
     title: z.string().max(200).optional().describe('Page title.'),
     root: nodeSchema,
@@ -134,5 +144,10 @@ export type Route = z.infer<typeof routeSchema>;
 // The shell reads the blueprint through wire/blueprint.ts (web/ imports nothing from src/): these
 // lines stop compiling if the schema and those types drift apart.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const wireTypesMatch: [Same<Blueprint, WireBlueprint>, Same<Route, WireRoute>, Same<DataBinding, WireDataBinding>, Same<Theme, WireTheme>] = [true, true, true, true];
+const wireTypesMatch: [Same<Blueprint, WireBlueprint>, Same<Route, WireRoute>, Same<DataBinding, WireDataBinding>, Same<Theme, WireTheme>] = [
+  true,
+  true,
+  true,
+  true,
+];
 void wireTypesMatch;

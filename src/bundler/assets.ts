@@ -105,7 +105,8 @@ export async function buildAppAssets(options: { baseUrl?: string } = {}): Promis
   ]);
   const assets = new Map<string, StaticAsset>();
   const imports: Record<string, string> = {};
-  for (const file of [...(vendor.outputFiles ?? []), ...(shell.outputFiles ?? []), ...(kit.outputFiles ?? [])]) assets.set(path.basename(file.path), toAsset(file));
+  for (const file of [...(vendor.outputFiles ?? []), ...(shell.outputFiles ?? []), ...(kit.outputFiles ?? [])])
+    assets.set(path.basename(file.path), toAsset(file));
   for (const [outPath, output] of Object.entries(vendor.metafile.outputs)) {
     if (output.entryPoint?.startsWith(`${VENDOR}:`)) imports[output.entryPoint.slice(VENDOR.length + 1)] = `${baseUrl}assets/${path.basename(outPath)}`;
   }

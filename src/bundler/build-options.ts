@@ -1,10 +1,27 @@
 import type { PackageSet } from '../packages/index.ts';
 
 /** One CommonJS file for Node 20, as Fission's Node.js environment and Tessera's sandbox load it. */
-export const NODE_CJS_BUNDLE = { bundle: true, write: false, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'silent' } as const;
+export const NODE_CJS_BUNDLE = {
+  bundle: true,
+  write: false,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'silent',
+} as const;
 
 /** ES modules for the browser (components, and the app's npm vendor modules), built for production. */
-export const BROWSER_ESM_BUNDLE = { bundle: true, write: false, platform: 'browser', format: 'esm', target: 'es2022', legalComments: 'none', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' } } as const;
+export const BROWSER_ESM_BUNDLE = {
+  bundle: true,
+  write: false,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  legalComments: 'none',
+  logLevel: 'silent',
+  define: { 'process.env.NODE_ENV': '"production"' },
+} as const;
 
 /**
  * The esbuild options every build of tenant code or of its npm packages shares: where it runs, fixed

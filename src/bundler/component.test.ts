@@ -58,18 +58,33 @@ describe('buildComponent', () => {
   });
 
   it('leaves npm packages to the import map and refuses what is not a package, located', async () => {
-    const built = await buildComponent({ name: 'Dates', code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;" });
+    const built = await buildComponent({
+      name: 'Dates',
+      code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;",
+    });
     expect(built.packages).toEqual(['dayjs']);
     expect(built.code).toMatch(/from\s*"dayjs"/);
-    const server = await failure(buildComponentForServer({ name: 'Dates', code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;" }));
+    const server = await failure(
+      buildComponentForServer({
+        name: 'Dates',
+        code: "import { useState } from 'react';\nimport dayjs from 'dayjs';\nexport default () => <p>{dayjs().format()}</p>;",
+      }),
+    );
     expect(server.message).toContain("frontend/Dates.tsx:2:19: npm packages are not available to components here: 'dayjs'");
     expect(server.details).toMatchObject({ line: 2, column: 19 });
-    expect((await failure(buildComponent({ name: 'P', code: "import x from 'react-dom/server';\nexport default () => x;" }))).message).toContain("'react-dom/server' is not available: the platform provides");
-    expect((await failure(buildComponent({ name: 'P', code: "import x from 'https://esm.sh/lodash';\nexport default () => x;" }))).message).toContain('not a valid npm package name');
+    expect((await failure(buildComponent({ name: 'P', code: "import x from 'react-dom/server';\nexport default () => x;" }))).message).toContain(
+      "'react-dom/server' is not available: the platform provides",
+    );
+    expect((await failure(buildComponent({ name: 'P', code: "import x from 'https://esm.sh/lodash';\nexport default () => x;" }))).message).toContain(
+      'not a valid npm package name',
+    );
   });
 
   it('leaves the UI kit to the import map, like React', async () => {
-    const built = await buildComponent({ name: 'Kit', code: "import { Button } from '@tessera/ui';\nexport default function Kit() { return <Button variant=\"outline\">Go</Button>; }" });
+    const built = await buildComponent({
+      name: 'Kit',
+      code: 'import { Button } from \'@tessera/ui\';\nexport default function Kit() { return <Button variant="outline">Go</Button>; }',
+    });
     expect(built.code).toMatch(/from"@tessera\/ui"/);
     expect(built.bytes).toBeLessThan(400);
     const server = await buildComponentForServer({ name: 'Kit', code: "import { Button } from '@tessera/ui';\nexport default () => <Button>Go</Button>;" });
@@ -79,8 +94,12 @@ describe('buildComponent', () => {
   it('refuses relative and absolute imports: components are single files', async () => {
     const relative = await failure(buildComponent({ name: 'Page', code: "import Other from './Other';\nexport default () => <Other />;" }));
     expect(relative.message).toContain("frontend/Page.tsx:1:19: components are single files: import of './Other'");
-    expect((await failure(buildComponent({ name: 'Up', code: "import e from '../src/errors.ts';\nexport default () => e;" }))).message).toContain("import of '../src/errors.ts'");
-    expect((await failure(buildComponent({ name: 'Abs', code: "import p from '/work/main/package.json';\nexport default () => p;" }))).message).toContain('single files');
+    expect((await failure(buildComponent({ name: 'Up', code: "import e from '../src/errors.ts';\nexport default () => e;" }))).message).toContain(
+      "import of '../src/errors.ts'",
+    );
+    expect((await failure(buildComponent({ name: 'Abs', code: "import p from '/work/main/package.json';\nexport default () => p;" }))).message).toContain(
+      'single files',
+    );
   });
 
   it("never reaches the platform's own node_modules, whatever the import form", async () => {
@@ -100,7 +119,9 @@ describe('buildComponent', () => {
     const db = (await failure(buildComponentForServer({ name: 'Db', code: "import db from '@tessera/db'; export default () => db;" }))).message;
     expect(db).toContain("'@tessera/db' is not available to components (it is for backend functions). Components can import react");
     expect((await failure(buildComponent({ name: 'Req', code: "const z = require('zod'); export default () => z;" }))).message).toContain('instead of require');
-    expect((await failure(buildComponent({ name: 'Req', code: "const React = require('react'); export default () => React;" }))).message).toContain('instead of require');
+    expect((await failure(buildComponent({ name: 'Req', code: "const React = require('react'); export default () => React;" }))).message).toContain(
+      'instead of require',
+    );
   });
 
   it('checks the name, which becomes a file name and a URL', async () => {

@@ -68,7 +68,9 @@ export function confinedMessagesOf(err: unknown, sourcefile: string, packages: P
     text.replace(PATH_IN_TEXT, (token) => (lineText?.includes(token) || visible(token) ? token : '(a file outside the app)'));
   return messagesOf(err).map((m) => {
     if (m.location && !visible(m.location.file)) return { ...m, text: OUTSIDE_MESSAGE, location: null, notes: [], detail: undefined };
-    const notes = m.notes.filter((note) => !note.location || visible(note.location.file)).map((note) => ({ ...note, text: scrub(note.text, note.location?.lineText) }));
+    const notes = m.notes
+      .filter((note) => !note.location || visible(note.location.file))
+      .map((note) => ({ ...note, text: scrub(note.text, note.location?.lineText) }));
     return { ...m, text: scrub(m.text, m.location?.lineText), notes };
   });
 }

@@ -26,7 +26,6 @@ export interface BuiltFunction {
 // called `name` or `length` must not break loading (or change the arity the runtimes look at).
 export const CJS_DEFAULT_FOOTER = `if(module.exports&&typeof module.exports!=="function"&&typeof module.exports.default==="function"){const m=module.exports,f=m.default;for(const k of Object.keys(m)){try{if(!Object.prototype.hasOwnProperty.call(f,k))f[k]=m[k]}catch{}}module.exports=f;}`;
 
-
 type Loader = 'js' | 'ts';
 
 async function parseErrors(code: string, loader: Loader): Promise<Message[] | null> {
@@ -66,7 +65,11 @@ async function detectLoader(code: string): Promise<{ loader: Loader; errors: Mes
  * const fn = await buildFunction({ name: 'hello', code: 'module.exports = async () => ({ status: 200, body: "hi" })' });
  * fn.sourceFile; // 'functions/hello.js'
  */
-export async function buildFunction(input: { name: string; code: string }, packages?: PackageSet | null, options: { scan?: boolean } = {}): Promise<BuiltFunction> {
+export async function buildFunction(
+  input: { name: string; code: string },
+  packages?: PackageSet | null,
+  options: { scan?: boolean } = {},
+): Promise<BuiltFunction> {
   checkName(functionNameSchema, 'function', input.name);
   const { loader, errors } = await detectLoader(input.code);
   const sourceFile = `functions/${input.name}.${loader}`;

@@ -76,7 +76,9 @@ describe('hostile builds: tenant code names modules by string literals only', ()
   });
 
   it('a TypeScript function that casts require is refused too', async () => {
-    const err = await contained(buildFunction({ name: 'leak', code: `const load = (x: string): unknown => (require as any)(\`${rel}/\${x}\`);\nexport default load;` }));
+    const err = await contained(
+      buildFunction({ name: 'leak', code: `const load = (x: string): unknown => (require as any)(\`${rel}/\${x}\`);\nexport default load;` }),
+    );
     expect(err?.code).toBe('COMPILE_ERROR');
     expect(err!.message).toContain('functions/leak.ts:1:');
     expect(err!.message).toContain(LITERAL_IMPORTS_MESSAGE);
@@ -93,25 +95,47 @@ describe('hostile builds: tenant code names modules by string literals only', ()
   });
 
   it('names the file, line and column of each computed name', async () => {
-    const err = await contained(buildFunction({ name: 'where', code: `const a = 1;\nmodule.exports = (x) => require('./' + x);\nmodule.exports.b = (y) => import(y);\n` }));
+    const err = await contained(
+      buildFunction({ name: 'where', code: `const a = 1;\nmodule.exports = (x) => require('./' + x);\nmodule.exports.b = (y) => import(y);\n` }),
+    );
     expect(err!.details).toMatchObject({ file: 'functions/where.js', line: 2, column: 33 });
     expect(err!.message).toContain('functions/where.js:2:33: imports must name a module by a string literal');
     expect(err!.message).toContain('functions/where.js:3:34: imports must name a module by a string literal');
   });
 
-  it.each(['text', 'json', 'file', 'dataurl', 'binary', 'base64', 'copy', 'bytes', 'css'])('a literal import of a host file with { type: %j } reads nothing', async (type) => {
-    for (const file of ['secret.key', 'secret.json', 'secret.txt', 'secret.css']) {
-      const err = await contained(buildFunction({ name: 'leak', code: `import s from '${rel}/${file}' with { type: '${type}' };\nexport default async () => ({ status: 200, body: s });\n` }));
-      expect(err?.code).toBe('COMPILE_ERROR');
-      const component = await contained(buildComponent({ name: 'Leak', code: `import s from '${rel}/${file}' with { type: '${type}' };\nexport default function Leak() { return <p>{String(s)}</p>; }\n` }));
-      expect(component?.code).toBe('COMPILE_ERROR');
-    }
-  });
+  it.each(['text', 'json', 'file', 'dataurl', 'binary', 'base64', 'copy', 'bytes', 'css'])(
+    'a literal import of a host file with { type: %j } reads nothing',
+    async (type) => {
+      for (const file of ['secret.key', 'secret.json', 'secret.txt', 'secret.css']) {
+        const err = await contained(
+          buildFunction({
+            name: 'leak',
+            code: `import s from '${rel}/${file}' with { type: '${type}' };\nexport default async () => ({ status: 200, body: s });\n`,
+          }),
+        );
+        expect(err?.code).toBe('COMPILE_ERROR');
+        const component = await contained(
+          buildComponent({
+            name: 'Leak',
+            code: `import s from '${rel}/${file}' with { type: '${type}' };\nexport default function Leak() { return <p>{String(s)}</p>; }\n`,
+          }),
+        );
+        expect(component?.code).toBe('COMPILE_ERROR');
+      }
+    },
+  );
 
   it('refuses import attributes other than json, even on a package name', async () => {
-    const err = await contained(buildFunction({ name: 'attr', code: `import s from 'some-package/README.md' with { type: 'text' };\nexport default async () => ({ status: 200, body: s });\n` }));
+    const err = await contained(
+      buildFunction({
+        name: 'attr',
+        code: `import s from 'some-package/README.md' with { type: 'text' };\nexport default async () => ({ status: 200, body: s });\n`,
+      }),
+    );
     expect(err!.message).toContain("functions/attr.js:1:53: import attributes other than { type: 'json' } are not supported: 'text'");
-    const dynamic = await contained(buildFunction({ name: 'attr', code: `export default async () => ({ status: 200, body: await import('x', { with: { type: 'text' } }) });\n` }));
+    const dynamic = await contained(
+      buildFunction({ name: 'attr', code: `export default async () => ({ status: 200, body: await import('x', { with: { type: 'text' } }) });\n` }),
+    );
     expect(dynamic!.message).toContain("not supported: 'text'");
   });
 
@@ -121,7 +145,10 @@ describe('hostile builds: tenant code names modules by string literals only', ()
       code: `import { createHash } from 'node:crypto';\nconst path = require(\`node:path\`);\nexport default async () => ({ status: 200, body: [createHash('sha1').update('x').digest('hex'), path.sep, typeof (await import('node:os')).cpus] });\n`,
     });
     expect(fn.code).toContain('node:path');
-    const component = await buildComponent({ name: 'Fine', code: `import { useState } from 'react';\n// the word require( in a comment, and import ( too\nexport const lazy = () => import('react');\nexport const url = import.meta.url;\nexport default function Fine() { const [n] = useState("require('" + 'x'); return <p>{n}</p>; }\n` });
+    const component = await buildComponent({
+      name: 'Fine',
+      code: `import { useState } from 'react';\n// the word require( in a comment, and import ( too\nexport const lazy = () => import('react');\nexport const url = import.meta.url;\nexport default function Fine() { const [n] = useState("require('" + 'x'); return <p>{n}</p>; }\n`,
+    });
     expect(component.code).toContain('useState');
   });
 
@@ -136,34 +163,57 @@ describe('hostile builds: tenant code names modules by string literals only', ()
 describe('hostile builds: the import plugin refuses every read outside the packages (if a computed name got past the check)', () => {
   // esbuild straight with the platform's plugin, as if the literal check had missed a form.
   const bundle = (contents: string, absWorkingDir = process.cwd()) =>
-    build({ stdin: { contents, loader: 'js', sourcefile: 'functions/leak.js' }, bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent', metafile: true, tsconfigRaw: {}, absWorkingDir, plugins: [tenantImportsPlugin({ kind: 'function' })] });
+    build({
+      stdin: { contents, loader: 'js', sourcefile: 'functions/leak.js' },
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+      metafile: true,
+      tsconfigRaw: {},
+      absWorkingDir,
+      plugins: [tenantImportsPlugin({ kind: 'function' })],
+    });
 
   it('esbuild alone reads the host file through a glob (the threat this suite is about)', async () => {
-    const result = await build({ stdin: { contents: `module.exports = (x) => import(\`${rel}/\${x}\`, { with: { type: 'text' } });`, loader: 'js', sourcefile: 'f.js' }, bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent' });
+    const result = await build({
+      stdin: { contents: `module.exports = (x) => import(\`${rel}/\${x}\`, { with: { type: 'text' } });`, loader: 'js', sourcefile: 'f.js' },
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+    });
     expect(result.outputFiles[0]!.text).toContain(CANARY);
   });
 
-  it.each(computedForms().filter(([label]) => !label.includes('meta')))('%s: refused before the file is opened, or left to run time unread', async (_label, code) => {
-    const outcome = await bundle(code).then(
-      (result) => ({ result, err: null }),
-      (err: unknown) => ({ result: null, err }),
-    );
-    if (outcome.result) {
-      // esbuild globs only a name with a literal start ('./x/' + y); the rest stays a call at run time, in the sandbox.
-      expect(outcome.result.outputFiles[0]!.text).not.toContain(CANARY);
-      expect(Object.keys(outcome.result.metafile.inputs)).toEqual(['functions/leak.js']);
-      return;
-    }
-    const wrapped = compileError('functions/leak.js', confinedMessagesOf(outcome.err, 'functions/leak.js', null));
-    expect(wrapped.message).toContain("not part of the app's npm packages");
-    expect(wrapped.message).not.toContain(CANARY);
-    expect(wrapped.message).not.toContain('secret.');
-    expect(JSON.stringify(messagesOf(outcome.err))).not.toContain(CANARY);
-  });
+  it.each(computedForms().filter(([label]) => !label.includes('meta')))(
+    '%s: refused before the file is opened, or left to run time unread',
+    async (_label, code) => {
+      const outcome = await bundle(code).then(
+        (result) => ({ result, err: null }),
+        (err: unknown) => ({ result: null, err }),
+      );
+      if (outcome.result) {
+        // esbuild globs only a name with a literal start ('./x/' + y); the rest stays a call at run time, in the sandbox.
+        expect(outcome.result.outputFiles[0]!.text).not.toContain(CANARY);
+        expect(Object.keys(outcome.result.metafile.inputs)).toEqual(['functions/leak.js']);
+        return;
+      }
+      const wrapped = compileError('functions/leak.js', confinedMessagesOf(outcome.err, 'functions/leak.js', null));
+      expect(wrapped.message).toContain("not part of the app's npm packages");
+      expect(wrapped.message).not.toContain(CANARY);
+      expect(wrapped.message).not.toContain('secret.');
+      expect(JSON.stringify(messagesOf(outcome.err))).not.toContain(CANARY);
+    },
+  );
 
   it('a glob over /dev is refused file by file without reading a device', async () => {
     const started = Date.now();
-    await expect(bundle(`module.exports = (x) => require('${path.relative(process.cwd(), '/dev')}/' + x);`)).rejects.toThrow(/not part of the app's npm packages/);
+    await expect(bundle(`module.exports = (x) => require('${path.relative(process.cwd(), '/dev')}/' + x);`)).rejects.toThrow(
+      /not part of the app's npm packages/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
@@ -171,7 +221,14 @@ describe('hostile builds: the import plugin refuses every read outside the packa
 describe('hostile builds: error messages never quote a file outside the tenant', () => {
   it('a message located in a host file loses its text, path and line', async () => {
     // esbuild without the plugin: it parses broken.js and quotes its line in the error.
-    const err = await build({ stdin: { contents: `module.exports = (x) => require('${rel}/' + x);`, loader: 'js', sourcefile: 'functions/leak.js' }, bundle: true, write: false, platform: 'node', format: 'cjs', logLevel: 'silent' }).then(
+    const err = await build({
+      stdin: { contents: `module.exports = (x) => require('${rel}/' + x);`, loader: 'js', sourcefile: 'functions/leak.js' },
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+    }).then(
       () => null,
       (e: unknown) => e,
     );
@@ -206,9 +263,18 @@ describe('hostile builds through the tools API', () => {
   afterAll(() => platform?.close());
 
   it.each([
-    ['createBackendFunction', { name: 'steal', code: 'module.exports = async () => ({ status: 200, body: await import(`DATA_DIR/secret.${"key"}`, { with: { type: "text" } }) });' }],
+    [
+      'createBackendFunction',
+      { name: 'steal', code: 'module.exports = async () => ({ status: 200, body: await import(`DATA_DIR/secret.${"key"}`, { with: { type: "text" } }) });' },
+    ],
     ['createBackendFunction', { name: 'steal', code: 'module.exports = async (x) => ({ status: 200, body: require("DATA_DIR/" + x) });' }],
-    ['createFrontendComponent', { name: 'Steal', code: 'const s = (x: string) => import(`DATA_DIR/${x}`, { with: { type: "text" } });\nexport default function Steal() { return <p>{String(s)}</p>; }\n' }],
+    [
+      'createFrontendComponent',
+      {
+        name: 'Steal',
+        code: 'const s = (x: string) => import(`DATA_DIR/${x}`, { with: { type: "text" } });\nexport default function Steal() { return <p>{String(s)}</p>; }\n',
+      },
+    ],
   ] as const)('%s with a computed import of DATA_DIR/secret.key: COMPILE_ERROR, nothing committed, nothing logged', async (tool, template) => {
     const args = { ...template, code: template.code.replaceAll('DATA_DIR', dataRel) };
     const tenant = await platform.platform.tenants.get('attacker');

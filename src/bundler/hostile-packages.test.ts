@@ -29,34 +29,112 @@ const outside = (dir: string): string => `${UP}${dir.slice(1)}`;
 const esm = { type: 'module', main: 'index.js' };
 
 const hostile: FixturePackage[] = [
-  { name: 'glob-text', version: '1.0.0', manifest: esm, files: { 'index.js': `export const load = (x) => import(\`${outside(host)}/\${x}\`, { with: { type: 'text' } });\n` } },
-  { name: 'glob-require', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': `module.exports = (x) => require('${outside(host)}/' + x);\n` } },
-  { name: 'glob-data-dir', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': `module.exports = (x) => require(\`${outside(dataDir)}/\${x}\`);\n` } },
-  { name: 'glob-json', version: '1.0.0', manifest: esm, files: { 'index.js': `export const load = (x) => import('${outside(host)}/' + x + '.json', { with: { type: 'json' } });\n` } },
+  {
+    name: 'glob-text',
+    version: '1.0.0',
+    manifest: esm,
+    files: { 'index.js': `export const load = (x) => import(\`${outside(host)}/\${x}\`, { with: { type: 'text' } });\n` },
+  },
+  {
+    name: 'glob-require',
+    version: '1.0.0',
+    manifest: { main: 'index.js' },
+    files: { 'index.js': `module.exports = (x) => require('${outside(host)}/' + x);\n` },
+  },
+  {
+    name: 'glob-data-dir',
+    version: '1.0.0',
+    manifest: { main: 'index.js' },
+    files: { 'index.js': `module.exports = (x) => require(\`${outside(dataDir)}/\${x}\`);\n` },
+  },
+  {
+    name: 'glob-json',
+    version: '1.0.0',
+    manifest: esm,
+    files: { 'index.js': `export const load = (x) => import('${outside(host)}/' + x + '.json', { with: { type: 'json' } });\n` },
+  },
   { name: 'glob-root', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': `module.exports = (x) => require('${UP}' + x);\n` } },
   { name: 'glob-dev', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': `module.exports = (x) => require('${UP}dev/' + x);\n` } },
   { name: 'main-outside', version: '1.0.0', manifest: { main: `${outside(host)}/secret.js` }, files: { 'README.md': 'main points outside\n' } },
-  { name: 'browser-outside', version: '1.0.0', manifest: { main: 'index.js', browser: { './index.js': `${outside(host)}/secret.js` } }, files: { 'index.js': 'module.exports = "fine";\n' } },
-  { name: 'exports-outside', version: '1.0.0', manifest: { exports: { '.': `./${outside(host)}/secret.js` } }, files: { 'index.js': 'module.exports = "fine";\n' } },
-  { name: 'imports-outside', version: '1.0.0', manifest: { ...esm, imports: { '#secret': `${outside(host)}/secret.js` } }, files: { 'index.js': "export { default } from '#secret';\n" } },
-  { name: 'relative-outside', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': `module.exports = require('${outside(dataDir)}/secret.key');\n` } },
+  {
+    name: 'browser-outside',
+    version: '1.0.0',
+    manifest: { main: 'index.js', browser: { './index.js': `${outside(host)}/secret.js` } },
+    files: { 'index.js': 'module.exports = "fine";\n' },
+  },
+  {
+    name: 'exports-outside',
+    version: '1.0.0',
+    manifest: { exports: { '.': `./${outside(host)}/secret.js` } },
+    files: { 'index.js': 'module.exports = "fine";\n' },
+  },
+  {
+    name: 'imports-outside',
+    version: '1.0.0',
+    manifest: { ...esm, imports: { '#secret': `${outside(host)}/secret.js` } },
+    files: { 'index.js': "export { default } from '#secret';\n" },
+  },
+  {
+    name: 'relative-outside',
+    version: '1.0.0',
+    manifest: { main: 'index.js' },
+    files: { 'index.js': `module.exports = require('${outside(dataDir)}/secret.key');\n` },
+  },
   { name: 'broken-outside', version: '1.0.0', manifest: esm, files: { 'index.js': `export * from '${outside(host)}/broken.js';\n` } },
-  { name: 'tsconfig-extends', version: '1.0.0', manifest: { main: 'index.jsx' }, files: { 'tsconfig.json': JSON.stringify({ extends: path.join(host, 'secret.key') }), 'index.jsx': 'export const el = <div />;\n' } },
-  { name: 'tsconfig-factory', version: '1.0.0', manifest: { main: 'index.jsx' }, files: { 'tsconfig.json': JSON.stringify({ extends: path.join(host, 'tsconfig.json') }), 'index.jsx': 'export const el = <div />;\n' } },
+  {
+    name: 'tsconfig-extends',
+    version: '1.0.0',
+    manifest: { main: 'index.jsx' },
+    files: { 'tsconfig.json': JSON.stringify({ extends: path.join(host, 'secret.key') }), 'index.jsx': 'export const el = <div />;\n' },
+  },
+  {
+    name: 'tsconfig-factory',
+    version: '1.0.0',
+    manifest: { main: 'index.jsx' },
+    files: { 'tsconfig.json': JSON.stringify({ extends: path.join(host, 'tsconfig.json') }), 'index.jsx': 'export const el = <div />;\n' },
+  },
   {
     name: 'tsconfig-paths',
     version: '1.0.0',
     manifest: { main: 'index.ts' },
-    files: { 'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: host, paths: { '~secret': [path.join(host, 'secret.js')], '*': [`${host}/*`] } } }), 'index.ts': "export { default } from '~secret';\nexport * from 'secret.js';\n" },
+    files: {
+      'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: host, paths: { '~secret': [path.join(host, 'secret.js')], '*': [`${host}/*`] } } }),
+      'index.ts': "export { default } from '~secret';\nexport * from 'secret.js';\n",
+    },
   },
-  { name: 'css-outside', version: '1.0.0', manifest: esm, files: { 'index.js': "import './style.css';\nexport const styled = 1;\n", 'style.css': `@import "${outside(host)}/secret.css";\n.a { color: red }\n` } },
-  { name: 'symlinked', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': "module.exports = require('./link.js') + require('./dir/secret.js');\n" }, symlinks: { 'link.js': path.join(host, 'secret.js'), dir: host } },
+  {
+    name: 'css-outside',
+    version: '1.0.0',
+    manifest: esm,
+    files: { 'index.js': "import './style.css';\nexport const styled = 1;\n", 'style.css': `@import "${outside(host)}/secret.css";\n.a { color: red }\n` },
+  },
+  {
+    name: 'symlinked',
+    version: '1.0.0',
+    manifest: { main: 'index.js' },
+    files: { 'index.js': "module.exports = require('./link.js') + require('./dir/secret.js');\n" },
+    symlinks: { 'link.js': path.join(host, 'secret.js'), dir: host },
+  },
 ];
 
 /** Harmless uses of the same features: a glob over the package's own folder, a text import of its own file. */
 const harmless: FixturePackage[] = [
-  { name: 'own-locales', version: '1.0.0', manifest: { main: 'index.js' }, files: { 'index.js': "module.exports = (x) => require('./locale/' + x + '.js');\n", 'locale/en.js': "module.exports = 'LOCALE_EN';\n", 'locale/fr.js': "module.exports = 'LOCALE_FR';\n" } },
-  { name: 'own-text', version: '1.0.0', manifest: esm, files: { 'index.js': "import notes from './notes.txt';\nexport { notes };\n", 'notes.txt': 'OWN_TEXT\n' } },
+  {
+    name: 'own-locales',
+    version: '1.0.0',
+    manifest: { main: 'index.js' },
+    files: {
+      'index.js': "module.exports = (x) => require('./locale/' + x + '.js');\n",
+      'locale/en.js': "module.exports = 'LOCALE_EN';\n",
+      'locale/fr.js': "module.exports = 'LOCALE_FR';\n",
+    },
+  },
+  {
+    name: 'own-text',
+    version: '1.0.0',
+    manifest: esm,
+    files: { 'index.js': "import notes from './notes.txt';\nexport { notes };\n", 'notes.txt': 'OWN_TEXT\n' },
+  },
 ];
 
 let registry: TestRegistry;
@@ -106,7 +184,8 @@ function buildsOf(name: string): Record<string, () => Promise<unknown>> {
   const set = sets.get(name)!;
   const component = `import * as pkg from '${name}';\nexport default function Uses() { return <p>{Object.keys(pkg).join(',')}</p>; }\n`;
   return {
-    function: () => buildFunction({ name: 'uses', code: `const pkg = require('${name}');\nmodule.exports = async () => ({ status: 200, body: String(pkg) });\n` }, set),
+    function: () =>
+      buildFunction({ name: 'uses', code: `const pkg = require('${name}');\nmodule.exports = async () => ({ status: 200, body: String(pkg) });\n` }, set),
     'server render': () => buildComponentForServer({ name: 'Uses', code: component }, set),
     'browser modules': async () => buildPackageAssets([await buildComponent({ name: 'Uses', code: component })], set),
   };
@@ -131,7 +210,7 @@ describe('hostile builds: packages', () => {
   it('stores no symbolic link: the links of a package are dropped when it is unpacked', async () => {
     const set = sets.get('symlinked')!;
     const { lstatSync, existsSync } = await import('node:fs');
-    const dir = set.packageDirOf(set.root['symlinked']!);
+    const dir = set.packageDirOf(set.root.symlinked!);
     expect(existsSync(path.join(dir, 'index.js'))).toBe(true);
     for (const link of ['link.js', 'dir']) expect(() => lstatSync(path.join(dir, link))).toThrow(/ENOENT/);
   });
@@ -145,19 +224,28 @@ describe('hostile builds: packages', () => {
     expect(error?.code).toBe('COMPILE_ERROR');
   });
 
-  it.each([['glob-dev'], ['glob-root'], ['glob-data-dir']])('%s: a computed name that starts outside the package fails at once, before esbuild walks a folder', async (name) => {
-    const started = Date.now();
-    const { error } = await contained(buildsOf(name).function!);
-    expect(error?.code).toBe('COMPILE_ERROR');
-    expect(error!.message).toContain(`the package ${name}@1.0.0 computes a module name (index.js) that starts outside the package`);
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
+  it.each([['glob-dev'], ['glob-root'], ['glob-data-dir']])(
+    '%s: a computed name that starts outside the package fails at once, before esbuild walks a folder',
+    async (name) => {
+      const started = Date.now();
+      const { error } = await contained(buildsOf(name).function!);
+      expect(error?.code).toBe('COMPILE_ERROR');
+      expect(error!.message).toContain(`the package ${name}@1.0.0 computes a module name (index.js) that starts outside the package`);
+      expect(Date.now() - started).toBeLessThan(5000);
+    },
+  );
 
-  it("a package may still glob and inline its own files", async () => {
-    const locales = await buildFunction({ name: 'uses', code: "const t = require('own-locales');\nmodule.exports = async () => ({ status: 200, body: t('en') });\n" }, sets.get('own-locales'));
+  it('a package may still glob and inline its own files', async () => {
+    const locales = await buildFunction(
+      { name: 'uses', code: "const t = require('own-locales');\nmodule.exports = async () => ({ status: 200, body: t('en') });\n" },
+      sets.get('own-locales'),
+    );
     expect(locales.code).toContain('LOCALE_EN');
     expect(locales.code).toContain('LOCALE_FR');
-    const text = await buildFunction({ name: 'uses', code: "const { notes } = require('own-text');\nmodule.exports = async () => ({ status: 200, body: notes });\n" }, sets.get('own-text'));
+    const text = await buildFunction(
+      { name: 'uses', code: "const { notes } = require('own-text');\nmodule.exports = async () => ({ status: 200, body: notes });\n" },
+      sets.get('own-text'),
+    );
     expect(text.code).toContain('OWN_TEXT');
   });
 });

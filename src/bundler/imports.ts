@@ -16,7 +16,8 @@ export type TenantCodeKind = 'component' | 'function';
 
 const isShared = (specifier: string): boolean => (SHARED_MODULES as readonly string[]).includes(specifier);
 const isPlatform = (specifier: string): boolean => (PLATFORM_MODULES as readonly string[]).includes(specifier);
-const isLocal = (specifier: string): boolean => specifier.startsWith('.') || specifier.startsWith('/') || /^[A-Za-z]:[\\/]/.test(specifier) || specifier.startsWith('file:') || specifier.startsWith('\\');
+const isLocal = (specifier: string): boolean =>
+  specifier.startsWith('.') || specifier.startsWith('/') || /^[A-Za-z]:[\\/]/.test(specifier) || specifier.startsWith('file:') || specifier.startsWith('\\');
 const isNodeBuiltin = (specifier: string): boolean => isBuiltin(specifier);
 
 /** A package whose browser build imports Node built-ins: the caller turns these into PACKAGE_NODE_BUILTINS. */
@@ -55,7 +56,8 @@ export function checkPackageInputs(metafile: Metafile, packages: PackageSet | nu
 }
 
 /** Said when a build reached for a file outside the app's packages; deliberately without its name. */
-export const OUTSIDE_READ = "the build reached for a file that is not part of the app's npm packages (its name is not shown); a package may import only its own files and its dependencies, and tenant code only packages by name.";
+export const OUTSIDE_READ =
+  "the build reached for a file that is not part of the app's npm packages (its name is not shown); a package may import only its own files and its dependencies, and tenant code only packages by name.";
 
 /** The file esbuild names in a message or an input, made absolute (esbuild makes them relative to the working folder). */
 export const absoluteInBuild = (file: string, workingDir: string): string => path.resolve(workingDir, file);
@@ -73,20 +75,28 @@ export interface TenantImportsOptions {
 }
 
 /** What each kind of tenant code can import, for refusal messages the model can act on. */
-const COMPONENT_IMPORTS = "react, react-dom, react/jsx-runtime, '@tessera/ui' (the UI kit: Button, Input, Form, Table, Card, Tabs, Dialog, toast, ...) and npm packages by bare name";
+const COMPONENT_IMPORTS =
+  "react, react-dom, react/jsx-runtime, '@tessera/ui' (the UI kit: Button, Input, Form, Table, Card, Tabs, Dialog, toast, ...) and npm packages by bare name";
 const FUNCTION_IMPORTS = `${PLATFORM_MODULES.map((m) => `'${m}'`).join(', ')}, Node built-ins (e.g. 'node:crypto') and npm packages by bare name`;
-const HOW_PACKAGES = (tool: string, specifier: string) => `npm packages are resolved by ${tool}: import '${packageNameOf(specifier)}' by bare name and the tool installs its newest version, or the range in its optional \`dependencies\` argument (e.g. {"${packageNameOf(specifier)}": "^1"})`;
+const HOW_PACKAGES = (tool: string, specifier: string) =>
+  `npm packages are resolved by ${tool}: import '${packageNameOf(specifier)}' by bare name and the tool installs its newest version, or the range in its optional \`dependencies\` argument (e.g. {"${packageNameOf(specifier)}": "^1"})`;
 
 function refusal(kind: TenantCodeKind, specifier: string): string {
   if (kind === 'component') {
-    if (isLocal(specifier)) return `components are single files: import of '${specifier}' is not possible. Put that code in this file, or compose components in the blueprint (a node's "children" are passed as props.children). Components can import ${COMPONENT_IMPORTS}.`;
-    if (isNodeBuiltin(specifier)) return `'${specifier}' is a Node.js built-in, which does not exist in the browser: components run in the browser. Do that work in a backend function and fetch('/api/<name>') it. Components can import ${COMPONENT_IMPORTS}.`;
-    if (isPlatform(specifier)) return `'${specifier}' is not available to components (it is for backend functions). Components can import ${COMPONENT_IMPORTS}.`;
-    if (PLATFORM_PACKAGES.includes(packageNameOf(specifier))) return `'${specifier}' is not available: the platform provides ${SHARED_MODULES.join(', ')} to components (one copy per app). Components can import ${COMPONENT_IMPORTS}.`;
+    if (isLocal(specifier))
+      return `components are single files: import of '${specifier}' is not possible. Put that code in this file, or compose components in the blueprint (a node's "children" are passed as props.children). Components can import ${COMPONENT_IMPORTS}.`;
+    if (isNodeBuiltin(specifier))
+      return `'${specifier}' is a Node.js built-in, which does not exist in the browser: components run in the browser. Do that work in a backend function and fetch('/api/<name>') it. Components can import ${COMPONENT_IMPORTS}.`;
+    if (isPlatform(specifier))
+      return `'${specifier}' is not available to components (it is for backend functions). Components can import ${COMPONENT_IMPORTS}.`;
+    if (PLATFORM_PACKAGES.includes(packageNameOf(specifier)))
+      return `'${specifier}' is not available: the platform provides ${SHARED_MODULES.join(', ')} to components (one copy per app). Components can import ${COMPONENT_IMPORTS}.`;
     return `npm packages are not available to components here: '${specifier}' (this build has no package set). ${HOW_PACKAGES('createFrontendComponent', specifier)}. Components can import ${COMPONENT_IMPORTS}.`;
   }
-  if (isLocal(specifier)) return `functions are single files: import of '${specifier}' is not possible. Put that code in this file. Functions can import ${FUNCTION_IMPORTS}.`;
-  if (PLATFORM_PACKAGES.includes(packageNameOf(specifier))) return `'${specifier}' is for components only (functions run on the server: return data and render it in a component). Functions can import ${FUNCTION_IMPORTS}.`;
+  if (isLocal(specifier))
+    return `functions are single files: import of '${specifier}' is not possible. Put that code in this file. Functions can import ${FUNCTION_IMPORTS}.`;
+  if (PLATFORM_PACKAGES.includes(packageNameOf(specifier)))
+    return `'${specifier}' is for components only (functions run on the server: return data and render it in a component). Functions can import ${FUNCTION_IMPORTS}.`;
   return `npm packages are not available to functions here: '${specifier}' (this build has no package set). ${HOW_PACKAGES('createBackendFunction', specifier)}. Functions can import ${FUNCTION_IMPORTS}.`;
 }
 
@@ -133,7 +143,8 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
       async function resolveInside(specifier: string, args: OnResolveArgs, resolveDir: string, dir: string, who: string): Promise<OnResolveResult> {
         const result = await build.resolve(specifier, { kind: args.kind, resolveDir, importer: args.importer, pluginData: INTERNAL });
         if (result.errors.length) return { errors: result.errors };
-        if (result.namespace === 'file' && !within(result.path, dir)) return { errors: [{ text: `${who}: '${specifier}' resolves outside its package; that is not allowed.` }] };
+        if (result.namespace === 'file' && !within(result.path, dir))
+          return { errors: [{ text: `${who}: '${specifier}' resolves outside its package; that is not allowed.` }] };
         if (result.external) return { errors: [{ text: `${who}: '${specifier}' cannot be resolved.` }] };
         return { path: result.path, namespace: result.namespace, sideEffects: result.sideEffects, suffix: result.suffix };
       }
@@ -154,9 +165,11 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
           return { path: specifier, external: true };
         }
         if (!browser && (isPlatform(specifier) || isNodeBuiltin(specifier))) return { path: specifier, external: true };
-        if (isLocal(specifier) || isNodeBuiltin(specifier) || isShared(specifier) || isPlatform(specifier)) return { errors: [{ text: refusal(kind, specifier) }] };
+        if (isLocal(specifier) || isNodeBuiltin(specifier) || isShared(specifier) || isPlatform(specifier))
+          return { errors: [{ text: refusal(kind, specifier) }] };
         const name = packageNameOf(specifier);
-        if (!isValidPackageName(name)) return { errors: [{ text: `'${specifier}' is not a valid npm package name (lowercase letters, digits, - . _ ~, optionally @scope/).` }] };
+        if (!isValidPackageName(name))
+          return { errors: [{ text: `'${specifier}' is not a valid npm package name (lowercase letters, digits, - . _ ~, optionally @scope/).` }] };
         if (PLATFORM_PACKAGES.includes(name)) return { errors: [{ text: refusal(kind, specifier) }] };
         if (browser && args.kind === 'require-call') {
           return { errors: [{ text: `use \`import ... from '${specifier}'\` instead of require('${specifier}'): components are ES modules.` }] };
@@ -166,7 +179,13 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
         const key = packages?.root[name];
         if (!packages || !key) {
           if (!packages) return { errors: [{ text: refusal(kind, specifier) }] };
-          return { errors: [{ text: `the npm package '${name}' is not among the app's dependencies: ${HOW_PACKAGES(kind === 'component' ? 'createFrontendComponent' : 'createBackendFunction', specifier)}.` }] };
+          return {
+            errors: [
+              {
+                text: `the npm package '${name}' is not among the app's dependencies: ${HOW_PACKAGES(kind === 'component' ? 'createFrontendComponent' : 'createBackendFunction', specifier)}.`,
+              },
+            ],
+          };
         }
         return resolveInside(specifier, args, packages.resolveDirOf(key), packages.packageDirOf(key), key);
       }
@@ -182,19 +201,37 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
           if (!browser) return { path: specifier, external: true };
           // The package's "browser" field may stub a built-in out ({"fs": false}) or replace it.
           const map = manifestOf(owner).browser;
-          const mapped = map && typeof map === 'object' ? ((map as Record<string, unknown>)[specifier] ?? (map as Record<string, unknown>)[specifier.replace(/^node:/, '')]) : undefined;
+          const mapped =
+            map && typeof map === 'object'
+              ? ((map as Record<string, unknown>)[specifier] ?? (map as Record<string, unknown>)[specifier.replace(/^node:/, '')])
+              : undefined;
           if (mapped === false) return { path: specifier, namespace: EMPTY };
           if (typeof mapped === 'string') return resolveInside(mapped.startsWith('.') ? mapped : `./${mapped}`, args, ownerDir, ownerDir, owner.key);
           options.builtins?.push({ package: owner.key, builtin: specifier, file: path.relative(ownerDir, args.importer) });
-          return { errors: [{ text: `the package ${owner.key} imports the Node.js built-in '${specifier}' (in ${path.relative(ownerDir, args.importer)}), which browsers do not have.` }] };
+          return {
+            errors: [
+              {
+                text: `the package ${owner.key} imports the Node.js built-in '${specifier}' (in ${path.relative(ownerDir, args.importer)}), which browsers do not have.`,
+              },
+            ],
+          };
         }
         const name = packageNameOf(specifier);
         if (PLATFORM_PACKAGES.includes(name)) {
           if (browser && isShared(specifier)) return sharedModule(args);
-          return { errors: [{ text: `the package ${owner.key} imports '${specifier}', which is ${browser ? 'not among the shared modules the platform provides' : 'provided to components only'}.` }] };
+          return {
+            errors: [
+              {
+                text: `the package ${owner.key} imports '${specifier}', which is ${browser ? 'not among the shared modules the platform provides' : 'provided to components only'}.`,
+              },
+            ],
+          };
         }
         const key = name === owner.name ? owner.key : owner.deps[name];
-        if (!key) return { errors: [{ text: `the package ${owner.key} imports '${specifier}' without declaring '${name}' in its dependencies; it cannot be resolved.` }] };
+        if (!key)
+          return {
+            errors: [{ text: `the package ${owner.key} imports '${specifier}' without declaring '${name}' in its dependencies; it cannot be resolved.` }],
+          };
         return resolveInside(specifier, args, packages!.resolveDirOf(key), packages!.packageDirOf(key), key);
       }
 
@@ -219,7 +256,13 @@ export function tenantImportsPlugin(kindOrOptions: TenantCodeKind | TenantImport
         if (!loader || (args.with && Object.keys(args.with).length)) return undefined;
         const contents = readFileSync(file, 'utf8');
         if (globOutside(contents, path.dirname(file), packages!.packageDirOf(owner.key)) !== null) {
-          return { errors: [{ text: `the package ${owner.key} computes a module name (${path.relative(packages!.packageDirOf(owner.key), file)}) that starts outside the package; a package may load only its own files and its dependencies.` }] };
+          return {
+            errors: [
+              {
+                text: `the package ${owner.key} computes a module name (${path.relative(packages!.packageDirOf(owner.key), file)}) that starts outside the package; a package may load only its own files and its dependencies.`,
+              },
+            ],
+          };
         }
         return { contents, loader: CODE_LOADERS[loader] };
       });

@@ -4,7 +4,16 @@
  * Every build that reads tenant code or npm packages runs in the app's sandboxed build worker
  * (sandboxed.ts); only the platform's own assets (React, the shell) are built in this process.
  */
-export { buildComponent, buildComponentForServer, buildFunction, buildPackageAssets, configureBuildSandbox, closeBuildSandbox, buildSandbox, type BuildContext } from './sandboxed.ts';
+export {
+  buildComponent,
+  buildComponentForServer,
+  buildFunction,
+  buildPackageAssets,
+  configureBuildSandbox,
+  closeBuildSandbox,
+  buildSandbox,
+  type BuildContext,
+} from './sandboxed.ts';
 export type { BuiltComponent } from './component.ts';
 export { buildServerRenderVendor } from './server-render.ts';
 export { CJS_DEFAULT_FOOTER, type BuiltFunction } from './function.ts';

@@ -52,7 +52,13 @@ const unwrap = (node: Expression): Expression => {
   let current: Expression = node;
   for (;;) {
     if (current.type === 'ParenthesizedExpression') current = current.expression;
-    else if (current.type === 'TSAsExpression' || current.type === 'TSSatisfiesExpression' || current.type === 'TSNonNullExpression' || current.type === 'TSTypeAssertion') current = current.expression;
+    else if (
+      current.type === 'TSAsExpression' ||
+      current.type === 'TSSatisfiesExpression' ||
+      current.type === 'TSNonNullExpression' ||
+      current.type === 'TSTypeAssertion'
+    )
+      current = current.expression;
     else return current;
   }
 };
@@ -86,7 +92,7 @@ function dynamicImportType(options: Expression | null): { type: string | null; a
     for (const inner of outer.properties) {
       if (inner.type !== 'Property' || !isStringLiteral(inner.value)) return { type: null, at: inner.start };
       const value = unwrap(inner.value as Expression);
-      const text = value.type === 'Literal' ? String(value.value) : value.type === 'TemplateLiteral' ? value.quasis[0]!.value.cooked ?? '' : '';
+      const text = value.type === 'Literal' ? String(value.value) : value.type === 'TemplateLiteral' ? (value.quasis[0]!.value.cooked ?? '') : '';
       return { type: text, at: value.start };
     }
   }
@@ -108,13 +114,21 @@ export function literalImportProblems(file: string, code: string, language: Tena
   if (parsed.errors.length) return 'unparsed';
   const problems: { offset: number; text: string }[] = [];
   const computed = (what: string, at: number): void => {
-    problems.push({ offset: at, text: `${LITERAL_IMPORTS_MESSAGE}: ${what} is computed (a variable, a \`\${...}\` template or a concatenation), which cannot be bundled. Write the module's name out, e.g. import('some-package') or require('some-package'); a function or component is one file, so there is nothing else to load by name.` });
+    problems.push({
+      offset: at,
+      text: `${LITERAL_IMPORTS_MESSAGE}: ${what} is computed (a variable, a \`\${...}\` template or a concatenation), which cannot be bundled. Write the module's name out, e.g. import('some-package') or require('some-package'); a function or component is one file, so there is nothing else to load by name.`,
+    });
   };
   const attribute = (type: string | null, at: number): void => {
     if (type !== null && ALLOWED_IMPORT_TYPES.includes(type)) return;
-    problems.push({ offset: at, text: `import attributes other than { type: 'json' } are not supported${type === null ? ' (and must be written out literally)' : `: '${type}'`}; import code or JSON by the package's name.` });
+    problems.push({
+      offset: at,
+      text: `import attributes other than { type: 'json' } are not supported${type === null ? ' (and must be written out literally)' : `: '${type}'`}; import code or JSON by the package's name.`,
+    });
   };
-  const staticAttributes = (node: { attributes?: { value: { value: string; start: number }; key: { type: string; name?: string; value?: unknown } }[] }): void => {
+  const staticAttributes = (node: {
+    attributes?: { value: { value: string; start: number }; key: { type: string; name?: string; value?: unknown } }[];
+  }): void => {
     for (const attr of node.attributes ?? []) {
       const key = attr.key.type === 'Identifier' ? attr.key.name : attr.key.value;
       attribute(key === 'type' ? attr.value.value : null, attr.value.start);
@@ -167,14 +181,27 @@ export async function checkLiteralImports(file: string, code: string, language: 
     if (!esbuildAccepts) return;
     const parsed = parseSync(file, code, { lang: language, sourceType: 'unambiguous' });
     const first = parsed.errors[0]!;
-    throw compileError(file, [message(code, first.labels[0]?.start ?? 0, `this code could not be checked for how it names modules (${first.message}); write it in plainer syntax.`)]);
+    throw compileError(file, [
+      message(code, first.labels[0]?.start ?? 0, `this code could not be checked for how it names modules (${first.message}); write it in plainer syntax.`),
+    ]);
   }
-  if (problems.length) throw compileError(file, problems.map((p) => message(code, p.offset, p.text)));
+  if (problems.length)
+    throw compileError(
+      file,
+      problems.map((p) => message(code, p.offset, p.text)),
+    );
 }
 
 function message(code: string, offset: number, text: string): Message {
   const { line, column, lineText } = locate(code, offset);
-  return { id: '', pluginName: '', text, location: { file: '', namespace: '', line, column, length: 0, lineText, suggestion: '' }, notes: [], detail: undefined };
+  return {
+    id: '',
+    pluginName: '',
+    text,
+    location: { file: '', namespace: '', line, column, length: 0, lineText, suggestion: '' },
+    notes: [],
+    detail: undefined,
+  };
 }
 
 /**
@@ -185,7 +212,16 @@ const GLOB_CALL = /\b(?:require(?:\s*\.\s*resolve)?|import)\s*\(\s*(?:'(\.[^'\\\
 
 /** Files whose code esbuild parses for imports, by extension, and esbuild's default loader for each. */
 export const CODE_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
-export const CODE_LOADERS: Record<string, 'js' | 'jsx' | 'ts' | 'tsx'> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx', '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx' };
+export const CODE_LOADERS: Record<string, 'js' | 'jsx' | 'ts' | 'tsx'> = {
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.jsx': 'jsx',
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+};
 
 /**
  * The first computed module name in a package's file whose glob would start outside the package

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { type BuildResult, build, type Plugin } from 'esbuild';
 import { TesseraError } from '../errors.ts';
 import { isBareSpecifier, type PackageSet } from '../packages/index.ts';
 import type { StaticAsset } from './assets.ts';
@@ -38,25 +38,30 @@ const DYNAMIC_IMPORT = /\bimport\(\s*(["'])([^"']+)\1\s*\)/g;
  */
 export function packageImportsOf(code: string): Map<string, SpecifierUse> {
   const uses = new Map<string, SpecifierUse>();
-  const useOf = (specifier: string): SpecifierUse => uses.get(specifier) ?? uses.set(specifier, { names: new Set(), namespace: false, bare: false }).get(specifier)!;
+  const usageOf = (specifier: string): SpecifierUse =>
+    uses.get(specifier) ?? uses.set(specifier, { names: new Set(), namespace: false, bare: false }).get(specifier)!;
   const shared = new Set<string>(SHARED_MODULES);
   let rest = code.replace(/^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*/, '');
   for (let match = STATIC_IMPORT.exec(rest); match; match = STATIC_IMPORT.exec(rest)) {
     const [whole, defaultName, named, , specifier] = match;
     rest = rest.slice(whole.length);
     if (!specifier || shared.has(specifier) || !isBareSpecifier(specifier)) continue;
-    const use = useOf(specifier);
+    const use = usageOf(specifier);
     if (defaultName) use.names.add('default');
     if (whole.includes('*')) use.namespace = true;
     for (const part of (named ?? '').split(',')) {
-      const imported = part.trim().split(/\s+as\s+/)[0]?.trim().replace(/^["']|["']$/g, '');
+      const imported = part
+        .trim()
+        .split(/\s+as\s+/)[0]
+        ?.trim()
+        .replace(/^["']|["']$/g, '');
       if (imported) use.names.add(imported);
     }
     if (!defaultName && named === undefined && !whole.includes('*')) use.bare = true;
   }
   for (const match of code.matchAll(DYNAMIC_IMPORT)) {
     const specifier = match[2]!;
-    if (!shared.has(specifier) && isBareSpecifier(specifier)) useOf(specifier).namespace = true;
+    if (!shared.has(specifier) && isBareSpecifier(specifier)) usageOf(specifier).namespace = true;
   }
   return uses;
 }
@@ -84,30 +89,39 @@ function entrySource(specifier: string, use: SpecifierUse): string {
  * the import map. File names are content hashes and the store is the working directory, so the same
  * components and lockfile give the same bytes on any machine.
  */
-export async function buildPackageAssets(components: Iterable<{ name: string; code: string }>, packages: PackageSet | null, options: { baseUrl?: string } = {}): Promise<PackageAssets> {
+export async function buildPackageAssets(
+  components: Iterable<{ name: string; code: string }>,
+  packages: PackageSet | null,
+  options: { baseUrl?: string } = {},
+): Promise<PackageAssets> {
   const baseUrl = options.baseUrl ?? '/_tessera/';
   const uses = new Map<string, SpecifierUse>();
   for (const component of [...components].sort((a, b) => a.name.localeCompare(b.name))) {
     for (const [specifier, use] of packageImportsOf(component.code)) {
       const merged = uses.get(specifier) ?? uses.set(specifier, { names: new Set(), namespace: false, bare: false }).get(specifier)!;
-      use.names.forEach((n) => merged.names.add(n));
+      for (const n of use.names) merged.names.add(n);
       merged.namespace ||= use.namespace;
       merged.bare ||= use.bare;
     }
   }
   if (uses.size === 0) return { imports: {}, assets: new Map() };
-  if (!packages) throw new TesseraError('PACKAGE_UNAVAILABLE', `The app's components import npm packages (${[...uses.keys()].join(', ')}) but it has no package-lock.json.`);
+  if (!packages)
+    throw new TesseraError('PACKAGE_UNAVAILABLE', `The app's components import npm packages (${[...uses.keys()].join(', ')}) but it has no package-lock.json.`);
   const specifiers = [...uses.keys()].sort();
   const entryName = (specifier: string): string => specifier.replace(/^@/, '').replace(/[^A-Za-z0-9._-]/g, '-');
   const entries: Plugin = {
     name: ENTRY,
     setup(b) {
       b.onResolve({ filter: new RegExp(`^${ENTRY}:`) }, (args) => ({ path: args.path.slice(ENTRY.length + 1), namespace: ENTRY }));
-      b.onLoad({ filter: /.*/, namespace: ENTRY }, (args) => ({ contents: entrySource(args.path, uses.get(args.path)!), loader: 'js', resolveDir: packages.storeRoot }));
+      b.onLoad({ filter: /.*/, namespace: ENTRY }, (args) => ({
+        contents: entrySource(args.path, uses.get(args.path)!),
+        loader: 'js',
+        resolveDir: packages.storeRoot,
+      }));
     },
   };
   const builtins: BuiltinUse[] = [];
-  let result;
+  let result: BuildResult<{ metafile: true; write: false }>;
   try {
     result = await build({
       ...tenantBuildOptions('browser', packages),
@@ -126,7 +140,12 @@ export async function buildPackageAssets(components: Iterable<{ name: string; co
   checkPackageInputs(result.metafile, packages, 'npm packages');
   const assets = new Map<string, StaticAsset>();
   for (const file of result.outputFiles) {
-    assets.set(path.basename(file.path), { fileName: path.basename(file.path), code: file.text, contentType: 'text/javascript; charset=utf-8', hash: createHash('sha256').update(file.contents).digest('hex') });
+    assets.set(path.basename(file.path), {
+      fileName: path.basename(file.path),
+      code: file.text,
+      contentType: 'text/javascript; charset=utf-8',
+      hash: createHash('sha256').update(file.contents).digest('hex'),
+    });
   }
   const imports: Record<string, string> = {};
   for (const [outPath, output] of Object.entries(result.metafile.outputs)) {

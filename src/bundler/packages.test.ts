@@ -11,7 +11,13 @@ import { buildComponent, buildComponentForServer, buildFunction, buildPackageAss
 
 function runCjs(code: string): any {
   const module = { exports: {} as any };
-  vm.runInNewContext(code, { module, exports: module.exports, require: (name: string) => { throw new Error(`no require(${name}) here`); } });
+  vm.runInNewContext(code, {
+    module,
+    exports: module.exports,
+    require: (name: string) => {
+      throw new Error(`no require(${name}) here`);
+    },
+  });
   return module.exports;
 }
 
@@ -27,7 +33,18 @@ describe('bundling npm packages', () => {
 
   beforeAll(async () => {
     registry = await startTestRegistry(fixturePackages().packages);
-    set = await manager().resolve('app', { 'tiny-format': 'latest', '@fixture/scoped': 'latest', 'cjs-greet': 'latest', 'browser-mapped': 'latest', 'node-only': 'latest', 'uses-old-format': 'latest' }, null);
+    set = await manager().resolve(
+      'app',
+      {
+        'tiny-format': 'latest',
+        '@fixture/scoped': 'latest',
+        'cjs-greet': 'latest',
+        'browser-mapped': 'latest',
+        'node-only': 'latest',
+        'uses-old-format': 'latest',
+      },
+      null,
+    );
   });
   afterAll(async () => {
     await registry.close();
@@ -47,7 +64,9 @@ describe('bundling npm packages', () => {
   });
 
   it('reads every import form esbuild writes', () => {
-    const uses = packageImportsOf('import d,{a as b,"x-y" as c}from"p1";import*as n from"@s/p2/sub";import"p3";import{useState as u}from"react";const l=()=>import("p4");');
+    const uses = packageImportsOf(
+      'import d,{a as b,"x-y" as c}from"p1";import*as n from"@s/p2/sub";import"p3";import{useState as u}from"react";const l=()=>import("p4");',
+    );
     expect([...uses.keys()].sort()).toEqual(['@s/p2/sub', 'p1', 'p3', 'p4']);
     expect([...uses.get('p1')!.names].sort()).toEqual(['a', 'default', 'x-y']);
     expect(uses.get('@s/p2/sub')!.namespace).toBe(true);
@@ -69,27 +88,47 @@ describe('bundling npm packages', () => {
   });
 
   it('bundles packages (the nested version a package needs included) into a function', async () => {
-    const fn = await buildFunction({ name: 'hello', code: `const { greet } = require('cjs-greet');\nconst { old } = require('uses-old-format');\nconst { fmt } = require('tiny-format');\nmodule.exports = async () => ({ status: 200, body: greet('x') + ' ' + old(1) + ' ' + fmt(2) });\n` }, set);
+    const fn = await buildFunction(
+      {
+        name: 'hello',
+        code: `const { greet } = require('cjs-greet');\nconst { old } = require('uses-old-format');\nconst { fmt } = require('tiny-format');\nmodule.exports = async () => ({ status: 200, body: greet('x') + ' ' + old(1) + ' ' + fmt(2) });\n`,
+      },
+      set,
+    );
     expect(fn.packages).toEqual(['cjs-greet', 'tiny-format', 'uses-old-format']);
     expect(fn.code).not.toContain(set.storeRoot);
     const exported = runCjs(fn.code);
     expect((await exported()).body).toBe('hello x old:v1.1:1 v2:002');
-    const again = await buildFunction({ name: 'hello', code: `const { greet } = require('cjs-greet');\nmodule.exports = async () => ({ status: 200, body: greet('y') });\n` }, await manager().install(set.lockfile));
-    const first = await buildFunction({ name: 'hello', code: `const { greet } = require('cjs-greet');\nmodule.exports = async () => ({ status: 200, body: greet('y') });\n` }, set);
+    const again = await buildFunction(
+      { name: 'hello', code: `const { greet } = require('cjs-greet');\nmodule.exports = async () => ({ status: 200, body: greet('y') });\n` },
+      await manager().install(set.lockfile),
+    );
+    const first = await buildFunction(
+      { name: 'hello', code: `const { greet } = require('cjs-greet');\nmodule.exports = async () => ({ status: 200, body: greet('y') });\n` },
+      set,
+    );
     expect(again.hash).toBe(first.hash);
   });
 
   it('bundles packages into the server render build; Node built-ins in a browser build are PACKAGE_NODE_BUILTINS', async () => {
     const server = await buildComponentForServer({ name: 'A', code: A }, set);
     expect(server).toContain('v2:');
-    const mapped = await buildComponentForServer({ name: 'M', code: `import { hasFs } from 'browser-mapped';\nexport default function M() { return <p>{String(hasFs())}</p>; }\n` }, set);
+    const mapped = await buildComponentForServer(
+      { name: 'M', code: `import { hasFs } from 'browser-mapped';\nexport default function M() { return <p>{String(hasFs())}</p>; }\n` },
+      set,
+    );
     expect(mapped).toContain('hasFs');
-    const err = await tesseraFailure(buildComponentForServer({ name: 'N', code: `import { read } from 'node-only';\nexport default function N() { return <p>{read('x')}</p>; }\n` }, set));
+    const err = await tesseraFailure(
+      buildComponentForServer({ name: 'N', code: `import { read } from 'node-only';\nexport default function N() { return <p>{read('x')}</p>; }\n` }, set),
+    );
     expect(err.code).toBe('PACKAGE_NODE_BUILTINS');
     expect(err.message).toContain('node-only@1.0.0');
     expect(err.message).toContain("'node:fs'");
     // The same package is fine in a function (Node has its built-ins).
-    const fn = await buildFunction({ name: 'reader', code: `const { read } = require('node-only');\nmodule.exports = async () => ({ status: 200, body: typeof read });\n` }, set);
+    const fn = await buildFunction(
+      { name: 'reader', code: `const { read } = require('node-only');\nmodule.exports = async () => ({ status: 200, body: typeof read });\n` },
+      set,
+    );
     expect(fn.code).toContain('require("node:fs")');
   });
 
@@ -98,8 +137,18 @@ describe('bundling npm packages', () => {
     dirs.push(outside);
     writeFileSync(path.join(outside, 'secret.js'), "export const secret = 'SERVER_SECRET';\n");
     await registry.publish(
-      { name: 'escaper', version: '1.0.0', manifest: { type: 'module', main: 'index.js' }, files: { 'index.js': `export { secret } from ${JSON.stringify(path.join(outside, 'secret.js'))};\n` } },
-      { name: 'escaper-rel', version: '1.0.0', manifest: { type: 'module', main: 'index.js' }, files: { 'index.js': "export { greet as secret } from '../../../cjs-greet@3.2.1/node_modules/cjs-greet/lib/index.js';\n" } },
+      {
+        name: 'escaper',
+        version: '1.0.0',
+        manifest: { type: 'module', main: 'index.js' },
+        files: { 'index.js': `export { secret } from ${JSON.stringify(path.join(outside, 'secret.js'))};\n` },
+      },
+      {
+        name: 'escaper-rel',
+        version: '1.0.0',
+        manifest: { type: 'module', main: 'index.js' },
+        files: { 'index.js': "export { greet as secret } from '../../../cjs-greet@3.2.1/node_modules/cjs-greet/lib/index.js';\n" },
+      },
     );
     // cjs-greet sits in the same store for another app, but is not this app's package.
     const pm = manager();
@@ -109,24 +158,63 @@ describe('bundling npm packages', () => {
     // bound); without bubblewrap the worker sees it, and the input check refuses the build.
     const refusal = (await buildSandbox().isolation()) === 'bubblewrap' ? 'Could not resolve' : "not part of the app's npm packages";
     for (const name of ['escaper', 'escaper-rel']) {
-      const component = await buildComponent({ name: 'Leak', code: `import { secret } from '${name}';\nexport default function Leak() { return <p>{String(secret)}</p>; }\n` });
+      const component = await buildComponent({
+        name: 'Leak',
+        code: `import { secret } from '${name}';\nexport default function Leak() { return <p>{String(secret)}</p>; }\n`,
+      });
       const err = await tesseraFailure(buildPackageAssets([component], escaping));
       expect(err.message).toContain(refusal);
-      const fn = await tesseraFailure(buildFunction({ name: 'leak', code: `const { secret } = require('${name}');\nmodule.exports = async () => ({ status: 200, body: String(secret) });\n` }, escaping));
+      const fn = await tesseraFailure(
+        buildFunction(
+          { name: 'leak', code: `const { secret } = require('${name}');\nmodule.exports = async () => ({ status: 200, body: String(secret) });\n` },
+          escaping,
+        ),
+      );
       expect(fn.message).toContain(refusal);
-      expect((await tesseraFailure(buildComponentForServer({ name: 'Leak', code: `import { secret } from '${name}';\nexport default function Leak() { return <p>{String(secret)}</p>; }\n` }, escaping))).message).toContain(refusal);
+      expect(
+        (
+          await tesseraFailure(
+            buildComponentForServer(
+              { name: 'Leak', code: `import { secret } from '${name}';\nexport default function Leak() { return <p>{String(secret)}</p>; }\n` },
+              escaping,
+            ),
+          )
+        ).message,
+      ).toContain(refusal);
       for (const failure of [err, fn]) expect(failure.message).not.toContain('SERVER_SECRET');
     }
   });
 
   it('still refuses paths, Node built-ins in components, and packages the app does not have', async () => {
-    expect((await tesseraFailure(buildComponent({ name: 'P', code: `import x from '../../package.json';\nexport default function P() { return <p>{String(x)}</p>; }\n` }))).message).toContain('single files');
-    expect((await tesseraFailure(buildComponent({ name: 'F', code: `import fs from 'fs';\nexport default function F() { return <p>{String(fs)}</p>; }\n` }))).message).toContain('Node.js built-in');
-    expect((await tesseraFailure(buildComponent({ name: 'R', code: `import { renderToString } from 'react-dom/server';\nexport default function R() { return <p>{String(renderToString)}</p>; }\n` }))).message).toContain('the platform provides');
+    expect(
+      (
+        await tesseraFailure(
+          buildComponent({ name: 'P', code: `import x from '../../package.json';\nexport default function P() { return <p>{String(x)}</p>; }\n` }),
+        )
+      ).message,
+    ).toContain('single files');
+    expect(
+      (await tesseraFailure(buildComponent({ name: 'F', code: `import fs from 'fs';\nexport default function F() { return <p>{String(fs)}</p>; }\n` })))
+        .message,
+    ).toContain('Node.js built-in');
+    expect(
+      (
+        await tesseraFailure(
+          buildComponent({
+            name: 'R',
+            code: `import { renderToString } from 'react-dom/server';\nexport default function R() { return <p>{String(renderToString)}</p>; }\n`,
+          }),
+        )
+      ).message,
+    ).toContain('the platform provides');
     // vitest is in the platform's own node_modules: tenant code can never reach it.
-    const err = await tesseraFailure(buildFunction({ name: 'sneaky', code: `const v = require('vitest');\nmodule.exports = async () => ({ status: 200, body: String(v) });\n` }, set));
+    const err = await tesseraFailure(
+      buildFunction({ name: 'sneaky', code: `const v = require('vitest');\nmodule.exports = async () => ({ status: 200, body: String(v) });\n` }, set),
+    );
     expect(err.message).toContain("'vitest' is not among the app's dependencies");
-    const none = await tesseraFailure(buildFunction({ name: 'sneaky', code: `const v = require('tiny-format');\nmodule.exports = async () => ({ status: 200, body: String(v) });\n` }));
+    const none = await tesseraFailure(
+      buildFunction({ name: 'sneaky', code: `const v = require('tiny-format');\nmodule.exports = async () => ({ status: 200, body: String(v) });\n` }),
+    );
     expect(none.code).toBe('COMPILE_ERROR');
   });
 });

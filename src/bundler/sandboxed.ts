@@ -41,7 +41,8 @@ export async function closeBuildSandbox(which: BuildSandbox | null = sandbox): P
   await which?.close();
 }
 
-const refOf = (packages: PackageSet | null | undefined): PackageSetRef | null => (packages ? { storeRoot: packages.storeRoot, lockfile: packages.lockfile } : null);
+const refOf = (packages: PackageSet | null | undefined): PackageSetRef | null =>
+  packages ? { storeRoot: packages.storeRoot, lockfile: packages.lockfile } : null;
 const source = (input: { name: string; code: string }): SourceFile => ({ name: input.name, code: input.code });
 
 /** See component.ts's buildComponent: a TSX component as a standalone, minified ES module. */
@@ -55,12 +56,25 @@ export function buildComponentForServer(input: { name: string; code: string }, p
 }
 
 /** See function.ts's buildFunction: one CommonJS file for Node 20. */
-export function buildFunction(input: { name: string; code: string }, packages?: PackageSet | null, options: { scan?: boolean } & BuildContext = {}): Promise<BuiltFunction> {
+export function buildFunction(
+  input: { name: string; code: string },
+  packages?: PackageSet | null,
+  options: { scan?: boolean } & BuildContext = {},
+): Promise<BuiltFunction> {
   return buildSandbox().run(options.tenant ?? '', packages, { op: 'function', input: source(input), packages: refOf(packages), scan: Boolean(options.scan) });
 }
 
 /** See package-assets.ts's buildPackageAssets: the app's npm packages as browser modules. */
-export async function buildPackageAssets(components: Iterable<{ name: string; code: string }>, packages: PackageSet | null, options: { baseUrl?: string } & BuildContext = {}): Promise<PackageAssets> {
-  const job = { op: 'package-assets' as const, components: [...components].map(source), packages: refOf(packages), ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }) };
+export async function buildPackageAssets(
+  components: Iterable<{ name: string; code: string }>,
+  packages: PackageSet | null,
+  options: { baseUrl?: string } & BuildContext = {},
+): Promise<PackageAssets> {
+  const job = {
+    op: 'package-assets' as const,
+    components: [...components].map(source),
+    packages: refOf(packages),
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+  };
   return buildSandbox().run(options.tenant ?? '', packages, job);
 }

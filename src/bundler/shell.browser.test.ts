@@ -54,7 +54,11 @@ const blueprint = {
     {
       path: '/items/:id',
       title: 'Item',
-      root: { component: 'ItemView', data: { item: { function: 'get-item', query: { id: ':id' } } }, children: [{ component: 'Link', props: { to: '/', text: 'All fruit' } }] },
+      root: {
+        component: 'ItemView',
+        data: { item: { function: 'get-item', query: { id: ':id' } } },
+        children: [{ component: 'Link', props: { to: '/', text: 'All fruit' } }],
+      },
     },
   ],
 };
@@ -88,7 +92,17 @@ function startServer(bundles: Map<string, BuiltComponent>): Promise<Server> {
     }
     if (url.pathname === '/api/list-items') {
       listCalls += 1;
-      return send(200, 'application/json', JSON.stringify({ calls: listCalls, items: [{ id: 1, name: 'Apple' }, { id: 2, name: 'Pear' }] }));
+      return send(
+        200,
+        'application/json',
+        JSON.stringify({
+          calls: listCalls,
+          items: [
+            { id: 1, name: 'Apple' },
+            { id: 2, name: 'Pear' },
+          ],
+        }),
+      );
     }
     if (url.pathname === '/api/get-item') {
       const id = Number(url.searchParams.get('id'));
@@ -106,7 +120,10 @@ beforeAll(async () => {
   const built = await Promise.all(Object.entries(sources).map(([name, code]) => buildComponent({ name, code })));
   server = await startServer(new Map(built.map((b) => [b.name, b])));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
   page = await browser.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
 });
@@ -135,7 +152,7 @@ describe('the app shell in a browser', () => {
     await page.getByRole('button', { name: 'Clicked 1' }).waitFor();
   });
 
-  it('reload() refetches the node\'s data without remounting the component', async () => {
+  it("reload() refetches the node's data without remounting the component", async () => {
     await page.getByRole('button', { name: 'Reload' }).click();
     await page.getByTestId('calls').getByText('List calls: 2').waitFor();
     await page.getByRole('button', { name: 'Clicked 1' }).waitFor();

@@ -27,7 +27,28 @@ async function main(argv: string[]): Promise<void> {
   cli.option('--url <url>', 'server to talk to (default: TESSERA_URL or http://localhost:PORT)');
   cli.option('--token <t>', 'credential to send (default: TESSERA_TOKEN, else the one `tessera login` saved)');
   cli.option('--json', 'print raw JSON answers');
-  for (const register of [start, tenants, tools, agent, logs, release, releases, diff, deploy, rollback, deployments, secrets, egress, exportCommand, members, invitations, users, audit, login]) register(cli);
+  for (const register of [
+    start,
+    tenants,
+    tools,
+    agent,
+    logs,
+    release,
+    releases,
+    diff,
+    deploy,
+    rollback,
+    deployments,
+    secrets,
+    egress,
+    exportCommand,
+    members,
+    invitations,
+    users,
+    audit,
+    login,
+  ])
+    register(cli);
   cli.help();
 
   const named = argv.some((arg) => cli.commands.some((command) => command.name === arg));

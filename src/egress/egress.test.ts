@@ -9,7 +9,8 @@ describe('egress allowlist', () => {
     expect(checkEgressEntry(' API.Example.com ')).toBe('api.example.com');
     expect(checkEgressEntry('*.example.com:8443')).toBe('*.example.com:8443');
     expect(checkEgressEntry('[2001:db8::1]:443')).toBe('[2001:db8::1]:443');
-    for (const bad of ['http://api.example.com', 'api.example.com/path', 'a..b', '*.', 'host:99999', '', 'exa mple.com']) expect(() => checkEgressEntry(bad), bad).toThrow(/Egress entry/);
+    for (const bad of ['http://api.example.com', 'api.example.com/path', 'a..b', '*.', 'host:99999', '', 'exa mple.com'])
+      expect(() => checkEgressEntry(bad), bad).toThrow(/Egress entry/);
   });
 
   it('matches host, wildcard and port exactly', () => {
@@ -29,7 +30,23 @@ describe('egress allowlist', () => {
   it('lets only public unicast addresses through (loopback only on the named test ports)', () => {
     expect(addressRefusal('93.184.216.34', 443, [])).toBeNull();
     expect(addressRefusal('2606:4700::1111', 443, [])).toBeNull();
-    for (const address of ['127.0.0.1', '127.8.9.10', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '::1', 'fc00::1', 'fd12::1', 'fe80::1', '0.0.0.0', '::ffff:10.0.0.1', '::ffff:127.0.0.1', '100.64.0.1']) {
+    for (const address of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '::1',
+      'fc00::1',
+      'fd12::1',
+      'fe80::1',
+      '0.0.0.0',
+      '::ffff:10.0.0.1',
+      '::ffff:127.0.0.1',
+      '100.64.0.1',
+    ]) {
       expect(addressRefusal(address, 80, []), address).not.toBeNull();
     }
     expect(addressRefusal('172.32.0.1', 80, [])).toBeNull();
@@ -84,7 +101,16 @@ describe('egress redirects', () => {
 
   it('drops Authorization, Cookie and Proxy-Authorization on a redirect to another origin, as fetch does', async () => {
     seen.length = 0;
-    const reply = await proxy().request('t', { url: `${apiOrigin}/start?to=${encodeURIComponent(`${otherOrigin}/landed`)}`, method: 'POST', headers: credentials, body: new TextEncoder().encode('{"a":1}') }, () => undefined);
+    const reply = await proxy().request(
+      't',
+      {
+        url: `${apiOrigin}/start?to=${encodeURIComponent(`${otherOrigin}/landed`)}`,
+        method: 'POST',
+        headers: credentials,
+        body: new TextEncoder().encode('{"a":1}'),
+      },
+      () => undefined,
+    );
     expect(reply.status).toBe(200);
     expect(reply.url).toBe(`${otherOrigin}/landed`);
     const [first, second] = seen;
@@ -105,7 +131,16 @@ describe('egress redirects', () => {
     // api -> api (same origin) -> other -> back to api: credentials reach api twice, never other, and do not come back.
     const back = `${apiOrigin}/back`;
     const viaOther = `${otherOrigin}/hop?to=${encodeURIComponent(back)}`;
-    const reply = await proxy().request('t', { url: `${apiOrigin}/start?to=${encodeURIComponent(`/again?to=${encodeURIComponent(viaOther)}`)}`, method: 'GET', headers: credentials.slice(0, 4), body: undefined }, () => undefined);
+    const reply = await proxy().request(
+      't',
+      {
+        url: `${apiOrigin}/start?to=${encodeURIComponent(`/again?to=${encodeURIComponent(viaOther)}`)}`,
+        method: 'GET',
+        headers: credentials.slice(0, 4),
+        body: undefined,
+      },
+      () => undefined,
+    );
     expect(reply.status).toBe(200);
     expect(seen.map((s) => [s.server, s.headers.authorization ?? null])).toEqual([
       ['api', 'Bearer sk_live_secret'],
@@ -117,7 +152,11 @@ describe('egress redirects', () => {
 
   it('drops the body and the headers describing it when a 303 turns the request into a GET', async () => {
     seen.length = 0;
-    const reply = await proxy().request('t', { url: `${apiOrigin}/form?status=303&to=%2Fresult`, method: 'POST', headers: credentials, body: new TextEncoder().encode('{"a":1}') }, () => undefined);
+    const reply = await proxy().request(
+      't',
+      { url: `${apiOrigin}/form?status=303&to=%2Fresult`, method: 'POST', headers: credentials, body: new TextEncoder().encode('{"a":1}') },
+      () => undefined,
+    );
     expect(reply.status).toBe(200);
     const last = seen.at(-1)!;
     expect(last.method).toBe('GET');

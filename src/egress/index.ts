@@ -44,7 +44,19 @@ const ALLOWLIST_CACHE_MS = 5000;
 const ORIGIN_CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 /** Headers that describe a body: gone with it when a redirect turns the request into a GET (as fetch does). */
 const BODY_HEADERS = new Set(['content-type', 'content-encoding', 'content-language', 'content-location']);
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 
 /** An allowlist entry: `api.example.com`, `*.example.com`, `api.example.com:8443`, `203.0.113.7`, `[2001:db8::1]:443`. */
 const HOST_PATTERN = /^(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/;
@@ -59,7 +71,8 @@ export function checkEgressEntry(value: unknown): string {
   const parsed = egressEntrySchema.safeParse(value);
   if (!parsed.success) throw new TesseraError('INVALID_ARGUMENTS', `Egress entry ${JSON.stringify(value)} ${parsed.error.issues[0]!.message}.`);
   const port = /:(\d+)$/.exec(parsed.data)?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) throw new TesseraError('INVALID_ARGUMENTS', `Egress entry "${parsed.data}": port ${port} is not 1-65535.`);
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535))
+    throw new TesseraError('INVALID_ARGUMENTS', `Egress entry "${parsed.data}": port ${port} is not 1-65535.`);
   return parsed.data;
 }
 
@@ -90,7 +103,16 @@ export function addressRefusal(address: string, port: number, loopbackPorts: rea
   const range = parsed.range();
   if (range === 'unicast') return null;
   if (range === 'loopback' && loopbackPorts.includes(port)) return null;
-  const names: Record<string, string> = { loopback: 'a loopback address', private: 'a private address', linkLocal: 'a link-local address (cloud metadata lives there)', uniqueLocal: 'a private (unique local) address', unspecified: 'an unspecified address', carrierGradeNat: 'a carrier-grade NAT address', multicast: 'a multicast address', broadcast: 'a broadcast address' };
+  const names: Record<string, string> = {
+    loopback: 'a loopback address',
+    private: 'a private address',
+    linkLocal: 'a link-local address (cloud metadata lives there)',
+    uniqueLocal: 'a private (unique local) address',
+    unspecified: 'an unspecified address',
+    carrierGradeNat: 'a carrier-grade NAT address',
+    multicast: 'a multicast address',
+    broadcast: 'a broadcast address',
+  };
   return `${address} is ${names[range] ?? `a reserved address (${range})`}`;
 }
 
@@ -141,8 +163,10 @@ export class EgressProxy {
     };
     const inFlight = this.inFlight.get(tenant) ?? 0;
     const used = this.usage.counts(tenant);
-    if (inFlight >= this.limits.maxConnections) refuse(url, `this app already has ${inFlight} outbound requests in flight (the limit is ${this.limits.maxConnections})`);
-    if (used.requests >= this.limits.requestsPerMinute) refuse(url, `this app made ${used.requests} outbound requests this minute (the limit is ${this.limits.requestsPerMinute})`);
+    if (inFlight >= this.limits.maxConnections)
+      refuse(url, `this app already has ${inFlight} outbound requests in flight (the limit is ${this.limits.maxConnections})`);
+    if (used.requests >= this.limits.requestsPerMinute)
+      refuse(url, `this app made ${used.requests} outbound requests this minute (the limit is ${this.limits.requestsPerMinute})`);
     if (used.bytes >= this.limits.bytesPerMinute) refuse(url, `this app moved ${used.bytes} bytes this minute (the limit is ${this.limits.bytesPerMinute})`);
     this.inFlight.set(tenant, inFlight + 1);
     this.usage.add(tenant, 'requests');
@@ -216,9 +240,18 @@ export class EgressProxy {
   }
 
   /** One hop, connected to the address that was checked (never resolved again), with the host's name for TLS. */
-  private send(url: URL, port: number, method: string, headers: Array<[string, string]>, body: Uint8Array | undefined, address: { address: string; family: 4 | 6 }, countBytes: (bytes: number) => void): Promise<Omit<EgressReply, 'url'>> {
+  private send(
+    url: URL,
+    port: number,
+    method: string,
+    headers: Array<[string, string]>,
+    body: Uint8Array | undefined,
+    address: { address: string; family: 4 | 6 },
+    countBytes: (bytes: number) => void,
+  ): Promise<Omit<EgressReply, 'url'>> {
     const lookup: LookupFunction = (_hostname, options, callback) => {
-      if ((options as { all?: boolean }).all) (callback as unknown as (err: null, addresses: Array<{ address: string; family: number }>) => void)(null, [address]);
+      if ((options as { all?: boolean }).all)
+        (callback as unknown as (err: null, addresses: Array<{ address: string; family: number }>) => void)(null, [address]);
       else callback(null, address.address, address.family);
     };
     const client = url.protocol === 'https:' ? https : http;

@@ -51,11 +51,21 @@ export interface FissionExport {
   namespace: string;
   files: ExportFile[];
   /** Object names, for people and tests. */
-  names: { deploymentConfig: string; environment: string; dataSecret: string; appSecret: string; functions: Record<string, { archive: string; package: string; function: string; trigger: string }> };
+  names: {
+    deploymentConfig: string;
+    environment: string;
+    dataSecret: string;
+    appSecret: string;
+    functions: Record<string, { archive: string; package: string; function: string; trigger: string }>;
+  };
 }
 
 const yaml = (...documents: unknown[]): string => documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n');
-const text = (path: string, content: string, secret = false): ExportFile => ({ path, content: new TextEncoder().encode(content), ...(secret ? { secret } : {}) });
+const text = (path: string, content: string, secret = false): ExportFile => ({
+  path,
+  content: new TextEncoder().encode(content),
+  ...(secret ? { secret } : {}),
+});
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** Object names for one tenant; release-scoped ones include the version, so releases coexist. */
@@ -77,14 +87,19 @@ function checkOptions(options: FissionExportOptions): void {
   try {
     url = new URL(options.dataUrl);
   } catch {
-    throw new TesseraError('INVALID_ARGUMENTS', `--data-url ${JSON.stringify(options.dataUrl)} is not a URL: give the Tessera service's address as the cluster reaches it, e.g. http://tessera.tessera.svc.cluster.local:3000`);
+    throw new TesseraError(
+      'INVALID_ARGUMENTS',
+      `--data-url ${JSON.stringify(options.dataUrl)} is not a URL: give the Tessera service's address as the cluster reaches it, e.g. http://tessera.tessera.svc.cluster.local:3000`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TesseraError('INVALID_ARGUMENTS', `--data-url must be http(s), not ${url.protocol}`);
-  if (options.namespace !== undefined && dnsLabel(options.namespace) !== options.namespace) throw new TesseraError('INVALID_ARGUMENTS', `Namespace "${options.namespace}" is not a DNS label.`);
+  if (options.namespace !== undefined && dnsLabel(options.namespace) !== options.namespace)
+    throw new TesseraError('INVALID_ARGUMENTS', `Namespace "${options.namespace}" is not a DNS label.`);
   if (options.canary && !(Number.isInteger(options.canary.weight) && options.canary.weight >= 1 && options.canary.weight <= 99)) {
     throw new TesseraError('INVALID_ARGUMENTS', `A canary weight is a whole percentage from 1 to 99, not ${options.canary.weight}.`);
   }
-  if (options.executor === 'newdeploy' && (options.minScale ?? 0) > (options.maxScale ?? 1)) throw new TesseraError('INVALID_ARGUMENTS', `minScale (${options.minScale}) is above maxScale (${options.maxScale}).`);
+  if (options.executor === 'newdeploy' && (options.minScale ?? 0) > (options.maxScale ?? 1))
+    throw new TesseraError('INVALID_ARGUMENTS', `minScale (${options.minScale}) is above maxScale (${options.maxScale}).`);
 }
 
 /**
@@ -97,7 +112,12 @@ function checkOptions(options: FissionExportOptions): void {
  * adds its functions beside the first; only `routes.yaml` changes, which is how a release goes live
  * and, exported again, how it rolls back.
  */
-export async function exportFission(deps: { registry: DataTokenStore & EgressRuleStore & ReleaseStore & SealedSecretStore; store: ArtifactStore }, tenant: string, version: string, options: FissionExportOptions): Promise<FissionExport> {
+export async function exportFission(
+  deps: { registry: DataTokenStore & EgressRuleStore & ReleaseStore & SealedSecretStore; store: ArtifactStore },
+  tenant: string,
+  version: string,
+  options: FissionExportOptions,
+): Promise<FissionExport> {
   checkOptions(options);
   const snapshot = JSON.parse(await getRelease(deps.registry, tenant, version)) as ReleaseSnapshot;
   const namespace = options.namespace ?? 'default';
@@ -110,7 +130,12 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
   const envRef = { name: names.environment, namespace };
   const files: ExportFile[] = [];
 
-  files.push(text('specs/fission-deployment-config.yaml', yaml({ apiVersion: 'fission.io/v1', kind: 'DeploymentConfig', name: names.deploymentConfig, uid: stableUuid(`tessera/${tenant}`) })));
+  files.push(
+    text(
+      'specs/fission-deployment-config.yaml',
+      yaml({ apiVersion: 'fission.io/v1', kind: 'DeploymentConfig', name: names.deploymentConfig, uid: stableUuid(`tessera/${tenant}`) }),
+    ),
+  );
   files.push(
     text(
       'specs/environment.yaml',
@@ -141,9 +166,16 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
   for (const [fn, entry] of Object.entries(snapshot.functions)) {
     const code = await deps.store.get(entry.digest);
     if (code === null || sha256(code) !== entry.digest) {
-      throw new TesseraError('INTERNAL', `Release ${version} of "${tenant}": the bundle of function ${fn} (${entry.digest.slice(0, 12)}) is missing from the artifact store.`);
+      throw new TesseraError(
+        'INTERNAL',
+        `Release ${version} of "${tenant}": the bundle of function ${fn} (${entry.digest.slice(0, 12)}) is missing from the artifact store.`,
+      );
     }
-    const archive = makeZip({ 'index.js': code, 'package.json': JSON.stringify({ name: names.function(fn), private: true, main: 'index.js', type: 'commonjs' }, null, 2) + '\n', ...modules });
+    const archive = makeZip({
+      'index.js': code,
+      'package.json': `${JSON.stringify({ name: names.function(fn), private: true, main: 'index.js', type: 'commonjs' }, null, 2)}\n`,
+      ...modules,
+    });
     const archiveName = names.archive(fn);
     const archivePath = `archives/${archiveName}.zip`;
     files.push({ path: archivePath, content: archive });
@@ -169,7 +201,10 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
               environment: envRef,
               // The archive unpacks to a folder; "index" is its index.js, whose module.exports is the function.
               package: { functionName: 'index', packageref: { name: names.package(fn), namespace } },
-              secrets: [{ name: names.dataSecret, namespace }, { name: names.appSecret, namespace }],
+              secrets: [
+                { name: names.dataSecret, namespace },
+                { name: names.appSecret, namespace },
+              ],
               InvokeStrategy: {
                 StrategyType: 'execution',
                 ExecutionStrategy: {
@@ -194,7 +229,7 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
   }
 
   // Going live: every trigger names this release's functions (or splits traffic with a canary).
-  const from = options.canary ? JSON.parse(await getRelease(deps.registry, tenant, options.canary.from)) as ReleaseSnapshot : null;
+  const from = options.canary ? (JSON.parse(await getRelease(deps.registry, tenant, options.canary.from)) as ReleaseSnapshot) : null;
   const fromNames = options.canary ? fissionNames(tenant, options.canary.from) : null;
   const routing = options.routing ?? 'host';
   const triggers = Object.keys(snapshot.functions).map((fn) => {
@@ -204,12 +239,18 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
       kind: 'HTTPTrigger',
       metadata: meta(names.trigger(fn), { 'tessera.dev/function': fn, 'tessera.dev/live': dnsLabel(version) }),
       spec: {
-        ...(routing === 'host' ? { host: `${tenant}.${options.appDomain ?? 'localhost'}`, prefix: `/api/${fn}` } : { host: '', prefix: `/${tenant}/api/${fn}` }),
+        ...(routing === 'host'
+          ? { host: `${tenant}.${options.appDomain ?? 'localhost'}`, prefix: `/api/${fn}` }
+          : { host: '', prefix: `/${tenant}/api/${fn}` }),
         keepPrefix: false,
         methods: ALL_METHODS,
         createingress: false,
         functionref: weighted
-          ? { type: 'function-weights', name: names.function(fn), functionweights: { [names.function(fn)]: options.canary!.weight, [fromNames.function(fn)]: 100 - options.canary!.weight } }
+          ? {
+              type: 'function-weights',
+              name: names.function(fn),
+              functionweights: { [names.function(fn)]: options.canary!.weight, [fromNames.function(fn)]: 100 - options.canary!.weight },
+            }
           : { type: 'name', name: names.function(fn) },
       },
     };
@@ -223,7 +264,13 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
   files.push(
     text(
       `k8s/secret-${names.dataSecret}.yaml`,
-      yaml({ apiVersion: 'v1', kind: 'Secret', metadata: meta(names.dataSecret, { 'tessera.dev/release': dnsLabel(version) }), type: 'Opaque', stringData: { url: endpoint, token } }),
+      yaml({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: meta(names.dataSecret, { 'tessera.dev/release': dnsLabel(version) }),
+        type: 'Opaque',
+        stringData: { url: endpoint, token },
+      }),
       true,
     ),
   );
@@ -236,12 +283,18 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
       `# The secrets of ${tenant}: fill in each value before applying (Tessera never exports values), or
 # kubectl create secret generic ${names.appSecret} -n ${namespace}${secretNames.map((n) => ` --from-literal=${n}=...`).join('')}
 ` +
-        yaml({ apiVersion: 'v1', kind: 'Secret', metadata: meta(names.appSecret), type: 'Opaque', stringData: Object.fromEntries(secretNames.map((n) => [n, ''])) }),
+        yaml({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: meta(names.appSecret),
+          type: 'Opaque',
+          stringData: Object.fromEntries(secretNames.map((n) => [n, ''])),
+        }),
       true,
     ),
   );
   const allowed = (await deps.registry.listEgress(tenant)).filter((rule) => rule.status === 'allowed').map((rule) => rule.host);
-  files.push(text(`k8s/networkpolicy-${dnsLabel(tenant, 'egress')}.yaml`, egressPolicy(tenant, namespace, names.environment, allowed, options.dataUrl, meta)));
+  files.push(text(`k8s/networkpolicy-${dnsLabel(tenant, 'egress')}.yaml`, egressPolicy(tenant, names.environment, allowed, options.dataUrl, meta)));
   files.push(text('README.md', exportReadme(tenant, version, namespace)));
 
   return {
@@ -249,7 +302,13 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
     version,
     namespace,
     files,
-    names: { deploymentConfig: names.deploymentConfig, environment: names.environment, dataSecret: names.dataSecret, appSecret: names.appSecret, functions: functionNames },
+    names: {
+      deploymentConfig: names.deploymentConfig,
+      environment: names.environment,
+      dataSecret: names.dataSecret,
+      appSecret: names.appSecret,
+      functions: functionNames,
+    },
   };
 }
 
@@ -259,7 +318,7 @@ export async function exportFission(deps: { registry: DataTokenStore & EgressRul
  * in a comment with the FQDN-aware equivalent (e.g. Cilium's toFQDNs); without such a CNI they stay
  * closed, which errs on the safe side.
  */
-function egressPolicy(tenant: string, namespace: string, environment: string, allowed: string[], dataUrl: string, meta: (name: string) => object): string {
+function egressPolicy(tenant: string, environment: string, allowed: string[], dataUrl: string, meta: (name: string) => object): string {
   const data = new URL(dataUrl);
   const dataPort = Number(data.port || (data.protocol === 'https:' ? 443 : 80));
   const literal = allowed
@@ -279,10 +338,27 @@ function egressPolicy(tenant: string, namespace: string, environment: string, al
       podSelector: { matchLabels: { environmentName: environment } },
       policyTypes: ['Egress'],
       egress: [
-        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+        {
+          to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          ports: [
+            { protocol: 'UDP', port: 53 },
+            { protocol: 'TCP', port: 53 },
+          ],
+        },
         // The data endpoint (the Tessera service), wherever it runs in the cluster.
-        { to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tessera' } } }], ports: [{ protocol: 'TCP', port: dataPort }] },
-        ...literal.map(({ ip, port }) => ({ to: [{ ipBlock: { cidr: ip.includes(':') ? `${ip}/128` : `${ip}/32` } }], ports: port ? [{ protocol: 'TCP', port }] : [{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 443 }] })),
+        {
+          to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tessera' } } }],
+          ports: [{ protocol: 'TCP', port: dataPort }],
+        },
+        ...literal.map(({ ip, port }) => ({
+          to: [{ ipBlock: { cidr: ip.includes(':') ? `${ip}/128` : `${ip}/32` } }],
+          ports: port
+            ? [{ protocol: 'TCP', port }]
+            : [
+                { protocol: 'TCP', port: 80 },
+                { protocol: 'TCP', port: 443 },
+              ],
+        })),
       ],
     },
   };

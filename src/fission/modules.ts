@@ -20,7 +20,7 @@ export async function platformModules(secrets: { namespace: string; data: string
     bundle('remote-db.ts', { __TESSERA_DATA_SECRET__: { namespace: secrets.namespace, name: secrets.data } }),
     bundle('remote-secrets.ts', { __TESSERA_APP_SECRET__: { namespace: secrets.namespace, name: secrets.app } }),
   ]);
-  const pkg = (name: string) => JSON.stringify({ name, version: '1.0.0', private: true, main: 'index.js', type: 'commonjs' }, null, 2) + '\n';
+  const pkg = (name: string) => `${JSON.stringify({ name, version: '1.0.0', private: true, main: 'index.js', type: 'commonjs' }, null, 2)}\n`;
   return {
     'node_modules/@tessera/db/index.js': db,
     'node_modules/@tessera/db/package.json': pkg('@tessera/db'),

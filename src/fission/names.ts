@@ -13,7 +13,12 @@ const MAX_LABEL = 63;
  */
 export function dnsLabel(...parts: string[]): string {
   const readable = parts
-    .map((part) => part.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''))
+    .map((part) =>
+      part
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, ''),
+    )
     .filter(Boolean)
     .join('-');
   const lossless = readable === parts.join('-') && readable.length <= MAX_LABEL && /^[a-z0-9]/.test(readable);

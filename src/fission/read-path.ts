@@ -51,7 +51,10 @@ export async function exportReadPath(options: ReadPathExportOptions = {}): Promi
   const doc = (...documents: unknown[]) => new TextEncoder().encode(documents.map((d) => stringify(d, { lineWidth: 0 })).join('---\n'));
   const deployToken = options.deployToken ?? `tsp_${randomBytes(32).toString('base64url')}`;
   const files: ExportFile[] = [
-    { path: 'specs/fission-deployment-config.yaml', content: doc({ apiVersion: 'fission.io/v1', kind: 'DeploymentConfig', name: 'tessera-read-path', uid: stableUuid('tessera/read-path') }) },
+    {
+      path: 'specs/fission-deployment-config.yaml',
+      content: doc({ apiVersion: 'fission.io/v1', kind: 'DeploymentConfig', name: 'tessera-read-path', uid: stableUuid('tessera/read-path') }),
+    },
     {
       path: 'specs/environment.yaml',
       content: doc({
@@ -60,7 +63,10 @@ export async function exportReadPath(options: ReadPathExportOptions = {}): Promi
         metadata: meta(envName),
         spec: {
           version: 2,
-          runtime: { image: options.image ?? DEFAULT_NODE_IMAGE, ...(options.runtimeClass ? { podspec: { runtimeClassName: options.runtimeClass, containers: [] } } : {}) },
+          runtime: {
+            image: options.image ?? DEFAULT_NODE_IMAGE,
+            ...(options.runtimeClass ? { podspec: { runtimeClassName: options.runtimeClass, containers: [] } } : {}),
+          },
           poolsize: options.poolSize ?? 3,
           allowedFunctionsPerContainer: 'single',
           resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } },
@@ -72,12 +78,21 @@ export async function exportReadPath(options: ReadPathExportOptions = {}): Promi
     const name = dnsLabel('tessera', handler);
     const archive = `${name}-zip`;
     const code = await buildReadPathFunction(handler, { namespace, name: secretName });
-    files.push({ path: `archives/${archive}.zip`, content: makeZip({ 'index.js': code, 'package.json': JSON.stringify({ name, private: true, main: 'index.js', type: 'commonjs' }) + '\n' }) });
+    files.push({
+      path: `archives/${archive}.zip`,
+      content: makeZip({ 'index.js': code, 'package.json': `${JSON.stringify({ name, private: true, main: 'index.js', type: 'commonjs' })}\n` }),
+    });
     files.push({
       path: `specs/${name}.yaml`,
       content: doc(
         { kind: 'ArchiveUploadSpec', name: archive, include: [`archives/${archive}.zip`] },
-        { apiVersion: 'fission.io/v1', kind: 'Package', metadata: meta(name), spec: { environment: { name: envName, namespace }, deployment: { type: 'url', url: `archive://${archive}`, checksum: {} }, source: { checksum: {} } }, status: { buildstatus: 'none' } },
+        {
+          apiVersion: 'fission.io/v1',
+          kind: 'Package',
+          metadata: meta(name),
+          spec: { environment: { name: envName, namespace }, deployment: { type: 'url', url: `archive://${archive}`, checksum: {} }, source: { checksum: {} } },
+          status: { buildstatus: 'none' },
+        },
         {
           apiVersion: 'fission.io/v1',
           kind: 'Function',
@@ -86,7 +101,10 @@ export async function exportReadPath(options: ReadPathExportOptions = {}): Promi
             environment: { name: envName, namespace },
             package: { functionName: 'index', packageref: { name, namespace } },
             secrets: [{ name: secretName, namespace }],
-            InvokeStrategy: { StrategyType: 'execution', ExecutionStrategy: { ExecutorType: 'poolmgr', MinScale: 0, MaxScale: 0, SpecializationTimeout: 120, TargetCPUPercent: 0 } },
+            InvokeStrategy: {
+              StrategyType: 'execution',
+              ExecutionStrategy: { ExecutorType: 'poolmgr', MinScale: 0, MaxScale: 0, SpecializationTimeout: 120, TargetCPUPercent: 0 },
+            },
             functionTimeout: 10,
             idletimeout: 600,
             concurrency: 500,
@@ -97,7 +115,13 @@ export async function exportReadPath(options: ReadPathExportOptions = {}): Promi
           apiVersion: 'fission.io/v1',
           kind: 'HTTPTrigger',
           metadata: meta(`${name}-route`),
-          spec: { host: '', relativeurl: `/_tessera/${handler}`, methods: handler === 'releases' ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD'], createingress: false, functionref: { type: 'name', name } },
+          spec: {
+            host: '',
+            relativeurl: `/_tessera/${handler}`,
+            methods: handler === 'releases' ? ['GET', 'HEAD', 'POST'] : ['GET', 'HEAD'],
+            createingress: false,
+            functionref: { type: 'name', name },
+          },
         },
       ),
     });
@@ -110,7 +134,10 @@ export async function exportReadPath(options: ReadPathExportOptions = {}): Promi
       kind: 'Secret',
       metadata: meta(secretName),
       type: 'Opaque',
-      stringData: { 'database-url': options.databaseUrl ?? 'postgres://tessera:CHANGE-ME@pgbouncer.tessera.svc.cluster.local:6432/tessera', 'deploy-token': deployToken },
+      stringData: {
+        'database-url': options.databaseUrl ?? 'postgres://tessera:CHANGE-ME@pgbouncer.tessera.svc.cluster.local:6432/tessera',
+        'deploy-token': deployToken,
+      },
     }),
   });
   return { files, deployToken };

@@ -55,7 +55,11 @@ function packagesQuotaExceeded(appName: string, limit: number, bytes: number, me
 
 /** The app's package.json: its direct dependencies, pinned to the exact versions of its lockfile. */
 export function packageJsonOf(set: PackageSet): string {
-  const dependencies = Object.fromEntries(Object.keys(set.root).sort().map((name) => [name, set.packages.get(set.root[name]!)!.version]));
+  const dependencies = Object.fromEntries(
+    Object.keys(set.root)
+      .sort()
+      .map((name) => [name, set.packages.get(set.root[name]!)!.version]),
+  );
   return `${JSON.stringify({ name: set.lockfile.name, private: true, dependencies }, null, 2)}\n`;
 }
 
@@ -74,7 +78,12 @@ export class PackageManager {
 
   constructor(private readonly options: PackageManagerOptions) {
     this.store = new PackageStore(path.join(options.dataDir, 'packages'), options.maxUnpackedBytes);
-    this.client = new RegistryClient({ registry: options.registry, timeoutMs: options.timeoutMs, maxBytes: options.maxUnpackedBytes, ...(options.authToken ? { authToken: options.authToken } : {}) });
+    this.client = new RegistryClient({
+      registry: options.registry,
+      timeoutMs: options.timeoutMs,
+      maxBytes: options.maxUnpackedBytes,
+      ...(options.authToken ? { authToken: options.authToken } : {}),
+    });
   }
 
   /**
@@ -86,7 +95,12 @@ export class PackageManager {
     const resolution = await resolvePackages({ client: this.client, requests, previous, maxUnpackedBytes: this.options.maxUnpackedBytes });
     const limit = this.options.appMaxBytes;
     // Before any download: what the store holds already, and the registry's word for the rest; then the bytes themselves.
-    const sizes = limit === undefined ? [] : await Promise.all([...resolution.packages.values()].map(async (pkg) => (await this.store.storedBytes(pkg.name, pkg.version)) ?? pkg.unpackedSize ?? 0));
+    const sizes =
+      limit === undefined
+        ? []
+        : await Promise.all(
+            [...resolution.packages.values()].map(async (pkg) => (await this.store.storedBytes(pkg.name, pkg.version)) ?? pkg.unpackedSize ?? 0),
+          );
     const declared = sizes.reduce((sum, size) => sum + size, 0);
     if (limit !== undefined && declared > limit) throw packagesQuotaExceeded(appName, limit, declared, false);
     const downloaded = await this.fetchAll(resolution, limit === undefined ? undefined : { appName, limit });
@@ -113,7 +127,9 @@ export class PackageManager {
     const worker = async (): Promise<void> => {
       for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
         const current = pkg;
-        const { downloaded: fresh, unpackedBytes } = await this.store.ensure(current.name, current.version, current.integrity, () => this.client.tarball(current.key, current.resolved));
+        const { downloaded: fresh, unpackedBytes } = await this.store.ensure(current.name, current.version, current.integrity, () =>
+          this.client.tarball(current.key, current.resolved),
+        );
         total += unpackedBytes;
         if (quota && total > quota.limit) {
           queue.length = 0;
@@ -138,7 +154,11 @@ export class PackageManager {
  * The package set a lockfile pins, over a store that already holds every package of it. Also how a
  * build worker (bundler/sandbox) rebuilds the set it was sent as `{ storeRoot, lockfile }`.
  */
-export function packageSetOf(store: Pick<PackageStore, 'root' | 'resolveDirOf' | 'packageDirOf'>, lockfile: Lockfile, resolution: Resolution = fromLockfile(lockfile)): PackageSet {
+export function packageSetOf(
+  store: Pick<PackageStore, 'root' | 'resolveDirOf' | 'packageDirOf'>,
+  lockfile: Lockfile,
+  resolution: Resolution = fromLockfile(lockfile),
+): PackageSet {
   const pkg = (key: string): ResolvedPackage => {
     const found = resolution.packages.get(key);
     if (!found) throw new Error(`${key} is not in this package set`);

@@ -100,7 +100,11 @@ export function toLockfile(appName: string, resolution: Resolution): Lockfile {
       queue.push(target);
     }
   }
-  const rootDependencies = Object.fromEntries(Object.keys(resolution.root).sort().map((name) => [name, resolution.packages.get(resolution.root[name]!)!.version]));
+  const rootDependencies = Object.fromEntries(
+    Object.keys(resolution.root)
+      .sort()
+      .map((name) => [name, resolution.packages.get(resolution.root[name]!)!.version]),
+  );
   const packages: Record<string, LockEntry> = { '': { name: appName, ...(Object.keys(rootDependencies).length ? { dependencies: rootDependencies } : {}) } };
   for (const location of [...placed.keys()].sort()) {
     const pkg = resolution.packages.get(placed.get(location)!)!;
@@ -129,10 +133,12 @@ export function fromLockfile(lock: Lockfile): Resolution {
     // What the store makes folders of, and what downloads are checked against: never taken on trust.
     const name = entry.name ?? nameAt(location);
     if (!isValidPackageName(name)) throw invalid(`${JSON.stringify(location.slice(0, 200))} is not an npm package name`);
-    if (!isExactVersion(entry.version)) throw invalid(`${location} has version ${JSON.stringify(String(entry.version).slice(0, 100))}, not an exact semver version`);
+    if (!isExactVersion(entry.version))
+      throw invalid(`${location} has version ${JSON.stringify(String(entry.version).slice(0, 100))}, not an exact semver version`);
     const unverifiable = integrityProblem(entry.integrity);
     if (unverifiable) throw invalid(`${location} has ${unverifiable}`);
-    if (!/^https?:\/\//.test(entry.resolved)) throw invalid(`${location} is resolved to ${JSON.stringify(String(entry.resolved).slice(0, 200))}, not an http(s) URL`);
+    if (!/^https?:\/\//.test(entry.resolved))
+      throw invalid(`${location} is resolved to ${JSON.stringify(String(entry.resolved).slice(0, 200))}, not an http(s) URL`);
     return keyOf(name, entry.version);
   };
   const packages = new Map<string, ResolvedPackage>();
@@ -144,7 +150,8 @@ export function fromLockfile(lock: Lockfile): Resolution {
       const found = lookup(entries, location, name);
       if (!found) throw invalid(`${key} needs ${name}@${range}, which the lockfile does not hold`);
       const version = entries.get(found)!.version!;
-      if (semver.validRange(range) && !semver.satisfies(version, range, { includePrerelease: true })) throw invalid(`${key} needs ${name}@${range}, the lockfile has ${version}`);
+      if (semver.validRange(range) && !semver.satisfies(version, range, { includePrerelease: true }))
+        throw invalid(`${key} needs ${name}@${range}, the lockfile has ${version}`);
       deps[name] = keyAt(found);
     }
     packages.set(key, {
@@ -170,5 +177,8 @@ export function fromLockfile(lock: Lockfile): Resolution {
 }
 
 function invalid(why: string): TesseraError {
-  return new TesseraError('INVALID_ARGUMENTS', `The app's package-lock.json is not usable: ${why}. Ask for the package again (with its dependencies argument) to write a new one.`);
+  return new TesseraError(
+    'INVALID_ARGUMENTS',
+    `The app's package-lock.json is not usable: ${why}. Ask for the package again (with its dependencies argument) to write a new one.`,
+  );
 }

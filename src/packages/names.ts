@@ -47,7 +47,8 @@ const INTEGRITY_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1'];
 export function integrityProblem(integrity: unknown): string | null {
   if (typeof integrity !== 'string' || integrity.trim() === '') return 'no integrity hash';
   const parsed = ssri.parse(integrity);
-  if (!parsed || !Object.keys(parsed).some((algorithm) => INTEGRITY_ALGORITHMS.includes(algorithm))) return `the integrity ${JSON.stringify(integrity.slice(0, 100))} is not an sha512/sha384/sha256/sha1 hash`;
+  if (!parsed || !Object.keys(parsed).some((algorithm) => INTEGRITY_ALGORITHMS.includes(algorithm)))
+    return `the integrity ${JSON.stringify(integrity.slice(0, 100))} is not an sha512/sha384/sha256/sha1 hash`;
   return null;
 }
 
@@ -61,6 +62,7 @@ export function tarballUrlProblem(url: unknown, registry: string): string | null
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `its tarball URL ${parsed.href} is not http(s)`;
   if (parsed.username || parsed.password) return `its tarball URL ${parsed.origin} carries credentials`;
-  if (parsed.host !== new URL(registry).host) return `its tarball URL ${parsed.href} is not on the configured registry ${registry} (packages are downloaded from it only)`;
+  if (parsed.host !== new URL(registry).host)
+    return `its tarball URL ${parsed.href} is not on the configured registry ${registry} (packages are downloaded from it only)`;
   return null;
 }

@@ -21,7 +21,13 @@ describe('package resolution and the store', () => {
   const manager = (options: { maxUnpackedBytes?: number; timeoutMs?: number; dataDir?: string; appMaxBytes?: number } = {}): PackageManager => {
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-'));
     dirs.push(dataDir);
-    return new PackageManager({ dataDir, registry: registry.url, timeoutMs: options.timeoutMs ?? 5000, maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000, ...(options.appMaxBytes !== undefined ? { appMaxBytes: options.appMaxBytes } : {}) });
+    return new PackageManager({
+      dataDir,
+      registry: registry.url,
+      timeoutMs: options.timeoutMs ?? 5000,
+      maxUnpackedBytes: options.maxUnpackedBytes ?? 10_000_000,
+      ...(options.appMaxBytes !== undefined ? { appMaxBytes: options.appMaxBytes } : {}),
+    });
   };
 
   beforeAll(async () => {
@@ -64,7 +70,11 @@ describe('package resolution and the store', () => {
     writeFileSync(path.join(dir, 'package-lock.json'), lockfileText(set));
     // Asynchronously: the registry answering npm runs in this very process.
     // --legacy-peer-deps: react and react-dom, peers of many packages, are the platform's and never in the lockfile.
-    await execFileAsync('npm', ['ci', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', `--registry=${registry.url}`, `--cache=${path.join(dir, '.cache')}`], { cwd: dir, env: { ...process.env, npm_config_registry: registry.url } });
+    await execFileAsync(
+      'npm',
+      ['ci', '--ignore-scripts', '--legacy-peer-deps', '--no-audit', '--no-fund', `--registry=${registry.url}`, `--cache=${path.join(dir, '.cache')}`],
+      { cwd: dir, env: { ...process.env, npm_config_registry: registry.url } },
+    );
     const version = (p: string): string => JSON.parse(readFileSync(path.join(dir, p, 'package.json'), 'utf8')).version;
     expect(version('node_modules/tiny-format')).toBe('2.0.0');
     expect(version('node_modules/uses-old-format/node_modules/tiny-format')).toBe('1.1.0');
@@ -138,37 +148,45 @@ describe('package resolution and the store', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-'));
     dirs.push(dataDir);
     const pm = manager({ dataDir });
-    const escape = '1.0.0/../../escaped';
+    const escapingVersion = '1.0.0/../../escaped';
     await registry.publish({ name: 'path-version', version: '1.0.0', files: { 'index.js': 'module.exports = "escaped";\n' } });
     // The version key, the manifest's own version and the dist-tag all name a path; the tarball is real.
     registry.tamper('path-version', (packument) => {
-      packument.versions[escape] = { ...packument.versions['1.0.0'], version: escape };
+      packument.versions[escapingVersion] = { ...packument.versions['1.0.0'], version: escapingVersion };
       delete packument.versions['1.0.0'];
-      packument['dist-tags'].latest = escape;
+      packument['dist-tags'].latest = escapingVersion;
     });
-    for (const range of ['latest', '*', escape]) {
+    for (const range of ['latest', '*', escapingVersion]) {
       const err = await tesseraFailure(pm.resolve('app', { 'path-version': range }, null));
-      expect(err.code, range).toBe(range === escape ? 'PACKAGE_VERSION_NOT_FOUND' : 'REGISTRY_DATA_INVALID');
-      if (range !== escape) expect(err.message).toMatch(/path-version[\s\S]*is not a semver version/);
+      expect(err.code, range).toBe(range === escapingVersion ? 'PACKAGE_VERSION_NOT_FOUND' : 'REGISTRY_DATA_INVALID');
+      if (range !== escapingVersion) expect(err.message).toMatch(/path-version[\s\S]*is not a semver version/);
     }
     // Only a dist-tag pointing at a path, or a manifest calling itself one: refused the same way.
-    await registry.publish({ name: 'path-tag', version: '1.0.0', files: { 'index.js': '1;\n' } }, { name: 'path-self', version: '1.0.0', files: { 'index.js': '1;\n' } });
+    await registry.publish(
+      { name: 'path-tag', version: '1.0.0', files: { 'index.js': '1;\n' } },
+      { name: 'path-self', version: '1.0.0', files: { 'index.js': '1;\n' } },
+    );
     registry.tamper('path-tag', (packument) => {
       packument['dist-tags'].next = '../../../escaped';
     });
     registry.tamper('path-self', (packument) => {
-      packument.versions['1.0.0'].version = escape;
+      packument.versions['1.0.0'].version = escapingVersion;
     });
-    for (const name of ['path-tag', 'path-self']) expect((await tesseraFailure(pm.resolve('app', { [name]: '^1' }, null))).code, name).toBe('REGISTRY_DATA_INVALID');
-    expect(registry.count('tarball', 'path-version@1.0.0') + registry.count('tarball', 'path-tag@1.0.0') + registry.count('tarball', 'path-self@1.0.0')).toBe(0);
+    for (const name of ['path-tag', 'path-self'])
+      expect((await tesseraFailure(pm.resolve('app', { [name]: '^1' }, null))).code, name).toBe('REGISTRY_DATA_INVALID');
+    expect(registry.count('tarball', 'path-version@1.0.0') + registry.count('tarball', 'path-tag@1.0.0') + registry.count('tarball', 'path-self@1.0.0')).toBe(
+      0,
+    );
     // Below the resolver: the store and the lockfile reader refuse such a version too.
     const tarball = gzipSync(Buffer.alloc(1024));
-    const store = await tesseraFailure(pm.store.ensure('path-version', escape, ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(), async () => tarball));
+    const store = await tesseraFailure(
+      pm.store.ensure('path-version', escapingVersion, ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(), async () => tarball),
+    );
     expect(store.code).toBe('REGISTRY_DATA_INVALID');
     const good = await pm.resolve('app', { 'tiny-pad': '1.0.0' }, null);
     const forged = structuredClone(good.lockfile);
-    forged.packages['node_modules/tiny-pad']!.version = escape;
-    forged.packages['']!.dependencies = { 'tiny-pad': escape };
+    forged.packages['node_modules/tiny-pad']!.version = escapingVersion;
+    forged.packages['']!.dependencies = { 'tiny-pad': escapingVersion };
     const lock = await tesseraFailure(pm.install(forged));
     expect(lock.code).toBe('INVALID_ARGUMENTS');
     expect(lock.message).toContain('not an exact semver version');
@@ -183,7 +201,11 @@ describe('package resolution and the store', () => {
     const elsewhere = await startTestRegistry([{ name: 'foreign-tarball', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } }]);
     try {
       await registry.publish({ name: 'foreign-tarball', version: '1.0.0', files: { 'index.js': 'module.exports = 1;\n' } });
-      for (const tarball of [`${elsewhere.url}foreign-tarball/-/foreign-tarball-1.0.0.tgz`, 'file:///etc/passwd', `ftp://${new URL(registry.url).host}/x.tgz`]) {
+      for (const tarball of [
+        `${elsewhere.url}foreign-tarball/-/foreign-tarball-1.0.0.tgz`,
+        'file:///etc/passwd',
+        `ftp://${new URL(registry.url).host}/x.tgz`,
+      ]) {
         registry.tamper('foreign-tarball', (packument) => {
           packument.versions['1.0.0'].dist.tarball = tarball;
         });
@@ -202,25 +224,45 @@ describe('package resolution and the store', () => {
     }
   });
 
-  it('requires an integrity hash it can check, and a name that is the package\'s', async () => {
+  it("requires an integrity hash it can check, and a name that is the package's", async () => {
     await registry.publish({ name: 'unverified', version: '1.0.0', files: { 'index.js': '1;\n' } });
     const cases: Array<[string, (manifest: any) => void, string]> = [
-      ['none', (m) => {
-        delete m.dist.integrity;
-        delete m.dist.shasum;
-      }, 'PACKAGE_INTEGRITY_MISMATCH'],
-      ['md5', (m) => {
-        m.dist.integrity = 'md5-1B2M2Y8AsgTpgAmY7PhCfg==';
-      }, 'PACKAGE_INTEGRITY_MISMATCH'],
-      ['garbage', (m) => {
-        m.dist.integrity = '../../../etc/passwd';
-      }, 'PACKAGE_INTEGRITY_MISMATCH'],
-      ['wrong', (m) => {
-        m.dist.integrity = ssri.fromData('other bytes', { algorithms: ['sha512'] }).toString();
-      }, 'PACKAGE_INTEGRITY_MISMATCH'],
-      ['another name', (m) => {
-        m.name = 'tiny-pad';
-      }, 'REGISTRY_DATA_INVALID'],
+      [
+        'none',
+        (m) => {
+          delete m.dist.integrity;
+          delete m.dist.shasum;
+        },
+        'PACKAGE_INTEGRITY_MISMATCH',
+      ],
+      [
+        'md5',
+        (m) => {
+          m.dist.integrity = 'md5-1B2M2Y8AsgTpgAmY7PhCfg==';
+        },
+        'PACKAGE_INTEGRITY_MISMATCH',
+      ],
+      [
+        'garbage',
+        (m) => {
+          m.dist.integrity = '../../../etc/passwd';
+        },
+        'PACKAGE_INTEGRITY_MISMATCH',
+      ],
+      [
+        'wrong',
+        (m) => {
+          m.dist.integrity = ssri.fromData('other bytes', { algorithms: ['sha512'] }).toString();
+        },
+        'PACKAGE_INTEGRITY_MISMATCH',
+      ],
+      [
+        'another name',
+        (m) => {
+          m.name = 'tiny-pad';
+        },
+        'REGISTRY_DATA_INVALID',
+      ],
     ];
     for (const [what, edit, code] of cases) {
       registry.tamper('unverified', (packument) => edit(packument.versions['1.0.0']));
@@ -273,7 +315,9 @@ describe('package resolution and the store', () => {
     await registry.publish({ name: 'big-unlabelled', version: '1.0.0', files: { 'a.js': 'y'.repeat(150_000) } });
     const pm = manager({ maxUnpackedBytes: 100_000 });
     const unlabelled = await tesseraFailure(
-      pm.store.ensure('big-unlabelled', '1.0.0', (await pm.client.packument('big-unlabelled')).versions['1.0.0']!.dist.integrity!, () => pm.client.tarball('big-unlabelled@1.0.0', `${registry.url}big-unlabelled/-/big-unlabelled-1.0.0.tgz`)),
+      pm.store.ensure('big-unlabelled', '1.0.0', (await pm.client.packument('big-unlabelled')).versions['1.0.0']!.dist.integrity!, () =>
+        pm.client.tarball('big-unlabelled@1.0.0', `${registry.url}big-unlabelled/-/big-unlabelled-1.0.0.tgz`),
+      ),
     );
     expect(unlabelled.code).toBe('PACKAGE_TOO_LARGE');
     expect(await pm.store.storedIntegrity('big-unlabelled', '1.0.0')).toBeNull();
@@ -294,7 +338,7 @@ describe('package resolution and the store', () => {
 });
 
 describe('resolving against a far registry', () => {
-  it('asks for a level\'s packuments at once (at most 8), with the same result as one at a time', async () => {
+  it("asks for a level's packuments at once (at most 8), with the same result as one at a time", async () => {
     // hub -> 12 leaves, each leaf -> a shared base: 14 packuments, each answered after 60 ms.
     const leaves = Array.from({ length: 12 }, (_, i) => `leaf-${String(i).padStart(2, '0')}`);
     const files = { 'index.js': 'module.exports = 1;\n' };
@@ -314,7 +358,12 @@ describe('resolving against a far registry', () => {
       expect(set.packages.get('leaf-05@1.0.0')!.deps).toEqual({ base: 'base@2.1.0' });
       expect([...set.packages.keys()].sort()).toEqual(['base@2.1.0', 'hub@1.0.0', ...leaves.map((leaf) => `${leaf}@1.0.0`)].sort());
       // The same lockfile as a second, independent resolution: the order of answers changes nothing.
-      const again = await new PackageManager({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-far-')), registry: far.url, timeoutMs: 10_000, maxUnpackedBytes: 10_000_000 }).resolve('app', { hub: '^1' }, null);
+      const again = await new PackageManager({
+        dataDir: mkdtempSync(path.join(os.tmpdir(), 'tessera-pkg-far-')),
+        registry: far.url,
+        timeoutMs: 10_000,
+        maxUnpackedBytes: 10_000_000,
+      }).resolve('app', { hub: '^1' }, null);
       expect(lockfileText(again)).toBe(lockfileText(set));
     } finally {
       await far.close();
@@ -354,7 +403,14 @@ describe('unpacking', () => {
       const entry = (entryPath: string, type: 'File' | 'SymbolicLink', body = '', linkpath?: string): void => {
         const data = Buffer.from(body);
         const header = Buffer.alloc(512);
-        new Header({ path: entryPath, type, size: type === 'File' ? data.length : 0, mode: 0o755, mtime: new Date(0), ...(linkpath ? { linkpath } : {}) }).encode(header, 0);
+        new Header({
+          path: entryPath,
+          type,
+          size: type === 'File' ? data.length : 0,
+          mode: 0o755,
+          mtime: new Date(0),
+          ...(linkpath ? { linkpath } : {}),
+        }).encode(header, 0);
         blocks.push(header);
         if (type === 'File') blocks.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
       };

@@ -34,13 +34,20 @@ export interface RegistryClientOptions {
 /** Why a request failed, turned into an error that names the package and the registry. */
 function unavailable(what: string, registry: string, err: unknown, timeoutMs: number): TesseraError {
   const name = (err as { name?: string } | null)?.name;
-  const reason = name === 'TimeoutError' || name === 'AbortError' ? `did not answer within ${timeoutMs} ms` : `could not be reached (${(err as Error).message})`;
-  return new TesseraError('REGISTRY_UNAVAILABLE', `The npm registry ${registry} ${reason} while fetching ${what}. Nothing was changed; try again later.`, { cause: err });
+  const reason =
+    name === 'TimeoutError' || name === 'AbortError' ? `did not answer within ${timeoutMs} ms` : `could not be reached (${(err as Error).message})`;
+  return new TesseraError('REGISTRY_UNAVAILABLE', `The npm registry ${registry} ${reason} while fetching ${what}. Nothing was changed; try again later.`, {
+    cause: err,
+  });
 }
 
 /** The registry described a package in a way that cannot be used safely. */
 export function invalidRegistryData(registry: string, what: string, why: string): TesseraError {
-  return new TesseraError('REGISTRY_DATA_INVALID', `The npm registry ${registry} sent unusable data for ${what}: ${why}. It was not used; nothing was changed. Choose another package, or ask the server's operator to check the registry.`, { details: { package: what } });
+  return new TesseraError(
+    'REGISTRY_DATA_INVALID',
+    `The npm registry ${registry} sent unusable data for ${what}: ${why}. It was not used; nothing was changed. Choose another package, or ask the server's operator to check the registry.`,
+    { details: { package: what } },
+  );
 }
 
 /**
@@ -106,14 +113,19 @@ export class RegistryClient {
       throw unavailable(`the package "${name}"`, registry, err, timeoutMs);
     }
     if (response.status === 404) {
-      throw new TesseraError('PACKAGE_NOT_FOUND', `The npm package "${name}" does not exist in the registry ${registry}. Check the import's spelling, or write that code yourself.`, { details: { package: name } });
+      throw new TesseraError(
+        'PACKAGE_NOT_FOUND',
+        `The npm package "${name}" does not exist in the registry ${registry}. Check the import's spelling, or write that code yourself.`,
+        { details: { package: name } },
+      );
     }
     if (response.status === 401 || response.status === 403) throw this.refused(response.status, `the package "${name}"`);
     if (!response.ok) throw unavailable(`the package "${name}"`, registry, new Error(`HTTP ${response.status}`), timeoutMs);
     try {
       const packument = JSON.parse(text) as Packument;
       if (!packument.versions || typeof packument.versions !== 'object') throw new Error('no versions');
-      if (packument['dist-tags'] !== undefined && (typeof packument['dist-tags'] !== 'object' || packument['dist-tags'] === null)) throw new Error('dist-tags is not an object');
+      if (packument['dist-tags'] !== undefined && (typeof packument['dist-tags'] !== 'object' || packument['dist-tags'] === null))
+        throw new Error('dist-tags is not an object');
       return checkPackument(name, packument, registry);
     } catch (err) {
       if (err instanceof TesseraError) throw err;
@@ -136,13 +148,18 @@ export class RegistryClient {
     try {
       const response = await fetch(url, { headers: this.auth(url), signal: AbortSignal.any([controller.signal, timeout]) });
       if (response.status === 401 || response.status === 403) throw this.refused(response.status, `the tarball of ${key}`);
-      if (response.status === 404) throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The tarball of ${key} is missing from the registry (${url}).`, { details: { package: key } });
+      if (response.status === 404)
+        throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The tarball of ${key} is missing from the registry (${url}).`, { details: { package: key } });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
         if (size > maxBytes) {
           controller.abort();
-          throw new TesseraError('PACKAGE_TOO_LARGE', `The package ${key} is larger than the limit of ${maxBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES) already packed; choose a smaller package.`, { details: { package: key, limit: maxBytes } });
+          throw new TesseraError(
+            'PACKAGE_TOO_LARGE',
+            `The package ${key} is larger than the limit of ${maxBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES) already packed; choose a smaller package.`,
+            { details: { package: key, limit: maxBytes } },
+          );
         }
         chunks.push(Buffer.from(chunk));
       }

@@ -64,7 +64,11 @@ export async function resolvePackages(input: {
     }
     const isRange = semver.validRange(range) !== null;
     if (!isRange && !TAG.test(range)) {
-      throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `"${name}@${range}"${viaText(via)}: only semver ranges (e.g. "^4", "1.2.3") and dist-tags (e.g. "latest") can be installed; git, file, URL and alias specs are not.`, { details: { package: name, range } });
+      throw new TesseraError(
+        'PACKAGE_VERSION_NOT_FOUND',
+        `"${name}@${range}"${viaText(via)}: only semver ranges (e.g. "^4", "1.2.3") and dist-tags (e.g. "latest") can be installed; git, file, URL and alias specs are not.`,
+        { details: { package: name, range } },
+      );
     }
     // A pin stays while it satisfies the range; "latest" with a pin means "what you have".
     if (keepPin && (isRange ? semver.satisfies(keepPin, range, { includePrerelease: true }) : range === 'latest')) return keepPin;
@@ -77,7 +81,10 @@ export async function resolvePackages(input: {
     try {
       version = pickManifest<PackageManifest>(packument, range, { nodeVersion: process.version }).version;
     } catch (err) {
-      const newest = Object.keys(packument.versions).filter((v) => semver.valid(v)).sort(semver.rcompare).slice(0, 5);
+      const newest = Object.keys(packument.versions)
+        .filter((v) => semver.valid(v))
+        .sort(semver.rcompare)
+        .slice(0, 5);
       const latest = packument['dist-tags']?.latest;
       throw new TesseraError(
         'PACKAGE_VERSION_NOT_FOUND',
@@ -86,7 +93,8 @@ export async function resolvePackages(input: {
       );
     }
     // The client checked every version of the packument; this holds the line if that ever changes.
-    if (!isExactVersion(version)) throw invalidRegistryData(client.registry, `"${name}"`, `version ${JSON.stringify(String(version).slice(0, 100))} is not a semver version`);
+    if (!isExactVersion(version))
+      throw invalidRegistryData(client.registry, `"${name}"`, `version ${JSON.stringify(String(version).slice(0, 100))} is not a semver version`);
     return version;
   }
 
@@ -100,20 +108,35 @@ export async function resolvePackages(input: {
       entry = { ...known, deps: {} };
     } else {
       const manifest = (await packumentOf(name, via)).versions[version];
-      if (!manifest) throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The npm package "${name}" has no version ${version}${viaText(via)}.`, { details: { package: name, version } });
+      if (!manifest)
+        throw new TesseraError('PACKAGE_VERSION_NOT_FOUND', `The npm package "${name}" has no version ${version}${viaText(via)}.`, {
+          details: { package: name, version },
+        });
       const dist = (typeof manifest.dist === 'object' && manifest.dist !== null ? manifest.dist : {}) as Partial<PackageManifest['dist']>;
       const where = tarballUrlProblem(dist.tarball, client.registry);
       if (where) throw invalidRegistryData(client.registry, `${key}${viaText(via)}`, where);
       const size = dist.unpackedSize;
       if (typeof size === 'number' && size > maxUnpackedBytes) {
-        throw new TesseraError('PACKAGE_TOO_LARGE', `The package ${key}${viaText(via)} unpacks to ${size} bytes, over the limit of ${maxUnpackedBytes} (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`, { details: { package: key, size, limit: maxUnpackedBytes } });
+        throw new TesseraError(
+          'PACKAGE_TOO_LARGE',
+          `The package ${key}${viaText(via)} unpacks to ${size} bytes, over the limit of ${maxUnpackedBytes} (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`,
+          { details: { package: key, size, limit: maxUnpackedBytes } },
+        );
       }
-      const integrity = dist.integrity ?? (typeof dist.shasum === 'string' && /^[0-9a-f]{40}$/i.test(dist.shasum) ? ssri.fromHex(dist.shasum, 'sha1').toString() : null);
+      const integrity =
+        dist.integrity ?? (typeof dist.shasum === 'string' && /^[0-9a-f]{40}$/i.test(dist.shasum) ? ssri.fromHex(dist.shasum, 'sha1').toString() : null);
       const unverifiable = integrityProblem(integrity);
-      if (unverifiable) throw new TesseraError('PACKAGE_INTEGRITY_MISMATCH', `The registry gives ${unverifiable} for ${key}${viaText(via)}, so it cannot be verified; it was not used.`, { details: { package: key } });
+      if (unverifiable)
+        throw new TesseraError(
+          'PACKAGE_INTEGRITY_MISMATCH',
+          `The registry gives ${unverifiable} for ${key}${viaText(via)}, so it cannot be verified; it was not used.`,
+          { details: { package: key } },
+        );
       const optional = new Set(Object.keys(manifest.optionalDependencies ?? {}));
       // Optional dependencies are skipped (they are mostly platform-specific native binaries).
-      const dependencies = Object.fromEntries(Object.entries(manifest.dependencies ?? {}).filter(([dep]) => !optional.has(dep) && !PLATFORM_PACKAGES.includes(dep)));
+      const dependencies = Object.fromEntries(
+        Object.entries(manifest.dependencies ?? {}).filter(([dep]) => !optional.has(dep) && !PLATFORM_PACKAGES.includes(dep)),
+      );
       entry = {
         name,
         version,

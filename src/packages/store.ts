@@ -36,7 +36,10 @@ const folderOf = (name: string, version: string): string => keyOf(name.replace('
 export class PackageStore {
   private readonly inflight = new Map<string, Promise<number>>();
 
-  constructor(readonly root: string, private readonly maxUnpackedBytes: number) {
+  constructor(
+    readonly root: string,
+    private readonly maxUnpackedBytes: number,
+  ) {
     mkdirSync(root, { recursive: true });
   }
 
@@ -48,7 +51,11 @@ export class PackageStore {
   resolveDirOf(name: string, version: string): string {
     const folder = path.join(this.root, folderOf(name, version));
     if (!isValidPackageName(name) || !isExactVersion(version) || path.dirname(folder) !== this.root) {
-      throw new TesseraError('REGISTRY_DATA_INVALID', `${JSON.stringify(keyOf(name, version).slice(0, 200))} is not an npm name with an exact semver version, so it has no place in the package store. It was not used; nothing was changed.`, { details: { package: keyOf(name, version).slice(0, 200) } });
+      throw new TesseraError(
+        'REGISTRY_DATA_INVALID',
+        `${JSON.stringify(keyOf(name, version).slice(0, 200))} is not an npm name with an exact semver version, so it has no place in the package store. It was not used; nothing was changed.`,
+        { details: { package: keyOf(name, version).slice(0, 200) } },
+      );
     }
     return folder;
   }
@@ -113,7 +120,10 @@ export class PackageStore {
     try {
       mkdirSync(target, { recursive: true });
       const unpackedBytes = await this.unpack(key, tarball, target);
-      const manifest = JSON.parse(await readFile(path.join(target, 'package.json'), 'utf8').catch(() => '{}')) as { scripts?: Record<string, string>; gypfile?: boolean };
+      const manifest = JSON.parse(await readFile(path.join(target, 'package.json'), 'utf8').catch(() => '{}')) as {
+        scripts?: Record<string, string>;
+        gypfile?: boolean;
+      };
       const scripts = Object.keys(manifest.scripts ?? {}).filter((s) => LIFECYCLE_SCRIPTS.includes(s));
       const native = [
         ...(manifest.gypfile ? ['"gypfile": true'] : []),
@@ -121,7 +131,11 @@ export class PackageStore {
         ...scripts.filter((s) => NATIVE_SCRIPTS.includes(s)).map((s) => `an "${s}" script (${JSON.stringify(manifest.scripts![s]!.slice(0, 80))})`),
       ];
       if (native.length) {
-        throw new TesseraError('PACKAGE_NATIVE_BUILD', `The package ${key} needs a native build (${native.join(', ')}). Tessera never runs install scripts, so it cannot be used: choose a pure JavaScript package.`, { details: { package: key } });
+        throw new TesseraError(
+          'PACKAGE_NATIVE_BUILD',
+          `The package ${key} needs a native build (${native.join(', ')}). Tessera never runs install scripts, so it cannot be used: choose a pure JavaScript package.`,
+          { details: { package: key } },
+        );
       }
       const meta: StoredMeta = { name, version, integrity, unpackedBytes, scripts };
       await writeFile(path.join(staging, META), JSON.stringify(meta, null, 2));
@@ -150,11 +164,19 @@ export class PackageStore {
     const parser = new Parser({
       onReadEntry: (entry: ReadEntry) => {
         // npm tarballs hold one top folder (usually `package/`): its contents are the package.
-        const parts = entry.path.replace(/\\/g, '/').split('/').slice(1).filter((part) => part !== '' && part !== '.');
+        const parts = entry.path
+          .replace(/\\/g, '/')
+          .split('/')
+          .slice(1)
+          .filter((part) => part !== '' && part !== '.');
         const unsafe = parts.some((part) => part === '..' || part.includes('\0')) || path.isAbsolute(entry.path);
         total += entry.size ?? 0;
         if (total > this.maxUnpackedBytes && !problem) {
-          problem = new TesseraError('PACKAGE_TOO_LARGE', `The package ${key} unpacks to more than the limit of ${this.maxUnpackedBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`, { details: { package: key, limit: this.maxUnpackedBytes } });
+          problem = new TesseraError(
+            'PACKAGE_TOO_LARGE',
+            `The package ${key} unpacks to more than the limit of ${this.maxUnpackedBytes} bytes (PACKAGE_MAX_UNPACKED_BYTES); choose a smaller package.`,
+            { details: { package: key, limit: this.maxUnpackedBytes } },
+          );
         }
         if (problem || unsafe || parts.length === 0 || (entry.type !== 'File' && entry.type !== 'OldFile')) {
           entry.resume();
@@ -177,9 +199,11 @@ export class PackageStore {
     for (const folder of new Set([...byPath.keys()].map((file) => path.dirname(file)))) mkdirSync(folder, { recursive: true });
     const queue = [...byPath].filter(([absolute]) => absolute.startsWith(target + path.sep));
     // Many writes in flight: the thread pool overlaps the file system's latency.
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      for (let next = queue.pop(); next; next = queue.pop()) await writeFile(next[0], Buffer.concat(next[1]), { mode: 0o644 });
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let next = queue.pop(); next; next = queue.pop()) await writeFile(next[0], Buffer.concat(next[1]), { mode: 0o644 });
+      }),
+    );
     return total;
   }
 }
@@ -189,5 +213,7 @@ function sameIntegrity(a: string, b: string): boolean {
 }
 
 function mismatch(key: string, why: string): TesseraError {
-  return new TesseraError('PACKAGE_INTEGRITY_MISMATCH', `The package ${key} failed its integrity check (${why}). It was not used; nothing was changed.`, { details: { package: key } });
+  return new TesseraError('PACKAGE_INTEGRITY_MISMATCH', `The package ${key} failed its integrity check (${why}). It was not used; nothing was changed.`, {
+    details: { package: key },
+  });
 }

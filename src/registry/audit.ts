@@ -47,7 +47,16 @@ export function auditStore(db: Db): AuditStore {
     async appendAudit(entry) {
       const tenant = entry.tenant ?? null;
       const project = entry.project ?? (tenant ? sql`(select ${tenants.incarnation} from ${tenants} where ${tenants.id} = ${tenant})` : null);
-      await db.insert(auditLog).values({ actor: entry.actor, via: entry.via, tenant, project, action: entry.action, target: entry.target ?? '', outcome: entry.outcome ?? 'ok', detail: JSON.stringify(entry.detail ?? {}) });
+      await db.insert(auditLog).values({
+        actor: entry.actor,
+        via: entry.via,
+        tenant,
+        project,
+        action: entry.action,
+        target: entry.target ?? '',
+        outcome: entry.outcome ?? 'ok',
+        detail: JSON.stringify(entry.detail ?? {}),
+      });
     },
     async listAudit(query) {
       const conditions = [
@@ -55,8 +64,24 @@ export function auditStore(db: Db): AuditStore {
         query.project !== undefined ? eq(auditLog.project, query.project) : undefined,
         query.before !== undefined ? lt(auditLog.id, query.before) : undefined,
       ].filter(Boolean);
-      const rows = await db.select().from(auditLog).where(conditions.length ? and(...conditions) : undefined).orderBy(desc(auditLog.id)).limit(query.limit);
-      return rows.map((r) => ({ id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, via: r.via, tenant: r.tenant, project: r.project, action: r.action, target: r.target, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(conditions.length ? and(...conditions) : undefined)
+        .orderBy(desc(auditLog.id))
+        .limit(query.limit);
+      return rows.map((r) => ({
+        id: r.id,
+        at: new Date(r.at).toISOString(),
+        actor: r.actor,
+        via: r.via,
+        tenant: r.tenant,
+        project: r.project,
+        action: r.action,
+        target: r.target,
+        outcome: r.outcome,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      }));
     },
   };
 }

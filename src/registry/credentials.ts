@@ -32,11 +32,23 @@ export interface CredentialStore {
 export function credentialStore(db: Db): CredentialStore {
   return {
     async addCredential(credential) {
-      const [row] = await db.insert(credentials).values({ kind: credential.kind, userId: credential.userId, name: credential.name ?? '', secretHash: credential.secretHash, expiresAt: credential.expiresAt ?? null }).returning({ id: credentials.id });
+      const [row] = await db
+        .insert(credentials)
+        .values({
+          kind: credential.kind,
+          userId: credential.userId,
+          name: credential.name ?? '',
+          secretHash: credential.secretHash,
+          expiresAt: credential.expiresAt ?? null,
+        })
+        .returning({ id: credentials.id });
       return row!.id;
     },
     async findCredential(secretHash, kinds) {
-      const [row] = await db.select().from(credentials).where(and(eq(credentials.secretHash, secretHash), inArray(credentials.kind, kinds), isNull(credentials.revokedAt)));
+      const [row] = await db
+        .select()
+        .from(credentials)
+        .where(and(eq(credentials.secretHash, secretHash), inArray(credentials.kind, kinds), isNull(credentials.revokedAt)));
       if (!row || (row.expiresAt && new Date(row.expiresAt).getTime() <= Date.now())) return null;
       return credentialOf(row);
     },
@@ -50,16 +62,28 @@ export function credentialStore(db: Db): CredentialStore {
       return { credential: credentialOf(row.credential), user: userOf(row.user) };
     },
     async useCredential(id, once) {
-      const rows = await db.update(credentials).set(once ? { lastUsedAt: new Date(), revokedAt: new Date() } : { lastUsedAt: new Date() }).where(and(eq(credentials.id, id), isNull(credentials.revokedAt))).returning({ id: credentials.id });
+      const rows = await db
+        .update(credentials)
+        .set(once ? { lastUsedAt: new Date(), revokedAt: new Date() } : { lastUsedAt: new Date() })
+        .where(and(eq(credentials.id, id), isNull(credentials.revokedAt)))
+        .returning({ id: credentials.id });
       return rows.length > 0;
     },
     async listCredentials(userId, kind) {
-      const rows = await db.select().from(credentials).where(and(eq(credentials.userId, userId), eq(credentials.kind, kind), isNull(credentials.revokedAt))).orderBy(asc(credentials.id));
+      const rows = await db
+        .select()
+        .from(credentials)
+        .where(and(eq(credentials.userId, userId), eq(credentials.kind, kind), isNull(credentials.revokedAt)))
+        .orderBy(asc(credentials.id));
       return rows.map(credentialOf);
     },
     async revokeCredential(userId, by) {
       const match = by.id !== undefined ? eq(credentials.id, by.id) : eq(credentials.secretHash, by.secretHash ?? '');
-      const rows = await db.update(credentials).set({ revokedAt: new Date() }).where(and(match, eq(credentials.userId, userId), isNull(credentials.revokedAt))).returning({ id: credentials.id });
+      const rows = await db
+        .update(credentials)
+        .set({ revokedAt: new Date() })
+        .where(and(match, eq(credentials.userId, userId), isNull(credentials.revokedAt)))
+        .returning({ id: credentials.id });
       return rows.length > 0;
     },
   };
@@ -67,5 +91,13 @@ export function credentialStore(db: Db): CredentialStore {
 
 function credentialOf(row: typeof credentials.$inferSelect): CredentialRecord {
   const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
-  return { id: row.id, kind: row.kind as CredentialKind, userId: row.userId, name: row.name, createdAt: iso(row.createdAt)!, expiresAt: iso(row.expiresAt), lastUsedAt: iso(row.lastUsedAt) };
+  return {
+    id: row.id,
+    kind: row.kind as CredentialKind,
+    userId: row.userId,
+    name: row.name,
+    createdAt: iso(row.createdAt)!,
+    expiresAt: iso(row.expiresAt),
+    lastUsedAt: iso(row.lastUsedAt),
+  };
 }

@@ -18,11 +18,17 @@ export function dataTokenStore(db: Db): DataTokenStore {
       await db.insert(dataTokens).values({ tenant, tokenHash: token.hash, label: token.label });
     },
     async dataTokenTenant(hash) {
-      const [row] = await db.select({ tenant: dataTokens.tenant }).from(dataTokens).where(and(eq(dataTokens.tokenHash, hash), isNull(dataTokens.revokedAt)));
+      const [row] = await db
+        .select({ tenant: dataTokens.tenant })
+        .from(dataTokens)
+        .where(and(eq(dataTokens.tokenHash, hash), isNull(dataTokens.revokedAt)));
       return row?.tenant ?? null;
     },
     async revokeDataTokens(tenant, label) {
-      const where = label === undefined ? and(eq(dataTokens.tenant, tenant), isNull(dataTokens.revokedAt)) : and(eq(dataTokens.tenant, tenant), eq(dataTokens.label, label), isNull(dataTokens.revokedAt));
+      const where =
+        label === undefined
+          ? and(eq(dataTokens.tenant, tenant), isNull(dataTokens.revokedAt))
+          : and(eq(dataTokens.tenant, tenant), eq(dataTokens.label, label), isNull(dataTokens.revokedAt));
       const rows = await db.update(dataTokens).set({ revokedAt: new Date() }).where(where).returning({ id: dataTokens.id });
       return rows.length;
     },

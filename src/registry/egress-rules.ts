@@ -28,14 +28,23 @@ export function egressRuleStore(db: Db): EgressRuleStore {
     },
     async proposeEgress(tenant, host, reason) {
       return db.transaction(async (tx) => {
-        const [existing] = await tx.select({ status: egressRules.status }).from(egressRules).where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host)));
+        const [existing] = await tx
+          .select({ status: egressRules.status })
+          .from(egressRules)
+          .where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host)));
         if (existing?.status === 'allowed') return 'already-allowed' as const;
-        await tx.insert(egressRules).values({ tenant, host, status: 'proposed', reason }).onConflictDoUpdate({ target: [egressRules.tenant, egressRules.host], set: { reason } });
+        await tx
+          .insert(egressRules)
+          .values({ tenant, host, status: 'proposed', reason })
+          .onConflictDoUpdate({ target: [egressRules.tenant, egressRules.host], set: { reason } });
         return 'proposed' as const;
       });
     },
     async dismissEgressProposal(tenant, host) {
-      const rows = await db.delete(egressRules).where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host), eq(egressRules.status, 'proposed'))).returning({ host: egressRules.host });
+      const rows = await db
+        .delete(egressRules)
+        .where(and(eq(egressRules.tenant, tenant), eq(egressRules.host, host), eq(egressRules.status, 'proposed')))
+        .returning({ host: egressRules.host });
       return rows.length > 0;
     },
   };

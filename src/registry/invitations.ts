@@ -34,7 +34,14 @@ export interface InvitationStore {
 }
 
 function invitationOf(row: typeof invitations.$inferSelect): InvitationRecord {
-  return { id: row.id, tenant: row.tenant, invitee: row.invitee, role: row.role as Role, invitedBy: row.invitedBy, createdAt: new Date(row.createdAt).toISOString() };
+  return {
+    id: row.id,
+    tenant: row.tenant,
+    invitee: row.invitee,
+    role: row.role as Role,
+    invitedBy: row.invitedBy,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
 }
 
 export function invitationStore(db: Db): InvitationStore {
@@ -50,7 +57,9 @@ export function invitationStore(db: Db): InvitationStore {
     },
     async invitationsFor(addresses) {
       if (addresses.length === 0) return [];
-      return (await db.select().from(invitations).where(inArray(invitations.invitee, addresses)).orderBy(asc(invitations.createdAt), asc(invitations.tenant))).map(invitationOf);
+      return (
+        await db.select().from(invitations).where(inArray(invitations.invitee, addresses)).orderBy(asc(invitations.createdAt), asc(invitations.tenant))
+      ).map(invitationOf);
     },
     async invitationsTo(tenant) {
       return (await db.select().from(invitations).where(eq(invitations.tenant, tenant)).orderBy(asc(invitations.invitee))).map(invitationOf);
@@ -58,11 +67,17 @@ export function invitationStore(db: Db): InvitationStore {
     async acceptInvitation(id, addresses, userId) {
       if (addresses.length === 0) return null;
       return db.transaction(async (tx) => {
-        const [row] = await tx.delete(invitations).where(and(eq(invitations.id, id), inArray(invitations.invitee, addresses))).returning();
+        const [row] = await tx
+          .delete(invitations)
+          .where(and(eq(invitations.id, id), inArray(invitations.invitee, addresses)))
+          .returning();
         if (!row) return null;
         // The role is the one the inviting owner chose (an owner changes a member's role directly, so
         // a member is rarely invited; if so, the invitation's role applies).
-        await tx.insert(memberships).values({ tenant: row.tenant, userId, role: row.role }).onConflictDoUpdate({ target: [memberships.tenant, memberships.userId], set: { role: row.role } });
+        await tx
+          .insert(memberships)
+          .values({ tenant: row.tenant, userId, role: row.role })
+          .onConflictDoUpdate({ target: [memberships.tenant, memberships.userId], set: { role: row.role } });
         return invitationOf(row);
       });
     },
@@ -70,11 +85,21 @@ export function invitationStore(db: Db): InvitationStore {
       const conditions = [eq(invitations.id, id)];
       if (scope.addresses) conditions.push(inArray(invitations.invitee, scope.addresses.length ? scope.addresses : ['']));
       if (scope.tenant !== undefined) conditions.push(eq(invitations.tenant, scope.tenant));
-      const [row] = await db.delete(invitations).where(and(...conditions)).returning();
+      const [row] = await db
+        .delete(invitations)
+        .where(and(...conditions))
+        .returning();
       return row ? invitationOf(row) : null;
     },
     async withdrawInvitation(tenant, invitee) {
-      return (await db.delete(invitations).where(and(eq(invitations.tenant, tenant), eq(invitations.invitee, invitee))).returning({ id: invitations.id })).length > 0;
+      return (
+        (
+          await db
+            .delete(invitations)
+            .where(and(eq(invitations.tenant, tenant), eq(invitations.invitee, invitee)))
+            .returning({ id: invitations.id })
+        ).length > 0
+      );
     },
   };
 }

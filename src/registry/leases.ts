@@ -41,7 +41,9 @@ export function leaseStore(db: Db): LeaseStore {
         RETURNING holder, holder_url, epoch, extract(epoch from (expires_at - now())) * 1000 AS remaining_ms`);
       const rows = (taken as unknown as { rows: LeaseRow[] }).rows ?? (taken as unknown as LeaseRow[]);
       if (rows[0]) return leaseOf(rows[0], holder);
-      const current = await db.execute(sql`SELECT holder, holder_url, epoch, extract(epoch from (expires_at - now())) * 1000 AS remaining_ms FROM tenant_leases WHERE tenant = ${tenant}`);
+      const current = await db.execute(
+        sql`SELECT holder, holder_url, epoch, extract(epoch from (expires_at - now())) * 1000 AS remaining_ms FROM tenant_leases WHERE tenant = ${tenant}`,
+      );
       const found = ((current as unknown as { rows: LeaseRow[] }).rows ?? (current as unknown as LeaseRow[]))[0];
       // Gone between the two statements: try once more.
       return found ? leaseOf(found, holder) : store.acquireLease(tenant, holder, holderUrl, ttlMs);

@@ -18,13 +18,26 @@ export interface MembershipStore {
 export function membershipStore(db: Db): MembershipStore {
   return {
     async setMembership(tenant, userId, role) {
-      await db.insert(memberships).values({ tenant, userId, role }).onConflictDoUpdate({ target: [memberships.tenant, memberships.userId], set: { role } });
+      await db
+        .insert(memberships)
+        .values({ tenant, userId, role })
+        .onConflictDoUpdate({ target: [memberships.tenant, memberships.userId], set: { role } });
     },
     async removeMembership(tenant, userId) {
-      return (await db.delete(memberships).where(and(eq(memberships.tenant, tenant), eq(memberships.userId, userId))).returning({ tenant: memberships.tenant })).length > 0;
+      return (
+        (
+          await db
+            .delete(memberships)
+            .where(and(eq(memberships.tenant, tenant), eq(memberships.userId, userId)))
+            .returning({ tenant: memberships.tenant })
+        ).length > 0
+      );
     },
     async roleOf(tenant, userId) {
-      const [row] = await db.select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenant, tenant), eq(memberships.userId, userId)));
+      const [row] = await db
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.tenant, tenant), eq(memberships.userId, userId)));
       return (row?.role as Role | undefined) ?? null;
     },
     async listMembers(tenant) {
@@ -34,10 +47,20 @@ export function membershipStore(db: Db): MembershipStore {
         .leftJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.tenant, tenant))
         .orderBy(asc(memberships.userId));
-      return rows.map((r) => ({ userId: r.userId, name: r.name ?? r.userId, email: r.email ?? null, role: r.role as Role, since: new Date(r.since).toISOString() }));
+      return rows.map((r) => ({
+        userId: r.userId,
+        name: r.name ?? r.userId,
+        email: r.email ?? null,
+        role: r.role as Role,
+        since: new Date(r.since).toISOString(),
+      }));
     },
     async membershipsOf(userId) {
-      const rows = await db.select({ tenant: memberships.tenant, role: memberships.role }).from(memberships).where(eq(memberships.userId, userId)).orderBy(asc(memberships.tenant));
+      const rows = await db
+        .select({ tenant: memberships.tenant, role: memberships.role })
+        .from(memberships)
+        .where(eq(memberships.userId, userId))
+        .orderBy(asc(memberships.tenant));
       return rows.map((r) => ({ tenant: r.tenant, role: r.role as Role }));
     },
   };

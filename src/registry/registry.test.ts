@@ -4,23 +4,29 @@ import { openRegistry, type Registry } from './index.ts';
 
 /** The same suite on both backends: embedded PGlite, and PostgreSQL through pgbouncer (transaction mode). */
 const backends: Array<[string, () => Promise<{ registry: Registry; cleanup(): Promise<void> }>]> = [
-  ['pglite', async () => {
-    const registry = await openRegistry({});
-    return { registry, cleanup: () => registry.close() };
-  }],
-  ['postgres via pgbouncer', async () => {
-    const database = await createScratchDatabase();
-    const bouncer = await startPgbouncer(database.name);
-    const registry = await openRegistry({ databaseUrl: bouncer.url });
-    return {
-      registry,
-      async cleanup() {
-        await registry.close();
-        await bouncer.close();
-        await database.drop();
-      },
-    };
-  }],
+  [
+    'pglite',
+    async () => {
+      const registry = await openRegistry({});
+      return { registry, cleanup: () => registry.close() };
+    },
+  ],
+  [
+    'postgres via pgbouncer',
+    async () => {
+      const database = await createScratchDatabase();
+      const bouncer = await startPgbouncer(database.name);
+      const registry = await openRegistry({ databaseUrl: bouncer.url });
+      return {
+        registry,
+        async cleanup() {
+          await registry.close();
+          await bouncer.close();
+          await database.drop();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(backends)('registry on %s', (_name, open) => {
@@ -39,13 +45,17 @@ describe.each(backends)('registry on %s', (_name, open) => {
     await registry.addTenant('notes');
     await registry.addTenant('notes');
     const versions = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => registry.recordArtifact('notes', 'component', { name: 'NotesApp', commit: `c${i}`, digest: `d${i}`, location: `NotesApp.${i}.js`, size: 100 + i })),
+      Array.from({ length: 6 }, (_, i) =>
+        registry.recordArtifact('notes', 'component', { name: 'NotesApp', commit: `c${i}`, digest: `d${i}`, location: `NotesApp.${i}.js`, size: 100 + i }),
+      ),
     );
     expect(versions.sort()).toEqual([1, 2, 3, 4, 5, 6]);
     await registry.recordArtifact('notes', 'function', { name: 'list-notes', commit: 'c1', digest: 'f1', location: 'functions/list-notes.js', size: 10 });
     const components = await registry.latestArtifacts('notes', 'component');
     expect(components).toEqual([expect.objectContaining({ name: 'NotesApp', version: 6 })]);
-    expect(await registry.latestArtifacts('notes', 'function')).toEqual([expect.objectContaining({ name: 'list-notes', version: 1, location: 'functions/list-notes.js' })]);
+    expect(await registry.latestArtifacts('notes', 'function')).toEqual([
+      expect.objectContaining({ name: 'list-notes', version: 1, location: 'functions/list-notes.js' }),
+    ]);
   });
 
   it('keeps releases immutable: same text forever, 409 on a taken version, semver order', async () => {
@@ -53,7 +63,10 @@ describe.each(backends)('registry on %s', (_name, open) => {
     await registry.createRelease('notes', { version: '1.0.0', commit: 'abc', snapshot });
     await registry.createRelease('notes', { version: '1.10.0', commit: 'def', snapshot: '{}' });
     await registry.createRelease('notes', { version: '1.2.0', commit: 'ghi', snapshot: '{}' });
-    await expect(registry.createRelease('notes', { version: '1.0.0', commit: 'zzz', snapshot: '{"other":1}' })).rejects.toMatchObject({ code: 'RELEASE_EXISTS', status: 409 });
+    await expect(registry.createRelease('notes', { version: '1.0.0', commit: 'zzz', snapshot: '{"other":1}' })).rejects.toMatchObject({
+      code: 'RELEASE_EXISTS',
+      status: 409,
+    });
     expect(await registry.getRelease('notes', '1.0.0')).toBe(snapshot);
     expect((await registry.listReleases('notes')).map((r) => r.version)).toEqual(['1.0.0', '1.2.0', '1.10.0']);
     expect(await registry.getRelease('notes', '9.9.9')).toBeNull();
@@ -102,7 +115,12 @@ describe.each(backends)('registry on %s', (_name, open) => {
     expect(first).toMatchObject({ mine: true, holder: 'replica-a', holderUrl: 'http://a:3000', epoch: 1 });
     expect(first.remainingMs).toBeGreaterThan(50_000);
     // Taken: the other replica learns who holds it, and where.
-    expect(await registry.acquireLease('leased', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({ mine: false, holder: 'replica-a', holderUrl: 'http://a:3000', epoch: 1 });
+    expect(await registry.acquireLease('leased', 'replica-b', 'http://b:3000', 60_000)).toMatchObject({
+      mine: false,
+      holder: 'replica-a',
+      holderUrl: 'http://a:3000',
+      epoch: 1,
+    });
     // Concurrent takers of a free lease: exactly one wins.
     const race = await Promise.all(['x', 'y', 'z'].map((who) => registry.acquireLease('raced', who, `http://${who}`, 60_000)));
     expect(race.filter((l) => l.mine)).toHaveLength(1);

@@ -31,36 +31,69 @@ export function releaseStore(db: Db): ReleaseStore {
   return {
     async createRelease(tenant, release) {
       try {
-        await db.insert(releases).values({ tenant, version: release.version, commit: release.commit, snapshot: release.snapshot, ...semverParts(release.version) });
+        await db
+          .insert(releases)
+          .values({ tenant, version: release.version, commit: release.commit, snapshot: release.snapshot, ...semverParts(release.version) });
       } catch (err) {
-        if (isUniqueViolation(err)) throw new TesseraError('RELEASE_EXISTS', `Release ${release.version} of "${tenant}" already exists; releases never change. Choose a new version.`);
+        if (isUniqueViolation(err))
+          throw new TesseraError('RELEASE_EXISTS', `Release ${release.version} of "${tenant}" already exists; releases never change. Choose a new version.`);
         throw err;
       }
     },
     async listReleases(tenant) {
-      const rows = await db.select({ version: releases.version, commit: releases.commit, createdAt: releases.createdAt, major: releases.major, minor: releases.minor, patch: releases.patch, prerelease: releases.prerelease }).from(releases).where(eq(releases.tenant, tenant)).orderBy(asc(releases.major), asc(releases.minor), asc(releases.patch));
+      const rows = await db
+        .select({
+          version: releases.version,
+          commit: releases.commit,
+          createdAt: releases.createdAt,
+          major: releases.major,
+          minor: releases.minor,
+          patch: releases.patch,
+          prerelease: releases.prerelease,
+        })
+        .from(releases)
+        .where(eq(releases.tenant, tenant))
+        .orderBy(asc(releases.major), asc(releases.minor), asc(releases.patch));
       return rows.map((r) => ({ version: r.version, commit: r.commit, createdAt: new Date(r.createdAt).toISOString() }));
     },
     async getRelease(tenant, version) {
-      const [row] = await db.select({ snapshot: releases.snapshot }).from(releases).where(and(eq(releases.tenant, tenant), eq(releases.version, version)));
+      const [row] = await db
+        .select({ snapshot: releases.snapshot })
+        .from(releases)
+        .where(and(eq(releases.tenant, tenant), eq(releases.version, version)));
       return row?.snapshot ?? null;
     },
     async recordDeployment(tenant, version, by) {
       return db.transaction(async (tx) => {
         await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenant)).for('update');
-        const [current] = await tx.select({ version: deployments.version }).from(deployments).where(eq(deployments.tenant, tenant)).orderBy(desc(deployments.id)).limit(1);
+        const [current] = await tx
+          .select({ version: deployments.version })
+          .from(deployments)
+          .where(eq(deployments.tenant, tenant))
+          .orderBy(desc(deployments.id))
+          .limit(1);
         const previous = current?.version ?? null;
         await tx.insert(deployments).values({ tenant, version, previousVersion: previous, deployedBy: by });
         return { previous };
       });
     },
     async liveVersion(tenant) {
-      const [row] = await db.select({ version: deployments.version }).from(deployments).where(eq(deployments.tenant, tenant)).orderBy(desc(deployments.id)).limit(1);
+      const [row] = await db
+        .select({ version: deployments.version })
+        .from(deployments)
+        .where(eq(deployments.tenant, tenant))
+        .orderBy(desc(deployments.id))
+        .limit(1);
       return row?.version ?? null;
     },
     async listDeployments(tenant) {
       const rows = await db.select().from(deployments).where(eq(deployments.tenant, tenant)).orderBy(asc(deployments.id));
-      return rows.map((r) => ({ version: r.version, previousVersion: r.previousVersion, deployedBy: r.deployedBy, deployedAt: new Date(r.deployedAt).toISOString() }));
+      return rows.map((r) => ({
+        version: r.version,
+        previousVersion: r.previousVersion,
+        deployedBy: r.deployedBy,
+        deployedAt: new Date(r.deployedAt).toISOString(),
+      }));
     },
   };
 }

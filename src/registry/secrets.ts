@@ -21,12 +21,19 @@ export function sealedSecretStore(db: Db): SealedSecretStore {
   return {
     async putSecret(tenant, name, sealed) {
       await db.transaction(async (tx) => {
-        await tx.insert(tenantSecrets).values({ tenant, name, sealed }).onConflictDoUpdate({ target: [tenantSecrets.tenant, tenantSecrets.name], set: { sealed, updatedAt: new Date() } });
+        await tx
+          .insert(tenantSecrets)
+          .values({ tenant, name, sealed })
+          .onConflictDoUpdate({ target: [tenantSecrets.tenant, tenantSecrets.name], set: { sealed, updatedAt: new Date() } });
         await tx.delete(secretRequests).where(and(eq(secretRequests.tenant, tenant), eq(secretRequests.name, name)));
       });
     },
     async listSecrets(tenant) {
-      const rows = await db.select({ name: tenantSecrets.name, updatedAt: tenantSecrets.updatedAt }).from(tenantSecrets).where(eq(tenantSecrets.tenant, tenant)).orderBy(asc(tenantSecrets.name));
+      const rows = await db
+        .select({ name: tenantSecrets.name, updatedAt: tenantSecrets.updatedAt })
+        .from(tenantSecrets)
+        .where(eq(tenantSecrets.tenant, tenant))
+        .orderBy(asc(tenantSecrets.name));
       return rows.map((r) => ({ name: r.name, updatedAt: new Date(r.updatedAt).toISOString() }));
     },
     async sealedSecrets(tenant) {
@@ -34,18 +41,27 @@ export function sealedSecretStore(db: Db): SealedSecretStore {
       return rows.map((r) => ({ name: r.name, sealed: r.sealed, updatedAt: new Date(r.updatedAt).toISOString() }));
     },
     async deleteSecret(tenant, name) {
-      const rows = await db.delete(tenantSecrets).where(and(eq(tenantSecrets.tenant, tenant), eq(tenantSecrets.name, name))).returning({ name: tenantSecrets.name });
+      const rows = await db
+        .delete(tenantSecrets)
+        .where(and(eq(tenantSecrets.tenant, tenant), eq(tenantSecrets.name, name)))
+        .returning({ name: tenantSecrets.name });
       return rows.length > 0;
     },
     async requestSecret(tenant, name, reason) {
-      await db.insert(secretRequests).values({ tenant, name, reason }).onConflictDoUpdate({ target: [secretRequests.tenant, secretRequests.name], set: { reason, requestedAt: new Date() } });
+      await db
+        .insert(secretRequests)
+        .values({ tenant, name, reason })
+        .onConflictDoUpdate({ target: [secretRequests.tenant, secretRequests.name], set: { reason, requestedAt: new Date() } });
     },
     async listSecretRequests(tenant) {
       const rows = await db.select().from(secretRequests).where(eq(secretRequests.tenant, tenant)).orderBy(asc(secretRequests.name));
       return rows.map((r) => ({ name: r.name, reason: r.reason, requestedAt: new Date(r.requestedAt).toISOString() }));
     },
     async dismissSecretRequest(tenant, name) {
-      const rows = await db.delete(secretRequests).where(and(eq(secretRequests.tenant, tenant), eq(secretRequests.name, name))).returning({ name: secretRequests.name });
+      const rows = await db
+        .delete(secretRequests)
+        .where(and(eq(secretRequests.tenant, tenant), eq(secretRequests.name, name)))
+        .returning({ name: secretRequests.name });
       return rows.length > 0;
     },
   };

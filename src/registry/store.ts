@@ -23,7 +23,21 @@ export type { LeaseRecord } from './leases.ts';
 export type { Role } from './memberships.ts';
 export type { ReleaseSummary } from './releases.ts';
 export type { UserRecord } from './users.ts';
-export type { AgentRunStore, AuditStore, BuildStore, CredentialStore, DataTokenStore, EgressRuleStore, InvitationStore, LeaseStore, MembershipStore, ReleaseStore, SealedSecretStore, TenantStore, UserStore };
+export type {
+  AgentRunStore,
+  AuditStore,
+  BuildStore,
+  CredentialStore,
+  DataTokenStore,
+  EgressRuleStore,
+  InvitationStore,
+  LeaseStore,
+  MembershipStore,
+  ReleaseStore,
+  SealedSecretStore,
+  TenantStore,
+  UserStore,
+};
 
 /*
  * The registry's queries over any drizzle PostgreSQL database, with no driver and no migrator:
@@ -40,7 +54,19 @@ export type { AgentRunStore, AuditStore, BuildStore, CredentialStore, DataTokenS
  * statements only).
  */
 export interface Registry
-  extends TenantStore, BuildStore, ReleaseStore, AgentRunStore, DataTokenStore, SealedSecretStore, EgressRuleStore, UserStore, CredentialStore, MembershipStore, InvitationStore, LeaseStore, AuditStore {
+  extends TenantStore,
+    BuildStore,
+    ReleaseStore,
+    AgentRunStore,
+    DataTokenStore,
+    SealedSecretStore,
+    EgressRuleStore,
+    UserStore,
+    CredentialStore,
+    MembershipStore,
+    InvitationStore,
+    LeaseStore,
+    AuditStore {
   readonly backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }

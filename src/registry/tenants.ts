@@ -1,6 +1,20 @@
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from './db.ts';
-import { agentMessages, agentSessions, dataTokens, deployments, egressRules, functionRegistry, invitations, memberships, mfeRegistry, releases, secretRequests, tenants, tenantSecrets } from './schema.ts';
+import {
+  agentMessages,
+  agentSessions,
+  dataTokens,
+  deployments,
+  egressRules,
+  functionRegistry,
+  invitations,
+  memberships,
+  mfeRegistry,
+  releases,
+  secretRequests,
+  tenants,
+  tenantSecrets,
+} from './schema.ts';
 
 /** The tenants themselves: one row each, and the incarnation that tells a recreated id from its predecessor (see schema.ts `tenants`). */
 export interface TenantStore {

@@ -25,7 +25,10 @@ export interface UserStore {
   findUser(by: { email?: string; oidcSubject?: string }): Promise<UserRecord | null>;
   listUsers(): Promise<UserRecord[]>;
   /** False when there is no such user; USER_EXISTS (409) when a new email is taken. */
-  updateUser(id: string, patch: { name?: string; admin?: boolean; email?: string | null; passwordHash?: string | null; oidcSubject?: string | null }): Promise<boolean>;
+  updateUser(
+    id: string,
+    patch: { name?: string; admin?: boolean; email?: string | null; passwordHash?: string | null; oidcSubject?: string | null },
+  ): Promise<boolean>;
   passwordHash(id: string): Promise<string | null>;
   /** Deletes a user with every credential and membership of theirs. */
   removeUser(id: string): Promise<boolean>;
@@ -34,13 +37,28 @@ export interface UserStore {
 export function userStore(db: Db): UserStore {
   return {
     async countUsers(except) {
-      const rows = await db.select({ id: users.id }).from(users).where(except === undefined ? undefined : ne(users.id, except)).limit(1);
+      const rows = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(except === undefined ? undefined : ne(users.id, except))
+        .limit(1);
       return rows.length;
     },
     async addUser(user) {
-      const taken = await db.select({ id: users.id }).from(users).where(user.email ? or(eq(users.id, user.id), eq(users.email, user.email)) : eq(users.id, user.id)).limit(1);
+      const taken = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(user.email ? or(eq(users.id, user.id), eq(users.email, user.email)) : eq(users.id, user.id))
+        .limit(1);
       if (taken.length) throw new TesseraError('USER_EXISTS', `A user "${user.id}"${user.email ? ` or with email ${user.email}` : ''} exists already.`);
-      await db.insert(users).values({ id: user.id, name: user.name, admin: user.admin ? 1 : 0, email: user.email ?? null, passwordHash: user.passwordHash ?? null, oidcSubject: user.oidcSubject ?? null });
+      await db.insert(users).values({
+        id: user.id,
+        name: user.name,
+        admin: user.admin ? 1 : 0,
+        email: user.email ?? null,
+        passwordHash: user.passwordHash ?? null,
+        oidcSubject: user.oidcSubject ?? null,
+      });
     },
     async getUser(id) {
       const [row] = await db.select().from(users).where(eq(users.id, id));
@@ -56,7 +74,10 @@ export function userStore(db: Db): UserStore {
     },
     async updateUser(id, patch) {
       if (patch.email) {
-        const [other] = await db.select({ id: users.id }).from(users).where(and(eq(users.email, patch.email), ne(users.id, id)));
+        const [other] = await db
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.email, patch.email), ne(users.id, id)));
         if (other) throw new TesseraError('USER_EXISTS', `Another user has the email ${patch.email}.`);
       }
       const set: Partial<typeof users.$inferInsert> = {};
@@ -74,7 +95,10 @@ export function userStore(db: Db): UserStore {
     },
     async removeUser(id) {
       return db.transaction(async (tx) => {
-        await tx.update(credentials).set({ revokedAt: new Date() }).where(and(eq(credentials.userId, id), isNull(credentials.revokedAt)));
+        await tx
+          .update(credentials)
+          .set({ revokedAt: new Date() })
+          .where(and(eq(credentials.userId, id), isNull(credentials.revokedAt)));
         await tx.delete(memberships).where(eq(memberships.userId, id));
         const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, id));
         await tx.delete(invitations).where(inArray(invitations.invitee, user?.email ? [id, user.email] : [id]));
@@ -85,5 +109,13 @@ export function userStore(db: Db): UserStore {
 }
 
 export function userOf(row: typeof users.$inferSelect): UserRecord {
-  return { id: row.id, name: row.name, admin: row.admin === 1, createdAt: new Date(row.createdAt).toISOString(), email: row.email ?? null, hasPassword: Boolean(row.passwordHash), oidc: Boolean(row.oidcSubject) };
+  return {
+    id: row.id,
+    name: row.name,
+    admin: row.admin === 1,
+    createdAt: new Date(row.createdAt).toISOString(),
+    email: row.email ?? null,
+    hasPassword: Boolean(row.passwordHash),
+    oidc: Boolean(row.oidcSubject),
+  };
 }

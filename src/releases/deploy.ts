@@ -1,5 +1,13 @@
 import { parseBlueprint, type Blueprint } from '../blueprint/index.ts';
-import { buildComponent, buildFunction, buildPackageAssets, type BuiltComponent, type BuiltFunction, type PackageAssets, type StaticAsset } from '../bundler/index.ts';
+import {
+  buildComponent,
+  buildFunction,
+  buildPackageAssets,
+  type BuiltComponent,
+  type BuiltFunction,
+  type PackageAssets,
+  type StaticAsset,
+} from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
@@ -65,7 +73,9 @@ export class Deployer {
       const warnings: string[] = [];
       const dbVersion = await tenant.db.currentVersion();
       if (snapshot.migration < dbVersion) {
-        warnings.push(`Release ${version} was made at database migration ${snapshot.migration}; the database is at migration ${dbVersion}. Migrations only move forward, so no data was dropped: check that this release's code works with the newer schema.`);
+        warnings.push(
+          `Release ${version} was made at database migration ${snapshot.migration}; the database is at migration ${dbVersion}. Migrations only move forward, so no data was dropped: check that this release's code works with the newer schema.`,
+        );
       }
       const { previous } = await this.deps.registry.recordDeployment(tenant.id, version, by);
       this.live.set(tenant.id, view);
@@ -81,7 +91,7 @@ export class Deployer {
   async findBundle(tenantId: string, fileName: string): Promise<BuiltComponent | null> {
     for (const [key, view] of this.prepared) {
       if (!key.startsWith(`${tenantId}@`)) continue;
-      const found = [...(await view.catch(() => null))?.components.values() ?? []].find((c) => c.fileName === fileName);
+      const found = [...((await view.catch(() => null))?.components.values() ?? [])].find((c) => c.fileName === fileName);
       if (found) return found;
     }
     return null;
@@ -147,7 +157,11 @@ export class Deployer {
       return text;
     };
     const checked = (kind: string, name: string, expected: string, actual: string): void => {
-      if (expected !== actual) throw new TesseraError('INTERNAL', `The ${kind} ${name} of release ${version} no longer builds to its recorded digest; it cannot be served exactly as released.`);
+      if (expected !== actual)
+        throw new TesseraError(
+          'INTERNAL',
+          `The ${kind} ${name} of release ${version} no longer builds to its recorded digest; it cannot be served exactly as released.`,
+        );
     };
     // The commit's lockfile, installed only when something has to be rebuilt from source.
     let packageSet: Promise<PackageSet | null> | null = null;
@@ -160,14 +174,20 @@ export class Deployer {
     const components = new Map<string, BuiltComponent>();
     for (const [name, entry] of Object.entries(snapshot.components)) {
       const code = await this.deps.store.get(entry.digest);
-      const built = code !== null ? { name, code, hash: entry.digest, fileName: entry.bundle, bytes: Buffer.byteLength(code) } : await buildComponent({ name, code: await source(entry.file) }, { tenant: tenant.id });
+      const built =
+        code !== null
+          ? { name, code, hash: entry.digest, fileName: entry.bundle, bytes: Buffer.byteLength(code) }
+          : await buildComponent({ name, code: await source(entry.file) }, { tenant: tenant.id });
       checked('component', name, entry.digest, built.hash);
       components.set(name, built);
     }
     const functions = new Map<string, BuiltFunction>();
     for (const [name, entry] of Object.entries(snapshot.functions)) {
       const code = await this.deps.store.get(entry.digest);
-      const built = code !== null ? { name, code, hash: entry.digest, sourceFile: entry.file } : await buildFunction({ name, code: await source(entry.file) }, await packagesOfCommit(), { tenant: tenant.id });
+      const built =
+        code !== null
+          ? { name, code, hash: entry.digest, sourceFile: entry.file }
+          : await buildFunction({ name, code: await source(entry.file) }, await packagesOfCommit(), { tenant: tenant.id });
       checked('function', name, entry.digest, built.hash);
       functions.set(name, built);
     }
@@ -186,7 +206,10 @@ export class Deployer {
     if (!snapshot.stylesheet) return null;
     const code = await this.deps.store.get(snapshot.stylesheet.digest);
     if (code === null) {
-      this.deps.logger.warn({ tenant: tenantId, version: snapshot.version, file: snapshot.stylesheet.file }, 'released stylesheet missing from the artifact store; rebuilt');
+      this.deps.logger.warn(
+        { tenant: tenantId, version: snapshot.version, file: snapshot.stylesheet.file },
+        'released stylesheet missing from the artifact store; rebuilt',
+      );
       return this.deps.styles.build(tenantId, input);
     }
     const sheet = { fileName: snapshot.stylesheet.file, code, hash: snapshot.stylesheet.digest, bytes: Buffer.byteLength(code) };
@@ -196,7 +219,12 @@ export class Deployer {
   }
 
   /** The release's package vendor modules, byte for byte: from the artifact store, else rebuilt from its lockfile and checked. */
-  private async loadPackages(tenantId: string, snapshot: ReleaseSnapshot, components: Map<string, BuiltComponent>, packagesOfCommit: () => Promise<PackageSet | null>): Promise<PackageAssets> {
+  private async loadPackages(
+    tenantId: string,
+    snapshot: ReleaseSnapshot,
+    components: Map<string, BuiltComponent>,
+    packagesOfCommit: () => Promise<PackageSet | null>,
+  ): Promise<PackageAssets> {
     const recorded = snapshot.packages ?? { imports: {}, assets: {} };
     const assets = new Map<string, StaticAsset>();
     for (const [fileName, digest] of Object.entries(recorded.assets)) {
@@ -207,7 +235,11 @@ export class Deployer {
     if (assets.size === Object.keys(recorded.assets).length) return { imports: recorded.imports, assets };
     const rebuilt = await buildPackageAssets(components.values(), await packagesOfCommit(), { tenant: tenantId });
     for (const [fileName, digest] of Object.entries(recorded.assets)) {
-      if (rebuilt.assets.get(fileName)?.hash !== digest) throw new TesseraError('INTERNAL', `The npm package module ${fileName} of release ${snapshot.version} no longer builds to its recorded digest; it cannot be served exactly as released.`);
+      if (rebuilt.assets.get(fileName)?.hash !== digest)
+        throw new TesseraError(
+          'INTERNAL',
+          `The npm package module ${fileName} of release ${snapshot.version} no longer builds to its recorded digest; it cannot be served exactly as released.`,
+        );
     }
     return rebuilt;
   }

@@ -33,7 +33,10 @@ export interface ReleaseSnapshot {
 /** Strict semver ("1.2.3", "2.0.0-rc.1"); anything else is INVALID_VERSION (400). */
 export function checkVersion(version: unknown): string {
   if (typeof version !== 'string' || semver.valid(version) !== version) {
-    throw new TesseraError('INVALID_VERSION', `Release version ${JSON.stringify(version)} is not semver: use MAJOR.MINOR.PATCH, e.g. "1.0.0" or "1.1.0-beta.1".`);
+    throw new TesseraError(
+      'INVALID_VERSION',
+      `Release version ${JSON.stringify(version)} is not semver: use MAJOR.MINOR.PATCH, e.g. "1.0.0" or "1.1.0-beta.1".`,
+    );
   }
   return version;
 }
@@ -41,7 +44,13 @@ export function checkVersion(version: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Snapshots the tenant's current commit. The caller holds the tenant's lock. */
-export async function createRelease(tenant: Tenant, registry: ReleaseStore, store: ArtifactStore, input: { version: unknown; notes?: unknown }, styles: StyleBuilder): Promise<string> {
+export async function createRelease(
+  tenant: Tenant,
+  registry: ReleaseStore,
+  store: ArtifactStore,
+  input: { version: unknown; notes?: unknown },
+  styles: StyleBuilder,
+): Promise<string> {
   const version = checkVersion(input.version);
   const notes = typeof input.notes === 'string' ? input.notes.slice(0, 10_000) : '';
   const commit = tenant.state.head;
@@ -56,17 +65,23 @@ export async function createRelease(tenant: Tenant, registry: ReleaseStore, stor
     migration: tenant.state.migrationVersion,
     blueprint: { digest: sha256(JSON.stringify(tenant.state.blueprint)), document: tenant.state.blueprint },
     components: Object.fromEntries(
-      [...tenant.state.components.values()].sort((a, b) => a.name.localeCompare(b.name)).map((c) => {
-        const file = `frontend/${c.name}.tsx`;
-        return [c.name, { file, source: files.get(file) ?? '', bundle: c.fileName, digest: c.hash, bytes: c.bytes }];
-      }),
+      [...tenant.state.components.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((c) => {
+          const file = `frontend/${c.name}.tsx`;
+          return [c.name, { file, source: files.get(file) ?? '', bundle: c.fileName, digest: c.hash, bytes: c.bytes }];
+        }),
     ),
     functions: Object.fromEntries(
-      [...tenant.state.functions.values()].sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash }]),
+      [...tenant.state.functions.values()]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((f) => [f.name, { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash }]),
     ),
     packages: {
       imports: tenant.state.packageAssets.imports,
-      assets: Object.fromEntries([...tenant.state.packageAssets.assets.values()].sort((a, b) => a.fileName.localeCompare(b.fileName)).map((a) => [a.fileName, a.hash])),
+      assets: Object.fromEntries(
+        [...tenant.state.packageAssets.assets.values()].sort((a, b) => a.fileName.localeCompare(b.fileName)).map((a) => [a.fileName, a.hash]),
+      ),
     },
     stylesheet: { file: sheet.fileName, digest: sheet.hash, bytes: sheet.bytes },
   };
@@ -84,7 +99,8 @@ export async function createRelease(tenant: Tenant, registry: ReleaseStore, stor
 
 export async function getRelease(registry: ReleaseStore, tenantId: string, version: string): Promise<string> {
   const text = await registry.getRelease(tenantId, version);
-  if (text === null) throw new TesseraError('RELEASE_NOT_FOUND', `"${tenantId}" has no release ${version}. List them with GET /api/tenants/${tenantId}/releases.`);
+  if (text === null)
+    throw new TesseraError('RELEASE_NOT_FOUND', `"${tenantId}" has no release ${version}. List them with GET /api/tenants/${tenantId}/releases.`);
   return text;
 }
 
@@ -108,9 +124,15 @@ export interface ReleaseDiff {
 
 function compare<T extends { digest: string }>(a: Record<string, T>, b: Record<string, T>) {
   return {
-    added: Object.keys(b).filter((k) => !(k in a)).sort(),
-    changed: Object.keys(b).filter((k) => k in a && a[k]!.digest !== b[k]!.digest).sort(),
-    removed: Object.keys(a).filter((k) => !(k in b)).sort(),
+    added: Object.keys(b)
+      .filter((k) => !(k in a))
+      .sort(),
+    changed: Object.keys(b)
+      .filter((k) => k in a && a[k]!.digest !== b[k]!.digest)
+      .sort(),
+    removed: Object.keys(a)
+      .filter((k) => !(k in b))
+      .sort(),
   };
 }
 

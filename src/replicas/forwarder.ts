@@ -6,7 +6,18 @@ import { Readable } from 'node:stream';
 export const FORWARDED_BY = 'x-tessera-forwarded-by';
 const FORWARDED_FOR = 'x-tessera-forwarded-for';
 const FORWARD_PROOF = 'x-tessera-forward-proof';
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', FORWARDED_BY, FORWARDED_FOR, FORWARD_PROOF]);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  FORWARDED_BY,
+  FORWARDED_FOR,
+  FORWARD_PROOF,
+]);
 
 /** The holder was not reached: nothing of the request left this replica, so it may go elsewhere. */
 export class HolderUnreachable extends Error {
@@ -26,7 +37,11 @@ export class Forwarder {
   // noDelay: a forwarded request is one small write; Nagle would hold it for the previous ACK.
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true } as http.AgentOptions);
 
-  constructor(sealingKey: Buffer, private readonly replicaId: string, private readonly connectTimeoutMs = 2000) {
+  constructor(
+    sealingKey: Buffer,
+    private readonly replicaId: string,
+    private readonly connectTimeoutMs = 2000,
+  ) {
     this.proof = createHmac('sha256', sealingKey).update('tessera replica forwarding v1').digest('hex');
     this.proofBytes = Buffer.from(this.proof, 'latin1');
   }
@@ -63,7 +78,8 @@ export class Forwarder {
     return new Promise<Response>((resolve, reject) => {
       this.send(new URL(`${source.pathname}${source.search}`, `${baseUrl}/`), request.method, headers, client, {
         body: (proxied) => {
-          if (request.body && request.method !== 'GET' && request.method !== 'HEAD') Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).pipe(proxied);
+          if (request.body && request.method !== 'GET' && request.method !== 'HEAD')
+            Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).pipe(proxied);
           else proxied.end();
         },
         answer: (incoming) => {
@@ -127,16 +143,25 @@ export class Forwarder {
    * cannot be reached (a dead pod: refused, or silent until the connect timeout) leaves the client's
    * request unread, and the caller may send it elsewhere or serve it itself.
    */
-  private send(target: URL, method: string, headers: http.OutgoingHttpHeaders, client: string, handlers: { body(proxied: http.ClientRequest): void; answer(incoming: http.IncomingMessage): void; failed(err: Error): void }): void {
+  private send(
+    target: URL,
+    method: string,
+    headers: http.OutgoingHttpHeaders,
+    client: string,
+    handlers: { body(proxied: http.ClientRequest): void; answer(incoming: http.IncomingMessage): void; failed(err: Error): void },
+  ): void {
     headers[FORWARDED_BY] = this.replicaId;
     headers[FORWARDED_FOR] = client;
     headers[FORWARD_PROOF] = this.proof;
     let sent = false;
     let answered = false;
-    const proxied = http.request({ hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method, headers, agent: this.agent }, (incoming) => {
-      answered = true;
-      handlers.answer(incoming);
-    });
+    const proxied = http.request(
+      { hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method, headers, agent: this.agent },
+      (incoming) => {
+        answered = true;
+        handlers.answer(incoming);
+      },
+    );
     proxied.once('socket', (socket) => {
       const go = (): void => {
         sent = true;

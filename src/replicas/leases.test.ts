@@ -104,6 +104,9 @@ describe('tenant leases', () => {
     await a.renew();
     await registry.recordDeployment('deployed', '2.0.0', 'read-path');
     await a.renew();
-    expect(live).toEqual([['deployed', null], ['deployed', '2.0.0']]);
+    expect(live).toEqual([
+      ['deployed', null],
+      ['deployed', '2.0.0'],
+    ]);
   });
 });

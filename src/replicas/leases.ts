@@ -120,7 +120,11 @@ export class LeasedPlacement implements TenantPlacement {
   }
 
   private async lookUp(tenant: string): Promise<Placement> {
-    if (this.closing) throw new TesseraError('TENANT_UNAVAILABLE', `This replica is shutting down and hands "${tenant}" over; nothing was changed. Retry: another replica takes it.`);
+    if (this.closing)
+      throw new TesseraError(
+        'TENANT_UNAVAILABLE',
+        `This replica is shutting down and hands "${tenant}" over; nothing was changed. Retry: another replica takes it.`,
+      );
     // A gap in holding (a stall longer than the lease, a partition from the registry): another
     // replica may have served and changed the tenant meanwhile, so nothing loaded here survives it.
     const mine = this.held.get(tenant);
@@ -150,7 +154,10 @@ export class LeasedPlacement implements TenantPlacement {
   assertHeld(tenant: string): void {
     const mine = this.held.get(tenant);
     if (this.closing || !mine || mine.deadline - performance.now() < this.deps.ttlMs / 5) {
-      throw new TesseraError('TENANT_UNAVAILABLE', `This replica no longer holds "${tenant}" (its lease ran out or moved); nothing was changed. Retry: the request goes to the replica that holds it.`);
+      throw new TesseraError(
+        'TENANT_UNAVAILABLE',
+        `This replica no longer holds "${tenant}" (its lease ran out or moved); nothing was changed. Retry: the request goes to the replica that holds it.`,
+      );
     }
   }
 
@@ -195,7 +202,8 @@ export class LeasedPlacement implements TenantPlacement {
       } catch (err) {
         // The registry is unreachable: serve on until the local deadlines pass (assertHeld fences writes before that).
         this.deps.logger.error({ err }, 'could not renew tenant leases');
-        for (const tenant of tenants) if ((this.held.get(tenant)?.deadline ?? Infinity) <= performance.now()) this.lose(tenant, 'its lease could not be renewed');
+        for (const tenant of tenants)
+          if ((this.held.get(tenant)?.deadline ?? Infinity) <= performance.now()) this.lose(tenant, 'its lease could not be renewed');
       }
     })().finally(() => {
       this.renewing = null;

@@ -32,7 +32,11 @@ describe('Forwarder', () => {
 
   it('sends the method, path, Host, headers and body, and brings the answer back with every header', async () => {
     const forwarder = new Forwarder(key, 'replica-a');
-    const request = new Request('http://localhost:9999/api/tenants/x/tools/t?q=1', { method: 'POST', headers: { host: 'notes.localhost:9999', 'content-type': 'application/json', cookie: 'tessera_session=s' }, body: '{"a":1}' });
+    const request = new Request('http://localhost:9999/api/tenants/x/tools/t?q=1', {
+      method: 'POST',
+      headers: { host: 'notes.localhost:9999', 'content-type': 'application/json', cookie: 'tessera_session=s' },
+      body: '{"a":1}',
+    });
     const answer = await forwarder.forward(request, base, '10.1.2.3');
     expect(answer.status).toBe(201);
     expect(await answer.json()).toEqual({ echoed: '{"a":1}' });
@@ -76,7 +80,11 @@ describe('Forwarder', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const request = new Request('http://localhost:9999/api/tenants/x/tools/t', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"whole":true}' });
+    const request = new Request('http://localhost:9999/api/tenants/x/tools/t', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"whole":true}',
+    });
     await expect(forwarder.forward(request, `http://127.0.0.1:${port}`, '127.0.0.1')).rejects.toBeInstanceOf(HolderUnreachable);
     expect(await request.text()).toBe('{"whole":true}');
     forwarder.close();
@@ -86,7 +94,11 @@ describe('Forwarder', () => {
     const dying = http.createServer((req) => req.on('data', () => req.socket.destroy()));
     await new Promise<void>((resolve) => dying.listen(0, '127.0.0.1', resolve));
     const forwarder = new Forwarder(key, 'replica-a');
-    const request = new Request('http://localhost:9999/api/tenants/x/tools/t', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const request = new Request('http://localhost:9999/api/tenants/x/tools/t', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
     const failure = await forwarder.forward(request, `http://127.0.0.1:${(dying.address() as AddressInfo).port}`, '127.0.0.1').catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(Error);
     expect(failure).not.toBeInstanceOf(HolderUnreachable);
@@ -102,7 +114,9 @@ describe('Forwarder', () => {
     });
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const forwarder = new Forwarder(key, 'replica-a');
-    const proxy = http.createServer((req, res) => void forwarder.pipe(req, res, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, '127.0.0.1').catch(() => res.destroy()));
+    const proxy = http.createServer(
+      (req, res) => void forwarder.pipe(req, res, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, '127.0.0.1').catch(() => res.destroy()),
+    );
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const outcome = await new Promise<{ body: string; ended: string }>((resolve) => {
       let body = '';

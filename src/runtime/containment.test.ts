@@ -16,7 +16,8 @@ const db = () => ({ query: async () => [], execute: async () => ({}) });
 const request: FunctionRequest = { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) };
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
 /** Each attempt's outcome: 'allowed' or the error message. */
-const attempts = (body: string) => `module.exports = async () => { const out = {}; const attempt = async (name, f) => { try { await f(); out[name] = 'allowed'; } catch (e) { out[name] = String(e && e.message); } }; ${body}; return { status: 200, body: out }; }`;
+const attempts = (body: string) =>
+  `module.exports = async () => { const out = {}; const attempt = async (name, f) => { try { await f(); out[name] = 'allowed'; } catch (e) { out[name] = String(e && e.message); } }; ${body}; return { status: 200, body: out }; }`;
 
 describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isolation) => {
   const runtime = createLocalRuntime({ dataDir, db, isolation, limits: { timeoutMs: 500, memoryMb: 64, maxResponseBytes: 1 << 20 } });
@@ -28,17 +29,42 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
   };
 
   it('refuses dangerous built-ins naming them, loads harmless ones, and finds no other module', async () => {
-    const refused = ['fs', 'child_process', 'net', 'http', 'https', 'dgram', 'dns', 'worker_threads', 'cluster', 'vm', 'v8', 'inspector', 'module', 'process', 'node:fs', 'fs/promises'];
+    const refused = [
+      'fs',
+      'child_process',
+      'net',
+      'http',
+      'https',
+      'dgram',
+      'dns',
+      'worker_threads',
+      'cluster',
+      'vm',
+      'v8',
+      'inspector',
+      'module',
+      'process',
+      'node:fs',
+      'fs/promises',
+    ];
     const allowed = ['crypto', 'url', 'util', 'buffer', 'events', 'stream', 'path', 'querystring', 'string_decoder', 'assert', 'zlib', 'node:crypto'];
-    const out = (await call('modules', attempts([...refused, ...allowed, 'lodash'].map((m) => `await attempt(${JSON.stringify(m)}, () => require(${JSON.stringify(m)}))`).join(';')))).json();
+    const out = (
+      await call(
+        'modules',
+        attempts([...refused, ...allowed, 'lodash'].map((m) => `await attempt(${JSON.stringify(m)}, () => require(${JSON.stringify(m)}))`).join(';')),
+      )
+    ).json();
     for (const m of refused) expect(out[m], m).toMatch(new RegExp(`^Module "${m}" is not available to Tessera functions`));
     for (const m of allowed) expect(out[m], m).toBe('allowed');
     expect(out.lodash).toBe("Cannot find module 'lodash'");
   });
 
-  it('cannot read /etc/passwd or the platform\'s files by any route', async () => {
+  it("cannot read /etc/passwd or the platform's files by any route", async () => {
     const platformFile = path.join(PROJECT_ROOT, 'package.json');
-    const out = (await call('files', attempts(`
+    const out = (
+      await call(
+        'files',
+        attempts(`
       await attempt('require fs', () => require('fs').readFileSync('/etc/passwd', 'utf8'));
       await attempt('fs/promises', () => require('node:fs/promises').readFile('/etc/passwd'));
       await attempt('binding', () => process.binding('fs'));
@@ -48,7 +74,9 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
       await attempt('require a platform file', () => require(${JSON.stringify(platformFile)}));
       await attempt('module.require', () => module.require('fs'));
       await attempt('loadEnvFile', () => process.loadEnvFile('/etc/passwd'));
-      out.permission = [process.permission.has('fs.read', '/etc/passwd'), process.permission.has('fs.read', ${JSON.stringify(platformFile)}), process.permission.has('fs.write'), process.permission.has('child')];`))).json();
+      out.permission = [process.permission.has('fs.read', '/etc/passwd'), process.permission.has('fs.read', ${JSON.stringify(platformFile)}), process.permission.has('fs.write'), process.permission.has('child')];`),
+      )
+    ).json();
     expect(out.permission).toEqual([false, false, false, false]);
     delete out.permission;
     for (const [route, outcome] of Object.entries(out)) {
@@ -62,7 +90,10 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
   });
 
   it('cannot signal the platform, reach the network, or talk on the platform channel', async () => {
-    const out = (await call('reach', attempts(`
+    const out = (
+      await call(
+        'reach',
+        attempts(`
       out.ppidIsPlatform = process.ppid === ${process.pid};
       await attempt('kill parent', () => process.kill(process.ppid, 'SIGKILL'));
       await attempt('raw kill', () => process._kill(process.ppid, 9));
@@ -70,7 +101,9 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
       await attempt('fetch', () => fetch('http://127.0.0.1:1/'));
       await attempt('process.send', () => process.send({ type: 'ready' }));
       await attempt('handles', () => process._getActiveHandles());
-      out.report = typeof process.report;`))).json();
+      out.report = typeof process.report;`),
+      )
+    ).json();
     // Without bubblewrap the parent really is the platform; the attempt fails all the same.
     if (isolation === 'process') expect(out.ppidIsPlatform).toBe(true);
     for (const name of ['kill parent', 'raw kill', 'net', 'fetch', 'process.send', 'handles']) expect(out[name], name).not.toBe('allowed');
@@ -78,8 +111,9 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
     expect(out.report).toBe('undefined');
   });
 
-  it('stops an endless loop with 504, cuts off the tenant\'s other calls with 502, and serves the next call from a fresh process', async () => {
-    const pidOf = async () => (await call('loop', `module.exports = async () => ({ status: 200, body: { pid: process.pid, marker: (globalThis.marker ??= Math.random()) } })`)).json();
+  it("stops an endless loop with 504, cuts off the tenant's other calls with 502, and serves the next call from a fresh process", async () => {
+    const pidOf = async () =>
+      (await call('loop', `module.exports = async () => ({ status: 200, body: { pid: process.pid, marker: (globalThis.marker ??= Math.random()) } })`)).json();
     const before = await pidOf();
     const looping = call('loop', `module.exports = async () => { while (true) {} }`);
     // A second call of the same tenant, sent while the loop holds the process (so its own limit ends later).
@@ -111,7 +145,7 @@ describe.each(['auto', 'process'] as const)('containment (isolation: %s)', (isol
     expect((await call('exit', `module.exports = async () => ({ status: 200, body: 'ok' })`, roomy)).text).toBe('ok');
   });
 
-  it('runs tenants in different processes; one tenant\'s endless loop does not hold up another', async () => {
+  it("runs tenants in different processes; one tenant's endless loop does not hold up another", async () => {
     const who = `module.exports = async () => ({ status: 200, body: { pid: process.pid, marker: (globalThis.marker ??= Math.random()) } })`;
     const a = (await call('tenant-a', who)).json();
     const b = (await call('tenant-b', who)).json();

@@ -10,7 +10,11 @@ import { createLocalRuntime, type FunctionRequest } from './index.ts';
  * "Observed"; test/e2e/fission-contract.test.ts compares against the real server).
  */
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-contract-'));
-const runtime = createLocalRuntime({ dataDir, db: () => ({ query: async () => [], execute: async () => ({}) }), limits: { timeoutMs: 3000, memoryMb: 64, maxResponseBytes: 64 * 1024 } });
+const runtime = createLocalRuntime({
+  dataDir,
+  db: () => ({ query: async () => [], execute: async () => ({}) }),
+  limits: { timeoutMs: 3000, memoryMb: 64, maxResponseBytes: 64 * 1024 },
+});
 afterAll(async () => {
   await runtime.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -18,7 +22,12 @@ afterAll(async () => {
 
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
 const get = (url = '/', headers: Record<string, string> = {}): FunctionRequest => ({ method: 'GET', url, headers, body: Buffer.alloc(0) });
-const post = (type: string | null, body: string, url = '/'): FunctionRequest => ({ method: 'POST', url, headers: { 'content-length': String(Buffer.byteLength(body)), ...(type ? { 'content-type': type } : {}) }, body: Buffer.from(body) });
+const post = (type: string | null, body: string, url = '/'): FunctionRequest => ({
+  method: 'POST',
+  url,
+  headers: { 'content-length': String(Buffer.byteLength(body)), ...(type ? { 'content-type': type } : {}) },
+  body: Buffer.from(body),
+});
 async function call(code: string, request: FunctionRequest = get()) {
   const result = await runtime.invoke('contract', fn('f', code), request);
   return { ...result, status: result.response.status, text: result.response.body.toString('utf8'), type: result.response.headers['content-type'] };
@@ -32,9 +41,27 @@ describe('response mapping (Fission: Express res.send)', () => {
     ['a number as JSON', `{ status: 200, body: 42 }`, 200, 'application/json; charset=utf-8', '42'],
     ['a boolean as JSON', `{ status: 200, body: false }`, 200, 'application/json; charset=utf-8', 'false'],
     ['a string as HTML', `{ status: 200, body: 'hello' }`, 200, 'text/html; charset=utf-8', 'hello'],
-    ['a string with its own type, charset added', `{ status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'hi' }`, 200, 'text/plain; charset=utf-8', 'hi'],
-    ['a string with a non-text type, charset forced', `{ status: 200, headers: { 'content-type': 'application/xml; charset=latin1' }, body: '<a/>' }`, 200, 'application/xml; charset=utf-8', '<a/>'],
-    ['an object with a custom JSON type', `{ status: 200, headers: { 'content-type': 'application/vnd.api+json' }, body: { a: 1 } }`, 200, 'application/vnd.api+json; charset=utf-8', '{"a":1}'],
+    [
+      'a string with its own type, charset added',
+      `{ status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'hi' }`,
+      200,
+      'text/plain; charset=utf-8',
+      'hi',
+    ],
+    [
+      'a string with a non-text type, charset forced',
+      `{ status: 200, headers: { 'content-type': 'application/xml; charset=latin1' }, body: '<a/>' }`,
+      200,
+      'application/xml; charset=utf-8',
+      '<a/>',
+    ],
+    [
+      'an object with a custom JSON type',
+      `{ status: 200, headers: { 'content-type': 'application/vnd.api+json' }, body: { a: 1 } }`,
+      200,
+      'application/vnd.api+json; charset=utf-8',
+      '{"a":1}',
+    ],
     ['a Buffer as octet-stream', `{ status: 200, body: Buffer.from('raw') }`, 200, 'application/octet-stream', 'raw'],
     ['a Uint8Array as octet-stream', `{ status: 200, body: new Uint8Array([65, 66]) }`, 200, 'application/octet-stream', 'AB'],
     ['a Buffer with an image type', `{ status: 200, headers: { 'content-type': 'image/png' }, body: Buffer.from('png') }`, 200, 'image/png', 'png'],
@@ -59,7 +86,11 @@ describe('response mapping (Fission: Express res.send)', () => {
   });
 
   it('answers a thrown error or a rejection with Fission\'s 500 "Internal server error", the stack in the logs', async () => {
-    for (const code of [`module.exports = async () => { throw new Error('kaput') }`, `module.exports = (ctx) => { throw new Error('kaput') }`, `module.exports = () => Promise.reject(new Error('kaput'))`]) {
+    for (const code of [
+      `module.exports = async () => { throw new Error('kaput') }`,
+      `module.exports = (ctx) => { throw new Error('kaput') }`,
+      `module.exports = () => Promise.reject(new Error('kaput'))`,
+    ]) {
       const answer = await call(code);
       expect([answer.status, answer.type, answer.text]).toEqual([500, 'text/html; charset=utf-8', 'Internal server error']);
       expect(answer.logs.find((l) => l.level === 'error')?.message).toMatch(/^Function error: Error: kaput\n\s+at .*functions\/f\.js:1:/);
@@ -105,11 +136,15 @@ describe('calling convention', () => {
 
   it('takes `default` when module.exports is not a function (exports.default, ESM compiled by esbuild)', async () => {
     expect((await call(`exports.default = async () => ({ status: 200, body: 'default' })`)).text).toBe('default');
-    expect((await call(`Object.defineProperty(exports, '__esModule', { value: true }); exports.default = async (ctx) => ({ status: 200, body: 'esm' })`)).text).toBe('esm');
+    expect(
+      (await call(`Object.defineProperty(exports, '__esModule', { value: true }); exports.default = async (ctx) => ({ status: 200, body: 'esm' })`)).text,
+    ).toBe('esm');
   });
 
   it('lets a reply written to context.response stand, as on Fission, with a warning', async () => {
-    const answer = await call(`module.exports = async ({ response }) => { response.status(201).set('X-Way', 'res').send('via response'); return { status: 200, body: 'ignored' } }`);
+    const answer = await call(
+      `module.exports = async ({ response }) => { response.status(201).set('X-Way', 'res').send('via response'); return { status: 200, body: 'ignored' } }`,
+    );
     expect([answer.status, answer.text, answer.response.headers['x-way']]).toEqual([201, 'via response', 'res']);
     expect(answer.logs[0]).toMatchObject({ level: 'warn', message: expect.stringContaining('context.response.status() is not part of the function contract') });
     const json = await call(`module.exports = async ({ response }) => { response.json({ a: 1 }); return new Promise(() => {}) }`);
@@ -124,7 +159,15 @@ describe('the request a function sees', () => {
 
   it('has method, url, path, lowercase headers, get() and empty params', async () => {
     const seen = await see({ method: 'get', url: '/sub/path?x=1', headers: { 'User-Agent': 'probe' }, body: Buffer.alloc(0) });
-    expect(seen).toMatchObject({ method: 'GET', url: '/sub/path?x=1', path: '/sub/path', headers: { 'user-agent': 'probe' }, agent: 'probe', params: {}, body: 'undefined' });
+    expect(seen).toMatchObject({
+      method: 'GET',
+      url: '/sub/path?x=1',
+      path: '/sub/path',
+      headers: { 'user-agent': 'probe' },
+      agent: 'probe',
+      params: {},
+      body: 'undefined',
+    });
   });
 
   it('parses the query like Express 5 ("simple"): repeated keys become arrays, brackets stay flat', async () => {

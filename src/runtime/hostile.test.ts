@@ -12,10 +12,18 @@ import { createLocalRuntime, type FunctionRequest } from './index.ts';
  */
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-hostile-'));
 const dbPool = createTenantDbPool({ dataDir });
-const runtime = createLocalRuntime({ dataDir, db: (t) => dbPool.get(t), limits: { timeoutMs: 2000, memoryMb: 96, maxResponseBytes: 1024 * 1024 }, warmPool: 1 });
+const runtime = createLocalRuntime({
+  dataDir,
+  db: (t) => dbPool.get(t),
+  limits: { timeoutMs: 2000, memoryMb: 96, maxResponseBytes: 1024 * 1024 },
+  warmPool: 1,
+});
 const request: FunctionRequest = { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) };
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
-const bystander = fn('ping', `const db = require('@tessera/db'); module.exports = async () => ({ status: 200, body: (await db.query('SELECT secret FROM vault'))[0] })`);
+const bystander = fn(
+  'ping',
+  `const db = require('@tessera/db'); module.exports = async () => ({ status: 200, body: (await db.query('SELECT secret FROM vault'))[0] })`,
+);
 let normalMs = 0;
 
 async function ping(): Promise<number> {
@@ -55,19 +63,26 @@ async function attack(name: string, code: string) {
   // platform blocked by the attack would fail it, yet leaves room for a busy 2-core CI machine
   // (a heap bomb's garbage collection competes for the same cores).
   expect(during.length).toBeGreaterThan(0);
-  expect(Math.max(...during), `bystander latencies during ${name} (normal ${normalMs.toFixed(1)} ms): ${during.map((t) => t.toFixed(1)).join(', ')}`).toBeLessThan(Math.max(750, normalMs * 20));
+  expect(
+    Math.max(...during),
+    `bystander latencies during ${name} (normal ${normalMs.toFixed(1)} ms): ${during.map((t) => t.toFixed(1)).join(', ')}`,
+  ).toBeLessThan(Math.max(750, normalMs * 20));
   return { status: result.response.status, text: result.response.body.toString('utf8') };
 }
 
-const probe = (body: string) => `module.exports = async () => { try { ${body}; return { status: 200, body: 'ESCAPED' }; } catch (e) { return { status: 200, body: 'contained: ' + e.message }; } }`;
+const probe = (body: string) =>
+  `module.exports = async () => { try { ${body}; return { status: 200, body: 'ESCAPED' }; } catch (e) { return { status: 200, body: 'contained: ' + e.message }; } }`;
 
 describe('hostile functions', () => {
   it.each([
     ['read /etc/passwd', "require('fs').readFileSync('/etc/passwd', 'utf8')"],
     ['read /etc/passwd through the binding', "process.binding('fs')"],
-    ['read the platform\'s files', `require(${JSON.stringify(path.resolve('package.json'))})`],
-    ['read another tenant\'s database file', `require(${JSON.stringify(path.join(dataDir, 'tenants', 'bystander', 'db', 'app.sqlite'))})`],
-    ['attach another tenant\'s database', `await require('@tessera/db').query(${JSON.stringify(`ATTACH '${path.join(dataDir, 'tenants', 'bystander', 'db', 'app.sqlite')}' AS other`)})`],
+    ["read the platform's files", `require(${JSON.stringify(path.resolve('package.json'))})`],
+    ["read another tenant's database file", `require(${JSON.stringify(path.join(dataDir, 'tenants', 'bystander', 'db', 'app.sqlite'))})`],
+    [
+      "attach another tenant's database",
+      `await require('@tessera/db').query(${JSON.stringify(`ATTACH '${path.join(dataDir, 'tenants', 'bystander', 'db', 'app.sqlite')}' AS other`)})`,
+    ],
     ['connect to PostgreSQL on 127.0.0.1:5432', "require('net').connect(5432, '127.0.0.1')"],
     ['call the platform over HTTP', "await fetch('http://127.0.0.1:3000/api/tenants')"],
     ['spawn a child process', "require('child_process').execSync('id')"],
@@ -77,7 +92,7 @@ describe('hostile functions', () => {
     ['dynamic import', "await import('node:fs')"],
     ['reach the network around require', "process.getBuiltinModule('net').connect(5432, '127.0.0.1')"],
     ['read host details from a diagnostic report', 'process.report.getReport()'],
-    ['flood the platform\'s memory through process.send', "process.send({ type: 'ready', junk: Buffer.alloc(200 * 1024 * 1024) })"],
+    ["flood the platform's memory through process.send", "process.send({ type: 'ready', junk: Buffer.alloc(200 * 1024 * 1024) })"],
     ['write raw bytes on the platform channel', 'process._getActiveHandles()'],
   ])('contains: %s', async (name, body) => {
     const answer = await attack(name.replace(/\W+/g, '-').replace(/^-|-$/g, '').toLowerCase(), probe(body));
@@ -86,7 +101,7 @@ describe('hostile functions', () => {
   });
 
   it('sees no platform secrets in its environment', async () => {
-    const answer = await attack('env', "module.exports = async () => ({ status: 200, body: Object.keys(process.env).sort() })");
+    const answer = await attack('env', 'module.exports = async () => ({ status: 200, body: Object.keys(process.env).sort() })');
     expect(JSON.parse(answer.text)).toEqual(['NODE_ENV', 'TZ']);
   });
 
@@ -104,7 +119,9 @@ describe('hostile functions', () => {
 
   it('stops a sandbox that writes an oversized message on the platform channel itself', async () => {
     // Tenant code can find the channel's socket by wrapping a stream method the sandbox uses.
-    const answer = await attack('channel', `const { Duplex, Writable } = require('stream');
+    const answer = await attack(
+      'channel',
+      `const { Duplex, Writable } = require('stream');
       module.exports = async () => {
         let socket;
         const wrap = (proto) => { const write = proto.write; proto.write = function (...args) { socket ??= this; return write.apply(this, args); }; return () => (proto.write = write); };
@@ -115,17 +132,21 @@ describe('hostile functions', () => {
         socket.write(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
         await new Promise((resolve) => setTimeout(resolve, 1000));
         return { status: 200, body: 'not stopped' };
-      }`);
+      }`,
+    );
     expect(answer.status).toBe(502);
     expect(JSON.parse(answer.text).error.message).toMatch(/stopped because it sent a message of 2147483647 bytes, over the \d+-byte limit/);
   });
 
   it('absorbs a flood on stdout and stderr inside the sandbox', async () => {
-    const answer = await attack('flood', `module.exports = async () => {
+    const answer = await attack(
+      'flood',
+      `module.exports = async () => {
       const chunk = 'x'.repeat(65536);
       for (let i = 0; i < 5000; i++) { process.stdout.write(chunk); process.stderr.write(chunk); }
       try { process._rawDebug(chunk); return { status: 200, body: 'raw write allowed' }; } catch (e) { return { status: 200, body: 'contained: ' + e.message }; }
-    }`);
+    }`,
+    );
     expect(answer).toEqual({ status: 200, text: 'contained: process._rawDebug is not available to Tessera functions' });
   });
 

@@ -1,7 +1,16 @@
 /**
  * Tenant function execution: Fission's Node.js contract, each tenant in a sandboxed process of its own.
  */
-export { createLocalRuntime, type FunctionRequest, type FunctionResponse, type FunctionRuntime, type FunctionSource, type InvocationResult, type RuntimeLimits, type TenantDbAccess } from './host/runtime.ts';
+export {
+  createLocalRuntime,
+  type FunctionRequest,
+  type FunctionResponse,
+  type FunctionRuntime,
+  type FunctionSource,
+  type InvocationResult,
+  type RuntimeLimits,
+  type TenantDbAccess,
+} from './host/runtime.ts';
 export { FrameReader, FrameTooLargeError, type LogLine } from './protocol.ts';
 /** The one bubblewrap recipe, shared with the db processes (tenantdb/) and the build workers (bundler/). */
 export { addressSpaceLimit, bubblewrapArgs, detectIsolation, onlyChannelFds, type Isolation, type ReadOnlyBind } from './host/sandbox-process.ts';

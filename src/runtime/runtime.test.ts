@@ -80,10 +80,22 @@ describe('@tessera/db inside functions', () => {
 });
 
 describe('console capture and logs', () => {
-  it('returns the call\'s console lines with level and time, formatted as Node does', async () => {
-    const answer = await call(`console.log('loading');
-      module.exports = async () => { console.log('hello', { a: 1 }, 5); console.info('i'); console.warn('w'); console.error('e'); console.debug('d'); console.dir([1]); return { status: 200 } }`, 't1', 'levels');
-    expect(answer.logs.map((l) => [l.level, l.message])).toEqual([['log', 'loading'], ['log', "hello { a: 1 } 5"], ['info', 'i'], ['warn', 'w'], ['error', 'e'], ['debug', 'd'], ['log', '[ 1 ]']]);
+  it("returns the call's console lines with level and time, formatted as Node does", async () => {
+    const answer = await call(
+      `console.log('loading');
+      module.exports = async () => { console.log('hello', { a: 1 }, 5); console.info('i'); console.warn('w'); console.error('e'); console.debug('d'); console.dir([1]); return { status: 200 } }`,
+      't1',
+      'levels',
+    );
+    expect(answer.logs.map((l) => [l.level, l.message])).toEqual([
+      ['log', 'loading'],
+      ['log', 'hello { a: 1 } 5'],
+      ['info', 'i'],
+      ['warn', 'w'],
+      ['error', 'e'],
+      ['debug', 'd'],
+      ['log', '[ 1 ]'],
+    ]);
     expect(answer.logs.every((l) => !Number.isNaN(Date.parse(l.time)))).toBe(true);
   });
 
@@ -100,7 +112,7 @@ describe('console capture and logs', () => {
     expect(late).toMatchObject({ source: 'console', requestId: answer.requestId });
   });
 
-  it('keeps a ring per function, so one chatty function does not push out another\'s records', async () => {
+  it("keeps a ring per function, so one chatty function does not push out another's records", async () => {
     await call(`module.exports = async () => { console.log('quiet one'); return { status: 200 } }`, 'ring', 'quiet');
     const noisy = `module.exports = async () => { for (let i = 0; i < 150; i++) console.log('noise'); return { status: 200 } }`;
     for (let i = 0; i < 5; i++) await call(noisy, 'ring', 'noisy');
@@ -118,7 +130,11 @@ describe('console capture and logs', () => {
     await runtime.invoke('logs', fn('counted', code), get('/?n=3'));
     stop();
     const ofFirst = runtime.logs('logs', { function: 'counted' }).filter((r) => r.requestId === first.requestId);
-    expect(ofFirst.map((r) => [r.source, r.message])).toEqual([['platform', 'start GET /?n=1'], ['console', 'handling 1'], ['platform', expect.stringMatching(/^end 200 in [\d.]+ ms$/)]]);
+    expect(ofFirst.map((r) => [r.source, r.message])).toEqual([
+      ['platform', 'start GET /?n=1'],
+      ['console', 'handling 1'],
+      ['platform', expect.stringMatching(/^end 200 in [\d.]+ ms$/)],
+    ]);
     const after = runtime.logs('logs', { function: 'counted', since: before });
     expect(after.every((r) => r.seq > before)).toBe(true);
     expect(after.map((r) => r.message).join('\n')).toContain('three is bad');
@@ -132,20 +148,36 @@ describe('console capture and logs', () => {
 describe('check()', () => {
   it('accepts a function, and with a sample request calls it', async () => {
     await expect(runtime.check('t1', fn('ok', 'module.exports = async () => ({ status: 200 })'))).resolves.toEqual({});
-    const { invoked } = await runtime.check('t1', fn('hi', `module.exports = async (c) => { console.log('sampled'); return { status: 200, body: 'hi ' + c.request.query.n } }`), get('/?n=7'));
+    const { invoked } = await runtime.check(
+      't1',
+      fn('hi', `module.exports = async (c) => { console.log('sampled'); return { status: 200, body: 'hi ' + c.request.query.n } }`),
+      get('/?n=7'),
+    );
     expect([invoked?.response.status, invoked?.response.body.toString(), invoked?.logs[0]?.message]).toEqual([200, 'hi 7', 'sampled']);
   });
 
   it('reports a syntax error with its line and column', async () => {
     const error = await runtime.check('t1', fn('syntax', 'const a = 1;\nfoo bar;\nmodule.exports = () => a;')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TesseraError);
-    expect(error).toMatchObject({ code: 'FUNCTION_INVALID', message: expect.stringContaining("SyntaxError: Unexpected identifier 'bar' (line 2, column 5)"), details: { file: 'functions/syntax.js', line: 2, column: 5, lineText: 'foo bar;' } });
+    expect(error).toMatchObject({
+      code: 'FUNCTION_INVALID',
+      message: expect.stringContaining("SyntaxError: Unexpected identifier 'bar' (line 2, column 5)"),
+      details: { file: 'functions/syntax.js', line: 2, column: 5, lineText: 'foo bar;' },
+    });
   });
 
   it('reports a throw at load time where it happened, and a non-function export', async () => {
-    await expect(runtime.check('t1', fn('boom', '\n\nthrow new Error("top-level boom")'))).rejects.toMatchObject({ code: 'FUNCTION_INVALID', message: expect.stringContaining('threw while loading: Error: top-level boom (line 3, column 7)'), details: { line: 3, column: 7 } });
-    await expect(runtime.check('t1', fn('obj', 'module.exports = { handler: 1 }'))).rejects.toThrow(/does not export a function \(it exports an object with handler\)/);
-    await expect(runtime.check('t1', fn('fs', "require('fs'); module.exports = () => {}"))).rejects.toThrow(/Module "fs" is not available to Tessera functions/);
+    await expect(runtime.check('t1', fn('boom', '\n\nthrow new Error("top-level boom")'))).rejects.toMatchObject({
+      code: 'FUNCTION_INVALID',
+      message: expect.stringContaining('threw while loading: Error: top-level boom (line 3, column 7)'),
+      details: { line: 3, column: 7 },
+    });
+    await expect(runtime.check('t1', fn('obj', 'module.exports = { handler: 1 }'))).rejects.toThrow(
+      /does not export a function \(it exports an object with handler\)/,
+    );
+    await expect(runtime.check('t1', fn('fs', "require('fs'); module.exports = () => {}"))).rejects.toThrow(
+      /Module "fs" is not available to Tessera functions/,
+    );
   });
 
   it('does not disturb the version being served', async () => {
@@ -168,13 +200,20 @@ describe('limits and caching', () => {
 
   it('keeps module state per (name, hash): the same code under two names loads twice', async () => {
     const counter = `let n = 0; module.exports = async () => ({ status: 200, body: String(++n) })`;
-    expect([(await call(counter, 'cache', 'a')).text, (await call(counter, 'cache', 'a')).text, (await call(counter, 'cache', 'b')).text]).toEqual(['1', '2', '1']);
+    expect([(await call(counter, 'cache', 'a')).text, (await call(counter, 'cache', 'a')).text, (await call(counter, 'cache', 'b')).text]).toEqual([
+      '1',
+      '2',
+      '1',
+    ]);
   });
 
   it('stops an idle process, never one with a call in flight', async () => {
     const idle = createLocalRuntime({ dataDir, db: fakeDb, idleMs: 150, limits: { timeoutMs: 5000, memoryMb: 64, maxResponseBytes: 1024 } });
     try {
-      const marker = fn('marker', `module.exports = async ({ request }) => { await new Promise((r) => setTimeout(r, Number(request.query.wait ?? 0))); return { status: 200, body: String(globalThis.marker ??= Math.random()) } }`);
+      const marker = fn(
+        'marker',
+        `module.exports = async ({ request }) => { await new Promise((r) => setTimeout(r, Number(request.query.wait ?? 0))); return { status: 200, body: String(globalThis.marker ??= Math.random()) } }`,
+      );
       const first = (await idle.invoke('idle', marker, get())).response.body.toString();
       // A long call outlives the idle time armed by the short ones around it.
       const long = idle.invoke('idle', marker, get('/?wait=400'));
@@ -190,7 +229,9 @@ describe('limits and caching', () => {
   it('runs WebAssembly under the address-space limit', async () => {
     // (module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
     const wasm = '0061736d0100000001070160027f7f017f030201000707010361646400000a09010700200020016a0b';
-    const answer = await call(`module.exports = async () => { const { instance } = await WebAssembly.instantiate(Buffer.from('${wasm}', 'hex')); const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); return { status: 200, body: { sum: instance.exports.add(2, 3), pages: memory.buffer.byteLength / 65536 } } }`);
+    const answer = await call(
+      `module.exports = async () => { const { instance } = await WebAssembly.instantiate(Buffer.from('${wasm}', 'hex')); const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); return { status: 200, body: { sum: instance.exports.add(2, 3), pages: memory.buffer.byteLength / 65536 } } }`,
+    );
     expect(JSON.parse(answer.text)).toEqual({ sum: 5, pages: 1 });
   });
 

@@ -44,7 +44,18 @@ export class WireError extends Error {}
 /** The bytes end in the middle of a field: refused for a whole frame, expected for the start of one (checkFrameStart). */
 class WireTruncatedError extends WireError {}
 
-const TYPE_CODES = { ready: 1, result: 2, 'code-cache': 3, loaded: 4, rendered: 5, failed: 6, 'missing-code': 7, 'late-logs': 8, db: 9, fetch: 10 } as const satisfies Record<SandboxMessage['type'], number>;
+const TYPE_CODES = {
+  ready: 1,
+  result: 2,
+  'code-cache': 3,
+  loaded: 4,
+  rendered: 5,
+  failed: 6,
+  'missing-code': 7,
+  'late-logs': 8,
+  db: 9,
+  fetch: 10,
+} as const satisfies Record<SandboxMessage['type'], number>;
 const LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const;
 const FAILURE_CODES = ['FUNCTION_INVALID', 'FUNCTION_FAILED', 'FUNCTION_CRASHED', 'RENDER_FAILED'] as const satisfies readonly FailureCode[];
 const LOGS_BYTES = WIRE_LIMITS.logLines * (WIRE_LIMITS.textBytes + 64);
@@ -120,13 +131,15 @@ class Writer {
 function writeLogs(w: Writer, logs: LogLine[]): void {
   if (logs.length > WIRE_LIMITS.logLines) throw new WireError(`${logs.length} console lines in one message, more than ${WIRE_LIMITS.logLines}`);
   w.u32(logs.length);
-  for (const line of logs) w.str(line.time, 40, 'a log time').u8(LEVELS.indexOf(line.level)).str(cutText(line.message), WIRE_LIMITS.textBytes, 'a console line');
+  for (const line of logs)
+    w.str(line.time, 40, 'a log time').u8(LEVELS.indexOf(line.level)).str(cutText(line.message), WIRE_LIMITS.textBytes, 'a console line');
 }
 
 function writeHeaders(w: Writer, pairs: Array<[string, string]>): void {
   if (pairs.length > WIRE_LIMITS.headerCount) throw new WireError(`${pairs.length} headers, more than ${WIRE_LIMITS.headerCount}`);
   w.u32(pairs.length);
-  for (const [name, value] of pairs) w.str(name, WIRE_LIMITS.headerNameBytes, 'a header name').str(value, WIRE_LIMITS.headerValueBytes, `the value of header ${cutText(name, 64)}`);
+  for (const [name, value] of pairs)
+    w.str(name, WIRE_LIMITS.headerNameBytes, 'a header name').str(value, WIRE_LIMITS.headerValueBytes, `the value of header ${cutText(name, 64)}`);
 }
 
 /** SQLite's parameter values: what better-sqlite3 binds, plus booleans and Dates (bound as 0/1 and ISO text). */
@@ -189,7 +202,11 @@ export function encodeSandboxMessage(message: SandboxMessage): Buffer {
       w.u32(message.id).u8(FAILURE_CODES.indexOf(message.code)).str(cutText(message.message), WIRE_LIMITS.textBytes, 'an error message');
       const at = message.location;
       w.u8(at ? 1 : 0);
-      if (at) w.str(cutText(at.file, 256), WIRE_LIMITS.nameBytes, 'a file name').f64(at.line).f64(at.column ?? -1).str(cutText(at.lineText ?? '', 1000), WIRE_LIMITS.textBytes, 'a source line');
+      if (at)
+        w.str(cutText(at.file, 256), WIRE_LIMITS.nameBytes, 'a file name')
+          .f64(at.line)
+          .f64(at.column ?? -1)
+          .str(cutText(at.lineText ?? '', 1000), WIRE_LIMITS.textBytes, 'a source line');
       writeLogs(w, message.logs);
       break;
     }
@@ -198,7 +215,10 @@ export function encodeSandboxMessage(message: SandboxMessage): Buffer {
       writeLogs(w, message.logs);
       break;
     case 'db':
-      w.u32(message.id).u32(message.callId).u8(message.op === 'query' ? 0 : 1).str(message.sql, WIRE_LIMITS.sqlBytes, 'the SQL text');
+      w.u32(message.id)
+        .u32(message.callId)
+        .u8(message.op === 'query' ? 0 : 1)
+        .str(message.sql, WIRE_LIMITS.sqlBytes, 'the SQL text');
       writeParams(w, message.params);
       break;
     case 'fetch':
@@ -383,7 +403,12 @@ export function decodeSandboxMessage(frame: Buffer): SandboxMessage {
       break;
     }
     case TYPE_CODES['late-logs']:
-      message = { type: 'late-logs', fn: r.str(WIRE_LIMITS.nameBytes, 'a function name'), requestId: r.str(WIRE_LIMITS.nameBytes, 'a request id'), logs: readLogs(r) };
+      message = {
+        type: 'late-logs',
+        fn: r.str(WIRE_LIMITS.nameBytes, 'a function name'),
+        requestId: r.str(WIRE_LIMITS.nameBytes, 'a request id'),
+        logs: readLogs(r),
+      };
       break;
     case TYPE_CODES.db: {
       const id = r.u32();

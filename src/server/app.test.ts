@@ -68,7 +68,12 @@ describe('control-plane guards', () => {
 
   it('refuses writes that are not JSON or come from another origin, changing nothing', async () => {
     // Signed in (the cross-site checks hold whatever the credential): a page of another site must not write.
-    const send = (headers: Record<string, string>) => app.request('/api/tenants', { method: 'POST', headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, ...headers }, body: '{"id":"sneaky"}' });
+    const send = (headers: Record<string, string>) =>
+      app.request('/api/tenants', {
+        method: 'POST',
+        headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, ...headers },
+        body: '{"id":"sneaky"}',
+      });
     const plain = await send({ 'content-type': 'text/plain' });
     expect(plain.status).toBe(415);
     expect((await send({})).status).toBe(415);
@@ -175,14 +180,22 @@ describe('the four tools', () => {
   }
 
   it('rolls back a migration whose later statement fails', async () => {
-    const answer = await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { sql: 'CREATE TABLE tags (id INTEGER PRIMARY KEY); CREATE TABLE more (x); INSERT INTO nowhere VALUES (1);' }), 'SQL_ERROR');
+    const answer = await expectNoChange(
+      'notes',
+      () =>
+        tool('notes', 'updateDatabaseSchema', { sql: 'CREATE TABLE tags (id INTEGER PRIMARY KEY); CREATE TABLE more (x); INSERT INTO nowhere VALUES (1);' }),
+      'SQL_ERROR',
+    );
     expect(answer.body.error.message).toMatch(/nowhere/);
     expect((await request('GET', '/api/tenants/notes/database')).body.tables.map((t: { name: string }) => t.name)).not.toContain('tags');
   });
 
-  it('sends each Set-Cookie of an array as a header of its own, as Fission\'s Express does', async () => {
+  it("sends each Set-Cookie of an array as a header of its own, as Fission's Express does", async () => {
     await request('POST', '/api/tenants', { id: 'cookies' });
-    const made = await tool('cookies', 'createBackendFunction', { name: 'login', code: "module.exports = async () => ({ status: 200, headers: { 'set-cookie': ['a=1; Path=/', 'b=2, with comma; HttpOnly'] }, body: 'ok' })" });
+    const made = await tool('cookies', 'createBackendFunction', {
+      name: 'login',
+      code: "module.exports = async () => ({ status: 200, headers: { 'set-cookie': ['a=1; Path=/', 'b=2, with comma; HttpOnly'] }, body: 'ok' })",
+    });
     expect(made.status).toBe(200);
     const res = await request('GET', '/api/login', undefined, 'draft.cookies.localhost:3000');
     expect(res.status).toBe(200);
@@ -190,35 +203,64 @@ describe('the four tools', () => {
   });
 
   it('refuses hostile SQL', async () => {
-    for (const sql of ["ATTACH DATABASE '/etc/passwd' AS x", 'DETACH x', "VACUUM INTO '/tmp/copy.db'", 'PRAGMA writable_schema = 1', "SELECT load_extension('/tmp/evil.so')", "CREATE VIEW v AS SELECT load_extension('x')", 'BEGIN; CREATE TABLE t (x); COMMIT']) {
+    for (const sql of [
+      "ATTACH DATABASE '/etc/passwd' AS x",
+      'DETACH x',
+      "VACUUM INTO '/tmp/copy.db'",
+      'PRAGMA writable_schema = 1',
+      "SELECT load_extension('/tmp/evil.so')",
+      "CREATE VIEW v AS SELECT load_extension('x')",
+      'BEGIN; CREATE TABLE t (x); COMMIT',
+    ]) {
       await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { sql }), 'SQL_REFUSED');
     }
   });
 
   it('returns compile errors with file, line and column', async () => {
-    const answer = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Broken', code: 'export default function Broken() {\n  const x = ;\n  return <div/>;\n}' }), 'COMPILE_ERROR');
+    const answer = await expectNoChange(
+      'notes',
+      () => tool('notes', 'createFrontendComponent', { name: 'Broken', code: 'export default function Broken() {\n  const x = ;\n  return <div/>;\n}' }),
+      'COMPILE_ERROR',
+    );
     expect(answer.body.error.details).toMatchObject({ file: 'frontend/Broken.tsx', line: 2 });
     expect(answer.body.error.message).toContain('frontend/Broken.tsx:2:');
-    await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: 'bad-fn', code: 'module.exports = async function (ctx) {\n  return {\n' }), 'COMPILE_ERROR');
+    await expectNoChange(
+      'notes',
+      () => tool('notes', 'createBackendFunction', { name: 'bad-fn', code: 'module.exports = async function (ctx) {\n  return {\n' }),
+      'COMPILE_ERROR',
+    );
   });
 
   it('renders a component once on the server before accepting it', async () => {
-    const list = 'import { useState } from "react";\nexport default function List({ items }: { items: string[] }) {\n  const [open] = useState(true);\n  return <ul>{open && items.map((i) => <li key={i}>{i}</li>)}</ul>;\n}';
+    const list =
+      'import { useState } from "react";\nexport default function List({ items }: { items: string[] }) {\n  const [open] = useState(true);\n  return <ul>{open && items.map((i) => <li key={i}>{i}</li>)}</ul>;\n}';
     const ok = await tool('notes', 'createFrontendComponent', { name: 'List', code: list, sampleProps: { items: ['a', 'b'] } });
     expect(ok.body.result.verification).toEqual({ rendered: true, props: 'sample' });
     // Without props it would throw (items is undefined): accepted, with a warning the model can read.
     const warned = await tool('notes', 'createFrontendComponent', { name: 'List2', code: list.replace('List(', 'List2(') });
     expect(warned.body.result.verification).toMatchObject({ rendered: false, props: 'none', warning: expect.stringContaining("reading 'map'") });
-    const answer = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'List3', code: list.replace('List(', 'List3('), sampleProps: { items: 'not an array' } }), 'RENDER_FAILED');
+    const answer = await expectNoChange(
+      'notes',
+      () => tool('notes', 'createFrontendComponent', { name: 'List3', code: list.replace('List(', 'List3('), sampleProps: { items: 'not an array' } }),
+      'RENDER_FAILED',
+    );
     expect(answer.body.error.message).toContain('items.map is not a function');
-    const spin = await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Spin', code: 'export default function Spin() { while (true) {} }', sampleProps: {} }), 'RENDER_FAILED');
+    const spin = await expectNoChange(
+      'notes',
+      () => tool('notes', 'createFrontendComponent', { name: 'Spin', code: 'export default function Spin() { while (true) {} }', sampleProps: {} }),
+      'RENDER_FAILED',
+    );
     expect(spin.body.error.message).toContain('exceeded its 2 s limit');
     // The sandbox was restarted: the app's functions still answer.
     expect((await request('GET', '/api/notes', undefined, 'draft.notes.localhost:3000')).status).toBe(200);
   });
 
   it('refuses a function that throws while loading', async () => {
-    const answer = await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: 'throws', code: 'throw new Error("boom at load");' }), 'FUNCTION_INVALID');
+    const answer = await expectNoChange(
+      'notes',
+      () => tool('notes', 'createBackendFunction', { name: 'throws', code: 'throw new Error("boom at load");' }),
+      'FUNCTION_INVALID',
+    );
     expect(answer.body.error.message).toContain('boom at load');
   });
 
@@ -229,8 +271,16 @@ describe('the four tools', () => {
   });
 
   it('refuses malformed arguments, bad names and unknown tools', async () => {
-    await expectNoChange('notes', () => tool('notes', 'createBackendFunction', { name: '../../etc/passwd', code: 'module.exports = async () => ({status: 200})' }), 'INVALID_ARGUMENTS');
-    await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'lowercase', code: 'export default () => null' }), 'INVALID_ARGUMENTS');
+    await expectNoChange(
+      'notes',
+      () => tool('notes', 'createBackendFunction', { name: '../../etc/passwd', code: 'module.exports = async () => ({status: 200})' }),
+      'INVALID_ARGUMENTS',
+    );
+    await expectNoChange(
+      'notes',
+      () => tool('notes', 'createFrontendComponent', { name: 'lowercase', code: 'export default () => null' }),
+      'INVALID_ARGUMENTS',
+    );
     await expectNoChange('notes', () => tool('notes', 'createFrontendComponent', { name: 'Stack', code: 'export default () => null' }), 'INVALID_NAME');
     await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', { query: 'x' }), 'INVALID_ARGUMENTS');
     await expectNoChange('notes', () => tool('notes', 'updateDatabaseSchema', '{not json'), 'INVALID_JSON');
@@ -241,32 +291,53 @@ describe('the four tools', () => {
   it('snapshots immutable releases, lists them in semver order and diffs them', async () => {
     const first = await request('POST', '/api/tenants/notes/releases', { version: '1.0.0', notes: 'first' });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ tenant: 'notes', version: '1.0.0', notes: 'first', migration: 1, components: { NotesApp: { file: 'frontend/NotesApp.tsx' } }, functions: { notes: { file: 'functions/notes.js' } } });
+    expect(first.body).toMatchObject({
+      tenant: 'notes',
+      version: '1.0.0',
+      notes: 'first',
+      migration: 1,
+      components: { NotesApp: { file: 'frontend/NotesApp.tsx' } },
+      functions: { notes: { file: 'functions/notes.js' } },
+    });
     expect(first.body.commit).toMatch(/^[0-9a-f]{40}$/);
     const shown = await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } });
     const text = await shown.text();
-    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text()).toBe(text);
+    expect(
+      await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text(),
+    ).toBe(text);
     expect(JSON.parse(text)).toEqual(first.body);
     expect((await request('POST', '/api/tenants/notes/releases', { version: '1.0.0' })).status).toBe(409);
-    for (const version of ['1.0', 'v1.0.0', 'latest', '', 7]) expect((await request('POST', '/api/tenants/notes/releases', { version })).status, String(version)).toBe(400);
+    for (const version of ['1.0', 'v1.0.0', 'latest', '', 7])
+      expect((await request('POST', '/api/tenants/notes/releases', { version })).status, String(version)).toBe(400);
     expect((await request('GET', '/api/tenants/notes/releases/3.0.0')).status).toBe(404);
 
     const changed = example('NotesApp.tsx').replace('Write a note', 'Write something');
     expect((await tool('notes', 'createFrontendComponent', { name: 'NotesApp', code: changed })).status).toBe(200);
     expect((await request('POST', '/api/tenants/notes/releases', { version: '1.10.0' })).status).toBe(201);
     expect((await request('POST', '/api/tenants/notes/releases', { version: '1.2.0' })).status).toBe(201);
-    expect((await request('GET', '/api/tenants/notes/releases')).body.releases.map((r: { version: string }) => r.version)).toEqual(['1.0.0', '1.2.0', '1.10.0']);
+    expect((await request('GET', '/api/tenants/notes/releases')).body.releases.map((r: { version: string }) => r.version)).toEqual([
+      '1.0.0',
+      '1.2.0',
+      '1.10.0',
+    ]);
     const diff = (await request('GET', '/api/tenants/notes/releases/1.0.0/diff/1.10.0')).body;
     expect(diff.components).toEqual({ added: [], changed: ['NotesApp'], removed: [] });
     expect(diff.functions).toEqual({ added: [], changed: [], removed: [] });
     expect(diff.blueprintChanged).toBe(false);
-    expect(diff.patch).toContain('-        <input aria-label="New note" value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a note" className="min-w-0 flex-1 bg-transparent px-3 text-foreground outline-none placeholder:text-muted-foreground" />');
+    expect(diff.patch).toContain(
+      '-        <input aria-label="New note" value={text} onChange={(e) => setText(e.target.value)} placeholder="Write a note" className="min-w-0 flex-1 bg-transparent px-3 text-foreground outline-none placeholder:text-muted-foreground" />',
+    );
     // Another placeholder, the same classes: the same stylesheet, recorded in both snapshots.
-    expect(first.body.stylesheet).toMatchObject({ file: expect.stringMatching(/^styles\.[0-9a-f]{12}\.css$/), digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(first.body.stylesheet).toMatchObject({
+      file: expect.stringMatching(/^styles\.[0-9a-f]{12}\.css$/),
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(diff.stylesheetChanged).toBe(false);
     expect(diff.patch).toContain('placeholder="Write something"');
     // The snapshot of 1.0.0 did not move.
-    expect(await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text()).toBe(text);
+    expect(
+      await (await app.request('/api/tenants/notes/releases/1.0.0', { headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}` } })).text(),
+    ).toBe(text);
   });
 
   it('serves the deployed release live, the newest commit on the draft origin, and rolls back', async () => {
@@ -299,7 +370,11 @@ describe('the four tools', () => {
     expect((await request('GET', '/api/hello', undefined, live)).body).toBe('one');
     const history = (await request('GET', '/api/tenants/shop/deployments')).body;
     expect(history.live).toBe('1.0.0');
-    expect(history.deployments.map((d: { version: string; previousVersion: string | null }) => [d.version, d.previousVersion])).toEqual([['1.0.0', null], ['1.1.0', '1.0.0'], ['1.0.0', '1.1.0']]);
+    expect(history.deployments.map((d: { version: string; previousVersion: string | null }) => [d.version, d.previousVersion])).toEqual([
+      ['1.0.0', null],
+      ['1.1.0', '1.0.0'],
+      ['1.0.0', '1.1.0'],
+    ]);
   });
 
   it('warns when rolling code back onto a database that has moved on, and never drops data', async () => {
@@ -315,7 +390,10 @@ describe('the four tools', () => {
   it('deploys concurrently without breaking the history chain', async () => {
     const results = await Promise.all(['1.0.0', '1.1.0', '2.0.0', '1.1.0', '1.0.0'].map((v) => request('POST', `/api/tenants/shop/releases/${v}/deploy`, {})));
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const { deployments, live } = (await request('GET', '/api/tenants/shop/deployments')).body as { live: string; deployments: Array<{ version: string; previousVersion: string | null }> };
+    const { deployments, live } = (await request('GET', '/api/tenants/shop/deployments')).body as {
+      live: string;
+      deployments: Array<{ version: string; previousVersion: string | null }>;
+    };
     for (let i = 1; i < deployments.length; i++) expect(deployments[i]!.previousVersion).toBe(deployments[i - 1]!.version);
     expect(live).toBe(deployments.at(-1)!.version);
   });

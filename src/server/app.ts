@@ -27,11 +27,15 @@ const BUILDER_DIR = path.join(PROJECT_ROOT, 'dist', 'builder');
 function loadBuilder(): { html: string; assets: Map<string, { body: Uint8Array; type: string }> } {
   const assets = new Map<string, { body: Uint8Array; type: string }>();
   if (!existsSync(path.join(BUILDER_DIR, 'index.html'))) {
-    return { html: '<!doctype html><title>Tessera</title><p>The builder is not built yet: run <code>npm run build</code> (npm start does it first).</p>', assets };
+    return {
+      html: '<!doctype html><title>Tessera</title><p>The builder is not built yet: run <code>npm run build</code> (npm start does it first).</p>',
+      assets,
+    };
   }
   const types: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
   const dir = path.join(BUILDER_DIR, 'assets');
-  for (const file of existsSync(dir) ? readdirSync(dir) : []) assets.set(file, { body: readFileSync(path.join(dir, file)), type: types[path.extname(file)] ?? 'application/octet-stream' });
+  for (const file of existsSync(dir) ? readdirSync(dir) : [])
+    assets.set(file, { body: readFileSync(path.join(dir, file)), type: types[path.extname(file)] ?? 'application/octet-stream' });
   return { html: readFileSync(path.join(BUILDER_DIR, 'index.html'), 'utf8'), assets };
 }
 
@@ -57,7 +61,10 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   // Placement runs before any route (it may forward the untouched body), with the tenant each route
   // declares; the routes are all added by the first request.
   let routeTenant: RouteTenant | undefined;
-  app.use('*', placementMiddleware(platform, () => (routeTenant ??= tenantOfRoute(app))));
+  app.use(
+    '*',
+    placementMiddleware(platform, () => (routeTenant ??= tenantOfRoute(app))),
+  );
   app.use('*', streamedBodyLimitMiddleware(platform.config));
   app.use('*', async function tenantHostMiddleware(c, next) {
     const label = tenantFromHost(c.req.header('host'), platform.config.appDomain);
@@ -84,7 +91,12 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   });
   app.get('/healthz', publicRoute(), async function health(c) {
     const isolation = await platform.runtime.isolation();
-    return c.json({ status: 'ok', isolation, degraded: isolation !== 'bubblewrap', ...(platform.placement.replicated ? { replica: platform.placement.id } : {}) });
+    return c.json({
+      status: 'ok',
+      isolation,
+      degraded: isolation !== 'bubblewrap',
+      ...(platform.placement.replicated ? { replica: platform.placement.id } : {}),
+    });
   });
   // Functions on Fission reach their tenant's database here, with a per-tenant token (not a browser session).
   app.route('/data', dataApi(platform));

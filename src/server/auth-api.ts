@@ -24,7 +24,10 @@ export function credentialMiddleware(platform: Platform): MiddlewareHandler<Env>
     if (!principal) {
       return errorResponse(
         c,
-        new TesseraError('UNAUTHORIZED', 'Sign in first: open the builder with the sign-in link printed on the server\'s console (or /?token=<TESSERA_TOKEN>), or send "Authorization: Bearer <API token>" (create one in the builder, then `tessera login`).'),
+        new TesseraError(
+          'UNAUTHORIZED',
+          'Sign in first: open the builder with the sign-in link printed on the server\'s console (or /?token=<TESSERA_TOKEN>), or send "Authorization: Bearer <API token>" (create one in the builder, then `tessera login`).',
+        ),
         platform.logger,
       );
     }
@@ -33,7 +36,15 @@ export function credentialMiddleware(platform: Platform): MiddlewareHandler<Env>
   };
 }
 
-const userView = (u: UserRecord) => ({ id: u.id, name: u.name, email: u.email, admin: u.admin, hasPassword: u.hasPassword, oidc: u.oidc, createdAt: u.createdAt });
+const userView = (u: UserRecord) => ({
+  id: u.id,
+  name: u.name,
+  email: u.email,
+  admin: u.admin,
+  hasPassword: u.hasPassword,
+  oidc: u.oidc,
+  createdAt: u.createdAt,
+});
 
 const tokenSignIn = z.object({ token: z.string().min(1) });
 const passwordSignIn = z.object({ login: z.string().regex(/\S/, 'expected a user id or email'), password: z.string().min(1) });
@@ -49,7 +60,9 @@ export function signInApi(platform: Platform): Hono<Env> {
   const { auth } = platform;
   const { publicRoute } = routePolicies(platform);
 
-  api.get('/auth/methods', publicRoute(), (c) => c.json({ password: true, token: true, oidc: platform.oidc ? { label: platform.oidc.settings.label, start: '/api/auth/oidc/start' } : null }));
+  api.get('/auth/methods', publicRoute(), (c) =>
+    c.json({ password: true, token: true, oidc: platform.oidc ? { label: platform.oidc.settings.label, start: '/api/auth/oidc/start' } : null }),
+  );
 
   api.post('/auth/token', publicRoute(), async function signInWithToken(c) {
     requireSafeSessions(platform, c);
@@ -141,7 +154,8 @@ export function authApi(platform: Platform): Hono<Env> {
 
   api.post('/tokens', audited('token.create'), signedIn(), async function createToken(c) {
     const { user, via } = principalOf(c);
-    if (via === 'tessera-token') throw new TesseraError('FORBIDDEN', 'TESSERA_TOKEN is for scripts: sign in to the builder (/?token=...) to create personal API tokens.');
+    if (via === 'tessera-token')
+      throw new TesseraError('FORBIDDEN', 'TESSERA_TOKEN is for scripts: sign in to the builder (/?token=...) to create personal API tokens.');
     const body = await readBody(c, newToken, { hint: 'Give the token a name, e.g. {"name": "laptop CLI"}.' });
     return c.json(await auth.createApiToken(user.id, body.name ?? ''), 201);
   });
@@ -156,21 +170,37 @@ export function authApi(platform: Platform): Hono<Env> {
 
   // ---- invitations to projects (the invitee's side; owners invite through /tenants/:id/members) ----
 
-  const invitationView = (i: { id: string; tenant: string; role: string; invitedBy: string; createdAt: string }) => ({ id: i.id, tenant: i.tenant, role: i.role, invitedBy: i.invitedBy, createdAt: i.createdAt });
+  const invitationView = (i: { id: string; tenant: string; role: string; invitedBy: string; createdAt: string }) => ({
+    id: i.id,
+    tenant: i.tenant,
+    role: i.role,
+    invitedBy: i.invitedBy,
+    createdAt: i.createdAt,
+  });
 
   api.get('/invitations', signedIn(), async function listInvitations(c) {
     return c.json({ invitations: (await auth.invitationsOf(principalOf(c).user)).map(invitationView) });
   });
 
-  api.post('/invitations/:id/accept', audited('invitation.accept', { target: 'id', projectInAnswer: 'tenant' }), signedIn(), async function acceptInvitation(c) {
-    const accepted = await auth.acceptInvitation(principalOf(c).user, c.req.param('id'));
-    return c.json({ ok: true, ...invitationView(accepted) });
-  });
+  api.post(
+    '/invitations/:id/accept',
+    audited('invitation.accept', { target: 'id', projectInAnswer: 'tenant' }),
+    signedIn(),
+    async function acceptInvitation(c) {
+      const accepted = await auth.acceptInvitation(principalOf(c).user, c.req.param('id'));
+      return c.json({ ok: true, ...invitationView(accepted) });
+    },
+  );
 
-  api.post('/invitations/:id/decline', audited('invitation.decline', { target: 'id', projectInAnswer: 'tenant' }), signedIn(), async function declineInvitation(c) {
-    const declined = await auth.declineInvitation(principalOf(c).user, c.req.param('id'));
-    return c.json({ ok: true, ...invitationView(declined) });
-  });
+  api.post(
+    '/invitations/:id/decline',
+    audited('invitation.decline', { target: 'id', projectInAnswer: 'tenant' }),
+    signedIn(),
+    async function declineInvitation(c) {
+      const declined = await auth.declineInvitation(principalOf(c).user, c.req.param('id'));
+      return c.json({ ok: true, ...invitationView(declined) });
+    },
+  );
 
   // ---- admins ----
   const signInUrl = (c: Context, token: string) => `${new URL(c.req.url).origin}/?token=${token}`;
@@ -206,7 +236,14 @@ export function authApi(platform: Platform): Hono<Env> {
     const before = Number(query.before ?? 0) || undefined;
     // `tenant`: every project that had this id (deleted ones included); `project`: one of them.
     const { tenant, project } = query;
-    return c.json({ entries: await platform.audit.list({ ...(tenant ? { tenant } : {}), ...(project ? { project } : {}), limit: Number(query.limit ?? 100), ...(before ? { before } : {}) }) });
+    return c.json({
+      entries: await platform.audit.list({
+        ...(tenant ? { tenant } : {}),
+        ...(project ? { project } : {}),
+        limit: Number(query.limit ?? 100),
+        ...(before ? { before } : {}),
+      }),
+    });
   });
 
   return api;

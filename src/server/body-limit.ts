@@ -38,8 +38,11 @@ export function bodyLimitOf(config: Pick<Config, 'appDomain' | 'functions' | 'ht
 }
 
 function tooLarge(limit: BodyLimit, declared?: string): TesseraError {
-  const size = declared === undefined ? 'The request body (sent without a Content-Length, counted as it came) is' : `The request body declares ${declared} bytes,`;
-  return new TesseraError('PAYLOAD_TOO_LARGE', `${size} over the ${limit.bytes}-byte limit of ${limit.what}. Nothing was changed.`, { details: { limit: limit.bytes } });
+  const size =
+    declared === undefined ? 'The request body (sent without a Content-Length, counted as it came) is' : `The request body declares ${declared} bytes,`;
+  return new TesseraError('PAYLOAD_TOO_LARGE', `${size} over the ${limit.bytes}-byte limit of ${limit.what}. Nothing was changed.`, {
+    details: { limit: limit.bytes },
+  });
 }
 
 /**
@@ -67,7 +70,8 @@ export function declaredBodyLimitMiddleware(config: Pick<Config, 'appDomain' | '
  */
 export function streamedBodyLimitMiddleware(config: Pick<Config, 'appDomain' | 'functions' | 'http'>): MiddlewareHandler {
   return async function streamedBodyLimit(c: Context, next) {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || (c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined)) return next();
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || (c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined))
+      return next();
     const body = c.req.raw.body;
     if (!body) return next();
     const limit = bodyLimitOf(config, c.req.header('host'), c.req.path);

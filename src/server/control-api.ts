@@ -25,7 +25,7 @@ const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.o
 const logsQuery = z.object({ since: wholeNumber.optional(), limit: wholeNumber.optional(), follow: z.string().optional() });
 
 /** The app's public (live) URL for a tenant, on the port the caller reached us at. */
-export function tenantUrl(platform: Platform, id: string, c: Context<any>, draft = false): string {
+export function tenantUrl(platform: Platform, id: string, c: Context, draft = false): string {
   const port = /:(\d+)$/.exec(c.req.header('host') ?? '')?.[1] ?? new URL(c.req.url).port;
   return `http://${draft ? 'draft.' : ''}${id}.${platform.config.appDomain}${port ? `:${port}` : ''}/`;
 }
@@ -41,15 +41,25 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
 
   api.route('/', fissionApi(platform));
   api.route('/', outsideWorldApi(platform));
-  api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) { return c.json(blueprintJsonSchema()); });
-  api.get('/tools', signedIn(), function listTools(c) { return c.json({ tools: describeTools() }); });
+  api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) {
+    return c.json(blueprintJsonSchema());
+  });
+  api.get('/tools', signedIn(), function listTools(c) {
+    return c.json({ tools: describeTools() });
+  });
 
   /** The projects the caller belongs to (admins: all), with their role in each. */
   api.get('/tenants', signedIn(), async function listTenants(c) {
     const { user } = principalOf(c);
     const ids = await tenants.list();
-    const roles = user.admin ? new Map(ids.map((id) => [id, 'owner' as Role])) : new Map((await platform.registry.membershipsOf(user.id)).map((m) => [m.tenant, m.role]));
-    return c.json({ tenants: ids.filter((id) => roles.has(id)).map((id) => ({ id, role: roles.get(id), url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) })) });
+    const roles = user.admin
+      ? new Map(ids.map((id) => [id, 'owner' as Role]))
+      : new Map((await platform.registry.membershipsOf(user.id)).map((m) => [m.tenant, m.role]));
+    return c.json({
+      tenants: ids
+        .filter((id) => roles.has(id))
+        .map((id) => ({ id, role: roles.get(id), url: tenantUrl(platform, id, c), draftUrl: tenantUrl(platform, id, c, true) })),
+    });
   });
 
   /** Any signed-in user may start a project; they become its owner. */
@@ -65,13 +75,23 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     const tenant = await tenants.get(c.req.param('id'));
     // The role check before this handler found it.
     const role = c.var.projectRole;
-    return c.json({ ...tenant.summary(), role, url: tenantUrl(platform, tenant.id, c), draftUrl: tenantUrl(platform, tenant.id, c, true), live: await platform.registry.liveVersion(tenant.id), blueprint: tenant.state.blueprint });
+    return c.json({
+      ...tenant.summary(),
+      role,
+      url: tenantUrl(platform, tenant.id, c),
+      draftUrl: tenantUrl(platform, tenant.id, c, true),
+      live: await platform.registry.liveVersion(tenant.id),
+      blueprint: tenant.state.blueprint,
+    });
   });
 
   /** Members with their roles; owners also see the invitations waiting for an answer. */
   api.get('/tenants/:id/members', requireRole('viewer', 'reading the members'), async function listMembers(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    const invitations = c.var.projectRole === 'owner' ? (await platform.registry.invitationsTo(tenant.id)).map(({ id, invitee, role, invitedBy, createdAt }) => ({ id, invitee, role, invitedBy, createdAt })) : undefined;
+    const invitations =
+      c.var.projectRole === 'owner'
+        ? (await platform.registry.invitationsTo(tenant.id)).map(({ id, invitee, role, invitedBy, createdAt }) => ({ id, invitee, role, invitedBy, createdAt }))
+        : undefined;
     return c.json({ members: await platform.registry.listMembers(tenant.id), ...(invitations ? { invitations } : {}), abilities: ROLE_ABILITIES });
   });
 
@@ -85,16 +105,27 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     const body = await readBody(c, memberChange, { hint: 'Send {"role": "owner" | "editor" | "viewer"}.' });
     const change = await platform.auth.setMember(tenant.id, c.req.param('user'), body.role, principalOf(c), body.direct === true);
     if ('invited' in change) {
-      return c.json({ ...change, message: `Invited ${change.invited} as ${change.role}: once they accept (in the builder, or POST /api/invitations/<id>/accept), the project is in their list. If no account has this id or email yet, the invitation waits for one.` }, 202);
+      return c.json(
+        {
+          ...change,
+          message: `Invited ${change.invited} as ${change.role}: once they accept (in the builder, or POST /api/invitations/<id>/accept), the project is in their list. If no account has this id or email yet, the invitation waits for one.`,
+        },
+        202,
+      );
     }
     return c.json(change);
   });
 
-  api.delete('/tenants/:id/members/:user', audited('member.delete', { target: 'user' }), requireRole('owner', 'managing members'), async function removeMember(c) {
-    const tenant = await tenants.get(c.req.param('id'));
-    await platform.auth.removeMember(tenant.id, c.req.param('user'));
-    return c.json({ ok: true });
-  });
+  api.delete(
+    '/tenants/:id/members/:user',
+    audited('member.delete', { target: 'user' }),
+    requireRole('owner', 'managing members'),
+    async function removeMember(c) {
+      const tenant = await tenants.get(c.req.param('id'));
+      await platform.auth.removeMember(tenant.id, c.req.param('user'));
+      return c.json({ ok: true });
+    },
+  );
 
   api.get('/tenants/:id/audit', requireRole('owner', 'reading the audit log'), async function projectAuditLog(c) {
     const tenant = await tenants.get(c.req.param('id'));
@@ -111,12 +142,17 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   });
 
   // The agent's tool calls check and audit through the same TOOL_CALL policy (agent/index.ts).
-  api.post('/tenants/:id/tools/:tool', audited((c) => TOOL_CALL.action(c.req.param('tool') ?? ''), { target: 'tool' }), requireRole(TOOL_CALL.role, (c) => TOOL_CALL.doing(c.req.param('tool') ?? '')), async function callTool(c) {
-    // The tool's own schema checks the arguments (INVALID_ARGUMENTS naming each field).
-    const args = await readBody(c, z.unknown());
-    const result = await runTool(platform, c.req.param('id'), c.req.param('tool'), args, c.var.logger);
-    return c.json({ ok: true, result });
-  });
+  api.post(
+    '/tenants/:id/tools/:tool',
+    audited((c) => TOOL_CALL.action(c.req.param('tool') ?? ''), { target: 'tool' }),
+    requireRole(TOOL_CALL.role, (c) => TOOL_CALL.doing(c.req.param('tool') ?? '')),
+    async function callTool(c) {
+      // The tool's own schema checks the arguments (INVALID_ARGUMENTS naming each field).
+      const args = await readBody(c, z.unknown());
+      const result = await runTool(platform, c.req.param('id'), c.req.param('tool'), args, c.var.logger);
+      return c.json({ ok: true, result });
+    },
+  );
 
   api.get('/tenants/:id/commits', requireRole('viewer', 'reading the history'), async function listCommits(c) {
     const tenant = await tenants.get(c.req.param('id'));
@@ -128,15 +164,27 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     return c.json(await commitDetail(tenants, c.req.param('id'), c.req.param('sha')));
   });
 
-  api.post('/tenants/:id/commits/:sha/revert', audited('commit.revert', { target: 'sha' }), requireRole('editor', 'reverting a commit'), async function revert(c) {
-    return c.json(await revertCommit(platform, c.req.param('id'), c.req.param('sha')));
-  });
+  api.post(
+    '/tenants/:id/commits/:sha/revert',
+    audited('commit.revert', { target: 'sha' }),
+    requireRole('editor', 'reverting a commit'),
+    async function revert(c) {
+      return c.json(await revertCommit(platform, c.req.param('id'), c.req.param('sha')));
+    },
+  );
 
   api.get('/tenants/:id/components', requireRole('viewer', 'reading the components'), async function listComponents(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const records = new Map((await platform.registry.latestArtifacts(tenant.id, 'component')).map((r) => [r.name, r]));
     return c.json({
-      components: [...tenant.state.components.values()].map((built) => ({ name: built.name, bytes: built.bytes, bundle: built.fileName, version: records.get(built.name)?.version ?? null, status: records.get(built.name)?.status ?? 'built', updatedAt: records.get(built.name)?.createdAt ?? null })),
+      components: [...tenant.state.components.values()].map((built) => ({
+        name: built.name,
+        bytes: built.bytes,
+        bundle: built.fileName,
+        version: records.get(built.name)?.version ?? null,
+        status: records.get(built.name)?.status ?? 'built',
+        updatedAt: records.get(built.name)?.createdAt ?? null,
+      })),
     });
   });
 
@@ -149,17 +197,33 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     const set = tenant.state.packages;
     if (!set) return c.json({ packages: [] });
     const importers = (name: string) => ({
-      components: [...tenant.state.components.values()].filter((built) => built.packages?.includes(name)).map((built) => built.name).sort(),
-      functions: [...tenant.state.functions.values()].filter((built) => built.packages?.includes(name)).map((built) => built.name).sort(),
+      components: [...tenant.state.components.values()]
+        .filter((built) => built.packages?.includes(name))
+        .map((built) => built.name)
+        .sort(),
+      functions: [...tenant.state.functions.values()]
+        .filter((built) => built.packages?.includes(name))
+        .map((built) => built.name)
+        .sort(),
     });
     const direct = new Set(Object.values(set.root));
-    const requiredBy = (key: string) => [...set.packages.values()].filter((pkg) => Object.values(pkg.deps).includes(key)).map((pkg) => pkg.key).sort();
+    const requiredBy = (key: string) =>
+      [...set.packages.values()]
+        .filter((pkg) => Object.values(pkg.deps).includes(key))
+        .map((pkg) => pkg.key)
+        .sort();
     const browserModules = Object.entries(tenant.state.packageAssets.imports);
     const packages = [...set.packages.values()]
       .sort((a, b) => Number(direct.has(b.key)) - Number(direct.has(a.key)) || a.key.localeCompare(b.key))
       .map((pkg) => {
         const modules = direct.has(pkg.key)
-          ? browserModules.filter(([specifier]) => specifier === pkg.name || specifier.startsWith(`${pkg.name}/`)).map(([specifier, url]) => ({ specifier, url, bytes: Buffer.byteLength(tenant.state.packageAssets.assets.get(url.split('/').pop()!)?.code ?? '') }))
+          ? browserModules
+              .filter(([specifier]) => specifier === pkg.name || specifier.startsWith(`${pkg.name}/`))
+              .map(([specifier, url]) => ({
+                specifier,
+                url,
+                bytes: Buffer.byteLength(tenant.state.packageAssets.assets.get(url.split('/').pop()!)?.code ?? ''),
+              }))
           : [];
         return {
           name: pkg.name,
@@ -192,7 +256,8 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     const tenant = await tenants.get(c.req.param('id'));
     const table = c.req.param('table');
     const known = await tenant.db.describe();
-    if (!known.some((t) => t.name === table)) throw new TesseraError('NOT_FOUND', `No table or view "${table}". Tables: ${known.map((t) => t.name).join(', ') || '(none)'}.`);
+    if (!known.some((t) => t.name === table))
+      throw new TesseraError('NOT_FOUND', `No table or view "${table}". Tables: ${known.map((t) => t.name).join(', ') || '(none)'}.`);
     const query = readQuery(c, rowsPage);
     const limit = Math.min(Math.max(Number(query.limit ?? 50) || 50, 1), 500);
     const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
@@ -203,7 +268,12 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   api.get('/tenants/:id/functions', requireRole('viewer', 'reading the functions'), async function listFunctions(c) {
     const tenant = await tenants.get(c.req.param('id'));
     return c.json({
-      functions: [...tenant.state.functions.values()].map((fn) => ({ name: fn.name, file: fn.sourceFile, url: `/api/${fn.name}`, metrics: platform.runtime.metrics(tenant.id, fn.name) })),
+      functions: [...tenant.state.functions.values()].map((fn) => ({
+        name: fn.name,
+        file: fn.sourceFile,
+        url: `/api/${fn.name}`,
+        metrics: platform.runtime.metrics(tenant.id, fn.name),
+      })),
     });
   });
 
@@ -236,7 +306,9 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
 
   api.post('/tenants/:id/releases', audited('release.create'), requireRole('owner', 'creating a release'), async function postRelease(c) {
     const body = await readBody(c, newRelease, { hint: 'Send {"version": "1.0.0", "notes": "..."}.' });
-    const text = await tenants.withLock(c.req.param('id'), (tenant) => createRelease(tenant, platform.registry, platform.artifacts, { version: body.version, notes: body.notes }, platform.styles));
+    const text = await tenants.withLock(c.req.param('id'), (tenant) =>
+      createRelease(tenant, platform.registry, platform.artifacts, { version: body.version, notes: body.notes }, platform.styles),
+    );
     return c.body(text, 201, { 'content-type': 'application/json; charset=utf-8' });
   });
 
@@ -255,11 +327,16 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     return c.json(await diffReleases(tenant, platform.registry, c.req.param('from'), c.req.param('to')));
   });
 
-  api.post('/tenants/:id/releases/:version/deploy', audited('release.deploy', { target: 'version' }), requireRole('owner', 'deploying (or rolling back)'), async function deployRelease(c) {
-    const tenant = await tenants.get(c.req.param('id'));
-    const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api');
-    return c.json({ ...result, url: tenantUrl(platform, tenant.id, c) });
-  });
+  api.post(
+    '/tenants/:id/releases/:version/deploy',
+    audited('release.deploy', { target: 'version' }),
+    requireRole('owner', 'deploying (or rolling back)'),
+    async function deployRelease(c) {
+      const tenant = await tenants.get(c.req.param('id'));
+      const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api');
+      return c.json({ ...result, url: tenantUrl(platform, tenant.id, c) });
+    },
+  );
 
   api.get('/tenants/:id/deployments', requireRole('viewer', 'reading the deployments'), async function deploymentHistory(c) {
     const tenant = await tenants.get(c.req.param('id'));
@@ -272,7 +349,8 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     await tenants.get(id);
     const problem = agent.configProblem();
     if (problem) throw new TesseraError('MODEL_NOT_CONFIGURED', problem);
-    if (agent.isRunning(id)) throw new TesseraError('TENANT_BUSY', `An agent run is already building "${id}"; wait for it or cancel it (POST /api/tenants/${id}/agent/cancel).`);
+    if (agent.isRunning(id))
+      throw new TesseraError('TENANT_BUSY', `An agent run is already building "${id}"; wait for it or cancel it (POST /api/tenants/${id}/agent/cancel).`);
     // The run goes on if the client disconnects (its history is saved); cancelling is explicit.
     return streamSSE(c, async (stream) => {
       let queue = Promise.resolve();
@@ -295,7 +373,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     return c.json({ cancelled: agent.cancel(tenant.id) });
   });
 
-  api.get('/tenants/:id/agent', requireRole('viewer', 'reading the agent\'s conversation'), async function agentHistory(c) {
+  api.get('/tenants/:id/agent', requireRole('viewer', "reading the agent's conversation"), async function agentHistory(c) {
     const id = c.req.param('id');
     const conversation = await agent.conversation(id);
     return c.json({ running: agent.isRunning(id), configured: agent.configProblem() === null, problem: agent.configProblem(), ...conversation });

@@ -22,7 +22,12 @@ import type { Platform } from '../platform.ts';
 /** Secure cookies when the builder is reached over HTTPS (directly or behind a proxy that says so). */
 export const overHttps = (c: Context): boolean => new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
 
-const hostnameOf = (c: Context): string => (c.req.header('host') ?? new URL(c.req.url).host).toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '').replace(/\.$/, '');
+const hostnameOf = (c: Context): string =>
+  (c.req.header('host') ?? new URL(c.req.url).host)
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 
 /**
  * Whether a page under APP_DOMAIN could set a cookie the browser sends to `builderHost`: the two

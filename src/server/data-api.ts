@@ -39,7 +39,10 @@ export function dataApi(platform: Platform): Hono<Env> {
     const owner = await tenantOfToken(c.req.header('authorization'));
     // One answer for "no token", "unknown token" and "another tenant's token": nothing to probe.
     if (owner === null || owner !== tenant || !tenantIdSchema.safeParse(tenant).success) {
-      throw new TesseraError('UNAUTHORIZED', `A valid data token of "${tenant}" is required as "Authorization: Bearer <token>" (it is in the Secret the Fission export wrote).`);
+      throw new TesseraError(
+        'UNAUTHORIZED',
+        `A valid data token of "${tenant}" is required as "Authorization: Bearer <token>" (it is in the Secret the Fission export wrote).`,
+      );
     }
   }
 

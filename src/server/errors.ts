@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
  * A system error (5xx, or anything not a TesseraError) is logged at error with its cause; a refusal
  * (4xx) at info. Both with the request's logger (its id) when the request log middleware set one.
  */
-export function errorResponse(c: Context<any>, err: unknown, logger: Logger): Response {
+export function errorResponse(c: Context, err: unknown, logger: Logger): Response {
   const error = toTesseraError(err);
   const log = (c.get('logger') as Logger | undefined) ?? logger;
   if (error.status >= 500) log.error({ err: error.cause ?? error, code: error.code }, error.message);
@@ -22,7 +22,8 @@ export function errorResponse(c: Context<any>, err: unknown, logger: Logger): Re
  */
 export async function readJsonBody(c: Context, limitBytes?: number): Promise<unknown> {
   const text = await c.req.text();
-  if (limitBytes !== undefined && Buffer.byteLength(text) > limitBytes) throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limitBytes} bytes.`);
+  if (limitBytes !== undefined && Buffer.byteLength(text) > limitBytes)
+    throw new TesseraError('PAYLOAD_TOO_LARGE', `Request body is larger than ${limitBytes} bytes.`);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);

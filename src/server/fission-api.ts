@@ -24,34 +24,56 @@ const exportOptionsSchema = z
   .strict();
 
 const readPathOptionsSchema = z
-  .object({ namespace: z.string().optional(), databaseUrl: z.string().min(1).optional(), deployToken: z.string().min(16).optional(), image: z.string().min(1).optional(), poolSize: z.number().int().min(0).max(100).optional(), runtimeClass: z.string().min(1).optional() })
+  .object({
+    namespace: z.string().optional(),
+    databaseUrl: z.string().min(1).optional(),
+    deployToken: z.string().min(16).optional(),
+    image: z.string().min(1).optional(),
+    poolSize: z.number().int().min(0).max(100).optional(),
+    runtimeClass: z.string().min(1).optional(),
+  })
   .strict();
 
-const encodeFiles = (files: ExportFile[]) => files.map((f) => ({ path: f.path, encoding: 'base64' as const, content: Buffer.from(f.content).toString('base64'), ...(f.secret ? { secret: true } : {}) }));
+const encodeFiles = (files: ExportFile[]) =>
+  files.map((f) => ({ path: f.path, encoding: 'base64' as const, content: Buffer.from(f.content).toString('base64'), ...(f.secret ? { secret: true } : {}) }));
 
 /** Scale-out routes on the control API: the Fission export of a release, and of the platform's read path. */
 export function fissionApi(platform: Platform): Hono<Env> {
   const api = new Hono<Env>();
   const { adminOnly, requireRole, audited } = routePolicies(platform);
 
-  api.post('/tenants/:id/releases/:version/export/fission', audited('release.export.fission', { target: 'version' }), requireRole('owner', 'exporting a release'), async function exportRelease(c) {
-    const tenant = await platform.tenants.get(c.req.param('id'));
-    const options = await readBody(c, exportOptionsSchema, { hint: 'Export options (each optional): dataUrl, namespace, image, poolSize, runtimeClass, executor, minScale, maxScale, routing, canary.' });
-    const result = await exportFission({ registry: platform.registry, store: platform.artifacts }, tenant.id, c.req.param('version'), {
-      ...options,
-      dataUrl: options.dataUrl ?? platform.config.serverUrl,
-      appDomain: platform.config.appDomain,
-      limits: platform.config.functions,
-    });
-    platform.logger.info({ tenant: tenant.id, version: result.version, files: result.files.length }, 'release exported for Fission');
-    return c.json({ tenant: result.tenant, version: result.version, namespace: result.namespace, names: result.names, files: encodeFiles(result.files) });
-  });
+  api.post(
+    '/tenants/:id/releases/:version/export/fission',
+    audited('release.export.fission', { target: 'version' }),
+    requireRole('owner', 'exporting a release'),
+    async function exportRelease(c) {
+      const tenant = await platform.tenants.get(c.req.param('id'));
+      const options = await readBody(c, exportOptionsSchema, {
+        hint: 'Export options (each optional): dataUrl, namespace, image, poolSize, runtimeClass, executor, minScale, maxScale, routing, canary.',
+      });
+      const result = await exportFission({ registry: platform.registry, store: platform.artifacts }, tenant.id, c.req.param('version'), {
+        ...options,
+        dataUrl: options.dataUrl ?? platform.config.serverUrl,
+        appDomain: platform.config.appDomain,
+        limits: platform.config.functions,
+      });
+      platform.logger.info({ tenant: tenant.id, version: result.version, files: result.files.length }, 'release exported for Fission');
+      return c.json({ tenant: result.tenant, version: result.version, namespace: result.namespace, names: result.names, files: encodeFiles(result.files) });
+    },
+  );
 
-  api.post('/export/fission-read-path', audited('export.create', { target: { literal: 'fission-read-path' } }), adminOnly(), async function exportPlatformReadPath(c) {
-    const options = await readBody(c, readPathOptionsSchema, { hint: 'Read-path export options (each optional): namespace, databaseUrl, deployToken, image, poolSize, runtimeClass.' });
-    const result = await exportReadPath(options);
-    return c.json({ files: encodeFiles(result.files) });
-  });
+  api.post(
+    '/export/fission-read-path',
+    audited('export.create', { target: { literal: 'fission-read-path' } }),
+    adminOnly(),
+    async function exportPlatformReadPath(c) {
+      const options = await readBody(c, readPathOptionsSchema, {
+        hint: 'Read-path export options (each optional): namespace, databaseUrl, deployToken, image, poolSize, runtimeClass.',
+      });
+      const result = await exportReadPath(options);
+      return c.json({ files: encodeFiles(result.files) });
+    },
+  );
 
   return api;
 }
@@ -91,7 +113,11 @@ export function readPathApi(platform: Platform): Hono<Env> {
     }
     const reply = await handlers[name]({ request: request as never });
     // The same mapping Fission's Express applies, so both answer byte for byte alike.
-    const response = await mapReply({ status: reply.status, headers: reply.headers, body: reply.body, mode: 'send' }, c.req.method, platform.config.functions.maxResponseBytes);
+    const response = await mapReply(
+      { status: reply.status, headers: reply.headers, body: reply.body, mode: 'send' },
+      c.req.method,
+      platform.config.functions.maxResponseBytes,
+    );
     return new Response(response.body.length ? new Uint8Array(response.body) : null, { status: response.status, headers: response.headers });
   });
 

@@ -18,14 +18,7 @@ export function tenantFromHost(host: string | undefined, appDomain: string): str
 /** Host names this server answers to, without the port. */
 export function isServedHost(hostname: string, appDomain: string, publicHosts: readonly string[]): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');
-  return (
-    name === appDomain ||
-    name.endsWith(`.${appDomain}`) ||
-    name === '127.0.0.1' ||
-    name === '[::1]' ||
-    name === 'localhost' ||
-    publicHosts.includes(name)
-  );
+  return name === appDomain || name.endsWith(`.${appDomain}`) || name === '127.0.0.1' || name === '[::1]' || name === 'localhost' || publicHosts.includes(name);
 }
 
 /**
@@ -37,7 +30,11 @@ export function hostAllowlistMiddleware(appDomain: string, publicHosts: readonly
     const host = c.req.header('host') ?? '';
     const hostname = host.replace(/:\d+$/, '');
     if (!isServedHost(hostname, appDomain, publicHosts)) {
-      return errorResponse(c, new TesseraError('MISDIRECTED_HOST', `This server does not serve "${hostname}". Use http://localhost or add the name to PUBLIC_HOSTS.`), logger);
+      return errorResponse(
+        c,
+        new TesseraError('MISDIRECTED_HOST', `This server does not serve "${hostname}". Use http://localhost or add the name to PUBLIC_HOSTS.`),
+        logger,
+      );
     }
     return next();
   };
@@ -58,15 +55,27 @@ export function sameOriginWritesMiddleware(logger: Logger): MiddlewareHandler {
     const own = `http://${c.req.header('host') ?? ''}`;
     const ownSecure = `https://${c.req.header('host') ?? ''}`;
     if (site && site !== 'same-origin' && site !== 'none') {
-      return errorResponse(c, new TesseraError('CROSS_SITE_REFUSED', `Refused a ${site} ${c.req.method} to the control API: only the builder's own pages may change things.`), logger);
+      return errorResponse(
+        c,
+        new TesseraError('CROSS_SITE_REFUSED', `Refused a ${site} ${c.req.method} to the control API: only the builder's own pages may change things.`),
+        logger,
+      );
     }
     if (origin && origin !== own && origin !== ownSecure) {
-      return errorResponse(c, new TesseraError('CROSS_SITE_REFUSED', `Refused a ${c.req.method} from origin ${origin}: only the builder's own origin may change things.`), logger);
+      return errorResponse(
+        c,
+        new TesseraError('CROSS_SITE_REFUSED', `Refused a ${c.req.method} from origin ${origin}: only the builder's own origin may change things.`),
+        logger,
+      );
     }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     const hasBody = c.req.method !== 'DELETE' || Number(c.req.header('content-length') ?? 0) > 0;
     if (hasBody && type !== 'application/json') {
-      return errorResponse(c, new TesseraError('UNSUPPORTED_MEDIA_TYPE', `The control API takes JSON only: send "Content-Type: application/json" (got "${type || 'none'}").`), logger);
+      return errorResponse(
+        c,
+        new TesseraError('UNSUPPORTED_MEDIA_TYPE', `The control API takes JSON only: send "Content-Type: application/json" (got "${type || 'none'}").`),
+        logger,
+      );
     }
     return next();
   };

@@ -24,11 +24,12 @@ export function startServer(platform: Platform, options: { agent?: AgentService 
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          // Idle keep-alive sockets would hold close() open.
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Idle keep-alive sockets would hold close() open.
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
       });
     });
     server.once('error', onError);

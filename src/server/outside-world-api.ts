@@ -34,25 +34,35 @@ export function outsideWorldApi(platform: Platform): Hono<Env> {
     return c.json({ ok: true, name });
   });
 
-  api.delete('/tenants/:id/secrets/:name', audited('secret.delete', { target: 'name' }), requireRole('editor', 'deleting a secret'), async function deleteSecret(c) {
-    const tenant = await platform.tenants.get(c.req.param('id'));
-    const name = checkSecretName(c.req.param('name'));
-    await secrets.delete(tenant.id, name);
-    platform.logger.info({ tenant: tenant.id, secret: name }, 'secret deleted');
-    return c.json({ ok: true, name });
-  });
+  api.delete(
+    '/tenants/:id/secrets/:name',
+    audited('secret.delete', { target: 'name' }),
+    requireRole('editor', 'deleting a secret'),
+    async function deleteSecret(c) {
+      const tenant = await platform.tenants.get(c.req.param('id'));
+      const name = checkSecretName(c.req.param('name'));
+      await secrets.delete(tenant.id, name);
+      platform.logger.info({ tenant: tenant.id, secret: name }, 'secret deleted');
+      return c.json({ ok: true, name });
+    },
+  );
 
   api.get('/tenants/:id/secret-requests', requireRole('viewer', 'reading the secret requests'), async function secretRequests(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
     return c.json({ requests: await registry.listSecretRequests(tenant.id) });
   });
 
-  api.delete('/tenants/:id/secret-requests/:name', audited('secret-request.delete', { target: 'name' }), requireRole('editor', 'dismissing a secret request'), async function dismissSecretRequest(c) {
-    const tenant = await platform.tenants.get(c.req.param('id'));
-    const name = checkSecretName(c.req.param('name'));
-    if (!(await registry.dismissSecretRequest(tenant.id, name))) throw new TesseraError('NOT_FOUND', `Nobody asked for a secret ${name} in "${tenant.id}".`);
-    return c.json({ ok: true, name });
-  });
+  api.delete(
+    '/tenants/:id/secret-requests/:name',
+    audited('secret-request.delete', { target: 'name' }),
+    requireRole('editor', 'dismissing a secret request'),
+    async function dismissSecretRequest(c) {
+      const tenant = await platform.tenants.get(c.req.param('id'));
+      const name = checkSecretName(c.req.param('name'));
+      if (!(await registry.dismissSecretRequest(tenant.id, name))) throw new TesseraError('NOT_FOUND', `Nobody asked for a secret ${name} in "${tenant.id}".`);
+      return c.json({ ok: true, name });
+    },
+  );
 
   const egressState = async (tenant: string) => {
     const rules = await registry.listEgress(tenant);
@@ -69,7 +79,9 @@ export function outsideWorldApi(platform: Platform): Hono<Env> {
 
   api.put('/tenants/:id/egress', audited('egress.set'), requireRole('editor', 'changing the egress allowlist'), async function putEgress(c) {
     const tenant = await platform.tenants.get(c.req.param('id'));
-    const body = await readBody(c, egressAllowlist, { hint: 'Send {"allow": ["api.example.com", "*.example.org", "api.example.net:8443"]}: the whole allowlist.' });
+    const body = await readBody(c, egressAllowlist, {
+      hint: 'Send {"allow": ["api.example.com", "*.example.org", "api.example.net:8443"]}: the whole allowlist.',
+    });
     const hosts = [...new Set(body.allow.map(checkEgressEntry))];
     await registry.setEgressAllowlist(tenant.id, hosts);
     platform.egress.forget(tenant.id);
@@ -77,12 +89,17 @@ export function outsideWorldApi(platform: Platform): Hono<Env> {
     return c.json(await egressState(tenant.id));
   });
 
-  api.delete('/tenants/:id/egress/proposals/:host', audited('egress.dismiss', { target: 'host' }), requireRole('editor', 'dismissing an egress proposal'), async function dismissProposal(c) {
-    const tenant = await platform.tenants.get(c.req.param('id'));
-    const host = checkEgressEntry(c.req.param('host'));
-    if (!(await registry.dismissEgressProposal(tenant.id, host))) throw new TesseraError('NOT_FOUND', `No pending proposal for ${host} in "${tenant.id}".`);
-    return c.json(await egressState(tenant.id));
-  });
+  api.delete(
+    '/tenants/:id/egress/proposals/:host',
+    audited('egress.dismiss', { target: 'host' }),
+    requireRole('editor', 'dismissing an egress proposal'),
+    async function dismissProposal(c) {
+      const tenant = await platform.tenants.get(c.req.param('id'));
+      const host = checkEgressEntry(c.req.param('host'));
+      if (!(await registry.dismissEgressProposal(tenant.id, host))) throw new TesseraError('NOT_FOUND', `No pending proposal for ${host} in "${tenant.id}".`);
+      return c.json(await egressState(tenant.id));
+    },
+  );
 
   return api;
 }

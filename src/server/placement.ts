@@ -94,7 +94,10 @@ export function placementMiddleware(platform: Platform, routeTenant: () => Route
         return await forwarder.forward(c.req.raw, where.url, clientAddress(platform, c));
       } catch (err) {
         if (!(err instanceof HolderUnreachable)) {
-          throw new TesseraError('TENANT_UNAVAILABLE', `The replica serving "${tenant}" stopped while answering; the request may or may not have taken effect there. Look (e.g. the app's history) before sending it again.`);
+          throw new TesseraError(
+            'TENANT_UNAVAILABLE',
+            `The replica serving "${tenant}" stopped while answering; the request may or may not have taken effect there. Look (e.g. the app's history) before sending it again.`,
+          );
         }
         platform.logger.warn({ tenant, holder: where.holder, err: err.message }, 'holder of the tenant did not answer');
         placement.forgetRemote(tenant);

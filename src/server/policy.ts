@@ -38,7 +38,12 @@ export interface Env {
   };
 }
 
-export type AccessPolicy = { access: 'public' } | { access: 'own-credential'; credential: string; tenantParam?: string } | { access: 'signed-in' } | { access: 'admin' } | { access: 'project'; role: Role };
+export type AccessPolicy =
+  | { access: 'public' }
+  | { access: 'own-credential'; credential: string; tenantParam?: string }
+  | { access: 'signed-in' }
+  | { access: 'admin' }
+  | { access: 'project'; role: Role };
 export interface AuditPolicy {
   /** e.g. `release.create`; a function for actions named by a parameter (`tool.<name>`). */
   action: string | ((c: Context<Env>) => string);
@@ -61,9 +66,12 @@ export function routePolicies(platform: Platform) {
 
 /** Anyone may call it, without a credential (signing in, the read path); mounted ahead of the credential check. */
 export function publicRoute(): MiddlewareHandler<Env> {
-  return tag(async function publicRoute(_c, next) {
-    await next();
-  }, { access: 'public' });
+  return tag(
+    async function publicRoute(_c, next) {
+      await next();
+    },
+    { access: 'public' },
+  );
 }
 
 /**
@@ -71,26 +79,36 @@ export function publicRoute(): MiddlewareHandler<Env> {
  * token); mounted ahead of the user credential check. `check` throws unless the request carries it.
  */
 export function ownCredential(credential: string, check: (c: Context<Env>) => Promise<void>, options: { tenantParam?: string } = {}): MiddlewareHandler<Env> {
-  return tag(async function ownCredential(c, next) {
-    await check(c);
-    await next();
-  }, { access: 'own-credential', credential, ...options });
+  return tag(
+    async function ownCredential(c, next) {
+      await check(c);
+      await next();
+    },
+    { access: 'own-credential', credential, ...options },
+  );
 }
 
 /** Any signed-in user (the credential check before every non-public route found who). */
 export function signedIn(): MiddlewareHandler<Env> {
-  return tag(async function signedIn(c, next) {
-    principalOf(c);
-    await next();
-  }, { access: 'signed-in' });
+  return tag(
+    async function signedIn(c, next) {
+      principalOf(c);
+      await next();
+    },
+    { access: 'signed-in' },
+  );
 }
 
 /** Users, the whole audit log and the platform's own export: admins only. */
 export function adminOnly(): MiddlewareHandler<Env> {
-  return tag(async function adminOnly(c, next) {
-    if (!principalOf(c).user.admin) throw new TesseraError('FORBIDDEN', 'Only an admin may do this (manage users, read the whole audit log, export the platform).');
-    await next();
-  }, { access: 'admin' });
+  return tag(
+    async function adminOnly(c, next) {
+      if (!principalOf(c).user.admin)
+        throw new TesseraError('FORBIDDEN', 'Only an admin may do this (manage users, read the whole audit log, export the platform).');
+      await next();
+    },
+    { access: 'admin' },
+  );
 }
 
 /**
@@ -99,15 +117,18 @@ export function adminOnly(): MiddlewareHandler<Env> {
  */
 const requireRoleOf = (platform: Platform) =>
   function requireRole(role: Role, doing: string | ((c: Context<Env>) => string)): MiddlewareHandler<Env> {
-    return tag(async function requireProjectRole(c, next) {
-      const tenant = c.req.param('id');
-      if (!tenant) throw new Error('requireRole is for routes with an :id parameter');
-      c.set('tenant', tenant);
-      // Which project the request is about, as it was before the handler ran (a delete removes it).
-      if (c.get('audited')) c.set('project', (await platform.registry.projectOf(tenant)) ?? null);
-      c.set('projectRole', await platform.auth.requireRole(principalOf(c), tenant, role, typeof doing === 'string' ? doing : doing(c)));
-      await next();
-    }, { access: 'project', role });
+    return tag(
+      async function requireProjectRole(c, next) {
+        const tenant = c.req.param('id');
+        if (!tenant) throw new Error('requireRole is for routes with an :id parameter');
+        c.set('tenant', tenant);
+        // Which project the request is about, as it was before the handler ran (a delete removes it).
+        if (c.get('audited')) c.set('project', (await platform.registry.projectOf(tenant)) ?? null);
+        c.set('projectRole', await platform.auth.requireRole(principalOf(c), tenant, role, typeof doing === 'string' ? doing : doing(c)));
+        await next();
+      },
+      { access: 'project', role },
+    );
   };
 
 /** Where an answered request names the project it touched, when its path does not. */
@@ -125,31 +146,37 @@ export interface AuditOptions {
  */
 const auditedOf = (platform: Platform) =>
   function audited(action: AuditPolicy['action'], options: AuditOptions = {}): MiddlewareHandler<Env> {
-    return tag(async function auditRequest(c, next) {
-      c.set('audited', true);
-      await next();
-      const principal = c.get('principal');
-      if (!principal) return;
-      const status = c.res.status;
-      let tenant: string | null = c.get('tenant') ?? null;
-      let target = typeof options.target === 'string' ? (c.req.param(options.target) ?? '') : (options.target?.literal ?? '');
-      if (options.projectInAnswer && status >= 200 && status < 300) {
-        const answer = ((await c.res.clone().json().catch(() => null)) ?? {}) as Record<string, unknown>;
-        const named = answer[options.projectInAnswer];
-        tenant = typeof named === 'string' ? named : null;
-        if (options.projectInAnswer === 'id') target = tenant ?? '';
-      }
-      await platform.audit.record({
-        actor: principal.user.id,
-        via: principal.via,
-        tenant,
-        project: c.get('project') ?? null,
-        action: typeof action === 'string' ? action : action(c),
-        target,
-        outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'error',
-        detail: { status, method: c.req.method, path: c.req.path },
-      });
-    }, { action, ...(options.target === undefined ? {} : { target: options.target }) });
+    return tag(
+      async function auditRequest(c, next) {
+        c.set('audited', true);
+        await next();
+        const principal = c.get('principal');
+        if (!principal) return;
+        const status = c.res.status;
+        let tenant: string | null = c.get('tenant') ?? null;
+        let target = typeof options.target === 'string' ? (c.req.param(options.target) ?? '') : (options.target?.literal ?? '');
+        if (options.projectInAnswer && status >= 200 && status < 300) {
+          const answer = ((await c.res
+            .clone()
+            .json()
+            .catch(() => null)) ?? {}) as Record<string, unknown>;
+          const named = answer[options.projectInAnswer];
+          tenant = typeof named === 'string' ? named : null;
+          if (options.projectInAnswer === 'id') target = tenant ?? '';
+        }
+        await platform.audit.record({
+          actor: principal.user.id,
+          via: principal.via,
+          tenant,
+          project: c.get('project') ?? null,
+          action: typeof action === 'string' ? action : action(c),
+          target,
+          outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'refused' : 'error',
+          detail: { status, method: c.req.method, path: c.req.path },
+        });
+      },
+      { action, ...(options.target === undefined ? {} : { target: options.target }) },
+    );
   };
 
 /** Who made the request; routes behind the credential check always have one. */
@@ -175,14 +202,14 @@ export interface RoutePolicy {
  * Every route of an app (a method and path with a final handler) with the policies its middleware
  * declared. Middleware mounted with `app.use` (method ALL, no final handler) is not a route.
  */
-export function listRoutePolicies(app: Hono<any>): RoutePolicy[] {
+export function listRoutePolicies(app: Pick<Hono, 'routes'>): RoutePolicy[] {
   const rows = new Map<string, RoutePolicy & { handlers: number }>();
   for (const { method, path, handler } of app.routes) {
     const key = `${method} ${path}`;
     const row = rows.get(key) ?? { method, path, access: [], audit: [], order: [], handlers: 0 };
     rows.set(key, row);
     // A sub-app with its own error handler wraps each of its handlers (hono-base.ts `route`).
-    const inner = ((handler as unknown as Record<string, unknown>)['__COMPOSED_HANDLER'] ?? handler) as Tagged;
+    const inner = ((handler as unknown as Record<string, unknown>).__COMPOSED_HANDLER ?? handler) as Tagged;
     const policy = inner[POLICY];
     if (policy && 'access' in policy) {
       row.access.push(policy);
@@ -197,7 +224,9 @@ export function listRoutePolicies(app: Hono<any>): RoutePolicy[] {
     }
   }
   // `app.use` middleware (ALL with only untagged handlers and no route of its own) is not a route.
-  return [...rows.values()].filter((row) => !(row.method === 'ALL' && row.access.length === 0 && row.audit.length === 0 && row.path.endsWith('*'))).map(({ handlers: _, ...row }) => row);
+  return [...rows.values()]
+    .filter((row) => !(row.method === 'ALL' && row.access.length === 0 && row.audit.length === 0 && row.path.endsWith('*')))
+    .map(({ handlers: _, ...row }) => row);
 }
 
 /**
@@ -205,7 +234,7 @@ export function listRoutePolicies(app: Hono<any>): RoutePolicy[] {
  * tenant parameter of an `ownCredential` one. Placement (replicas) asks this before any route runs,
  * so it reads the declarations rather than the path's shape.
  */
-export function tenantOfRoute(app: Hono<any>): (method: string, path: string) => string | null {
+export function tenantOfRoute(app: Pick<Hono, 'routes'>): (method: string, path: string) => string | null {
   const router = new TrieRouter<string>();
   for (const route of listRoutePolicies(app)) if (route.tenantParam) router.add(route.method, route.path, route.tenantParam);
   return (method, path) => {

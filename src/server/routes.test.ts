@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => test.close());
 
-const describeAccess = (access: AccessPolicy): string => (access.access === 'project' ? `role ${access.role}` : access.access === 'own-credential' ? `own credential (${access.credential})` : access.access);
+const describeAccess = (access: AccessPolicy): string =>
+  access.access === 'project' ? `role ${access.role}` : access.access === 'own-credential' ? `own credential (${access.credential})` : access.access;
 const describeAudit = (audit: AuditPolicy): string => {
   const action = typeof audit.action === 'string' ? audit.action : `${audit.action.name || '(c) => ...'}`;
   const target = audit.target === undefined ? '' : typeof audit.target === 'string' ? ` target :${audit.target}` : ` target "${audit.target.literal}"`;
@@ -34,7 +35,9 @@ const find = (method: string, path: string): RoutePolicy => {
 
 describe('route policies', () => {
   it('lists every route with its policy, and each has exactly one access policy', () => {
-    const table = routes.map((r) => `${r.method.padEnd(6)} ${r.path.padEnd(56)} ${[...r.access.map(describeAccess), ...r.audit.map(describeAudit)].join(', ') || 'NO POLICY'}`);
+    const table = routes.map(
+      (r) => `${r.method.padEnd(6)} ${r.path.padEnd(56)} ${[...r.access.map(describeAccess), ...r.audit.map(describeAudit)].join(', ') || 'NO POLICY'}`,
+    );
     // The table, for reading: `npx vitest run src/server/routes.test.ts` prints it.
     console.info(`${routes.length} routes:\n${table.join('\n')}`);
     expect(routes.length).toBeGreaterThan(50);
@@ -43,7 +46,9 @@ describe('route policies', () => {
   });
 
   it('audits every state-changing route behind a credential, before its access check (so refusals are recorded too)', () => {
-    const unaudited = routes.filter((r) => !SAFE.has(r.method) && r.method !== 'ALL' && r.access[0]!.access !== 'public' && r.access[0]!.access !== 'own-credential' && r.audit.length !== 1);
+    const unaudited = routes.filter(
+      (r) => !SAFE.has(r.method) && r.method !== 'ALL' && r.access[0]!.access !== 'public' && r.access[0]!.access !== 'own-credential' && r.audit.length !== 1,
+    );
     expect(unaudited.map((r) => `${r.method} ${r.path}`)).toEqual([]);
     const auditAfterAccess = routes.filter((r) => r.order.indexOf('audit') > r.order.indexOf('access') && r.audit.length > 0);
     expect(auditAfterAccess.map((r) => `${r.method} ${r.path}`)).toEqual([]);
@@ -87,7 +92,8 @@ describe('route policies', () => {
     ];
     for (const [method, path, role] of roles) expect(find(method, path).access, `${method} ${path}`).toEqual([{ access: 'project', role }]);
     // Every project route (with an :id) checks a role in it, and only those do.
-    for (const route of routes.filter((r) => r.path.startsWith('/api/tenants/:id'))) expect(route.access[0]!.access, `${route.method} ${route.path}`).toBe('project');
+    for (const route of routes.filter((r) => r.path.startsWith('/api/tenants/:id')))
+      expect(route.access[0]!.access, `${route.method} ${route.path}`).toBe('project');
   });
 
   it('names each audited action and its target as the audit log always has', () => {
@@ -122,8 +128,17 @@ describe('route policies', () => {
   });
 });
 
-async function send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await app.request(path, { method, headers: { host: 'localhost:3000', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body });
+async function send(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await app.request(path, {
+    method,
+    headers: { host: 'localhost:3000', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body,
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
@@ -137,7 +152,14 @@ describe('placement by the declared routes', () => {
     expect(tenantOf('HEAD', '/api/tenants/notes/releases')).toBe('notes');
     expect(tenantOf('DELETE', '/api/tenants/no%74es')).toBe('notes');
     expect(tenantOf('POST', '/data/v1/shop')).toBe('shop');
-    for (const [method, path] of [['GET', '/api/tenants'], ['POST', '/api/tenants'], ['GET', '/api/serving/releases'], ['GET', '/api/users/ada'], ['POST', '/api/invitations/inv_1/accept'], ['GET', '/healthz']]) {
+    for (const [method, path] of [
+      ['GET', '/api/tenants'],
+      ['POST', '/api/tenants'],
+      ['GET', '/api/serving/releases'],
+      ['GET', '/api/users/ada'],
+      ['POST', '/api/invitations/inv_1/accept'],
+      ['GET', '/healthz'],
+    ]) {
       expect(tenantOf(method!, path!), `${method} ${path}`).toBeNull();
     }
   });
@@ -145,7 +167,13 @@ describe('placement by the declared routes', () => {
 
 describe('input at the HTTP edge', () => {
   it('answers a body that does not fit with 400 INVALID_ARGUMENTS naming the field, on public routes', async () => {
-    for (const [body, field] of [['null', '(body)'], ['[]', '(body)'], ['"token"', '(body)'], ['{"token": 42}', 'token'], ['{"token": null}', 'token']] as const) {
+    for (const [body, field] of [
+      ['null', '(body)'],
+      ['[]', '(body)'],
+      ['"token"', '(body)'],
+      ['{"token": 42}', 'token'],
+      ['{"token": null}', 'token'],
+    ] as const) {
       const answer = await send('POST', '/api/auth/token', body);
       expect(answer.status, body).toBe(400);
       expect(answer.body.error.code, body).toBe('INVALID_ARGUMENTS');
@@ -222,16 +250,37 @@ describe('request logs', () => {
   it('logs one line per request with its id, and the tool and refusal lines of the request under the same id', async () => {
     const { lines, logger } = capturing();
     const logged = createApp({ ...test.platform, logger });
-    await logged.request('/api/tenants', { method: 'POST', headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' }, body: '{"id": "logged"}' });
-    const call = await logged.request('/api/tenants/logged/tools/readFile', { method: 'POST', headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' }, body: '{"path": "nowhere.txt"}' });
+    await logged.request('/api/tenants', {
+      method: 'POST',
+      headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' },
+      body: '{"id": "logged"}',
+    });
+    const call = await logged.request('/api/tenants/logged/tools/readFile', {
+      method: 'POST',
+      headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' },
+      body: '{"path": "nowhere.txt"}',
+    });
     const id = call.headers.get('x-request-id');
     const ofCall = lines.filter((line) => line.reqId === id);
-    expect(ofCall.find((line) => line.msg === 'request')).toMatchObject({ level: 30, method: 'POST', path: '/api/tenants/logged/tools/readFile', status: call.status, ms: expect.any(Number) });
+    expect(ofCall.find((line) => line.msg === 'request')).toMatchObject({
+      level: 30,
+      method: 'POST',
+      path: '/api/tenants/logged/tools/readFile',
+      status: call.status,
+      ms: expect.any(Number),
+    });
     expect(ofCall.some((line) => line.tool === 'readFile' && line.tenant === 'logged')).toBe(true);
-    const refused = await logged.request('/api/tenants/logged/tools/readFile', { method: 'POST', headers: { host: 'localhost:3000', 'content-type': 'application/json' }, body: '{}' });
+    const refused = await logged.request('/api/tenants/logged/tools/readFile', {
+      method: 'POST',
+      headers: { host: 'localhost:3000', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(refused.status).toBe(401);
     const refusal = lines.filter((line) => line.reqId === refused.headers.get('x-request-id'));
-    expect(refusal.map((line) => [line.level, line.code ?? line.status])).toEqual([[30, 'UNAUTHORIZED'], [30, 401]]);
+    expect(refusal.map((line) => [line.level, line.code ?? line.status])).toEqual([
+      [30, 'UNAUTHORIZED'],
+      [30, 401],
+    ]);
   });
 
   it('logs a system error at error level with its cause, a refusal at info', async () => {

@@ -34,7 +34,11 @@ function page(title: string, body: string): string {
 /** The page a browser lands on when a sign-in through a link or the identity provider fails. */
 export function signInFailedPage(c: Context, err: unknown): Response {
   const error = err instanceof TesseraError ? err : new TesseraError('UNAUTHORIZED', 'Sign-in failed.');
-  return c.html(page('sign-in failed', `<h1>Sign-in failed</h1><p>${escapeHtml(error.message)}</p><p><a href="/">Back to the builder</a></p>`), error.status as ContentfulStatusCode, PAGE_HEADERS);
+  return c.html(
+    page('sign-in failed', `<h1>Sign-in failed</h1><p>${escapeHtml(error.message)}</p><p><a href="/">Back to the builder</a></p>`),
+    error.status as ContentfulStatusCode,
+    PAGE_HEADERS,
+  );
 }
 
 /** Whether the browser says this navigation is the person's own (typed, pasted, or from the builder itself). */
@@ -76,16 +80,20 @@ function confirmationPage(c: Context, token: string, user: UserRecord, current: 
   note.textContent = 'You are signed in as ' + (me.name && me.name !== me.id ? me.name + ' (' + me.id + ')' : me.id) + ' in this browser. Continuing signs you out of that account.';
   note.hidden = false;
 }, () => undefined);</script>`;
-  const switching = current && current.id !== user.id
-    ? `<p class="warning" role="alert">You are signed in as <strong>${escapeHtml(describeUser(current))}</strong> in this browser. Continuing signs you out of that account.</p>`
-    : `<p class="warning" role="alert" id="switching" hidden></p>${script}`;
+  const switching =
+    current && current.id !== user.id
+      ? `<p class="warning" role="alert">You are signed in as <strong>${escapeHtml(describeUser(current))}</strong> in this browser. Continuing signs you out of that account.</p>`
+      : `<p class="warning" role="alert" id="switching" hidden></p>${script}`;
   return c.html(
-    page('confirm sign-in', `<h1>Sign in to Tessera?</h1>
+    page(
+      'confirm sign-in',
+      `<h1>Sign in to Tessera?</h1>
 <p>This link signs this browser in as:</p>
 <p class="account" data-testid="account">${escapeHtml(describeUser(user))}${user.admin ? ' · admin' : ''}</p>
 ${switching}
 <p>Only continue if you opened this link yourself. Another site or app may have sent you here to sign you into <em>its</em> account, so that what you create ends up there.</p>
-<div class="actions"><form method="post" action="/sign-in"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Sign in as ${escapeHtml(user.id)}</button></form><a href="/">Cancel</a></div>`),
+<div class="actions"><form method="post" action="/sign-in"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Sign in as ${escapeHtml(user.id)}</button></form><a href="/">Cancel</a></div>`,
+    ),
     200,
     PAGE_HEADERS,
   );
@@ -101,9 +109,10 @@ export async function confirmSignIn(platform: Platform, c: Context): Promise<Res
     const origin = c.req.header('origin');
     const host = c.req.header('host') ?? '';
     const sameOrigin = site ? site === 'same-origin' : origin === `http://${host}` || origin === `https://${host}`;
-    if (!sameOrigin) throw new TesseraError('CROSS_SITE_REFUSED', 'A sign-in is confirmed from the builder\'s own page only: open the link again and press the button there.');
+    if (!sameOrigin)
+      throw new TesseraError('CROSS_SITE_REFUSED', "A sign-in is confirmed from the builder's own page only: open the link again and press the button there.");
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/x-www-form-urlencoded') throw new TesseraError('UNSUPPORTED_MEDIA_TYPE', 'Confirm a sign-in with the confirmation page\'s form.');
+    if (type !== 'application/x-www-form-urlencoded') throw new TesseraError('UNSUPPORTED_MEDIA_TYPE', "Confirm a sign-in with the confirmation page's form.");
     const text = await c.req.text();
     if (text.length > 4096) throw new TesseraError('PAYLOAD_TOO_LARGE', 'A sign-in confirmation is a short form.');
     const token = new URLSearchParams(text).get('token');

@@ -18,7 +18,14 @@ export interface TenantBindings {
 
 /** The draft view: the tenant's newest commit, as the tools left it. */
 export function draftView(tenant: Tenant): AppView {
-  return { version: null, commit: tenant.state.head, components: tenant.state.components, functions: tenant.state.functions, blueprint: tenant.state.blueprint, packages: tenant.state.packageAssets };
+  return {
+    version: null,
+    commit: tenant.state.head,
+    components: tenant.state.components,
+    functions: tenant.state.functions,
+    blueprint: tenant.state.blueprint,
+    packages: tenant.state.packageAssets,
+  };
 }
 
 function escapeHtml(text: string): string {
@@ -57,7 +64,9 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
 
   /** The stylesheet of what this origin serves: the release's own, or built from the view (cached). */
   function stylesheetOf(c: Context<{ Bindings: TenantBindings }>, view: AppView): Promise<Stylesheet> {
-    return view.stylesheet ? Promise.resolve(view.stylesheet) : platform.styles.build(c.env.tenant.id, { components: view.components.values(), theme: view.blueprint.theme });
+    return view.stylesheet
+      ? Promise.resolve(view.stylesheet)
+      : platform.styles.build(c.env.tenant.id, { components: view.components.values(), theme: view.blueprint.theme });
   }
 
   app.get('/_tessera/assets/:file', async function serveAsset(c) {
@@ -81,14 +90,19 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     const host = c.req.header('host') ?? '';
     const draftUrl = `http://draft.${host}/`;
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/_tessera/')) {
-      return c.json({ error: { code: 'NOT_FOUND', message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl}.` } }, 404);
+      return c.json(
+        { error: { code: 'NOT_FOUND', message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl}.` } },
+        404,
+      );
     }
     return c.html(notLiveYet(c.env.tenant, draftUrl), 404, { 'cache-control': 'no-store' });
   });
 
   app.get('/_tessera/mfe/:file', async function serveBundle(c) {
     const file = c.req.param('file');
-    const component = [...c.env.view!.components.values()].find((built) => built.fileName === file) ?? (c.env.mode === 'live' ? await platform.deployer.findBundle(c.env.tenant.id, file) : null);
+    const component =
+      [...c.env.view!.components.values()].find((built) => built.fileName === file) ??
+      (c.env.mode === 'live' ? await platform.deployer.findBundle(c.env.tenant.id, file) : null);
     if (!component) throw notFound(`No component bundle ${file}.`);
     return c.body(component.code, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': IMMUTABLE });
   });
@@ -102,7 +116,9 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
 
   app.get('/_tessera/app.json', function appState(c) {
     const view = c.env.view!;
-    return c.json({ mode: c.env.mode, version: view.version, commit: view.commit, blueprint: view.blueprint, components: componentUrls(view) }, 200, { 'cache-control': 'no-store' });
+    return c.json({ mode: c.env.mode, version: view.version, commit: view.commit, blueprint: view.blueprint, components: componentUrls(view) }, 200, {
+      'cache-control': 'no-store',
+    });
   });
 
   app.all('/api/:name{[^/]+}/*', invokeFunction);
@@ -124,9 +140,16 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
       if (key.startsWith('x-tessera-')) return;
       headers[key] = value;
     });
-    const result = await runtime.invoke(tenant.id, { name, code: fn.code, hash: fn.hash }, { method: c.req.method, url: `${subPath}${url.search}`, headers, body });
+    const result = await runtime.invoke(
+      tenant.id,
+      { name, code: fn.code, hash: fn.hash },
+      { method: c.req.method, url: `${subPath}${url.search}`, headers, body },
+    );
     const { status, headers: responseHeaders, body: responseBody } = result.response;
-    return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), { status, headers: toHttpHeaders(responseHeaders) });
+    return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {
+      status,
+      headers: toHttpHeaders(responseHeaders),
+    });
   }
 
   app.get('*', async function serveShell(c) {

@@ -11,18 +11,20 @@ import { readJsonBody } from './errors.ts';
 /** One line per problem, `field.path: message`, with an optional hint of what to send. */
 export function invalidRequest(where: 'body' | 'query', error: z.ZodError, hint?: string): TesseraError {
   const problems = error.issues.map((issue) => ({ message: `${issue.path.length ? issue.path.join('.') : `(${where})`}: ${issue.message}` }));
-  return new TesseraError('INVALID_ARGUMENTS', `Invalid request ${where}:\n- ${problems.map((p) => p.message).join('\n- ')}${hint ? `\n${hint}` : ''}`, { details: { problems } });
+  return new TesseraError('INVALID_ARGUMENTS', `Invalid request ${where}:\n- ${problems.map((p) => p.message).join('\n- ')}${hint ? `\n${hint}` : ''}`, {
+    details: { problems },
+  });
 }
 
 /** The JSON body (an empty one is `{}`; unparsable JSON is INVALID_JSON), checked against `schema`. */
-export async function readBody<T>(c: Context<any>, schema: z.ZodType<T>, options: { hint?: string; limitBytes?: number } = {}): Promise<T> {
+export async function readBody<T>(c: Context, schema: z.ZodType<T>, options: { hint?: string; limitBytes?: number } = {}): Promise<T> {
   const parsed = schema.safeParse(await readJsonBody(c, options.limitBytes));
   if (!parsed.success) throw invalidRequest('body', parsed.error, options.hint);
   return parsed.data;
 }
 
 /** The query string's parameters (the first of each), checked against `schema`. */
-export function readQuery<T>(c: Context<any>, schema: z.ZodType<T>, hint?: string): T {
+export function readQuery<T>(c: Context, schema: z.ZodType<T>, hint?: string): T {
   const parsed = schema.safeParse(c.req.query());
   if (!parsed.success) throw invalidRequest('query', parsed.error, hint);
   return parsed.data;

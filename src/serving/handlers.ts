@@ -64,7 +64,8 @@ async function releaseOf(store: ReadPathStore, query: Record<string, unknown>): 
 }
 
 function onlyMethods(context: FissionContext, methods: string[]): void {
-  if (!methods.includes(context.request.method)) throw new TesseraError('INVALID_ARGUMENTS', `Use ${methods.join(' or ')} here, not ${context.request.method}.`);
+  if (!methods.includes(context.request.method))
+    throw new TesseraError('INVALID_ARGUMENTS', `Use ${methods.join(' or ')} here, not ${context.request.method}.`);
 }
 
 function bearer(headers: Record<string, unknown>): string | null {
@@ -78,19 +79,23 @@ function bearer(headers: Record<string, unknown>): string | null {
  * bearer token; without one configured, deploys through this path are refused.
  */
 export function readPathHandlers(store: ReadPathStore, options: { deployToken?: string } = {}): Record<ReadPathName, FissionHandler> {
-  const guard = (handler: FissionHandler): FissionHandler => async (context) => {
-    try {
-      return await handler(context);
-    } catch (err) {
-      const error = toTesseraError(err);
-      return { status: error.status, headers: NO_STORE, body: { ok: false, error: { code: error.code, message: error.message } } };
-    }
-  };
+  const guard =
+    (handler: FissionHandler): FissionHandler =>
+    async (context) => {
+      try {
+        return await handler(context);
+      } catch (err) {
+        const error = toTesseraError(err);
+        return { status: error.status, headers: NO_STORE, body: { ok: false, error: { code: error.code, message: error.message } } };
+      }
+    };
   return {
     'mfe-registry': guard(async (context) => {
       onlyMethods(context, ['GET', 'HEAD']);
       const release = await releaseOf(store, context.request.query);
-      const components = Object.fromEntries(Object.entries(release.components).map(([name, c]) => [name, { bundle: c.bundle, digest: c.digest, bytes: c.bytes }]));
+      const components = Object.fromEntries(
+        Object.entries(release.components).map(([name, c]) => [name, { bundle: c.bundle, digest: c.digest, bytes: c.bytes }]),
+      );
       const functions = Object.fromEntries(Object.entries(release.functions).map(([name, f]) => [name, { digest: f.digest }]));
       return { status: 200, headers: NO_STORE, body: { tenant: release.tenant, version: release.version, commit: release.commit, components, functions } };
     }),
@@ -98,21 +103,31 @@ export function readPathHandlers(store: ReadPathStore, options: { deployToken?: 
       onlyMethods(context, ['GET', 'HEAD']);
       const release = await releaseOf(store, context.request.query);
       if (release.blueprint.document === undefined) {
-        throw new TesseraError('NOT_FOUND', `Release ${release.version} of "${release.tenant}" was made before releases recorded their blueprint; create a new release.`);
+        throw new TesseraError(
+          'NOT_FOUND',
+          `Release ${release.version} of "${release.tenant}" was made before releases recorded their blueprint; create a new release.`,
+        );
       }
-      return { status: 200, headers: NO_STORE, body: { tenant: release.tenant, version: release.version, digest: release.blueprint.digest, blueprint: release.blueprint.document } };
+      return {
+        status: 200,
+        headers: NO_STORE,
+        body: { tenant: release.tenant, version: release.version, digest: release.blueprint.digest, blueprint: release.blueprint.document },
+      };
     }),
     releases: guard(async (context) => {
       onlyMethods(context, ['GET', 'HEAD', 'POST']);
       if (context.request.method !== 'POST') {
         const tenant = tenantOf(context.request.query.tenant);
         const [live, list] = await Promise.all([store.liveVersion(tenant), store.listReleases(tenant)]);
-        const releases = [...list].sort((a, b) => semver.compare(a.version, b.version)).map((r) => ({ version: r.version, commit: r.commit, createdAt: r.createdAt, live: r.version === live }));
+        const releases = [...list]
+          .sort((a, b) => semver.compare(a.version, b.version))
+          .map((r) => ({ version: r.version, commit: r.commit, createdAt: r.createdAt, live: r.version === live }));
         return { status: 200, headers: NO_STORE, body: { tenant, live, releases } };
       }
       const token = bearer(context.request.headers);
       if (!options.deployToken) throw new TesseraError('FORBIDDEN', 'Deploying through the read path is turned off: no deploy token is configured.');
-      if (token === null || !sameSecret(token, options.deployToken)) throw new TesseraError('UNAUTHORIZED', 'Deploying needs the deploy token as "Authorization: Bearer <token>".');
+      if (token === null || !sameSecret(token, options.deployToken))
+        throw new TesseraError('UNAUTHORIZED', 'Deploying needs the deploy token as "Authorization: Bearer <token>".');
       const body = (typeof context.request.body === 'object' && context.request.body !== null ? context.request.body : {}) as Record<string, unknown>;
       const tenant = tenantOf(body.tenant);
       if (typeof body.version !== 'string') throw new TesseraError('INVALID_ARGUMENTS', 'Give {"tenant": "<id>", "version": "<release>"} as JSON.');

@@ -1,2 +1,10 @@
 /** The platform's read path (bundle versions, blueprint, releases) as Fission-contract functions. */
-export { readPathHandlers, READ_PATH_NAMES, type ReadPathName, type ReadPathStore, type FissionHandler, type FissionContext, type FissionReply } from './handlers.ts';
+export {
+  readPathHandlers,
+  READ_PATH_NAMES,
+  type ReadPathName,
+  type ReadPathStore,
+  type FissionHandler,
+  type FissionContext,
+  type FissionReply,
+} from './handlers.ts';

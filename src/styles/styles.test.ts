@@ -84,7 +84,10 @@ describe('StyleBuilder', () => {
   });
 
   it('scans candidates from minified bundles', async () => {
-    const built = await buildComponent({ name: 'Cond', code: "export default function Cond({ on }: { on: boolean }) { return <p className={on ? 'text-green-600 font-bold' : `text-gray-400 ${'italic'}`}>x</p>; }" });
+    const built = await buildComponent({
+      name: 'Cond',
+      code: "export default function Cond({ on }: { on: boolean }) { return <p className={on ? 'text-green-600 font-bold' : `text-gray-400 ${'italic'}`}>x</p>; }",
+    });
     expect(scanCandidates(built.code)).toEqual(expect.arrayContaining(['text-green-600', 'font-bold', 'text-gray-400', 'italic']));
   });
 });

@@ -6,7 +6,6 @@ import type { Theme } from '../blueprint/index.ts';
 import { THEME_TOKENS_CSS, themeVariablesCss } from './theme.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 
-
 /** One app's stylesheet: served at `/_tessera/assets/<fileName>`, immutable. */
 export interface Stylesheet {
   /** Content-addressed: `styles.<sha256 first 12 hex>.css`. */

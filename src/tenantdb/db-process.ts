@@ -35,7 +35,11 @@ function handle(request: DbRequest): unknown {
   switch (request.op) {
     case 'open':
       exclusive = request.exclusive;
-      engine ??= new Engine(request.file, { exclusive, maxBytes: request.maxBytes, ...(request.nativeBinding ? { nativeBinding: request.nativeBinding } : {}) });
+      engine ??= new Engine(request.file, {
+        exclusive,
+        maxBytes: request.maxBytes,
+        ...(request.nativeBinding ? { nativeBinding: request.nativeBinding } : {}),
+      });
       return { protocol: PROTOCOL };
     case 'query':
       return ready().query(request.sql, request.params);
@@ -64,7 +68,16 @@ function facts(): ProcessFacts {
   const status = readFileSync('/proc/self/status', 'utf8');
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
   const interfaces = Object.keys(os.networkInterfaces()).filter((name) => name !== 'lo');
-  return { fds: openFds(), closedAtStart, peakRssBytes: kib('VmHWM'), rssBytes: kib('VmRSS'), addressSpaceBytes: kib('VmSize'), uid: process.getuid?.() ?? -1, hostname: os.hostname(), interfaces };
+  return {
+    fds: openFds(),
+    closedAtStart,
+    peakRssBytes: kib('VmHWM'),
+    rssBytes: kib('VmRSS'),
+    addressSpaceBytes: kib('VmSize'),
+    uid: process.getuid?.() ?? -1,
+    hostname: os.hostname(),
+    interfaces,
+  };
 }
 
 function shutdown(code: number): never {
@@ -81,9 +94,13 @@ process.on('message', (request: DbRequest) => {
   try {
     reply = { id: request.id, ok: true, value: handle(request) ?? null };
   } catch (err) {
-    const error = exclusive && heldElsewhere(err)
-      ? new TesseraError('TENANT_UNAVAILABLE', "This app's database is still held by another process (the replica that served the app before has not let go of it yet); nothing was changed. Retry in a few seconds.")
-      : toTesseraError(err);
+    const error =
+      exclusive && heldElsewhere(err)
+        ? new TesseraError(
+            'TENANT_UNAVAILABLE',
+            "This app's database is still held by another process (the replica that served the app before has not let go of it yet); nothing was changed. Retry in a few seconds.",
+          )
+        : toTesseraError(err);
     reply = { id: request.id, ok: false, error: error.toJSON() };
   }
   if (!process.connected) shutdown(0);

@@ -144,7 +144,10 @@ export class Engine {
       for (const raw of prepared.iterate(...bindArgs(params)) as Iterable<Row>) {
         if (truncateAt !== undefined && rows.length >= truncateAt) return { rows, truncated: true };
         if (rows.length >= MAX_ROWS) {
-          throw new TesseraError('SQL_ERROR', `The query returned more than ${MAX_ROWS} rows, the most one call may return. Add a LIMIT (and page with OFFSET or WHERE id > last id). (in: ${flat(statement)})`);
+          throw new TesseraError(
+            'SQL_ERROR',
+            `The query returned more than ${MAX_ROWS} rows, the most one call may return. Add a LIMIT (and page with OFFSET or WHERE id > last id). (in: ${flat(statement)})`,
+          );
         }
         for (const [key, value] of Object.entries(raw)) {
           bytes += key.length + (typeof value === 'string' || Buffer.isBuffer(value) ? value.length : 8);
@@ -152,7 +155,10 @@ export class Engine {
         }
         if (bytes > MAX_RESULT_BYTES) {
           if (truncateAt !== undefined) return { rows, truncated: true };
-          throw new TesseraError('SQL_ERROR', `The query result is larger than ${MAX_RESULT_BYTES / 1024 / 1024} MB (after ${rows.length} rows). Select fewer or smaller columns, or add a LIMIT. (in: ${flat(statement)})`);
+          throw new TesseraError(
+            'SQL_ERROR',
+            `The query result is larger than ${MAX_RESULT_BYTES / 1024 / 1024} MB (after ${rows.length} rows). Select fewer or smaller columns, or add a LIMIT. (in: ${flat(statement)})`,
+          );
         }
         rows.push(raw);
       }
@@ -187,7 +193,11 @@ export class Engine {
   readonly(sql: string, params: unknown, limit: number): ReadOnlyResult {
     const { statement, prepared } = this.prepare(sql, 'readonly');
     if (!prepared.readonly || !prepared.reader) {
-      throw new TesseraError('SQL_REFUSED', `The statement was refused: it would change the database, and only read-only queries are allowed here (SELECT, WITH or EXPLAIN). Nothing was run. (statement: ${flat(statement)})`, { details: { statement: 1, sql: statement, mode: 'readonly' } });
+      throw new TesseraError(
+        'SQL_REFUSED',
+        `The statement was refused: it would change the database, and only read-only queries are allowed here (SELECT, WITH or EXPLAIN). Nothing was run. (statement: ${flat(statement)})`,
+        { details: { statement: 1, sql: statement, mode: 'readonly' } },
+      );
     }
     const { rows, truncated } = this.collect(statement, prepared, params, Math.max(0, Math.min(limit, MAX_ROWS)));
     return { columns: prepared.columns().map((c) => c.name), rows, truncated };
@@ -205,7 +215,10 @@ export class Engine {
     checkStatements(statements, 'schema');
     const current = this.version();
     if (version !== current + 1) {
-      throw new TesseraError('INTERNAL', `Migration ${version} cannot be applied: the database is at version ${current} and expects migration ${current + 1} next.`);
+      throw new TesseraError(
+        'INTERNAL',
+        `Migration ${version} cannot be applied: the database is at version ${current} and expects migration ${current + 1} next.`,
+      );
     }
     this.db.exec('BEGIN IMMEDIATE');
     for (const [index, statement] of statements.entries()) {
@@ -219,7 +232,10 @@ export class Engine {
         const where = `Statement ${index + 1} of ${statements.length}`;
         const known = sqlError(err, statement, this.maxBytes);
         if (known.code !== 'SQL_ERROR' || sqliteCode(err) === 'SQLITE_NOMEM') {
-          throw new TesseraError(known.code, `${where} failed; nothing was applied. ${known.message}`, { details: { ...known.details, statement: index + 1 }, cause: err });
+          throw new TesseraError(known.code, `${where} failed; nothing was applied. ${known.message}`, {
+            details: { ...known.details, statement: index + 1 },
+            cause: err,
+          });
         }
         const message = err instanceof Error ? err.message : String(err);
         throw new TesseraError('SQL_ERROR', `${where} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
@@ -256,11 +272,17 @@ export class Engine {
   describe(): TableInfo[] {
     // pragma_table_list tells virtual tables' shadow tables (fts5 _data, rtree _node...) apart: hide those.
     const objects = this.db
-      .prepare("SELECT l.name, l.type, s.sql FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY l.name")
+      .prepare(
+        "SELECT l.name, l.type, s.sql FROM pragma_table_list AS l JOIN sqlite_schema AS s ON s.name = l.name WHERE l.schema = 'main' AND l.type IN ('table', 'view', 'virtual') AND l.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY l.name",
+      )
       .all() as Array<{ name: string; type: 'table' | 'view' | 'virtual'; sql: string }>;
     return objects.map((object) => {
       // table_xinfo includes generated columns; hidden = 1 marks a virtual table's hidden columns.
-      const columns = (this.db.prepare('SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1').all(object.name) as Array<{ name: string; type: string; nn: bigint; dflt: string | null; pk: bigint }>).map((c) => ({
+      const columns = (
+        this.db
+          .prepare('SELECT name, type, "notnull" AS nn, dflt_value AS dflt, pk, hidden FROM pragma_table_xinfo(?) WHERE hidden <> 1')
+          .all(object.name) as Array<{ name: string; type: string; nn: bigint; dflt: string | null; pk: bigint }>
+      ).map((c) => ({
         name: c.name,
         type: c.type,
         notNull: Number(c.nn) === 1,

@@ -65,7 +65,11 @@ describe('APP_DB_MAX_BYTES', () => {
     const error = await db.execute('INSERT INTO blobs (data) VALUES (zeroblob(3000000))').catch((err: unknown) => err);
     expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 413, message: expect.stringContaining('at most 2 MiB (APP_DB_MAX_BYTES)') });
     // Many small rows in one statement meet the same wall, and nothing of that statement stays.
-    await expect(db.execute('INSERT INTO blobs (data) SELECT zeroblob(10000) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 1000) SELECT i FROM c)')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    await expect(
+      db.execute(
+        'INSERT INTO blobs (data) SELECT zeroblob(10000) FROM (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 1000) SELECT i FROM c)',
+      ),
+    ).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
     expect(await db.query('SELECT count(*) AS n, sum(length(data)) AS bytes FROM blobs')).toEqual([{ n: 1, bytes: 100000 }]);
     expect(await db.execute('INSERT INTO blobs (data) VALUES (zeroblob(1000))')).toMatchObject({ changes: 1 });
     expect(await db.query('SELECT count(*) AS n FROM blobs')).toEqual([{ n: 2 }]);
@@ -92,7 +96,10 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
     const db = pool.get('big-sql');
     const huge = `SELECT '${'x'.repeat(8 * MIB)}'`;
     const started = performance.now();
-    await expect(db.query(huge)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringContaining('over 1 MiB, the most one call may send (SQL_MAX_BYTES)') });
+    await expect(db.query(huge)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringContaining('over 1 MiB, the most one call may send (SQL_MAX_BYTES)'),
+    });
     expect(performance.now() - started).toBeLessThan(50);
     // Multi-byte characters count as bytes: 400 k of "é" is 800 kB, 600 k is 1.2 MB.
     expect(await db.query(`SELECT length('${'é'.repeat(400_000)}') AS n`)).toEqual([{ n: 400_000 }]);
@@ -121,15 +128,27 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
     })();
     const outcomes: string[] = [];
     for (let round = 0; round < 6; round++) {
-      outcomes.push(await attacker.query(huge).then(() => 'ran', (err: { code: string }) => err.code));
-      outcomes.push(await attacker.query(large).then(() => 'ran', (err: { code: string }) => err.code));
+      outcomes.push(
+        await attacker.query(huge).then(
+          () => 'ran',
+          (err: { code: string }) => err.code,
+        ),
+      );
+      outcomes.push(
+        await attacker.query(large).then(
+          () => 'ran',
+          (err: { code: string }) => err.code,
+        ),
+      );
     }
     attacking = false;
     await bystander;
     loopDelay.disable();
     const sorted = latencies.sort((a, b) => a - b);
     const p99 = sorted[Math.ceil(sorted.length * 0.99) - 1]!;
-    console.log(`SQL flood at the pool: bystander ${latencies.length} calls, p99 ${p99.toFixed(1)} ms, platform event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
+    console.log(
+      `SQL flood at the pool: bystander ${latencies.length} calls, p99 ${p99.toFixed(1)} ms, platform event loop delay max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
+    );
     expect(outcomes.filter((_, i) => i % 2 === 0)).toEqual(Array(6).fill('SQL_REFUSED'));
     expect(outcomes.filter((_, i) => i % 2 === 1)).toEqual(Array(6).fill('ran'));
     expect(p99).toBeLessThan(200);
@@ -139,9 +158,18 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
   it('checks large SQL inside the db process with the same policy (refusals, statement count)', async () => {
     const db = pool.get('large-sql');
     const padding = `/* ${'p'.repeat(200_000)} */`;
-    await expect(db.query(`${padding} ATTACH DATABASE 'x.db' AS x`)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringContaining('ATTACH is not allowed') });
-    await expect(db.query(`SELECT 1; ${padding} SELECT 2`)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringContaining('exactly one SQL statement') });
-    await expect(db.beginMigration(`CREATE TABLE t (x); ${padding} PRAGMA user_version = 7`, 1)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringContaining('PRAGMA is not allowed') });
+    await expect(db.query(`${padding} ATTACH DATABASE 'x.db' AS x`)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringContaining('ATTACH is not allowed'),
+    });
+    await expect(db.query(`SELECT 1; ${padding} SELECT 2`)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringContaining('exactly one SQL statement'),
+    });
+    await expect(db.beginMigration(`CREATE TABLE t (x); ${padding} PRAGMA user_version = 7`, 1)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringContaining('PRAGMA is not allowed'),
+    });
     await expect(db.beginMigration(padding, 1)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringContaining('holds no statement') });
     expect(await db.currentVersion()).toBe(0);
     expect(await db.query(`SELECT 40 + 2 AS n ${padding}`)).toEqual([{ n: 42 }]);
@@ -178,7 +206,9 @@ describe('the db process sandbox', () => {
     await db.query('SELECT 1');
     const facts = await inspect(db);
     expect(facts).toMatchObject({ uid: 65534, hostname: 'tessera-db', interfaces: [] });
-    console.log(`db process idle: RSS ${Math.round(facts.rssBytes / MIB)} MB, address space ${Math.round(facts.addressSpaceBytes / MIB)} MB of ${DEFAULT_DB_PROCESS_LIMITS.addressSpaceMb} MB`);
+    console.log(
+      `db process idle: RSS ${Math.round(facts.rssBytes / MIB)} MB, address space ${Math.round(facts.addressSpaceBytes / MIB)} MB of ${DEFAULT_DB_PROCESS_LIMITS.addressSpaceMb} MB`,
+    );
     const pid = hostOf(db).pid!;
     const limits = readFileSync(`/proc/${pid}/limits`, 'utf8');
     expect(limits).toMatch(new RegExp(`Max address space\\s+${DEFAULT_DB_PROCESS_LIMITS.addressSpaceMb * MIB}`));
@@ -188,15 +218,22 @@ describe('the db process sandbox', () => {
     const db = pool.get('zeroblob-row');
     const { peak, outcome } = await peakRssDuring(db, () => db.query('SELECT zeroblob(300000000) AS a, zeroblob(300000000) AS b, zeroblob(300000000) AS c'));
     expect(outcome.status).toBe('rejected');
-    expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'SQL_ERROR', message: expect.stringMatching(/more memory than the app's database/) });
-    console.log(`db process tree peak RSS during 3 x 300 MB zeroblob row: ${Math.round(peak / MIB)} MB (address-space cap ${DEFAULT_DB_PROCESS_LIMITS.addressSpaceMb} MB)`);
+    expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+      code: 'SQL_ERROR',
+      message: expect.stringMatching(/more memory than the app's database/),
+    });
+    console.log(
+      `db process tree peak RSS during 3 x 300 MB zeroblob row: ${Math.round(peak / MIB)} MB (address-space cap ${DEFAULT_DB_PROCESS_LIMITS.addressSpaceMb} MB)`,
+    );
     expect(peak).toBeLessThan(DEFAULT_DB_PROCESS_LIMITS.addressSpaceMb * MIB);
     expect(await db.query('SELECT 42 AS n')).toEqual([{ n: 42 }]);
   });
 
   it('stops reading at the result limit, not after: 100 rows of 1 MB never all reach memory', async () => {
     const db = pool.get('result-limit');
-    const { peak, outcome } = await peakRssDuring(db, () => db.query('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 400) SELECT i, zeroblob(1000000) AS blob FROM c'));
+    const { peak, outcome } = await peakRssDuring(db, () =>
+      db.query('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 400) SELECT i, zeroblob(1000000) AS blob FROM c'),
+    );
     expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'SQL_ERROR', message: expect.stringMatching(/larger than 8 MB \(after 8 rows\)/) });
     console.log(`db process tree peak RSS while refusing 400 x 1 MB rows: ${Math.round(peak / MIB)} MB`);
     expect(peak).toBeLessThan(250 * MIB);
@@ -215,7 +252,9 @@ describe('the db process sandbox', () => {
       await pool.closeAll();`;
     // The launcher leaves a FIFO open on fd 40 without close-on-exec, as in the review (bash: dash has fds 0-9 only).
     const launcher = `mkfifo ${JSON.stringify(fifo)} && exec 40<>${JSON.stringify(fifo)} && exec "$0" "$@"`;
-    const platform = spawn('bash', ['-c', launcher, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const platform = spawn('bash', ['-c', launcher, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let output = '';
     platform.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise((resolve) => platform.once('exit', resolve));

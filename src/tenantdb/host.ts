@@ -115,7 +115,12 @@ export class DbProcess {
     const entry = await compileChildEntry(ENTRY);
     if (this.child?.connected) return this.child;
     // No platform secrets in the child's environment; no TypeScript loader or inspector flags either.
-    const { child, isolation } = await spawnDbProcess({ entry, dbDir: path.dirname(this.file), limits: this.options.limits, isolation: this.options.isolation });
+    const { child, isolation } = await spawnDbProcess({
+      entry,
+      dbDir: path.dirname(this.file),
+      limits: this.options.limits,
+      isolation: this.options.isolation,
+    });
     if (this.child?.connected) {
       child.kill('SIGKILL');
       return this.child;
@@ -125,7 +130,9 @@ export class DbProcess {
     log?.debug({ isolation }, 'db process started');
     if (isolation !== 'bubblewrap' && this.options.isolation === 'auto' && !warnedUnsandboxed) {
       warnedUnsandboxed = true;
-      this.options.logger?.warn('bubblewrap cannot run here: app databases run in plain processes (memory-capped, but without namespaces: they could read the files the platform can). Install "bubblewrap"; REQUIRE_ISOLATION=true refuses to start without it.');
+      this.options.logger?.warn(
+        'bubblewrap cannot run here: app databases run in plain processes (memory-capped, but without namespaces: they could read the files the platform can). Install "bubblewrap"; REQUIRE_ISOLATION=true refuses to start without it.',
+      );
     }
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -149,9 +156,18 @@ export class DbProcess {
       }
     });
     try {
-      const opened = (await this.send(child, { op: 'open', file: this.file, exclusive: this.options.exclusive ?? false, maxBytes: this.options.maxBytes, nativeBinding: locateSqliteModule().nativeBinding })) as { protocol?: unknown } | null;
+      const opened = (await this.send(child, {
+        op: 'open',
+        file: this.file,
+        exclusive: this.options.exclusive ?? false,
+        maxBytes: this.options.maxBytes,
+        nativeBinding: locateSqliteModule().nativeBinding,
+      })) as { protocol?: unknown } | null;
       if (opened?.protocol !== PROTOCOL) {
-        throw new TesseraError('INTERNAL', `The db process speaks ${JSON.stringify(opened?.protocol ?? 'an older protocol')}, not ${PROTOCOL}: its compiled file (${entry}) was rewritten by another Tessera version sharing node_modules. Restart the platform.`);
+        throw new TesseraError(
+          'INTERNAL',
+          `The db process speaks ${JSON.stringify(opened?.protocol ?? 'an older protocol')}, not ${PROTOCOL}: its compiled file (${entry}) was rewritten by another Tessera version sharing node_modules. Restart the platform.`,
+        );
       }
     } catch (err) {
       this.discard(child);
@@ -182,13 +198,18 @@ export class DbProcess {
         reject(
           starting
             ? new TesseraError('INTERNAL', `The database process did not start within ${timeoutMs / 1000} s; try again.`)
-            : new TesseraError('SQL_ERROR', `The query ran longer than ${timeoutMs} ms and was stopped. Make it cheaper: add a LIMIT, an index, or a WHERE clause, and check recursive CTEs for a stop condition.`),
+            : new TesseraError(
+                'SQL_ERROR',
+                `The query ran longer than ${timeoutMs} ms and was stopped. Make it cheaper: add a LIMIT, an index, or a WHERE clause, and check recursive CTEs for a stop condition.`,
+              ),
         );
       }, timeoutMs);
-      const done = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
-        clearTimeout(timer);
-        fn(...args);
-      };
+      const done =
+        <A extends unknown[]>(fn: (...args: A) => void) =>
+        (...args: A) => {
+          clearTimeout(timer);
+          fn(...args);
+        };
       this.waiting.set(id, { child, resolve: done(resolve), reject: done(reject) });
       child.send({ ...operation, id }, (err) => {
         if (!err) return;
@@ -246,5 +267,8 @@ function ranOutOfMemory(limits: DbProcessLimits): TesseraError {
 }
 
 function stopped(when: string): TesseraError {
-  return new TesseraError('SQL_ERROR', `The app's database process stopped ${when}; the statement may not have been applied. It restarts on the next call; check the data before retrying a write.`);
+  return new TesseraError(
+    'SQL_ERROR',
+    `The app's database process stopped ${when}; the statement may not have been applied. It restarts on the next call; check the data before retrying a write.`,
+  );
 }

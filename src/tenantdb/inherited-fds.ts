@@ -42,7 +42,10 @@ export function closeInheritedFds(): number[] {
 export function openFds(): number[] {
   try {
     // The listing's own descriptor is closed by the time the filter runs.
-    return readdirSync('/proc/self/fd').map(Number).filter((fd) => Number.isInteger(fd) && existsSync(`/proc/self/fd/${fd}`)).sort((a, b) => a - b);
+    return readdirSync('/proc/self/fd')
+      .map(Number)
+      .filter((fd) => Number.isInteger(fd) && existsSync(`/proc/self/fd/${fd}`))
+      .sort((a, b) => a - b);
   } catch {
     return [];
   }

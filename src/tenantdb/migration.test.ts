@@ -85,8 +85,14 @@ describe('migrations', () => {
 
   it('requires the next version number and refuses non-schema SQL', async () => {
     const db = pool.get('versions');
-    await expect(db.beginMigration('CREATE TABLE a (x)', 2)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/at version 0 and expects migration 1/) });
-    await expect(db.beginMigration('CREATE TABLE a (x); SELECT * FROM a', 1)).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringMatching(/^Statement 2 of 2 was refused/) });
+    await expect(db.beginMigration('CREATE TABLE a (x)', 2)).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/at version 0 and expects migration 1/),
+    });
+    await expect(db.beginMigration('CREATE TABLE a (x); SELECT * FROM a', 1)).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringMatching(/^Statement 2 of 2 was refused/),
+    });
     await expect(db.beginMigration('CREATE TABLE a (x); PRAGMA user_version = 9', 1)).rejects.toMatchObject({ code: 'SQL_REFUSED' });
     await expect(db.beginMigration(' -- nothing ', 1)).rejects.toMatchObject({ code: 'SQL_REFUSED' });
     expect(await db.currentVersion()).toBe(0);
@@ -121,7 +127,9 @@ describe('migrations', () => {
     expect(await names(db)).toEqual(['a', 'b']);
     expect(await db.catchUp(migrations)).toBe(0);
     const broken = [...migrations, { version: 4, sql: 'CREATE TABLE c (z)' }, { version: 5, sql: 'CREATE TABLE d (w); INSERT INTO nowhere VALUES (1)' }];
-    await expect(db.catchUp(broken)).rejects.toThrow(/^Replaying migration 5 failed \(1 earlier migration was applied\): Statement 2 of 2 failed: no such table: nowhere/);
+    await expect(db.catchUp(broken)).rejects.toThrow(
+      /^Replaying migration 5 failed \(1 earlier migration was applied\): Statement 2 of 2 failed: no such table: nowhere/,
+    );
     expect(await db.currentVersion()).toBe(4);
     expect(await names(db)).toEqual(['a', 'b', 'c']);
   });

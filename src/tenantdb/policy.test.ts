@@ -99,10 +99,22 @@ describe('SQL policy: no false alarms', () => {
 describe('SQL policy: modes', () => {
   it('schema mode takes DDL and data statements, nothing else', () => {
     for (const sql of [
-      'CREATE TABLE t (x)', 'CREATE TEMP TABLE t (x)', 'CREATE UNIQUE INDEX i ON t (x)', 'CREATE VIEW v AS SELECT x FROM t',
-      'CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM u; END', 'ALTER TABLE t ADD COLUMN y', 'ALTER TABLE t RENAME TO u',
-      'DROP TABLE t', 'DROP INDEX IF EXISTS i', 'DROP VIEW v', 'DROP TRIGGER tr',
-      'INSERT INTO t VALUES (1)', 'UPDATE t SET x = 2', 'DELETE FROM t', 'REPLACE INTO t VALUES (1)', 'INSERT INTO u SELECT * FROM t',
+      'CREATE TABLE t (x)',
+      'CREATE TEMP TABLE t (x)',
+      'CREATE UNIQUE INDEX i ON t (x)',
+      'CREATE VIEW v AS SELECT x FROM t',
+      'CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM u; END',
+      'ALTER TABLE t ADD COLUMN y',
+      'ALTER TABLE t RENAME TO u',
+      'DROP TABLE t',
+      'DROP INDEX IF EXISTS i',
+      'DROP VIEW v',
+      'DROP TRIGGER tr',
+      'INSERT INTO t VALUES (1)',
+      'UPDATE t SET x = 2',
+      'DELETE FROM t',
+      'REPLACE INTO t VALUES (1)',
+      'INSERT INTO u SELECT * FROM t',
     ]) {
       expect(refusalReason(sql, 'schema'), sql).toBeNull();
     }
@@ -113,17 +125,32 @@ describe('SQL policy: modes', () => {
 
   it('function mode takes queries and data changes, plus CREATE TABLE/INDEX IF NOT EXISTS', () => {
     for (const sql of [
-      'SELECT 1', 'WITH a AS (SELECT 1) SELECT * FROM a', 'WITH a AS (SELECT 1) DELETE FROM t WHERE x IN a',
-      'INSERT INTO t VALUES (1) RETURNING x', 'INSERT OR REPLACE INTO t VALUES (1)', 'REPLACE INTO t VALUES (1)',
-      'UPDATE t SET x = 1', 'DELETE FROM t', 'CREATE TABLE IF NOT EXISTS t (x)', 'create temp table if not exists t (x)',
-      'CREATE INDEX IF NOT EXISTS i ON t (x)', 'CREATE UNIQUE INDEX IF NOT EXISTS i ON t (x)',
+      'SELECT 1',
+      'WITH a AS (SELECT 1) SELECT * FROM a',
+      'WITH a AS (SELECT 1) DELETE FROM t WHERE x IN a',
+      'INSERT INTO t VALUES (1) RETURNING x',
+      'INSERT OR REPLACE INTO t VALUES (1)',
+      'REPLACE INTO t VALUES (1)',
+      'UPDATE t SET x = 1',
+      'DELETE FROM t',
+      'CREATE TABLE IF NOT EXISTS t (x)',
+      'create temp table if not exists t (x)',
+      'CREATE INDEX IF NOT EXISTS i ON t (x)',
+      'CREATE UNIQUE INDEX IF NOT EXISTS i ON t (x)',
     ]) {
       expect(refusalReason(sql, 'function'), sql).toBeNull();
     }
     for (const sql of [
-      'CREATE TABLE t (x)', 'CREATE INDEX i ON t (x)', 'DROP TABLE t', 'DROP TABLE IF EXISTS t', 'ALTER TABLE t ADD COLUMN y',
-      'CREATE VIEW IF NOT EXISTS v AS SELECT 1', 'CREATE TRIGGER IF NOT EXISTS tr AFTER INSERT ON t BEGIN SELECT 1; END',
-      'CREATE VIRTUAL TABLE IF NOT EXISTS f USING fts5(x)', 'EXPLAIN SELECT 1', 'ANALYZE',
+      'CREATE TABLE t (x)',
+      'CREATE INDEX i ON t (x)',
+      'DROP TABLE t',
+      'DROP TABLE IF EXISTS t',
+      'ALTER TABLE t ADD COLUMN y',
+      'CREATE VIEW IF NOT EXISTS v AS SELECT 1',
+      'CREATE TRIGGER IF NOT EXISTS tr AFTER INSERT ON t BEGIN SELECT 1; END',
+      'CREATE VIRTUAL TABLE IF NOT EXISTS f USING fts5(x)',
+      'EXPLAIN SELECT 1',
+      'ANALYZE',
     ]) {
       expect(refusalReason(sql, 'function'), sql).toMatch(/schema changes go through the updateDatabaseSchema tool/);
     }
@@ -133,7 +160,14 @@ describe('SQL policy: modes', () => {
     for (const sql of ['SELECT * FROM t', 'WITH a AS (SELECT 1) SELECT * FROM a', 'EXPLAIN SELECT 1', 'explain query plan select * from t']) {
       expect(refusalReason(sql, 'readonly'), sql).toBeNull();
     }
-    for (const sql of ['INSERT INTO t VALUES (1)', 'DELETE FROM t', 'UPDATE t SET x = 1', 'CREATE TABLE t (x)', 'DROP TABLE t', 'EXPLAIN QUERY PLAN DELETE FROM t']) {
+    for (const sql of [
+      'INSERT INTO t VALUES (1)',
+      'DELETE FROM t',
+      'UPDATE t SET x = 1',
+      'CREATE TABLE t (x)',
+      'DROP TABLE t',
+      'EXPLAIN QUERY PLAN DELETE FROM t',
+    ]) {
       expect(refusalReason(sql, 'readonly'), sql).toMatch(/only read-only queries/);
     }
   });
@@ -149,11 +183,15 @@ describe('checkStatements', () => {
     }
     expect(error).toBeInstanceOf(TesseraError);
     expect(error).toMatchObject({ code: 'SQL_REFUSED', details: { statement: 2, sql: 'PRAGMA foreign_keys = OFF' } });
-    expect((error as Error).message).toMatch(/^Statement 2 of 3 was refused: PRAGMA is not allowed: the platform sets .* Remove the statement.*Nothing was run\. \(statement: PRAGMA foreign_keys = OFF\)$/);
+    expect((error as Error).message).toMatch(
+      /^Statement 2 of 3 was refused: PRAGMA is not allowed: the platform sets .* Remove the statement.*Nothing was run\. \(statement: PRAGMA foreign_keys = OFF\)$/,
+    );
   });
 
   it('says "The statement" for a single one and passes allowed scripts', () => {
-    expect(() => checkStatements(['SELECT 1'], 'schema')).toThrow(/^The statement was refused: SELECT is not allowed here: updateDatabaseSchema accepts only schema statements/);
+    expect(() => checkStatements(['SELECT 1'], 'schema')).toThrow(
+      /^The statement was refused: SELECT is not allowed here: updateDatabaseSchema accepts only schema statements/,
+    );
     expect(() => checkStatements(['CREATE TABLE a (x)', 'INSERT INTO a VALUES (1)'], 'schema')).not.toThrow();
     expect(() => checkStatements([], 'readonly')).not.toThrow();
   });

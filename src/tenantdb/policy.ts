@@ -21,7 +21,8 @@ const REFUSED_VERBS: Record<string, string> = {
   ATTACH: 'ATTACH is not allowed: each app has exactly one database and ATTACH would open other database files. Keep all tables in this database',
   DETACH: 'DETACH is not allowed: attaching databases is not possible here. Remove the statement',
   VACUUM: 'VACUUM (and VACUUM INTO) is not allowed: it rewrites or copies the database file, which the platform maintains itself. Remove the statement',
-  PRAGMA: "PRAGMA is not allowed: the platform sets the engine's pragmas itself (WAL journal, foreign keys ON). Remove the statement; to inspect a table's columns SELECT from pragma_table_info('name')",
+  PRAGMA:
+    "PRAGMA is not allowed: the platform sets the engine's pragmas itself (WAL journal, foreign keys ON). Remove the statement; to inspect a table's columns SELECT from pragma_table_info('name')",
   BEGIN: `BEGIN is not allowed: ${TRANSACTION_HINT}`,
   COMMIT: `COMMIT is not allowed: ${TRANSACTION_HINT}`,
   END: `END (TRANSACTION) is not allowed: ${TRANSACTION_HINT}`,
@@ -122,7 +123,8 @@ export function refusalReason(statement: string, mode: SqlMode): string | null {
     const problem = virtualTableProblem(tokens);
     if (problem) return problem;
   }
-  if (at > 0) return mode === 'readonly' && ALLOWED_VERBS.readonly.has(verb) ? null : `EXPLAIN ${verb ? `${verb} ` : ''}is not allowed here: ${MODE_HINT[mode]}`;
+  if (at > 0)
+    return mode === 'readonly' && ALLOWED_VERBS.readonly.has(verb) ? null : `EXPLAIN ${verb ? `${verb} ` : ''}is not allowed here: ${MODE_HINT[mode]}`;
   if (ALLOWED_VERBS[mode].has(verb)) return null;
   if (mode === 'function' && verb === 'CREATE' && isIdempotentCreate(tokens)) return null;
   return `${verb || 'this statement'} is not allowed here: ${MODE_HINT[mode]}`;

@@ -16,7 +16,10 @@ const pidOf = (db: TenantDb): number | undefined => (db as unknown as { host: { 
 describe('tenant database calls', () => {
   const db = pool.get('calls');
   beforeAll(async () => {
-    const pending = await db.beginMigration("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL, done INT DEFAULT 0, data BLOB); INSERT INTO notes (text) VALUES ('seed')", 1);
+    const pending = await db.beginMigration(
+      "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL, done INT DEFAULT 0, data BLOB); INSERT INTO notes (text) VALUES ('seed')",
+      1,
+    );
     await pending.commit();
   });
 
@@ -26,8 +29,14 @@ describe('tenant database calls', () => {
 
   it('binds positional and named parameters, booleans and Buffers', async () => {
     expect(await db.execute('INSERT INTO notes (text, done) VALUES (?, ?)', ['hello', true])).toEqual({ changes: 1, lastInsertRowid: 2 });
-    expect(await db.execute('INSERT INTO notes (text, data) VALUES (:text, @data)', { text: 'named', data: Buffer.from([1, 2, 3]) })).toEqual({ changes: 1, lastInsertRowid: 3 });
-    expect(await db.query('SELECT text, done FROM notes WHERE id > $min ORDER BY id', { min: 1 })).toEqual([{ text: 'hello', done: 1 }, { text: 'named', done: 0 }]);
+    expect(await db.execute('INSERT INTO notes (text, data) VALUES (:text, @data)', { text: 'named', data: Buffer.from([1, 2, 3]) })).toEqual({
+      changes: 1,
+      lastInsertRowid: 3,
+    });
+    expect(await db.query('SELECT text, done FROM notes WHERE id > $min ORDER BY id', { min: 1 })).toEqual([
+      { text: 'hello', done: 1 },
+      { text: 'named', done: 0 },
+    ]);
     const [row] = await db.query('SELECT data FROM notes WHERE text = ?', ['named']);
     expect(Buffer.isBuffer(row!.data)).toBe(true);
     expect([...(row!.data as Buffer)]).toEqual([1, 2, 3]);
@@ -42,14 +51,20 @@ describe('tenant database calls', () => {
 
   it('turns big integers into strings and keeps safe ones as numbers', async () => {
     expect(await db.query('SELECT 9007199254740993 AS big, 42 AS small, 1.5 AS real')).toEqual([{ big: '9007199254740993', small: 42, real: 1.5 }]);
-    expect(await db.execute('INSERT INTO notes (id, text) VALUES (9223372036854775807, ?)', ['max'])).toEqual({ changes: 1, lastInsertRowid: '9223372036854775807' });
+    expect(await db.execute('INSERT INTO notes (id, text) VALUES (9223372036854775807, ?)', ['max'])).toEqual({
+      changes: 1,
+      lastInsertRowid: '9223372036854775807',
+    });
     await db.execute('DELETE FROM notes WHERE text = ?', ['max']);
   });
 
   it('reports SQLite errors with the statement', async () => {
     await expect(db.query('SELECT * FROM nowhere')).rejects.toMatchObject({ code: 'SQL_ERROR', message: 'no such table: nowhere (in: SELECT * FROM nowhere)' });
     await expect(db.execute('INSERT INTO notes (text) VALUES (?)', [])).rejects.toMatchObject({ code: 'SQL_ERROR' });
-    await expect(db.query('SELECT 1; SELECT 2')).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringMatching(/exactly one SQL statement, got 2/) });
+    await expect(db.query('SELECT 1; SELECT 2')).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringMatching(/exactly one SQL statement, got 2/),
+    });
   });
 
   it('refuses policy violations before starting a process', async () => {
@@ -62,8 +77,18 @@ describe('tenant database calls', () => {
 
   it('readOnlyQuery refuses writes, returns columns and truncates at the limit', async () => {
     await expect(db.readOnlyQuery('DELETE FROM notes')).rejects.toMatchObject({ code: 'SQL_REFUSED' });
-    await expect(db.readOnlyQuery("WITH x AS (SELECT 1) INSERT INTO notes (text) VALUES ('no')")).rejects.toMatchObject({ code: 'SQL_REFUSED', message: expect.stringMatching(/would change the database/) });
-    expect(await db.readOnlyQuery('SELECT id, text FROM notes ORDER BY id', [], { limit: 2 })).toEqual({ columns: ['id', 'text'], rows: [{ id: 1, text: 'seed' }, { id: 2, text: 'hello' }], truncated: true });
+    await expect(db.readOnlyQuery("WITH x AS (SELECT 1) INSERT INTO notes (text) VALUES ('no')")).rejects.toMatchObject({
+      code: 'SQL_REFUSED',
+      message: expect.stringMatching(/would change the database/),
+    });
+    expect(await db.readOnlyQuery('SELECT id, text FROM notes ORDER BY id', [], { limit: 2 })).toEqual({
+      columns: ['id', 'text'],
+      rows: [
+        { id: 1, text: 'seed' },
+        { id: 2, text: 'hello' },
+      ],
+      truncated: true,
+    });
     expect(await db.readOnlyQuery('SELECT count(*) AS n FROM notes WHERE id < ?', [3])).toEqual({ columns: ['n'], rows: [{ n: 2 }], truncated: false });
     expect((await db.readOnlyQuery('EXPLAIN QUERY PLAN SELECT * FROM notes WHERE id = 1')).rows.length).toBeGreaterThan(0);
     expect(await db.query('SELECT count(*) AS n FROM notes')).toEqual([{ n: 3 }]);
@@ -81,9 +106,18 @@ describe('tenant database calls', () => {
 
   it('describes user tables and views with columns and row counts, hiding internals', async () => {
     const other = pool.get('described');
-    await (await other.beginMigration('CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT \'x\'); CREATE VIEW v AS SELECT name FROM t; CREATE VIRTUAL TABLE f USING fts5(body); INSERT INTO t (name) VALUES (\'a\')', 1)).commit();
+    await (
+      await other.beginMigration(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x'); CREATE VIEW v AS SELECT name FROM t; CREATE VIRTUAL TABLE f USING fts5(body); INSERT INTO t (name) VALUES ('a')",
+        1,
+      )
+    ).commit();
     const tables = await other.describe();
-    expect(tables.map((t) => [t.name, t.type, t.rowCount])).toEqual([['f', 'table', 0], ['t', 'table', 1], ['v', 'view', undefined]]);
+    expect(tables.map((t) => [t.name, t.type, t.rowCount])).toEqual([
+      ['f', 'table', 0],
+      ['t', 'table', 1],
+      ['v', 'view', undefined],
+    ]);
     expect(tables[1]!.columns).toEqual([
       { name: 'id', type: 'INTEGER', notNull: false, defaultValue: null, primaryKey: true },
       { name: 'name', type: 'TEXT', notNull: true, defaultValue: "'x'", primaryKey: false },
@@ -96,7 +130,7 @@ describe('the pool', () => {
   it('keeps tenants apart', async () => {
     const a = pool.get('tenant-a');
     const b = pool.get('tenant-b');
-    await (await a.beginMigration('CREATE TABLE secrets (s TEXT); INSERT INTO secrets VALUES (\'a-only\')', 1)).commit();
+    await (await a.beginMigration("CREATE TABLE secrets (s TEXT); INSERT INTO secrets VALUES ('a-only')", 1)).commit();
     await expect(b.query('SELECT * FROM secrets')).rejects.toThrow(/no such table: secrets/);
     expect(await b.currentVersion()).toBe(0);
     expect(await a.query('SELECT s FROM secrets')).toEqual([{ s: 'a-only' }]);

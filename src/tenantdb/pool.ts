@@ -100,9 +100,13 @@ const inKib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((
 function checkSize(sql: unknown, maxBytes: number): void {
   if (typeof sql !== 'string') throw new TesseraError('INVALID_ARGUMENTS', `SQL must be a string, got ${sql === null ? 'null' : typeof sql}.`);
   if (!sqlTooLarge(sql, maxBytes)) return;
-  throw new TesseraError('SQL_REFUSED', `The SQL text is ${sql.length > maxBytes * 4 ? 'far ' : ''}over ${inKib(maxBytes)}, the most one call may send (SQL_MAX_BYTES); nothing was run. Send data as parameters of a short statement (and many rows over several calls), not inside the SQL text.`, {
-    details: { limitBytes: maxBytes },
-  });
+  throw new TesseraError(
+    'SQL_REFUSED',
+    `The SQL text is ${sql.length > maxBytes * 4 ? 'far ' : ''}over ${inKib(maxBytes)}, the most one call may send (SQL_MAX_BYTES); nothing was run. Send data as parameters of a short statement (and many rows over several calls), not inside the SQL text.`,
+    {
+      details: { limitBytes: maxBytes },
+    },
+  );
 }
 
 /**
@@ -134,7 +138,10 @@ class Tenant implements TenantDb {
   private removed = false;
   private open: { rollback(): Promise<void> } | null = null;
 
-  constructor(file: string, private readonly options: TenantSettings) {
+  constructor(
+    file: string,
+    private readonly options: TenantSettings,
+  ) {
     this.host = new DbProcess(file, options);
   }
 
@@ -198,7 +205,9 @@ class Tenant implements TenantDb {
     const finish = (op: 'commit' | 'rollback'): Promise<void> => {
       if (outcome) {
         if (outcome.op === op) return outcome.promise;
-        return Promise.reject(new TesseraError('INTERNAL', `Migration ${version} was already ${outcome.op === 'commit' ? 'committed' : `rolled back${late}`}.`));
+        return Promise.reject(
+          new TesseraError('INTERNAL', `Migration ${version} was already ${outcome.op === 'commit' ? 'committed' : `rolled back${late}`}.`),
+        );
       }
       clearTimeout(abandon);
       outcome = { op, promise: settle(op) };
@@ -228,7 +237,10 @@ class Tenant implements TenantDb {
         } catch (err) {
           if (!(err instanceof TesseraError)) throw err;
           const note = applied > 0 ? ` (${applied} earlier migration${applied === 1 ? ' was' : 's were'} applied)` : '';
-          throw new TesseraError(err.code, `Replaying migration ${migration.version} failed${note}: ${err.message}`, { details: { ...err.details, version: migration.version }, cause: err });
+          throw new TesseraError(err.code, `Replaying migration ${migration.version} failed${note}: ${err.message}`, {
+            details: { ...err.details, version: migration.version },
+            cause: err,
+          });
         }
         current = migration.version;
         applied++;
@@ -265,7 +277,10 @@ export function createTenantDbPool(options: TenantDbPoolOptions): TenantDbPool {
   const tenants = new Map<string, Tenant>();
   const dirOf = (tenantId: string): string => {
     if (!TENANT_ID.test(tenantId)) {
-      throw new TesseraError('INVALID_TENANT_ID', `Tenant id ${JSON.stringify(tenantId)} is invalid: use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen.`);
+      throw new TesseraError(
+        'INVALID_TENANT_ID',
+        `Tenant id ${JSON.stringify(tenantId)} is invalid: use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen.`,
+      );
     }
     return path.join(options.dataDir, 'tenants', tenantId, 'db');
   };

@@ -41,7 +41,10 @@ describe('db host processes', () => {
     const order: string[] = [];
     const runaway = slow.query(RUNAWAY).finally(() => order.push('runaway stopped'));
     // Observed from the start: on a loaded machine it may be stopped before the lines below run.
-    const runawayOutcome = expect(runaway).rejects.toMatchObject({ code: 'SQL_ERROR', message: expect.stringMatching(/^The query ran longer than 500 ms and was stopped/) });
+    const runawayOutcome = expect(runaway).rejects.toMatchObject({
+      code: 'SQL_ERROR',
+      message: expect.stringMatching(/^The query ran longer than 500 ms and was stopped/),
+    });
     const queued = slow.query('SELECT 2 AS two');
     expect(await other.query('SELECT count(*) AS n FROM t')).toEqual([{ n: 0 }]);
     order.push('bystander answered');
@@ -89,7 +92,7 @@ describe('db host processes', () => {
     expect(await db.query('SELECT x FROM t')).toEqual([{ x: 1 }]);
   });
 
-  it('runs one tenant\'s calls in order', async () => {
+  it("runs one tenant's calls in order", async () => {
     const db = pool.get('ordered');
     await db.execute('CREATE TABLE IF NOT EXISTS t (i INT)');
     await Promise.all(Array.from({ length: 20 }, (_, i) => db.execute('INSERT INTO t VALUES (?)', [i])));

@@ -61,14 +61,22 @@ export function dbBubblewrapArgs(entry: string, dbDir: string, sqlite: SqliteMod
  * environment with nothing of the platform's. fd 3 is Node's IPC channel to the platform; the
  * process closes any other descriptor it inherited as it starts (inherited-fds.ts).
  */
-export async function spawnDbProcess(options: { entry: string; dbDir: string; limits: DbProcessLimits; isolation: 'auto' | 'process' }): Promise<{ child: ChildProcess; isolation: Isolation }> {
+export async function spawnDbProcess(options: {
+  entry: string;
+  dbDir: string;
+  limits: DbProcessLimits;
+  isolation: 'auto' | 'process';
+}): Promise<{ child: ChildProcess; isolation: Isolation }> {
   const isolation = options.isolation === 'process' ? 'process' : await detectIsolation();
   mkdirSync(options.dbDir, { recursive: true });
   // MALLOC_ARENA_MAX: glibc reserves 64 MB of address space per thread arena otherwise.
   const env = { NODE_ENV: process.env.NODE_ENV ?? 'production', TZ: 'UTC', MALLOC_ARENA_MAX: '2' };
   const node = [process.execPath, `--max-old-space-size=${options.limits.heapMb}`, '--no-warnings', options.entry];
   const limit = await addressSpaceLimit(options.limits.addressSpaceMb, 0);
-  const command = isolation === 'bubblewrap' ? [...limit, 'bwrap', ...dbBubblewrapArgs(options.entry, options.dbDir, locateSqliteModule()), '--', ...node] : [...limit, ...node];
+  const command =
+    isolation === 'bubblewrap'
+      ? [...limit, 'bwrap', ...dbBubblewrapArgs(options.entry, options.dbDir, locateSqliteModule()), '--', ...node]
+      : [...limit, ...node];
   const child = spawn(command[0]!, command.slice(1), { cwd: options.dbDir, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
   return { child, isolation };
 }

@@ -70,7 +70,11 @@ describe('splitStatements', () => {
       CREATE VIEW v AS SELECT [semi;] FROM notes; INSERT INTO notes (text) VALUES ('a'';b');`;
     const pieces = splitStatements(script);
     expect(pieces).toHaveLength(5);
-    expect(schemaAfter((db) => pieces.forEach((piece) => db.prepare(piece).run()))).toEqual(schemaAfter((db) => db.exec(script)));
+    expect(
+      schemaAfter((db) => {
+        for (const piece of pieces) db.prepare(piece).run();
+      }),
+    ).toEqual(schemaAfter((db) => db.exec(script)));
   });
 });
 

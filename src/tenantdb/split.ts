@@ -82,7 +82,7 @@ export function tokenize(sql: string): Token[] {
       i++;
       while (isDigitCode(sql.charCodeAt(i))) i++;
       tokens.push({ text: sql.slice(start, i), kind: 'param', start, end: i });
-    } else if ((code === 58 /* : */ || code === 64 /* @ */ || code === 36 /* $ */ || code === 35 /* # */) && isIdCode(sql.charCodeAt(i + 1))) {
+    } else if ((code === 58 /* : */ || code === 64 /* @ */ || code === 36 /* $ */ || code === 35) /* # */ && isIdCode(sql.charCodeAt(i + 1))) {
       // `:name`, `@name`, `$name` take identifier characters (this SQLite build has no Tcl `$a(...)` form).
       i++;
       while (isIdCode(sql.charCodeAt(i))) i++;
@@ -106,29 +106,52 @@ export function tokenize(sql: string): Token[] {
  * when it moves the machine to START: inside `CREATE [TEMP] TRIGGER ... BEGIN` a ';' does not, and
  * the trigger ends at the first `; END ;` (CASE ... END inside the body never follows a ';').
  */
-const enum State { Start, Normal, Explain, Create, Trigger, Semi, End }
-const enum Class { Semi, Other, Explain, Create, Temp, Trigger, End }
+enum State {
+  Start,
+  Normal,
+  Explain,
+  Create,
+  Trigger,
+  Semi,
+  End,
+}
+enum Class {
+  Semi,
+  Other,
+  Explain,
+  Create,
+  Temp,
+  Trigger,
+  End,
+}
 const TRANSITIONS: Record<State, Record<Class, State>> = {
   //                 SEMI         OTHER          EXPLAIN        CREATE         TEMP           TRIGGER        END
-  [State.Start]:   [State.Start, State.Normal,  State.Explain, State.Create,  State.Normal,  State.Normal,  State.Normal],
-  [State.Normal]:  [State.Start, State.Normal,  State.Normal,  State.Normal,  State.Normal,  State.Normal,  State.Normal],
-  [State.Explain]: [State.Start, State.Explain, State.Normal,  State.Create,  State.Normal,  State.Normal,  State.Normal],
-  [State.Create]:  [State.Start, State.Normal,  State.Normal,  State.Normal,  State.Create,  State.Trigger, State.Normal],
-  [State.Trigger]: [State.Semi,  State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger],
-  [State.Semi]:    [State.Semi,  State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.End],
-  [State.End]:     [State.Start, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger],
+  [State.Start]: [State.Start, State.Normal, State.Explain, State.Create, State.Normal, State.Normal, State.Normal],
+  [State.Normal]: [State.Start, State.Normal, State.Normal, State.Normal, State.Normal, State.Normal, State.Normal],
+  [State.Explain]: [State.Start, State.Explain, State.Normal, State.Create, State.Normal, State.Normal, State.Normal],
+  [State.Create]: [State.Start, State.Normal, State.Normal, State.Normal, State.Create, State.Trigger, State.Normal],
+  [State.Trigger]: [State.Semi, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger],
+  [State.Semi]: [State.Semi, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.End],
+  [State.End]: [State.Start, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger, State.Trigger],
 };
 
 function classify(token: Token): Class {
   if (token.kind === 'punct' && token.text === ';') return Class.Semi;
   if (token.kind !== 'word') return Class.Other;
   switch (token.text) {
-    case 'EXPLAIN': return Class.Explain;
-    case 'CREATE': return Class.Create;
-    case 'TEMP': case 'TEMPORARY': return Class.Temp;
-    case 'TRIGGER': return Class.Trigger;
-    case 'END': return Class.End;
-    default: return Class.Other;
+    case 'EXPLAIN':
+      return Class.Explain;
+    case 'CREATE':
+      return Class.Create;
+    case 'TEMP':
+    case 'TEMPORARY':
+      return Class.Temp;
+    case 'TRIGGER':
+      return Class.Trigger;
+    case 'END':
+      return Class.End;
+    default:
+      return Class.Other;
   }
 }
 

@@ -72,16 +72,29 @@ export function createTenantManager(options: {
     checkTenantId(id);
     const { leases, registry } = options;
     let tenant = loaded.get(id);
-    if (!tenant && !exists(id)) return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
+    if (!tenant && !exists(id))
+      return Promise.reject(new TesseraError('TENANT_NOT_FOUND', `Tenant "${id}" does not exist. Create it with POST /api/tenants {"id":"${id}"}.`));
     if (leases && !leases.holds(id)) {
-      return Promise.reject(new TesseraError('TENANT_UNAVAILABLE', `This replica does not hold "${id}" (another one serves it); nothing was read or changed. Retry: the request goes to the replica that holds it.`));
+      return Promise.reject(
+        new TesseraError(
+          'TENANT_UNAVAILABLE',
+          `This replica does not hold "${id}" (another one serves it); nothing was read or changed. Retry: the request goes to the replica that holds it.`,
+        ),
+      );
     }
     if (!tenant) {
       // Every write to the repository checks the lease first: a write that outlived its lease is refused.
       const guard = leases ? () => leases.assertHeld(id) : undefined;
-      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, { ...(guard ? { beforeWrite: guard } : {}), ...(options.repoMaxBytes !== undefined ? { maxBytes: options.repoMaxBytes } : {}) });
+      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, {
+        ...(guard ? { beforeWrite: guard } : {}),
+        ...(options.repoMaxBytes !== undefined ? { maxBytes: options.repoMaxBytes } : {}),
+      });
       // A tenant made before the registry listed tenants joins the list once its holder opens it.
-      if (leases && registry) tenant = tenant.then(async (t) => (await registry.addTenant(id), t));
+      if (leases && registry)
+        tenant = tenant.then(async (t) => {
+          await registry.addTenant(id);
+          return t;
+        });
       tenant.catch(() => loaded.delete(id));
       loaded.set(id, tenant);
     }
@@ -101,7 +114,10 @@ export function createTenantManager(options: {
       // With replicas the creating replica takes the tenant's lease first (after authentication, so
       // anonymous requests make no lease rows); another replica holding it means the id is taken.
       if (options.leases && !(await options.leases.claim(id))) {
-        throw new TesseraError('TENANT_EXISTS', (await known(id)) ? `Tenant "${id}" already exists.` : `Tenant "${id}" is being created through another replica.`);
+        throw new TesseraError(
+          'TENANT_EXISTS',
+          (await known(id)) ? `Tenant "${id}" already exists.` : `Tenant "${id}" is being created through another replica.`,
+        );
       }
       return lock.run(id, async () => {
         options.leases?.assertHeld(id);
@@ -123,7 +139,10 @@ export function createTenantManager(options: {
     async list() {
       if (options.leases) return options.registry.listTenants();
       const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
-      return entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && exists(e.name)).map((e) => e.name).sort();
+      return entries
+        .filter((e) => e.isDirectory() && !e.name.startsWith('.') && exists(e.name))
+        .map((e) => e.name)
+        .sort();
     },
     get,
     exists,

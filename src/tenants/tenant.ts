@@ -1,6 +1,14 @@
 import path from 'node:path';
 import { emptyBlueprint, parseBlueprint, type Blueprint } from '../blueprint/index.ts';
-import { buildComponent, buildFunction, buildPackageAssets, NO_PACKAGE_ASSETS, type BuiltComponent, type BuiltFunction, type PackageAssets } from '../bundler/index.ts';
+import {
+  buildComponent,
+  buildFunction,
+  buildPackageAssets,
+  NO_PACKAGE_ASSETS,
+  type BuiltComponent,
+  type BuiltFunction,
+  type PackageAssets,
+} from '../bundler/index.ts';
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { TenantDb } from '../tenantdb/index.ts';
@@ -58,7 +66,14 @@ export class Tenant {
   }
 
   /** Loads a tenant from disk, rebuilding every artifact and replaying migrations the db missed. */
-  static async load(id: string, dir: string, db: TenantDb, logger: Logger, packageManager: PackageManager, workspaceOptions: WorkspaceOptions = {}): Promise<Tenant> {
+  static async load(
+    id: string,
+    dir: string,
+    db: TenantDb,
+    logger: Logger,
+    packageManager: PackageManager,
+    workspaceOptions: WorkspaceOptions = {},
+  ): Promise<Tenant> {
     const workspace = openWorkspace(path.join(dir, 'repo'), workspaceOptions);
     const files = await workspace.list('');
     let packages: PackageSet | null = null;

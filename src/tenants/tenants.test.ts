@@ -20,9 +20,22 @@ describe('tenant state after a crash', () => {
     // with a component and a function already committed.
     const repo = openWorkspace(path.join(test.dataDir, 'tenants', 'crashy', 'repo'));
     await repo.commit([{ path: 'migrations/0001_create_table_t.sql', content: 'CREATE TABLE t (x INTEGER);\n' }], 'Migration 1');
-    await repo.commit([{ path: 'frontend/Hello.tsx', content: 'export default () => <p>hi</p>' }, { path: 'functions/ping.js', content: 'module.exports = async () => ({ status: 200, body: "pong" })' }], 'Add things');
+    await repo.commit(
+      [
+        { path: 'frontend/Hello.tsx', content: 'export default () => <p>hi</p>' },
+        { path: 'functions/ping.js', content: 'module.exports = async () => ({ status: 200, body: "pong" })' },
+      ],
+      'Add things',
+    );
 
-    const restarted = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger: createSilentLogger() });
+    const restarted = createTenantManager({
+      dataDir: test.dataDir,
+      dbPool: platform.dbPool,
+      runtime: platform.runtime,
+      registry: platform.registry,
+      packages: platform.packages,
+      logger: createSilentLogger(),
+    });
     const tenant = await restarted.get('crashy');
     expect(tenant.state.migrationVersion).toBe(1);
     expect((await tenant.db.describe()).map((t) => t.name)).toEqual(['t']);
@@ -43,7 +56,9 @@ describe('tenant state after a crash', () => {
     await platform.tenants.create('busy');
     const { runTool } = await import('../tools/index.ts');
     await Promise.all(
-      Array.from({ length: 5 }, (_, i) => runTool(platform, 'busy', 'createBackendFunction', { name: `fn-${i}`, code: `module.exports = async () => ({ status: 200, body: ${i} })` })),
+      Array.from({ length: 5 }, (_, i) =>
+        runTool(platform, 'busy', 'createBackendFunction', { name: `fn-${i}`, code: `module.exports = async () => ({ status: 200, body: ${i} })` }),
+      ),
     );
     const tenant = await platform.tenants.get('busy');
     const log = await tenant.workspace.log();
@@ -71,7 +86,15 @@ describe('tenants with replicas (leases)', () => {
     const a = new LeasedPlacement({ registry: platform.registry, url: 'http://a.invalid', ttlMs: 60_000, logger });
     const b = new LeasedPlacement({ registry: platform.registry, url: 'http://b.invalid', ttlMs: 60_000, logger });
     try {
-      const onA = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger, leases: a });
+      const onA = createTenantManager({
+        dataDir: test.dataDir,
+        dbPool: platform.dbPool,
+        runtime: platform.runtime,
+        registry: platform.registry,
+        packages: platform.packages,
+        logger,
+        leases: a,
+      });
       await platform.tenants.create('leased');
       // A tenant made before the registry listed tenants: on disk only.
       await openWorkspace(path.join(test.dataDir, 'tenants', 'legacy', 'repo')).init(Tenant.initialFiles('legacy'), 'Create app legacy');
@@ -85,7 +108,15 @@ describe('tenants with replicas (leases)', () => {
       expect((await onA.get('leased')).id).toBe('leased');
       // Held by A, so B is told where it is and cannot open it.
       expect(await b.locate('leased')).toMatchObject({ local: false, url: 'http://a.invalid' });
-      const onB = createTenantManager({ dataDir: test.dataDir, dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger, leases: b });
+      const onB = createTenantManager({
+        dataDir: test.dataDir,
+        dbPool: platform.dbPool,
+        runtime: platform.runtime,
+        registry: platform.registry,
+        packages: platform.packages,
+        logger,
+        leases: b,
+      });
       await expect(onB.get('leased')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE' });
       await expect(onB.withLock('leased', async () => 'wrote')).rejects.toMatchObject({ code: 'TENANT_UNAVAILABLE' });
 
@@ -95,7 +126,17 @@ describe('tenants with replicas (leases)', () => {
       expect(await onA.list()).toContain('legacy');
       // Creating what the registry knows is refused even where the disk does not show it.
       await a.locate('leased');
-      await expect(createTenantManager({ dataDir: path.join(test.dataDir, 'elsewhere'), dbPool: platform.dbPool, runtime: platform.runtime, registry: platform.registry, packages: platform.packages, logger, leases: a }).create('leased')).rejects.toMatchObject({ code: 'TENANT_EXISTS' });
+      await expect(
+        createTenantManager({
+          dataDir: path.join(test.dataDir, 'elsewhere'),
+          dbPool: platform.dbPool,
+          runtime: platform.runtime,
+          registry: platform.registry,
+          packages: platform.packages,
+          logger,
+          leases: a,
+        }).create('leased'),
+      ).rejects.toMatchObject({ code: 'TENANT_EXISTS' });
     } finally {
       await a.close();
       await b.close();

@@ -16,7 +16,9 @@ export const createBackendFunction = defineTool({
     .object({
       name: functionNameSchema.describe('lower-kebab-case, e.g. "list-notes"; the function is served at /api/<name>.'),
       code: z.string().min(1, 'must not be empty').max(500_000).describe('JavaScript or TypeScript module source.'),
-      sample: sampleRequestSchema.optional().describe('Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real.'),
+      sample: sampleRequestSchema
+        .optional()
+        .describe('Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real.'),
       dependencies: dependenciesSchema,
     })
     .strict(),
@@ -34,7 +36,11 @@ export const createBackendFunction = defineTool({
       const logs = invoked.logs.map((line) => `${line.level}: ${line.message}`);
       sampleResult = { status: invoked.response.status, body, logs };
       if (invoked.response.status >= 500) {
-        throw new TesseraError('FUNCTION_INVALID', `The sample ${toFunctionRequest(sample).method} request to ${name} answered ${invoked.response.status}: ${body}${logs.length ? `\nLogs:\n${logs.join('\n')}` : ''}\nThe function was not saved.`, { details: { sample: sampleResult } });
+        throw new TesseraError(
+          'FUNCTION_INVALID',
+          `The sample ${toFunctionRequest(sample).method} request to ${name} answered ${invoked.response.status}: ${body}${logs.length ? `\nLogs:\n${logs.join('\n')}` : ''}\nThe function was not saved.`,
+          { details: { sample: sampleResult } },
+        );
       }
     }
     const previous = tenant.state.functions.get(name);
@@ -44,10 +50,29 @@ export const createBackendFunction = defineTool({
     // Other functions bundle their packages too: a lockfile change rebuilds them against it.
     const functions = packageChanges.length ? await rebuildFunctions(tenant, packages, name) : new Map(tenant.state.functions);
     functions.set(name, built);
-    const packageAssets = packageChanges.length ? await buildPackageAssets(tenant.state.components.values(), packages, { tenant: tenant.id }) : tenant.state.packageAssets;
+    const packageAssets = packageChanges.length
+      ? await buildPackageAssets(tenant.state.components.values(), packages, { tenant: tenant.id })
+      : tenant.state.packageAssets;
     const commit = await tenant.workspace.commit(changes, `${previous ? 'Update' : 'Add'} function ${name}`);
     tenant.state = { ...tenant.state, functions, packages, packageAssets, head: commit };
-    const version = await registry.recordArtifact(tenant.id, 'function', { name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
-    return { name, version, file: built.sourceFile, url: `/api/${name}`, hash: built.hash, replaced: Boolean(previous), commit, directory: FUNCTIONS_DIR, packages: pinnedVersions(packages, built.packages ?? []), ...(sampleResult ? { sample: sampleResult } : {}) };
+    const version = await registry.recordArtifact(tenant.id, 'function', {
+      name,
+      commit,
+      digest: built.hash,
+      location: built.sourceFile,
+      size: Buffer.byteLength(built.code),
+    });
+    return {
+      name,
+      version,
+      file: built.sourceFile,
+      url: `/api/${name}`,
+      hash: built.hash,
+      replaced: Boolean(previous),
+      commit,
+      directory: FUNCTIONS_DIR,
+      packages: pinnedVersions(packages, built.packages ?? []),
+      ...(sampleResult ? { sample: sampleResult } : {}),
+    };
   },
 });

@@ -23,14 +23,21 @@ function findNode(nodes: BlueprintNode[], name: string): BlueprintNode | null {
  * props plus the JSON its data bindings' functions return now (GET calls, as the shell makes them).
  */
 async function blueprintProps(tenant: Tenant, runtime: FunctionRuntime, name: string): Promise<Record<string, unknown> | null> {
-  const node = findNode(tenant.state.blueprint.routes.map((r) => r.root), name);
+  const node = findNode(
+    tenant.state.blueprint.routes.map((r) => r.root),
+    name,
+  );
   if (!node) return null;
   const props: Record<string, unknown> = { ...node.props };
   for (const [prop, binding] of Object.entries(node.data ?? {})) {
     const fn = tenant.state.functions.get(binding.function);
     if (!fn) continue;
     const query = Object.fromEntries(Object.entries(binding.query ?? {}).map(([k, v]) => [k, String(v)]));
-    const result = await runtime.invoke(tenant.id, { name: fn.name, code: fn.code, hash: fn.hash }, toFunctionRequest({ method: binding.method ?? 'GET', query }));
+    const result = await runtime.invoke(
+      tenant.id,
+      { name: fn.name, code: fn.code, hash: fn.hash },
+      toFunctionRequest({ method: binding.method ?? 'GET', query }),
+    );
     try {
       props[prop] = JSON.parse(result.response.body.toString('utf8'));
     } catch {
@@ -48,7 +55,10 @@ export const createFrontendComponent = defineTool({
     .object({
       name: componentNameSchema.describe('PascalCase, e.g. "NotesApp"; stored as frontend/<name>.tsx.'),
       code: z.string().min(1, 'must not be empty').max(500_000).describe('TSX module source with a default-exported React component.'),
-      sampleProps: z.record(z.string(), z.unknown()).optional().describe('Props to render the component with once on the server before accepting it, e.g. {"notes": [{"id": 1, "text": "Hi"}]}.'),
+      sampleProps: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe('Props to render the component with once on the server before accepting it, e.g. {"notes": [{"id": 1, "text": "Hi"}]}.'),
       dependencies: dependenciesSchema,
     })
     .strict(),
@@ -72,7 +82,10 @@ export const createFrontendComponent = defineTool({
       if (!(err instanceof TesseraError) || err.code !== 'RENDER_FAILED') throw err;
       const message = `frontend/${name}.tsx threw while rendering with ${known ? 'these props' : 'no props'}: ${err.message.split('\n').slice(0, 4).join('\n')}`;
       // Without known props a throw may only mean "this prop is required": accept, but say so.
-      if (known) throw new TesseraError('RENDER_FAILED', `${message}\nFix the component (or its sampleProps). Nothing was saved.`, { details: { file: `frontend/${name}.tsx` } });
+      if (known)
+        throw new TesseraError('RENDER_FAILED', `${message}\nFix the component (or its sampleProps). Nothing was saved.`, {
+          details: { file: `frontend/${name}.tsx` },
+        });
       verification = { rendered: false, props: 'none', warning: `${message}\nIf it needs props, give them defaults or pass sampleProps to check it.` };
     }
     const previous = tenant.state.components.get(name);
@@ -83,6 +96,18 @@ export const createFrontendComponent = defineTool({
     const commit = await tenant.workspace.commit([{ path: file, content: code }, ...packageChanges], `${previous ? 'Update' : 'Add'} component ${name}`);
     tenant.state = { ...tenant.state, components, functions, packages, packageAssets, head: commit };
     const version = await registry.recordArtifact(tenant.id, 'component', { name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    return { name, version, file, bundle: `/_tessera/mfe/${built.fileName}`, hash: built.hash, bytes: built.bytes, replaced: Boolean(previous), commit, verification, packages: pinnedVersions(packages, built.packages ?? []), stylesheet: `/_tessera/assets/${stylesheet.fileName}` };
+    return {
+      name,
+      version,
+      file,
+      bundle: `/_tessera/mfe/${built.fileName}`,
+      hash: built.hash,
+      bytes: built.bytes,
+      replaced: Boolean(previous),
+      commit,
+      verification,
+      packages: pinnedVersions(packages, built.packages ?? []),
+      stylesheet: `/_tessera/assets/${stylesheet.fileName}`,
+    };
   },
 });

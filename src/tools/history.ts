@@ -38,7 +38,9 @@ export async function commitDetail(tenants: TenantManager, tenantId: string, sha
   for (const file of files) {
     const before = info.parent ? ((await tenant.workspace.readAt(info.parent, file.path)) ?? '') : '';
     const after = (await tenant.workspace.readAt(info.id, file.path)) ?? '';
-    patches.push(createTwoFilesPatch(file.change === 'added' ? '/dev/null' : `a/${file.path}`, file.change === 'deleted' ? '/dev/null' : `b/${file.path}`, before, after));
+    patches.push(
+      createTwoFilesPatch(file.change === 'added' ? '/dev/null' : `a/${file.path}`, file.change === 'deleted' ? '/dev/null' : `b/${file.path}`, before, after),
+    );
   }
   return { id: info.id, message: info.message, parent: info.parent, timestamp: info.timestamp, files, patch: patches.join('\n') };
 }
@@ -50,7 +52,11 @@ export async function commitDetail(tenants: TenantManager, tenantId: string, sha
  * exists afterwards. A commit that changed the database schema cannot be taken back (migrations
  * only move forward): REVERT_REFUSED, as is a revert that would break what came after it.
  */
-export async function revertCommit(deps: { tenants: TenantManager; runtime: FunctionRuntime; registry: BuildStore; logger: Logger }, tenantId: string, sha: string): Promise<{ commit: string; reverted: string; files: CommitDetail['files'] }> {
+export async function revertCommit(
+  deps: { tenants: TenantManager; runtime: FunctionRuntime; registry: BuildStore; logger: Logger },
+  tenantId: string,
+  sha: string,
+): Promise<{ commit: string; reverted: string; files: CommitDetail['files'] }> {
   checkCommitId(sha);
   return deps.tenants.withLock(tenantId, async (tenant) => {
     const info = await tenant.workspace.commitInfo(sha);
@@ -58,7 +64,10 @@ export async function revertCommit(deps: { tenants: TenantManager; runtime: Func
     const files = await changesOf(tenant.workspace, info.id, info.parent);
     const migration = files.find((f) => migrationVersionOf(f.path) !== null);
     if (migration) {
-      throw new TesseraError('REVERT_REFUSED', `Commit ${info.id.slice(0, 10)} changed the database schema (${migration.path}); migrations only move forward, so it cannot be reverted. Write a new migration that undoes it instead.`);
+      throw new TesseraError(
+        'REVERT_REFUSED',
+        `Commit ${info.id.slice(0, 10)} changed the database schema (${migration.path}); migrations only move forward, so it cannot be reverted. Write a new migration that undoes it instead.`,
+      );
     }
     const components = new Map(tenant.state.components);
     const functions = new Map(tenant.state.functions);
@@ -99,8 +108,16 @@ export async function revertCommit(deps: { tenants: TenantManager; runtime: Func
     }
     const commit = await tenant.workspace.commit(changes, `Revert "${info.message.split('\n')[0]}" (${info.id.slice(0, 10)})`);
     tenant.state = { ...tenant.state, components, functions, blueprint, head: commit };
-    for (const built of builtComponents) await deps.registry.recordArtifact(tenant.id, 'component', { name: built.name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
-    for (const built of builtFunctions) await deps.registry.recordArtifact(tenant.id, 'function', { name: built.name, commit, digest: built.hash, location: built.sourceFile, size: Buffer.byteLength(built.code) });
+    for (const built of builtComponents)
+      await deps.registry.recordArtifact(tenant.id, 'component', { name: built.name, commit, digest: built.hash, location: built.fileName, size: built.bytes });
+    for (const built of builtFunctions)
+      await deps.registry.recordArtifact(tenant.id, 'function', {
+        name: built.name,
+        commit,
+        digest: built.hash,
+        location: built.sourceFile,
+        size: Buffer.byteLength(built.code),
+      });
     deps.logger.info({ tenant: tenant.id, reverted: info.id, commit }, 'commit reverted');
     return { commit, reverted: info.id, files };
   });

@@ -41,7 +41,12 @@ export interface ToolDescription {
 
 /** Name, description and JSON Schema of each tool, generated from the schemas the tools validate with. */
 export function describeTools(): ToolDescription[] {
-  return ALL_TOOLS.map((tool) => ({ name: tool.name, description: tool.description, readOnly: Boolean(tool.readOnly), parameters: z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown> }));
+  return ALL_TOOLS.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    readOnly: Boolean(tool.readOnly),
+    parameters: z.toJSONSchema(tool.parameters, { io: 'input' }) as Record<string, unknown>,
+  }));
 }
 
 /** Turns a zod failure into one model-readable line per problem. */
@@ -70,7 +75,14 @@ export async function runTool(
   return deps.tenants.withLock(tenantId, async (tenant) => {
     const started = performance.now();
     try {
-      const result = await tool.run(parsed.data, { tenant, runtime: deps.runtime, registry: deps.registry, logger, packages: deps.packages, styles: deps.styles });
+      const result = await tool.run(parsed.data, {
+        tenant,
+        runtime: deps.runtime,
+        registry: deps.registry,
+        logger,
+        packages: deps.packages,
+        styles: deps.styles,
+      });
       logger.info({ ms: Math.round(performance.now() - started) }, 'tool applied');
       return result;
     } catch (err) {

@@ -16,11 +16,18 @@ export const listSecrets = defineTool({
   readOnly: true,
   parameters: z.object({}).strict(),
   async run(_args, { tenant, registry }) {
-    const [secrets, requested, egress] = await Promise.all([registry.listSecrets(tenant.id), registry.listSecretRequests(tenant.id), registry.listEgress(tenant.id)]);
+    const [secrets, requested, egress] = await Promise.all([
+      registry.listSecrets(tenant.id),
+      registry.listSecretRequests(tenant.id),
+      registry.listEgress(tenant.id),
+    ]);
     return {
       secrets: secrets.map((s) => s.name),
       requested: requested.map((r) => ({ name: r.name, reason: r.reason })),
-      egress: { allowed: egress.filter((e) => e.status === 'allowed').map((e) => e.host), proposed: egress.filter((e) => e.status === 'proposed').map((e) => e.host) },
+      egress: {
+        allowed: egress.filter((e) => e.status === 'allowed').map((e) => e.host),
+        proposed: egress.filter((e) => e.status === 'proposed').map((e) => e.host),
+      },
     };
   },
 });
@@ -45,7 +52,7 @@ export const requestSecret = defineTool({
 export const proposeEgress = defineTool({
   name: 'proposeEgress',
   description:
-    "Propose a host this app's functions need to call with fetch(), e.g. \"api.openweathermap.org\" (add \":port\" for a port other than 80/443). It takes effect only after the owner approves it in the builder; until then fetch() to it fails with \"not on this app's egress allowlist\". Private and loopback addresses are never reachable.",
+    'Propose a host this app\'s functions need to call with fetch(), e.g. "api.openweathermap.org" (add ":port" for a port other than 80/443). It takes effect only after the owner approves it in the builder; until then fetch() to it fails with "not on this app\'s egress allowlist". Private and loopback addresses are never reachable.',
   parameters: z
     .object({
       host: z.string().min(1).max(260).describe('Host name, optionally "*." in front or ":port" after.'),
@@ -55,6 +62,6 @@ export const proposeEgress = defineTool({
   async run({ host, reason }, { tenant, registry }) {
     const entry = checkEgressEntry(host);
     const status = await registry.proposeEgress(tenant.id, entry, reason);
-    return { host: entry, status: status === 'already-allowed' ? 'already allowed' : 'proposed: waiting for the owner\'s approval in the builder' };
+    return { host: entry, status: status === 'already-allowed' ? 'already allowed' : "proposed: waiting for the owner's approval in the builder" };
   },
 });

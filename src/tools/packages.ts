@@ -9,7 +9,9 @@ import type { ToolContext } from './tool.ts';
 export const dependenciesSchema = z
   .record(z.string().refine(isValidPackageName, 'must be an npm package name, e.g. "date-fns" or "@scope/name"'), z.string().min(1).max(100))
   .optional()
-  .describe('Optional npm version ranges for packages the code imports, e.g. {"date-fns": "^4"}. Without it, a new package gets its newest version and a package the app already has keeps its pinned version. react and react-dom are provided by the platform.');
+  .describe(
+    'Optional npm version ranges for packages the code imports, e.g. {"date-fns": "^4"}. Without it, a new package gets its newest version and a package the app already has keeps its pinned version. react and react-dom are provided by the platform.',
+  );
 
 /**
  * The app's packages after one artifact changes: every package some component or function of the
@@ -25,10 +27,11 @@ export async function packagesFor(
 ): Promise<{ packages: PackageSet | null; changes: FileChange[] }> {
   const { tenant } = context;
   const used = new Set(artifact.packages);
-  for (const c of tenant.state.components.values()) if (artifact.kind !== 'component' || c.name !== artifact.name) c.packages?.forEach((p) => used.add(p));
-  for (const f of tenant.state.functions.values()) if (artifact.kind !== 'function' || f.name !== artifact.name) f.packages?.forEach((p) => used.add(p));
+  for (const c of tenant.state.components.values())
+    if (artifact.kind !== 'component' || c.name !== artifact.name) for (const p of c.packages ?? []) used.add(p);
+  for (const f of tenant.state.functions.values()) if (artifact.kind !== 'function' || f.name !== artifact.name) for (const p of f.packages ?? []) used.add(p);
   const asked = Object.fromEntries(Object.entries(dependencies ?? {}).filter(([name]) => !PLATFORM_PACKAGES.includes(name)));
-  Object.keys(asked).forEach((name) => used.add(name));
+  for (const name of Object.keys(asked)) used.add(name);
   const current = tenant.state.packages;
   if (used.size === 0 && !current) return { packages: null, changes: [] };
   // A package the app already pins keeps its version ("latest" means "what you have" to the resolver).

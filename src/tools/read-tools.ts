@@ -14,7 +14,12 @@ export const listArtifacts = defineTool({
     const tables = await tenant.db.describe();
     return {
       ...tenant.summary(),
-      tables: tables.map((t) => ({ name: t.name, type: t.type, columns: t.columns.map((c) => `${c.name} ${c.type}${c.primaryKey ? ' PRIMARY KEY' : ''}${c.notNull ? ' NOT NULL' : ''}`), rows: t.rowCount })),
+      tables: tables.map((t) => ({
+        name: t.name,
+        type: t.type,
+        columns: t.columns.map((c) => `${c.name} ${c.type}${c.primaryKey ? ' PRIMARY KEY' : ''}${c.notNull ? ' NOT NULL' : ''}`),
+        rows: t.rowCount,
+      })),
       files: await tenant.workspace.list(''),
     };
   },
@@ -22,7 +27,8 @@ export const listArtifacts = defineTool({
 
 export const readFile = defineTool({
   name: 'readFile',
-  description: 'Read a file of the app\'s repository, e.g. "frontend/NotesApp.tsx", "functions/list-notes.js", "blueprint.json" or "migrations/0001_create_table_notes.sql".',
+  description:
+    'Read a file of the app\'s repository, e.g. "frontend/NotesApp.tsx", "functions/list-notes.js", "blueprint.json" or "migrations/0001_create_table_notes.sql".',
   parameters: z.object({ path: z.string().min(1).max(255).describe('Repository-relative path.') }).strict(),
   readOnly: true,
   async run({ path }, { tenant }) {
@@ -44,11 +50,15 @@ export const describeDatabase = defineTool({
 
 export const queryDatabase = defineTool({
   name: 'queryDatabase',
-  description: 'Run one read-only SQL query (SELECT / WITH / EXPLAIN) on the app\'s database and see up to 50 rows.',
+  description: "Run one read-only SQL query (SELECT / WITH / EXPLAIN) on the app's database and see up to 50 rows.",
   parameters: z
     .object({
       sql: z.string().min(1).max(20_000).describe('One read-only statement.'),
-      params: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()])).max(100).optional().describe('Values for ? placeholders.'),
+      params: z
+        .array(z.union([z.string(), z.number(), z.boolean(), z.null()]))
+        .max(100)
+        .optional()
+        .describe('Values for ? placeholders.'),
     })
     .strict(),
   readOnly: true,
@@ -71,7 +81,7 @@ export type SampleRequest = z.infer<typeof sampleRequestSchema>;
 /** Turns a sample request into what the runtime takes. */
 export function toFunctionRequest(sample: SampleRequest): { method: string; url: string; headers: Record<string, string>; body: Buffer } {
   const query = new URLSearchParams(sample.query ?? {}).toString();
-  const path = sample.path && sample.path.startsWith('/') ? sample.path : `/${sample.path ?? ''}`;
+  const path = sample.path?.startsWith('/') ? sample.path : `/${sample.path ?? ''}`;
   const hasBody = sample.body !== undefined;
   return {
     method: sample.method ?? (hasBody ? 'POST' : 'GET'),
@@ -85,7 +95,8 @@ const MAX_BODY_SHOWN = 4000;
 
 export const invokeFunction = defineTool({
   name: 'invokeFunction',
-  description: 'Call one of the app\'s functions with a sample request, as the app would (fetch("/api/<name>")), and see the status, headers, body and the function\'s logs. Note that calls run for real: a POST that inserts a row inserts it.',
+  description:
+    'Call one of the app\'s functions with a sample request, as the app would (fetch("/api/<name>")), and see the status, headers, body and the function\'s logs. Note that calls run for real: a POST that inserts a row inserts it.',
   parameters: z.object({ name: functionNameSchema, request: sampleRequestSchema.optional() }).strict(),
   readOnly: true,
   async run({ name, request }, { tenant, runtime }) {

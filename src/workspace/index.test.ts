@@ -11,7 +11,13 @@ describe('workspace', () => {
   it('makes exactly one commit per change, with its message', async () => {
     const ws = openWorkspace(path.join(root, 'a'));
     await ws.init([{ path: 'blueprint.json', content: '{}' }], 'Create app a');
-    await ws.commit([{ path: 'functions/list-notes.js', content: 'x' }, { path: 'frontend/A.tsx', content: 'y' }], 'Add things');
+    await ws.commit(
+      [
+        { path: 'functions/list-notes.js', content: 'x' },
+        { path: 'frontend/A.tsx', content: 'y' },
+      ],
+      'Add things',
+    );
     const log = await ws.log();
     expect(log.map((c) => c.message)).toEqual(['Add things', 'Create app a']);
     expect(await ws.list('functions')).toEqual(['functions/list-notes.js']);
@@ -30,9 +36,23 @@ describe('workspace', () => {
     });
     const first = await ws.init([{ path: 'a.txt', content: 'one' }], 'init');
     allowed = false;
-    await expect(ws.commit([{ path: 'a.txt', content: 'two' }, { path: 'b.txt', content: 'new' }], 'change')).rejects.toThrow('lease lost');
+    await expect(
+      ws.commit(
+        [
+          { path: 'a.txt', content: 'two' },
+          { path: 'b.txt', content: 'new' },
+        ],
+        'change',
+      ),
+    ).rejects.toThrow('lease lost');
     await expect(ws.undo(first, [{ path: 'a.txt', content: 'one' }])).rejects.toThrow('lease lost');
-    await expect(openWorkspace(path.join(root, 'fenced-2'), { beforeWrite: () => { throw new Error('lease lost'); } }).init([], 'init')).rejects.toThrow('lease lost');
+    await expect(
+      openWorkspace(path.join(root, 'fenced-2'), {
+        beforeWrite: () => {
+          throw new Error('lease lost');
+        },
+      }).init([], 'init'),
+    ).rejects.toThrow('lease lost');
     expect(await ws.head()).toBe(first);
     expect(await ws.read('a.txt')).toBe('one');
     expect(await ws.read('b.txt')).toBeNull();
@@ -43,7 +63,10 @@ describe('workspace', () => {
   it('takes back the newest commit with undo()', async () => {
     const ws = openWorkspace(path.join(root, 'c'));
     const first = await ws.init([{ path: 'a.txt', content: 'one' }], 'init');
-    const changes = [{ path: 'a.txt', content: 'two' }, { path: 'migrations/0001_x.sql', content: 'CREATE TABLE x (y);' }];
+    const changes = [
+      { path: 'a.txt', content: 'two' },
+      { path: 'migrations/0001_x.sql', content: 'CREATE TABLE x (y);' },
+    ];
     await ws.commit(changes, 'change');
     await ws.undo(first, changes);
     expect(await ws.head()).toBe(first);
@@ -72,7 +95,15 @@ describe('workspace', () => {
     const second = await ws.commit([{ path: 'data/a.txt', content: 'a'.repeat(60_000) }], 'fits');
     const before = await diskUsage(dir);
     expect(before).toBeGreaterThan(60_000);
-    const err = await ws.commit([{ path: 'data/b.txt', content: 'b'.repeat(80_000) }, { path: 'README.md', content: 'changed' }], 'too much').catch((e: unknown) => e);
+    const err = await ws
+      .commit(
+        [
+          { path: 'data/b.txt', content: 'b'.repeat(80_000) },
+          { path: 'README.md', content: 'changed' },
+        ],
+        'too much',
+      )
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 413, details: { quota: 'APP_REPO_MAX_BYTES', limit: 200_000 } });
     expect((err as Error).message).toContain('APP_REPO_MAX_BYTES');
     expect(await ws.head()).toBe(second);

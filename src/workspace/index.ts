@@ -32,7 +32,11 @@ export function safeRepoPath(relative: string): string {
     !relative.includes('\0') &&
     relative.split('/').every((part) => part !== '' && part !== '.' && part !== '..') &&
     relative.split('/')[0] !== '.git';
-  if (!ok) throw new TesseraError('PATH_REFUSED', `Path "${relative}" is not allowed: use a relative path inside the workspace, without "..", "." or ".git" segments.`);
+  if (!ok)
+    throw new TesseraError(
+      'PATH_REFUSED',
+      `Path "${relative}" is not allowed: use a relative path inside the workspace, without "..", "." or ".git" segments.`,
+    );
   return relative;
 }
 
@@ -146,7 +150,7 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
       return files.filter((file) => file.startsWith(prefix)).sort();
     },
     async commit(changes, message) {
-      changes.forEach((change) => safeRepoPath(change.path));
+      for (const change of changes) safeRepoPath(change.path);
       beforeWrite();
       if (options.maxBytes !== undefined) await checkQuota(dir, changes, options.maxBytes);
       const before = await Promise.all(changes.map((change) => read(change.path)));

@@ -41,7 +41,11 @@ afterAll(async () => {
 describe('the agent over HTTP, in the browser and in the CLI', () => {
   it('streams a run as server-sent events and the app it built works in the browser', async () => {
     await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"notes"}' });
-    const res = await fetch(`${server.url}/api/tenants/notes/agent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":"Build a notes app"}' });
+    const res = await fetch(`${server.url}/api/tenants/notes/agent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"prompt":"Build a notes app"}',
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const events: Array<{ event: string; data: any }> = [];
     for await (const e of readServerEvents(res.body!)) events.push({ event: e.event, data: JSON.parse(e.data) });
@@ -49,7 +53,13 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
     expect(names[0]).toBe('run_started');
     expect(names).toContain('usage');
     const results = events.filter((e) => e.event === 'tool_result').map((e) => [e.data.name, e.data.ok]);
-    expect(results).toEqual([['updateDatabaseSchema', true], ['createBackendFunction', true], ['createFrontendComponent', false], ['createFrontendComponent', true], ['updateUILayout', true]]);
+    expect(results).toEqual([
+      ['updateDatabaseSchema', true],
+      ['createBackendFunction', true],
+      ['createFrontendComponent', false],
+      ['createFrontendComponent', true],
+      ['updateUILayout', true],
+    ]);
     expect(events.find((e) => e.event === 'tool_result' && !e.data.ok)?.data.error.message).toMatch(/frontend\/NotesApp\.tsx:\d+:\d+/);
     expect(events.at(-1)).toMatchObject({ event: 'done', data: { reason: 'answered', text: 'Your notes app is ready at http://notes.localhost/.' } });
 
@@ -65,14 +75,22 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
   });
 
   it('runs a prompt headless from the CLI with live progress', async () => {
-    const { stdout } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'agent', 'notes', 'What', 'tables', 'exist?'], { cwd: root, env: { ...process.env, TESSERA_TOKEN: server.token } });
+    const { stdout } = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'agent', 'notes', 'What', 'tables', 'exist?'], {
+      cwd: root,
+      env: { ...process.env, TESSERA_TOKEN: server.token },
+    });
     expect(stdout).toContain('── step 1');
     expect(stdout).toContain('→ describeDatabase {}');
     expect(stdout).toContain('✓ describeDatabase');
     expect(stdout).toContain('The notes table is there.');
     expect(stdout).toContain('Done: answered after 2 step(s)');
     // The second prompt continued the conversation.
-    expect(model.requests.at(-1)!.messages.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['Build a notes app', 'What tables exist?']);
+    expect(
+      model.requests
+        .at(-1)!
+        .messages.filter((m) => m.role === 'user')
+        .map((m) => m.content),
+    ).toEqual(['Build a notes app', 'What tables exist?']);
   });
 
   it('says which variables to set when no model is configured', async () => {
@@ -84,7 +102,9 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
       const body = await res.json();
       expect(body.error.code).toBe('MODEL_NOT_CONFIGURED');
       expect(body.error.message).toContain('OPENAI_MODEL');
-      expect((await fetch(`${bare.url}/api/tenants/x/agent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":""}' })).status).toBe(400);
+      expect(
+        (await fetch(`${bare.url}/api/tenants/x/agent`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"prompt":""}' })).status,
+      ).toBe(400);
     } finally {
       await bare.close();
     }

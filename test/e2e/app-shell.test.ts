@@ -9,7 +9,11 @@ let page: Page;
 const errors: string[] = [];
 
 async function tool(name: string, args: unknown): Promise<void> {
-  const res = await fetch(`${server.url}/api/tenants/shop/tools/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+  const res = await fetch(`${server.url}/api/tenants/shop/tools/${name}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(args),
+  });
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
@@ -17,17 +21,32 @@ beforeAll(async () => {
   server = await startTestServer();
   browser = await launchChromium();
   await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"shop"}' });
-  await tool('updateDatabaseSchema', { sql: "CREATE TABLE hits (n INTEGER); INSERT INTO hits VALUES (0)" });
-  await tool('createBackendFunction', { name: 'list-items', code: "module.exports = async () => ({ status: 200, body: [{ id: 1, name: 'Apple' }, { id: 2, name: 'Pear' }] })" });
-  await tool('createBackendFunction', { name: 'get-item', code: "module.exports = async ({ request }) => ({ status: 200, body: { id: request.query.id, name: request.query.id === '2' ? 'Pear' : 'Apple' } })" });
+  await tool('updateDatabaseSchema', { sql: 'CREATE TABLE hits (n INTEGER); INSERT INTO hits VALUES (0)' });
+  await tool('createBackendFunction', {
+    name: 'list-items',
+    code: "module.exports = async () => ({ status: 200, body: [{ id: 1, name: 'Apple' }, { id: 2, name: 'Pear' }] })",
+  });
+  await tool('createBackendFunction', {
+    name: 'get-item',
+    code: "module.exports = async ({ request }) => ({ status: 200, body: { id: request.query.id, name: request.query.id === '2' ? 'Pear' : 'Apple' } })",
+  });
   await tool('createBackendFunction', {
     name: 'counter',
     code: "const db = require('@tessera/db');\nmodule.exports = async () => { await db.execute('UPDATE hits SET n = n + 1'); const [row] = await db.query('SELECT n FROM hits'); return { status: 200, body: row }; };",
   });
-  await tool('createFrontendComponent', { name: 'ItemList', code: "export default function ItemList({ items }: { items: Array<{ id: number; name: string }> }) {\n  return <ul>{items.map((i) => <li key={i.id}><a href={`/items/${i.id}`}>{i.name}</a></li>)}</ul>;\n}" });
-  await tool('createFrontendComponent', { name: 'ItemDetail', code: "export default function ItemDetail({ item, tessera }: any) {\n  return <p data-testid=\"detail\">Item {tessera.params.id}: {item.name}</p>;\n}" });
+  await tool('createFrontendComponent', {
+    name: 'ItemList',
+    code: 'export default function ItemList({ items }: { items: Array<{ id: number; name: string }> }) {\n  return <ul>{items.map((i) => <li key={i.id}><a href={`/items/${i.id}`}>{i.name}</a></li>)}</ul>;\n}',
+  });
+  await tool('createFrontendComponent', {
+    name: 'ItemDetail',
+    code: 'export default function ItemDetail({ item, tessera }: any) {\n  return <p data-testid="detail">Item {tessera.params.id}: {item.name}</p>;\n}',
+  });
   await tool('createFrontendComponent', { name: 'Broken', code: "export default function Broken(): JSX.Element {\n  throw new Error('I always fail');\n}" });
-  await tool('createFrontendComponent', { name: 'Hits', code: "export default function Hits({ hits, tessera }: any) {\n  return <button onClick={() => tessera.reload()}>Hits: {hits.n}</button>;\n}" });
+  await tool('createFrontendComponent', {
+    name: 'Hits',
+    code: 'export default function Hits({ hits, tessera }: any) {\n  return <button onClick={() => tessera.reload()}>Hits: {hits.n}</button>;\n}',
+  });
   await tool('updateUILayout', {
     blueprint: {
       version: 1,
@@ -67,7 +86,7 @@ describe('the app shell', () => {
     expect(await page.title()).toBe('Home · Shop');
   });
 
-  it('refetches a node\'s data when the component calls reload()', async () => {
+  it("refetches a node's data when the component calls reload()", async () => {
     const button = page.getByRole('button', { name: /Hits:/ });
     const before = Number((await button.textContent())!.replace(/\D/g, ''));
     await button.click();

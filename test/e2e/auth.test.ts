@@ -14,18 +14,32 @@ beforeAll(async () => {
   server = await startTestServer();
   const made = await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"open"}' });
   expect(made.status).toBe(201);
-  await fetch(`${server.url}/api/tenants/open/tools/createBackendFunction`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'hi', code: "module.exports = async () => ({ status: 200, body: 'hi' })" }) });
+  await fetch(`${server.url}/api/tenants/open/tools/createBackendFunction`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'hi', code: "module.exports = async () => ({ status: 200, body: 'hi' })" }),
+  });
 });
 afterAll(() => server?.close());
 
-const anonymous = (route: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => request(`${server.url}${route}`, { ...init, headers: { ...ANONYMOUS, ...init.headers } });
+const anonymous = (route: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+  request(`${server.url}${route}`, { ...init, headers: { ...ANONYMOUS, ...init.headers } });
 /** What a browser sends when the person typed or pasted the address (or opened it from a terminal). */
 const TYPED = { 'sec-fetch-site': 'none' };
 const cookieOf = (setCookie: string | string[] | undefined) => String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(';')[0]!;
 
 describe('credentials', () => {
   it('refuses every control-plane route without one, saying how to sign in, and changes nothing', async () => {
-    for (const [method, route] of [['GET', '/api/tenants'], ['GET', '/api/tools'], ['GET', '/api/tenants/open'], ['GET', '/api/me'], ['POST', '/api/tenants'], ['POST', '/api/tenants/open/tools/updateUILayout'], ['DELETE', '/api/tenants/open'], ['POST', '/api/tenants/open/releases']]) {
+    for (const [method, route] of [
+      ['GET', '/api/tenants'],
+      ['GET', '/api/tools'],
+      ['GET', '/api/tenants/open'],
+      ['GET', '/api/me'],
+      ['POST', '/api/tenants'],
+      ['POST', '/api/tenants/open/tools/updateUILayout'],
+      ['DELETE', '/api/tenants/open'],
+      ['POST', '/api/tenants/open/releases'],
+    ]) {
       const res = await anonymous(route!, { method: method!, ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{"id":"sneaky"}' }) });
       expect(res.status, `${method} ${route}`).toBe(401);
       expect(res.json().error.code).toBe('UNAUTHORIZED');
@@ -91,7 +105,6 @@ describe('credentials', () => {
     expect((await anonymous(`/api/tokens/${id}`, { method: 'DELETE', headers: { cookie } })).status).toBe(200);
     expect((await anonymous('/api/tenants', { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
   });
-
 });
 
 /**
@@ -103,7 +116,11 @@ describe('sign-in links opened from elsewhere', () => {
   const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
   let mallory = '';
   beforeAll(async () => {
-    const made = await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"mallory","name":"Mallory"}' });
+    const made = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"mallory","name":"Mallory"}',
+    });
     expect(made.status).toBe(201);
     mallory = new URL((await made.json()).signInUrl).searchParams.get('token')!;
   });
@@ -121,7 +138,12 @@ describe('sign-in links opened from elsewhere', () => {
     }
     const form = `token=${encodeURIComponent(mallory)}`;
     // The button pressed from another site, or with nothing saying where it comes from: refused.
-    for (const headers of [{ 'sec-fetch-site': 'same-site', origin: 'http://evil.localhost:1' }, { 'sec-fetch-site': 'cross-site' }, {}, { origin: 'http://evil.localhost:1' }] as Array<Record<string, string>>) {
+    for (const headers of [
+      { 'sec-fetch-site': 'same-site', origin: 'http://evil.localhost:1' },
+      { 'sec-fetch-site': 'cross-site' },
+      {},
+      { origin: 'http://evil.localhost:1' },
+    ] as Array<Record<string, string>>) {
       const res = await anonymous('/sign-in', { method: 'POST', body: form, headers: { ...FORM, ...headers } });
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.headers['set-cookie']).toBeUndefined();

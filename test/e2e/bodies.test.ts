@@ -26,7 +26,10 @@ interface PushResult {
  * an endless body). Resolves when the server has answered and closed, or `total` went out and the
  * answer came.
  */
-function pushBody(port: number, options: { path: string; host?: string; declared?: number; total: number; contentType?: string; headers?: Record<string, string> }): Promise<PushResult> {
+function pushBody(
+  port: number,
+  options: { path: string; host?: string; declared?: number; total: number; contentType?: string; headers?: Record<string, string> },
+): Promise<PushResult> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const received: Buffer[] = [];
@@ -50,7 +53,9 @@ function pushBody(port: number, options: { path: string; host?: string; declared
       while (!socket.destroyed && sent < options.total) {
         const piece = chunk.subarray(0, Math.min(chunk.length, options.total - sent));
         sent += piece.length;
-        const more = socket.write(options.declared === undefined ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+        const more = socket.write(
+          options.declared === undefined ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece,
+        );
         if (!more) {
           socket.once('drain', pump);
           return;
@@ -103,7 +108,11 @@ describe('request bodies are bounded on every route', () => {
   let port: number;
   let base: string;
   const api = (method: string, route: string, body?: unknown) =>
-    fetch(`${base}${route}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }) });
+    fetch(`${base}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
 
   beforeAll(async () => {
     port = await freePort();
@@ -111,7 +120,15 @@ describe('request bodies are bounded on every route', () => {
     // The server as `npm start` runs it, in a process of its own whose memory can be read.
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', TESSERA_TOKEN: token, FUNCTION_MAX_BODY_BYTES: String(64 * 1024) },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        TESSERA_TOKEN: token,
+        FUNCTION_MAX_BODY_BYTES: String(64 * 1024),
+      },
       stdio: 'ignore',
     });
     const deadline = Date.now() + 150_000;
@@ -123,7 +140,10 @@ describe('request bodies are bounded on every route', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect((await api('POST', '/api/tenants', { id: 'bodies' })).status).toBe(201);
-    const fn = await api('POST', '/api/tenants/bodies/tools/createBackendFunction', { name: 'echo', code: 'module.exports = async (context) => ({ status: 200, body: { length: JSON.stringify(context.request.body ?? null).length } });' });
+    const fn = await api('POST', '/api/tenants/bodies/tools/createBackendFunction', {
+      name: 'echo',
+      code: 'module.exports = async (context) => ({ status: 200, body: { length: JSON.stringify(context.request.body ?? null).length } });',
+    });
     expect(fn.status, await fn.clone().text()).toBe(200);
   }, 200_000);
 
@@ -190,7 +210,13 @@ describe('request bodies are bounded on every route', () => {
     const small = await pushBody(port, { path: '/api/echo', host, declared: 1000, total: 1000, contentType: 'text/plain' });
     expect(small.status).toBe(200);
     for (const declared of [64 * 1024 + 1, undefined]) {
-      const answer = await pushBody(port, { path: '/api/echo', host, ...(declared === undefined ? {} : { declared }), total: 200 * 1024, contentType: 'text/plain' });
+      const answer = await pushBody(port, {
+        path: '/api/echo',
+        host,
+        ...(declared === undefined ? {} : { declared }),
+        total: 200 * 1024,
+        contentType: 'text/plain',
+      });
       expect(answer.status).toBe(413);
       expect(answer.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { limit: 64 * 1024 } });
       expect(answer.body.error.message).toContain('FUNCTION_MAX_BODY_BYTES');

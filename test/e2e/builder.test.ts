@@ -76,7 +76,10 @@ describe('the builder', () => {
     const source = example('NotesApp.tsx');
     await editor.fill(source.replace('</main>', '</mian>'));
     await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('alert').getByText(/COMPILE_ERROR at line \d+/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/COMPILE_ERROR at line \d+/)
+      .waitFor();
     // The error sits at its line in the editor: a marked range and a gutter marker.
     await page.locator('.code-editor .cm-lintRange-error').first().waitFor();
     await page.locator('.code-editor .cm-lint-marker-error').first().waitFor();
@@ -97,7 +100,10 @@ describe('the builder', () => {
     await page.getByLabel('JSON body').fill('{"text": "from the builder"}');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByLabel('Invocation result').getByText(/^201/).waitFor();
-    await page.getByLabel('Invocation result').getByText(/content-type: application\/json/).waitFor();
+    await page
+      .getByLabel('Invocation result')
+      .getByText(/content-type: application\/json/)
+      .waitFor();
     await page.getByLabel('Recent invocations of notes').getByRole('cell', { name: '201' }).waitFor();
     await page.getByLabel('Query').fill('?probe=1');
     await page.getByLabel('Method').selectOption('GET');
@@ -106,8 +112,14 @@ describe('the builder', () => {
     await page.getByLabel('Recent invocations of notes').getByText('GET /?probe=1').waitFor();
     await page.screenshot({ path: path.join(screenshots, 'functions.png') });
     // The function's logs stream into the builder as calls happen.
-    await page.getByLabel('Logs of notes').getByText(/\[tessera\] start POST \//).waitFor();
-    await page.getByLabel('Logs of notes').getByText(/\[tessera\] end 201/).waitFor();
+    await page
+      .getByLabel('Logs of notes')
+      .getByText(/\[tessera\] start POST \//)
+      .waitFor();
+    await page
+      .getByLabel('Logs of notes')
+      .getByText(/\[tessera\] end 201/)
+      .waitFor();
     const preview = page.frameLocator('iframe[title="Preview of notes"]');
     await page.getByRole('button', { name: 'Reload' }).click();
     await preview.getByText('from the builder').waitFor();
@@ -122,7 +134,10 @@ describe('the builder', () => {
     const original = JSON.stringify(await (await fetch(`${server.url}/api/tenants/notes`)).json().then((t) => t.blueprint), null, 2);
     await editor.fill(original.replace('"NotesApp"', '"Ghost"'));
     await page.getByRole('button', { name: 'Save layout' }).click();
-    await page.getByRole('alert').getByText(/BLUEPRINT_REFERENCE: .*Ghost/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/BLUEPRINT_REFERENCE: .*Ghost/)
+      .waitFor();
     await editor.fill(original.replace('"My notes"', '"Team notes"'));
     await page.getByRole('button', { name: 'Save layout' }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
@@ -131,9 +146,15 @@ describe('the builder', () => {
   });
 
   it('reloads the preview when the app changes elsewhere', async () => {
-    await post('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx').replace('Write a note', 'Changed by the API') });
+    await post('/api/tenants/notes/tools/createFrontendComponent', {
+      name: 'NotesApp',
+      code: example('NotesApp.tsx').replace('Write a note', 'Changed by the API'),
+    });
     await page.frameLocator('iframe[title="Preview of notes"]').getByPlaceholder('Changed by the API').waitFor();
-    await post('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('NotesApp.tsx').replace('Write a note', 'Write something') });
+    await post('/api/tenants/notes/tools/createFrontendComponent', {
+      name: 'NotesApp',
+      code: example('NotesApp.tsx').replace('Write a note', 'Write something'),
+    });
   });
 
   it('releases, deploys and shows the live app', async () => {
@@ -146,7 +167,10 @@ describe('the builder', () => {
     await page.getByLabel('Deployments').getByText('— → 1.0.0').waitFor();
     await page.getByRole('button', { name: 'Create release' }).click();
     await page.getByRole('button', { name: 'Diff 1.0.0 to 1.0.1' }).click();
-    await page.getByLabel('Release diff').getByText(/components: added - · changed - · removed -/).waitFor();
+    await page
+      .getByLabel('Release diff')
+      .getByText(/components: added - · changed - · removed -/)
+      .waitFor();
     await page.getByRole('button', { name: 'Deploy 1.0.1' }).click();
     await page.getByText('Live (1.0.1)').waitFor();
     await page.getByRole('button', { name: 'Roll back to 1.0.0' }).click();
@@ -160,7 +184,8 @@ describe('the builder', () => {
 
   it('browses a table page by page and runs read-only SQL', async () => {
     await post('/api/tenants/notes/tools/invokeFunction', { name: 'notes', request: { method: 'POST', body: { text: 'second' } } });
-    for (let i = 0; i < 54; i++) await post('/api/tenants/notes/tools/invokeFunction', { name: 'notes', request: { method: 'POST', body: { text: `bulk ${i}` } } });
+    for (let i = 0; i < 54; i++)
+      await post('/api/tenants/notes/tools/invokeFunction', { name: 'notes', request: { method: 'POST', body: { text: `bulk ${i}` } } });
     await page.getByRole('tab', { name: 'Database' }).click();
     await page.getByRole('button', { name: 'Browse notes' }).click();
     const rows = page.getByLabel('Rows of notes');
@@ -179,7 +204,7 @@ describe('the builder', () => {
     await page.getByRole('alert').waitFor();
   });
 
-  it('shows each commit\'s diff and reverts one through the same checks', async () => {
+  it("shows each commit's diff and reverts one through the same checks", async () => {
     await page.getByRole('tab', { name: 'History' }).click();
     const commits = page.getByLabel('Commits');
     await commits.getByText('Update UI layout: 1 route (/)').first().waitFor();
@@ -187,12 +212,21 @@ describe('the builder', () => {
     const log = (await (await fetch(`${server.url}/api/tenants/notes/commits`)).json()).commits as Array<{ id: string; message: string }>;
     const titleChange = log.find((c) => c.message.startsWith('Update UI layout'))!;
     await page.getByRole('button', { name: `Diff of ${titleChange.id.slice(0, 10)}` }).click();
-    await page.getByLabel('Commit diff').getByText(/^\+.*"Team notes"/).waitFor();
-    await page.getByLabel('Commit diff').getByText(/^-.*"My notes"/).waitFor();
+    await page
+      .getByLabel('Commit diff')
+      .getByText(/^\+.*"Team notes"/)
+      .waitFor();
+    await page
+      .getByLabel('Commit diff')
+      .getByText(/^-.*"My notes"/)
+      .waitFor();
     await page.screenshot({ path: path.join(screenshots, 'history.png') });
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: `Revert ${titleChange.id.slice(0, 10)}` }).click();
-    await page.getByRole('status').getByText(/^Reverted /).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^Reverted /)
+      .waitFor();
     await commits.getByText(`Revert "${titleChange.message}"`).waitFor();
     const blueprint = (await (await fetch(`${server.url}/api/tenants/notes`)).json()).blueprint;
     expect(JSON.stringify(blueprint)).toContain('"My notes"');
@@ -201,7 +235,10 @@ describe('the builder', () => {
     const migration = log.find((c) => /schema|migration/i.test(c.message))!;
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: `Revert ${migration.id.slice(0, 10)}` }).click();
-    await page.getByRole('alert').getByText(/migrations only move forward/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/migrations only move forward/)
+      .waitFor();
   });
 
   it('keeps earlier runs as readable transcripts', async () => {
@@ -260,7 +297,10 @@ describe('signing in', () => {
       await fresh.getByText('Sign in with a link or a token').click();
       await fresh.getByLabel('Token', { exact: true }).fill('not-a-token');
       await fresh.getByRole('button', { name: 'Sign in with token' }).click();
-      await fresh.getByRole('alert').getByText(/not valid/).waitFor();
+      await fresh
+        .getByRole('alert')
+        .getByText(/not valid/)
+        .waitFor();
       await fresh.getByLabel('Token', { exact: true }).fill(server.token);
       await fresh.getByRole('button', { name: 'Sign in with token' }).click();
       await fresh.getByRole('button', { name: 'admin (TESSERA_TOKEN) (admin)' }).click();
@@ -290,7 +330,10 @@ describe('the builder without a model', () => {
       await fetch(`${bare.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"quiet"}' });
       await other.goto(`${bare.url}/?token=${bare.token}`);
       await other.goto(`${bare.url}/?app=quiet`);
-      await other.getByRole('status').getByText(/OPENAI_MODEL/).waitFor();
+      await other
+        .getByRole('status')
+        .getByText(/OPENAI_MODEL/)
+        .waitFor();
       expect(await other.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
       await other.getByRole('tab', { name: 'History' }).click();
       await other.getByText('Create app quiet').waitFor();

@@ -51,11 +51,14 @@ describe('tessera CLI', () => {
     expect(added.status).toBe(201);
   });
 
-  it('shows a function\'s logs, and follows new ones live', async () => {
+  it("shows a function's logs, and follows new ones live", async () => {
     const logs = await tessera('logs', 'notes', 'notes');
     expect(logs.stdout).toMatch(/\[tessera\] start POST \//);
     expect(logs.stdout).toMatch(/\[tessera\] end 201 in/);
-    const follower = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'logs', 'notes', 'notes', '--follow'], { cwd: root, env: cliEnv() });
+    const follower = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'logs', 'notes', 'notes', '--follow'], {
+      cwd: root,
+      env: cliEnv(),
+    });
     let seen = '';
     follower.stdout.on('data', (chunk: Buffer) => (seen += chunk.toString()));
     try {
@@ -76,7 +79,22 @@ describe('tessera CLI', () => {
     expect((await tessera('release', 'notes', '1.0.0')).code).toBe(0);
     const out = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-export-'));
     try {
-      const result = await tessera('export', 'fission', 'notes', '1.0.0', '--out', out, '--data-url', 'http://tessera.tessera.svc:3000', '--namespace', 'apps', '--executor', 'newdeploy', '--max-scale', '4');
+      const result = await tessera(
+        'export',
+        'fission',
+        'notes',
+        '1.0.0',
+        '--out',
+        out,
+        '--data-url',
+        'http://tessera.tessera.svc:3000',
+        '--namespace',
+        'apps',
+        '--executor',
+        'newdeploy',
+        '--max-scale',
+        '4',
+      );
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toContain('fission spec apply --specdir');
       const fn = readFileSync(path.join(out, 'specs', readdirSync(path.join(out, 'specs')).find((f) => f.startsWith('function-'))!), 'utf8');
@@ -87,9 +105,20 @@ describe('tessera CLI', () => {
       const bad = await tessera('export', 'fission', 'notes', '1.0.0', '--out', out, '--weight', 'x');
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/canary-from and --weight|whole number/);
-      const readPath = await tessera('export', 'fission-read-path', '--out', path.join(out, 'read-path'), '--database-url', 'postgres://u@pgbouncer:6432/tessera');
+      const readPath = await tessera(
+        'export',
+        'fission-read-path',
+        '--out',
+        path.join(out, 'read-path'),
+        '--database-url',
+        'postgres://u@pgbouncer:6432/tessera',
+      );
       expect(readPath.code, readPath.stderr).toBe(0);
-      expect(readdirSync(path.join(out, 'read-path', 'archives')).sort()).toEqual(['tessera-mfe-registry-zip.zip', 'tessera-releases-zip.zip', 'tessera-sdui-config-zip.zip']);
+      expect(readdirSync(path.join(out, 'read-path', 'archives')).sort()).toEqual([
+        'tessera-mfe-registry-zip.zip',
+        'tessera-releases-zip.zip',
+        'tessera-sdui-config-zip.zip',
+      ]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -97,7 +126,10 @@ describe('tessera CLI', () => {
 
   it('sets secrets (from stdin, never echoed) and edits the egress allowlist', async () => {
     const set = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'secrets', 'notes', 'set', 'MAIL_KEY'], { cwd: root, env: cliEnv() });
+      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'secrets', 'notes', 'set', 'MAIL_KEY'], {
+        cwd: root,
+        env: cliEnv(),
+      });
       let stdout = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -108,7 +140,11 @@ describe('tessera CLI', () => {
     const list = await tessera('secrets', 'notes');
     expect(list.stdout).toMatch(/^MAIL_KEY\tset /);
     expect(list.stdout).not.toContain('mk_from_stdin_123');
-    await fetch(`${server.url}/api/tenants/notes/tools/proposeEgress`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ host: 'api.mail.example', reason: 'mail' }) });
+    await fetch(`${server.url}/api/tenants/notes/tools/proposeEgress`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ host: 'api.mail.example', reason: 'mail' }),
+    });
     expect((await tessera('egress', 'notes')).stdout).toContain('pending: api.mail.example (mail)  -> tessera egress notes allow api.mail.example');
     expect((await tessera('egress', 'notes', 'allow', 'api.mail.example', '*.cdn.example')).stdout).toBe('allowed: *.cdn.example, api.mail.example\n');
     expect((await tessera('egress', 'notes', 'deny', '*.cdn.example')).stdout).toBe('allowed: api.mail.example\n');
@@ -119,25 +155,58 @@ describe('tessera CLI', () => {
   });
 
   it('signs in with `tessera login` and an API token; without a credential the server says how', async () => {
-    const anonymous = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'tenants', 'list'], { cwd: root, env: cliEnv({ TESSERA_TOKEN: undefined }) }).catch((err: { code: number; stderr: string }) => err);
+    const anonymous = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'tenants', 'list'], {
+      cwd: root,
+      env: cliEnv({ TESSERA_TOKEN: undefined }),
+    }).catch((err: { code: number; stderr: string }) => err);
     expect((anonymous as { code: number }).code).toBe(1);
     expect((anonymous as { stderr: string }).stderr).toContain('UNAUTHORIZED: Sign in first');
-    const made = await (await fetch(`${server.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: server.token }) })).json();
+    const made = await (
+      await fetch(`${server.url}/api/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: server.token }),
+      })
+    ).json();
     expect(made.ok).toBe(true);
     // A personal token belongs to a user, not to TESSERA_TOKEN: make one for the built-in admin through its session.
-    const cookie = (await fetch(`${server.url}/api/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: server.token }) })).headers.getSetCookie()[0]!.split(';')[0]!;
-    const created = await (await fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: JSON.stringify({ name: 'cli test' }) })).json();
+    const cookie = (
+      await fetch(`${server.url}/api/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token: server.token }),
+      })
+    ).headers
+      .getSetCookie()[0]!
+      .split(';')[0]!;
+    const created = await (
+      await fetch(`${server.url}/api/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' },
+        body: JSON.stringify({ name: 'cli test' }),
+      })
+    ).json();
     expect(created.token).toMatch(/^tsk_/);
-    const login = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'login', '--token', created.token], { cwd: root, env: cliEnv({ TESSERA_TOKEN: undefined }) });
+    const login = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'login', '--token', created.token], {
+      cwd: root,
+      env: cliEnv({ TESSERA_TOKEN: undefined }),
+    });
     expect(login.stdout).toContain('Signed in to');
     expect(statSync(path.join(configHome, 'tessera', 'credentials.json')).mode & 0o777).toBe(0o600);
-    const listed = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'tenants', 'list'], { cwd: root, env: cliEnv({ TESSERA_TOKEN: undefined }) });
+    const listed = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'tenants', 'list'], {
+      cwd: root,
+      env: cliEnv({ TESSERA_TOKEN: undefined }),
+    });
     expect(listed.stdout).toContain('notes\t');
   });
 
   it('adds a team member as the README says: a user (password from stdin), a role, and the audit log', async () => {
     const added = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'users', 'add', 'ada', '--email', 'ada@example.test', '--password'], { cwd: root, env: cliEnv() });
+      const child = spawn(
+        process.execPath,
+        [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'users', 'add', 'ada', '--email', 'ada@example.test', '--password'],
+        { cwd: root, env: cliEnv() },
+      );
       let stdout = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -145,13 +214,27 @@ describe('tessera CLI', () => {
     });
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(new RegExp(`^Created ada\\. One-time sign-in link \\(valid for a day\\):\\n${server.url}/\\?token=tsl_`));
-    expect((await tessera('members', 'notes', 'add', 'ada@example.test', 'viewer')).stdout).toBe('Invited ada@example.test as viewer of notes: they join when they accept (`tessera invitations`, or in the builder).\n');
+    expect((await tessera('members', 'notes', 'add', 'ada@example.test', 'viewer')).stdout).toBe(
+      'Invited ada@example.test as viewer of notes: they join when they accept (`tessera invitations`, or in the builder).\n',
+    );
     expect((await tessera('members', 'notes')).stdout).toContain('ada@example.test\tviewer\t(invited, no answer yet)');
     expect((await tessera('members', 'notes')).stdout).not.toContain('ada\tviewer\tada <ada@example.test>');
     // Ada signs in with her password, makes a token for her CLI and accepts; only then is she a viewer, refused writes.
-    const signedIn = await fetch(`${server.url}/api/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' }, body: JSON.stringify({ login: 'ada', password: 'ada-long-password' }) });
+    const signedIn = await fetch(`${server.url}/api/auth/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' },
+      body: JSON.stringify({ login: 'ada', password: 'ada-long-password' }),
+    });
     const cookie = signedIn.headers.getSetCookie()[0]!.split(';')[0]!;
-    const adaToken = (await (await fetch(`${server.url}/api/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: '{"name":"ada cli"}' })).json()).token as string;
+    const adaToken = (
+      await (
+        await fetch(`${server.url}/api/tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' },
+          body: '{"name":"ada cli"}',
+        })
+      ).json()
+    ).token as string;
     const waiting = await tessera('--token', adaToken, 'invitations');
     const [invitationId, project, role] = waiting.stdout.trim().split('\t');
     expect([project, role]).toEqual(['notes', 'viewer']);
@@ -159,14 +242,18 @@ describe('tessera CLI', () => {
     expect((await tessera('--token', adaToken, 'invitations', 'accept', invitationId!)).stdout).toBe('You are viewer of notes.\n');
     expect((await tessera('--token', adaToken, 'invitations')).stdout).toBe('No invitations waiting.\n');
     expect((await tessera('members', 'notes')).stdout).toContain('ada\tviewer\tada <ada@example.test>');
-    const refused = await fetch(`${server.url}/api/tenants/notes/tools/updateUILayout`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' }, body: '{"blueprint":{"version":1,"routes":[]}}' });
+    const refused = await fetch(`${server.url}/api/tenants/notes/tools/updateUILayout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-test-anonymous': '1' },
+      body: '{"blueprint":{"version":1,"routes":[]}}',
+    });
     expect(refused.status).toBe(403);
     const audit = await tessera('audit', 'notes');
     expect(audit.stdout).toMatch(/admin \(tessera-token\)\tmember\.set ada@example\.test\tok/);
     expect(audit.stdout).toMatch(/ada \(session\)\ttool\.updateUILayout updateUILayout\trefused/);
   });
 
-  it('fails with the server\'s message and a non-zero exit code', async () => {
+  it("fails with the server's message and a non-zero exit code", async () => {
     const bad = await tessera('tenants', 'create', 'Not_Valid');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('INVALID_TENANT_ID');
@@ -175,7 +262,9 @@ describe('tessera CLI', () => {
     expect(sql.stderr).toContain('SQL_REFUSED');
     const missing = await tessera('schema', 'notes', 'no/such/file.sql');
     expect(missing.stderr).toContain('Cannot read SQL file');
-    const unreachable = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', 'http://127.0.0.1:9', 'tenants', 'list']).catch((err: { stderr: string }) => err);
+    const unreachable = await run(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', 'http://127.0.0.1:9', 'tenants', 'list']).catch(
+      (err: { stderr: string }) => err,
+    );
     expect((unreachable as { stderr: string }).stderr).toContain('Cannot reach Tessera at http://127.0.0.1:9');
   });
 });

@@ -46,8 +46,14 @@ describe('an app planting a Domain cookie for the builder over plain HTTP', () =
     const builderUrl = `http://${DOMAIN}:${port}`;
     await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"evil"}' });
     // The app's author has a real session of their own (signed in where sessions are allowed: localhost).
-    const link = (await (await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"mallory"}' })).json()).signInUrl as string;
-    const signedIn = await request(`${server.url}/api/auth/token`, { method: 'POST', headers: ANONYMOUS, body: JSON.stringify({ token: new URL(link).searchParams.get('token') }) });
+    const link = (
+      await (await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"mallory"}' })).json()
+    ).signInUrl as string;
+    const signedIn = await request(`${server.url}/api/auth/token`, {
+      method: 'POST',
+      headers: ANONYMOUS,
+      body: JSON.stringify({ token: new URL(link).searchParams.get('token') }),
+    });
     expect(signedIn.status).toBe(200);
     const malloryCookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
     expect((await request(`${server.url}/api/me`, { headers: { ...ANONYMOUS, cookie: malloryCookie } })).json().id).toBe('mallory');
@@ -56,7 +62,10 @@ describe('an app planting a Domain cookie for the builder over plain HTTP', () =
     const app = await context.newPage();
     await app.goto(`http://evil.${DOMAIN}:${port}/`);
     // What the app's own script can do on its origin: plant the author's session for the whole domain.
-    await app.evaluate((cookie) => { document.cookie = `${cookie}; domain=tessera.test; path=/`; }, malloryCookie);
+    await app.evaluate((cookie) => {
+      // biome-ignore lint/suspicious/noDocumentCookie: the attack under test is a plain cookie write from the app's script
+      document.cookie = `${cookie}; domain=tessera.test; path=/`;
+    }, malloryCookie);
     const planted = (await context.cookies(builderUrl)).find((c) => c.name === 'tessera_session');
     expect(planted?.domain).toBe(`.${DOMAIN}`); // the browser took it and sends it to the builder
 
@@ -77,10 +86,19 @@ describe('an app planting a Domain cookie for the builder over plain HTTP', () =
     expect(refused.status).toBe(403);
     expect(refused.json().error.code).toBe('HTTPS_REQUIRED');
     expect(refused.headers['set-cookie']).toBeUndefined();
-    const secure = await request(`${server.url}/api/auth/token`, { method: 'POST', host, headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https' }, body: JSON.stringify({ token: server.token }) });
+    const secure = await request(`${server.url}/api/auth/token`, {
+      method: 'POST',
+      host,
+      headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ token: server.token }),
+    });
     expect(String(secure.headers['set-cookie'])).toMatch(/^__Host-tessera_session=/);
     const hostCookie = String(secure.headers['set-cookie']).split(';')[0]!;
-    expect((await request(`${server.url}/api/me`, { host, headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https', cookie: `${malloryCookie}; ${hostCookie}` } })).json().id).toBe('admin');
+    expect(
+      (
+        await request(`${server.url}/api/me`, { host, headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https', cookie: `${malloryCookie}; ${hostCookie}` } })
+      ).json().id,
+    ).toBe('admin');
     expect((await request(`${server.url}/api/me`, { host, headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https', cookie: malloryCookie } })).status).toBe(401);
     // API tokens are not cookies: the CLI works over plain HTTP as before.
     expect((await request(`${server.url}/api/me`, { host, headers: { authorization: `Bearer ${server.token}` } })).json().id).toBe('admin');

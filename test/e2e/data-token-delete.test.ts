@@ -21,15 +21,23 @@ async function mintToken(tenant: string): Promise<string> {
 }
 
 function dataCall(tenant: string, token: string, sql: string): Promise<Response> {
-  return fetch(`${server.url}/data/v1/${tenant}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ op: 'query', sql }) });
+  return fetch(`${server.url}/data/v1/${tenant}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ op: 'query', sql }),
+  });
 }
 
 async function api(method: string, route: string, body?: unknown): Promise<Response> {
-  return fetch(`${server.url}${route}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return fetch(`${server.url}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 }
 
 describe('data tokens and deleted apps', () => {
-  it('refuses a deleted app\'s token at once, also after an app of the same id is created again', async () => {
+  it("refuses a deleted app's token at once, also after an app of the same id is created again", async () => {
     expect((await api('POST', '/api/tenants', { id: 'shop' })).status).toBe(201);
     const old = await mintToken('shop');
     // Used once, so any cache in front of the registry would hold it now.

@@ -10,11 +10,20 @@ import { createScratchDatabase, startPgbouncer } from '../support/postgres.ts';
 /** Each suite runs on both registry backends: PGlite, and PostgreSQL through pgbouncer (transaction mode). */
 const backends: Array<[string, () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>]> = [
   ['pglite', async () => ({ env: {}, cleanup: async () => undefined })],
-  ['postgres via pgbouncer', async () => {
-    const database = await createScratchDatabase();
-    const bouncer = await startPgbouncer(database.name);
-    return { env: { DATABASE_URL: bouncer.url }, cleanup: async () => { await bouncer.close(); await database.drop(); } };
-  }],
+  [
+    'postgres via pgbouncer',
+    async () => {
+      const database = await createScratchDatabase();
+      const bouncer = await startPgbouncer(database.name);
+      return {
+        env: { DATABASE_URL: bouncer.url },
+        cleanup: async () => {
+          await bouncer.close();
+          await database.drop();
+        },
+      };
+    },
+  ],
 ];
 import { freePort } from '../support/net.ts';
 import { installFetchCredentials, rememberCredential } from '../support/credentials.ts';
@@ -33,10 +42,21 @@ async function post(base: string, route: string, body: unknown): Promise<any> {
 /** Builds an app with two releases: 1.0.0 answers "one", 1.1.0 answers "two" (function and component). */
 async function buildTwoReleases(base: string, id: string): Promise<void> {
   await post(base, '/api/tenants', { id });
-  for (const [word, version] of [['one', '1.0.0'], ['two', '1.1.0']] as const) {
-    await post(base, `/api/tenants/${id}/tools/createBackendFunction`, { name: 'which', code: `module.exports = async () => ({ status: 200, body: { release: '${word}' } })` });
-    await post(base, `/api/tenants/${id}/tools/createFrontendComponent`, { name: 'Badge', code: `export default function Badge() { return <p>release ${word}</p>; }` });
-    await post(base, `/api/tenants/${id}/tools/updateUILayout`, { blueprint: { version: 1, title: word, routes: [{ path: '/', root: { component: 'Badge' } }] } });
+  for (const [word, version] of [
+    ['one', '1.0.0'],
+    ['two', '1.1.0'],
+  ] as const) {
+    await post(base, `/api/tenants/${id}/tools/createBackendFunction`, {
+      name: 'which',
+      code: `module.exports = async () => ({ status: 200, body: { release: '${word}' } })`,
+    });
+    await post(base, `/api/tenants/${id}/tools/createFrontendComponent`, {
+      name: 'Badge',
+      code: `export default function Badge() { return <p>release ${word}</p>; }`,
+    });
+    await post(base, `/api/tenants/${id}/tools/updateUILayout`, {
+      blueprint: { version: 1, title: word, routes: [{ path: '/', root: { component: 'Badge' } }] },
+    });
     await post(base, `/api/tenants/${id}/releases`, { version });
   }
 }
@@ -99,7 +119,6 @@ describe.each(backends)('deploys under load (%s)', (_name, backend) => {
   });
 });
 
-
 describe.each(backends)('a crash in the middle of a deploy (%s)', (_name, backend) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-crash-'));
   let env: Record<string, string> = {};
@@ -116,7 +135,11 @@ describe.each(backends)('a crash in the middle of a deploy (%s)', (_name, backen
     // The platform as `npm start` runs it, with a TESSERA_TOKEN that the test's requests carry.
     const token = `crash-test-${port}-token-0123456789`;
     rememberCredential(port, token);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', TESSERA_TOKEN: token }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', TESSERA_TOKEN: token },
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
@@ -135,7 +158,9 @@ describe.each(backends)('a crash in the middle of a deploy (%s)', (_name, backen
     await post(base, '/api/tenants/crashy/releases/1.0.0/deploy', {});
     for (const delay of [0, 5, 20, 60]) {
       const target = (await (await fetch(`${base}/api/tenants/crashy/deployments`)).json()).live === '1.0.0' ? '1.1.0' : '1.0.0';
-      void fetch(`${base}/api/tenants/crashy/releases/${target}/deploy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+      void fetch(`${base}/api/tenants/crashy/releases/${target}/deploy`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(
+        () => undefined,
+      );
       await new Promise((resolve) => setTimeout(resolve, delay));
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));

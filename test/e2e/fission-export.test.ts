@@ -22,7 +22,8 @@ const DEPLOY_TOKEN = 'deploy-token-for-tests-0123456789';
 const functions: Record<string, string> = {
   hello: "module.exports = async (context) => ({ status: 200, body: { hello: context.request.query.name ?? 'world', method: context.request.method } })",
   page: "module.exports = async () => ({ status: 200, body: '<h1>Shop</h1>' })",
-  created: "module.exports = async (context) => ({ status: 201, headers: { 'x-shop': 'yes', 'content-type': 'text/plain' }, body: 'made ' + JSON.stringify(context.request.body) })",
+  created:
+    "module.exports = async (context) => ({ status: 201, headers: { 'x-shop': 'yes', 'content-type': 'text/plain' }, body: 'made ' + JSON.stringify(context.request.body) })",
   broken: "module.exports = async () => { throw new Error('out of stock') }",
   items: `const db = require('@tessera/db');
 module.exports = async (context) => {
@@ -60,7 +61,8 @@ async function post(route: string, body: unknown): Promise<any> {
   return json;
 }
 
-const decodeFiles = (files: Array<{ path: string; content: string; secret?: boolean }>): ExportFile[] => files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64'), ...(f.secret ? { secret: true } : {}) }));
+const decodeFiles = (files: Array<{ path: string; content: string; secret?: boolean }>): ExportFile[] =>
+  files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64'), ...(f.secret ? { secret: true } : {}) }));
 
 /** Unpacks an archive as Fission's fetcher does, into a folder of its own. */
 function unpack(archive: string): string {
@@ -83,7 +85,10 @@ function mountSecrets(root: string, secrets: Array<{ namespace: string; name: st
 }
 
 function secretOf(file: string): { namespace: string; name: string; data: Record<string, string> } {
-  const doc = readSpecDocuments(path.dirname(file)).find((d) => d.file === file)!.doc as { metadata: { name: string; namespace: string }; stringData: Record<string, string> };
+  const doc = readSpecDocuments(path.dirname(file)).find((d) => d.file === file)!.doc as {
+    metadata: { name: string; namespace: string };
+    stringData: Record<string, string>;
+  };
   return { namespace: doc.metadata.namespace, name: doc.metadata.name, data: doc.stringData };
 }
 
@@ -109,10 +114,23 @@ beforeAll(async () => {
   await post('/api/tenants/shop/tools/updateDatabaseSchema', { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, photo BLOB)' });
   await post('/api/tenants/other/tools/updateDatabaseSchema', { sql: 'CREATE TABLE secrets (id INTEGER PRIMARY KEY, value TEXT)' });
   for (const [name, code] of Object.entries(functions)) await post('/api/tenants/shop/tools/createBackendFunction', { name, code });
-  await post('/api/tenants/shop/tools/createFrontendComponent', { name: 'Shelf', code: 'export default function Shelf(props: { items?: unknown[] }) { return <ul>{(props.items ?? []).length} items</ul>; }' });
-  await post('/api/tenants/shop/tools/updateUILayout', { blueprint: { version: 1, title: 'Shop', routes: [{ path: '/', root: { component: 'Shelf', data: { items: { function: 'items' } } } }] } });
-  await fetch(`${server.url}/api/tenants/shop/secrets/PAYMENT_KEY`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value: 'pk_live_never_exported' }) });
-  await fetch(`${server.url}/api/tenants/shop/egress`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allow: ['api.payments.example', '203.0.113.7:8443'] }) });
+  await post('/api/tenants/shop/tools/createFrontendComponent', {
+    name: 'Shelf',
+    code: 'export default function Shelf(props: { items?: unknown[] }) { return <ul>{(props.items ?? []).length} items</ul>; }',
+  });
+  await post('/api/tenants/shop/tools/updateUILayout', {
+    blueprint: { version: 1, title: 'Shop', routes: [{ path: '/', root: { component: 'Shelf', data: { items: { function: 'items' } } } }] },
+  });
+  await fetch(`${server.url}/api/tenants/shop/secrets/PAYMENT_KEY`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ value: 'pk_live_never_exported' }),
+  });
+  await fetch(`${server.url}/api/tenants/shop/egress`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ allow: ['api.payments.example', '203.0.113.7:8443'] }),
+  });
   await post('/api/tenants/shop/releases', { version: '1.0.0' });
   await post('/api/tenants/shop/releases/1.0.0/deploy', {});
   const result = await post('/api/tenants/shop/releases/1.0.0/export/fission', { dataUrl: server.url, namespace: 'apps' });
@@ -129,10 +147,12 @@ afterAll(async () => {
 });
 
 describe('Fission export: spec files', () => {
-  it('validates every document against Fission\'s CRD schemas, with unknown fields refused', () => {
+  it("validates every document against Fission's CRD schemas, with unknown fields refused", () => {
     const validator = loadFissionValidator();
     const docs = readSpecDocuments(out);
-    expect(docs.map((d) => d.doc.kind).sort()).toEqual(expect.arrayContaining(['ArchiveUploadSpec', 'DeploymentConfig', 'Environment', 'Function', 'HTTPTrigger', 'Package', 'Secret']));
+    expect(docs.map((d) => d.doc.kind).sort()).toEqual(
+      expect.arrayContaining(['ArchiveUploadSpec', 'DeploymentConfig', 'Environment', 'Function', 'HTTPTrigger', 'Package', 'Secret']),
+    );
     const errors = docs.flatMap(({ doc }) => validator.validate(doc));
     expect(errors).toEqual([]);
   });
@@ -171,7 +191,15 @@ describe('Fission export: spec files', () => {
     const names = namespaced.map((d) => `${d.kind}/${d.metadata.name}`);
     expect(new Set(names).size).toBe(names.length);
     // Triggers keep the app's URLs: /api/<fn> on the app's host.
-    expect(of('HTTPTrigger').map((t) => `${t.spec.host}${t.spec.prefix}`).sort()).toEqual(Object.keys(functions).map((f) => `shop.localhost/api/${f}`).sort());
+    expect(
+      of('HTTPTrigger')
+        .map((t) => `${t.spec.host}${t.spec.prefix}`)
+        .sort(),
+    ).toEqual(
+      Object.keys(functions)
+        .map((f) => `shop.localhost/api/${f}`)
+        .sort(),
+    );
   });
 
   it('keeps credentials out of the archives, in an owner-only Secret file', () => {
@@ -186,18 +214,21 @@ describe('Fission export: spec files', () => {
     }
   });
 
-  it('names the app\'s secrets without their values, and turns its egress allowlist into a NetworkPolicy', async () => {
+  it("names the app's secrets without their values, and turns its egress allowlist into a NetworkPolicy", async () => {
     const appSecret = secretOf(path.join(out, 'k8s', `secret-${exported.names.appSecret}.yaml`));
     expect(appSecret.data).toEqual({ PAYMENT_KEY: '' });
     for (const file of readSpecDocuments(out).map((d) => d.file)) expect(readFileSync(file, 'utf8')).not.toContain('pk_live_never_exported');
     const policy = readSpecDocuments(path.join(out, 'k8s')).find((d) => d.doc.kind === 'NetworkPolicy')!;
     const spec = (policy.doc as any).spec;
-    expect(spec.podSelector.matchLabels.environmentName).toBe(readSpecDocuments(out).find((d) => d.doc.kind === 'Environment')!.doc.metadata && (readSpecDocuments(out).find((d) => d.doc.kind === 'Environment')!.doc as any).metadata.name);
+    expect(spec.podSelector.matchLabels.environmentName).toBe(
+      readSpecDocuments(out).find((d) => d.doc.kind === 'Environment')!.doc.metadata &&
+        (readSpecDocuments(out).find((d) => d.doc.kind === 'Environment')!.doc as any).metadata.name,
+    );
     expect(spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '203.0.113.7/32' } }], ports: [{ protocol: 'TCP', port: 8443 }] });
     expect(readFileSync(policy.file, 'utf8')).toMatch(/toFQDNs: matchName: "api\.payments\.example"/);
   });
 
-  it('puts each function\'s exact released bundle in its archive (byte for byte)', async () => {
+  it("puts each function's exact released bundle in its archive (byte for byte)", async () => {
     const snapshot = JSON.parse((await request(`${server.url}/api/tenants/shop/releases/1.0.0`)).text);
     const release = snapshot.snapshot ? JSON.parse(snapshot.snapshot) : snapshot;
     for (const [fn, names] of Object.entries(exported.names.functions)) {
@@ -207,9 +238,20 @@ describe('Fission export: spec files', () => {
   });
 
   it('coexists with a second release and moves only the triggers, with a canary weight', async () => {
-    await post('/api/tenants/shop/tools/createBackendFunction', { name: 'hello', code: "module.exports = async () => ({ status: 200, body: { hello: 'v2' } })" });
+    await post('/api/tenants/shop/tools/createBackendFunction', {
+      name: 'hello',
+      code: "module.exports = async () => ({ status: 200, body: { hello: 'v2' } })",
+    });
     await post('/api/tenants/shop/releases', { version: '1.1.0' });
-    const second = await post('/api/tenants/shop/releases/1.1.0/export/fission', { dataUrl: server.url, namespace: 'apps', canary: { from: '1.0.0', weight: 10 }, executor: 'newdeploy', minScale: 1, maxScale: 3, runtimeClass: 'gvisor' });
+    const second = await post('/api/tenants/shop/releases/1.1.0/export/fission', {
+      dataUrl: server.url,
+      namespace: 'apps',
+      canary: { from: '1.0.0', weight: 10 },
+      executor: 'newdeploy',
+      minScale: 1,
+      maxScale: 3,
+      runtimeClass: 'gvisor',
+    });
     const dir = path.join(work, 'two');
     await writeExport(dir, decodeFiles((await post('/api/tenants/shop/releases/1.0.0/export/fission', { dataUrl: server.url, namespace: 'apps' })).files));
     await writeExport(dir, decodeFiles(second.files));
@@ -220,7 +262,11 @@ describe('Fission export: spec files', () => {
     expect(fnNames).toContain(exported.names.functions.hello!.function);
     expect(fnNames).toContain(second.names.functions.hello.function);
     const trigger = docs.find((d) => d.kind === 'HTTPTrigger' && d.metadata.name === second.names.functions.hello.trigger);
-    expect(trigger.spec.functionref).toEqual({ type: 'function-weights', name: second.names.functions.hello.function, functionweights: { [second.names.functions.hello.function]: 10, [exported.names.functions.hello!.function]: 90 } });
+    expect(trigger.spec.functionref).toEqual({
+      type: 'function-weights',
+      name: second.names.functions.hello.function,
+      functionweights: { [second.names.functions.hello.function]: 10, [exported.names.functions.hello!.function]: 90 },
+    });
     const env = docs.find((d) => d.kind === 'Environment');
     // Fission merges this pod spec into its own; `containers` (required by the schema) adds none.
     expect(env.spec.runtime.podspec).toEqual({ runtimeClassName: 'gvisor', containers: [] });
@@ -229,18 +275,30 @@ describe('Fission export: spec files', () => {
   });
 
   it('refuses bad options and unknown releases with clear errors', async () => {
-    const bad = await fetch(`${server.url}/api/tenants/shop/releases/1.0.0/export/fission`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dataUrl: 'not a url' }) });
+    const bad = await fetch(`${server.url}/api/tenants/shop/releases/1.0.0/export/fission`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dataUrl: 'not a url' }),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.message).toMatch(/data-url/);
-    const weight = await fetch(`${server.url}/api/tenants/shop/releases/1.0.0/export/fission`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ canary: { from: '1.0.0', weight: 150 } }) });
+    const weight = await fetch(`${server.url}/api/tenants/shop/releases/1.0.0/export/fission`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ canary: { from: '1.0.0', weight: 150 } }),
+    });
     expect(weight.status).toBe(400);
-    const missing = await fetch(`${server.url}/api/tenants/shop/releases/9.9.9/export/fission`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const missing = await fetch(`${server.url}/api/tenants/shop/releases/9.9.9/export/fission`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('RELEASE_NOT_FOUND');
   });
 });
 
-describe('Fission export: in Fission\'s own Node.js environment', () => {
+describe("Fission export: in Fission's own Node.js environment", () => {
   const secretsRoot = path.join(work, 'secrets');
   const started = new Map<string, string>();
 
@@ -254,7 +312,10 @@ describe('Fission export: in Fission\'s own Node.js environment', () => {
   }
 
   beforeAll(() => {
-    mountSecrets(secretsRoot, [secretOf(path.join(out, 'k8s', `secret-${exported.names.dataSecret}.yaml`)), { namespace: 'apps', name: exported.names.appSecret, data: {} }]);
+    mountSecrets(secretsRoot, [
+      secretOf(path.join(out, 'k8s', `secret-${exported.names.dataSecret}.yaml`)),
+      { namespace: 'apps', name: exported.names.appSecret, data: {} },
+    ]);
   });
 
   const requests: Array<{ fn: string; method?: string; query?: string; headers?: Record<string, string>; body?: string }> = [
@@ -266,7 +327,7 @@ describe('Fission export: in Fission\'s own Node.js environment', () => {
     { fn: 'broken' },
   ];
 
-  it.each(requests)('$fn $method $query answers as Tessera\'s live app does', async (r) => {
+  it.each(requests)("$fn $method $query answers as Tessera's live app does", async (r) => {
     const fissionBase = await fissionUrl(r.fn);
     const init = { method: r.method ?? 'GET', headers: r.headers ?? {}, ...(r.body !== undefined ? { body: r.body } : {}) };
     const theirs = await request(`${fissionBase}/${r.query ?? ''}`, init);
@@ -274,15 +335,26 @@ describe('Fission export: in Fission\'s own Node.js environment', () => {
     expect(comparable(ours.status, ours.headers as never, ours.text)).toEqual(comparable(theirs.status, theirs.headers as never, theirs.text));
   });
 
-  it('reaches the tenant\'s database through the data endpoint, blobs included, as the local runtime does', async () => {
+  it("reaches the tenant's database through the data endpoint, blobs included, as the local runtime does", async () => {
     const fissionBase = await fissionUrl('items');
-    const created = await request(`${fissionBase}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lamp', photo: 'PNG' }) });
+    const created = await request(`${fissionBase}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'lamp', photo: 'PNG' }),
+    });
     expect(created.status).toBe(201);
     expect(created.json()).toMatchObject({ changes: 1 });
-    await request(`${server.liveUrl('shop')}api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'desk' }) });
+    await request(`${server.liveUrl('shop')}api/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'desk' }),
+    });
     const viaFission = await request(`${fissionBase}/`);
     const viaTessera = await request(`${server.liveUrl('shop')}api/items`);
-    expect(viaFission.json()).toEqual([{ id: 1, name: 'lamp', photo: Buffer.from('PNG').toString('hex') }, { id: 2, name: 'desk', photo: null }]);
+    expect(viaFission.json()).toEqual([
+      { id: 1, name: 'lamp', photo: Buffer.from('PNG').toString('hex') },
+      { id: 2, name: 'desk', photo: null },
+    ]);
     expect(viaFission.text).toBe(viaTessera.text);
   });
 
@@ -294,7 +366,7 @@ describe('Fission export: in Fission\'s own Node.js environment', () => {
     expect(theirs.text).toBe(ours.text);
   });
 
-  it('refuses a missing, wrong or other tenant\'s token with 401', async () => {
+  it("refuses a missing, wrong or other tenant's token with 401", async () => {
     const endpoint = `${server.url}/data/v1/shop`;
     const body = JSON.stringify({ op: 'query', sql: 'SELECT 1 AS one' });
     const { data } = secretOf(path.join(out, 'k8s', `secret-${exported.names.dataSecret}.yaml`));
@@ -309,7 +381,11 @@ describe('Fission export: in Fission\'s own Node.js environment', () => {
     const otherSecret = other.files.find((f: { path: string }) => f.path === `k8s/secret-${other.names.dataSecret}.yaml`);
     const otherToken = /token: (\S+)/.exec(Buffer.from(otherSecret.content, 'base64').toString())![1];
     expect((await request(endpoint, { method: 'POST', headers: { authorization: `Bearer ${otherToken}` }, body })).status).toBe(401);
-    const crossed = await request(`${server.url}/data/v1/other`, { method: 'POST', headers: { authorization: `Bearer ${data.token}` }, body: JSON.stringify({ op: 'query', sql: 'SELECT * FROM secrets' }) });
+    const crossed = await request(`${server.url}/data/v1/other`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${data.token}` },
+      body: JSON.stringify({ op: 'query', sql: 'SELECT * FROM secrets' }),
+    });
     expect(crossed.status).toBe(401);
     expect(crossed.json().error.code).toBe('UNAUTHORIZED');
   });
@@ -326,7 +402,7 @@ describe('Fission export: in Fission\'s own Node.js environment', () => {
   });
 });
 
-describe('the platform\'s read path on Fission, over PostgreSQL through pgbouncer', () => {
+describe("the platform's read path on Fission, over PostgreSQL through pgbouncer", () => {
   const secretsRoot = path.join(work, 'read-path-secrets');
   const urls = new Map<string, string>();
 
@@ -375,7 +451,9 @@ describe('the platform\'s read path on Fission, over PostgreSQL through pgbounce
     const body = JSON.stringify({ tenant: 'shop', version: '1.1.0' });
     const headers = { 'content-type': 'application/json' };
     expect((await request(`${urls.get('releases')}/`, { method: 'POST', headers, body })).status).toBe(401);
-    expect((await request(`${urls.get('releases')}/`, { method: 'POST', headers: { ...headers, authorization: 'Bearer wrong-token-0123456789' }, body })).status).toBe(401);
+    expect(
+      (await request(`${urls.get('releases')}/`, { method: 'POST', headers: { ...headers, authorization: 'Bearer wrong-token-0123456789' }, body })).status,
+    ).toBe(401);
     const deployed = await request(`${urls.get('releases')}/`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${DEPLOY_TOKEN}` }, body });
     expect(deployed.status).toBe(200);
     expect(deployed.json()).toEqual({ ok: true, tenant: 'shop', version: '1.1.0', previous: '1.0.0' });
@@ -384,7 +462,11 @@ describe('the platform\'s read path on Fission, over PostgreSQL through pgbounce
     expect(theirs.json().live).toBe('1.1.0');
     expect(ours.text).toBe(theirs.text);
     // And back through the service's own read path, which also swaps what it serves.
-    const back = await request(`${server.url}/api/serving/releases`, { method: 'POST', headers: { ...headers, authorization: `Bearer ${DEPLOY_TOKEN}` }, body: JSON.stringify({ tenant: 'shop', version: '1.0.0' }) });
+    const back = await request(`${server.url}/api/serving/releases`, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${DEPLOY_TOKEN}` },
+      body: JSON.stringify({ tenant: 'shop', version: '1.0.0' }),
+    });
     expect(back.json()).toEqual({ ok: true, tenant: 'shop', version: '1.0.0', previous: '1.1.0' });
     expect((await request(`${urls.get('releases')}/?tenant=shop`)).json().live).toBe('1.0.0');
     expect((await request(`${server.liveUrl('shop')}api/hello`)).json()).toEqual({ hello: 'world', method: 'GET' });

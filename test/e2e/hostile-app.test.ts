@@ -25,7 +25,10 @@ afterAll(async () => {
 });
 
 async function api(path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${server.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${server.url}${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   return res.json();
 }
 
@@ -74,7 +77,9 @@ export default function Attack() {
   return result ? <pre data-testid="report">{JSON.stringify(result)}</pre> : <p>attacking</p>;
 }`;
     expect((await api('/api/tenants/evil/tools/createFrontendComponent', { name: 'Attack', code: attack })).ok).toBe(true);
-    expect((await api('/api/tenants/evil/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Attack' } }] } })).ok).toBe(true);
+    expect(
+      (await api('/api/tenants/evil/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Attack' } }] } })).ok,
+    ).toBe(true);
 
     // The builder is signed in in the same browser, with the hostile app open in its preview.
     const context = await browser.newContext();

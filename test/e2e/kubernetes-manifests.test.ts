@@ -38,7 +38,11 @@ describe('deploy/kubernetes', () => {
     const env = tessera.spec.template.spec.containers[0].env;
     expect(env.find((e: any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef.key).toBe('database-url');
     for (const service of docs.filter((d) => d.doc.kind === 'Service').map((d) => d.doc)) {
-      const workload = docs.find((d) => ['Deployment', 'StatefulSet'].includes(d.doc.kind) && Object.entries(service.spec.selector).every(([k, v]) => d.doc.spec.template.metadata.labels[k] === v));
+      const workload = docs.find(
+        (d) =>
+          ['Deployment', 'StatefulSet'].includes(d.doc.kind) &&
+          Object.entries(service.spec.selector).every(([k, v]) => d.doc.spec.template.metadata.labels[k] === v),
+      );
       expect(workload, service.metadata.name).toBeTruthy();
       const ports = workload!.doc.spec.template.spec.containers.flatMap((c: any) => c.ports.map((p: any) => p.name));
       for (const port of service.spec.ports) expect(ports).toContain(port.targetPort);
@@ -54,7 +58,9 @@ describe('deploy/kubernetes', () => {
     expect(env.TESSERA_REPLICA_URL.value).toBe(`http://$(POD_IP):${pod.containers[0].ports.find((p: any) => p.name === 'http').containerPort}`);
     expect(env.TESSERA_SECRET_KEY.valueFrom.secretKeyRef.key).toBe('secret-key');
     // Kubernetes expands $(POD_IP) only from variables defined before it.
-    expect(pod.containers[0].env.findIndex((e: any) => e.name === 'POD_IP')).toBeLessThan(pod.containers[0].env.findIndex((e: any) => e.name === 'TESSERA_REPLICA_URL'));
+    expect(pod.containers[0].env.findIndex((e: any) => e.name === 'POD_IP')).toBeLessThan(
+      pod.containers[0].env.findIndex((e: any) => e.name === 'TESSERA_REPLICA_URL'),
+    );
     const claimName = pod.volumes.find((v: any) => v.name === 'data').persistentVolumeClaim.claimName;
     const claim = docs.find((d) => d.doc.kind === 'PersistentVolumeClaim' && d.doc.metadata.name === claimName)!.doc;
     expect(claim.spec.accessModes).toEqual(['ReadWriteMany']);
@@ -66,7 +72,12 @@ describe('deploy/kubernetes', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + HANDOVER_DRAIN_MS / 1000);
     // What the manifests set is what the server accepts: replica mode needs DATABASE_URL and TESSERA_SECRET_KEY.
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['DATABASE_URL', 'TESSERA_SECRET_KEY', 'TESSERA_REPLICA_URL', 'TESSERA_LEASE_TTL_MS']));
-    const config = resolveConfig({ DATABASE_URL: 'postgres://x@pgbouncer:6432/tessera', TESSERA_SECRET_KEY: 'ab'.repeat(32), TESSERA_REPLICA_URL: 'http://10.0.0.7:3000', TESSERA_LEASE_TTL_MS: env.TESSERA_LEASE_TTL_MS.value });
+    const config = resolveConfig({
+      DATABASE_URL: 'postgres://x@pgbouncer:6432/tessera',
+      TESSERA_SECRET_KEY: 'ab'.repeat(32),
+      TESSERA_REPLICA_URL: 'http://10.0.0.7:3000',
+      TESSERA_LEASE_TTL_MS: env.TESSERA_LEASE_TTL_MS.value,
+    });
     expect(config.replica).toEqual({ url: 'http://10.0.0.7:3000', leaseTtlMs: 15_000 });
     expect(() => resolveConfig({ TESSERA_REPLICA_URL: 'http://10.0.0.7:3000' })).toThrow(/DATABASE_URL too[\s\S]*TESSERA_SECRET_KEY too/);
   });

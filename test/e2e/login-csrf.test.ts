@@ -26,14 +26,18 @@ export default function Lure() {
 }`;
 
 async function api(route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${fixture.server.url}${route}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${fixture.server.url}${route}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   return res.json();
 }
 
-const whoAmI = (page: Page) => page.evaluate(async () => {
-  const res = await fetch('/api/me');
-  return res.ok ? ((await res.json()) as { id: string }).id : res.status;
-});
+const whoAmI = (page: Page) =>
+  page.evaluate(async () => {
+    const res = await fetch('/api/me');
+    return res.ok ? ((await res.json()) as { id: string }).id : res.status;
+  });
 
 async function lured(context: BrowserContext, target: string): Promise<Page> {
   const page = await context.newPage();
@@ -45,11 +49,13 @@ async function lured(context: BrowserContext, target: string): Promise<Page> {
 }
 
 describe('sign-in links and tokens sent by an app', () => {
-  it('never switches the browser from an app\'s navigation; the button, a typed link, and nothing else signs in', async () => {
+  it("never switches the browser from an app's navigation; the button, a typed link, and nothing else signs in", async () => {
     const { server, browser } = fixture;
     await api('/api/tenants', { id: 'lure' });
     expect((await api('/api/tenants/lure/tools/createFrontendComponent', { name: 'Lure', code: LURE })).ok).toBe(true);
-    expect((await api('/api/tenants/lure/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Lure' } }] } })).ok).toBe(true);
+    expect((await api('/api/tenants/lure/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Lure' } }] } })).ok).toBe(
+      true,
+    );
     const made = await api('/api/users', { id: 'mallory', name: 'Mallory' });
     const malloryLink = made.signInUrl as string;
     const { token: malloryApiToken } = await server.platform.auth.createApiToken('mallory', 'laptop');
@@ -65,7 +71,10 @@ describe('sign-in links and tokens sent by an app', () => {
     const asked = await lured(victim, malloryLink);
     await asked.getByRole('heading', { name: 'Sign in to Tessera?' }).waitFor();
     expect(await asked.getByTestId('account').textContent()).toBe('Mallory (mallory)');
-    await asked.getByRole('alert').getByText(/You are signed in as/).waitFor();
+    await asked
+      .getByRole('alert')
+      .getByText(/You are signed in as/)
+      .waitFor();
     await asked.screenshot({ path: path.join(screenshots, 'sign-in-confirmation.png'), fullPage: true });
     expect(await whoAmI(asked)).toBe('admin');
     expect(await whoAmI(builder)).toBe('admin');

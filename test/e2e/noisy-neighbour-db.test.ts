@@ -13,7 +13,10 @@ const QUOTA = 16 * MIB;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 
 async function api(path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${server.url}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `${server.url}${path}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   return { status: res.status, json: await res.json() };
 }
 
@@ -79,7 +82,9 @@ async function underAttack(label: string, attack: () => Promise<void>, options: 
   }
   const { latencies, failures } = result;
   const p99 = percentile(latencies, 99);
-  console.log(`${label}: bystander ${latencies.length} calls, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms (bound ${latencyBound().toFixed(0)} ms); platform event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms; platform RSS +${Math.round((peak - baseline) / MIB)} MB (peak ${Math.round(peak / MIB)} MB)`);
+  console.log(
+    `${label}: bystander ${latencies.length} calls, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${p99.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms (bound ${latencyBound().toFixed(0)} ms); platform event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms; platform RSS +${Math.round((peak - baseline) / MIB)} MB (peak ${Math.round(peak / MIB)} MB)`,
+  );
   expect(failures).toEqual([]);
   expect(latencies.length).toBeGreaterThan(5);
   if (options.latencyBound !== false) expect(p99).toBeLessThan(latencyBound());
@@ -91,15 +96,32 @@ beforeAll(async () => {
   // A generous function time limit: the shared test machine can be very loaded; the db process's own limits are what is tested.
   server = await startTestServer({ APP_DB_MAX_BYTES: String(QUOTA), FUNCTION_TIMEOUT_MS: '30000' });
   for (const tenant of ['calm', 'noisy']) expect((await api('/api/tenants', { id: tenant })).status).toBe(201);
-  expect((await api('/api/tenants/calm/tools/updateDatabaseSchema', { sql: 'CREATE TABLE hits (n INTEGER); INSERT INTO hits VALUES (0)' })).json).toMatchObject({ ok: true });
-  await createFunction('calm', 'ping', "const db = require('@tessera/db');\nmodule.exports = async () => { await db.execute('UPDATE hits SET n = n + 1'); const [row] = await db.query('SELECT n FROM hits'); return { status: 200, body: row }; };");
-  expect((await api('/api/tenants/noisy/tools/updateDatabaseSchema', { sql: 'CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)' })).json).toMatchObject({ ok: true });
+  expect((await api('/api/tenants/calm/tools/updateDatabaseSchema', { sql: 'CREATE TABLE hits (n INTEGER); INSERT INTO hits VALUES (0)' })).json).toMatchObject(
+    { ok: true },
+  );
+  await createFunction(
+    'calm',
+    'ping',
+    "const db = require('@tessera/db');\nmodule.exports = async () => { await db.execute('UPDATE hits SET n = n + 1'); const [row] = await db.query('SELECT n FROM hits'); return { status: 200, body: row }; };",
+  );
+  expect((await api('/api/tenants/noisy/tools/updateDatabaseSchema', { sql: 'CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)' })).json).toMatchObject({
+    ok: true,
+  });
   // Each attack answers with what the database said: { code, message } of the error, or the value.
-  const attempt = (body: string) => `const db = require('@tessera/db');\nmodule.exports = async (context) => { try { const value = await (async () => { ${body} })(); return { status: 200, body: { ok: true, value } }; } catch (err) { return { status: 200, body: { ok: false, code: err.code, message: String(err.message).slice(0, 500) } }; } };`;
-  await createFunction('noisy', 'huge-sql', attempt("return db.query(\"SELECT '\" + 'x'.repeat(Number(context.request.query.mb) * 1024 * 1024) + \"' AS s\");"));
-  await createFunction('noisy', 'zeroblob-row', attempt("return db.query('SELECT zeroblob(300000000) AS a, zeroblob(300000000) AS b, zeroblob(300000000) AS c');"));
+  const attempt = (body: string) =>
+    `const db = require('@tessera/db');\nmodule.exports = async (context) => { try { const value = await (async () => { ${body} })(); return { status: 200, body: { ok: true, value } }; } catch (err) { return { status: 200, body: { ok: false, code: err.code, message: String(err.message).slice(0, 500) } }; } };`;
+  await createFunction(
+    'noisy',
+    'huge-sql',
+    attempt('return db.query("SELECT \'" + \'x\'.repeat(Number(context.request.query.mb) * 1024 * 1024) + "\' AS s");'),
+  );
+  await createFunction(
+    'noisy',
+    'zeroblob-row',
+    attempt("return db.query('SELECT zeroblob(300000000) AS a, zeroblob(300000000) AS b, zeroblob(300000000) AS c');"),
+  );
   await createFunction('noisy', 'fill', attempt('return db.execute(`INSERT INTO blobs (data) VALUES (zeroblob(${Number(context.request.query.bytes)}))`);'));
-  await createFunction('noisy', 'count', attempt('return db.query(\'SELECT count(*) AS n FROM blobs\');'));
+  await createFunction('noisy', 'count', attempt("return db.query('SELECT count(*) AS n FROM blobs');"));
   // Warm both apps (sandboxes, db processes) before measuring.
   for (let i = 0; i < 3; i++) {
     expect((await request(`${server.appUrl('calm')}api/ping`)).status).toBe(200);
@@ -116,7 +138,9 @@ beforeAll(async () => {
   const { latencies } = await quiet.stop();
   loopDelay.disable();
   quietP99 = percentile(latencies, 99);
-  console.log(`no attack: bystander ${latencies.length} calls, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${quietP99.toFixed(0)} ms; platform event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+  console.log(
+    `no attack: bystander ${latencies.length} calls, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${quietP99.toFixed(0)} ms; platform event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms`,
+  );
 }, 600_000);
 afterAll(async () => {
   await server?.close();
@@ -144,17 +168,25 @@ describe('a noisy neighbour attacking through its database', () => {
    * channel's size check before decoding): logged here, bounded in memory and life, not in latency.
    */
   it('sends 9 MB SQL strings: refused (SQL_REFUSED), the platform alive and its memory bounded', async () => {
-    await underAttack('9 MB SQL x 8', async () => {
-      for (let round = 0; round < 8; round++) {
-        expect(await noisy('huge-sql', '?mb=9')).toMatchObject({ ok: false, code: 'SQL_REFUSED', message: expect.stringContaining('SQL_MAX_BYTES') });
-      }
-    }, { latencyBound: false });
+    await underAttack(
+      '9 MB SQL x 8',
+      async () => {
+        for (let round = 0; round < 8; round++) {
+          expect(await noisy('huge-sql', '?mb=9')).toMatchObject({ ok: false, code: 'SQL_REFUSED', message: expect.stringContaining('SQL_MAX_BYTES') });
+        }
+      },
+      { latencyBound: false },
+    );
   }, 120_000);
 
   it('reads rows of 3 x 300 MB zeroblob: a clear error from its own capped db process', async () => {
     await underAttack('3 x 300 MB zeroblob row x 3', async () => {
       for (let round = 0; round < 3; round++) {
-        expect(await noisy('zeroblob-row')).toMatchObject({ ok: false, code: 'SQL_ERROR', message: expect.stringMatching(/more memory than the app's database/) });
+        expect(await noisy('zeroblob-row')).toMatchObject({
+          ok: false,
+          code: 'SQL_ERROR',
+          message: expect.stringMatching(/more memory than the app's database/),
+        });
       }
     });
     expect(await noisy('count')).toMatchObject({ ok: true });
@@ -163,7 +195,11 @@ describe('a noisy neighbour attacking through its database', () => {
   it('fills its database from a function: QUOTA_EXCEEDED naming the limit, and the database stays usable', async () => {
     await underAttack('quota from a function', async () => {
       expect(await noisy('fill', '?bytes=4000000')).toMatchObject({ ok: true });
-      expect(await noisy('fill', '?bytes=200000000')).toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED', message: expect.stringContaining('at most 16 MiB (APP_DB_MAX_BYTES)') });
+      expect(await noisy('fill', '?bytes=200000000')).toMatchObject({
+        ok: false,
+        code: 'QUOTA_EXCEEDED',
+        message: expect.stringContaining('at most 16 MiB (APP_DB_MAX_BYTES)'),
+      });
       let last: { ok: boolean; code?: string } = { ok: true };
       for (let i = 0; i < 10 && last.ok; i++) last = await noisy('fill', '?bytes=3000000');
       expect(last).toMatchObject({ ok: false, code: 'QUOTA_EXCEEDED' });
@@ -180,7 +216,10 @@ describe('a noisy neighbour attacking through its database', () => {
     await underAttack('large schema scripts', async () => {
       const refused = await api('/api/tenants/noisy/tools/updateDatabaseSchema', { sql: `${script}\nPRAGMA writable_schema = 1` });
       expect(refused.status).toBe(400);
-      expect(refused.json).toMatchObject({ ok: false, error: { code: 'SQL_REFUSED', message: expect.stringContaining('Statement 2502 of 2502 was refused: PRAGMA is not allowed') } });
+      expect(refused.json).toMatchObject({
+        ok: false,
+        error: { code: 'SQL_REFUSED', message: expect.stringContaining('Statement 2502 of 2502 was refused: PRAGMA is not allowed') },
+      });
       const applied = await api('/api/tenants/noisy/tools/updateDatabaseSchema', { sql: script });
       expect(applied.json).toMatchObject({ ok: true, result: { statements: 2501, file: expect.stringMatching(/_create_table_seeded\.sql$/) } });
     });
@@ -190,7 +229,9 @@ describe('a noisy neighbour attacking through its database', () => {
 
   it('fills its database from updateDatabaseSchema: 413 QUOTA_EXCEEDED, nothing applied', async () => {
     await underAttack('quota from a tool', async () => {
-      const refused = await api('/api/tenants/noisy/tools/updateDatabaseSchema', { sql: 'CREATE TABLE seed (data BLOB); INSERT INTO seed VALUES (zeroblob(40000000))' });
+      const refused = await api('/api/tenants/noisy/tools/updateDatabaseSchema', {
+        sql: 'CREATE TABLE seed (data BLOB); INSERT INTO seed VALUES (zeroblob(40000000))',
+      });
       expect(refused.status).toBe(413);
       expect(refused.json).toMatchObject({ ok: false, error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('16 MiB (APP_DB_MAX_BYTES)') } });
     });

@@ -78,8 +78,18 @@ const call = (fn: string) => callApp(`${platform.appUrl('attacker')}api/${fn}`, 
 beforeAll(async () => {
   platform = await startPlatformProcess({ FUNCTION_TIMEOUT_MS: '3000', FUNCTION_WARM_POOL: '2' });
   for (const tenant of ['bystander', 'attacker']) expect((await platform.api('POST', '/api/tenants', { id: tenant })).status).toBe(201);
-  expect((await platform.api('POST', '/api/tenants/bystander/tools/updateDatabaseSchema', { sql: "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('still here')" })).status).toBe(200);
-  await createFunction('bystander', 'ping', "const db = require('@tessera/db'); module.exports = async () => ({ status: 200, body: (await db.query('SELECT text FROM notes'))[0] ?? { text: 'still here' } })");
+  expect(
+    (
+      await platform.api('POST', '/api/tenants/bystander/tools/updateDatabaseSchema', {
+        sql: "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('still here')",
+      })
+    ).status,
+  ).toBe(200);
+  await createFunction(
+    'bystander',
+    'ping',
+    "const db = require('@tessera/db'); module.exports = async () => ({ status: 200, body: (await db.query('SELECT text FROM notes'))[0] ?? { text: 'still here' } })",
+  );
   bystander = new Bystander(`${platform.appUrl('bystander')}api/ping`, (text) => text.includes('still here'));
   // Warm: the bystander's process started and its code loaded, the platform's memory settled.
   for (let i = 0; i < 20; i++) expect((await callApp(`${platform.appUrl('bystander')}api/ping`)).status).toBe(200);
@@ -113,38 +123,56 @@ describe('a noisy neighbour', () => {
   }, 60_000);
 
   it('forges a failure frame with a 20 MB message and a result frame with a 20 MB header name: stopped, 502', async () => {
-    await createFunction('attacker', 'forgedfail', `${CHANNEL}
+    await createFunction(
+      'attacker',
+      'forgedfail',
+      `${CHANNEL}
 module.exports = async () => {
   const { socket, id } = await channel();
   socket.write(frame(6, u32(id), Buffer.of(1), field(Buffer.alloc(20 * 1024 * 1024, 120)), Buffer.of(0), u32(0)));
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return { status: 200, body: 'not stopped' };
-}`);
-    await createFunction('attacker', 'forgedheader', `${CHANNEL}
+}`,
+    );
+    await createFunction(
+      'attacker',
+      'forgedheader',
+      `${CHANNEL}
 module.exports = async () => {
   const { socket, id } = await channel();
   socket.write(result(id, 200, [['x'.repeat(20 * 1024 * 1024), 'v']], 'hi'));
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return { status: 200, body: 'not stopped' };
-}`);
+}`,
+    );
     const answers = await underAttack('forged 20 MB failure and header', async () => [await call('forgedfail'), await call('forgedheader')]);
     for (const [fail, header] of answers) {
       expect(fail!.status).toBe(502);
       expect(JSON.parse(fail!.text).error.message).toMatch(/stopped because it sent a message of \d+ bytes, over the \d+-byte limit/);
       expect(header!.status).toBe(502);
-      expect(JSON.parse(header!.text).error.message).toMatch(/stopped because it sent (a message of \d+ bytes, over|a message the platform does not accept: a header name of 20971520 bytes)/);
+      expect(JSON.parse(header!.text).error.message).toMatch(
+        /stopped because it sent (a message of \d+ bytes, over|a message the platform does not accept: a header name of 20971520 bytes)/,
+      );
     }
   }, 60_000);
 
   it('sends SQL of 8 MB: refused with a clear error in its own process; forged, the sandbox is stopped', async () => {
-    await createFunction('attacker', 'bigsql', "module.exports = async () => { try { await require('@tessera/db').query('SELECT 1 -- ' + 'x'.repeat(8 * 1024 * 1024)); return { status: 200, body: 'ran' }; } catch (e) { return { status: 200, body: e.code + ': ' + e.message }; } }");
-    await createFunction('attacker', 'forgedsql', `${CHANNEL}
+    await createFunction(
+      'attacker',
+      'bigsql',
+      "module.exports = async () => { try { await require('@tessera/db').query('SELECT 1 -- ' + 'x'.repeat(8 * 1024 * 1024)); return { status: 200, body: 'ran' }; } catch (e) { return { status: 200, body: e.code + ': ' + e.message }; } }",
+    );
+    await createFunction(
+      'attacker',
+      'forgedsql',
+      `${CHANNEL}
 module.exports = async () => {
   const { socket, id } = await channel();
   socket.write(frame(9, u32(id), u32(99), Buffer.of(0), field(Buffer.alloc(8 * 1024 * 1024, 32)), Buffer.of(1), u32(0)));
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return { status: 200, body: 'not stopped' };
-}`);
+}`,
+    );
     const answers = await underAttack('8 MB SQL', async () => [await call('bigsql'), await call('forgedsql')]);
     for (const [plain, forged] of answers) {
       expect(plain!.text).toMatch(/^SQL_REFUSED: db.query\(sql, params\): the SQL text has \d+ bytes, over the 1048576 bytes one call may send/);
@@ -153,9 +181,12 @@ module.exports = async () => {
     }
   }, 60_000);
 
-  it('forges frames of millions of empty objects (V8\'s encoding) under every message type: refused without decoding', async () => {
+  it("forges frames of millions of empty objects (V8's encoding) under every message type: refused without decoding", async () => {
     // 'o' '{' 0: one empty object in V8's serialization, 3 bytes; up to each type's limit or 34 MB.
-    await createFunction('attacker', 'flood', `${CHANNEL}
+    await createFunction(
+      'attacker',
+      'flood',
+      `${CHANNEL}
 module.exports = async (context) => {
   const { socket, id } = await channel();
   const type = Number(context.request.query.type);
@@ -165,21 +196,39 @@ module.exports = async (context) => {
   socket.write(frame(type, u32(id), objects));
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return { status: 200, body: 'not stopped' };
-}`);
+}`,
+    );
     let round = 0;
-    const cases: Array<[number, number]> = [[2, 34], [2, 4], [9, 16], [4, 3], [6, 3], [10, 8], [3, 30]];
-    const answers = await underAttack('V8 empty-object floods', async () => {
-      const [type, mb] = cases[round++ % cases.length]!;
-      return { type, mb, answer: await callApp(`${platform.appUrl('attacker')}api/flood?type=${type}&mb=${mb}`, { timeoutMs: 30_000 }) };
-    }, 6000);
+    const cases: Array<[number, number]> = [
+      [2, 34],
+      [2, 4],
+      [9, 16],
+      [4, 3],
+      [6, 3],
+      [10, 8],
+      [3, 30],
+    ];
+    const answers = await underAttack(
+      'V8 empty-object floods',
+      async () => {
+        const [type, mb] = cases[round++ % cases.length]!;
+        return { type, mb, answer: await callApp(`${platform.appUrl('attacker')}api/flood?type=${type}&mb=${mb}`, { timeoutMs: 30_000 }) };
+      },
+      6000,
+    );
     for (const { answer } of answers) {
       expect(answer.status).toBe(502);
-      expect(JSON.parse(answer.text).error.message).toMatch(/was stopped because it sent (a message of \d+ bytes, over the \d+-byte limit|a message the platform does not accept)/);
+      expect(JSON.parse(answer.text).error.message).toMatch(
+        /was stopped because it sent (a message of \d+ bytes, over the \d+-byte limit|a message the platform does not accept)/,
+      );
     }
   }, 90_000);
 
-  it('stops reading its channel while asking for many large results: stopped at the app\'s cap, with a log line', async () => {
-    await createFunction('attacker', 'noread', `${CHANNEL}
+  it("stops reading its channel while asking for many large results: stopped at the app's cap, with a log line", async () => {
+    await createFunction(
+      'attacker',
+      'noread',
+      `${CHANNEL}
 module.exports = async () => {
   const { socket } = await channel();
   socket.pause();
@@ -188,24 +237,36 @@ module.exports = async () => {
   const db = require('@tessera/db');
   await Promise.all(Array.from({ length: 32 }, () => db.query('SELECT zeroblob(7000000) AS b').catch(() => {})));
   return { status: 200, body: 'not stopped' };
-}`);
+}`,
+    );
     const answers = await underAttack('replies not read', () => call('noread'));
     for (const answer of answers) {
       expect(answer.status).toBe(502);
-      expect(JSON.parse(answer.text).error.message).toMatch(/stopped because it did not read the platform's replies: \d+ MB were waiting for it, over the 64 MB limit of an app/);
+      expect(JSON.parse(answer.text).error.message).toMatch(
+        /stopped because it did not read the platform's replies: \d+ MB were waiting for it, over the 64 MB limit of an app/,
+      );
     }
     expect(platform.output()).toMatch(/did not read the platform's replies/);
   }, 60_000);
 
-  it('logs as much as it can from many functions: the app\'s log memory stays bounded', async () => {
+  it("logs as much as it can from many functions: the app's log memory stays bounded", async () => {
     const names = Array.from({ length: 8 }, (_, i) => `chatty${i}`);
-    for (const name of names) await createFunction('attacker', name, "module.exports = async () => { for (let i = 0; i < 400; i++) console.log(i + ' ' + 'z'.repeat(8000)); return { status: 200, body: 'logged' }; }");
+    for (const name of names)
+      await createFunction(
+        'attacker',
+        name,
+        "module.exports = async () => { for (let i = 0; i < 400; i++) console.log(i + ' ' + 'z'.repeat(8000)); return { status: 200, body: 'logged' }; }",
+      );
     let round = 0;
-    await underAttack('log flood from 8 functions', async () => {
-      const answers = await Promise.all(names.slice(0, 4).map((_, i) => call(names[(round + i) % names.length]!)));
-      round += 4;
-      for (const answer of answers) expect(answer.status).toBe(200);
-    }, 6000);
+    await underAttack(
+      'log flood from 8 functions',
+      async () => {
+        const answers = await Promise.all(names.slice(0, 4).map((_, i) => call(names[(round + i) % names.length]!)));
+        round += 4;
+        for (const answer of answers) expect(answer.status).toBe(200);
+      },
+      6000,
+    );
     const logs = await platform.api('GET', '/api/tenants/attacker/functions/chatty0/logs?limit=1000');
     const line = logs.json.logs.find((r: { source: string }) => r.source === 'console');
     // Each line cut with a note of what was dropped; the 201st line is the sandbox's own note.
@@ -214,14 +275,22 @@ module.exports = async () => {
 
   it('sends its own framing (Content-Length: 0 before a second response in its body): the next request on the connection gets its own answer', async () => {
     const smuggled = 'HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\nContent-Length: 9\\r\\n\\r\\nSMUGGLED!';
-    await createFunction('attacker', 'smuggle', `${CHANNEL}
+    await createFunction(
+      'attacker',
+      'smuggle',
+      `${CHANNEL}
 module.exports = async () => {
   const { socket, id } = await channel();
   socket.write(result(id, 200, [['Content-Length', '0'], ['Transfer-Encoding', 'chunked'], ['Connection', 'keep-alive'], ['content-type', 'text/plain']], '${smuggled}'));
   await new Promise((resolve) => setTimeout(resolve, 200));
   return { status: 200, body: 'late' };
-}`);
-    await createFunction('attacker', 'plainframing', `module.exports = async () => ({ status: 200, headers: { 'Content-Length': '0', 'Transfer-Encoding': 'chunked', 'Upgrade': 'h2c', 'Proxy-Authenticate': 'x' }, body: '${smuggled}' })`);
+}`,
+    );
+    await createFunction(
+      'attacker',
+      'plainframing',
+      `module.exports = async () => ({ status: 200, headers: { 'Content-Length': '0', 'Transfer-Encoding': 'chunked', 'Upgrade': 'h2c', 'Proxy-Authenticate': 'x' }, body: '${smuggled}' })`,
+    );
     await createFunction('attacker', 'hello', "module.exports = async () => ({ status: 200, body: 'hello itself' })");
     const attempts = await underAttack('response smuggling', async () => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -231,7 +300,9 @@ module.exports = async () => {
           const req = http.get({ agent, host: '127.0.0.1', port: platform.port, path, headers: { host } }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), reused: req.reusedSocket }));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), reused: req.reusedSocket }),
+            );
           });
           req.on('error', reject);
         });

@@ -14,7 +14,6 @@ async function api(path: string, body: unknown): Promise<any> {
   return json;
 }
 
-
 describe('a notes app built purely through the tools API', () => {
   it('adds a note through the form and keeps it across a reload', async () => {
     await api('/api/tenants', { id: 'notes' });

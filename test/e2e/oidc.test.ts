@@ -18,7 +18,13 @@ let browser: Browser;
 beforeAll(async () => {
   const port = await freePort();
   idp = await startIdentityProvider([`http://localhost:${port}/api/auth/oidc/callback`]);
-  server = await startTestServer({ PORT: String(port), OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: idp.clientSecret, OIDC_LABEL: 'Sign in with Example SSO' });
+  server = await startTestServer({
+    PORT: String(port),
+    OIDC_ISSUER: idp.issuer,
+    OIDC_CLIENT_ID: idp.clientId,
+    OIDC_CLIENT_SECRET: idp.clientSecret,
+    OIDC_LABEL: 'Sign in with Example SSO',
+  });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -69,11 +75,23 @@ describe('OIDC sign-in', () => {
   });
 
   it('links an account to the user an admin invited with its email, who keeps their projects', async () => {
-    const made = await fetch(`${server.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'heidi-h', name: 'Heidi H.', email: 'heidi@example.test' }) });
+    const made = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'heidi-h', name: 'Heidi H.', email: 'heidi@example.test' }),
+    });
     expect(made.status).toBe(201);
     await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"bakery"}' });
     // An admin adds the account directly (others invite, and the project waits for a yes; see roles.test.ts).
-    expect((await fetch(`${server.url}/api/tenants/bakery/members/heidi-h`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"role":"editor","direct":true}' })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${server.url}/api/tenants/bakery/members/heidi-h`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: '{"role":"editor","direct":true}',
+        })
+      ).status,
+    ).toBe(200);
     const context = await browser.newContext();
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
@@ -93,8 +111,13 @@ describe('OIDC sign-in', () => {
     const res = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=xyz`, { headers: ANONYMOUS, redirect: 'manual' });
     expect(res.status).toBe(401);
     expect(await res.text()).toContain('not started here');
-    const forged = Buffer.from(JSON.stringify({ state: 'expected', verifier: 'v'.repeat(43), nonce: 'n', redirectUrl: `http://localhost:${server.server.port}/api/auth/oidc/callback` })).toString('base64url');
-    const wrongState = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=other&iss=${encodeURIComponent(idp.issuer)}`, { headers: { ...ANONYMOUS, cookie: `tessera_oidc=${forged}` }, redirect: 'manual' });
+    const forged = Buffer.from(
+      JSON.stringify({ state: 'expected', verifier: 'v'.repeat(43), nonce: 'n', redirectUrl: `http://localhost:${server.server.port}/api/auth/oidc/callback` }),
+    ).toString('base64url');
+    const wrongState = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=other&iss=${encodeURIComponent(idp.issuer)}`, {
+      headers: { ...ANONYMOUS, cookie: `tessera_oidc=${forged}` },
+      redirect: 'manual',
+    });
     expect(wrongState.status).toBe(401);
     expect(wrongState.headers.get('set-cookie') ?? '').not.toContain('tessera_session');
   });
@@ -110,7 +133,10 @@ describe('OIDC sign-in', () => {
     expect(cookie).not.toMatch(/Domain=/i);
     // A plain-named state cookie (which a sibling host could set) is not a sign-in started here.
     const value = cookie.split(';')[0]!.slice('__Host-tessera_oidc='.length);
-    const planted = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=xyz`, { headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https', cookie: `tessera_oidc=${value}` }, redirect: 'manual' });
+    const planted = await fetch(`${server.url}/api/auth/oidc/callback?code=abc&state=xyz`, {
+      headers: { ...ANONYMOUS, 'x-forwarded-proto': 'https', cookie: `tessera_oidc=${value}` },
+      redirect: 'manual',
+    });
     expect(planted.status).toBe(401);
     expect(await planted.text()).toContain('not started here');
   });

@@ -18,9 +18,21 @@ describe('npm packages in the browser', () => {
     await server.platform.tenants.create('shared');
     const call = (tool: string, args: unknown): Promise<unknown> => runTool(server.platform, 'shared', tool, args);
     // Two components share tiny-format (each taking another name from it); one also uses a CommonJS package.
-    await call('createFrontendComponent', { name: 'First', code: `import { fmt } from 'tiny-format';\nexport default function First() { return <p data-testid="first">{fmt(1)}</p>; }\n` });
-    await call('createFrontendComponent', { name: 'Second', code: `import { fmt as f, unused } from 'tiny-format';\nimport { greet } from 'cjs-greet';\nexport default function Second() { return <p data-testid="second">{f(2)} {greet('two')} {unused.length}</p>; }\n` });
-    await call('updateUILayout', { blueprint: { version: 1, title: 'Shared', routes: [{ path: '/', root: { component: 'Container', children: [{ component: 'First' }, { component: 'Second' }] } }] } });
+    await call('createFrontendComponent', {
+      name: 'First',
+      code: `import { fmt } from 'tiny-format';\nexport default function First() { return <p data-testid="first">{fmt(1)}</p>; }\n`,
+    });
+    await call('createFrontendComponent', {
+      name: 'Second',
+      code: `import { fmt as f, unused } from 'tiny-format';\nimport { greet } from 'cjs-greet';\nexport default function Second() { return <p data-testid="second">{f(2)} {greet('two')} {unused.length}</p>; }\n`,
+    });
+    await call('updateUILayout', {
+      blueprint: {
+        version: 1,
+        title: 'Shared',
+        routes: [{ path: '/', root: { component: 'Container', children: [{ component: 'First' }, { component: 'Second' }] } }],
+      },
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,12 +67,14 @@ describe('npm packages in the browser', () => {
     await page.close();
   });
 
-  it('lists the app\'s packages in the API and the builder: versions, who imports them, browser modules', async () => {
+  it("lists the app's packages in the API and the builder: versions, who imports them, browser modules", async () => {
     const answer = await (await fetch(`${server.url}/api/tenants/shared/packages`)).json();
     const byName = Object.fromEntries(answer.packages.map((p: { name: string }) => [p.name, p]));
     expect(byName['tiny-format']).toMatchObject({ version: '2.0.0', direct: true, usedBy: { components: ['First', 'Second'], functions: [] } });
     expect(byName['tiny-format'].integrity).toMatch(/^sha512-/);
-    expect(byName['tiny-format'].browserModules).toEqual([{ specifier: 'tiny-format', url: expect.stringMatching(/^\/_tessera\/pkg\//), bytes: expect.any(Number) }]);
+    expect(byName['tiny-format'].browserModules).toEqual([
+      { specifier: 'tiny-format', url: expect.stringMatching(/^\/_tessera\/pkg\//), bytes: expect.any(Number) },
+    ]);
     expect(byName['tiny-format'].browserModules[0].bytes).toBeGreaterThan(0);
     expect(byName['cjs-greet']).toMatchObject({ direct: true, usedBy: { components: ['Second'], functions: [] } });
     expect(answer.packages.filter((p: { direct: boolean }) => p.direct).map((p: { name: string }) => p.name)).toEqual(['cjs-greet', 'tiny-format']);

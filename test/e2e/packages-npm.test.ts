@@ -7,7 +7,10 @@ import { startTestServer } from '../support/platform.ts';
 describe('npm packages from the real registry', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   beforeAll(async () => {
-    server = await startTestServer({ npm_config_registry: process.env.npm_config_registry ?? 'https://registry.npmjs.org/', PACKAGE_REGISTRY_TIMEOUT_MS: '60000' });
+    server = await startTestServer({
+      npm_config_registry: process.env.npm_config_registry ?? 'https://registry.npmjs.org/',
+      PACKAGE_REGISTRY_TIMEOUT_MS: '60000',
+    });
     await server.platform.tenants.create('real');
   });
   afterAll(async () => {
@@ -27,7 +30,9 @@ describe('npm packages from the real registry', () => {
       code: `const { z } = require('zod');\nconst Note = z.object({ text: z.string().min(1) });\nmodule.exports = async (context) => {\n  const parsed = Note.safeParse(context.request.body);\n  return parsed.success ? { status: 200, body: { ok: true, text: parsed.data.text } } : { status: 400, body: { ok: false, issues: parsed.error.issues.length } };\n};\n`,
     })) as { packages: Record<string, string> };
     expect(Object.keys(fn.packages)).toEqual(['zod']);
-    await runTool(server.platform, 'real', 'updateUILayout', { blueprint: { version: 1, title: 'Real', routes: [{ path: '/', root: { component: 'Today' } }] } });
+    await runTool(server.platform, 'real', 'updateUILayout', {
+      blueprint: { version: 1, title: 'Real', routes: [{ path: '/', root: { component: 'Today' } }] },
+    });
 
     const host = `draft.real.localhost:${server.server.port}`;
     const good = await request(`${server.url}/api/check`, { method: 'POST', host, body: JSON.stringify({ text: 'hi' }) });

@@ -45,14 +45,21 @@ describe('npm packages through the tools (local registry)', () => {
     expect(JSON.parse((await tenant.workspace.readAt(result.commit, 'package.json'))!).dependencies).toEqual({ 'tiny-format': '1.1.0' });
     const lock = JSON.parse((await tenant.workspace.readAt(result.commit, 'package-lock.json'))!);
     expect(lock.lockfileVersion).toBe(3);
-    expect(lock.packages['node_modules/tiny-format']).toMatchObject({ version: '1.1.0', integrity: expect.stringMatching(/^sha512-/), resolved: `${registry.url}tiny-format/-/tiny-format-1.1.0.tgz` });
+    expect(lock.packages['node_modules/tiny-format']).toMatchObject({
+      version: '1.1.0',
+      integrity: expect.stringMatching(/^sha512-/),
+      resolved: `${registry.url}tiny-format/-/tiny-format-1.1.0.tgz`,
+    });
     // Replacing the component without the range keeps the pin.
     const again = await call('pkgs', 'createFrontendComponent', { name: 'Clock', code: Clock.replace('fmt(5)', 'fmt(6)') });
     expect(again.packages).toEqual({ 'tiny-format': '1.1.0' });
   });
 
   it('serves the package once through the import map and bundles it into a function', async () => {
-    await call('pkgs', 'createBackendFunction', { name: 'greet', code: `const { greet } = require('cjs-greet');\nconst { fmt } = require('tiny-format');\nmodule.exports = async () => ({ status: 200, body: { text: greet('pkg') + ' ' + fmt(1) } });\n` });
+    await call('pkgs', 'createBackendFunction', {
+      name: 'greet',
+      code: `const { greet } = require('cjs-greet');\nconst { fmt } = require('tiny-format');\nmodule.exports = async () => ({ status: 200, body: { text: greet('pkg') + ' ' + fmt(1) } });\n`,
+    });
     await call('pkgs', 'updateUILayout', { blueprint: { version: 1, title: 'Pkgs', routes: [{ path: '/', root: { component: 'Clock' } }] } });
     const tenant = await server.platform.tenants.get('pkgs');
     const lock = JSON.parse((await tenant.workspace.read('package-lock.json'))!);
@@ -80,7 +87,9 @@ describe('npm packages through the tools (local registry)', () => {
 
   it('rebuilds byte-identical artifacts from the lockfile, and serves a release of them live', async () => {
     const tenant = await server.platform.tenants.get('pkgs');
-    const text = await server.platform.tenants.withLock('pkgs', (t) => createRelease(t, server.platform.registry, server.platform.artifacts, { version: '1.0.0' }, server.platform.styles));
+    const text = await server.platform.tenants.withLock('pkgs', (t) =>
+      createRelease(t, server.platform.registry, server.platform.artifacts, { version: '1.0.0' }, server.platform.styles),
+    );
     const snapshot = JSON.parse(text);
     expect(Object.keys(snapshot.packages.imports)).toEqual(['tiny-format']);
     await server.platform.deployer.deploy(tenant, '1.0.0', 'test');
@@ -89,24 +98,66 @@ describe('npm packages through the tools (local registry)', () => {
     const url = JSON.parse(/<script type="importmap">(.*?)<\/script>/.exec(page.text)![1]!).imports['tiny-format'];
     expect((await request(`${server.url}${url}`, { host })).status).toBe(200);
     // A fresh load of the app from its repository (as after a restart) builds the same bytes.
-    const reloaded = await createTenantManager({ dataDir: server.dataDir, dbPool: server.platform.dbPool, runtime: server.platform.runtime, registry: server.platform.registry, logger: createSilentLogger(), packages: server.platform.packages }).get('pkgs');
+    const reloaded = await createTenantManager({
+      dataDir: server.dataDir,
+      dbPool: server.platform.dbPool,
+      runtime: server.platform.runtime,
+      registry: server.platform.registry,
+      logger: createSilentLogger(),
+      packages: server.platform.packages,
+    }).get('pkgs');
     expect(reloaded.state.functions.get('greet')!.hash).toBe(tenant.state.functions.get('greet')!.hash);
     expect([...reloaded.state.packageAssets.assets.values()].map((a) => a.hash)).toEqual([...tenant.state.packageAssets.assets.values()].map((a) => a.hash));
     expect(reloaded.state.packageAssets.imports).toEqual(tenant.state.packageAssets.imports);
   });
 
   const refusals: Array<[string, string, Record<string, unknown>, string]> = [
-    ['an unknown package', 'PACKAGE_NOT_FOUND', { code: `import x from 'no-such-package-anywhere';\nexport default function Broken() { return <p>{String(x)}</p>; }\n` }, 'no-such-package-anywhere'],
+    [
+      'an unknown package',
+      'PACKAGE_NOT_FOUND',
+      { code: `import x from 'no-such-package-anywhere';\nexport default function Broken() { return <p>{String(x)}</p>; }\n` },
+      'no-such-package-anywhere',
+    ],
     ['an unknown version', 'PACKAGE_VERSION_NOT_FOUND', { code: Clock.replace(/Clock/g, 'Broken'), dependencies: { 'tiny-format': '^7' } }, 'tiny-format'],
-    ['a package over the size limit', 'PACKAGE_TOO_LARGE', { code: `import { big } from 'big-pkg';\nexport default function Broken() { return <p>{big.length}</p>; }\n` }, 'big-pkg@1.0.0'],
-    ['a package whose browser build needs Node built-ins', 'PACKAGE_NODE_BUILTINS', { code: `import { read } from 'node-only';\nexport default function Broken() { return <p>{typeof read}</p>; }\n` }, 'node-only@1.0.0'],
-    ['a package that needs a native build', 'PACKAGE_NATIVE_BUILD', { code: `import n from 'native-pkg';\nexport default function Broken() { return <p>{String(n)}</p>; }\n` }, 'native-pkg@1.0.0'],
-    ['a tarball that fails its integrity check', 'PACKAGE_INTEGRITY_MISMATCH', { code: `import { c } from 'corrupt-me';\nexport default function Broken() { return <p>{c}</p>; }\n` }, 'corrupt-me@1.0.0'],
-    ['a registry that does not answer', 'REGISTRY_UNAVAILABLE', { code: `import { s } from 'slow-package';\nexport default function Broken() { return <p>{s}</p>; }\n` }, 'slow-package'],
+    [
+      'a package over the size limit',
+      'PACKAGE_TOO_LARGE',
+      { code: `import { big } from 'big-pkg';\nexport default function Broken() { return <p>{big.length}</p>; }\n` },
+      'big-pkg@1.0.0',
+    ],
+    [
+      'a package whose browser build needs Node built-ins',
+      'PACKAGE_NODE_BUILTINS',
+      { code: `import { read } from 'node-only';\nexport default function Broken() { return <p>{typeof read}</p>; }\n` },
+      'node-only@1.0.0',
+    ],
+    [
+      'a package that needs a native build',
+      'PACKAGE_NATIVE_BUILD',
+      { code: `import n from 'native-pkg';\nexport default function Broken() { return <p>{String(n)}</p>; }\n` },
+      'native-pkg@1.0.0',
+    ],
+    [
+      'a tarball that fails its integrity check',
+      'PACKAGE_INTEGRITY_MISMATCH',
+      { code: `import { c } from 'corrupt-me';\nexport default function Broken() { return <p>{c}</p>; }\n` },
+      'corrupt-me@1.0.0',
+    ],
+    [
+      'a registry that does not answer',
+      'REGISTRY_UNAVAILABLE',
+      { code: `import { s } from 'slow-package';\nexport default function Broken() { return <p>{s}</p>; }\n` },
+      'slow-package',
+    ],
   ];
 
   it.each(refusals)('refuses %s, naming it, and changes nothing', async (_what, code, args, named) => {
-    await registry.publish({ name: 'corrupt-me', version: '1.0.0', manifest: { type: 'module', main: 'index.js' }, files: { 'index.js': "export const c = 'c';\n" } });
+    await registry.publish({
+      name: 'corrupt-me',
+      version: '1.0.0',
+      manifest: { type: 'module', main: 'index.js' },
+      files: { 'index.js': "export const c = 'c';\n" },
+    });
     registry.corrupt('corrupt-me@1.0.0');
     registry.hang('slow-package');
     const tenant = await server.platform.tenants.get('pkgs');
@@ -125,7 +176,10 @@ describe('npm packages through the tools (local registry)', () => {
   });
 
   it('never runs install scripts: a package with a postinstall script is used without it', async () => {
-    const result = await call('pkgs', 'createBackendFunction', { name: 'scripted', code: `import { scripted } from 'postinstall-pkg';\nexport default async function () { return { status: 200, body: scripted }; }\n` });
+    const result = await call('pkgs', 'createBackendFunction', {
+      name: 'scripted',
+      code: `import { scripted } from 'postinstall-pkg';\nexport default async function () { return { status: 200, body: scripted }; }\n`,
+    });
     expect(result.packages).toEqual({ 'postinstall-pkg': '1.0.0' });
     const answer = await request(`${server.url}/api/scripted`, { host: `draft.pkgs.localhost:${server.server.port}` });
     expect(answer.text).toBe('postinstall-pkg loaded');

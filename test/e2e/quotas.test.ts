@@ -12,7 +12,11 @@ describe("an app's repository and packages are bounded", () => {
   let registry: TestRegistry;
   let app: ReturnType<typeof createApp>;
   const call = async (method: string, route: string, body?: unknown) => {
-    const res = await app.request(route, { method, headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const res = await app.request(route, {
+      method,
+      headers: { host: 'localhost:3000', authorization: `Bearer ${test.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     return { status: res.status, json: (await res.json()) as any };
   };
   const tool = (tenant: string, name: string, args: unknown) => call('POST', `/api/tenants/${tenant}/tools/${name}`, args);
@@ -25,9 +29,18 @@ describe("an app's repository and packages are bounded", () => {
   });
 
   beforeAll(async () => {
-    const bulky = (name: string) => ({ name, version: '1.0.0', files: { 'index.js': `module.exports = ${JSON.stringify(name.repeat(30_000 / name.length))};\n` } });
+    const bulky = (name: string) => ({
+      name,
+      version: '1.0.0',
+      files: { 'index.js': `module.exports = ${JSON.stringify(name.repeat(30_000 / name.length))};\n` },
+    });
     registry = await startTestRegistry([bulky('bulky-a'), bulky('bulky-b'), bulky('bulky-c')]);
-    test = await createTestPlatform({ npm_config_registry: registry.url, APP_REPO_MAX_BYTES: '600000', APP_PACKAGES_MAX_BYTES: String(70_000), FUNCTION_TIMEOUT_MS: '5000' });
+    test = await createTestPlatform({
+      npm_config_registry: registry.url,
+      APP_REPO_MAX_BYTES: '600000',
+      APP_PACKAGES_MAX_BYTES: String(70_000),
+      FUNCTION_TIMEOUT_MS: '5000',
+    });
     app = createApp(test.platform);
     expect((await call('POST', '/api/tenants', { id: 'small' })).status).toBe(201);
   });
@@ -53,7 +66,8 @@ describe("an app's repository and packages are bounded", () => {
 
   it('refuses a tool call whose packages would pass APP_PACKAGES_MAX_BYTES, changing nothing', async () => {
     expect((await call('POST', '/api/tenants', { id: 'pkgs' })).status).toBe(201);
-    const uses = (names: string[]) => `${names.map((n, i) => `const p${i} = require('${n}');`).join('\n')}\nmodule.exports = async () => ({ status: 200, body: { n: ${names.map((_n, i) => `p${i}.length`).join(' + ')} } });\n`;
+    const uses = (names: string[]) =>
+      `${names.map((n, i) => `const p${i} = require('${n}');`).join('\n')}\nmodule.exports = async () => ({ status: 200, body: { n: ${names.map((_n, i) => `p${i}.length`).join(' + ')} } });\n`;
     const fits = await tool('pkgs', 'createBackendFunction', { name: 'two', code: uses(['bulky-a', 'bulky-b']) });
     expect(fits.status, JSON.stringify(fits.json)).toBe(200);
     const before = await snapshot('pkgs');

@@ -32,11 +32,23 @@ const replicas: Array<{ port: number; child: ChildProcess; url: string }> = [];
 let idA = '';
 
 let model: ScriptedModel;
-const boot = (port: number) => bootReplica({ port, dataDir, databaseUrl: bouncer.url, token, leaseTtlMs: TTL_MS, env: { OPENAI_BASE_URL: model.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'test' } });
+const boot = (port: number) =>
+  bootReplica({
+    port,
+    dataDir,
+    databaseUrl: bouncer.url,
+    token,
+    leaseTtlMs: TTL_MS,
+    env: { OPENAI_BASE_URL: model.url, OPENAI_MODEL: 'scripted', OPENAI_API_KEY: 'test' },
+  });
 
 const api = (replica: number, route: string, body?: unknown) =>
-  fetch(`${replicas[replica]!.url}${route}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const app = (replica: number, route: string, init: { method?: string; body?: string } = {}) => request(`http://127.0.0.1:${replicas[replica]!.port}${route}`, { host: `draft.shared.localhost:${replicas[replica]!.port}`, ...init });
+  fetch(
+    `${replicas[replica]!.url}${route}`,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
+const app = (replica: number, route: string, init: { method?: string; body?: string } = {}) =>
+  request(`http://127.0.0.1:${replicas[replica]!.port}${route}`, { host: `draft.shared.localhost:${replicas[replica]!.port}`, ...init });
 
 async function leaseHolder(tenant: string): Promise<string | null> {
   const client = new pg.Client({ connectionString: bouncer.url });
@@ -55,13 +67,20 @@ beforeAll(async () => {
   bouncer = await startPgbouncer(database.name);
   // The agent's model: one tool call, then (after a pause the event stream must not wait for) an answer.
   model = await startScriptedModel([
-    { toolCalls: [{ name: 'createBackendFunction', arguments: { name: 'from-agent', code: "module.exports = async () => ({ status: 200, body: 'built by the agent' })" } }] },
+    {
+      toolCalls: [
+        {
+          name: 'createBackendFunction',
+          arguments: { name: 'from-agent', code: "module.exports = async () => ({ status: 200, body: 'built by the agent' })" },
+        },
+      ],
+    },
     { delayMs: 1500, then: { text: 'Done: /api/from-agent answers.' } },
   ]);
   // Both at once, as a Deployment starts its pods: they migrate the empty registry side by side.
   const ports = [await freePort(), await freePort()];
   const children = await Promise.all(ports.map((port) => boot(port)));
-  ports.forEach((port, i) => replicas.push({ port, child: children[i]!, url: `http://localhost:${port}` }));
+  for (const [i, port] of ports.entries()) replicas.push({ port, child: children[i]!, url: `http://localhost:${port}` });
 });
 afterAll(async () => {
   for (const { child } of replicas) if (child.exitCode === null) child.kill('SIGKILL');
@@ -83,7 +102,11 @@ describe('two replicas on one volume and one database', () => {
     expect(viaB.status).toBe(200);
     expect((await viaB.json()).url).toBe(`http://shared.localhost:${replicas[1]!.port}/`);
     // Anonymous requests about tenants that do not exist make no lease rows.
-    const anonymous = await fetch(`${replicas[1]!.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' }, body: '{"id":"ghost"}' });
+    const anonymous = await fetch(`${replicas[1]!.url}/api/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-anonymous': '1' },
+      body: '{"id":"ghost"}',
+    });
     expect(anonymous.status).toBe(401);
     expect((await request(`http://127.0.0.1:${replicas[1]!.port}/`, { host: `ghost.localhost:${replicas[1]!.port}` })).status).toBe(404);
     expect((await api(1, '/api/tenants/ghost')).status).toBe(404);
@@ -98,16 +121,32 @@ describe('two replicas on one volume and one database', () => {
     expect((await api(0, '/api/tenants/shared/tools/createBackendFunction', { name: 'notes', code: example('notes.js') })).status).toBe(200);
     const before = (await (await api(0, '/api/tenants/shared/commits?limit=500')).json()).commits.length;
     const answers = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => api(i % 2, '/api/tenants/shared/tools/createBackendFunction', { name: `fn-${i}`, code: `module.exports = async () => ({ status: 200, body: { n: ${i} } })` })),
+      Array.from({ length: 20 }, (_, i) =>
+        api(i % 2, '/api/tenants/shared/tools/createBackendFunction', {
+          name: `fn-${i}`,
+          code: `module.exports = async () => ({ status: 200, body: { n: ${i} } })`,
+        }),
+      ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     const commits = (await (await api(1, '/api/tenants/shared/commits?limit=500')).json()).commits as Array<{ message: string }>;
     expect(commits.length - before).toBe(20);
-    const names = commits.slice(0, 20).map((c) => /fn-(\d+)/.exec(c.message)?.[1]).map(Number).sort((a, b) => a - b);
+    const names = commits
+      .slice(0, 20)
+      .map((c) => /fn-(\d+)/.exec(c.message)?.[1])
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(names).toEqual(Array.from({ length: 20 }, (_, i) => i));
     // One after another, alternately: the history is the calls in the order they were made.
     for (let i = 0; i < 6; i++) {
-      expect((await api(i % 2, '/api/tenants/shared/tools/createBackendFunction', { name: 'sequence', code: `module.exports = async () => ({ status: 200, body: { step: ${i} } })` })).status).toBe(200);
+      expect(
+        (
+          await api(i % 2, '/api/tenants/shared/tools/createBackendFunction', {
+            name: 'sequence',
+            code: `module.exports = async () => ({ status: 200, body: { step: ${i} } })`,
+          })
+        ).status,
+      ).toBe(200);
     }
     const newest = (await (await api(0, '/api/tenants/shared/commits?limit=6')).json()).commits as Array<{ message: string }>;
     expect(newest.map((c) => c.message).reverse()).toEqual(['Add function sequence', ...Array(5).fill('Update function sequence')]);
@@ -122,7 +161,12 @@ describe('two replicas on one volume and one database', () => {
     const [a, b] = [await app(0, '/api/notes'), await app(1, '/api/notes')];
     expect(a.status).toBe(200);
     expect(b.text).toBe(a.text);
-    expect(a.json().map((n: { text: string }) => n.text).sort()).toEqual(['written via A', 'written via B']);
+    expect(
+      a
+        .json()
+        .map((n: { text: string }) => n.text)
+        .sort(),
+    ).toEqual(['written via A', 'written via B']);
     expect((await app(1, '/api/fn-7')).json()).toEqual({ n: 7 });
     // Below the lease, the holder's database process keeps the SQLite file locked: nobody else
     // (another replica's process, here this test's) reads or writes it meanwhile.
@@ -133,8 +177,20 @@ describe('two replicas on one volume and one database', () => {
       outsider.close();
     }
     // A function reached through the other replica sees the client's headers, not the replicas' own.
-    expect((await api(0, '/api/tenants/shared/tools/createBackendFunction', { name: 'headers', code: 'module.exports = async (context) => ({ status: 200, body: context.request.headers })' })).status).toBe(200);
-    const echoed = (await request(`http://127.0.0.1:${replicas[1]!.port}/api/headers`, { host: `draft.shared.localhost:${replicas[1]!.port}`, headers: { 'x-custom': 'kept' } })).json();
+    expect(
+      (
+        await api(0, '/api/tenants/shared/tools/createBackendFunction', {
+          name: 'headers',
+          code: 'module.exports = async (context) => ({ status: 200, body: context.request.headers })',
+        })
+      ).status,
+    ).toBe(200);
+    const echoed = (
+      await request(`http://127.0.0.1:${replicas[1]!.port}/api/headers`, {
+        host: `draft.shared.localhost:${replicas[1]!.port}`,
+        headers: { 'x-custom': 'kept' },
+      })
+    ).json();
     expect(echoed['x-custom']).toBe('kept');
     expect(Object.keys(echoed).filter((name) => name.startsWith('x-tessera-'))).toEqual([]);
 
@@ -184,9 +240,17 @@ describe('two replicas on one volume and one database', () => {
   });
 
   it('serves a deploy made through either replica at once, and one the cluster recorded within a renewal', async () => {
-    const live = (replica: number, route: string) => request(`http://127.0.0.1:${replicas[replica]!.port}${route}`, { host: `shared.localhost:${replicas[replica]!.port}` });
+    const live = (replica: number, route: string) =>
+      request(`http://127.0.0.1:${replicas[replica]!.port}${route}`, { host: `shared.localhost:${replicas[replica]!.port}` });
     expect((await api(0, '/api/tenants/shared/releases', { version: '1.0.0' })).status).toBe(201);
-    expect((await api(1, '/api/tenants/shared/tools/createBackendFunction', { name: 'fn-7', code: 'module.exports = async () => ({ status: 200, body: { n: 77 } })' })).status).toBe(200);
+    expect(
+      (
+        await api(1, '/api/tenants/shared/tools/createBackendFunction', {
+          name: 'fn-7',
+          code: 'module.exports = async () => ({ status: 200, body: { n: 77 } })',
+        })
+      ).status,
+    ).toBe(200);
     expect((await api(1, '/api/tenants/shared/releases', { version: '1.1.0' })).status).toBe(201);
     // Deployed through B, which does not hold the tenant: live through both at once.
     expect((await api(1, '/api/tenants/shared/releases/1.0.0/deploy', {})).status).toBe(200);
@@ -233,7 +297,11 @@ describe('two replicas on one volume and one database', () => {
       const notes = await request(`http://127.0.0.1:${port}/api/notes`, { host: `draft.shared.localhost:${port}` });
       expect(notes.status).toBe(200);
       expect(notes.text).toBe((await app(0, '/api/notes')).text);
-      const again = await fetch(`http://localhost:${port}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"shared"}' });
+      const again = await fetch(`http://localhost:${port}/api/tenants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"id":"shared"}',
+      });
       expect(again.status).toBe(409);
       expect(await leaseHolder('shared')).toBe(idA);
     } finally {
@@ -259,7 +327,12 @@ describe('two replicas on one volume and one database', () => {
     // Taken over once the lease ran out (at most TTL after the kill), plus the reload of the tenant
     // from the volume (its 20-odd functions built again) on a busy machine.
     expect(Date.now() - started).toBeLessThan(TTL_MS + 6000);
-    expect(answer.json().map((n: { text: string }) => n.text).sort()).toEqual(['written via A', 'written via B']);
+    expect(
+      answer
+        .json()
+        .map((n: { text: string }) => n.text)
+        .sort(),
+    ).toEqual(['written via A', 'written via B']);
     const idB = (await (await api(1, '/healthz')).json()).replica as string;
     expect(await leaseHolder('shared')).toBe(idB);
     // Every commit A made is there, and B's on top.
@@ -297,9 +370,10 @@ describe('two replicas on one volume and one database', () => {
     // A has the tenant loaded: its functions built, a warm process, the database open.
     expect((await app(0, '/api/fn-3')).json()).toEqual({ n: 3 });
     expect((await app(0, '/api/notes')).status).toBe(200);
-    const commits = async () => ((await (await api(1, '/api/tenants/shared/commits?limit=500')).json()).commits as Array<{ message: string }>);
+    const commits = async () => (await (await api(1, '/api/tenants/shared/commits?limit=500')).json()).commits as Array<{ message: string }>;
     const before = (await commits()).length;
-    const update = () => api(1, '/api/tenants/shared/tools/createBackendFunction', { name: 'fn-3', code: 'module.exports = async () => ({ status: 200, body: { n: 333 } })' });
+    const update = () =>
+      api(1, '/api/tenants/shared/tools/createBackendFunction', { name: 'fn-3', code: 'module.exports = async () => ({ status: 200, body: { n: 333 } })' });
 
     // A freezes (a stalled pod) for longer than its lease: B takes the lease, but A's database
     // process still holds the SQLite file, so B refuses to open the tenant rather than write beside A.
@@ -352,11 +426,21 @@ describe('replicas starting together on an empty database', () => {
       expect(users).toEqual(['owner']);
       expect(migrations).toBe(readdirSync(path.join(root, 'src/registry/migrations')).filter((f) => f.endsWith('.sql')).length);
       // And they work as one: a tenant made through the last is served through the first.
-      expect((await fetch(`http://localhost:${ports[2]}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"together"}' })).status).toBe(201);
+      expect(
+        (
+          await fetch(`http://localhost:${ports[2]}/api/tenants`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"id":"together"}',
+          })
+        ).status,
+      ).toBe(201);
       expect((await fetch(`http://localhost:${ports[0]}/api/tenants/together`)).status).toBe(200);
     } finally {
       for (const s of started) if (s.status === 'fulfilled') s.value.kill('SIGKILL');
-      await Promise.all(started.map((s) => (s.status === 'fulfilled' && s.value.exitCode === null ? new Promise((resolve) => s.value.once('exit', resolve)) : null)));
+      await Promise.all(
+        started.map((s) => (s.status === 'fulfilled' && s.value.exitCode === null ? new Promise((resolve) => s.value.once('exit', resolve)) : null)),
+      );
       await pooler.close();
       await fresh.drop();
       rmSync(dir, { recursive: true, force: true });

@@ -36,11 +36,19 @@ afterAll(async () => {
 });
 
 /** A request as someone: a session cookie or a bearer token; never the test's admin credential. */
-function as(credential: string | null, route: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<SimpleResponse> {
+function as(
+  credential: string | null,
+  route: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<SimpleResponse> {
   const headers: Record<string, string> = { ...ANONYMOUS, ...init.headers };
   if (credential?.startsWith('tessera_session=')) headers.cookie = credential;
   else if (credential) headers.authorization = `Bearer ${credential}`;
-  return request(`${server.url}${route}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}) });
+  return request(`${server.url}${route}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
 }
 const admin = (route: string, init: { method?: string; body?: unknown } = {}) => as(server.token, route, init);
 const sessionOf = (res: SimpleResponse) => String(res.headers['set-cookie']).split(';')[0]!;
@@ -84,9 +92,15 @@ describe('users and passwords', () => {
   });
 
   it('changes a password only with the current one', async () => {
-    expect((await as(session.dave, '/api/me/password', { method: 'PUT', body: { current: 'wrong-wrong-wrong', password: 'dave-new-password-1' } })).status).toBe(401);
-    expect((await as(session.dave, '/api/me/password', { method: 'PUT', body: { current: PASSWORDS.dave, password: 'tiny' } })).json().error.code).toBe('WEAK_PASSWORD');
-    expect((await as(session.dave, '/api/me/password', { method: 'PUT', body: { current: PASSWORDS.dave, password: 'dave-new-password-1' } })).status).toBe(200);
+    expect(
+      (await as(session.dave, '/api/me/password', { method: 'PUT', body: { current: 'wrong-wrong-wrong', password: 'dave-new-password-1' } })).status,
+    ).toBe(401);
+    expect((await as(session.dave, '/api/me/password', { method: 'PUT', body: { current: PASSWORDS.dave, password: 'tiny' } })).json().error.code).toBe(
+      'WEAK_PASSWORD',
+    );
+    expect((await as(session.dave, '/api/me/password', { method: 'PUT', body: { current: PASSWORDS.dave, password: 'dave-new-password-1' } })).status).toBe(
+      200,
+    );
     expect((await as(null, '/api/auth/password', { body: { login: 'dave', password: PASSWORDS.dave } })).status).toBe(401);
     PASSWORDS.dave = 'dave-new-password-1';
     session.dave = await signIn('dave', PASSWORDS.dave);
@@ -96,9 +110,14 @@ describe('users and passwords', () => {
     // A server of its own: the throttle counts every failure from this machine's address.
     const fresh = await startTestServer();
     try {
-      const made = await request(`${fresh.url}/api/users`, { method: 'POST', headers: { ...ANONYMOUS, authorization: `Bearer ${fresh.token}` }, body: JSON.stringify({ id: 'carol', password: PASSWORDS.carol }) });
+      const made = await request(`${fresh.url}/api/users`, {
+        method: 'POST',
+        headers: { ...ANONYMOUS, authorization: `Bearer ${fresh.token}` },
+        body: JSON.stringify({ id: 'carol', password: PASSWORDS.carol }),
+      });
       expect(made.status).toBe(201);
-      const attempt = (password: string) => request(`${fresh.url}/api/auth/password`, { method: 'POST', headers: ANONYMOUS, body: JSON.stringify({ login: 'carol', password }) });
+      const attempt = (password: string) =>
+        request(`${fresh.url}/api/auth/password`, { method: 'POST', headers: ANONYMOUS, body: JSON.stringify({ login: 'carol', password }) });
       for (let i = 0; i < 10; i++) expect((await attempt(`guess-number-${i}`)).status).toBe(401);
       const eleventh = await attempt(PASSWORDS.carol);
       expect(eleventh.status).toBe(429);
@@ -127,11 +146,18 @@ describe('roles in a project', () => {
     expect(ghost.json().message.replace('ghost', 'X')).toBe(dave.json().message.replace('dave', 'X'));
     expect(Object.keys(ghost.json())).toEqual(Object.keys(dave.json()));
     expect((await as(session.alice, '/api/tenants/shop/members/bob', { method: 'PUT', body: { role: 'god' } })).json().error.code).toBe('INVALID_ARGUMENTS');
-    expect((await as(session.alice, '/api/tenants/shop/members/not%20a%20name', { method: 'PUT', body: { role: 'viewer' } })).json().error.code).toBe('INVALID_ARGUMENTS');
+    expect((await as(session.alice, '/api/tenants/shop/members/not%20a%20name', { method: 'PUT', body: { role: 'viewer' } })).json().error.code).toBe(
+      'INVALID_ARGUMENTS',
+    );
     // Nobody is in the project before saying yes.
     const owners = await as(session.alice, '/api/tenants/shop/members');
     expect(owners.json().members.map((m: { userId: string }) => m.userId)).toEqual(['alice']);
-    expect(owners.json().invitations.map((i: { invitee: string; role: string }) => `${i.invitee}:${i.role}`)).toEqual(['bob:editor', 'carol@example.test:viewer', 'dave:viewer', 'ghost:viewer']);
+    expect(owners.json().invitations.map((i: { invitee: string; role: string }) => `${i.invitee}:${i.role}`)).toEqual([
+      'bob:editor',
+      'carol@example.test:viewer',
+      'dave:viewer',
+      'ghost:viewer',
+    ]);
     expect((await as(session.carol, '/api/tenants')).json().tenants).toEqual([]);
     expect((await as(session.carol, '/api/tenants/shop')).status).toBe(403);
     // Each sees their invitation (carol's by her email) and answers it; dave declines.
@@ -145,7 +171,10 @@ describe('roles in a project', () => {
     expect((await as(session.bob, `/api/invitations/${bobs}/accept`, { body: {} })).json()).toMatchObject({ ok: true, tenant: 'shop', role: 'editor' });
     expect((await as(session.bob, `/api/invitations/${bobs}/accept`, { body: {} })).status).toBe(404);
     expect((await as(session.carol, `/api/invitations/${await invitationOf(session.carol)}/accept`, { body: {} })).json().role).toBe('viewer');
-    expect((await as(session.dave, `/api/invitations/${await invitationOf(session.dave)}/decline`, { body: {} })).json()).toMatchObject({ ok: true, tenant: 'shop' });
+    expect((await as(session.dave, `/api/invitations/${await invitationOf(session.dave)}/decline`, { body: {} })).json()).toMatchObject({
+      ok: true,
+      tenant: 'shop',
+    });
     expect((await as(session.dave, '/api/invitations')).json().invitations).toEqual([]);
     // An owner withdraws the invitation nobody can answer.
     expect((await as(session.alice, '/api/tenants/shop/members/ghost', { method: 'DELETE' })).status).toBe(200);
@@ -156,7 +185,9 @@ describe('roles in a project', () => {
     expect((await as(session.carol, '/api/tenants')).json().tenants).toEqual([expect.objectContaining({ id: 'shop', role: 'viewer' })]);
     expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([]);
     // A member's role changes at once (no invitation needed); only an admin adds directly.
-    expect((await as(session.alice, '/api/tenants/shop/members/dave', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe('FORBIDDEN');
+    expect((await as(session.alice, '/api/tenants/shop/members/dave', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe(
+      'FORBIDDEN',
+    );
     const audit = (await as(session.alice, '/api/tenants/shop/audit')).json().entries.map((e: { action: string; actor: string }) => `${e.action}:${e.actor}`);
     expect(audit).toEqual(expect.arrayContaining(['invitation.accept:bob', 'invitation.accept:carol', 'invitation.decline:dave', 'member.set:alice']));
   });
@@ -167,14 +198,21 @@ describe('roles in a project', () => {
     expect(added.status).toBe(200);
     expect(added.json()).toEqual({ userId: 'dave', role: 'viewer' });
     expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([expect.objectContaining({ id: 'direct', role: 'viewer' })]);
-    expect((await admin('/api/tenants/direct/members/ghost', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe('USER_NOT_FOUND');
+    expect((await admin('/api/tenants/direct/members/ghost', { method: 'PUT', body: { role: 'viewer', direct: true } })).json().error.code).toBe(
+      'USER_NOT_FOUND',
+    );
     expect((await admin('/api/tenants/direct', { method: 'DELETE' })).status).toBe(204);
     expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([]);
   });
 
   it('keeps a project out of reach of users who are not members', async () => {
     expect((await as(session.dave, '/api/tenants')).json().tenants).toEqual([]);
-    for (const [method, route] of [['GET', '/api/tenants/shop'], ['GET', '/api/tenants/shop/files'], ['POST', '/api/tenants/shop/tools/listArtifacts'], ['DELETE', '/api/tenants/shop']] as const) {
+    for (const [method, route] of [
+      ['GET', '/api/tenants/shop'],
+      ['GET', '/api/tenants/shop/files'],
+      ['POST', '/api/tenants/shop/tools/listArtifacts'],
+      ['DELETE', '/api/tenants/shop'],
+    ] as const) {
       const res = await as(session.dave, route, { method, ...(method === 'POST' ? { body: {} } : {}) });
       expect(res.status, `${method} ${route}`).toBe(403);
       expect(res.json().error.message).toMatch(/not a member of project "shop"/);
@@ -208,7 +246,9 @@ describe('roles in a project', () => {
     expect(tool.status, tool.text).toBe(200);
     expect((await as(session.bob, '/api/tenants/shop/secrets/API_KEY', { method: 'PUT', body: { value: 'sk-123' } })).status).toBe(200);
     expect((await as(session.bob, '/api/tenants/shop/egress', { method: 'PUT', body: { allow: ['api.example.com'] } })).status).toBe(200);
-    expect((await as(session.bob, '/api/tenants/shop/releases', { body: { version: '1.0.0' } })).json().error.message).toMatch(/an editor of "shop": creating a release needs owner/);
+    expect((await as(session.bob, '/api/tenants/shop/releases', { body: { version: '1.0.0' } })).json().error.message).toMatch(
+      /an editor of "shop": creating a release needs owner/,
+    );
     expect((await as(session.bob, '/api/tenants/shop/members/dave', { method: 'PUT', body: { role: 'viewer' } })).status).toBe(403);
     expect((await as(session.bob, '/api/tenants/shop/audit')).status).toBe(403);
   });
@@ -229,26 +269,42 @@ describe('roles in a project', () => {
   });
 });
 
-describe('the agent acts with its user\'s role', () => {
+describe("the agent acts with its user's role", () => {
   it('runs for an editor, audits each tool call in their name, and stops changing things once they are made a viewer', async () => {
     betweenSteps = async () => {
       const res = await as(session.alice, '/api/tenants/shop/members/bob', { method: 'PUT', body: { role: 'viewer' } });
       expect(res.status).toBe(200);
     };
-    const res = await fetch(`${server.url}/api/tenants/shop/agent`, { method: 'POST', headers: { ...ANONYMOUS, cookie: session.bob, 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'Add two functions' }) });
+    const res = await fetch(`${server.url}/api/tenants/shop/agent`, {
+      method: 'POST',
+      headers: { ...ANONYMOUS, cookie: session.bob, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'Add two functions' }),
+    });
     expect(res.status).toBe(200);
     const events: Array<{ event: string; data: any }> = [];
     for await (const event of readServerEvents(res.body!)) events.push({ event: event.event, data: JSON.parse(event.data) });
     const results = events.filter((e) => e.event === 'tool_result');
-    expect(results.map((e) => [e.data.name, e.data.ok])).toEqual([['createBackendFunction', true], ['createBackendFunction', false]]);
+    expect(results.map((e) => [e.data.name, e.data.ok])).toEqual([
+      ['createBackendFunction', true],
+      ['createBackendFunction', false],
+    ]);
     expect(results[1]!.data.error).toMatchObject({ code: 'FORBIDDEN' });
     const functions = (await admin('/api/tenants/shop/functions')).json().functions.map((f: { name: string }) => f.name);
     expect(functions).toContain('byagent');
     expect(functions).not.toContain('afterdemotion');
 
-    const audit = (await as(session.alice, '/api/tenants/shop/audit')).json().entries as Array<{ actor: string; via: string; action: string; outcome: string; target: string }>;
+    const audit = (await as(session.alice, '/api/tenants/shop/audit')).json().entries as Array<{
+      actor: string;
+      via: string;
+      action: string;
+      outcome: string;
+      target: string;
+    }>;
     const agentCalls = audit.filter((e) => e.via === 'agent' && e.action === 'tool.createBackendFunction');
-    expect(agentCalls.map((e) => [e.actor, e.outcome])).toEqual([['bob', 'refused'], ['bob', 'ok']]);
+    expect(agentCalls.map((e) => [e.actor, e.outcome])).toEqual([
+      ['bob', 'refused'],
+      ['bob', 'ok'],
+    ]);
     expect(audit.some((e) => e.action === 'agent.run' && e.actor === 'bob' && e.outcome === 'ok')).toBe(true);
     expect(audit.some((e) => e.action === 'agent.finished' && e.actor === 'bob')).toBe(true);
   });
@@ -256,7 +312,15 @@ describe('the agent acts with its user\'s role', () => {
 
 describe('the audit log', () => {
   it('records who did what in a project, refusals included, newest first', async () => {
-    const entries = (await as(session.alice, '/api/tenants/shop/audit?limit=500')).json().entries as Array<{ id: number; actor: string; via: string; action: string; target: string; outcome: string; tenant: string }>;
+    const entries = (await as(session.alice, '/api/tenants/shop/audit?limit=500')).json().entries as Array<{
+      id: number;
+      actor: string;
+      via: string;
+      action: string;
+      target: string;
+      outcome: string;
+      tenant: string;
+    }>;
     const seen = entries.map((e) => `${e.actor} ${e.action} ${e.target} ${e.outcome}`);
     for (const line of [
       'alice project.create shop ok',
@@ -283,7 +347,13 @@ describe('the audit log', () => {
     const token = await as(session.dave, '/api/tokens', { body: { name: 'laptop' } });
     await as(session.dave, `/api/tokens/${token.json().id}`, { method: 'DELETE' });
     expect((await as(session.alice, '/api/audit')).status).toBe(403);
-    const entries = (await admin('/api/audit?limit=500')).json().entries as Array<{ actor: string; via: string; action: string; target: string; outcome: string }>;
+    const entries = (await admin('/api/audit?limit=500')).json().entries as Array<{
+      actor: string;
+      via: string;
+      action: string;
+      target: string;
+      outcome: string;
+    }>;
     const seen = entries.map((e) => `${e.actor} ${e.action} ${e.target} ${e.outcome}`);
     expect(seen).toContain('admin user.create  ok');
     expect(seen).toContain('alice auth.sign-in  ok');
@@ -296,7 +366,7 @@ describe('the audit log', () => {
     expect(JSON.stringify(entries)).not.toContain(PASSWORDS.alice);
   });
 
-  it('gives a recycled project id an empty log; admins still find the deleted project\'s history', async () => {
+  it("gives a recycled project id an empty log; admins still find the deleted project's history", async () => {
     expect((await as(session.alice, '/api/tenants', { body: { id: 'recycled' } })).status).toBe(201);
     expect((await as(session.alice, '/api/tenants/recycled/secrets/OLD_KEY', { method: 'PUT', body: { value: 'x' } })).status).toBe(200);
     expect((await as(session.alice, '/api/tenants/recycled/members/bob', { method: 'PUT', body: { role: 'editor' } })).status).toBe(202);
@@ -313,7 +383,12 @@ describe('the audit log', () => {
     expect(new Set(old.map((e) => e.project)).size).toBe(1);
     expect(old[0]!.project).toMatch(/^[0-9a-f-]{36}$/);
     expect(old[0]!.project).not.toBe(fresh[0]!.project);
-    expect((await admin(`/api/audit?project=${old[0]!.project}`)).json().entries.map((e: { action: string }) => e.action)).toEqual(['project.delete', 'member.set', 'secret.set', 'project.create']);
+    expect((await admin(`/api/audit?project=${old[0]!.project}`)).json().entries.map((e: { action: string }) => e.action)).toEqual([
+      'project.delete',
+      'member.set',
+      'secret.set',
+      'project.create',
+    ]);
     expect((await admin('/api/tenants/recycled', { method: 'DELETE' })).status).toBe(204);
   });
 });

@@ -25,7 +25,11 @@ let closedPort: number;
 const seen: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; body: string }> = [];
 
 async function api(method: string, route: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${server.url}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${server.url}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, text, json: text ? JSON.parse(text) : null };
 }
@@ -35,7 +39,8 @@ async function fn(tenant: string, name: string, code: string): Promise<void> {
   expect(res.status, res.text).toBe(200);
 }
 
-const call = (tenant: string, name: string, query = '', init: { method?: string; body?: string } = {}) => request(`${server.appUrl(tenant)}api/${name}${query}`, init);
+const call = (tenant: string, name: string, query = '', init: { method?: string; body?: string } = {}) =>
+  request(`${server.appUrl(tenant)}api/${name}${query}`, init);
 
 /** A function that fetches `?url=` and answers what came back, or the error it got. */
 const FETCHER = `module.exports = async (context) => {
@@ -56,14 +61,21 @@ beforeAll(async () => {
       if (req.url === '/redirect-out') return void res.writeHead(302, { location: 'http://elsewhere.test/' }).end();
       if (req.url === '/redirect-in') return void res.writeHead(302, { location: '/hello' }).end();
       if (req.url === '/slow') return void setTimeout(() => res.end('slow'), 300);
-      res.writeHead(200, { 'content-type': 'application/json', 'x-outside': 'yes' }).end(JSON.stringify({ hello: 'from outside', method: req.method, path: req.url }));
+      res
+        .writeHead(200, { 'content-type': 'application/json', 'x-outside': 'yes' })
+        .end(JSON.stringify({ hello: 'from outside', method: req.method, path: req.url }));
     });
   });
   await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
   outsidePort = (outside.address() as { port: number }).port;
   closedPort = await freePort();
   dns = await startDnsServer({ 'loop.test': '127.0.0.1', 'private.test': '10.0.0.1', 'metadata.test': '169.254.169.254', 'elsewhere.test': '127.0.0.1' });
-  server = await startTestServer({ TESSERA_EGRESS_LOOPBACK_PORTS: `${outsidePort},${closedPort}`, TESSERA_EGRESS_DNS: dns.address, EGRESS_MAX_CONNECTIONS: '4', EGRESS_TIMEOUT_MS: '2000' });
+  server = await startTestServer({
+    TESSERA_EGRESS_LOOPBACK_PORTS: `${outsidePort},${closedPort}`,
+    TESSERA_EGRESS_DNS: dns.address,
+    EGRESS_MAX_CONNECTIONS: '4',
+    EGRESS_TIMEOUT_MS: '2000',
+  });
   for (const id of ['shop', 'other']) expect((await api('POST', '/api/tenants', { id })).status).toBe(201);
 }, 60_000);
 
@@ -90,8 +102,9 @@ describe('tenant secrets', () => {
     expect((await api('PUT', '/api/tenants/nobody/secrets/X', { value: 'x' })).status).toBe(404);
   });
 
-  it('is read by its own app\'s functions only, and a change reaches the next call', async () => {
-    const reader = "const { secret } = require('@tessera/secrets'); module.exports = async () => { try { return { status: 200, body: { key: secret('STRIPE_KEY').length } }; } catch (e) { return { status: 500, body: { error: e.message } }; } };";
+  it("is read by its own app's functions only, and a change reaches the next call", async () => {
+    const reader =
+      "const { secret } = require('@tessera/secrets'); module.exports = async () => { try { return { status: 200, body: { key: secret('STRIPE_KEY').length } }; } catch (e) { return { status: 500, body: { error: e.message } }; } };";
     await fn('shop', 'reader', reader);
     await fn('other', 'reader', reader);
     expect((await call('shop', 'reader')).json()).toEqual({ key: SECRET.length });
@@ -104,7 +117,11 @@ describe('tenant secrets', () => {
   });
 
   it('is masked in the function logs the builder shows and in error answers', async () => {
-    await fn('shop', 'leaky', "const { secret } = require('@tessera/secrets'); module.exports = async (context) => { console.log('using key ' + secret('STRIPE_KEY')); if (context.request.query.fail) throw new Error('bad key ' + secret('STRIPE_KEY')); return { status: 200, body: 'ok' }; };");
+    await fn(
+      'shop',
+      'leaky',
+      "const { secret } = require('@tessera/secrets'); module.exports = async (context) => { console.log('using key ' + secret('STRIPE_KEY')); if (context.request.query.fail) throw new Error('bad key ' + secret('STRIPE_KEY')); return { status: 200, body: 'ok' }; };",
+    );
     expect((await call('shop', 'leaky')).status).toBe(200);
     const failed = await call('shop', 'leaky', '?fail=1');
     expect(failed.status).toBe(500);
@@ -127,8 +144,10 @@ describe('tenant secrets', () => {
     expect(exported.status).toBe(200);
     for (const file of exported.json.files) expect(Buffer.from(file.content, 'base64').toString('latin1')).not.toContain(SECRET);
     // Every file under DATA_DIR (git objects are compressed, so the repos are checked through the API above): not in clear.
-    const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)]));
-    for (const file of walk(server.dataDir).filter((f) => !f.includes(`${path.sep}.git${path.sep}objects`))) expect(readFileSync(file).includes(SECRET), file).toBe(false);
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)]));
+    for (const file of walk(server.dataDir).filter((f) => !f.includes(`${path.sep}.git${path.sep}objects`)))
+      expect(readFileSync(file).includes(SECRET), file).toBe(false);
     const files = (await api('GET', '/api/tenants/shop/files')).json.files as string[];
     expect(files).toContain('functions/reader.js');
     for (const file of files) {
@@ -167,17 +186,35 @@ describe('egress', () => {
     expect(refused.json().error).toMatch(new RegExp(`127\\.0\\.0\\.1:${outsidePort} is not on this app's egress allowlist`));
   });
 
-  it('takes the model\'s proposal into effect only after the owner approves it', async () => {
+  it("takes the model's proposal into effect only after the owner approves it", async () => {
     const proposed = await api('POST', '/api/tenants/shop/tools/proposeEgress', { host: `127.0.0.1:${outsidePort}`, reason: 'the test service' });
     expect(proposed.json.result.status).toMatch(/proposed/);
-    expect((await api('GET', '/api/tenants/shop/egress')).json).toMatchObject({ allow: [], pending: [{ host: `127.0.0.1:${outsidePort}`, reason: 'the test service' }] });
+    expect((await api('GET', '/api/tenants/shop/egress')).json).toMatchObject({
+      allow: [],
+      pending: [{ host: `127.0.0.1:${outsidePort}`, reason: 'the test service' }],
+    });
     expect((await call('shop', 'fetcher', `?url=${encodeURIComponent(outsideUrl())}`)).status).toBe(502);
-    const approved = await api('PUT', '/api/tenants/shop/egress', { allow: [`127.0.0.1:${outsidePort}`, 'loop.test', 'private.test', 'metadata.test', `loop.test:${outsidePort}`, '127.0.0.1:5432', `127.0.0.1:${server.server.port}`] });
+    const approved = await api('PUT', '/api/tenants/shop/egress', {
+      allow: [
+        `127.0.0.1:${outsidePort}`,
+        'loop.test',
+        'private.test',
+        'metadata.test',
+        `loop.test:${outsidePort}`,
+        '127.0.0.1:5432',
+        `127.0.0.1:${server.server.port}`,
+      ],
+    });
     expect(approved.status).toBe(200);
     expect(approved.json.pending).toEqual([]);
     const ok = await call('shop', 'fetcher', `?url=${encodeURIComponent(outsideUrl())}`);
     expect(ok.status).toBe(200);
-    expect(ok.json()).toEqual({ status: 200, type: 'application/json', body: JSON.stringify({ hello: 'from outside', method: 'GET', path: '/hello' }), url: outsideUrl() });
+    expect(ok.json()).toEqual({
+      status: 200,
+      type: 'application/json',
+      body: JSON.stringify({ hello: 'from outside', method: 'GET', path: '/hello' }),
+      url: outsideUrl(),
+    });
     const bad = await api('PUT', '/api/tenants/shop/egress', { allow: ['not a host!'] });
     expect(bad.status).toBe(400);
   });
@@ -211,20 +248,29 @@ describe('egress', () => {
 
   it('logs each outbound request (or refusal) as a line of its function', async () => {
     const logs = (await api('GET', '/api/tenants/shop/functions/fetcher/logs')).json.logs.map((l: { message: string }) => l.message);
-    expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^fetch GET http://127\\.0\\.0\\.1:${outsidePort}/hello -> 200, \\d+ B, \\d+ ms$`)), expect.stringMatching(/^fetch GET http:\/\/private\.test\/ refused: private\.test resolves to 10\.0\.0\.1/)]));
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^fetch GET http://127\\.0\\.0\\.1:${outsidePort}/hello -> 200, \\d+ B, \\d+ ms$`)),
+        expect.stringMatching(/^fetch GET http:\/\/private\.test\/ refused: private\.test resolves to 10\.0\.0\.1/),
+      ]),
+    );
   });
 
-  it('keeps another app out of the first app\'s allowlist', async () => {
+  it("keeps another app out of the first app's allowlist", async () => {
     const res = await call('other', 'fetcher', `?url=${encodeURIComponent(outsideUrl())}`);
     expect(res.status).toBe(502);
     expect(res.json().error).toMatch(/not on this app's egress allowlist/);
   });
 
   it('holds the connection limit under a function that opens requests in a loop, while another app keeps its latency', async () => {
-    await fn('shop', 'flood', `module.exports = async () => {
+    await fn(
+      'shop',
+      'flood',
+      `module.exports = async () => {
       const results = await Promise.allSettled(Array.from({ length: 20 }, () => fetch('http://127.0.0.1:${outsidePort}/slow').then((r) => r.text())));
       return { status: 200, body: { ok: results.filter((r) => r.status === 'fulfilled').length, refused: results.filter((r) => r.status === 'rejected').map((r) => r.reason.message) } };
-    };`);
+    };`,
+    );
     await fn('other', 'ping', "module.exports = async () => ({ status: 200, body: 'pong' })");
     const timePing = async (): Promise<number> => {
       const start = performance.now();

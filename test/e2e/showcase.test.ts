@@ -11,10 +11,14 @@ import { useServerAndBrowser } from '../support/browser.ts';
  * reviewer's copies in test/e2e/screenshots/ change only on purpose: `UPDATE_SCREENSHOTS=1 npx vitest run test/e2e/showcase.test.ts`.
  */
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(import.meta.dirname, 'screenshots') : path.resolve(import.meta.dirname, '../../test-output/screenshots');
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.join(import.meta.dirname, 'screenshots') : path.resolve(import.meta.dirname, '../../test-output/screenshots');
 const CHART_JS = '4.5.1';
 const example = (app: string, file: string) => readFileSync(path.join(import.meta.dirname, '../../examples', app, file), 'utf8');
-const fixture = useServerAndBrowser({ npm_config_registry: process.env.npm_config_registry ?? 'https://registry.npmjs.org/', PACKAGE_REGISTRY_TIMEOUT_MS: '60000' });
+const fixture = useServerAndBrowser({
+  npm_config_registry: process.env.npm_config_registry ?? 'https://registry.npmjs.org/',
+  PACKAGE_REGISTRY_TIMEOUT_MS: '60000',
+});
 
 async function api(urlPath: string, body: unknown): Promise<any> {
   const res = await fetch(`${fixture.server.url}${urlPath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -38,12 +42,19 @@ describe('showcase apps', () => {
     await api('/api/tenants/notes/tools/updateDatabaseSchema', { sql: example('notes', 'schema.sql') });
     await api('/api/tenants/notes/tools/createBackendFunction', { name: 'notes', code: example('notes', 'notes.js') });
     await api('/api/tenants/notes/tools/createFrontendComponent', { name: 'NotesApp', code: example('notes', 'NotesApp.tsx') });
-    await api('/api/tenants/notes/tools/updateUILayout', { blueprint: { ...JSON.parse(example('notes', 'blueprint.json')), theme: { primary: '#7c3aed', accent: '#ede9fe', accentForeground: '#5b21b6' } } });
+    await api('/api/tenants/notes/tools/updateUILayout', {
+      blueprint: { ...JSON.parse(example('notes', 'blueprint.json')), theme: { primary: '#7c3aed', accent: '#ede9fe', accentForeground: '#5b21b6' } },
+    });
 
     const { page, problems } = await newPage();
     await page.goto(fixture.server.appUrl('notes'));
     await page.getByRole('heading', { name: 'No notes yet' }).waitFor();
-    for (const text of ['Buy oat milk and coffee beans', 'Call the plumber about the kitchen tap', 'Book train tickets to Lyon for the 14th', 'Read chapter 3 of "Designing Data-Intensive Applications"']) {
+    for (const text of [
+      'Buy oat milk and coffee beans',
+      'Call the plumber about the kitchen tap',
+      'Book train tickets to Lyon for the 14th',
+      'Read chapter 3 of "Designing Data-Intensive Applications"',
+    ]) {
       await page.getByLabel('New note').fill(text);
       await page.getByRole('button', { name: 'Add' }).click();
       await page.getByTestId('notes').getByText(text).waitFor();
@@ -62,7 +73,11 @@ describe('showcase apps', () => {
     await api('/api/tenants', { id: 'sales' });
     await api('/api/tenants/sales/tools/updateDatabaseSchema', { sql: example('dashboard', 'schema.sql') });
     await api('/api/tenants/sales/tools/createBackendFunction', { name: 'orders', code: example('dashboard', 'orders.js') });
-    const dashboard = await api('/api/tenants/sales/tools/createFrontendComponent', { name: 'Dashboard', code: example('dashboard', 'Dashboard.tsx'), dependencies: { 'chart.js': CHART_JS } });
+    const dashboard = await api('/api/tenants/sales/tools/createFrontendComponent', {
+      name: 'Dashboard',
+      code: example('dashboard', 'Dashboard.tsx'),
+      dependencies: { 'chart.js': CHART_JS },
+    });
     expect(dashboard.result.packages).toEqual({ 'chart.js': CHART_JS });
     await api('/api/tenants/sales/tools/createFrontendComponent', { name: 'NewOrder', code: example('dashboard', 'NewOrder.tsx') });
     await api('/api/tenants/sales/tools/updateUILayout', { blueprint: JSON.parse(example('dashboard', 'blueprint.json')) });
@@ -83,7 +98,8 @@ describe('showcase apps', () => {
     const barPixels = await chart.evaluate((canvas: HTMLCanvasElement) => {
       const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
       let count = 0;
-      for (let i = 0; i < data.length; i += 4) if (Math.abs(data[i]! - 15) < 8 && Math.abs(data[i + 1]! - 118) < 8 && Math.abs(data[i + 2]! - 110) < 8 && data[i + 3]! > 200) count++;
+      for (let i = 0; i < data.length; i += 4)
+        if (Math.abs(data[i]! - 15) < 8 && Math.abs(data[i + 1]! - 118) < 8 && Math.abs(data[i + 2]! - 110) < 8 && data[i + 3]! > 200) count++;
       return count;
     });
     expect(barPixels).toBeGreaterThan(2000);
@@ -97,7 +113,10 @@ describe('showcase apps', () => {
     await page.getByRole('button', { name: 'Amount' }).click();
     expect(await page.getByRole('columnheader', { name: /Amount/ }).getAttribute('aria-sort')).toBe('descending');
     // Four stat cards in one row at this width.
-    const stats = await page.locator('main .grid').first().evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
+    const stats = await page
+      .locator('main .grid')
+      .first()
+      .evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);
     expect(stats).toBe(4);
     expect(await page.getByRole('link', { name: 'Overview' }).evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(204, 251, 241)');
     // Same pixels every run: no hover, no caret, transitions finished (animations: 'disabled').

@@ -47,7 +47,9 @@ describe('Tailwind CSS in generated apps', () => {
     await api('/api/tenants', { id: 'styled' });
     const created = await api('/api/tenants/styled/tools/createFrontendComponent', { name: 'Badge', code: badge('bg-red-500') });
     expect(created.result.stylesheet).toMatch(/^\/_tessera\/assets\/styles\.[0-9a-f]{12}\.css$/);
-    const layout = await api('/api/tenants/styled/tools/updateUILayout', { blueprint: blueprint({ primary: '#ff0066', radius: '14px', font: 'Georgia, serif' }) });
+    const layout = await api('/api/tenants/styled/tools/updateUILayout', {
+      blueprint: blueprint({ primary: '#ff0066', radius: '14px', font: 'Georgia, serif' }),
+    });
     expect(layout.result.stylesheet).not.toBe(created.result.stylesheet);
 
     const page = await fixture.browser.newPage();

@@ -87,13 +87,19 @@ describe('a team in the builder', () => {
     await erin.getByLabel('Member user id or email').fill('frank');
     await erin.getByLabel('New member role').selectOption('viewer');
     await erin.getByRole('button', { name: 'Invite' }).click();
-    await erin.getByRole('status').getByText(/Invited frank as viewer: they join when they accept/).waitFor();
+    await erin
+      .getByRole('status')
+      .getByText(/Invited frank as viewer: they join when they accept/)
+      .waitFor();
     // Not a member until he says yes: listed as waiting, with no role to change.
     await erin.getByLabel('Pending invitations').getByRole('row').filter({ hasText: 'frank' }).filter({ hasText: 'viewer' }).waitFor();
     expect(await erin.getByLabel('Role of frank').count()).toBe(0);
     // The only owner cannot step down.
     await erin.getByLabel('Role of erin').selectOption('editor');
-    await erin.getByRole('alert').getByText(/only owner/).waitFor();
+    await erin
+      .getByRole('alert')
+      .getByText(/only owner/)
+      .waitFor();
     expect(await erin.getByLabel('Role of erin').inputValue()).toBe('owner');
     await erin.screenshot({ path: path.join(screenshots, 'members.png'), fullPage: true });
   });
@@ -101,7 +107,10 @@ describe('a team in the builder', () => {
   it('shows the invited person the invitation; the project joins their list when they accept', async () => {
     const frank = await newPage();
     await signInWithPassword(frank, 'frank', 'frank-new-password');
-    await frank.getByRole('button', { name: /^Invitations/ }).getByLabel('1 waiting').waitFor();
+    await frank
+      .getByRole('button', { name: /^Invitations/ })
+      .getByLabel('1 waiting')
+      .waitFor();
     expect(await frank.getByRole('button', { name: 'garden', exact: true }).count()).toBe(0);
     await frank.getByRole('button', { name: /^Invitations/ }).click();
     const row = frank.getByLabel('Invitations').getByRole('row').filter({ hasText: 'garden' });
@@ -126,18 +135,26 @@ describe('a team in the builder', () => {
     await frank.getByText('Only owners manage members.').waitFor();
     // The UI is a courtesy; the server is the wall: the same requests from his page are refused.
     const answers = await frank.evaluate(async () => {
-      const post = (url: string, body: unknown, method = 'POST') => fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => [r.status, (await r.json()).error?.code]);
+      const post = (url: string, body: unknown, method = 'POST') =>
+        fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => [
+          r.status,
+          (await r.json()).error?.code,
+        ]);
       return [
         await post('/api/tenants/garden/tools/createBackendFunction', { name: 'x', code: 'module.exports = async () => ({})' }),
         await post('/api/tenants/garden/members/frank', { role: 'owner' }, 'PUT'),
         await post('/api/tenants/garden/releases', { version: '1.0.0' }),
       ];
     });
-    expect(answers).toEqual([[403, 'FORBIDDEN'], [403, 'FORBIDDEN'], [403, 'FORBIDDEN']]);
+    expect(answers).toEqual([
+      [403, 'FORBIDDEN'],
+      [403, 'FORBIDDEN'],
+      [403, 'FORBIDDEN'],
+    ]);
     await frank.screenshot({ path: path.join(screenshots, 'viewer.png'), fullPage: true });
   });
 
-  it('shows the owner the project\'s audit log: who did what, refusals included', async () => {
+  it("shows the owner the project's audit log: who did what, refusals included", async () => {
     await erin.getByRole('tab', { name: 'Audit' }).click();
     await erin.getByRole('tab', { name: 'Members' }).click();
     expect(await erin.getByLabel('Role of frank').inputValue()).toBe('viewer');

@@ -30,7 +30,13 @@ const kitOnly = {
       title: 'Orders',
       root: {
         component: 'ui.AppLayout',
-        props: { title: 'Orders', nav: [{ to: '/', label: 'All orders' }, { to: '/help', label: 'Help' }] },
+        props: {
+          title: 'Orders',
+          nav: [
+            { to: '/', label: 'All orders' },
+            { to: '/help', label: 'Help' },
+          ],
+        },
         children: [
           {
             component: 'ui.Card',
@@ -65,7 +71,30 @@ const kitOnly = {
         ],
       },
     },
-    { path: '/help', title: 'Help', root: { component: 'ui.AppLayout', props: { title: 'Orders', nav: [{ to: '/', label: 'All orders' }, { to: '/help', label: 'Help' }] }, children: [{ component: 'ui.Tabs', props: { tabs: ['Getting started', 'FAQ'] }, children: [{ component: 'ui.EmptyState', props: { title: 'No help yet' } }, { component: 'ui.Card', props: { title: 'Questions', children: 'Ask us anything.' } }] }] } },
+    {
+      path: '/help',
+      title: 'Help',
+      root: {
+        component: 'ui.AppLayout',
+        props: {
+          title: 'Orders',
+          nav: [
+            { to: '/', label: 'All orders' },
+            { to: '/help', label: 'Help' },
+          ],
+        },
+        children: [
+          {
+            component: 'ui.Tabs',
+            props: { tabs: ['Getting started', 'FAQ'] },
+            children: [
+              { component: 'ui.EmptyState', props: { title: 'No help yet' } },
+              { component: 'ui.Card', props: { title: 'Questions', children: 'Ask us anything.' } },
+            ],
+          },
+        ],
+      },
+    },
   ],
 };
 
@@ -75,10 +104,14 @@ describe('the UI kit', () => {
     await api('/api/tenants/kitonly/tools/updateDatabaseSchema', { sql: example('schema.sql') });
     await api('/api/tenants/kitonly/tools/createBackendFunction', { name: 'orders', code: example('orders.js') });
     // ui.Form's action is a function reference, checked like a data binding.
-    const missing = await call('/api/tenants/kitonly/tools/updateUILayout', { blueprint: { ...kitOnly, routes: [{ path: '/', root: { component: 'ui.Form', props: { action: 'no-such-fn' } } }] } });
+    const missing = await call('/api/tenants/kitonly/tools/updateUILayout', {
+      blueprint: { ...kitOnly, routes: [{ path: '/', root: { component: 'ui.Form', props: { action: 'no-such-fn' } } }] },
+    });
     expect(missing.status).toBe(400);
     expect(missing.json.error.details.missingFunctions).toEqual(['no-such-fn']);
-    const unknown = await call('/api/tenants/kitonly/tools/updateUILayout', { blueprint: { version: 1, routes: [{ path: '/', root: { component: 'ui.Carousel' } }] } });
+    const unknown = await call('/api/tenants/kitonly/tools/updateUILayout', {
+      blueprint: { version: 1, routes: [{ path: '/', root: { component: 'ui.Carousel' } }] },
+    });
     expect(unknown.json.error.message).toContain('is not a part of the UI kit');
     await api('/api/tenants/kitonly/tools/updateUILayout', { blueprint: kitOnly });
 
@@ -167,13 +200,35 @@ export default function Summary({ items = [] }: { items?: string[] }) {
     const created = await api('/api/tenants/kitcomp/tools/createFrontendComponent', { name: 'Summary', code: summary, sampleProps: { items: ['a', 'b'] } });
     expect(created.result.verification).toMatchObject({ rendered: true, props: 'sample' });
     // The server render really renders the kit: a kit part that throws fails the call.
-    const throwing = await call('/api/tenants/kitcomp/tools/createFrontendComponent', { name: 'Bad', code: "import { Table } from '@tessera/ui';\nexport default function Bad() { return <Table columns={[{ key: 'a', label: 'A' }]} rows={[{ a: 1 }]} render={{ a: () => { throw new Error('no number'); } }} />; }", sampleProps: {} });
+    const throwing = await call('/api/tenants/kitcomp/tools/createFrontendComponent', {
+      name: 'Bad',
+      code: "import { Table } from '@tessera/ui';\nexport default function Bad() { return <Table columns={[{ key: 'a', label: 'A' }]} rows={[{ a: 1 }]} render={{ a: () => { throw new Error('no number'); } }} />; }",
+      sampleProps: {},
+    });
     expect(throwing.status).toBe(400);
     expect(throwing.json.error.code).toBe('RENDER_FAILED');
     expect(throwing.json.error.message).toContain('no number');
-    await api('/api/tenants/kitcomp/tools/createFrontendComponent', { name: 'Other', code: "import { Spinner } from '@tessera/ui';\nexport default function Other() { return <div className=\"p-2\"><Spinner label=\"Loading other\" /></div>; }" });
+    await api('/api/tenants/kitcomp/tools/createFrontendComponent', {
+      name: 'Other',
+      code: 'import { Spinner } from \'@tessera/ui\';\nexport default function Other() { return <div className="p-2"><Spinner label="Loading other" /></div>; }',
+    });
     await api('/api/tenants/kitcomp/tools/updateUILayout', {
-      blueprint: { version: 1, routes: [{ path: '/', root: { component: 'Stack', children: [{ component: 'Summary', props: { items: ['red', 'green'] } }, { component: 'Other' }, { component: 'ui.Button', props: { children: 'Kit button' } }] } }] },
+      blueprint: {
+        version: 1,
+        routes: [
+          {
+            path: '/',
+            root: {
+              component: 'Stack',
+              children: [
+                { component: 'Summary', props: { items: ['red', 'green'] } },
+                { component: 'Other' },
+                { component: 'ui.Button', props: { children: 'Kit button' } },
+              ],
+            },
+          },
+        ],
+      },
     });
 
     const page = await fixture.browser.newPage();

@@ -33,7 +33,16 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
   const loopFile = path.join(dataDir, 'loop-delay.log');
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/loop-delay.mjs', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', TESSERA_TOKEN: token, TESSERA_TEST_LOOP_FILE: loopFile, ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      TESSERA_TOKEN: token,
+      TESSERA_TEST_LOOP_FILE: loopFile,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -72,7 +81,11 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
     alive,
     output: () => output,
     async api(method, apiPath, body) {
-      const res = await fetch(`${url}${apiPath}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const res = await fetch(`${url}${apiPath}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       const text = await res.text();
       return { status: res.status, json: text ? JSON.parse(text) : null };
     },
@@ -95,12 +108,23 @@ const agent = new http.Agent({ keepAlive: true });
 export function callApp(url: string, options: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; text: string }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`, method: options.method ?? 'GET', headers: { host: target.host }, timeout: options.timeoutMs ?? 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: options.method ?? 'GET',
+        headers: { host: target.host },
+        timeout: options.timeoutMs ?? 30_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} in ${options.timeoutMs ?? 30_000} ms`)));
     req.on('error', reject);
     req.end(options.body);

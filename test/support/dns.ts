@@ -32,7 +32,7 @@ export async function startDnsServer(records: Record<string, string>): Promise<{
       rr.writeUInt16BE(1, 4); // IN
       rr.writeUInt32BE(5, 6); // TTL
       rr.writeUInt16BE(4, 10);
-      address.split('.').forEach((part, i) => rr.writeUInt8(Number(part), 12 + i));
+      for (const [i, part] of address.split('.').entries()) rr.writeUInt8(Number(part), 12 + i);
       return rr;
     });
     socket.send(Buffer.concat([header, query.subarray(12, questionEnd), ...body]), peer.port, peer.address);

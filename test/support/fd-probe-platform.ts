@@ -12,6 +12,10 @@ const runtime = createLocalRuntime({
   limits: { timeoutMs: 5000, memoryMb: 96, maxResponseBytes: 1 << 20 },
   isolation: process.env.TESSERA_PROBE_ISOLATION === 'process' ? 'process' : 'auto',
 });
-const result = await runtime.invoke('probe', { name: 'probe', code, hash: createHash('sha256').update(code).digest('hex') }, { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) });
+const result = await runtime.invoke(
+  'probe',
+  { name: 'probe', code, hash: createHash('sha256').update(code).digest('hex') },
+  { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) },
+);
 process.stdout.write(result.response.body.toString('utf8'));
 await runtime.close();

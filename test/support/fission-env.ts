@@ -17,12 +17,15 @@ export async function prepareFissionEnv(): Promise<{ dir: string; cleanup(): voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-
 /** Starts Fission's server on a free port; a busy port leaves it up but not listening, so retry. */
 async function startServer(envDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], { cwd: envDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child: ChildProcess = spawn(process.execPath, ['server.js', '--port', String(port)], {
+      cwd: envDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const started = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), 10_000);
       let out = '';
@@ -45,13 +48,23 @@ async function startServer(envDir: string, env: Record<string, string> = {}): Pr
  * Starts one Fission environment server (one per function, as in Fission) and specializes it with
  * `file` (a file, or a folder as Fission's fetcher unpacks an archive into, with `functionName`).
  */
-export async function startFissionFunction(envDir: string, file: string, options: { functionName?: string; env?: Record<string, string> } = {}): Promise<{ url: string; close(): void }> {
+export async function startFissionFunction(
+  envDir: string,
+  file: string,
+  options: { functionName?: string; env?: Record<string, string> } = {},
+): Promise<{ url: string; close(): void }> {
   const { child, port } = await startServer(envDir, options.env);
   const url = `http://127.0.0.1:${port}`;
   const res = await fetch(`${url}/v2/specialize`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ filepath: file, functionName: options.functionName ?? '', url: '', FunctionMetadata: { name: 'fn', namespace: 'default' }, envVersion: 2 }),
+    body: JSON.stringify({
+      filepath: file,
+      functionName: options.functionName ?? '',
+      url: '',
+      FunctionMetadata: { name: 'fn', namespace: 'default' },
+      envVersion: 2,
+    }),
   });
   if (res.status !== 202) {
     child.kill();

@@ -43,12 +43,29 @@ const objectMeta = {
 
 /** Fission's spec-only kinds (pkg/fission-cli/cmd/spec/types): `fission spec apply` reads them, the API server never sees them. */
 const specOnlyKinds: Record<string, Schema> = {
-  DeploymentConfig: { type: 'object', required: ['kind', 'name', 'uid'], additionalProperties: false, properties: { apiVersion: { const: 'fission.io/v1' }, kind: { const: 'DeploymentConfig' }, name: { type: 'string', minLength: 1 }, uid: { type: 'string', format: 'uuid' } } },
+  DeploymentConfig: {
+    type: 'object',
+    required: ['kind', 'name', 'uid'],
+    additionalProperties: false,
+    properties: {
+      apiVersion: { const: 'fission.io/v1' },
+      kind: { const: 'DeploymentConfig' },
+      name: { type: 'string', minLength: 1 },
+      uid: { type: 'string', format: 'uuid' },
+    },
+  },
   ArchiveUploadSpec: {
     type: 'object',
     required: ['kind', 'name', 'include'],
     additionalProperties: false,
-    properties: { apiVersion: { type: 'string' }, kind: { const: 'ArchiveUploadSpec' }, name: { type: 'string', minLength: 1 }, rootdir: { type: 'string' }, include: { type: 'array', minItems: 1, items: { type: 'string' } }, exclude: { type: 'array', items: { type: 'string' } } },
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { const: 'ArchiveUploadSpec' },
+      name: { type: 'string', minLength: 1 },
+      rootdir: { type: 'string' },
+      include: { type: 'array', minItems: 1, items: { type: 'string' } },
+      exclude: { type: 'array', items: { type: 'string' } },
+    },
   },
 };
 
@@ -56,11 +73,34 @@ const secretSchema: Schema = {
   type: 'object',
   required: ['apiVersion', 'kind', 'metadata', 'type'],
   additionalProperties: false,
-  properties: { apiVersion: { const: 'v1' }, kind: { const: 'Secret' }, metadata: objectMeta, type: { const: 'Opaque' }, stringData: { type: 'object', additionalProperties: { type: 'string' } } },
+  properties: {
+    apiVersion: { const: 'v1' },
+    kind: { const: 'Secret' },
+    metadata: objectMeta,
+    type: { const: 'Opaque' },
+    stringData: { type: 'object', additionalProperties: { type: 'string' } },
+  },
 };
 
-const labelSelector = { type: 'object', additionalProperties: false, properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string' } } } };
-const networkPeer = { type: 'object', additionalProperties: false, properties: { namespaceSelector: labelSelector, podSelector: labelSelector, ipBlock: { type: 'object', required: ['cidr'], additionalProperties: false, properties: { cidr: { type: 'string', pattern: '^[0-9a-f:.]+/\\d{1,3}$' }, except: { type: 'array', items: { type: 'string' } } } } } };
+const labelSelector = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { matchLabels: { type: 'object', additionalProperties: { type: 'string' } } },
+};
+const networkPeer = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    namespaceSelector: labelSelector,
+    podSelector: labelSelector,
+    ipBlock: {
+      type: 'object',
+      required: ['cidr'],
+      additionalProperties: false,
+      properties: { cidr: { type: 'string', pattern: '^[0-9a-f:.]+/\\d{1,3}$' }, except: { type: 'array', items: { type: 'string' } } },
+    },
+  },
+};
 /** networking.k8s.io/v1 NetworkPolicy, the fields Tessera writes (closed, as the API server's schema is). */
 const networkPolicySchema: Schema = {
   type: 'object',
@@ -84,7 +124,15 @@ const networkPolicySchema: Schema = {
             additionalProperties: false,
             properties: {
               to: { type: 'array', items: networkPeer },
-              ports: { type: 'array', items: { type: 'object', required: ['port'], additionalProperties: false, properties: { protocol: { enum: ['TCP', 'UDP', 'SCTP'] }, port: { type: 'integer', minimum: 1, maximum: 65535 } } } },
+              ports: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['port'],
+                  additionalProperties: false,
+                  properties: { protocol: { enum: ['TCP', 'UDP', 'SCTP'] }, port: { type: 'integer', minimum: 1, maximum: 65535 } },
+                },
+              },
             },
           },
         },
@@ -112,7 +160,9 @@ function compileValidator(): SpecValidator {
   for (const format of ['int32', 'int64', 'date-time', 'byte', 'int-or-string', 'double']) ajv.addFormat(format, true);
   const validators = new Map<string, ValidateFunction>();
   for (const file of readdirSync(FISSION_CRDS).filter((f) => f.startsWith('fission.io_') && f.endsWith('.yaml'))) {
-    const crd = parse(readFileSync(path.join(FISSION_CRDS, file), 'utf8')) as { spec: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: Schema } }> } };
+    const crd = parse(readFileSync(path.join(FISSION_CRDS, file), 'utf8')) as {
+      spec: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: Schema } }> };
+    };
     for (const version of crd.spec.versions) {
       const schema = closeObjects(version.schema.openAPIV3Schema) as Schema;
       (schema.properties as Schema).metadata = objectMeta;
@@ -133,7 +183,10 @@ function compileValidator(): SpecValidator {
       if (!validator) return [`no schema for ${key}`];
       const label = (doc.metadata as { name?: string } | undefined)?.name ?? String(doc.name);
       if (validator(doc)) return [];
-      return (validator.errors ?? []).map((e) => `${key} ${label}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      return (validator.errors ?? []).map(
+        (e) =>
+          `${key} ${label}: ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
     },
   };
 }

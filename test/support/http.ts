@@ -14,7 +14,10 @@ export interface SimpleResponse {
  * An HTTP request to 127.0.0.1 with any Host header, e.g. `notes.localhost:PORT`. Browsers resolve
  * `*.localhost` to loopback, but Node's resolver does not, and fetch() ignores a Host header.
  */
-export function request(url: string, options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {}): Promise<SimpleResponse> {
+export function request(
+  url: string,
+  options: { method?: string; host?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<SimpleResponse> {
   const target = new URL(url);
   const extra = new Headers(options.headers ?? {});
   const token = credentialFor(target, options.host, extra);

@@ -72,7 +72,10 @@ async function pack(pkg: FixturePackage): Promise<{ tarball: Buffer; unpackedSiz
  * `dist.tarball`, `dist.unpackedSize`) and gzipped tarballs built from fixture packages, and records
  * every request so tests can count downloads.
  */
-export async function startTestRegistry(packages: FixturePackage[] = [], options: { packumentDelayMs?: number; requireToken?: string } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(
+  packages: FixturePackage[] = [],
+  options: { packumentDelayMs?: number; requireToken?: string } = {},
+): Promise<TestRegistry> {
   let packumentsInFlight = 0;
   let maxPackumentsInFlight = 0;
   const byName = new Map<string, Map<string, Published>>();
@@ -91,7 +94,9 @@ export async function startTestRegistry(packages: FixturePackage[] = [], options
         name: pkg.name,
         version: pkg.version,
         ...pkg.manifest,
-        ...(pkg.manifest?.scripts && ['preinstall', 'install', 'postinstall'].some((s) => s in (pkg.manifest!.scripts as object)) ? { hasInstallScript: true } : {}),
+        ...(pkg.manifest?.scripts && ['preinstall', 'install', 'postinstall'].some((s) => s in (pkg.manifest!.scripts as object))
+          ? { hasInstallScript: true }
+          : {}),
         dist: { tarball: `${url}${pkg.name}/-/${file}`, integrity: ssri.fromData(tarball, { algorithms: ['sha512'] }).toString(), unpackedSize },
       };
       const versions = byName.get(pkg.name) ?? new Map<string, Published>();
@@ -131,7 +136,11 @@ export async function startTestRegistry(packages: FixturePackage[] = [], options
       return;
     }
     const sorted = [...versions.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-    const packument = structuredClone({ name, 'dist-tags': { latest: sorted[sorted.length - 1] }, versions: Object.fromEntries([...versions].map(([v, p]) => [v, p.manifest])) });
+    const packument = structuredClone({
+      name,
+      'dist-tags': { latest: sorted[sorted.length - 1] },
+      versions: Object.fromEntries([...versions].map(([v, p]) => [v, p.manifest])),
+    });
     tampered.get(name)?.(packument);
     // A registry far away: each packument takes this long, so requests made one after another add up.
     packumentsInFlight++;

@@ -22,7 +22,16 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Loc
   const clientId = 'tessera-builder';
   const clientSecret = 'a-client-secret-for-tests-only';
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: redirectUris, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post' }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: redirectUris,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
     async findAccount(_ctx, id) {
       return {
@@ -44,9 +53,10 @@ export async function startIdentityProvider(redirectUris: string[]): Promise<Loc
     issuer,
     clientId,
     clientSecret,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

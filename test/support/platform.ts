@@ -40,12 +40,14 @@ export async function createTestPlatform(env: Record<string, string> = {}): Prom
 /** The administrator of TESSERA_TOKEN as a principal: whom tests and benchmarks run the agent for. */
 export async function adminPrincipal(test: Pick<TestPlatform, 'platform' | 'token'>): Promise<Principal> {
   const principal = await test.platform.auth.authenticate({ bearer: test.token });
-  if (!principal) throw new Error('The test platform\'s TESSERA_TOKEN did not authenticate.');
+  if (!principal) throw new Error("The test platform's TESSERA_TOKEN did not authenticate.");
   return principal;
 }
 
 /** The same, listening on a free port of 127.0.0.1. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestPlatform & { server: RunningServer; url: string; appUrl(tenant: string): string; liveUrl(tenant: string): string }> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+): Promise<TestPlatform & { server: RunningServer; url: string; appUrl(tenant: string): string; liveUrl(tenant: string): string }> {
   const test = await createTestPlatform(env);
   const server = await startServer(test.platform);
   installFetchCredentials();

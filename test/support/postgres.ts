@@ -27,7 +27,6 @@ export async function createScratchDatabase(): Promise<{ name: string; drop(): P
   };
 }
 
-
 /**
  * pgbouncer in transaction-pooling mode in front of the real server, as production runs it: no
  * session state survives between transactions. It refuses to run as root, so it runs as postgres.

@@ -8,7 +8,14 @@ const root = path.resolve(import.meta.dirname, '../..');
  * One Tessera replica as `npm start` runs it on a cluster: its own port, the shared data directory
  * and database, the replicas' common token and sealing key, and its own URL for the others.
  */
-export async function bootReplica(options: { port: number; dataDir: string; databaseUrl: string; token: string; leaseTtlMs: number; env?: Record<string, string> }): Promise<ChildProcess> {
+export async function bootReplica(options: {
+  port: number;
+  dataDir: string;
+  databaseUrl: string;
+  token: string;
+  leaseTtlMs: number;
+  env?: Record<string, string>;
+}): Promise<ChildProcess> {
   rememberCredential(options.port, options.token);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,

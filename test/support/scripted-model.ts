@@ -11,7 +11,12 @@ export type Reply =
 export interface ChatRequest {
   model: string;
   stream?: boolean;
-  messages: Array<{ role: string; content?: string | null; tool_call_id?: string; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> }>;
+  messages: Array<{
+    role: string;
+    content?: string | null;
+    tool_call_id?: string;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+  }>;
   tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
 }
 
@@ -53,12 +58,16 @@ export async function startScriptedModel(steps: Step[], options: { fallback?: St
         return;
       }
       if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
-        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }));
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }));
         return;
       }
       const request = JSON.parse(raw) as ChatRequest;
       if (options.models && !options.models.includes(request.model)) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `The model \`${request.model}\` does not exist`, type: 'invalid_request_error' } }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `The model \`${request.model}\` does not exist`, type: 'invalid_request_error' } }));
         return;
       }
       requests.push(request);
@@ -70,7 +79,9 @@ export async function startScriptedModel(steps: Step[], options: { fallback?: St
         reply = reply.then;
       }
       if ('status' in reply) {
-        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body ?? { error: { message: `scripted failure ${reply.status}` } }));
+        res
+          .writeHead(reply.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify(reply.body ?? { error: { message: `scripted failure ${reply.status}` } }));
         return;
       }
       const id = `chatcmpl-${++callCounter}`;
@@ -85,7 +96,20 @@ export async function startScriptedModel(steps: Step[], options: { fallback?: St
       const finish = toolCalls.length ? 'tool_calls' : 'stop';
       if (!request.stream) {
         res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ id, object: 'chat.completion', created: 0, model: request.model, choices: [{ index: 0, finish_reason: finish, message: { role: 'assistant', content: text ?? null, ...(toolCalls.length ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}) } }], usage }),
+          JSON.stringify({
+            id,
+            object: 'chat.completion',
+            created: 0,
+            model: request.model,
+            choices: [
+              {
+                index: 0,
+                finish_reason: finish,
+                message: { role: 'assistant', content: text ?? null, ...(toolCalls.length ? { tool_calls: toolCalls.map(({ index: _i, ...c }) => c) } : {}) },
+              },
+            ],
+            usage,
+          }),
         );
         return;
       }
@@ -95,7 +119,11 @@ export async function startScriptedModel(steps: Step[], options: { fallback?: St
       for (const call of toolCalls) {
         const args = call.function.arguments;
         const cut = Math.floor(args.length / 2);
-        res.write(chunk(id, { tool_calls: [{ index: call.index, id: call.id, type: 'function', function: { name: call.function.name, arguments: args.slice(0, cut) } }] }));
+        res.write(
+          chunk(id, {
+            tool_calls: [{ index: call.index, id: call.id, type: 'function', function: { name: call.function.name, arguments: args.slice(0, cut) } }],
+          }),
+        );
         res.write(chunk(id, { tool_calls: [{ index: call.index, function: { arguments: args.slice(cut) } }] }));
       }
       res.write(chunk(id, {}, finish));
@@ -107,9 +135,10 @@ export async function startScriptedModel(steps: Step[], options: { fallback?: St
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

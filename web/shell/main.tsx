@@ -47,7 +47,9 @@ function App({ app }: { app: AppData }) {
     return (
       <Notice title="Page not found">
         <p className="mb-4 text-muted-foreground">There is no page at {pathname}.</p>
-        <a href="/" className="font-medium text-primary underline-offset-4 hover:underline">Go to the home page</a>
+        <a href="/" className="font-medium text-primary underline-offset-4 hover:underline">
+          Go to the home page
+        </a>
       </Notice>
     );
   }

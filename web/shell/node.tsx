@@ -24,7 +24,11 @@ export function ErrorBox({ title, message }: { title: string; message: string })
 }
 
 function Loading() {
-  return <div data-tessera-loading="" aria-busy="true" className="p-2 text-sm text-muted-foreground">Loading…</div>;
+  return (
+    <div data-tessera-loading="" aria-busy="true" className="p-2 text-sm text-muted-foreground">
+      Loading…
+    </div>
+  );
 }
 
 /** One per tenant component: one that throws (or fails to load) shows a box; the rest of the page lives on. */
@@ -76,7 +80,9 @@ export function BlueprintNodeView({ node, components, params }: NodeProps) {
   const { values, error, loading, reload } = useBindings(node.data, params);
   const tessera = useMemo<TesseraProp>(() => ({ params, navigate, reload }), [params, reload]);
   const childNodes = node.children ?? [];
-  const children = childNodes.length ? childNodes.map((child, index) => <BlueprintNodeView key={index} node={child} components={components} params={params} />) : undefined;
+  const children = childNodes.length
+    ? childNodes.map((child, index) => <BlueprintNodeView key={index} node={child} components={components} params={params} />)
+    : undefined;
   const name = node.component;
   const url = components[name];
   const Builtin = Object.hasOwn(BUILTINS, name) ? (BUILTINS[name] as AnyComponent) : undefined;
@@ -85,7 +91,12 @@ export function BlueprintNodeView({ node, components, params }: NodeProps) {
   if (error) return <ErrorBox title={`Data for ${name} failed:`} message={error} />;
   if (loading) return <Loading />;
 
-  if (Builtin) return <Builtin {...node.props} {...values}>{children}</Builtin>;
+  if (Builtin)
+    return (
+      <Builtin {...node.props} {...values}>
+        {children}
+      </Builtin>
+    );
   if (Part) {
     // Child nodes, when there are any, are the children; otherwise a `children` prop (e.g. a button's label) stays.
     return (
@@ -99,7 +110,9 @@ export function BlueprintNodeView({ node, components, params }: NodeProps) {
     <Boundary name={name}>
       {Remote ? (
         <Suspense fallback={<Loading />}>
-          <Remote {...node.props} {...values} tessera={tessera}>{children}</Remote>
+          <Remote {...node.props} {...values} tessera={tessera}>
+            {children}
+          </Remote>
         </Suspense>
       ) : (
         <ErrorBox title={`Component ${name} failed:`} message="this app has no component of that name." />

@@ -53,7 +53,7 @@ const SERVER_PATHS = /^\/(api|_tessera)(\/|$)/;
 function onLinkClick(event: MouseEvent): void {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   const anchor = (event.target as Element | null)?.closest?.('a');
-  if (!anchor || !anchor.hasAttribute('href') || (anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download')) return;
+  if (!anchor?.hasAttribute('href') || (anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download')) return;
   const url = new URL(anchor.href, location.href);
   if (url.origin !== location.origin || SERVER_PATHS.test(url.pathname)) return;
   // Same page, other anchor: the browser scrolls by itself.

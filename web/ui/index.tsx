@@ -7,7 +7,17 @@
  * Safe to render on the server (no window access while rendering). Props: wire/catalog.ts.
  */
 export { type ButtonProps, Button } from './parts/button.tsx';
-export { type InputProps, Input, type TextareaProps, Textarea, type SelectOption, type SelectProps, Select, type CheckboxProps, Checkbox } from './parts/fields.tsx';
+export {
+  type InputProps,
+  Input,
+  type TextareaProps,
+  Textarea,
+  type SelectOption,
+  type SelectProps,
+  Select,
+  type CheckboxProps,
+  Checkbox,
+} from './parts/fields.tsx';
 export { type FormField, type FormValues, type FormProblems, type FormProps, RELOAD_EVENT, Form } from './parts/form.tsx';
 export { type TableColumn, type TableProps, Table } from './parts/table.tsx';
 export { type CardProps, Card, type StatProps, Stat, Badge } from './parts/card.tsx';

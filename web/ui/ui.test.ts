@@ -11,7 +11,9 @@ const SHELL_ONLY = ['Toaster', 'RELOAD_EVENT'];
 
 describe('@tessera/ui', () => {
   it('exports exactly the parts its catalog describes (the prompt and the blueprint read the catalog)', () => {
-    const exported = Object.keys(kit).filter((name) => !SHELL_ONLY.includes(name)).sort();
+    const exported = Object.keys(kit)
+      .filter((name) => !SHELL_ONLY.includes(name))
+      .sort();
     expect(exported).toEqual(UI_KIT.map((part) => part.name).sort());
     for (const part of UI_KIT) expect(typeof (kit as Record<string, unknown>)[part.name]).toBe('function');
   });
@@ -50,7 +52,9 @@ describe('@tessera/ui', () => {
     expect(html).toMatch(new RegExp(`id="${id}-error"[^>]*>Already taken<`));
     expect(renderToString(h(kit.Input, { label: 'Email', name: 'email' }))).not.toContain('aria-invalid=');
     // Sortable headers say how they sort; the table pages.
-    const table = renderToString(h(kit.Table, { columns: [{ key: 'n', label: 'N', sortable: true }], rows: Array.from({ length: 25 }, (_, i) => ({ id: i, n: i })), pageSize: 10 }));
+    const table = renderToString(
+      h(kit.Table, { columns: [{ key: 'n', label: 'N', sortable: true }], rows: Array.from({ length: 25 }, (_, i) => ({ id: i, n: i })), pageSize: 10 }),
+    );
     expect(table).toContain('aria-sort="none"');
     expect(table).toContain('Page <!-- -->1<!-- --> of <!-- -->3');
     expect(table.match(/<tr /g)).toHaveLength(11);
@@ -58,7 +62,16 @@ describe('@tessera/ui', () => {
 
   it("puts every class the kit uses into each app's stylesheet", async () => {
     const sheet = await new StyleBuilder().build('kit', { components: [] });
-    for (const selector of ['.bg-primary', '.text-primary-foreground', '.rounded-theme', '.border-border', '.aria-invalid\\:border-danger', '.backdrop\\:bg-black\\/40', '.animate-spin', '.sr-only']) {
+    for (const selector of [
+      '.bg-primary',
+      '.text-primary-foreground',
+      '.rounded-theme',
+      '.border-border',
+      '.aria-invalid\\:border-danger',
+      '.backdrop\\:bg-black\\/40',
+      '.animate-spin',
+      '.sr-only',
+    ]) {
       expect(sheet.code, selector).toContain(`${selector}`);
     }
   });
@@ -67,7 +80,11 @@ describe('@tessera/ui', () => {
     const text = kitPromptText();
     for (const part of UI_KIT) expect(text).toContain(`- ${part.name}`);
     expect(text).toContain('columns: Array<{ key: string; label: string; sortable?: boolean');
-    const tenant = { id: 'x', db: { describe: async () => [] }, state: { migrationVersion: 0, functions: new Map(), components: new Map(), blueprint: { version: 1, routes: [] } } };
+    const tenant = {
+      id: 'x',
+      db: { describe: async () => [] },
+      state: { migrationVersion: 0, functions: new Map(), components: new Map(), blueprint: { version: 1, routes: [] } },
+    };
     const prompt = await buildSystemPrompt(tenant as never);
     expect(prompt).toContain(text);
     expect(prompt).toContain('"ui.<Part>"');

@@ -12,7 +12,13 @@ import { decodeBuildFrame, encodeBuildFrame, type BuildJob, type FromWorker } fr
 
 const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 /** Where the platform's own files appear inside the sandbox: nothing names the host's folders. */
-const INSIDE = { entry: '/build/worker.cjs', esbuild: '/build/node_modules/esbuild', binary: '/build/node_modules/@esbuild', parser: '/build/node_modules/oxc-parser', parserBinding: '/build/node_modules/@oxc-parser' };
+const INSIDE = {
+  entry: '/build/worker.cjs',
+  esbuild: '/build/node_modules/esbuild',
+  binary: '/build/node_modules/@esbuild',
+  parser: '/build/node_modules/oxc-parser',
+  parserBinding: '/build/node_modules/@oxc-parser',
+};
 /** Packages the worker loads at run time: esbuild, and the parser of the literal-imports check (a native addon, which cannot be bundled). */
 const WORKER_PACKAGES = ['esbuild', 'oxc-parser'];
 const STDERR_TAIL = 4096;
@@ -53,7 +59,11 @@ function parserDirs(): { api: string; bindings: string[] } {
   const require = createRequire(import.meta.url);
   const api = path.dirname(require.resolve('oxc-parser/package.json'));
   const scope = path.join(path.dirname(api), '@oxc-parser');
-  const bindings = existsSync(scope) ? readdirSync(scope).filter((name) => name.startsWith('binding-')).map((name) => path.join(scope, name)) : [];
+  const bindings = existsSync(scope)
+    ? readdirSync(scope)
+        .filter((name) => name.startsWith('binding-'))
+        .map((name) => path.join(scope, name))
+    : [];
   return { api, bindings };
 }
 
@@ -78,7 +88,10 @@ export class BuildWorker {
   busy = 0;
   lastUsed = Date.now();
 
-  private constructor(child: ChildProcess, readonly settings: BuildWorkerSettings) {
+  private constructor(
+    child: ChildProcess,
+    readonly settings: BuildWorkerSettings,
+  ) {
     this.child = child;
     this.channel = child.stdio[3] as Readable & Writable;
     const reader = new FrameReader(settings.maxResultBytes);
@@ -94,7 +107,10 @@ export class BuildWorker {
       try {
         values = reader.push(chunk).map(decodeBuildFrame);
       } catch (err) {
-        const why = err instanceof FrameTooLargeError ? `Its result was ${err.bytes} bytes, over the ${err.limit}-byte limit of a build.` : 'It sent a malformed message.';
+        const why =
+          err instanceof FrameTooLargeError
+            ? `Its result was ${err.bytes} bytes, over the ${err.limit}-byte limit of a build.`
+            : 'It sent a malformed message.';
         return this.kill(new TesseraError('COMPILE_ERROR', `The build was stopped. ${why}`));
       }
       for (const message of values) {
@@ -110,7 +126,9 @@ export class BuildWorker {
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.subarray(-STDERR_TAIL).toString('utf8');
       // The head of a big chunk too: a Go runtime's reason comes before its goroutine dump.
-      this.outOfMemory ||= OUT_OF_MEMORY.test(this.stderr.slice(-64) + text) || (chunk.length > STDERR_TAIL && OUT_OF_MEMORY.test(chunk.subarray(0, STDERR_TAIL).toString('utf8')));
+      this.outOfMemory ||=
+        OUT_OF_MEMORY.test(this.stderr.slice(-64) + text) ||
+        (chunk.length > STDERR_TAIL && OUT_OF_MEMORY.test(chunk.subarray(0, STDERR_TAIL).toString('utf8')));
       this.stderr = (this.stderr + text).slice(-STDERR_TAIL);
     });
     child.once('exit', (code, signal) => {
@@ -139,7 +157,12 @@ export class BuildWorker {
     const entry = await compileWorkerEntry();
     const heap = [`--max-old-space-size=${settings.memoryMb}`, '--no-warnings'];
     // GOMEMLIMIT: esbuild's Go runtime collects harder as it nears this, instead of growing into the cap.
-    const env: Record<string, string> = { NODE_ENV: 'production', TZ: 'UTC', GOMEMLIMIT: `${settings.memoryMb}MiB`, ...(settings.probes ? { TESSERA_BUILD_PROBES: '1' } : {}) };
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      TZ: 'UTC',
+      GOMEMLIMIT: `${settings.memoryMb}MiB`,
+      ...(settings.probes ? { TESSERA_BUILD_PROBES: '1' } : {}),
+    };
     const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe'];
     const limit = await addressSpaceLimit(settings.memoryMb, settings.headroomMb);
     let child: ChildProcess;
@@ -185,11 +208,13 @@ export class BuildWorker {
     this.busy++;
     this.lastUsed = Date.now();
     const result = this.queue.then(() => this.runNow(job, timeoutMs));
-    this.queue = result.catch(() => undefined).finally(() => {
-      this.busy--;
-      this.lastUsed = Date.now();
-      if (this.busy === 0) this.idle();
-    });
+    this.queue = result
+      .catch(() => undefined)
+      .finally(() => {
+        this.busy--;
+        this.lastUsed = Date.now();
+        if (this.busy === 0) this.idle();
+      });
     return result;
   }
 
@@ -206,7 +231,8 @@ export class BuildWorker {
 
   private settle(message: Extract<FromWorker, { type: 'built' | 'failed' }>): void {
     const pending = this.pending;
-    if (!pending || pending.id !== message.id) return this.kill(new TesseraError('INTERNAL', 'The build worker answered a build it was not running; it was stopped.'));
+    if (!pending || pending.id !== message.id)
+      return this.kill(new TesseraError('INTERNAL', 'The build worker answered a build it was not running; it was stopped.'));
     clearTimeout(pending.timer);
     this.pending = null;
     if (message.type === 'built') pending.resolve(message.value);
@@ -239,10 +265,16 @@ export class BuildWorker {
 
   private crashError(code: number | null, signal: NodeJS.Signals | null): TesseraError {
     if (this.outOfMemory) {
-      return new TesseraError('BUILD_OUT_OF_MEMORY', `The build ran out of memory (limit ${this.settings.memoryMb} MB) and was stopped. A package (or the code) is too large to bundle: use a smaller package, or import only the part you need (e.g. 'lodash-es/debounce').`);
+      return new TesseraError(
+        'BUILD_OUT_OF_MEMORY',
+        `The build ran out of memory (limit ${this.settings.memoryMb} MB) and was stopped. A package (or the code) is too large to bundle: use a smaller package, or import only the part you need (e.g. 'lodash-es/debounce').`,
+      );
     }
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
-    return new TesseraError('INTERNAL', `The build worker stopped unexpectedly (${how})${this.stderr ? `: ${this.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}.`);
+    return new TesseraError(
+      'INTERNAL',
+      `The build worker stopped unexpectedly (${how})${this.stderr ? `: ${this.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}.`,
+    );
   }
 
   /** A busy worker keeps the platform's event loop alive (a script awaiting a build must not exit). */
@@ -260,9 +292,13 @@ export class BuildWorker {
 
 function timeoutError(timeoutMs: number): TesseraError {
   const seconds = timeoutMs >= 1000 ? `${+(timeoutMs / 1000).toFixed(1)} s` : `${timeoutMs} ms`;
-  return new TesseraError('BUILD_TIMEOUT', `The build took longer than ${seconds} and was stopped. A package (or the code) may be too large to bundle: use a smaller package, or import only the part you need.`, {
-    details: { timeoutMs },
-  });
+  return new TesseraError(
+    'BUILD_TIMEOUT',
+    `The build took longer than ${seconds} and was stopped. A package (or the code) may be too large to bundle: use a smaller package, or import only the part you need.`,
+    {
+      details: { timeoutMs },
+    },
+  );
 }
 
 const CODES = new Set<string>([...Object.keys(USER_ERRORS), ...Object.keys(SYSTEM_ERRORS)]);

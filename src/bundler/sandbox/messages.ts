@@ -42,10 +42,7 @@ export interface BuildResults {
 
 export type ToWorker = { type: 'build'; id: number; job: BuildJob };
 
-export type FromWorker =
-  | { type: 'ready' }
-  | { type: 'built'; id: number; value: unknown }
-  | { type: 'failed'; id: number; error: TesseraErrorJSON };
+export type FromWorker = { type: 'ready' } | { type: 'built'; id: number; value: unknown } | { type: 'failed'; id: number; error: TesseraErrorJSON };
 
 /** One frame: a 4-byte big-endian length, then the serialized message (read with runtime/protocol.ts's FrameReader). */
 /**

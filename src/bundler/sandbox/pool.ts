@@ -24,7 +24,13 @@ export interface BuildSandboxOptions {
   logger?: Logger;
 }
 
-export const DEFAULT_BUILD_SANDBOX: BuildSandboxOptions = { timeoutMs: 30_000, memoryMb: 1024, maxWorkers: 4, idleMs: 60_000, maxResultBytes: 256 * 1024 * 1024 };
+export const DEFAULT_BUILD_SANDBOX: BuildSandboxOptions = {
+  timeoutMs: 30_000,
+  memoryMb: 1024,
+  maxWorkers: 4,
+  idleMs: 60_000,
+  maxResultBytes: 256 * 1024 * 1024,
+};
 
 /** The package-store folders a set's builds may read: each package the lockfile names, nothing else of the store. */
 export function packageDirsOf(packages: PackageSet | null | undefined): string[] {
@@ -116,7 +122,9 @@ export class BuildSandbox {
     const isolation = await this.isolationProbe;
     if (isolation !== 'bubblewrap' && !this.warned) {
       this.warned = true;
-      this.options.logger?.warn('bubblewrap cannot run here: builds of tenant code and npm packages run in separate processes WITHOUT a sandbox (they can read any file the platform can). Install bubblewrap, or set REQUIRE_ISOLATION=true to refuse to start.');
+      this.options.logger?.warn(
+        'bubblewrap cannot run here: builds of tenant code and npm packages run in separate processes WITHOUT a sandbox (they can read any file the platform can). Install bubblewrap, or set REQUIRE_ISOLATION=true to refuse to start.',
+      );
     }
     return BuildWorker.start({
       isolation,
@@ -135,7 +143,7 @@ export class BuildSandbox {
       let oldest: { tenant: string; worker: BuildWorker } | null = null;
       for (const [tenant, slot] of this.slots) {
         const worker = await slot.worker.catch(() => null);
-        if (!worker || !worker.alive) {
+        if (!worker?.alive) {
           this.slots.delete(tenant);
           return;
         }

@@ -28,7 +28,15 @@ describe('build sandbox', () => {
   let otherAppDir: string;
   const sandboxes: BuildSandbox[] = [];
   const sandbox = (options: Partial<BuildSandboxOptions> = {}): BuildSandbox => {
-    const made = new BuildSandbox({ timeoutMs: 20_000, memoryMb: 256, maxWorkers: 4, idleMs: 60_000, maxResultBytes: 64 * 1024 * 1024, probes: true, ...options });
+    const made = new BuildSandbox({
+      timeoutMs: 20_000,
+      memoryMb: 256,
+      maxWorkers: 4,
+      idleMs: 60_000,
+      maxResultBytes: 64 * 1024 * 1024,
+      probes: true,
+      ...options,
+    });
     sandboxes.push(made);
     return made;
   };
@@ -57,7 +65,14 @@ describe('build sandbox', () => {
     const box = sandbox();
     // The control: a file inside one of the app's packages is read (so the probe really reads).
     expect(await readProbe(box, path.join(set.packageDirOf('tiny-format@1.0.0'), 'canary.txt'))).toContain(`${CANARY}-own-package`);
-    const hidden = [path.join(dataDir, 'secret.key'), path.join(otherAppDir, 'canary.js'), '/etc/passwd', '/etc/hostname', path.join(PROJECT_ROOT, 'package.json'), path.join(PROJECT_ROOT, 'src', 'config.ts')];
+    const hidden = [
+      path.join(dataDir, 'secret.key'),
+      path.join(otherAppDir, 'canary.js'),
+      '/etc/passwd',
+      '/etc/hostname',
+      path.join(PROJECT_ROOT, 'package.json'),
+      path.join(PROJECT_ROOT, 'src', 'config.ts'),
+    ];
     for (const file of hidden) {
       const err = await readProbe(box, file).then(
         (text) => new Error(`read ${file}: ${text.slice(0, 200)}`),
@@ -78,10 +93,12 @@ describe('build sandbox', () => {
   it.runIf(bubblewrap)("a glob import over the store (esbuild expands it by itself) finds only the app's packages", async () => {
     const box = sandbox();
     const code = "const load = (a, b) => require(`./${a}/${b}`);\nmodule.exports = async () => ({ status: 200, body: String(load('x', 'y')) });\n";
-    const outcome = await box.run('app', set, { op: 'function', input: { name: 'glob', code }, packages: { storeRoot: set.storeRoot, lockfile: set.lockfile }, scan: false }).then(
-      (built) => built.code,
-      (err: Error) => err.message,
-    );
+    const outcome = await box
+      .run('app', set, { op: 'function', input: { name: 'glob', code }, packages: { storeRoot: set.storeRoot, lockfile: set.lockfile }, scan: false })
+      .then(
+        (built) => built.code,
+        (err: Error) => err.message,
+      );
     expect(outcome).not.toContain(`${CANARY}-other-app`);
     expect(outcome).not.toContain('cjs-greet@3.2.1');
   });
@@ -100,10 +117,12 @@ describe('build sandbox', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
     try {
-      const err = await sandbox().run('app', null, { op: 'probe-connect', host: '127.0.0.1', port }).then(
-        () => new Error('connected'),
-        (e: Error) => e,
-      );
+      const err = await sandbox()
+        .run('app', null, { op: 'probe-connect', host: '127.0.0.1', port })
+        .then(
+          () => new Error('connected'),
+          (e: Error) => e,
+        );
       expect(err.message).toMatch(/ECONNREFUSED|ENETUNREACH|EADDRNOTAVAIL|timed out/);
       expect(connections).toBe(0);
       expect(await sandbox({ isolation: 'process' }).run('app', null, { op: 'probe-connect', host: '127.0.0.1', port })).toBe('connected');
@@ -149,7 +168,12 @@ describe('build sandbox', () => {
 
   it('keeps one warm worker per app and package set, a bounded number alive, and stops idle ones', async () => {
     const box = sandbox({ maxWorkers: 2, idleMs: 1000 });
-    const job = { op: 'function', input: { name: 'f', code: 'module.exports = async () => ({ status: 200, body: "ok" })' }, packages: null, scan: false } as const;
+    const job = {
+      op: 'function',
+      input: { name: 'f', code: 'module.exports = async () => ({ status: 200, body: "ok" })' },
+      packages: null,
+      scan: false,
+    } as const;
     await box.run('a', null, job);
     const [first] = await box.workers();
     await box.run('a', null, job);
@@ -197,7 +221,8 @@ describe('build sandbox', () => {
         if (entry.isDirectory()) walk(file);
         else if (/\.ts$/.test(entry.name) && !file.startsWith(path.join(PROJECT_ROOT, 'src', 'bundler') + path.sep)) {
           const imports = readFileSync(file, 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'[^']*bundler\/(?:component|function|package-assets)\.ts'/g);
-          if ([...imports].some((m) => /\bbuild(Component|ComponentForServer|Function|PackageAssets)\b/.test(m[1]!))) offenders.push(path.relative(PROJECT_ROOT, file));
+          if ([...imports].some((m) => /\bbuild(Component|ComponentForServer|Function|PackageAssets)\b/.test(m[1]!)))
+            offenders.push(path.relative(PROJECT_ROOT, file));
         }
       }
     };

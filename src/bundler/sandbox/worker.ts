@@ -55,7 +55,14 @@ async function run(job: BuildJob): Promise<unknown> {
 
 /** esbuild asked to read a file itself, with no plugin in the way: what the sandbox alone lets through. */
 async function probeRead(file: string): Promise<string> {
-  const result = await build({ entryPoints: [file], bundle: true, write: false, loader: { '': 'text', '.key': 'text', '.txt': 'text', '.conf': 'text' }, format: 'cjs', logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [file],
+    bundle: true,
+    write: false,
+    loader: { '': 'text', '.key': 'text', '.txt': 'text', '.conf': 'text' },
+    format: 'cjs',
+    logLevel: 'silent',
+  });
   return result.outputFiles[0]!.text;
 }
 

@@ -32,13 +32,17 @@ async function streamRun(client: Client, id: string, prompt: string, json: boole
           out(e.delta);
           inText = true;
         } else if (e.type === 'tool_call') out(`→ ${e.name} ${summarize(e.arguments)}\n`);
-        else if (e.type === 'tool_result') out(e.ok ? `  ✓ ${e.name} (${e.ms} ms) ${summarize(e.result, 120)}\n` : `  ✗ ${e.name} ${e.error.code}: ${summarize(e.error.message, 400)}\n`);
+        else if (e.type === 'tool_result')
+          out(e.ok ? `  ✓ ${e.name} (${e.ms} ms) ${summarize(e.result, 120)}\n` : `  ✗ ${e.name} ${e.error.code}: ${summarize(e.error.message, 400)}\n`);
         else if (e.type === 'usage') out(`  tokens: ${e.usage.promptTokens} in, ${e.usage.completionTokens} out\n`);
         else if (e.type === 'error') out(`Error ${e.error.code}: ${e.error.message}\n`);
       }
       if (e.type === 'done') {
         reason = e.reason;
-        if (!json) out(`\nDone: ${e.reason} after ${e.steps} step(s), ${e.usage.promptTokens} + ${e.usage.completionTokens} tokens.${e.message ? ` ${e.message}` : ''}\n`);
+        if (!json)
+          out(
+            `\nDone: ${e.reason} after ${e.steps} step(s), ${e.usage.promptTokens} + ${e.usage.completionTokens} tokens.${e.message ? ` ${e.message}` : ''}\n`,
+          );
       }
     }
   } finally {
@@ -51,7 +55,7 @@ export function register(cli: CAC): void {
   cli
     .command('agent [id] [...prompt]', 'let the agent build; shows each step live (Ctrl-C cancels the run)')
     .usage('agent <id> <prompt...> | agent <id> --cancel')
-    .option('--cancel', 'cancel the app\'s running agent')
+    .option('--cancel', "cancel the app's running agent")
     .example('tessera agent notes "Build a notes app"')
     .action(async (id: string | undefined, words: string[], options: GlobalOptions & { cancel?: boolean }) => {
       if (!id) usage('Missing app id.');

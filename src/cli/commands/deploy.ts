@@ -5,7 +5,11 @@ import { connect, print, usage, type GlobalOptions } from '../context.ts';
 /** Makes `version` live and says so, with the deploy's warnings. Shared with `rollback`. */
 export async function deploy(client: Client, options: GlobalOptions, id: string, version: string): Promise<void> {
   const result = await client.request('POST /api/tenants/:id/releases/:version/deploy', { params: { id, version }, body: {} });
-  print(options, result, `${id} ${result.version} is live at ${result.url}${result.previous ? ` (was ${result.previous})` : ''}${result.warnings.map((w) => `\nwarning: ${w}`).join('')}`);
+  print(
+    options,
+    result,
+    `${id} ${result.version} is live at ${result.url}${result.previous ? ` (was ${result.previous})` : ''}${result.warnings.map((w) => `\nwarning: ${w}`).join('')}`,
+  );
 }
 
 export function register(cli: CAC): void {

@@ -8,6 +8,10 @@ export function register(cli: CAC): void {
     .action(async (id: string | undefined, options: GlobalOptions) => {
       if (!id) usage('Usage: tessera deployments <id>');
       const history = await connect(options).request('GET /api/tenants/:id/deployments', { params: { id } });
-      print(options, history, `live: ${history.live ?? 'nothing yet'}\n${history.deployments.map((d) => `${d.deployedAt}  ${d.previousVersion ?? '-'} -> ${d.version}  (${d.deployedBy})`).join('\n')}`);
+      print(
+        options,
+        history,
+        `live: ${history.live ?? 'nothing yet'}\n${history.deployments.map((d) => `${d.deployedAt}  ${d.previousVersion ?? '-'} -> ${d.version}  (${d.deployedBy})`).join('\n')}`,
+      );
     });
 }

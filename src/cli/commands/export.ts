@@ -2,14 +2,34 @@ import type { CAC } from 'cac';
 import type { ExportFiles } from '../../../wire/api.ts';
 import { connect, print, text, usage, type GlobalOptions } from '../context.ts';
 
-type ExportOptions = GlobalOptions & Record<'out' | 'dataUrl' | 'namespace' | 'executor' | 'minScale' | 'maxScale' | 'poolSize' | 'image' | 'runtimeClass' | 'routing' | 'canaryFrom' | 'weight' | 'databaseUrl' | 'deployToken', unknown>;
+type ExportOptions = GlobalOptions &
+  Record<
+    | 'out'
+    | 'dataUrl'
+    | 'namespace'
+    | 'executor'
+    | 'minScale'
+    | 'maxScale'
+    | 'poolSize'
+    | 'image'
+    | 'runtimeClass'
+    | 'routing'
+    | 'canaryFrom'
+    | 'weight'
+    | 'databaseUrl'
+    | 'deployToken',
+    unknown
+  >;
 
 /** Drops the options left out, so the server applies its defaults. */
 const given = <T extends object>(options: T): T => JSON.parse(JSON.stringify(options)) as T;
 
 export function register(cli: CAC): void {
   cli
-    .command('export [target] [id] [version]', 'fission spec files, archives and Secret of a release; or the platform\'s read path (mfe-registry, sdui-config, releases)')
+    .command(
+      'export [target] [id] [version]',
+      "fission spec files, archives and Secret of a release; or the platform's read path (mfe-registry, sdui-config, releases)",
+    )
     .usage('export fission <id> <version> --out <dir> [options] | export fission-read-path --out <dir> [options]')
     .option('--out <dir>', 'where to write the export')
     .option('--data-url <url>', 'fission: the data API the functions use')
@@ -41,19 +61,36 @@ export function register(cli: CAC): void {
         if (!id || version === undefined) usage('Usage: tessera export fission <id> <version> --out <dir> [--data-url <url>]');
         if ((options.canaryFrom === undefined) !== (options.weight === undefined)) usage('--canary-from and --weight go together.');
         const body = given({
-          dataUrl: text(options.dataUrl), namespace: text(options.namespace), executor: text(options.executor), minScale: integer('min-scale', options.minScale), maxScale: integer('max-scale', options.maxScale),
-          poolSize: integer('pool-size', options.poolSize), image: text(options.image), runtimeClass: text(options.runtimeClass), routing: text(options.routing),
+          dataUrl: text(options.dataUrl),
+          namespace: text(options.namespace),
+          executor: text(options.executor),
+          minScale: integer('min-scale', options.minScale),
+          maxScale: integer('max-scale', options.maxScale),
+          poolSize: integer('pool-size', options.poolSize),
+          image: text(options.image),
+          runtimeClass: text(options.runtimeClass),
+          routing: text(options.routing),
           canary: options.canaryFrom === undefined ? undefined : { from: String(options.canaryFrom), weight: integer('weight', options.weight) },
         });
         answer = await client.request('POST /api/tenants/:id/releases/:version/export/fission', { params: { id, version: String(version) }, body });
       } else if (target === 'fission-read-path') {
-        const body = given({ namespace: text(options.namespace), databaseUrl: text(options.databaseUrl), deployToken: text(options.deployToken), image: text(options.image), poolSize: integer('pool-size', options.poolSize), runtimeClass: text(options.runtimeClass) });
+        const body = given({
+          namespace: text(options.namespace),
+          databaseUrl: text(options.databaseUrl),
+          deployToken: text(options.deployToken),
+          image: text(options.image),
+          poolSize: integer('pool-size', options.poolSize),
+          runtimeClass: text(options.runtimeClass),
+        });
         answer = await client.request('POST /api/export/fission-read-path', { body });
       } else {
         usage(`Unknown export target "${target ?? ''}": use "fission" or "fission-read-path".`);
       }
       const { writeExport } = await import('../../fission/index.ts');
-      const written = await writeExport(out, answer.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64'), ...(f.secret ? { secret: true } : {}) })));
+      const written = await writeExport(
+        out,
+        answer.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64'), ...(f.secret ? { secret: true } : {}) })),
+      );
       print(
         options,
         { ...answer, files: answer.files.map((f) => f.path) },

@@ -4,7 +4,7 @@ import { connect, usage, type GlobalOptions } from '../context.ts';
 
 export function register(cli: CAC): void {
   cli
-    .command('logs [id] [function]', 'a function\'s logs (and new ones as they come with --follow)')
+    .command('logs [id] [function]', "a function's logs (and new ones as they come with --follow)")
     .usage('logs <id> <function> [--follow]')
     .option('-f, --follow', 'keep printing new records as they are written')
     .action(async (id: string | undefined, fn: string | undefined, options: GlobalOptions & { follow?: boolean }) => {

@@ -3,7 +3,7 @@ import { connect, print, readStdin, text, usage, type GlobalOptions } from '../c
 
 export function register(cli: CAC): void {
   cli
-    .command('secrets [id] [action] [name]', 'list an app\'s secrets (names only) and the ones the agent asked for; set or delete one')
+    .command('secrets [id] [action] [name]', "list an app's secrets (names only) and the ones the agent asked for; set or delete one")
     .usage('secrets <id> | secrets <id> set <NAME> [--value <v>] | secrets <id> delete <NAME>')
     .option('--value <v>', 'the value to set (read from stdin without it)')
     .action(async (id: string | undefined, action: string | undefined, name: string | undefined, options: GlobalOptions & { value?: unknown }) => {
@@ -12,7 +12,14 @@ export function register(cli: CAC): void {
       if (action === undefined || action === 'list') {
         const list = await client.request('GET /api/tenants/:id/secrets', { params: { id } });
         const { requests } = await client.request('GET /api/tenants/:id/secret-requests', { params: { id } });
-        print(options, { secrets: list, requests }, [list.length ? list.map((s) => `${s.name}\tset ${s.updatedAt}`).join('\n') : 'No secrets.', ...requests.map((r) => `${r.name}\tNOT SET, asked for by the agent: ${r.reason}`)].join('\n'));
+        print(
+          options,
+          { secrets: list, requests },
+          [
+            list.length ? list.map((s) => `${s.name}\tset ${s.updatedAt}`).join('\n') : 'No secrets.',
+            ...requests.map((r) => `${r.name}\tNOT SET, asked for by the agent: ${r.reason}`),
+          ].join('\n'),
+        );
       } else if (action === 'set') {
         if (!name) usage('Usage: tessera secrets <id> set <NAME> [--value <v>]');
         const value = text(options.value) ?? (await readStdin(`Value of ${name} (then Enter and Ctrl-D): `)).replace(/\r?\n$/, '');

@@ -28,16 +28,35 @@ export function register(cli: CAC): void {
       await runTool(options, id, name, parseJson(source, 'Tool arguments are not valid JSON'));
     });
 
-  cli.command('schema [id] [file]', 'updateDatabaseSchema with the file\'s SQL').usage('schema <id> <file.sql>').action((id: string | undefined, file: string | undefined, options: GlobalOptions) => runTool(options, id, 'updateDatabaseSchema', { sql: readArgFile(file, 'SQL file') }));
+  cli
+    .command('schema [id] [file]', "updateDatabaseSchema with the file's SQL")
+    .usage('schema <id> <file.sql>')
+    .action((id: string | undefined, file: string | undefined, options: GlobalOptions) =>
+      runTool(options, id, 'updateDatabaseSchema', { sql: readArgFile(file, 'SQL file') }),
+    );
 
-  cli.command('function [id] [name] [file]', 'createBackendFunction').usage('function <id> <name> <file.js>').action((id: string | undefined, name: string | undefined, file: string | undefined, options: GlobalOptions) => runTool(options, id, 'createBackendFunction', { name, code: readArgFile(file, 'function file') }));
+  cli
+    .command('function [id] [name] [file]', 'createBackendFunction')
+    .usage('function <id> <name> <file.js>')
+    .action((id: string | undefined, name: string | undefined, file: string | undefined, options: GlobalOptions) =>
+      runTool(options, id, 'createBackendFunction', { name, code: readArgFile(file, 'function file') }),
+    );
 
-  cli.command('component [id] [name] [file]', 'createFrontendComponent').usage('component <id> <Name> <file.tsx>').action((id: string | undefined, name: string | undefined, file: string | undefined, options: GlobalOptions) => runTool(options, id, 'createFrontendComponent', { name, code: readArgFile(file, 'component file') }));
+  cli
+    .command('component [id] [name] [file]', 'createFrontendComponent')
+    .usage('component <id> <Name> <file.tsx>')
+    .action((id: string | undefined, name: string | undefined, file: string | undefined, options: GlobalOptions) =>
+      runTool(options, id, 'createFrontendComponent', { name, code: readArgFile(file, 'component file') }),
+    );
 
   cli
     .command('layout [id] [file]', 'updateUILayout with the blueprint in the file')
     .usage('layout <id> <blueprint.json>')
-    .action((id: string | undefined, file: string | undefined, options: GlobalOptions) => runTool(options, id, 'updateUILayout', { blueprint: parseJson(readArgFile(file, 'blueprint file'), `Blueprint file "${file}" is not valid JSON`) }));
+    .action((id: string | undefined, file: string | undefined, options: GlobalOptions) =>
+      runTool(options, id, 'updateUILayout', { blueprint: parseJson(readArgFile(file, 'blueprint file'), `Blueprint file "${file}" is not valid JSON`) }),
+    );
 
-  cli.command('tools', 'list tools and their JSON Schemas').action(async (options: GlobalOptions) => print(options, await connect(options).request('GET /api/tools')));
+  cli
+    .command('tools', 'list tools and their JSON Schemas')
+    .action(async (options: GlobalOptions) => print(options, await connect(options).request('GET /api/tools')));
 }

@@ -13,6 +13,8 @@ export function readSecretFile(namespace: string, name: string, key: string): st
     return readFileSync(file, 'utf8').trim();
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : (err as Error).message;
-    throw new Error(`Tessera: cannot read the secret file ${file} (${reason}). The Function must reference the Secret ${namespace}/${name}; see docs/fission.md.`);
+    throw new Error(
+      `Tessera: cannot read the secret file ${file} (${reason}). The Function must reference the Secret ${namespace}/${name}; see docs/fission.md.`,
+    );
   }
 }

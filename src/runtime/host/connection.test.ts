@@ -42,7 +42,9 @@ describe('FrameReader and the wire layout', () => {
     const reader = new FrameReader(1 << 20, frameLimits(1024));
     const seen: SandboxMessage[] = [];
     for (const byte of frames) seen.push(...reader.push(Buffer.from([byte])).map(decodeSandboxMessage));
-    expect(seen).toEqual(messages.map((m) => (m.type === 'db' && Array.isArray(m.params) ? { ...m, params: [1, 'two', Buffer.from('3'), null, true, 10n] } : m)));
+    expect(seen).toEqual(
+      messages.map((m) => (m.type === 'db' && Array.isArray(m.params) ? { ...m, params: [1, 'two', Buffer.from('3'), null, true, 10n] } : m)),
+    );
     expect(new FrameReader(1 << 20, frameLimits(1024)).push(frames)).toHaveLength(messages.length);
   });
 
@@ -52,7 +54,7 @@ describe('FrameReader and the wire layout', () => {
     expect(() => new FrameReader(1024).push(header)).toThrow(FrameTooLargeError);
   });
 
-  it('refuses a frame over its type\'s limit as soon as the type byte arrives', () => {
+  it("refuses a frame over its type's limit as soon as the type byte arrives", () => {
     // A 'ready' message is one byte; one announcing 1 MB is refused before any of it is buffered.
     const header = Buffer.alloc(5);
     header.writeUInt32BE(1 << 20, 0);
@@ -68,7 +70,12 @@ describe('FrameReader and the wire layout', () => {
     forged[4] = 9;
     forged.writeUInt32BE(8 * 1024 * 1024, 14);
     expect(() => reader().push(forged)).toThrow(/an SQL text of 8388608 bytes, over the 1048576-byte limit/);
-    const big = encodeSandboxMessage({ type: 'result', id: 1, response: { status: 200, headers: { 'content-type': 'x/y' }, body: Buffer.alloc(3 << 20, 7) }, logs: [{ time: 't', level: 'log', message: 'm' }] });
+    const big = encodeSandboxMessage({
+      type: 'result',
+      id: 1,
+      response: { status: 200, headers: { 'content-type': 'x/y' }, body: Buffer.alloc(3 << 20, 7) },
+      logs: [{ time: 't', level: 'log', message: 'm' }],
+    });
     const r = reader();
     const out: Buffer[] = [];
     for (let at = 0; at < big.length; at += 65536) out.push(...r.push(big.subarray(at, at + 65536)));
@@ -79,7 +86,9 @@ describe('FrameReader and the wire layout', () => {
     const longName = Buffer.alloc(5 + 4 + 4 + 4 + 4);
     let at = 0;
     for (const n of [3, 200, 1, 20 * 1024 * 1024]) at = longName.writeUInt32BE(n, at); // id, status, 1 header, a 20 MB name
-    expect(() => decodeSandboxMessage(Buffer.concat([Buffer.of(2), longName.subarray(0, 16)]))).toThrow(/a header name of 20971520 bytes, over the 256-byte limit/);
+    expect(() => decodeSandboxMessage(Buffer.concat([Buffer.of(2), longName.subarray(0, 16)]))).toThrow(
+      /a header name of 20971520 bytes, over the 256-byte limit/,
+    );
     const tooManyLogs = Buffer.alloc(8);
     tooManyLogs.writeUInt32BE(1, 0);
     tooManyLogs.writeUInt32BE(12_000_000, 4);
@@ -108,8 +117,16 @@ describe('FrameReader and the wire layout', () => {
     expect(times.sort((a, b) => a - b)[Math.floor(times.length / 2)]).toBeLessThan(5);
   });
 
-  it('cuts console lines and error messages in the sandbox\'s encoder, with a note', () => {
-    const [payload] = new FrameReader(1 << 24, frameLimits(1024)).push(encodeSandboxMessage({ type: 'failed', id: 1, code: 'FUNCTION_FAILED', message: 'x'.repeat(1_000_000), logs: [{ time: 't', level: 'log', message: 'y'.repeat(50_000) }] }));
+  it("cuts console lines and error messages in the sandbox's encoder, with a note", () => {
+    const [payload] = new FrameReader(1 << 24, frameLimits(1024)).push(
+      encodeSandboxMessage({
+        type: 'failed',
+        id: 1,
+        code: 'FUNCTION_FAILED',
+        message: 'x'.repeat(1_000_000),
+        logs: [{ time: 't', level: 'log', message: 'y'.repeat(50_000) }],
+      }),
+    );
     const message = decodeSandboxMessage(payload!) as Extract<SandboxMessage, { type: 'failed' }>;
     expect(message.message).toBe(`${'x'.repeat(WIRE_LIMITS.textChars)}… (${1_000_000 - WIRE_LIMITS.textChars} more characters dropped)`);
     expect(message.logs[0]!.message).toMatch(/^y{4096}… \(45904 more characters dropped\)$/);
@@ -126,9 +143,25 @@ describe('SandboxConnection', () => {
   });
 
   it.each([
-    ['announces a frame over the limit', (() => { const h = Buffer.alloc(4); h.writeUInt32BE(500 * 1024 * 1024, 0); return h; })(), 'it sent a message of 524288000 bytes, over the 1048576-byte limit'],
-    ['sends bytes that are not a message', Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('zzz')]), 'it sent a malformed message (a message of unknown type 122)'],
-    ['sends a message of the wrong shape', forged(2, Buffer.from([0, 0, 0, 1])), 'a message the platform does not accept: the message ends in the middle of a field'],
+    [
+      'announces a frame over the limit',
+      (() => {
+        const h = Buffer.alloc(4);
+        h.writeUInt32BE(500 * 1024 * 1024, 0);
+        return h;
+      })(),
+      'it sent a message of 524288000 bytes, over the 1048576-byte limit',
+    ],
+    [
+      'sends bytes that are not a message',
+      Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('zzz')]),
+      'it sent a malformed message (a message of unknown type 122)',
+    ],
+    [
+      'sends a message of the wrong shape',
+      forged(2, Buffer.from([0, 0, 0, 1])),
+      'a message the platform does not accept: the message ends in the middle of a field',
+    ],
     ['sends a V8 frame of empty objects', forged(2, serialize(Array.from({ length: 100_000 }, () => ({})))), 'a message the platform does not accept'],
   ])('stops a sandbox that %s', async (_name, bytes, reason) => {
     const connection = fakeSandbox(bytes);
@@ -140,7 +173,14 @@ describe('SandboxConnection', () => {
 
   it('stops reading a sandbox that does not read its replies, and stops it past the cap', async () => {
     // The stand-in never reads fd 3; it asks once, the platform answers with 8 MB replies.
-    const child = spawn(process.execPath, ['-e', `require('fs').writeSync(3, Buffer.from(${JSON.stringify(encodeSandboxMessage({ type: 'ready' }).toString('hex'))}, 'hex')); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('fs').writeSync(3, Buffer.from(${JSON.stringify(encodeSandboxMessage({ type: 'ready' }).toString('hex'))}, 'hex')); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] },
+    );
     const connection = new SandboxConnection(child, 1024 * 1024);
     await new Promise((resolve) => connection.onMessage(resolve));
     const reply = { type: 'db-reply', callId: 1, ok: true, value: Buffer.alloc(8 * 1024 * 1024) } as const;

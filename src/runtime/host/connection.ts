@@ -55,7 +55,11 @@ export class SandboxConnection {
         payloads = reader.push(chunk);
       } catch (err) {
         const why =
-          err instanceof FrameTooLargeError ? `it sent ${err.message}` : err instanceof WireError ? `it sent a message the platform does not accept: ${err.message}` : `it sent a malformed message (${(err as Error).message})`;
+          err instanceof FrameTooLargeError
+            ? `it sent ${err.message}`
+            : err instanceof WireError
+              ? `it sent a message the platform does not accept: ${err.message}`
+              : `it sent a malformed message (${(err as Error).message})`;
         return this.stopForMisbehaviour(`The function process of this app was stopped because ${why}.`);
       }
       for (const payload of payloads) {
@@ -82,7 +86,13 @@ export class SandboxConnection {
       this.stderr = (this.stderr + chunk.subarray(-STDERR_TAIL).toString('utf8')).slice(-STDERR_TAIL);
     });
     child.once('exit', (code, signal) => {
-      this.exitInfo = { code, signal, stderr: this.stderr.trim(), ...(this.stoppedBecause ? { stoppedBecause: this.stoppedBecause } : {}), ...(this.misbehaved ? { misbehaved: true } : {}) };
+      this.exitInfo = {
+        code,
+        signal,
+        stderr: this.stderr.trim(),
+        ...(this.stoppedBecause ? { stoppedBecause: this.stoppedBecause } : {}),
+        ...(this.misbehaved ? { misbehaved: true } : {}),
+      };
       for (const listener of this.exitListeners) listener(this.exitInfo);
     });
   }
@@ -119,7 +129,9 @@ export class SandboxConnection {
     const queued = this.channel.writableLength;
     if (queued > REPLY_QUEUE_MAX_BYTES) {
       const mb = (n: number) => Math.round(n / 1024 / 1024);
-      this.stopForMisbehaviour(`The function process of this app was stopped because it did not read the platform's replies: ${mb(queued)} MB were waiting for it, over the ${mb(REPLY_QUEUE_MAX_BYTES)} MB limit of an app.`);
+      this.stopForMisbehaviour(
+        `The function process of this app was stopped because it did not read the platform's replies: ${mb(queued)} MB were waiting for it, over the ${mb(REPLY_QUEUE_MAX_BYTES)} MB limit of an app.`,
+      );
     } else if (queued > REPLY_QUEUE_PAUSE_BYTES && !this.paused) {
       this.paused = true;
       this.channel.pause();

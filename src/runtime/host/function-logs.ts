@@ -127,7 +127,8 @@ export class FunctionLogStore {
   query(tenant: string, options: { function?: string; since?: number; limit?: number } = {}): FunctionLogRecord[] {
     const app = this.records.get(tenant);
     if (!app) return [];
-    const lists = options.function === undefined ? [...app.functions.values()].map((ring) => ring.records) : [app.functions.get(options.function)?.records ?? []];
+    const lists =
+      options.function === undefined ? [...app.functions.values()].map((ring) => ring.records) : [app.functions.get(options.function)?.records ?? []];
     const since = options.since ?? 0;
     const found = lists.flatMap((list) => list.filter((r) => r.seq > since));
     if (lists.length > 1) found.sort((a, b) => a.seq - b.seq);
@@ -144,7 +145,14 @@ export class FunctionLogStore {
   metricsOf(tenant: string, fn: string): FunctionMetrics {
     const m = this.metrics.get(`${tenant}/${fn}`);
     const sorted = [...(m?.durations ?? [])].sort((a, b) => a - b);
-    return { function: fn, invocations: m?.invocations ?? 0, errors: m?.errors ?? 0, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), lastError: m?.lastError ?? null };
+    return {
+      function: fn,
+      invocations: m?.invocations ?? 0,
+      errors: m?.errors ?? 0,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      lastError: m?.lastError ?? null,
+    };
   }
 
   forget(tenant: string): void {

@@ -37,17 +37,28 @@ module.exports = async () => {
 }`;
 
 describe('descriptors the platform inherited', () => {
-  it.each(['auto', 'process'])('are not open in a sandbox (isolation %s)', async (isolation) => {
-    const fifo = path.join(dir, `fifo-${isolation}`);
-    await promisify(execFile)('mkfifo', [fifo]);
-    // The launcher: fd 40 open read-write on the FIFO with a secret waiting in it, then the platform.
-    const launcher = `exec 40<>"$FIFO"; printf platform-secret >&40; exec "$NODE" --import tsx test/support/fd-probe-platform.ts`;
-    const { stdout } = await promisify(execFile)('bash', ['-c', launcher], {
-      cwd: PROJECT_ROOT,
-      timeout: 60_000,
-      env: { ...process.env, FIFO: fifo, NODE: process.execPath, TESSERA_PROBE_CODE: readFd40, TESSERA_PROBE_DIR: dir, ...(isolation === 'process' ? { TESSERA_PROBE_ISOLATION: 'process' } : {}) },
-    });
-    expect(stdout).toMatch(/^fd 40 (not open|: error)/);
-    expect(stdout).not.toContain('platform-secret');
-  }, 90_000);
+  it.each(['auto', 'process'])(
+    'are not open in a sandbox (isolation %s)',
+    async (isolation) => {
+      const fifo = path.join(dir, `fifo-${isolation}`);
+      await promisify(execFile)('mkfifo', [fifo]);
+      // The launcher: fd 40 open read-write on the FIFO with a secret waiting in it, then the platform.
+      const launcher = `exec 40<>"$FIFO"; printf platform-secret >&40; exec "$NODE" --import tsx test/support/fd-probe-platform.ts`;
+      const { stdout } = await promisify(execFile)('bash', ['-c', launcher], {
+        cwd: PROJECT_ROOT,
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          FIFO: fifo,
+          NODE: process.execPath,
+          TESSERA_PROBE_CODE: readFd40,
+          TESSERA_PROBE_DIR: dir,
+          ...(isolation === 'process' ? { TESSERA_PROBE_ISOLATION: 'process' } : {}),
+        },
+      });
+      expect(stdout).toMatch(/^fd 40 (not open|: error)/);
+      expect(stdout).not.toContain('platform-secret');
+    },
+    90_000,
+  );
 });

@@ -23,7 +23,14 @@ export async function startReadySandbox(settings: SandboxSettings): Promise<Sand
       stop();
       resolve();
     });
-    connection.onExit((exit) => reject(new TesseraError('RUNTIME_UNAVAILABLE', `A function sandbox could not start (${exit.signal ?? `exit code ${exit.code}`})${exit.stderr ? `: ${exit.stderr.slice(-500)}` : ''}.`)));
+    connection.onExit((exit) =>
+      reject(
+        new TesseraError(
+          'RUNTIME_UNAVAILABLE',
+          `A function sandbox could not start (${exit.signal ?? `exit code ${exit.code}`})${exit.stderr ? `: ${exit.stderr.slice(-500)}` : ''}.`,
+        ),
+      ),
+    );
   });
   return connection;
 }

@@ -83,7 +83,11 @@ export interface FunctionRuntime {
 }
 
 function errorResponse(error: TesseraError): FunctionResponse {
-  return { status: error.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } })) };
+  return {
+    status: error.status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: Buffer.from(JSON.stringify({ error: { code: error.code, message: error.message } })),
+  };
 }
 
 /** Code caches by key (tenant + bundle hash), oldest dropped first past a byte budget. */
@@ -138,7 +142,13 @@ export function createLocalRuntime(options: {
   const { limits } = options;
   const maxRequestBytes = limits.maxRequestBytes ?? 1024 * 1024;
   // Room for the body plus logs, headers and a code cache; the bound on what a sandbox can make the platform buffer.
-  const settings: SandboxSettings = { scratchDir: path.join(options.dataDir, 'run'), memoryMb: limits.memoryMb, maxFrameBytes: limits.maxResponseBytes + 32 * 1024 * 1024, maxBodyBytes: limits.maxResponseBytes, isolation: options.isolation ?? 'auto' };
+  const settings: SandboxSettings = {
+    scratchDir: path.join(options.dataDir, 'run'),
+    memoryMb: limits.memoryMb,
+    maxFrameBytes: limits.maxResponseBytes + 32 * 1024 * 1024,
+    maxBodyBytes: limits.maxResponseBytes,
+    isolation: options.isolation ?? 'auto',
+  };
   const pool = (options.warmPool ?? 0) > 0 ? new SandboxPool(options.warmPool!, settings) : undefined;
   const sandboxes = new Map<string, TenantSandbox>();
   const store = new FunctionLogStore();
@@ -167,7 +177,8 @@ export function createLocalRuntime(options: {
     return values && options.mask ? options.mask(text, values) : text;
   };
   const consoleLines = (tenant: string, fn: string, requestId: string, lines: LogLine[]): void => {
-    for (const line of lines) store.add(tenant, { time: line.time, requestId, function: fn, source: 'console', level: line.level, message: masked(tenant, line.message) });
+    for (const line of lines)
+      store.add(tenant, { time: line.time, requestId, function: fn, source: 'console', level: line.level, message: masked(tenant, line.message) });
   };
   const sandboxOf = (tenant: string): TenantSandbox => {
     let sandbox = sandboxes.get(tenant);
@@ -184,31 +195,62 @@ export function createLocalRuntime(options: {
         onLateLogs,
         codeCaches: tenantCodeCaches(tenant),
         ...(secretsOf ? { secrets: () => secretsOf(tenant) } : {}),
-        ...(egress ? { egress: (call, request) => egress.request(tenant, request, (level, message) => platformLine(tenant, call.fn, call.requestId, level, message)) } : {}),
+        ...(egress
+          ? { egress: (call, request) => egress.request(tenant, request, (level, message) => platformLine(tenant, call.fn, call.requestId, level, message)) }
+          : {}),
       });
       sandboxes.set(tenant, sandbox);
     }
     return sandbox;
   };
-  const platformLine = (tenant: string, fn: string, requestId: string, level: LogLine['level'], message: string, extra: Partial<FunctionLogRecord> = {}): void => {
+  const platformLine = (
+    tenant: string,
+    fn: string,
+    requestId: string,
+    level: LogLine['level'],
+    message: string,
+    extra: Partial<FunctionLogRecord> = {},
+  ): void => {
     store.add(tenant, { time: new Date().toISOString(), requestId, function: fn, source: 'platform', level, message: masked(tenant, message), ...extra });
   };
 
-  async function run(tenant: string, fn: FunctionSource, request: FunctionRequest, requestId: string): Promise<{ response: FunctionResponse; logs: LogLine[] }> {
+  async function run(
+    tenant: string,
+    fn: FunctionSource,
+    request: FunctionRequest,
+    requestId: string,
+  ): Promise<{ response: FunctionResponse; logs: LogLine[] }> {
     if (request.body.length > maxRequestBytes) {
-      return { response: errorResponse(new TesseraError('PAYLOAD_TOO_LARGE', `The request body has ${request.body.length} bytes, more than the ${maxRequestBytes}-byte limit of functions.`)), logs: [] };
+      return {
+        response: errorResponse(
+          new TesseraError('PAYLOAD_TOO_LARGE', `The request body has ${request.body.length} bytes, more than the ${maxRequestBytes}-byte limit of functions.`),
+        ),
+        logs: [],
+      };
     }
-    const call = { requestId, request: { method: request.method, url: request.url, headers: request.headers, body: request.body }, maxResponseBytes: limits.maxResponseBytes };
+    const call = {
+      requestId,
+      request: { method: request.method, url: request.url, headers: request.headers, body: request.body },
+      maxResponseBytes: limits.maxResponseBytes,
+    };
     const outcome = await sandboxOf(tenant).invoke(fn, call);
     if (!outcome.ok) {
       consoleLines(tenant, fn.name, requestId, outcome.logs);
       // A thrown error can carry a secret: masked for the owner's logs, the platform's log and the caller alike.
-      const error = new TesseraError(outcome.error.code, masked(tenant, outcome.error.message), outcome.error.details ? { details: outcome.error.details } : {});
+      const error = new TesseraError(
+        outcome.error.code,
+        masked(tenant, outcome.error.message),
+        outcome.error.details ? { details: outcome.error.details } : {},
+      );
       platformLine(tenant, fn.name, requestId, 'error', error.message);
       options.logger?.warn({ tenant, function: fn.name, code: error.code }, error.message);
       return { response: errorResponse(error), logs: outcome.logs.map((line) => ({ ...line, message: masked(tenant, line.message) })) };
     }
-    if (outcome.answer.kind !== 'result') return { response: errorResponse(new TesseraError('INTERNAL', `Function ${fn.name}: the sandbox answered "${outcome.answer.kind}" to a call.`)), logs: [] };
+    if (outcome.answer.kind !== 'result')
+      return {
+        response: errorResponse(new TesseraError('INTERNAL', `Function ${fn.name}: the sandbox answered "${outcome.answer.kind}" to a call.`)),
+        logs: [],
+      };
     const { response } = outcome.answer;
     const logs = outcome.answer.logs.map((line) => ({ ...line, message: masked(tenant, line.message) }));
     consoleLines(tenant, fn.name, requestId, logs);
@@ -224,7 +266,10 @@ export function createLocalRuntime(options: {
     }
     const { body } = checked;
     if (body.length > limits.maxResponseBytes) {
-      const error = new TesseraError('FUNCTION_CRASHED', `Function ${fn.name}: the response body has ${body.length} bytes, more than the ${limits.maxResponseBytes}-byte limit.`);
+      const error = new TesseraError(
+        'FUNCTION_CRASHED',
+        `Function ${fn.name}: the response body has ${body.length} bytes, more than the ${limits.maxResponseBytes}-byte limit.`,
+      );
       platformLine(tenant, fn.name, requestId, 'error', error.message);
       return { response: errorResponse(error), logs };
     }
@@ -262,14 +307,19 @@ export function createLocalRuntime(options: {
       if (!outcome.ok) {
         const { error } = outcome;
         const details = error.details ? { details: error.details } : {};
-        throw error.code === 'FUNCTION_INVALID' ? error : new TesseraError('FUNCTION_INVALID', `Function ${fn.name} could not be loaded: ${error.message}`, details);
+        throw error.code === 'FUNCTION_INVALID'
+          ? error
+          : new TesseraError('FUNCTION_INVALID', `Function ${fn.name} could not be loaded: ${error.message}`, details);
       }
       return sample ? { invoked: await runtime.invoke(tenant, fn, sample) } : {};
     },
     async render(tenant, component, props) {
       if (!options.renderVendor) throw new TesseraError('RUNTIME_UNAVAILABLE', 'This runtime was started without React for server rendering.');
       const outcome = await sandboxOf(tenant).render(component, props, await options.renderVendor());
-      if (!outcome.ok) throw outcome.error.code === 'RENDER_FAILED' ? outcome.error : new TesseraError('RENDER_FAILED', `Rendering ${component.name} failed: ${outcome.error.message}`);
+      if (!outcome.ok)
+        throw outcome.error.code === 'RENDER_FAILED'
+          ? outcome.error
+          : new TesseraError('RENDER_FAILED', `Rendering ${component.name} failed: ${outcome.error.message}`);
       return { html: outcome.answer.kind === 'rendered' ? outcome.answer.html : '', logs: outcome.answer.kind === 'rendered' ? outcome.answer.logs : [] };
     },
     logs: (tenant, query) => store.query(tenant, query),

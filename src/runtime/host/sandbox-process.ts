@@ -20,6 +20,7 @@ let probe: Promise<Isolation> | null = null;
  * platform itself inherited without close-on-exec (from whatever launched it: a FIFO, a socket), and
  * neither prlimit nor bubblewrap closes them; the shell closes each one above 3 before it execs.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a POSIX shell script; ${fd##*/} is its parameter expansion
 const CLOSE_INHERITED_FDS = 'for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 3 ] && eval "exec $fd>&-"; done; exec "$@"';
 export function onlyChannelFds(): string[] {
   return existsSync('/bin/bash') ? ['/bin/bash', '-c', CLOSE_INHERITED_FDS, 'tessera-sandbox'] : [];
@@ -52,20 +53,28 @@ export function bubblewrapArgs(binds: ReadOnlyBind[], options: { hostname?: stri
     '--unshare-all', // user, pid, ipc, uts, net and cgroup namespaces: no network, no other processes
     '--die-with-parent',
     '--new-session',
-    '--cap-drop', 'ALL',
-    '--uid', SANDBOX_ID,
-    '--gid', SANDBOX_ID,
-    '--hostname', options.hostname ?? 'sandbox',
+    '--cap-drop',
+    'ALL',
+    '--uid',
+    SANDBOX_ID,
+    '--gid',
+    SANDBOX_ID,
+    '--hostname',
+    options.hostname ?? 'sandbox',
     ...systemMounts(),
-    '--proc', '/proc',
-    '--dev', '/dev',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
     ...(options.tmpBytes ? ['--size', String(options.tmpBytes)] : []),
-    '--tmpfs', '/tmp',
+    '--tmpfs',
+    '/tmp',
     // After /tmp's tmpfs: a bind under /tmp (a package store in a test's temp folder) stays visible.
     ...binds.flatMap((bind) => [bind.optional ? '--ro-bind-try' : '--ro-bind', bind.from, bind.to]),
     // The one writable folder, if any (an app's database folder).
     ...(options.writable ? ['--bind', options.writable, options.writable] : []),
-    '--chdir', options.chdir ?? '/tmp',
+    '--chdir',
+    options.chdir ?? '/tmp',
   ];
 }
 
@@ -75,7 +84,10 @@ export function bubblewrapArgs(binds: ReadOnlyBind[], options: { hostname?: stri
  * platform says so at start (`isolation()`).
  */
 export function detectIsolation(): Promise<Isolation> {
-  probe ??= promisify(execFile)('bwrap', [...bubblewrapArgs([{ from: '/dev/null', to: INSIDE_ENTRY }]), '--', process.execPath, '-e', '0'], { timeout: 10_000, env: {} }).then(
+  probe ??= promisify(execFile)('bwrap', [...bubblewrapArgs([{ from: '/dev/null', to: INSIDE_ENTRY }]), '--', process.execPath, '-e', '0'], {
+    timeout: 10_000,
+    env: {},
+  }).then(
     () => 'bubblewrap' as const,
     () => 'process' as const,
   );
@@ -134,7 +146,15 @@ export async function spawnSandbox(options: { scratchDir: string; memoryMb: numb
   const stdio: Array<'ignore' | 'pipe'> = ['ignore', 'ignore', 'pipe', 'pipe'];
   const limit = await addressSpaceLimit(options.memoryMb);
   if (isolation === 'bubblewrap') {
-    const command = [...onlyChannelFds(), ...limit, 'bwrap', ...bubblewrapArgs([{ from: entry, to: INSIDE_ENTRY }]), '--', process.execPath, ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb)];
+    const command = [
+      ...onlyChannelFds(),
+      ...limit,
+      'bwrap',
+      ...bubblewrapArgs([{ from: entry, to: INSIDE_ENTRY }]),
+      '--',
+      process.execPath,
+      ...sandboxNodeArgs(INSIDE_ENTRY, options.memoryMb),
+    ];
     return spawn(command[0]!, command.slice(1), { env, stdio });
   }
   mkdirSync(options.scratchDir, { recursive: true });

@@ -17,9 +17,15 @@ function fakeProcess() {
     get alive() {
       return alive;
     },
-    onMessage: (l: typeof listener) => ((listener = l), () => undefined),
+    onMessage: (l: typeof listener) => {
+      listener = l;
+      return () => undefined;
+    },
     onExit: (l: typeof exitListener) => void (exitListener = l),
-    send: (m: HostMessage) => (sent.push(m), alive),
+    send: (m: HostMessage) => {
+      sent.push(m);
+      return alive;
+    },
     kill: (reason: string) => {
       if (!alive) return;
       alive = false;
@@ -43,7 +49,11 @@ function setup(db: Partial<TenantDbAccess> = {}) {
     onLateLogs: (fn, requestId, logs) => late.push(`${fn}/${requestId}: ${logs.map((l) => l.message).join()}`),
     codeCaches: { get: (hash) => caches.get(hash), set: (hash, data) => void caches.set(hash, data) },
   });
-  const invoke = (name: string, hash = `${name}-hash`) => sandbox.invoke({ name, code: 'module.exports = () => {}', hash }, { requestId: `req-${name}`, request: { method: 'GET', url: '/', headers: {}, body: new Uint8Array() }, maxResponseBytes: 1024 });
+  const invoke = (name: string, hash = `${name}-hash`) =>
+    sandbox.invoke(
+      { name, code: 'module.exports = () => {}', hash },
+      { requestId: `req-${name}`, request: { method: 'GET', url: '/', headers: {}, body: new Uint8Array() }, maxResponseBytes: 1024 },
+    );
   const lastId = () => (proc.sent.findLast((m) => m.type === 'invoke') as Extract<HostMessage, { type: 'invoke' }>).id;
   const answer = (id: number) => proc.say({ type: 'result', id, response: { status: 200, headers: {}, body: new Uint8Array() }, logs: [] });
   const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -51,7 +61,7 @@ function setup(db: Partial<TenantDbAccess> = {}) {
 }
 
 describe('TenantSandbox against a hostile sandbox', () => {
-  it('takes a code cache only as a fresh process\'s first word, about its first call', async () => {
+  it("takes a code cache only as a fresh process's first word, about its first call", async () => {
     const t = setup();
     const first = t.invoke('a');
     await t.tick();
@@ -107,6 +117,9 @@ describe('TenantSandbox against a hostile sandbox', () => {
     await t.tick();
     t.connection.kill('The function process of this app was stopped because of a test.');
     const outcome = await call;
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'FUNCTION_CRASHED', message: 'The function process of this app was stopped because of a test. Function a did not complete.' } });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: 'FUNCTION_CRASHED', message: 'The function process of this app was stopped because of a test. Function a did not complete.' },
+    });
   });
 });

@@ -130,11 +130,13 @@ export class TenantSandbox {
     const pristine = !contact.heardFrom;
     contact.heardFrom = true;
     // Only a cache from a process that had run no tenant code yet: its first word, about its first call.
-    if (message.type === 'code-cache') return void (pristine && message.data && message.hash === contact.firstHash && this.options.codeCaches?.set(message.hash, message.data));
+    if (message.type === 'code-cache')
+      return void (pristine && message.data && message.hash === contact.firstHash && this.options.codeCaches?.set(message.hash, message.data));
     if (message.type === 'db') return this.onDbCall(connection, message, bytes);
     if (message.type === 'fetch') return this.onFetch(connection, message);
     // The names are the tenant's to choose: only functions this process was asked to run get log lines.
-    if (message.type === 'late-logs') return void (this.invoked.get(connection)?.has(message.fn) && this.options.onLateLogs(message.fn, message.requestId, message.logs));
+    if (message.type === 'late-logs')
+      return void (this.invoked.get(connection)?.has(message.fn) && this.options.onLateLogs(message.fn, message.requestId, message.logs));
     const pending = this.pending.get(message.id);
     // Only the process that got the call may answer it.
     if (!pending || pending.connection !== connection) return;
@@ -152,14 +154,22 @@ export class TenantSandbox {
       try {
         connection.send(m);
       } catch (err) {
-        connection.send({ type: 'db-reply', callId: message.callId, ok: false, message: `The database answer cannot be sent to the function: ${(err as Error).message}` });
+        connection.send({
+          type: 'db-reply',
+          callId: message.callId,
+          ok: false,
+          message: `The database answer cannot be sent to the function: ${(err as Error).message}`,
+        });
       }
     };
     const fail = (text: string, code?: string) => reply({ type: 'db-reply', callId: message.callId, ok: false, message: text, ...(code ? { code } : {}) });
     // Only a call in flight, in this process, may touch the database.
     if (this.pending.get(message.id)?.connection !== connection) return fail('@tessera/db: this call belongs to a request that has already been answered.');
     if (this.dbInFlight >= MAX_DB_IN_FLIGHT) return fail(`@tessera/db: more than ${MAX_DB_IN_FLIGHT} database calls at once; await them in turn.`);
-    if (this.dbBytesInFlight + bytes > MAX_DB_BYTES_IN_FLIGHT) return fail(`@tessera/db: the database calls in flight carry more than ${MAX_DB_BYTES_IN_FLIGHT / 1024 / 1024} MB of SQL and parameters; send less at once.`);
+    if (this.dbBytesInFlight + bytes > MAX_DB_BYTES_IN_FLIGHT)
+      return fail(
+        `@tessera/db: the database calls in flight carry more than ${MAX_DB_BYTES_IN_FLIGHT / 1024 / 1024} MB of SQL and parameters; send less at once.`,
+      );
     this.dbInFlight++;
     this.dbBytesInFlight += bytes;
     const access = this.options.db;
@@ -183,16 +193,18 @@ export class TenantSandbox {
     if (pending?.connection !== connection || !pending.call) return fail('fetch: this call belongs to a request that has already been answered.');
     if (!this.options.egress) return fail(`fetch ${message.url}: this app has no outbound network access.`);
     const { callId } = message;
-    this.options.egress(pending.call, { url: message.url, method: message.method, headers: message.headers, ...(message.body ? { body: message.body } : {}) }).then(
-      (reply) => {
-        try {
-          connection.send({ type: 'fetch-reply', callId, ok: true, ...reply });
-        } catch (err) {
-          fail(`fetch ${message.url}: the answer cannot be sent to the function (${(err as Error).message})`);
-        }
-      },
-      (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
-    );
+    this.options
+      .egress(pending.call, { url: message.url, method: message.method, headers: message.headers, ...(message.body ? { body: message.body } : {}) })
+      .then(
+        (reply) => {
+          try {
+            connection.send({ type: 'fetch-reply', callId, ok: true, ...reply });
+          } catch (err) {
+            fail(`fetch ${message.url}: the answer cannot be sent to the function (${(err as Error).message})`);
+          }
+        },
+        (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+      );
   }
 
   private onExit(connection: SandboxConnection, exit: SandboxExit): void {
@@ -232,7 +244,11 @@ export class TenantSandbox {
       connection = await this.current();
     } catch (err) {
       this.armIdle();
-      return { ok: false, error: err instanceof TesseraError ? err : new TesseraError('RUNTIME_UNAVAILABLE', `The function process could not start: ${(err as Error).message}`), logs: [] };
+      return {
+        ok: false,
+        error: err instanceof TesseraError ? err : new TesseraError('RUNTIME_UNAVAILABLE', `The function process could not start: ${(err as Error).message}`),
+        logs: [],
+      };
     }
     const id = this.nextId++;
     const outcome = await new Promise<Outcome>((resolve) => {
@@ -251,8 +267,10 @@ export class TenantSandbox {
       this.pending.set(id, { label, connection, settle, ...(call ? { call } : {}) });
       try {
         const message = build(id, connection);
-        if (!this.firstContact.has(connection)) this.firstContact.set(connection, { heardFrom: false, ...(message.type === 'invoke' ? { firstHash: message.fn.hash } : {}) });
-        if (!connection.send(message)) settle({ ok: false, error: new TesseraError('FUNCTION_CRASHED', `The function process of this app stopped before ${label} could start.`), logs: [] });
+        if (!this.firstContact.has(connection))
+          this.firstContact.set(connection, { heardFrom: false, ...(message.type === 'invoke' ? { firstHash: message.fn.hash } : {}) });
+        if (!connection.send(message))
+          settle({ ok: false, error: new TesseraError('FUNCTION_CRASHED', `The function process of this app stopped before ${label} could start.`), logs: [] });
       } catch (err) {
         settle({ ok: false, error: new TesseraError('INTERNAL', `${label} could not be sent to the sandbox: ${(err as Error).message}`), logs: [] });
       }
@@ -262,19 +280,32 @@ export class TenantSandbox {
   }
 
   /** Runs a function. Its code crosses once per process, with the tenant's code cache for it when there is one. */
-  async invoke(fn: { name: string; code: string; hash: string }, call: { requestId: string; request: SandboxRequest; maxResponseBytes: number }): Promise<Outcome> {
+  async invoke(
+    fn: { name: string; code: string; hash: string },
+    call: { requestId: string; request: SandboxRequest; maxResponseBytes: number },
+  ): Promise<Outcome> {
     const key = `${fn.name}\0${fn.hash}`;
     const secrets = await this.currentSecrets();
     for (let attempt = 0; attempt < 2; attempt++) {
       let target: SandboxConnection | undefined;
-      const outcome = await this.request(`Function ${fn.name}`, (id, connection) => {
-        target = connection;
-        const names = this.invoked.get(connection) ?? new Set<string>();
-        this.invoked.set(connection, names.add(fn.name));
-        const known = attempt === 0 && this.sent.get(connection)?.has(key);
-        const codeCache = known ? undefined : this.options.codeCaches?.get(fn.hash);
-        return { type: 'invoke', id, ...call, fn: { name: fn.name, hash: fn.hash, ...(known ? {} : { code: fn.code }), ...(codeCache ? { codeCache } : {}) }, ...this.secretsFor(connection, secrets) };
-      }, { fn: fn.name, requestId: call.requestId });
+      const outcome = await this.request(
+        `Function ${fn.name}`,
+        (id, connection) => {
+          target = connection;
+          const names = this.invoked.get(connection) ?? new Set<string>();
+          this.invoked.set(connection, names.add(fn.name));
+          const known = attempt === 0 && this.sent.get(connection)?.has(key);
+          const codeCache = known ? undefined : this.options.codeCaches?.get(fn.hash);
+          return {
+            type: 'invoke',
+            id,
+            ...call,
+            fn: { name: fn.name, hash: fn.hash, ...(known ? {} : { code: fn.code }), ...(codeCache ? { codeCache } : {}) },
+            ...this.secretsFor(connection, secrets),
+          };
+        },
+        { fn: fn.name, requestId: call.requestId },
+      );
       // The sandbox evicted the code (it keeps the most recently used functions): send it again.
       if (outcome.ok && outcome.answer.kind === 'missing-code') {
         if (target) this.sent.get(target)?.delete(key);
@@ -293,7 +324,12 @@ export class TenantSandbox {
   /** Loads a function afresh (not cached as the active version) and checks that it exports a function. */
   async check(fn: { name: string; code: string; hash: string }): Promise<Outcome> {
     const secrets = await this.currentSecrets();
-    return this.request(`Loading function ${fn.name}`, (id, connection) => ({ type: 'check', id, fn: { name: fn.name, hash: fn.hash, code: fn.code }, ...this.secretsFor(connection, secrets) }));
+    return this.request(`Loading function ${fn.name}`, (id, connection) => ({
+      type: 'check',
+      id,
+      fn: { name: fn.name, hash: fn.hash, code: fn.code },
+      ...this.secretsFor(connection, secrets),
+    }));
   }
 
   private async currentSecrets(): Promise<{ version: string; values: Readonly<Record<string, string>> } | null> {
@@ -301,13 +337,16 @@ export class TenantSandbox {
     try {
       return await this.options.secrets();
     } catch (err) {
-      this.options.logger?.error({ tenant: this.tenant, err }, 'the tenant\'s secrets could not be loaded; its functions run without them');
+      this.options.logger?.error({ tenant: this.tenant, err }, "the tenant's secrets could not be loaded; its functions run without them");
       return null;
     }
   }
 
   /** The secrets field of a message: present only when this process lacks the current version. */
-  private secretsFor(connection: SandboxConnection, secrets: { version: string; values: Readonly<Record<string, string>> } | null): { secrets?: Record<string, string> } {
+  private secretsFor(
+    connection: SandboxConnection,
+    secrets: { version: string; values: Readonly<Record<string, string>> } | null,
+  ): { secrets?: Record<string, string> } {
     if (!secrets || this.secretsSent.get(connection) === secrets.version) return {};
     this.secretsSent.set(connection, secrets.version);
     return { secrets: { ...secrets.values } };

@@ -30,7 +30,12 @@ export function newScope(id: number, fn: string, requestId = ''): Scope {
 /** Ends a scope and returns its lines, with a note when some were dropped. */
 export function finish(scope: Scope): LogLine[] {
   scope.done = true;
-  if (scope.dropped > 0) scope.logs.push({ time: new Date().toISOString(), level: 'warn', message: `(${scope.dropped} more console lines of this call were dropped; the limit is ${MAX_LINES})` });
+  if (scope.dropped > 0)
+    scope.logs.push({
+      time: new Date().toISOString(),
+      level: 'warn',
+      message: `(${scope.dropped} more console lines of this call were dropped; the limit is ${MAX_LINES})`,
+    });
   return scope.logs;
 }
 
@@ -66,7 +71,21 @@ export function captureConsole(late: (scope: Scope, line: LogLine) => void): voi
       },
     });
   const formatted = new Console({ stdout: stream('log'), stderr: stream('error') });
-  for (const name of ['dir', 'dirxml', 'table', 'trace', 'assert', 'count', 'countReset', 'group', 'groupCollapsed', 'groupEnd', 'time', 'timeEnd', 'timeLog'] as const) {
+  for (const name of [
+    'dir',
+    'dirxml',
+    'table',
+    'trace',
+    'assert',
+    'count',
+    'countReset',
+    'group',
+    'groupCollapsed',
+    'groupEnd',
+    'time',
+    'timeEnd',
+    'timeLog',
+  ] as const) {
     (console as unknown as Record<string, unknown>)[name] = (formatted[name] as (...args: unknown[]) => unknown).bind(formatted);
   }
 }

@@ -21,7 +21,14 @@ export function createDbModule(send: (message: SandboxMessage) => void): Readonl
     if (typeof sql !== 'string') return Promise.reject(new TypeError(`db.${op}(sql, params): sql must be a string, got ${typeof sql}`));
     const sqlBytes = Buffer.byteLength(sql);
     if (sqlBytes > WIRE_LIMITS.sqlBytes) {
-      return Promise.reject(Object.assign(new Error(`db.${op}(sql, params): the SQL text has ${sqlBytes} bytes, over the ${WIRE_LIMITS.sqlBytes} bytes one call may send (SQL_MAX_BYTES is at most that); nothing was run. Send data as parameters of a short statement, not inside the SQL text.`), { code: 'SQL_REFUSED' }));
+      return Promise.reject(
+        Object.assign(
+          new Error(
+            `db.${op}(sql, params): the SQL text has ${sqlBytes} bytes, over the ${WIRE_LIMITS.sqlBytes} bytes one call may send (SQL_MAX_BYTES is at most that); nothing was run. Send data as parameters of a short statement, not inside the SQL text.`,
+          ),
+          { code: 'SQL_REFUSED' },
+        ),
+      );
     }
     const callId = nextCallId++;
     return new Promise((resolve, reject) => {
@@ -29,7 +36,11 @@ export function createDbModule(send: (message: SandboxMessage) => void): Readonl
         send({ type: 'db', id: scope.id, callId, op, sql, params: params ?? [] });
       } catch (err) {
         // A parameter V8 cannot copy (a function, a class instance with private state...).
-        return reject(new TypeError(`db.${op}(sql, params): the parameters cannot be sent to the database (${(err as Error).message}); use strings, numbers, bigints, booleans, null, Dates or Buffers, in an array or a plain object`));
+        return reject(
+          new TypeError(
+            `db.${op}(sql, params): the parameters cannot be sent to the database (${(err as Error).message}); use strings, numbers, bigints, booleans, null, Dates or Buffers, in an array or a plain object`,
+          ),
+        );
       }
       calls.set(callId, { resolve, reject });
     });

@@ -19,16 +19,29 @@ export function createFetch(send: (message: SandboxMessage) => void): typeof fet
     if (!scope) throw new TypeError('fetch can only be used while the function handles a request');
     const request = new Request(input, init);
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    if (body && body.byteLength > MAX_REQUEST_BODY) throw new TypeError(`fetch ${request.url}: the request body has ${body.byteLength} bytes, more than the ${MAX_REQUEST_BODY}-byte limit`);
+    if (body && body.byteLength > MAX_REQUEST_BODY)
+      throw new TypeError(`fetch ${request.url}: the request body has ${body.byteLength} bytes, more than the ${MAX_REQUEST_BODY}-byte limit`);
     const callId = nextCallId++;
     const reply = await new Promise<Reply>((resolve) => {
       // Sent first: a request over the channel's limits (wire.ts) throws here and leaves nothing waiting.
-      send({ type: 'fetch', id: scope.id, callId, url: request.url, method: request.method, headers: [...request.headers.entries()], ...(body ? { body } : {}) });
+      send({
+        type: 'fetch',
+        id: scope.id,
+        callId,
+        url: request.url,
+        method: request.method,
+        headers: [...request.headers.entries()],
+        ...(body ? { body } : {}),
+      });
       calls.set(callId, { resolve });
     });
     if (!reply.ok) throw new TypeError(reply.message);
     const nullBody = reply.status === 204 || reply.status === 205 || reply.status === 304 || request.method === 'HEAD';
-    const response = new Response(nullBody ? null : (reply.body as Uint8Array<ArrayBuffer>), { status: reply.status, statusText: reply.statusText, headers: reply.headers });
+    const response = new Response(nullBody ? null : (reply.body as Uint8Array<ArrayBuffer>), {
+      status: reply.status,
+      statusText: reply.statusText,
+      headers: reply.headers,
+    });
     Object.defineProperty(response, 'url', { value: reply.url });
     return response;
   };

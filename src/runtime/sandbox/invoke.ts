@@ -38,15 +38,27 @@ export async function callFunction(fn: UserFunction, request: SandboxRequest, ma
   } catch (err) {
     if (!(err instanceof BadRequest)) throw err;
     // Fission's body parser refuses such a request before the function runs.
-    return { ok: true, response: { status: 400, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify({ error: { code: 'INVALID_JSON', message: err.message } })) } };
+    return {
+      ok: true,
+      response: {
+        status: 400,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: Buffer.from(JSON.stringify({ error: { code: 'INVALID_JSON', message: err.message } })),
+      },
+    };
   }
   const settled = await new Promise<Settled>((resolve) => {
     const context = { request: req, response: createResponseStub(resolve, (message) => console.warn(message)) };
     try {
       if (fn.length <= 1) {
-        Promise.resolve(fn.length === 0 ? fn() : fn(context)).then((result) => resolve(fromResult(result)), (err: unknown) => resolve({ thrown: err }));
+        Promise.resolve(fn.length === 0 ? fn() : fn(context)).then(
+          (result) => resolve(fromResult(result)),
+          (err: unknown) => resolve({ thrown: err }),
+        );
       } else {
-        const returned = fn(context, (status: unknown, body: unknown, headers: unknown) => resolve({ status, body, headers, mode: 'send' })) as { then?: unknown } | undefined;
+        const returned = fn(context, (status: unknown, body: unknown, headers: unknown) => resolve({ status, body, headers, mode: 'send' })) as
+          | { then?: unknown }
+          | undefined;
         // An async (context, callback) function that rejects is never answered on Fission; answer 500.
         if (returned && typeof returned.then === 'function') (returned as Promise<unknown>).then(undefined, (err: unknown) => resolve({ thrown: err }));
       }
@@ -55,7 +67,10 @@ export async function callFunction(fn: UserFunction, request: SandboxRequest, ma
     }
   });
   if ('thrown' in settled) {
-    const hint = fn.length >= 2 && settled.thrown instanceof TypeError ? '\n(The second parameter is Fission\'s callback(status, body, headers), not an Express response.)' : '';
+    const hint =
+      fn.length >= 2 && settled.thrown instanceof TypeError
+        ? "\n(The second parameter is Fission's callback(status, body, headers), not an Express response.)"
+        : '';
     console.error(`Function error: ${errorText(settled.thrown)}${hint}`);
     return { ok: true, response: INTERNAL_ERROR };
   }

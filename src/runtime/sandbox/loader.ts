@@ -48,7 +48,11 @@ function describe(value: unknown): string {
  * cache from an earlier process V8 skips parsing. `beforeRun` is called after compiling and before
  * any of the code runs, with a fresh cache when none was given or V8 rejected it.
  */
-export function loadFunction(source: { name: string; code: string; codeCache?: Uint8Array }, sandboxRequire: NodeJS.Require, beforeRun?: (freshCache: Uint8Array | undefined) => void): UserFunction {
+export function loadFunction(
+  source: { name: string; code: string; codeCache?: Uint8Array },
+  sandboxRequire: NodeJS.Require,
+  beforeRun?: (freshCache: Uint8Array | undefined) => void,
+): UserFunction {
   const file = `functions/${source.name}.js`;
   let wrapper: ReturnType<typeof vm.compileFunction>;
   try {
@@ -59,7 +63,10 @@ export function loadFunction(source: { name: string; code: string; codeCache?: U
     });
   } catch (err) {
     const location = locate(err, file, source.code);
-    throw new LoadError(`${file} does not compile: ${errorSummary(err)}${location ? ` (line ${location.line}${location.column ? `, column ${location.column}` : ''})` : ''}`, location);
+    throw new LoadError(
+      `${file} does not compile: ${errorSummary(err)}${location ? ` (line ${location.line}${location.column ? `, column ${location.column}` : ''})` : ''}`,
+      location,
+    );
   }
   const fresh = !source.codeCache || wrapper.cachedDataRejected ? wrapper.cachedData : undefined;
   beforeRun?.(fresh);
@@ -72,9 +79,12 @@ export function loadFunction(source: { name: string; code: string; codeCache?: U
   }
   module.loaded = true;
   let exported = module.exports;
-  if (typeof exported !== 'function' && exported && typeof (exported as { default?: unknown }).default === 'function') exported = (exported as { default: unknown }).default;
+  if (typeof exported !== 'function' && exported && typeof (exported as { default?: unknown }).default === 'function')
+    exported = (exported as { default: unknown }).default;
   if (typeof exported !== 'function') {
-    throw new LoadError(`${file} does not export a function (it exports ${describe(exported)}); write \`module.exports = async function (context) { ... }\` or \`export default async function (context) { ... }\``);
+    throw new LoadError(
+      `${file} does not export a function (it exports ${describe(exported)}); write \`module.exports = async function (context) { ... }\` or \`export default async function (context) { ... }\``,
+    );
   }
   return exported as UserFunction;
 }

@@ -5,8 +5,27 @@ const KEPT_ENV = new Set(['NODE_ENV', 'TZ']);
 
 /** process members that reach outside the process, or load code around `require`. */
 const REFUSED = [
-  'kill', '_kill', 'dlopen', 'binding', '_linkedBinding', 'getBuiltinModule', 'loadEnvFile', 'chdir', 'abort', '_debugProcess', '_debugEnd',
-  'setuid', 'setgid', 'setgroups', 'seteuid', 'setegid', 'initgroups', '_getActiveHandles', '_getActiveRequests', 'openStdin', '_rawDebug',
+  'kill',
+  '_kill',
+  'dlopen',
+  'binding',
+  '_linkedBinding',
+  'getBuiltinModule',
+  'loadEnvFile',
+  'chdir',
+  'abort',
+  '_debugProcess',
+  '_debugEnd',
+  'setuid',
+  'setgid',
+  'setgroups',
+  'seteuid',
+  'setegid',
+  'initgroups',
+  '_getActiveHandles',
+  '_getActiveRequests',
+  'openStdin',
+  '_rawDebug',
 ] as const;
 
 function refuse(name: string): () => never {

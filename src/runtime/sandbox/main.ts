@@ -25,7 +25,13 @@ const loaded = new FunctionCache(64);
 /** Until the first tenant code runs, this process's compiles are the platform's own (see 'code-cache'). */
 let pristine = true;
 
-function failure(id: number, code: Extract<SandboxMessage, { type: 'failed' }>['code'], message: string, logs: Extract<SandboxMessage, { type: 'failed' }>['logs'], err?: unknown): Extract<SandboxMessage, { type: 'failed' }> {
+function failure(
+  id: number,
+  code: Extract<SandboxMessage, { type: 'failed' }>['code'],
+  message: string,
+  logs: Extract<SandboxMessage, { type: 'failed' }>['logs'],
+  err?: unknown,
+): Extract<SandboxMessage, { type: 'failed' }> {
   const location = err instanceof LoadError ? err.location : undefined;
   // Cut here (with a note): an error may quote anything the function made, e.g. a 20 MB header name.
   return { type: 'failed', id, code, message: cutText(message), logs, ...(location ? { location } : {}) };
@@ -37,7 +43,14 @@ function answer(message: Extract<SandboxMessage, { id: number }>): void {
     send(message);
   } catch (err) {
     const logs = 'logs' in message ? message.logs : [];
-    send(failure(message.id, message.type === 'rendered' ? 'RENDER_FAILED' : 'FUNCTION_FAILED', `the answer could not be sent to the platform: ${(err as Error).message}`, logs.slice(0, 200)));
+    send(
+      failure(
+        message.id,
+        message.type === 'rendered' ? 'RENDER_FAILED' : 'FUNCTION_FAILED',
+        `the answer could not be sent to the platform: ${(err as Error).message}`,
+        logs.slice(0, 200),
+      ),
+    );
   }
 }
 
@@ -68,7 +81,11 @@ async function invoke(message: Message<'invoke'>): Promise<void> {
       outcome = await callFunction(fn, message.request, message.maxResponseBytes);
     } catch (err) {
       // The sandbox's own failure (tenant code may have broken a built-in it relies on): answer, not hang.
-      outcome = { ok: false, code: 'FUNCTION_FAILED', message: `the call failed in the sandbox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` };
+      outcome = {
+        ok: false,
+        code: 'FUNCTION_FAILED',
+        message: `the call failed in the sandbox: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      };
     }
     const logs = finish(scope);
     if (outcome.ok) answer({ type: 'result', id: message.id, response: outcome.response, logs });
@@ -120,5 +137,7 @@ openChannel((message) => {
 // As Fission's server: an error thrown in a function's timer or a promise nobody awaited is logged
 // (to the call it came from) and the process keeps serving the tenant's other calls.
 process.on('uncaughtException', (err) => console.error(`Uncaught exception: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
-process.on('unhandledRejection', (reason) => console.error(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+process.on('unhandledRejection', (reason) =>
+  console.error(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`),
+);
 send({ type: 'ready' });

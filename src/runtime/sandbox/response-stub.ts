@@ -1,7 +1,26 @@
 import type { Reply } from './response.ts';
 
 // node:http has the full table, but loading it costs ~2.5 ms of every cold start.
-const STATUS_CODES: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_CODES: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
 
 /**
  * `context.response`. On Fission it is Express's real `res`, and a reply written to it stands (a
@@ -18,7 +37,9 @@ export function createResponseStub(onReply: (reply: Reply) => void, warn: (messa
   const use = (method: string): void => {
     if (warned) return;
     warned = true;
-    warn(`context.response.${method}() is not part of the function contract; return { status, headers, body } instead (the reply was still sent, as Fission does).`);
+    warn(
+      `context.response.${method}() is not part of the function contract; return { status, headers, body } instead (the reply was still sent, as Fission does).`,
+    );
   };
   const finish = (body: unknown, mode: Reply['mode']): void => {
     if (sent) return;

@@ -36,9 +36,24 @@ const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
 /** Express computes these itself; a function's own values would corrupt the HTTP framing (the platform drops them again: host/response-check.ts). */
 const COMPUTED = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'trailer', 'te', 'http2-settings']);
 const SHORT_TYPES: Record<string, string> = {
-  html: 'text/html', htm: 'text/html', text: 'text/plain', txt: 'text/plain', json: 'application/json', js: 'text/javascript', css: 'text/css',
-  xml: 'application/xml', csv: 'text/csv', svg: 'image/svg+xml', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif',
-  webp: 'image/webp', pdf: 'application/pdf', bin: 'application/octet-stream', ico: 'image/vnd.microsoft.icon',
+  html: 'text/html',
+  htm: 'text/html',
+  text: 'text/plain',
+  txt: 'text/plain',
+  json: 'application/json',
+  js: 'text/javascript',
+  css: 'text/css',
+  xml: 'application/xml',
+  csv: 'text/csv',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: 'application/pdf',
+  bin: 'application/octet-stream',
+  ico: 'image/vnd.microsoft.icon',
 };
 /** mime-db types that carry a default charset besides text/*. */
 const CHARSET_TYPES = new Set(['application/json', 'application/javascript', 'application/manifest+json', 'application/fhir+json', 'application/elm+json']);
@@ -70,22 +85,29 @@ function collectHeaders(raw: unknown): Record<string, string> {
   const headers: Record<string, string> = {};
   if (!raw || typeof raw !== 'object') return headers;
   const entries = Object.entries(raw as Record<string, unknown>);
-  if (entries.length > WIRE_LIMITS.headerCount) throw new BadResult(`the response has ${entries.length} headers, more than the ${WIRE_LIMITS.headerCount} allowed`);
+  if (entries.length > WIRE_LIMITS.headerCount)
+    throw new BadResult(`the response has ${entries.length} headers, more than the ${WIRE_LIMITS.headerCount} allowed`);
   let total = 0;
   for (const [name, value] of entries) {
-    if (name.length > WIRE_LIMITS.headerNameBytes) throw new BadResult(`a header name of ${name.length} characters (${JSON.stringify(cutText(name, 64))}) is longer than the ${WIRE_LIMITS.headerNameBytes} allowed`);
+    if (name.length > WIRE_LIMITS.headerNameBytes)
+      throw new BadResult(
+        `a header name of ${name.length} characters (${JSON.stringify(cutText(name, 64))}) is longer than the ${WIRE_LIMITS.headerNameBytes} allowed`,
+      );
     if (!TOKEN.test(name)) throw new BadResult(`the header name ${JSON.stringify(cutText(name, 200))} is not valid`);
     const key = name.toLowerCase();
     if (key === 'content-type' && Array.isArray(value)) throw new BadResult('the Content-Type header cannot be an array');
     const values = Array.isArray(value) ? value.map(String) : [String(value)];
-    if (values.some((v) => INVALID_VALUE.test(v))) throw new BadResult(`the value of header "${name}" holds characters HTTP does not allow (e.g. a line break)`);
+    if (values.some((v) => INVALID_VALUE.test(v)))
+      throw new BadResult(`the value of header "${name}" holds characters HTTP does not allow (e.g. a line break)`);
     // Express sends each Set-Cookie of an array as a header of its own (a comma is not a separator
     // there); a line break, which no value can hold, keeps them apart until the response is written.
     const text = values.join(key === 'set-cookie' ? SET_COOKIE_SEPARATOR : ', ');
     if (COMPUTED.has(key) || key.startsWith('proxy-')) continue;
     total += key.length + Buffer.byteLength(text);
     if (Buffer.byteLength(text) > WIRE_LIMITS.headerValueBytes || total > WIRE_LIMITS.headerTotalBytes) {
-      throw new BadResult(`the headers are too large (a value may have ${WIRE_LIMITS.headerValueBytes} bytes, all of them together ${WIRE_LIMITS.headerTotalBytes})`);
+      throw new BadResult(
+        `the headers are too large (a value may have ${WIRE_LIMITS.headerValueBytes} bytes, all of them together ${WIRE_LIMITS.headerTotalBytes})`,
+      );
     }
     headers[key] = key === 'content-type' ? normalizeContentType(text) : text;
   }
@@ -97,7 +119,8 @@ function checkStatus(status: unknown): number {
   if (status === undefined || status === null || status === 0 || status === '') {
     throw new BadResult(`function returned no numeric status (got ${JSON.stringify(status) ?? 'undefined'}); return { status: 200, body: ... }`);
   }
-  if (typeof status === 'string') throw new BadResult(`function returned the status ${JSON.stringify(status)} as a string; return a number, e.g. { status: 200 }`);
+  if (typeof status === 'string')
+    throw new BadResult(`function returned the status ${JSON.stringify(status)} as a string; return a number, e.g. { status: 200 }`);
   throw new BadResult(`function returned the status ${String(status)}; use a whole number from 200 to 599`);
 }
 
@@ -141,7 +164,15 @@ export async function mapReply(reply: Reply, method: string, maxBytes: number): 
   const type = headers['content-type'];
   const { body } = reply;
   let bytes: Buffer;
-  if (reply.mode === 'json' || (reply.mode === 'send' && body !== null && body !== undefined && (typeof body === 'number' || typeof body === 'boolean' || typeof body === 'object') && !ArrayBuffer.isView(body) && !(body instanceof Readable))) {
+  if (
+    reply.mode === 'json' ||
+    (reply.mode === 'send' &&
+      body !== null &&
+      body !== undefined &&
+      (typeof body === 'number' || typeof body === 'boolean' || typeof body === 'object') &&
+      !ArrayBuffer.isView(body) &&
+      !(body instanceof Readable))
+  ) {
     bytes = Buffer.from(json(body));
     headers['content-type'] = withUtf8(type ?? 'application/json');
   } else if (body === undefined || body === null) {

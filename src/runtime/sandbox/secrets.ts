@@ -11,9 +11,13 @@ export function replaceSecrets(values: Record<string, string>): void {
 
 export function createSecretsModule(): Readonly<Record<string, unknown>> {
   const secret = (name: unknown): string => {
-    if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]{0,63}$/.test(name)) throw new TypeError(`secret(name): name must be UPPER_SNAKE_CASE, e.g. "STRIPE_API_KEY", not ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || !/^[A-Z_][A-Z0-9_]{0,63}$/.test(name))
+      throw new TypeError(`secret(name): name must be UPPER_SNAKE_CASE, e.g. "STRIPE_API_KEY", not ${JSON.stringify(name)}`);
     const value = current[name];
-    if (value === undefined) throw new Error(`Secret ${name} is not set for this app. Its owner sets it in the builder (Settings, Secrets) or with: tessera secrets set <app> ${name}`);
+    if (value === undefined)
+      throw new Error(
+        `Secret ${name} is not set for this app. Its owner sets it in the builder (Settings, Secrets) or with: tessera secrets set <app> ${name}`,
+      );
     return value;
   };
   const has = (name: unknown): boolean => typeof name === 'string' && Object.hasOwn(current, name);

@@ -26,7 +26,11 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [newId, setNewId] = useState('');
   const [error, setError] = useState<string | null>(null);
 
-  const refresh = () => client.request('GET /api/tenants').then((r) => setTenants(r.tenants), (e: Error) => setError(e.message));
+  const refresh = () =>
+    client.request('GET /api/tenants').then(
+      (r) => setTenants(r.tenants),
+      (e: Error) => setError(e.message),
+    );
   useEffect(() => void refresh(), []);
 
   const idProblem = newId && !TENANT_ID.test(newId) ? 'Use lowercase letters, digits and hyphens (a DNS label).' : null;
@@ -57,33 +61,90 @@ function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         <h1>Tessera</h1>
         <Account me={me} onSignedOut={onSignedOut} />
         {me.admin && (
-          <button className={`link${usersOpen ? ' active' : ''}`} onClick={() => { setUsersOpen(true); setInvitationsOpen(false); }}>Users and audit log</button>
+          <button
+            type="button"
+            className={`link${usersOpen ? ' active' : ''}`}
+            onClick={() => {
+              setUsersOpen(true);
+              setInvitationsOpen(false);
+            }}
+          >
+            Users and audit log
+          </button>
         )}
         {(invitations.length > 0 || invitationsOpen) && (
-          <button className={`link invitations${invitationsOpen ? ' active' : ''}`} onClick={() => { setInvitationsOpen(true); setUsersOpen(false); }}>
-            Invitations <span className="badge" aria-label={`${invitations.length} waiting`}>{invitations.length}</span>
+          <button
+            type="button"
+            className={`link invitations${invitationsOpen ? ' active' : ''}`}
+            onClick={() => {
+              setInvitationsOpen(true);
+              setUsersOpen(false);
+            }}
+          >
+            Invitations{' '}
+            <span className="badge" role="note" aria-label={`${invitations.length} waiting`}>
+              {invitations.length}
+            </span>
           </button>
         )}
         <form onSubmit={create} className="row">
           <input aria-label="New app id" placeholder="new-app" value={newId} onChange={(e) => setNewId(e.target.value.trim())} style={{ width: '100%' }} />
-          <button className="primary" disabled={!newId || Boolean(idProblem)}>Create</button>
+          <button type="submit" className="primary" disabled={!newId || Boolean(idProblem)}>
+            Create
+          </button>
         </form>
-        {idProblem && <p className="error" role="alert">{idProblem}</p>}
-        {error && <p className="error" role="alert">{error}</p>}
+        {idProblem && (
+          <p className="error" role="alert">
+            {idProblem}
+          </p>
+        )}
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
         <ul>
           {tenants.map((t) => (
             <li key={t.id}>
-              <button className={`link${open === t.id && !usersOpen && !invitationsOpen ? ' active' : ''}`} onClick={() => { setOpen(t.id); setUsersOpen(false); setInvitationsOpen(false); }}>{t.id}</button>
+              <button
+                type="button"
+                className={`link${open === t.id && !usersOpen && !invitationsOpen ? ' active' : ''}`}
+                onClick={() => {
+                  setOpen(t.id);
+                  setUsersOpen(false);
+                  setInvitationsOpen(false);
+                }}
+              >
+                {t.id}
+              </button>
               {!me.admin && <small className="role">{t.role}</small>}
-              {t.role === 'owner' && <button className="danger" aria-label={`Delete ${t.id}`} onClick={() => remove(t.id)}>×</button>}
+              {t.role === 'owner' && (
+                <button type="button" className="danger" aria-label={`Delete ${t.id}`} onClick={() => remove(t.id)}>
+                  ×
+                </button>
+              )}
             </li>
           ))}
           {tenants.length === 0 && <li>No apps yet.</li>}
         </ul>
       </nav>
       {invitationsOpen ? (
-        <Invitations invitations={invitations} onAnswered={async () => { await reloadInvitations(); await refresh(); }} />
-      ) : usersOpen ? <Users me={me.id} /> : open ? <Project key={open} id={open} me={me.id} /> : <main className="panel"><p>Create or open an app.</p></main>}
+        <Invitations
+          invitations={invitations}
+          onAnswered={async () => {
+            await reloadInvitations();
+            await refresh();
+          }}
+        />
+      ) : usersOpen ? (
+        <Users me={me.id} />
+      ) : open ? (
+        <Project key={open} id={open} me={me.id} />
+      ) : (
+        <main className="panel">
+          <p>Create or open an app.</p>
+        </main>
+      )}
     </div>
   );
 }

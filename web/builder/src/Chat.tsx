@@ -2,22 +2,30 @@ import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import type { AgentMessage as Message } from '../../../wire/api.ts';
 import { client } from './api.ts';
 
-type Entry =
-  | { kind: 'prompt' | 'text' | 'info' | 'ok' | 'fail'; text: string }
-  | { kind: 'call'; name: string; args: unknown };
+type Entry = { kind: 'prompt' | 'text' | 'info' | 'ok' | 'fail'; text: string } | { kind: 'call'; name: string; args: unknown };
 
-const SQL_KEYWORDS = /\b(SELECT|FROM|WHERE|INSERT|INTO|VALUES|UPDATE|SET|DELETE|CREATE|TABLE|INDEX|VIEW|ALTER|ADD|COLUMN|DROP|PRIMARY|KEY|NOT|NULL|DEFAULT|UNIQUE|REFERENCES|ON|AND|OR|ORDER|BY|GROUP|LIMIT|OFFSET|JOIN|LEFT|AS|INTEGER|TEXT|REAL|BLOB|IF|EXISTS|CHECK|AUTOINCREMENT)\b/gi;
+const SQL_KEYWORDS =
+  /\b(SELECT|FROM|WHERE|INSERT|INTO|VALUES|UPDATE|SET|DELETE|CREATE|TABLE|INDEX|VIEW|ALTER|ADD|COLUMN|DROP|PRIMARY|KEY|NOT|NULL|DEFAULT|UNIQUE|REFERENCES|ON|AND|OR|ORDER|BY|GROUP|LIMIT|OFFSET|JOIN|LEFT|AS|INTEGER|TEXT|REAL|BLOB|IF|EXISTS|CHECK|AUTOINCREMENT)\b/gi;
 
 /** SQL with its keywords marked, for reading at a glance. */
 function HighlightedSql({ sql }: { sql: string }): ReactNode {
   const parts: ReactNode[] = [];
   let last = 0;
   for (const match of sql.matchAll(SQL_KEYWORDS)) {
-    parts.push(sql.slice(last, match.index), <b key={match.index} className="sql">{match[0]}</b>);
+    parts.push(
+      sql.slice(last, match.index),
+      <b key={match.index} className="sql">
+        {match[0]}
+      </b>,
+    );
     last = match.index! + match[0].length;
   }
   parts.push(sql.slice(last));
-  return <pre aria-label="SQL">{parts}</pre>;
+  return (
+    <figure aria-label="SQL">
+      <pre>{parts}</pre>
+    </figure>
+  );
 }
 
 /** A tool call made readable: SQL highlighted, code collapsed, the rest as JSON. */
@@ -36,7 +44,9 @@ function ToolCall({ name, args }: { name: string; args: unknown }) {
               <pre>{value}</pre>
             </details>
           ) : (
-            <div><code>{key}</code>: <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code></div>
+            <div>
+              <code>{key}</code>: <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+            </div>
           )}
         </Fragment>
       ))}
@@ -68,7 +78,11 @@ function transcript(messages: Message[]): Entry[] {
     if (m.role === 'tool') {
       const name = names.get(m.tool_call_id ?? '') ?? 'tool';
       const result = parseArgs(m.content ?? '') as { ok?: boolean; error?: { code: string; message: string } };
-      entries.push(result?.ok === false && result.error ? { kind: 'fail', text: `${name} ✗ ${result.error.code}: ${result.error.message}` } : { kind: 'ok', text: `${name} ✓` });
+      entries.push(
+        result?.ok === false && result.error
+          ? { kind: 'fail', text: `${name} ✗ ${result.error.code}: ${result.error.message}` }
+          : { kind: 'ok', text: `${name} ✓` },
+      );
     }
   }
   return entries;
@@ -99,7 +113,12 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
     setRunning(true);
     try {
       for await (const e of client.runAgent(id, prompt)) {
-        if (e.type === 'text') setEntries((list) => (list.at(-1)?.kind === 'text' ? [...list.slice(0, -1), { kind: 'text', text: (list.at(-1) as { text: string }).text + e.delta }] : [...list, { kind: 'text', text: e.delta }]));
+        if (e.type === 'text')
+          setEntries((list) =>
+            list.at(-1)?.kind === 'text'
+              ? [...list.slice(0, -1), { kind: 'text', text: (list.at(-1) as { text: string }).text + e.delta }]
+              : [...list, { kind: 'text', text: e.delta }],
+          );
         else if (e.type === 'step') add({ kind: 'info', text: `Step ${e.step}` });
         else if (e.type === 'tool_call') add({ kind: 'call', name: e.name, args: typeof e.arguments === 'string' ? parseArgs(e.arguments) : e.arguments });
         else if (e.type === 'tool_result') {
@@ -118,19 +137,51 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
 
   return (
     <div>
-      {problem && <div className="banner" role="status">The agent is not configured. {problem} The rest of the builder works without it.</div>}
-      {earlier > 0 && <p className="hint">{earlier} earlier run{earlier === 1 ? '' : 's'} of the agent in this project.</p>}
-      <div aria-label="Conversation">
+      {problem && (
+        <div className="banner" role="status">
+          The agent is not configured. {problem} The rest of the builder works without it.
+        </div>
+      )}
+      {earlier > 0 && (
+        <p className="hint">
+          {earlier} earlier run{earlier === 1 ? '' : 's'} of the agent in this project.
+        </p>
+      )}
+      <div role="log" aria-label="Conversation">
         {entries.map((entry, i) => (
           <div key={i} className={`event ${entry.kind === 'ok' ? 'ok' : entry.kind === 'fail' ? 'fail' : entry.kind === 'text' ? 'text' : ''}`}>
-            {entry.kind === 'call' ? <ToolCall name={entry.name} args={entry.args} /> : entry.kind === 'prompt' ? <strong>You: {entry.text}</strong> : entry.text}
+            {entry.kind === 'call' ? (
+              <ToolCall name={entry.name} args={entry.args} />
+            ) : entry.kind === 'prompt' ? (
+              <strong>You: {entry.text}</strong>
+            ) : (
+              entry.text
+            )}
           </div>
         ))}
       </div>
       <form onSubmit={send} className="row">
-        <textarea aria-label="Prompt" rows={3} style={{ flex: 1 }} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="Describe the app you want…" />
-        <button className="primary" disabled={!prompt.trim() || running || Boolean(problem) || !canRun} title={canRun ? undefined : 'Viewers cannot run the agent'}>Send</button>
-        {running && <button type="button" onClick={() => client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} })}>Cancel</button>}
+        <textarea
+          aria-label="Prompt"
+          rows={3}
+          style={{ flex: 1 }}
+          value={prompt}
+          onChange={(e) => setPrompt(e.target.value)}
+          placeholder="Describe the app you want…"
+        />
+        <button
+          type="submit"
+          className="primary"
+          disabled={!prompt.trim() || running || Boolean(problem) || !canRun}
+          title={canRun ? undefined : 'Viewers cannot run the agent'}
+        >
+          Send
+        </button>
+        {running && (
+          <button type="button" onClick={() => client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} })}>
+            Cancel
+          </button>
+        )}
       </form>
     </div>
   );

@@ -26,7 +26,21 @@ function languageOf(language: Language) {
  * CodeMirror 6 with highlighting for the language, and the server's errors as inline markers at
  * their line (red underline, gutter mark, message on hover and in the lint panel).
  */
-export function CodeEditor({ value, onChange, language, label, problems = [], height = 280 }: { value: string; onChange(value: string): void; language: Language; label: string; problems?: Problem[]; height?: number }) {
+export function CodeEditor({
+  value,
+  onChange,
+  language,
+  label,
+  problems = [],
+  height = 280,
+}: {
+  value: string;
+  onChange(value: string): void;
+  language: Language;
+  label: string;
+  problems?: Problem[];
+  height?: number;
+}) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const latest = useRef(onChange);
@@ -43,7 +57,10 @@ export function CodeEditor({ value, onChange, language, label, problems = [], he
           lintGutter(),
           EditorView.updateListener.of((update) => update.docChanged && latest.current(update.state.doc.toString())),
           EditorView.contentAttributes.of({ 'aria-label': label }),
-          EditorView.theme({ '&': { height: `${height}px`, fontSize: '13px', border: '1px solid #d1d5db', borderRadius: '6px' }, '.cm-scroller': { fontFamily: 'ui-monospace, monospace' } }),
+          EditorView.theme({
+            '&': { height: `${height}px`, fontSize: '13px', border: '1px solid #d1d5db', borderRadius: '6px' },
+            '.cm-scroller': { fontFamily: 'ui-monospace, monospace' },
+          }),
         ],
       }),
     });
@@ -68,7 +85,7 @@ export function CodeEditor({ value, onChange, language, label, problems = [], he
       .map((p) => {
         const line = doc.line(p.line);
         const from = Math.min(line.from + Math.max(0, (p.column ?? 1) - 1), line.to);
-        return { from, to: Math.max(from + 1, line.to) > doc.length ? doc.length : Math.max(from + 1, line.to), severity: 'error', message: p.message };
+        return { from, to: Math.min(Math.max(from + 1, line.to), doc.length), severity: 'error', message: p.message };
       });
     editor.dispatch(setDiagnostics(editor.state, diagnostics));
   }, [problems]);

@@ -8,7 +8,14 @@ export type { Invitation };
 /** The signed-in user's pending invitations, reloaded when the builder asks (e.g. after an answer). */
 export function useInvitations(): { invitations: Invitation[]; reload: () => Promise<void> } {
   const [invitations, setInvitations] = useState<Invitation[]>([]);
-  const reload = useCallback(() => client.request('GET /api/invitations').then((r) => setInvitations(r.invitations), () => undefined), []);
+  const reload = useCallback(
+    () =>
+      client.request('GET /api/invitations').then(
+        (r) => setInvitations(r.invitations),
+        () => undefined,
+      ),
+    [],
+  );
   useEffect(() => void reload(), [reload]);
   return { invitations, reload };
 }
@@ -28,18 +35,49 @@ export function Invitations({ invitations, onAnswered }: { invitations: Invitati
         <>
           <p className="hint">Someone invited you to these projects. Accept to see and work on one; decline to say no. Nothing changes until you answer.</p>
           <table aria-label="Invitations">
-            <thead><tr><th>Project</th><th>Role</th><th>Invited by</th><th>When</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>Project</th>
+                <th>Role</th>
+                <th>Invited by</th>
+                <th>When</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
               {invitations.map((i) => (
                 <tr key={i.id}>
-                  <td><strong>{i.tenant}</strong></td>
+                  <td>
+                    <strong>{i.tenant}</strong>
+                  </td>
                   <td>{i.role}</td>
                   <td>{i.invitedBy}</td>
                   <td>{new Date(i.createdAt).toLocaleString()}</td>
                   <td>
                     <div className="row">
-                    <button className="primary" onClick={() => act(async () => { await client.request('POST /api/invitations/:id/accept', { params: { id: i.id }, body: {} }); await onAnswered(i.tenant); }, `You joined ${i.tenant} as ${i.role}.`)}>Accept</button>
-                    <button onClick={() => act(() => client.request('POST /api/invitations/:id/decline', { params: { id: i.id }, body: {} }), `Declined the invitation to ${i.tenant}.`)}>Decline</button>
+                      <button
+                        type="button"
+                        className="primary"
+                        onClick={() =>
+                          act(async () => {
+                            await client.request('POST /api/invitations/:id/accept', { params: { id: i.id }, body: {} });
+                            await onAnswered(i.tenant);
+                          }, `You joined ${i.tenant} as ${i.role}.`)
+                        }
+                      >
+                        Accept
+                      </button>
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act(
+                            () => client.request('POST /api/invitations/:id/decline', { params: { id: i.id }, body: {} }),
+                            `Declined the invitation to ${i.tenant}.`,
+                          )
+                        }
+                      >
+                        Decline
+                      </button>
                     </div>
                   </td>
                 </tr>

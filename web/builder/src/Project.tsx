@@ -53,7 +53,12 @@ export function Project({ id, me }: { id: string; me: string }) {
     return () => clearInterval(timer);
   }, [id]);
 
-  if (error) return <main className="panel error" role="alert">{error}</main>;
+  if (error)
+    return (
+      <main className="panel error" role="alert">
+        {error}
+      </main>
+    );
   if (!info) return <main className="panel">Loading…</main>;
   const previewUrl = mode === 'draft' ? info.draftUrl : info.url;
   return (
@@ -61,12 +66,20 @@ export function Project({ id, me }: { id: string; me: string }) {
       <section className="work">
         <div className="tabs" role="tablist">
           <strong style={{ marginRight: '0.5rem' }}>{id}</strong>
-          <small className="role" aria-label="Your role">{info.role}</small>
+          <small className="role" role="note" aria-label="Your role">
+            {info.role}
+          </small>
           {TABS.filter((t) => t !== 'Audit' || info.role === 'owner').map((t) => (
-            <button key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>{t}</button>
+            <button type="button" key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
+              {t}
+            </button>
           ))}
         </div>
-        {info.role === 'viewer' && <p className="notice" role="note">You are a viewer of this project: you can look at everything, but changes need an editor or owner.</p>}
+        {info.role === 'viewer' && (
+          <p className="notice" role="note">
+            You are a viewer of this project: you can look at everything, but changes need an editor or owner.
+          </p>
+        )}
         <div className="panel">
           {tab === 'Chat' && <Chat id={id} onChange={refresh} canRun={info.role !== 'viewer'} />}
           {tab === 'Components' && <Components info={info} onChange={refresh} />}
@@ -89,8 +102,12 @@ export function Project({ id, me }: { id: string; me: string }) {
           <label>
             <input type="radio" name="mode" checked={mode === 'live'} onChange={() => setMode('live')} /> Live {info.live ? `(${info.live})` : '(nothing yet)'}
           </label>
-          <button onClick={() => setPreviewKey((k) => k + 1)}>Reload</button>
-          <a href={previewUrl} target="_blank" rel="noreferrer">Open in new tab</a>
+          <button type="button" onClick={() => setPreviewKey((k) => k + 1)}>
+            Reload
+          </button>
+          <a href={previewUrl} target="_blank" rel="noreferrer">
+            Open in new tab
+          </a>
         </header>
         <iframe key={`${mode}-${previewKey}`} title={`Preview of ${id}`} src={previewUrl} sandbox="allow-scripts allow-forms allow-same-origin allow-popups" />
       </section>

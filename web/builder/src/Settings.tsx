@@ -47,21 +47,46 @@ export function Settings({ id }: { id: string }) {
           {requests.map((r) => (
             <li key={r.name}>
               <strong>{r.name}</strong> is needed: {r.reason}{' '}
-              <button onClick={() => setName(r.name)}>Set it</button>{' '}
-              <button onClick={() => void act(() => client.request('DELETE /api/tenants/:id/secret-requests/:name', { params: { id, name: r.name } }), `Dismissed ${r.name}.`)}>Dismiss</button>
+              <button type="button" onClick={() => setName(r.name)}>
+                Set it
+              </button>{' '}
+              <button
+                type="button"
+                onClick={() =>
+                  void act(() => client.request('DELETE /api/tenants/:id/secret-requests/:name', { params: { id, name: r.name } }), `Dismissed ${r.name}.`)
+                }
+              >
+                Dismiss
+              </button>
             </li>
           ))}
         </ul>
       )}
       <table aria-label="Secrets">
-        <thead><tr><th>Name</th><th>Set</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Set</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {secrets.map((s) => (
             <tr key={s.name}>
-              <td><code>{s.name}</code></td>
+              <td>
+                <code>{s.name}</code>
+              </td>
               <td>{new Date(s.updatedAt).toLocaleString()}</td>
               <td>
-                <button onClick={() => window.confirm(`Delete the secret ${s.name}? Functions that use it will fail.`) && void act(() => client.request('DELETE /api/tenants/:id/secrets/:name', { params: { id, name: s.name } }), `Deleted ${s.name}.`)}>Delete</button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    window.confirm(`Delete the secret ${s.name}? Functions that use it will fail.`) &&
+                    void act(() => client.request('DELETE /api/tenants/:id/secrets/:name', { params: { id, name: s.name } }), `Deleted ${s.name}.`)
+                  }
+                >
+                  Delete
+                </button>
               </td>
             </tr>
           ))}
@@ -72,23 +97,40 @@ export function Settings({ id }: { id: string }) {
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          void act(() => client.request('PUT /api/tenants/:id/secrets/:name', { params: { id, name }, body: { value } }), `Saved ${name}.`).then((ok) => ok && (setName(''), setValue('')));
+          void act(() => client.request('PUT /api/tenants/:id/secrets/:name', { params: { id, name }, body: { value } }), `Saved ${name}.`).then((ok) => {
+            if (!ok) return;
+            setName('');
+            setValue('');
+          });
         }}
       >
         <input aria-label="Secret name" placeholder="STRIPE_API_KEY" value={name} onChange={(e) => setName(e.target.value.toUpperCase())} />
         <input aria-label="Secret value" type="password" autoComplete="off" placeholder="value" value={value} onChange={(e) => setValue(e.target.value)} />
-        <button className="primary" type="submit" disabled={!name || !value}>Save secret</button>
+        <button className="primary" type="submit" disabled={!name || !value}>
+          Save secret
+        </button>
       </form>
 
       <h3>Egress</h3>
-      <p className="hint">Hosts the app's functions may call with <code>fetch()</code>. Private, loopback and metadata addresses are always refused.</p>
+      <p className="hint">
+        Hosts the app's functions may call with <code>fetch()</code>. Private, loopback and metadata addresses are always refused.
+      </p>
       {egress.pending.length > 0 && (
         <ul aria-label="Hosts the agent proposed" className="requests">
           {egress.pending.map((p) => (
             <li key={p.host}>
               <code>{p.host}</code>: {p.reason}{' '}
-              <button className="primary" onClick={() => void setAllow([...egress.allow, p.host], `Allowed ${p.host}.`)}>Approve</button>{' '}
-              <button onClick={() => void act(() => client.request('DELETE /api/tenants/:id/egress/proposals/:host', { params: { id, host: p.host } }), `Dismissed ${p.host}.`)}>Dismiss</button>
+              <button type="button" className="primary" onClick={() => void setAllow([...egress.allow, p.host], `Allowed ${p.host}.`)}>
+                Approve
+              </button>{' '}
+              <button
+                type="button"
+                onClick={() =>
+                  void act(() => client.request('DELETE /api/tenants/:id/egress/proposals/:host', { params: { id, host: p.host } }), `Dismissed ${p.host}.`)
+                }
+              >
+                Dismiss
+              </button>
             </li>
           ))}
         </ul>
@@ -96,7 +138,18 @@ export function Settings({ id }: { id: string }) {
       <ul aria-label="Allowed hosts">
         {egress.allow.map((h) => (
           <li key={h}>
-            <code>{h}</code> <button onClick={() => void setAllow(egress.allow.filter((x) => x !== h), `Removed ${h}.`)}>Remove</button>
+            <code>{h}</code>{' '}
+            <button
+              type="button"
+              onClick={() =>
+                void setAllow(
+                  egress.allow.filter((x) => x !== h),
+                  `Removed ${h}.`,
+                )
+              }
+            >
+              Remove
+            </button>
           </li>
         ))}
       </ul>
@@ -109,7 +162,9 @@ export function Settings({ id }: { id: string }) {
         }}
       >
         <input aria-label="Host to allow" placeholder="api.example.com" value={host} onChange={(e) => setHost(e.target.value)} />
-        <button type="submit" disabled={!host.trim()}>Allow host</button>
+        <button type="submit" disabled={!host.trim()}>
+          Allow host
+        </button>
       </form>
       <ActionMessage message={message} />
     </div>

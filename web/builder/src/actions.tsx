@@ -31,5 +31,9 @@ export function useActions(reload: () => Promise<unknown>) {
 /** What the last action said: a status, or an alert. */
 export function ActionMessage({ message }: { message: Message | null }) {
   if (!message) return null;
-  return <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>{message.text}</p>;
+  return (
+    <p className={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
+      {message.text}
+    </p>
+  );
 }

@@ -56,7 +56,10 @@ export function AppLayout({ title, nav = [], actions, maxWidth = 'lg', children 
                       <a
                         href={link.to}
                         aria-current={active ? 'page' : undefined}
-                        className={cx('block whitespace-nowrap rounded-theme px-3 py-1.5 text-sm font-medium transition-colors', active ? 'bg-accent text-accent-foreground' : 'text-muted-foreground hover:bg-muted hover:text-foreground')}
+                        className={cx(
+                          'block whitespace-nowrap rounded-theme px-3 py-1.5 text-sm font-medium transition-colors',
+                          active ? 'bg-accent text-accent-foreground' : 'text-muted-foreground hover:bg-muted hover:text-foreground',
+                        )}
                       >
                         {link.label}
                       </a>

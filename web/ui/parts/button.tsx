@@ -1,5 +1,5 @@
 /** `@tessera/ui`: Button. */
-import { type ButtonHTMLAttributes } from 'react';
+import type { ButtonHTMLAttributes } from 'react';
 import { SpinnerIcon } from './spinner.tsx';
 import { cx, show } from './shared.tsx';
 

@@ -1,5 +1,5 @@
 /** `@tessera/ui`: Card, Stat, Badge. */
-import { type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { cx, show } from './shared.tsx';
 
 export interface CardProps {
@@ -39,7 +39,9 @@ export function Stat({ label, value, change, hint, className }: StatProps) {
     <div className={cx('flex flex-col gap-1 rounded-theme border border-border bg-surface p-5 shadow-sm', className)}>
       <span className="text-sm font-medium text-muted-foreground">{label}</span>
       <div className="flex items-baseline gap-2">
-        <span className="text-3xl font-semibold tracking-tight text-foreground tabular-nums">{show(typeof value === 'number' ? value.toLocaleString() : value)}</span>
+        <span className="text-3xl font-semibold tracking-tight text-foreground tabular-nums">
+          {show(typeof value === 'number' ? value.toLocaleString() : value)}
+        </span>
         {change && <span className={cx('text-sm font-medium', down ? 'text-danger' : 'text-success')}>{change}</span>}
       </div>
       {hint && <span className="text-xs text-muted-foreground">{hint}</span>}
@@ -55,5 +57,11 @@ const BADGE_VARIANTS = {
 } as const;
 
 export function Badge({ variant = 'neutral', className, children }: { variant?: keyof typeof BADGE_VARIANTS; className?: string; children?: ReactNode }) {
-  return <span className={cx('inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-medium', BADGE_VARIANTS[variant] ?? BADGE_VARIANTS.neutral, className)}>{show(children)}</span>;
+  return (
+    <span
+      className={cx('inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-medium', BADGE_VARIANTS[variant] ?? BADGE_VARIANTS.neutral, className)}
+    >
+      {show(children)}
+    </span>
+  );
 }

@@ -39,6 +39,7 @@ export function Dialog({ title, description, triggerLabel, open, onClose, footer
           {triggerLabel}
         </Button>
       )}
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: a click on the backdrop closes it; from the keyboard, Escape does (natively) */}
       <dialog
         ref={ref}
         aria-labelledby={`${id}-title`}
@@ -60,7 +61,12 @@ export function Dialog({ title, description, triggerLabel, open, onClose, footer
                 </p>
               )}
             </div>
-            <button type="button" onClick={close} aria-label="Close" className="-mr-2 -mt-2 cursor-pointer rounded-theme p-2 text-muted-foreground hover:bg-muted hover:text-foreground">
+            <button
+              type="button"
+              onClick={close}
+              aria-label="Close"
+              className="-mr-2 -mt-2 cursor-pointer rounded-theme p-2 text-muted-foreground hover:bg-muted hover:text-foreground"
+            >
               ✕
             </button>
           </div>

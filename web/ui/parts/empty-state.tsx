@@ -1,5 +1,5 @@
 /** `@tessera/ui`: EmptyState. */
-import { type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Button } from './button.tsx';
 import { show } from './shared.tsx';
 

@@ -27,12 +27,30 @@ function useField({ name, error, hint }: { name?: string; error?: string; hint?:
   return { id, message, describedBy, pending: form.pending, invalid: message ? true : undefined };
 }
 
-function FieldFrame({ id, label, hint, message, required, children }: { id: string; label: string; hint?: string; message?: string; required?: boolean; children: ReactNode }) {
+function FieldFrame({
+  id,
+  label,
+  hint,
+  message,
+  required,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  message?: string;
+  required?: boolean;
+  children: ReactNode;
+}) {
   return (
     <div className="flex flex-col gap-1.5">
       <label htmlFor={id} className="text-sm font-medium text-foreground">
         {label}
-        {required && <span className="ml-0.5 text-danger" aria-hidden="true">*</span>}
+        {required && (
+          <span className="ml-0.5 text-danger" aria-hidden="true">
+            *
+          </span>
+        )}
       </label>
       {children}
       {hint && (
@@ -55,7 +73,16 @@ export function Input({ label, hint, error, name, className, required, disabled,
   const field = useField({ name, error, hint });
   return (
     <FieldFrame id={field.id} label={label} hint={hint} message={field.message} required={required}>
-      <input id={field.id} name={name} required={required} disabled={disabled || field.pending} aria-invalid={field.invalid} aria-describedby={field.describedBy} className={cx(CONTROL, 'h-10', className)} {...rest} />
+      <input
+        id={field.id}
+        name={name}
+        required={required}
+        disabled={disabled || field.pending}
+        aria-invalid={field.invalid}
+        aria-describedby={field.describedBy}
+        className={cx(CONTROL, 'h-10', className)}
+        {...rest}
+      />
     </FieldFrame>
   );
 }
@@ -66,7 +93,17 @@ export function Textarea({ label, hint, error, name, className, required, disabl
   const field = useField({ name, error, hint });
   return (
     <FieldFrame id={field.id} label={label} hint={hint} message={field.message} required={required}>
-      <textarea id={field.id} name={name} rows={rows} required={required} disabled={disabled || field.pending} aria-invalid={field.invalid} aria-describedby={field.describedBy} className={cx(CONTROL, className)} {...rest} />
+      <textarea
+        id={field.id}
+        name={name}
+        rows={rows}
+        required={required}
+        disabled={disabled || field.pending}
+        aria-invalid={field.invalid}
+        aria-describedby={field.describedBy}
+        className={cx(CONTROL, className)}
+        {...rest}
+      />
     </FieldFrame>
   );
 }

@@ -2,7 +2,7 @@
 import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { Button } from './button.tsx';
 import { Checkbox, FormContext, Input, Select, Textarea, type SelectOption } from './fields.tsx';
-import { cx, show } from './shared.tsx';
+import { cx } from './shared.tsx';
 import { toast } from './toast.tsx';
 
 export interface FormField {
@@ -32,6 +32,7 @@ export interface FormProps {
   title?: string;
   description?: string;
   /** Instead of `action`: handle the values yourself; return `{ errors }` to show them. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing (async or not) must fit
   onSubmit?: (values: FormValues) => Promise<void | FormProblems | undefined> | void | FormProblems | undefined;
   onSuccess?: (result: unknown) => void;
   /** Field errors to show (e.g. from your own validation). */
@@ -63,7 +64,10 @@ function formValues(form: HTMLFormElement): FormValues {
 function problemsOf(body: unknown): FormProblems {
   if (!body || typeof body !== 'object') return {};
   const record = body as Record<string, unknown>;
-  const errors = record.errors && typeof record.errors === 'object' && !Array.isArray(record.errors) ? Object.fromEntries(Object.entries(record.errors as Record<string, unknown>).map(([k, v]) => [k, String(v)])) : undefined;
+  const errors =
+    record.errors && typeof record.errors === 'object' && !Array.isArray(record.errors)
+      ? Object.fromEntries(Object.entries(record.errors as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+      : undefined;
   const nested = record.error && typeof record.error === 'object' ? (record.error as Record<string, unknown>).message : record.error;
   const message = typeof record.message === 'string' ? record.message : typeof nested === 'string' ? nested : undefined;
   return { ...(errors ? { errors } : {}), ...(message ? { message } : {}) };
@@ -73,11 +77,25 @@ function FieldFor({ field }: { field: FormField }) {
   const common = { name: field.name, label: field.label, required: field.required, hint: field.hint };
   if (field.type === 'textarea') return <Textarea {...common} placeholder={field.placeholder} defaultValue={field.defaultValue as string | undefined} />;
   if (field.type === 'select') return <Select {...common} options={field.options ?? []} placeholder={field.placeholder ?? 'Choose…'} />;
-  if (field.type === 'checkbox') return <Checkbox name={field.name} label={field.label} description={field.hint} defaultChecked={Boolean(field.defaultValue)} />;
+  if (field.type === 'checkbox')
+    return <Checkbox name={field.name} label={field.label} description={field.hint} defaultChecked={Boolean(field.defaultValue)} />;
   return <Input {...common} type={field.type ?? 'text'} placeholder={field.placeholder} defaultValue={field.defaultValue as string | number | undefined} />;
 }
 
-export function Form({ action, fields, submitLabel = 'Save', successMessage, title, description, onSubmit, onSuccess, errors: given, resetOnSuccess = true, className, children }: FormProps) {
+export function Form({
+  action,
+  fields,
+  submitLabel = 'Save',
+  successMessage,
+  title,
+  description,
+  onSubmit,
+  onSuccess,
+  errors: given,
+  resetOnSuccess = true,
+  className,
+  children,
+}: FormProps) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -95,7 +113,11 @@ export function Form({ action, fields, submitLabel = 'Save', successMessage, tit
       if (onSubmit) {
         problems = (await onSubmit(values)) ?? {};
       } else if (action) {
-        const res = await fetch(`/api/${encodeURIComponent(action)}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(values) });
+        const res = await fetch(`/api/${encodeURIComponent(action)}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify(values),
+        });
         const text = await res.text();
         let body: unknown = text;
         try {
@@ -106,7 +128,8 @@ export function Form({ action, fields, submitLabel = 'Save', successMessage, tit
         if (res.ok) result = body;
         else {
           problems = problemsOf(body);
-          if (!problems.errors && !problems.message) problems.message = `Saving failed (${res.status})${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '.'}`;
+          if (!problems.errors && !problems.message)
+            problems.message = `Saving failed (${res.status})${typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '.'}`;
         }
       }
       if (problems.errors && Object.keys(problems.errors).length > 0) {

@@ -30,7 +30,9 @@ function formatCell(value: unknown, column: TableColumn): ReactNode {
     case 'number':
       return typeof value === 'number' ? value.toLocaleString() : String(value);
     case 'currency':
-      return Number.isFinite(Number(value)) ? new Intl.NumberFormat(undefined, { style: 'currency', currency: column.currency ?? 'USD' }).format(Number(value)) : String(value);
+      return Number.isFinite(Number(value))
+        ? new Intl.NumberFormat(undefined, { style: 'currency', currency: column.currency ?? 'USD' }).format(Number(value))
+        : String(value);
     case 'date': {
       const date = new Date(typeof value === 'number' || typeof value === 'string' ? value : String(value));
       return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleDateString();
@@ -83,9 +85,18 @@ export function Table({ columns, rows, pageSize = 10, caption, emptyMessage = 'N
                 const active = sort?.key === column.key;
                 const align = ALIGN[column.align ?? (column.format === 'number' || column.format === 'currency' ? 'right' : 'left')];
                 return (
-                  <th key={column.key} scope="col" aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : column.sortable ? 'none' : undefined} className={cx('px-4 py-2.5 text-xs font-semibold uppercase tracking-wide text-muted-foreground', align)}>
+                  <th
+                    key={column.key}
+                    scope="col"
+                    aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : column.sortable ? 'none' : undefined}
+                    className={cx('px-4 py-2.5 text-xs font-semibold uppercase tracking-wide text-muted-foreground', align)}
+                  >
                     {column.sortable ? (
-                      <button type="button" onClick={() => toggle(column.key)} className="inline-flex cursor-pointer items-center gap-1 uppercase tracking-wide hover:text-foreground">
+                      <button
+                        type="button"
+                        onClick={() => toggle(column.key)}
+                        className="inline-flex cursor-pointer items-center gap-1 uppercase tracking-wide hover:text-foreground"
+                      >
                         {column.label}
                         <span aria-hidden="true" className={cx('text-[10px]', !active && 'opacity-40')}>
                           {active && sort.dir === 'desc' ? '▼' : '▲'}
@@ -110,7 +121,14 @@ export function Table({ columns, rows, pageSize = 10, caption, emptyMessage = 'N
               visible.map((row, index) => (
                 <tr key={String(row[rowKey] ?? `${current}-${index}`)} className="border-b border-border last:border-b-0 hover:bg-muted/60">
                   {cols.map((column) => (
-                    <td key={column.key} className={cx('px-4 py-3 text-foreground', ALIGN[column.align ?? (column.format === 'number' || column.format === 'currency' ? 'right' : 'left')], (column.format === 'number' || column.format === 'currency') && 'tabular-nums')}>
+                    <td
+                      key={column.key}
+                      className={cx(
+                        'px-4 py-3 text-foreground',
+                        ALIGN[column.align ?? (column.format === 'number' || column.format === 'currency' ? 'right' : 'left')],
+                        (column.format === 'number' || column.format === 'currency') && 'tabular-nums',
+                      )}
+                    >
                       {render?.[column.key] ? render[column.key]!(row) : formatCell(row[column.key], column)}
                     </td>
                   ))}

@@ -18,7 +18,20 @@ export function Tabs({ tabs, defaultIndex = 0, className, children }: TabsProps)
 
   function onKeyDown(event: KeyboardEvent) {
     const last = items.length - 1;
-    const next = event.key === 'ArrowRight' ? (index === last ? 0 : index + 1) : event.key === 'ArrowLeft' ? (index === 0 ? last : index - 1) : event.key === 'Home' ? 0 : event.key === 'End' ? last : null;
+    const next =
+      event.key === 'ArrowRight'
+        ? index === last
+          ? 0
+          : index + 1
+        : event.key === 'ArrowLeft'
+          ? index === 0
+            ? last
+            : index - 1
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? last
+              : null;
     if (next === null) return;
     event.preventDefault();
     setIndex(next);
@@ -51,6 +64,7 @@ export function Tabs({ tabs, defaultIndex = 0, className, children }: TabsProps)
         ))}
       </div>
       {items.map((tab, i) => (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a tab panel takes focus when it holds nothing focusable (WAI-ARIA tabs pattern)
         <div key={i} role="tabpanel" id={`${id}-panel-${i}`} aria-labelledby={`${id}-tab-${i}`} hidden={i !== index} tabIndex={0}>
           {i === index && (tab.content !== undefined ? show(tab.content) : panels[i])}
         </div>

@@ -12,7 +12,9 @@ interface ToastItem {
 let toasts: ToastItem[] = [];
 let nextToast = 1;
 const toastListeners = new Set<() => void>();
-const emitToasts = (): void => toastListeners.forEach((listener) => listener());
+const emitToasts = (): void => {
+  for (const listener of toastListeners) listener();
+};
 const NO_TOASTS: ToastItem[] = [];
 
 /** Shows a short message at the bottom of the page; returns a function that dismisses it. */
@@ -28,7 +30,11 @@ export function toast(message: string, options: { variant?: ToastItem['variant']
   return dismiss;
 }
 
-const TOAST_VARIANTS = { neutral: 'border-border bg-surface text-foreground', success: 'border-success/30 bg-surface text-foreground', danger: 'border-danger/40 bg-surface text-danger' } as const;
+const TOAST_VARIANTS = {
+  neutral: 'border-border bg-surface text-foreground',
+  success: 'border-success/30 bg-surface text-foreground',
+  danger: 'border-danger/40 bg-surface text-danger',
+} as const;
 
 /** Where toasts appear; the app shell renders one. */
 export function Toaster() {
@@ -43,8 +49,19 @@ export function Toaster() {
   return (
     <div aria-live="polite" className="pointer-events-none fixed bottom-4 right-4 z-50 flex w-[min(24rem,calc(100vw-2rem))] flex-col gap-2">
       {list.map((item) => (
-        <div key={item.id} role="status" className={cx('pointer-events-auto flex items-center gap-3 rounded-theme border px-4 py-3 text-sm font-medium shadow-lg', TOAST_VARIANTS[item.variant])}>
-          {item.variant === 'success' && <span aria-hidden="true" className="text-success">✓</span>}
+        <div
+          key={item.id}
+          role="status"
+          className={cx(
+            'pointer-events-auto flex items-center gap-3 rounded-theme border px-4 py-3 text-sm font-medium shadow-lg',
+            TOAST_VARIANTS[item.variant],
+          )}
+        >
+          {item.variant === 'success' && (
+            <span aria-hidden="true" className="text-success">
+              ✓
+            </span>
+          )}
           {item.variant === 'danger' && <span aria-hidden="true">!</span>}
           {item.message}
         </div>

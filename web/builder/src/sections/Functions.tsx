@@ -17,11 +17,19 @@ function LiveLogs({ id, fn }: { id: string; fn: string }) {
     });
     return () => source.close();
   }, [id, fn]);
-  if (!records.length) return <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>No logs yet.</pre>;
+  if (!records.length)
+    return (
+      <pre role="log" aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>
+        No logs yet.
+      </pre>
+    );
   return (
-    <pre aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>
+    <pre role="log" aria-label={`Logs of ${fn}`} style={{ maxHeight: 200 }}>
       {records.map((r) => (
-        <span key={r.seq} className={r.source === 'platform' ? 'log-platform' : 'log-app'}>{`${formatLogRecord({ time: r.time, source: r.source, level: r.level, message: r.message }, r.time.slice(11, 19))}\n`}</span>
+        <span
+          key={r.seq}
+          className={r.source === 'platform' ? 'log-platform' : 'log-app'}
+        >{`${formatLogRecord({ time: r.time, source: r.source, level: r.level, message: r.message }, r.time.slice(11, 19))}\n`}</span>
       ))}
     </pre>
   );
@@ -31,25 +39,46 @@ function LiveLogs({ id, fn }: { id: string; fn: string }) {
 function RecentInvocations({ id, fn, refresh }: { id: string; fn: string; refresh: number }) {
   const [calls, setCalls] = useState<Array<{ requestId: string; time: string; request: string; status?: number; ms?: number }>>([]);
   useEffect(() => {
-    client.request('GET /api/tenants/:id/functions/:name/logs', { params: { id, name: fn }, query: { limit: 500 } }).then((r) => {
-      const byRequest = new Map<string, { requestId: string; time: string; request: string; status?: number; ms?: number }>();
-      for (const line of r.logs.filter((l) => l.source === 'platform')) {
-        const entry = byRequest.get(line.requestId) ?? { requestId: line.requestId, time: line.time, request: '' };
-        if (line.message.startsWith('start ')) entry.request = line.message.slice('start '.length);
-        if (line.status !== undefined) {
-          entry.status = line.status;
-          entry.ms = line.durationMs;
+    client.request('GET /api/tenants/:id/functions/:name/logs', { params: { id, name: fn }, query: { limit: 500 } }).then(
+      (r) => {
+        const byRequest = new Map<string, { requestId: string; time: string; request: string; status?: number; ms?: number }>();
+        for (const line of r.logs.filter((l) => l.source === 'platform')) {
+          const entry = byRequest.get(line.requestId) ?? { requestId: line.requestId, time: line.time, request: '' };
+          if (line.message.startsWith('start ')) entry.request = line.message.slice('start '.length);
+          if (line.status !== undefined) {
+            entry.status = line.status;
+            entry.ms = line.durationMs;
+          }
+          byRequest.set(line.requestId, entry);
         }
-        byRequest.set(line.requestId, entry);
-      }
-      setCalls([...byRequest.values()].reverse().slice(0, 20));
-    }, () => setCalls([]));
+        setCalls([...byRequest.values()].reverse().slice(0, 20));
+      },
+      () => setCalls([]),
+    );
   }, [id, fn, refresh]);
   if (!calls.length) return <p>No calls yet.</p>;
   return (
     <table aria-label={`Recent invocations of ${fn}`}>
-      <thead><tr><th>Time</th><th>Request</th><th>Status</th><th>Duration</th></tr></thead>
-      <tbody>{calls.map((c) => <tr key={c.requestId}><td>{c.time.slice(11, 19)}</td><td><code>{c.request}</code></td><td className={c.status && c.status >= 500 ? 'error' : ''}>{c.status ?? '…'}</td><td>{c.ms !== undefined ? `${c.ms} ms` : ''}</td></tr>)}</tbody>
+      <thead>
+        <tr>
+          <th>Time</th>
+          <th>Request</th>
+          <th>Status</th>
+          <th>Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {calls.map((c) => (
+          <tr key={c.requestId}>
+            <td>{c.time.slice(11, 19)}</td>
+            <td>
+              <code>{c.request}</code>
+            </td>
+            <td className={c.status && c.status >= 500 ? 'error' : ''}>{c.status ?? '…'}</td>
+            <td>{c.ms !== undefined ? `${c.ms} ms` : ''}</td>
+          </tr>
+        ))}
+      </tbody>
     </table>
   );
 }
@@ -77,25 +106,60 @@ export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () 
   }
   return (
     <div>
-      <ul>{info.functions.map((f) => <li key={f.name}><button onClick={() => { setOpen(f.name); setAnswer(null); }}>{f.name}</button> <code>{f.url}</code></li>)}</ul>
+      <ul>
+        {info.functions.map((f) => (
+          <li key={f.name}>
+            <button
+              type="button"
+              onClick={() => {
+                setOpen(f.name);
+                setAnswer(null);
+              }}
+            >
+              {f.name}
+            </button>{' '}
+            <code>{f.url}</code>
+          </li>
+        ))}
+      </ul>
       {info.functions.length === 0 && <p>No functions yet.</p>}
       {current && (
         <>
-          <SourceEditor key={current.name} id={info.id} file={current.file} save={async (code) => {
-            const result = await tool(info.id, 'createBackendFunction', { name: current.name, code });
-            if (result.ok) onChange();
-            return result;
-          }} />
+          <SourceEditor
+            key={current.name}
+            id={info.id}
+            file={current.file}
+            save={async (code) => {
+              const result = await tool(info.id, 'createBackendFunction', { name: current.name, code });
+              if (result.ok) onChange();
+              return result;
+            }}
+          />
           <h3>Invoke</h3>
           <div className="row">
-            <select aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>{['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => <option key={m}>{m}</option>)}</select>
+            <select aria-label="Method" value={method} onChange={(e) => setMethod(e.target.value)}>
+              {['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
             <input aria-label="Query" placeholder="?done=1" value={query} onChange={(e) => setQuery(e.target.value)} style={{ width: 120 }} />
             <input aria-label="JSON body" placeholder='{"text": "hi"}' value={body} onChange={(e) => setBody(e.target.value)} style={{ flex: 1 }} />
-            <button onClick={() => void send(current.name)}>Send</button>
+            <button type="button" onClick={() => void send(current.name)}>
+              Send
+            </button>
           </div>
-          {answer && (answer.ok
-            ? <pre aria-label="Invocation result">{`${answer.result.status} (${answer.result.ms} ms)\n${Object.entries(answer.result.headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${answer.result.body}${answer.result.logs.length ? `\n\nlogs:\n${answer.result.logs.join('\n')}` : ''}`}</pre>
-            : <p className="error" role="alert">{answer.error.message}</p>)}
+          {answer &&
+            (answer.ok ? (
+              <figure aria-label="Invocation result">
+                <pre>{`${answer.result.status} (${answer.result.ms} ms)\n${Object.entries(answer.result.headers)
+                  .map(([k, v]) => `${k}: ${v}`)
+                  .join('\n')}\n\n${answer.result.body}${answer.result.logs.length ? `\n\nlogs:\n${answer.result.logs.join('\n')}` : ''}`}</pre>
+              </figure>
+            ) : (
+              <p className="error" role="alert">
+                {answer.error.message}
+              </p>
+            ))}
           <h3>Recent invocations</h3>
           <RecentInvocations id={info.id} fn={current.name} refresh={calls} />
           <h3>Logs</h3>

@@ -14,10 +14,11 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
   const [releases, setReleases] = useState<ReleaseSummary[]>([]);
   const [version, setVersion] = useState('');
   const [message, setMessage] = useState<string | null>(null);
-  const load = () => client.request('GET /api/tenants/:id/releases', { params: { id: info.id } }).then((r) => {
-    setReleases(r.releases);
-    setVersion(nextPatch(r.releases.map((x) => x.version)));
-  });
+  const load = () =>
+    client.request('GET /api/tenants/:id/releases', { params: { id: info.id } }).then((r) => {
+      setReleases(r.releases);
+      setVersion(nextPatch(r.releases.map((x) => x.version)));
+    });
   const [deployments, setDeployments] = useState<Deployment[]>([]);
   const [diff, setDiff] = useState<{ from: string; to: string; text: string } | null>(null);
   useEffect(() => void load(), [info.id]);
@@ -26,45 +27,128 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
   }, [info.id, info.live, message]);
   async function showDiff(from: string, to: string) {
     const d = await client.request('GET /api/tenants/:id/releases/:from/diff/:to', { params: { id: info.id, from, to } });
-    const part = (label: string, x: NameChanges) => `${label}: added ${x.added.join(', ') || '-'} · changed ${x.changed.join(', ') || '-'} · removed ${x.removed.join(', ') || '-'}`;
-    setDiff({ from, to, text: `${part('components', d.components)}\n${part('functions', d.functions)}\nblueprint ${d.blueprintChanged ? 'changed' : 'unchanged'}\n\n${d.patch}` });
+    const part = (label: string, x: NameChanges) =>
+      `${label}: added ${x.added.join(', ') || '-'} · changed ${x.changed.join(', ') || '-'} · removed ${x.removed.join(', ') || '-'}`;
+    setDiff({
+      from,
+      to,
+      text: `${part('components', d.components)}\n${part('functions', d.functions)}\nblueprint ${d.blueprintChanged ? 'changed' : 'unchanged'}\n\n${d.patch}`,
+    });
   }
   return (
     <div>
       <p>
         Live: <strong>{info.live ?? 'nothing yet'}</strong>{' '}
         {deployments.at(-1)?.previousVersion && (
-          <button onClick={async () => {
-            const back = deployments.at(-1)!.previousVersion!;
-            try { await client.request('POST /api/tenants/:id/releases/:version/deploy', { params: { id: info.id, version: back }, body: {} }); setMessage(`Rolled back to ${back}.`); onChange(); } catch (err) { setMessage((err as Error).message); }
-          }}>{newer(deployments.at(-1)!.previousVersion!, info.live ?? '') ? `Redeploy ${deployments.at(-1)!.previousVersion}` : `Roll back to ${deployments.at(-1)!.previousVersion}`}</button>
+          <button
+            type="button"
+            onClick={async () => {
+              const back = deployments.at(-1)!.previousVersion!;
+              try {
+                await client.request('POST /api/tenants/:id/releases/:version/deploy', { params: { id: info.id, version: back }, body: {} });
+                setMessage(`Rolled back to ${back}.`);
+                onChange();
+              } catch (err) {
+                setMessage((err as Error).message);
+              }
+            }}
+          >
+            {newer(deployments.at(-1)!.previousVersion!, info.live ?? '')
+              ? `Redeploy ${deployments.at(-1)!.previousVersion}`
+              : `Roll back to ${deployments.at(-1)!.previousVersion}`}
+          </button>
         )}
       </p>
       <div className="row">
         <input aria-label="Release version" value={version} onChange={(e) => setVersion(e.target.value)} />
-        <button className="primary" onClick={async () => {
-          try { await client.request('POST /api/tenants/:id/releases', { params: { id: info.id }, body: { version } }); setMessage(`Released ${version}.`); await load(); } catch (err) { setMessage((err as Error).message); }
-        }}>Create release</button>
+        <button
+          type="button"
+          className="primary"
+          onClick={async () => {
+            try {
+              await client.request('POST /api/tenants/:id/releases', { params: { id: info.id }, body: { version } });
+              setMessage(`Released ${version}.`);
+              await load();
+            } catch (err) {
+              setMessage((err as Error).message);
+            }
+          }}
+        >
+          Create release
+        </button>
       </div>
       {message && <p role="status">{message}</p>}
       <table>
-        <thead><tr><th>Version</th><th>Commit</th><th /><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Commit</th>
+            <th />
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {releases.map((r, i) => (
             <tr key={r.version}>
-              <td>{r.version}{info.live === r.version ? ' (live)' : ''}</td><td><code>{r.commit.slice(0, 10)}</code></td>
-              <td>{i > 0 && <button aria-label={`Diff ${releases[i - 1]!.version} to ${r.version}`} onClick={() => showDiff(releases[i - 1]!.version, r.version)}>Diff</button>}</td>
-              <td><button aria-label={`Deploy ${r.version}`} onClick={async () => {
-                try { const d = await client.request('POST /api/tenants/:id/releases/:version/deploy', { params: { id: info.id, version: r.version }, body: {} }); setMessage(`Deployed ${r.version}.${d.warnings.length ? ` ${d.warnings.join(' ')}` : ''}`); onChange(); } catch (err) { setMessage((err as Error).message); }
-              }}>Deploy</button></td>
+              <td>
+                {r.version}
+                {info.live === r.version ? ' (live)' : ''}
+              </td>
+              <td>
+                <code>{r.commit.slice(0, 10)}</code>
+              </td>
+              <td>
+                {i > 0 && (
+                  <button
+                    type="button"
+                    aria-label={`Diff ${releases[i - 1]!.version} to ${r.version}`}
+                    onClick={() => showDiff(releases[i - 1]!.version, r.version)}
+                  >
+                    Diff
+                  </button>
+                )}
+              </td>
+              <td>
+                <button
+                  type="button"
+                  aria-label={`Deploy ${r.version}`}
+                  onClick={async () => {
+                    try {
+                      const d = await client.request('POST /api/tenants/:id/releases/:version/deploy', {
+                        params: { id: info.id, version: r.version },
+                        body: {},
+                      });
+                      setMessage(`Deployed ${r.version}.${d.warnings.length ? ` ${d.warnings.join(' ')}` : ''}`);
+                      onChange();
+                    } catch (err) {
+                      setMessage((err as Error).message);
+                    }
+                  }}
+                >
+                  Deploy
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {diff && <><h3>{diff.from} → {diff.to}</h3><pre aria-label="Release diff">{diff.text}</pre></>}
+      {diff && (
+        <>
+          <h3>
+            {diff.from} → {diff.to}
+          </h3>
+          <figure aria-label="Release diff">
+            <pre>{diff.text}</pre>
+          </figure>
+        </>
+      )}
       <h3>Deployments</h3>
       <ol aria-label="Deployments">
-        {deployments.map((d, i) => <li key={i}>{d.previousVersion ?? '—'} → {d.version} <small>{new Date(d.deployedAt).toLocaleString()}</small></li>)}
+        {deployments.map((d, i) => (
+          <li key={i}>
+            {d.previousVersion ?? '—'} → {d.version} <small>{new Date(d.deployedAt).toLocaleString()}</small>
+          </li>
+        ))}
       </ol>
     </div>
   );

@@ -23,7 +23,8 @@ function problemsOf(answer: ToolReply | null): Problem[] {
   return typeof details.line === 'number' ? [{ line: details.line, ...(details.column ? { column: details.column } : {}), message: error.message }] : [];
 }
 
-const languageOfFile = (file: string): Language => (file.endsWith('.tsx') ? 'tsx' : file.endsWith('.ts') ? 'ts' : file.endsWith('.json') ? 'json' : file.endsWith('.sql') ? 'sql' : 'js');
+const languageOfFile = (file: string): Language =>
+  file.endsWith('.tsx') ? 'tsx' : file.endsWith('.ts') ? 'ts' : file.endsWith('.json') ? 'json' : file.endsWith('.sql') ? 'sql' : 'js';
 
 /** Runs a tool as the agent would; its own refusal comes back as the answer (shown at its line), not thrown. */
 export function tool<Result = unknown>(id: string, name: string, args: unknown): Promise<ToolReply<Result>> {
@@ -36,7 +37,10 @@ export function SourceEditor({ id, file, save }: { id: string; file: string; sav
   const [answer, setAnswer] = useState<ToolReply | null>(null);
   const [saving, setSaving] = useState(false);
   useEffect(() => {
-    client.request('GET /api/tenants/:id/files', { params: { id }, query: { path: file } }).then((f) => setCode(f.content), () => setCode(''));
+    client.request('GET /api/tenants/:id/files', { params: { id }, query: { path: file } }).then(
+      (f) => setCode(f.content),
+      () => setCode(''),
+    );
   }, [id, file]);
   if (code === null) return <p>Loading…</p>;
   const error = answer && !answer.ok ? answer.error : null;
@@ -44,16 +48,29 @@ export function SourceEditor({ id, file, save }: { id: string; file: string; sav
     <div>
       <CodeEditor value={code} onChange={setCode} language={languageOfFile(file)} label={`Source of ${file}`} problems={problemsOf(answer)} />
       <div className="row">
-        <button className="primary" disabled={saving} onClick={async () => {
-          setSaving(true);
-          try {
-            setAnswer(await save(code));
-          } finally {
-            setSaving(false);
-          }
-        }}>{saving ? 'Saving…' : 'Save'}</button>
+        <button
+          type="button"
+          className="primary"
+          disabled={saving}
+          onClick={async () => {
+            setSaving(true);
+            try {
+              setAnswer(await save(code));
+            } finally {
+              setSaving(false);
+            }
+          }}
+        >
+          {saving ? 'Saving…' : 'Save'}
+        </button>
         {answer?.ok && <span role="status">Saved.</span>}
-        {error && <span role="alert" className="error" style={{ whiteSpace: 'pre-wrap' }}>{`${error.code}${error.details?.line ? ` at line ${error.details.line}` : ''}: ${error.message}`}</span>}
+        {error && (
+          <span
+            role="alert"
+            className="error"
+            style={{ whiteSpace: 'pre-wrap' }}
+          >{`${error.code}${error.details?.line ? ` at line ${error.details.line}` : ''}: ${error.message}`}</span>
+        )}
       </div>
     </div>
   );
