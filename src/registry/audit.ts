@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { AuditRecord } from '../../wire/audit.ts';
 import type { Db } from './db.ts';
 import { auditLog, tenants } from './schema.ts';
 
@@ -14,19 +15,8 @@ export interface AuditInput {
   outcome?: 'ok' | 'refused' | 'error';
   detail?: Record<string, unknown>;
 }
-export interface AuditRecord {
-  id: number;
-  at: string;
-  actor: string;
-  via: string;
-  tenant: string | null;
-  /** Which incarnation of the project (a deleted one's id may have been created again since). */
-  project: string | null;
-  action: string;
-  target: string;
-  outcome: string;
-  detail: Record<string, unknown>;
-}
+/** What the log answers is what the builder and the CLI read (wire/audit.ts). */
+export type { AuditRecord } from '../../wire/audit.ts';
 
 /** The audit log: append-only, each project entry tagged with the project's incarnation. */
 export interface AuditStore {
