@@ -57,7 +57,7 @@ export function fissionApi(platform: Platform): Hono<Env> {
         appDomain: platform.config.appDomain,
         limits: platform.config.functions,
       });
-      platform.logger.info({ tenant: tenant.id, version: result.version, files: result.files.length }, 'release exported for Fission');
+      c.var.logger.info({ tenant: tenant.id, version: result.version, files: result.files.length }, 'release exported for Fission');
       return c.json({ tenant: result.tenant, version: result.version, namespace: result.namespace, names: result.names, files: encodeFiles(result.files) });
     },
   );

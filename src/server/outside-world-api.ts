@@ -30,7 +30,7 @@ export function outsideWorldApi(platform: Platform): Hono<Env> {
     const name = checkSecretName(c.req.param('name'));
     const body = await readBody(c, secretValue, { limitBytes: 128 * 1024, hint: 'Send {"value": "..."}.' });
     await secrets.set(tenant.id, name, body.value);
-    platform.logger.info({ tenant: tenant.id, secret: name }, 'secret set');
+    c.var.logger.info({ tenant: tenant.id, secret: name }, 'secret set');
     return c.json({ ok: true, name });
   });
 
@@ -42,7 +42,7 @@ export function outsideWorldApi(platform: Platform): Hono<Env> {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const name = checkSecretName(c.req.param('name'));
       await secrets.delete(tenant.id, name);
-      platform.logger.info({ tenant: tenant.id, secret: name }, 'secret deleted');
+      c.var.logger.info({ tenant: tenant.id, secret: name }, 'secret deleted');
       return c.json({ ok: true, name });
     },
   );
@@ -85,7 +85,7 @@ export function outsideWorldApi(platform: Platform): Hono<Env> {
     const hosts = [...new Set(body.allow.map(checkEgressEntry))];
     await registry.setEgressAllowlist(tenant.id, hosts);
     platform.egress.forget(tenant.id);
-    platform.logger.info({ tenant: tenant.id, allow: hosts }, 'egress allowlist replaced');
+    c.var.logger.info({ tenant: tenant.id, allow: hosts }, 'egress allowlist replaced');
     return c.json(await egressState(tenant.id));
   });
 
