@@ -16,7 +16,7 @@ export function kindOf(type: string): Kind {
 }
 
 /** What an input's text means for the column: numbers as numbers, an empty field as NULL (TEXT NOT NULL: the empty string). */
-function valueOf(text: string, kind: Kind, notNull: boolean): CellValue {
+function cellValue(text: string, kind: Kind, notNull: boolean): CellValue {
   if (text === '') return kind === 'text' && notNull ? '' : null;
   if (kind === 'boolean') return text === 'true';
   if (kind === 'integer' || kind === 'number') return Number.isFinite(Number(text)) ? Number(text) : text;
@@ -28,7 +28,7 @@ const textOf = (value: unknown, kind: Kind): string =>
 function CellInput({ column, kind, value, onChange }: { column: string; kind: Kind; value: string; onChange: (text: string) => void }) {
   if (kind === 'boolean')
     return (
-      <select aria-label={column} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select className="cell-input" aria-label={column} value={value} onChange={(e) => onChange(e.target.value)}>
         <option value="">null</option>
         <option value="true">true</option>
         <option value="false">false</option>
@@ -36,6 +36,7 @@ function CellInput({ column, kind, value, onChange }: { column: string; kind: Ki
     );
   return (
     <input
+      className="cell-input"
       aria-label={column}
       type={kind === 'text' ? 'text' : 'number'}
       step={kind === 'integer' ? 1 : 'any'}
@@ -92,7 +93,7 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
     Object.fromEntries(
       Object.entries(texts)
         .filter(([name, text]) => columnInfo.has(name) && (only ? textOf(only[name], kinds.get(name)!) !== text : text !== ''))
-        .map(([name, text]) => [name, valueOf(text, kinds.get(name)!, columnInfo.get(name)!.notNull)]),
+        .map(([name, text]) => [name, cellValue(text, kinds.get(name)!, columnInfo.get(name)!.notNull)]),
     );
 
   if (result === null) return <p>Loading…</p>;

@@ -31,7 +31,7 @@ function Table({ table, onBrowse }: { table: TableInfo; onBrowse: (name: string)
   return (
     <section className="schema-table" aria-label={`Table ${table.name}`}>
       <h4>
-        <button type="button" className="link" aria-label={`Browse ${table.name}`} onClick={() => onBrowse(table.name)}>
+        <button type="button" className="db-link" aria-label={`Browse ${table.name}`} onClick={() => onBrowse(table.name)}>
           {table.name}
         </button>{' '}
         <small>{table.type === 'view' ? 'view' : `${table.rowCount ?? 0} row${table.rowCount === 1 ? '' : 's'}`}</small>
@@ -117,7 +117,7 @@ export function SchemaList({
             {m.commit ? (
               <>
                 {m.commit.message} <code>{m.commit.id.slice(0, 10)}</code>{' '}
-                <button type="button" className="link" onClick={onHistory}>
+                <button type="button" className="db-link" onClick={onHistory}>
                   in History
                 </button>
               </>

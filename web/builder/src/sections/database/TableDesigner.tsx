@@ -144,7 +144,9 @@ export function TableDesigner({ id, tables, canEdit, onApplied }: { id: string; 
       </div>
       {mode === 'table' && (
         <>
-          <input aria-label="Table name" placeholder="table_name" value={tableName} onChange={(e) => setTableName(e.target.value)} />
+          <div className="row">
+            <input aria-label="Table name" placeholder="table_name" value={tableName} onChange={(e) => setTableName(e.target.value)} />
+          </div>
           {columns.map((c, i) => (
             <ColumnFields
               key={i}
@@ -162,11 +164,13 @@ export function TableDesigner({ id, tables, canEdit, onApplied }: { id: string; 
         </>
       )}
       {mode !== 'table' && targetTable && (
-        <select aria-label="Table" value={targetTable.name} onChange={(e) => setTarget(e.target.value)}>
-          {writable.map((t) => (
-            <option key={t.name}>{t.name}</option>
-          ))}
-        </select>
+        <div className="row">
+          <select aria-label="Table" value={targetTable.name} onChange={(e) => setTarget(e.target.value)}>
+            {writable.map((t) => (
+              <option key={t.name}>{t.name}</option>
+            ))}
+          </select>
+        </div>
       )}
       {mode === 'column' && targetTable && <ColumnFields column={column} tables={tables} withPrimaryKey={false} label="New column" onChange={setColumn} />}
       {mode === 'index' && targetTable && (
@@ -193,9 +197,9 @@ export function TableDesigner({ id, tables, canEdit, onApplied }: { id: string; 
           {problem}
         </p>
       ) : (
-        <pre className="ddl" aria-label="DDL to run">
-          {ddl}
-        </pre>
+        <figure aria-label="DDL to run">
+          <pre className="ddl">{ddl}</pre>
+        </figure>
       )}
       <button
         type="button"
