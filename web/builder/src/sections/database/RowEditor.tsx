@@ -154,7 +154,13 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
                         >
                           Save
                         </button>
-                        <button type="button" onClick={() => setEditing(null)}>
+                        <button
+                          type="button"
+                          onClick={() => {
+                            setEditing(null);
+                            setErrors(({ [where]: _, ...rest }) => rest);
+                          }}
+                        >
                           Cancel
                         </button>
                       </>
@@ -205,7 +211,15 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
               {columns.map((c) => (
                 <td key={c}>
                   {columnInfo.has(c) ? (
-                    <CellInput column={c} kind={kinds.get(c)!} value={fresh[c] ?? ''} onChange={(text) => setFresh((d) => ({ ...d, [c]: text }))} />
+                    <CellInput
+                      column={c}
+                      kind={kinds.get(c)!}
+                      value={fresh[c] ?? ''}
+                      onChange={(text) => {
+                        setFresh((d) => ({ ...d, [c]: text }));
+                        setErrors(({ new: _, ...rest }) => rest);
+                      }}
+                    />
                   ) : null}
                 </td>
               ))}

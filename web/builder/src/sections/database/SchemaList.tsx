@@ -74,8 +74,14 @@ function Table({ table, onBrowse }: { table: TableInfo; onBrowse: (name: string)
         <ul className="indexes" aria-label={`Indexes of ${table.name}`}>
           {table.indexes!.map((index) => (
             <li key={index.name}>
-              {index.unique ? 'unique ' : ''}
-              {index.origin === 'index' ? 'index' : index.origin} <code>{index.origin === 'index' ? index.name : ''}</code> on ({index.columns.join(', ')})
+              {index.origin === 'index' ? (
+                <>
+                  {index.unique ? 'unique index' : 'index'} <code>{index.name}</code>
+                </>
+              ) : (
+                `${index.origin} constraint`
+              )}{' '}
+              on ({index.columns.join(', ')})
             </li>
           ))}
         </ul>
@@ -113,14 +119,14 @@ export function SchemaList({
       <ol aria-label="Migrations" reversed>
         {migrations?.map((m) => (
           <li key={m.file}>
-            <code>{m.file}</code>{' '}
+            <code>{m.file}</code>
             {m.commit ? (
-              <>
-                {m.commit.message} <code>{m.commit.id.slice(0, 10)}</code>{' '}
+              <div className="migration-commit">
+                <code>{m.commit.id.slice(0, 10)}</code> {m.commit.message}{' '}
                 <button type="button" className="db-link" onClick={onHistory}>
                   in History
                 </button>
-              </>
+              </div>
             ) : null}
           </li>
         ))}
