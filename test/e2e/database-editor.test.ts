@@ -60,6 +60,11 @@ describe('the Database section', () => {
     expect(await tableNames()).toEqual(['customers']);
     expect(await commitCount()).toBe(commits + 1);
     expect((await api('/api/tenants/shop/commits')).commits[0].message).toMatch(/^Migration 1: 1 statement/);
+    // The new table is offered for completion.
+    await editor.fill('');
+    await page.keyboard.type('SELECT * FROM cust');
+    await page.locator('.cm-tooltip-autocomplete').getByText('customers').waitFor();
+    await page.keyboard.press('Escape');
   });
 
   it('refuses a half-failing migration with nothing changed, marking the failing statement', async () => {
@@ -84,7 +89,7 @@ describe('the Database section', () => {
     expect(await page.getByLabel('Migrations').getByRole('listitem').count()).toBe(1);
   });
 
-  it('designs a table and a column, showing the DDL before applying it', async () => {
+  it('designs a table, a column and an index, showing the DDL before applying it', async () => {
     await page.getByRole('tab', { name: 'Designer' }).click();
     await page.getByLabel('Table name').fill('bad name');
     await page.getByLabel('Designer problem').getByText('may hold only letters, digits and underscores').waitFor();
@@ -121,9 +126,17 @@ describe('the Database section', () => {
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await page.getByRole('status').getByText('Applied as migration 3').waitFor();
 
+    await page.getByLabel('Add an index').check();
+    await page.getByLabel('Table', { exact: true }).selectOption('orders');
+    await page.getByRole('group', { name: 'Index columns' }).getByLabel('total').check();
+    expect(await page.getByLabel('DDL to run').textContent()).toBe('CREATE INDEX "orders_total" ON "orders" ("total");');
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.getByRole('status').getByText('Applied as migration 4').waitFor();
+
     const { tables } = await api('/api/tenants/shop/database');
     expect(tables.map((t: { name: string }) => t.name)).toEqual(['customers', 'orders']);
     expect(tables[0].columns.map((c: { name: string }) => c.name)).toEqual(['id', 'email', 'visits']);
+    expect(tables[1].indexes).toEqual([{ name: 'orders_total', unique: false, origin: 'index', columns: ['total'] }]);
     expect(tables[1].foreignKeys).toEqual([{ columns: ['customer_id'], references: { table: 'customers', columns: ['id'] }, onDelete: 'CASCADE' }]);
   });
 
@@ -133,15 +146,17 @@ describe('the Database section', () => {
     await orders.getByText('→ customers.id').waitFor();
     await page.getByLabel('Indexes of customers').getByText('unique constraint on (email)').waitFor();
     const migrations = page.getByLabel('Migrations').getByRole('listitem');
-    await migrations.nth(2).waitFor();
+    await page.getByLabel('Indexes of orders').getByText('index orders_total on (total)').waitFor();
+    await migrations.nth(3).waitFor();
     expect(await migrations.allTextContents()).toEqual([
+      expect.stringMatching(/^migrations\/0004_create_index_orders_total\.sql[0-9a-f]{10} Migration 4: 1 statement \(create index orders total\) in History$/),
       expect.stringMatching(/^migrations\/0003_alter_table_customers\.sql[0-9a-f]{10} Migration 3: 1 statement \(alter table customers\) in History$/),
       expect.stringMatching(/^migrations\/0002_create_table_orders\.sql[0-9a-f]{10} Migration 2: 1 statement \(create table orders\) in History$/),
       expect.stringMatching(/^migrations\/0001_create_table_customers\.sql[0-9a-f]{10} Migration 1: 1 statement \(create table customers\) in History$/),
     ]);
     await page.screenshot({ path: path.join(screenshots, 'database-schema.png'), fullPage: true });
     await migrations.first().getByRole('button', { name: 'in History' }).click();
-    await page.getByLabel('Commits').getByText('Migration 3: 1 statement', { exact: false }).waitFor();
+    await page.getByLabel('Commits').getByText('Migration 4: 1 statement', { exact: false }).waitFor();
     await page.getByRole('tab', { name: 'Database' }).click();
   });
 
