@@ -68,9 +68,21 @@ export interface PackageInfo {
 
 export interface TableInfo {
   name: string;
-  columns: Array<{ name: string; type: string }>;
+  type: 'table' | 'view';
+  /** The CREATE statement as SQLite keeps it. */
+  sql: string;
+  columns: Array<{ name: string; type: string; notNull: boolean; defaultValue: string | null; primaryKey: boolean }>;
   rowCount?: number;
+  /** Tables only: each FOREIGN KEY constraint, its columns in order. */
+  foreignKeys?: Array<{ columns: string[]; references: { table: string; columns: string[] }; onDelete: string }>;
+  /** Tables only: indexes, including the implicit ones of UNIQUE and PRIMARY KEY constraints. */
+  indexes?: Array<{ name: string; unique: boolean; origin: 'index' | 'unique' | 'primary key'; columns: string[] }>;
 }
+
+/** A cell as the row editor sends it (booleans are stored as 1/0). */
+export type CellValue = string | number | boolean | null;
+/** A row's key: its primary key's columns, or `rowid` for a table without a primary key. */
+export type RowKey = Record<string, CellValue>;
 
 export interface RowsPage {
   table: string;
@@ -288,6 +300,12 @@ export interface Routes {
   'GET /api/tenants/:id/functions/:name/logs': Route<never, { logs: FunctionLogRecord[] }>;
   'GET /api/tenants/:id/database': Route<never, { version: number; tables: TableInfo[] }>;
   'GET /api/tenants/:id/database/tables/:table/rows': Route<never, RowsPage>;
+  'POST /api/tenants/:id/database/tables/:table/rows': Route<{ values: Record<string, CellValue> }, { changes: number; row: Record<string, unknown> | null }>;
+  'PATCH /api/tenants/:id/database/tables/:table/rows': Route<
+    { key: RowKey; values: Record<string, CellValue> },
+    { changes: number; row: Record<string, unknown> }
+  >;
+  'DELETE /api/tenants/:id/database/tables/:table/rows': Route<{ key: RowKey }, { changes: number }>;
 
   'GET /api/tenants/:id/releases': Route<never, { releases: ReleaseSummary[] }>;
   'POST /api/tenants/:id/releases': Route<{ version: string; notes?: string }, ReleaseSnapshot>;

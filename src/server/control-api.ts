@@ -9,6 +9,7 @@ import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { commitDetail, describeTools, revertCommit, runTool } from '../tools/index.ts';
 import { ROLE_ABILITIES, TOOL_CALL, type Role } from '../auth/index.ts';
+import { databaseApi } from './database-api.ts';
 import { errorResponse } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
@@ -21,7 +22,7 @@ const memberChange = z.object({ role: z.unknown().optional(), direct: z.unknown(
 const newRelease = z.object({ version: z.unknown().optional(), notes: z.unknown().optional() });
 const agentPrompt = z.object({ prompt: z.string().regex(/\S/, 'expected a non-empty prompt').max(50_000) });
 const page = z.object({ limit: wholeNumber.optional(), before: wholeNumber.optional() });
-const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional() });
+const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional(), rowid: z.enum(['0', '1']).optional() });
 const logsQuery = z.object({ since: wholeNumber.optional(), limit: wholeNumber.optional(), follow: z.string().optional() });
 
 /** The app's public (live) URL for a tenant, on the port the caller reached us at. */
@@ -41,6 +42,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
 
   api.route('/', fissionApi(platform));
   api.route('/', outsideWorldApi(platform));
+  api.route('/', databaseApi(platform));
   api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) {
     return c.json(blueprintJsonSchema());
   });
@@ -261,7 +263,20 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     const query = readQuery(c, rowsPage);
     const limit = Math.min(Math.max(Number(query.limit ?? 50) || 50, 1), 500);
     const offset = Math.max(Number(query.offset ?? 0) || 0, 0);
-    const result = await tenant.db.readOnlyQuery(`SELECT * FROM "${table.replace(/"/g, '""')}" LIMIT ? OFFSET ?`, [limit + 1, offset], { limit: limit + 1 });
+    // `?rowid=1`: for a table without a primary key, each row's rowid first: the key the row editor names its rows by.
+    const info = known.find((t) => t.name === table)!;
+    const withRowid =
+      query.rowid === '1' &&
+      info.type === 'table' &&
+      !/WITHOUT\s+ROWID\s*$/i.test(info.sql) &&
+      !info.columns.some((col) => col.primaryKey || col.name === 'rowid');
+    const result = await tenant.db.readOnlyQuery(
+      `SELECT ${withRowid ? 'rowid AS rowid, ' : ''}* FROM "${table.replace(/"/g, '""')}" LIMIT ? OFFSET ?`,
+      [limit + 1, offset],
+      {
+        limit: limit + 1,
+      },
+    );
     return c.json({ table, offset, limit, columns: result.columns, rows: result.rows.slice(0, limit), more: result.rows.length > limit });
   });
 

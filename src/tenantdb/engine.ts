@@ -291,9 +291,50 @@ export class Engine {
       }));
       const type = object.type === 'view' ? 'view' : 'table';
       const info: TableInfo = { name: object.name, type, sql: object.sql, columns };
+      if (type === 'table') Object.assign(info, this.keysOf(object.name));
       if (type === 'table') info.rowCount = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteName(object.name)}`).get() as { n: bigint }).n);
       return info;
     });
+  }
+
+  /** A table's foreign keys (one per constraint, its columns in order) and its indexes (with the implicit ones of UNIQUE and PRIMARY KEY). */
+  private keysOf(table: string): Pick<TableInfo, 'foreignKeys' | 'indexes'> {
+    const references = this.db
+      .prepare(
+        'SELECT id, seq, "table" AS target, "from" AS source, "to" AS targetColumn, on_delete AS onDelete FROM pragma_foreign_key_list(?) ORDER BY id, seq',
+      )
+      .all(table) as Array<{ id: bigint; target: string; source: string; targetColumn: string | null; onDelete: string }>;
+    const foreignKeys: Array<NonNullable<TableInfo['foreignKeys']>[number] & { id: number }> = [];
+    for (const ref of references) {
+      const last = foreignKeys[foreignKeys.length - 1];
+      if (last && last.id === Number(ref.id)) {
+        last.columns.push(ref.source);
+        last.references.columns.push(ref.targetColumn ?? '');
+      } else {
+        foreignKeys.push({
+          id: Number(ref.id),
+          columns: [ref.source],
+          references: { table: ref.target, columns: [ref.targetColumn ?? ''] },
+          onDelete: ref.onDelete,
+        });
+      }
+    }
+    const indexes = (
+      this.db.prepare('SELECT name, "unique" AS isUnique, origin FROM pragma_index_list(?) ORDER BY name').all(table) as Array<{
+        name: string;
+        isUnique: bigint;
+        origin: string;
+      }>
+    ).map((index) => ({
+      name: index.name,
+      unique: Number(index.isUnique) === 1,
+      // c: CREATE INDEX; u: a UNIQUE constraint; pk: the primary key.
+      origin: index.origin === 'c' ? ('index' as const) : index.origin === 'u' ? ('unique' as const) : ('primary key' as const),
+      columns: (this.db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(index.name) as Array<{ name: string | null }>).map(
+        (c) => c.name ?? '(expression)',
+      ),
+    }));
+    return { foreignKeys: foreignKeys.map(({ id: _id, ...key }) => key), indexes };
   }
 
   close(): void {

@@ -5,7 +5,7 @@ import { TesseraError, type TesseraErrorJSON } from '../errors.ts';
  * every process using the same node_modules, so another Tessera version may have rewritten it.
  * Change it whenever the protocol changes.
  */
-export const PROTOCOL = 'tessera-db/4';
+export const PROTOCOL = 'tessera-db/5';
 
 /** Messages between the platform and a tenant's db host process (both sides import only this). */
 export type DbOperation =
@@ -36,6 +36,10 @@ export interface TableInfo {
   columns: Array<{ name: string; type: string; notNull: boolean; defaultValue: string | null; primaryKey: boolean }>;
   /** Tables only. */
   rowCount?: number;
+  /** Tables only: each FOREIGN KEY constraint, its columns in order. */
+  foreignKeys?: Array<{ columns: string[]; references: { table: string; columns: string[] }; onDelete: string }>;
+  /** Tables only: indexes, including the implicit ones of UNIQUE and PRIMARY KEY constraints. */
+  indexes?: Array<{ name: string; unique: boolean; origin: 'index' | 'unique' | 'primary key'; columns: string[] }>;
 }
 
 /** What INSERT/UPDATE/DELETE did. `lastInsertRowid` is a string when beyond Number.MAX_SAFE_INTEGER. */

@@ -16,9 +16,12 @@ export interface Problem {
   message: string;
 }
 
-function languageOf(language: Language) {
+/** Tables and their columns, for SQL completion. */
+export type SqlSchema = Record<string, string[]>;
+
+function languageOf(language: Language, schema?: SqlSchema) {
   if (language === 'json') return json();
-  if (language === 'sql') return sql();
+  if (language === 'sql') return sql(schema ? { schema } : {});
   return javascript({ jsx: language === 'tsx', typescript: language === 'tsx' || language === 'ts' });
 }
 
@@ -33,6 +36,7 @@ export function CodeEditor({
   label,
   problems = [],
   height = 280,
+  schema,
 }: {
   value: string;
   onChange(value: string): void;
@@ -40,6 +44,8 @@ export function CodeEditor({
   label: string;
   problems?: Problem[];
   height?: number;
+  /** SQL only: the tables and columns to complete (a new schema needs a new editor: give it a key). */
+  schema?: SqlSchema;
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -53,7 +59,7 @@ export function CodeEditor({
         doc: value,
         extensions: [
           basicSetup,
-          languageOf(language),
+          languageOf(language, schema),
           lintGutter(),
           EditorView.updateListener.of((update) => update.docChanged && latest.current(update.state.doc.toString())),
           EditorView.contentAttributes.of({ 'aria-label': label }),

@@ -1,95 +1,21 @@
-import { useEffect, useState } from 'react';
-import type { QueryResult, RowsPage, TableInfo, ToolReply } from '../../../../wire/api.ts';
+import { useCallback, useEffect, useState } from 'react';
+import type { QueryResult, TableInfo, ToolReply } from '../../../../wire/api.ts';
 import { client } from '../api.ts';
+import { RowEditor } from './database/RowEditor.tsx';
+import { SchemaEditor } from './database/SchemaEditor.tsx';
+import { SchemaList } from './database/SchemaList.tsx';
+import { TableDesigner } from './database/TableDesigner.tsx';
 import { tool } from './source-editor.tsx';
 
-const PAGE_SIZE = 50;
+const VIEWS = ['Schema', 'Rows', 'SQL editor', 'Designer'] as const;
+type View = (typeof VIEWS)[number];
 
-/** One table's rows, a page at a time (read-only). */
-function TableRows({ id, table }: { id: string; table: string }) {
-  const [page, setPage] = useState(0);
-  const [result, setResult] = useState<RowsPage | string | null>(null);
-  useEffect(() => {
-    client
-      .request('GET /api/tenants/:id/database/tables/:table/rows', { params: { id, table }, query: { limit: PAGE_SIZE, offset: page * PAGE_SIZE } })
-      .then(setResult, (err: Error) => setResult(err.message));
-  }, [id, table, page]);
-  if (result === null) return <p>Loading…</p>;
-  if (typeof result === 'string')
-    return (
-      <p className="error" role="alert">
-        {result}
-      </p>
-    );
-  return (
-    <div>
-      <table aria-label={`Rows of ${table}`}>
-        <thead>
-          <tr>
-            {result.columns.map((c) => (
-              <th key={c}>{c}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {result.rows.map((r, i) => (
-            <tr key={i}>
-              {result.columns.map((c) => (
-                <td key={c}>{r[c] === null ? <em>null</em> : String(r[c])}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="row">
-        <button type="button" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
-          Previous
-        </button>
-        <span>
-          Rows {result.rows.length ? page * PAGE_SIZE + 1 : 0}–{page * PAGE_SIZE + result.rows.length}
-        </span>
-        <button type="button" disabled={!result.more} onClick={() => setPage((p) => p + 1)}>
-          Next
-        </button>
-      </div>
-    </div>
-  );
-}
-
-export function Database({ id }: { id: string }) {
-  const [tables, setTables] = useState<TableInfo[]>([]);
-  const [browsing, setBrowsing] = useState<string | null>(null);
+/** The read-only SQL console: queryDatabase, as the agent reads. */
+function Console({ id }: { id: string }) {
   const [sql, setSql] = useState('');
   const [result, setResult] = useState<ToolReply<QueryResult> | null>(null);
-  useEffect(() => {
-    client.request('GET /api/tenants/:id/database', { params: { id } }).then((d) => setTables(d.tables));
-  }, [id]);
   return (
-    <div>
-      <table aria-label="Tables">
-        <thead>
-          <tr>
-            <th>Table</th>
-            <th>Rows</th>
-            <th>Columns</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tables.map((t) => (
-            <tr key={t.name}>
-              <td>
-                <button type="button" aria-label={`Browse ${t.name}`} onClick={() => setBrowsing(t.name)}>
-                  {t.name}
-                </button>
-              </td>
-              <td>{t.rowCount ?? 0}</td>
-              <td>{t.columns.map((c) => `${c.name} ${c.type}`).join(', ')}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {tables.length === 0 && <p>No tables yet.</p>}
-      {browsing && <TableRows key={browsing} id={id} table={browsing} />}
+    <>
       <h3>SQL console (read-only)</h3>
       <div className="row">
         <input aria-label="SQL query" placeholder="SELECT * FROM notes LIMIT 20" value={sql} onChange={(e) => setSql(e.target.value)} style={{ flex: 1 }} />
@@ -122,6 +48,86 @@ export function Database({ id }: { id: string }) {
             {result.error.message}
           </p>
         ))}
+    </>
+  );
+}
+
+/**
+ * The app's database: the schema (tables, keys, indexes, migrations), its rows, a SQL editor and a
+ * table designer for migrations (both through updateDatabaseSchema, as the agent changes it), and
+ * the read-only console. Viewers see everything; the controls that change something are disabled.
+ */
+export function Database({
+  id,
+  head,
+  canEdit,
+  onChange,
+  onHistory,
+}: {
+  id: string;
+  head: string;
+  canEdit: boolean;
+  onChange: () => void;
+  onHistory: () => void;
+}) {
+  const [tables, setTables] = useState<TableInfo[]>([]);
+  const [view, setView] = useState<View>('Schema');
+  const [browsing, setBrowsing] = useState<string | null>(null);
+  const load = useCallback(() => client.request('GET /api/tenants/:id/database', { params: { id } }).then((d) => setTables(d.tables)), [id]);
+  useEffect(() => void load(), [load, head]);
+  const applied = () => {
+    void load();
+    onChange();
+  };
+  const table = tables.find((t) => t.name === browsing) ?? tables.find((t) => t.type === 'table') ?? tables[0];
+  return (
+    <div className="database">
+      <div className="subtabs" role="tablist" aria-label="Database views">
+        {VIEWS.map((v) => (
+          <button type="button" key={v} role="tab" aria-selected={view === v} onClick={() => setView(v)}>
+            {v}
+          </button>
+        ))}
+      </div>
+      {!canEdit && (
+        <p className="notice" role="note">
+          Viewers can read the schema and the rows; changing them needs an editor or owner.
+        </p>
+      )}
+      {view === 'Schema' && (
+        <SchemaList
+          id={id}
+          tables={tables}
+          head={head}
+          onHistory={onHistory}
+          onBrowse={(name) => {
+            setBrowsing(name);
+            setView('Rows');
+          }}
+        />
+      )}
+      {view === 'Rows' && (
+        <>
+          {table ? (
+            <>
+              <label>
+                Table{' '}
+                <select aria-label="Table to edit" value={table.name} onChange={(e) => setBrowsing(e.target.value)}>
+                  {tables.map((t) => (
+                    <option key={t.name}>{t.name}</option>
+                  ))}
+                </select>
+              </label>
+              <RowEditor key={`${table.name}@${head}`} id={id} table={table} canEdit={canEdit} onChanged={() => void load()} />
+            </>
+          ) : (
+            <p>No tables yet.</p>
+          )}
+          <Console id={id} />
+        </>
+      )}
+      {view === 'SQL editor' && <SchemaEditor id={id} tables={tables} canEdit={canEdit} onApplied={applied} />}
+      {view === 'Designer' && <TableDesigner id={id} tables={tables} canEdit={canEdit} onApplied={applied} />}
     </div>
   );
 }
