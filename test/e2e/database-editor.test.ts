@@ -86,6 +86,8 @@ describe('the Database section', () => {
     await page.getByRole('tab', { name: 'Schema' }).click();
     await page.getByLabel('Table customers').waitFor();
     expect(await page.getByLabel('Table half_done').count()).toBe(0);
+    // The migrations list loads after the tables: wait for it before counting.
+    await page.getByLabel('Migrations').getByRole('listitem').first().waitFor();
     expect(await page.getByLabel('Migrations').getByRole('listitem').count()).toBe(1);
   });
 
