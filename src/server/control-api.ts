@@ -12,6 +12,7 @@ import { ROLE_ABILITIES, TOOL_CALL, type Role } from '../auth/index.ts';
 import { errorResponse } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
+import { appUsersApi } from './app-users-api.ts';
 import { principalOf, routePolicies, type Env } from './policy.ts';
 import { readBody, readQuery, wholeNumber } from './validate.ts';
 
@@ -41,6 +42,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
 
   api.route('/', fissionApi(platform));
   api.route('/', outsideWorldApi(platform));
+  api.route('/', appUsersApi(platform));
   api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) {
     return c.json(blueprintJsonSchema());
   });
