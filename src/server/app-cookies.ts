@@ -54,3 +54,23 @@ export function withoutAppSession(cookieHeader: string): string | null {
     });
   return kept.length ? kept.join('; ') : null;
 }
+
+/**
+ * Removes from a function's answer any Set-Cookie of the app session (either name, any case): a
+ * function that could set it could sign its visitors in as an account of its author's choosing
+ * (session fixation). Other cookies of the app pass.
+ */
+export function dropAppSessionCookies(headers: Headers): Headers {
+  const cookies = headers.getSetCookie();
+  const isSession = (line: string): boolean => {
+    const name = line
+      .slice(0, line.indexOf('=') < 0 ? line.length : line.indexOf('='))
+      .trim()
+      .toLowerCase();
+    return name === APP_SESSION_COOKIE || name === SECURE_NAME.toLowerCase();
+  };
+  if (!cookies.some(isSession)) return headers;
+  headers.delete('set-cookie');
+  for (const line of cookies) if (!isSession(line)) headers.append('set-cookie', line);
+  return headers;
+}

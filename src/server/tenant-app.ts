@@ -7,7 +7,7 @@ import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
 import { appAuthApi } from './app-auth-api.ts';
-import { withoutAppSession } from './app-cookies.ts';
+import { dropAppSessionCookies, withoutAppSession } from './app-cookies.ts';
 import { errorResponse } from './errors.ts';
 
 /** What the host router hands the tenant app for each request. */
@@ -161,7 +161,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     const { status, headers: responseHeaders, body: responseBody } = result.response;
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {
       status,
-      headers: toHttpHeaders(responseHeaders),
+      headers: dropAppSessionCookies(toHttpHeaders(responseHeaders)),
     });
   }
 

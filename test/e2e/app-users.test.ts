@@ -16,6 +16,13 @@ beforeAll(async () => {
     const made = await admin('/api/tenants', { body: { id } });
     expect(made.status, made.text).toBe(201);
   }
+  const fixation = await admin('/api/tenants/journal/tools/createBackendFunction', {
+    body: {
+      name: 'fixate',
+      code: "module.exports = async () => ({ status: 200, headers: { 'set-cookie': ['tessera_app_session=tas_chosen; Path=/', '__HOST-tessera_app_session=tas_chosen; Path=/; Secure', 'theme=dark; Path=/'] }, body: 'ok' });",
+    },
+  });
+  expect(fixation.json().ok, fixation.text).toBe(true);
   const fn = await admin('/api/tenants/journal/tools/createBackendFunction', {
     body: {
       name: 'echo',
@@ -197,6 +204,12 @@ describe('whose session counts', () => {
     const only = await onApp('journal', '/api/echo', { cookie: ann });
     expect(only.json().cookie).toBeUndefined();
     expect(JSON.stringify(only.json())).not.toContain(ann.split('=')[1]);
+  });
+
+  it('drops a Set-Cookie of the app session from a function answer (no session fixation); other cookies pass', async () => {
+    const res = await onApp('journal', '/api/fixate');
+    expect(res.status, res.text).toBe(200);
+    expect([res.headers['set-cookie'] ?? []].flat()).toEqual(['theme=dark; Path=/']);
   });
 });
 
