@@ -39,6 +39,8 @@ function originOf(c: AppContext): string {
 }
 
 const NO_STORE = { 'cache-control': 'no-store' } as const;
+/** An email, a password and a name fit in far less: nothing bigger is parsed. */
+const BODY_LIMIT = 16 * 1024;
 
 export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings }> {
   const api = new Hono<{ Bindings: AppAuthBindings }>();
@@ -48,14 +50,14 @@ export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings
   api.use('/_tessera/auth/*', sameOriginWritesMiddleware(logger, { what: "this app's sign-in", whose: "the app's own" }));
 
   api.post('/_tessera/auth/signup', async function signUp(c) {
-    const body = await readBody(c, signUpBody, { hint: 'Send {"email": "...", "password": "...", "name": "..."}.' });
+    const body = await readBody(c, signUpBody, { limitBytes: BODY_LIMIT, hint: 'Send {"email": "...", "password": "...", "name": "..."}.' });
     const signedIn = await appUsers.signUp(c.env.tenant.id, body, c.env.client);
     writeAppSession(c, signedIn.session, signedIn.maxAgeSeconds);
     return c.json({ user: signedIn.user }, 201, NO_STORE);
   });
 
   api.post('/_tessera/auth/signin', async function signIn(c) {
-    const body = await readBody(c, signInBody, { hint: 'Send {"email": "...", "password": "..."}.' });
+    const body = await readBody(c, signInBody, { limitBytes: BODY_LIMIT, hint: 'Send {"email": "...", "password": "..."}.' });
     const signedIn = await appUsers.signIn(c.env.tenant.id, body, c.env.client);
     writeAppSession(c, signedIn.session, signedIn.maxAgeSeconds);
     return c.json({ user: signedIn.user }, 200, NO_STORE);
@@ -74,13 +76,13 @@ export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings
   });
 
   api.post('/_tessera/auth/reset', async function requestReset(c) {
-    const body = await readBody(c, resetBody, { hint: 'Send {"email": "..."}.' });
+    const body = await readBody(c, resetBody, { limitBytes: BODY_LIMIT, hint: 'Send {"email": "..."}.' });
     await appUsers.requestReset(c.env.tenant.id, body.email, originOf(c), c.env.client);
     return c.json({ ok: true }, 202, NO_STORE);
   });
 
   api.post('/_tessera/auth/reset/confirm', async function confirmReset(c) {
-    const body = await readBody(c, confirmBody, { hint: 'Send {"token": "<from the link>", "password": "<the new one>"}.' });
+    const body = await readBody(c, confirmBody, { limitBytes: BODY_LIMIT, hint: 'Send {"token": "<from the link>", "password": "<the new one>"}.' });
     const signedIn = await appUsers.confirmReset(c.env.tenant.id, body.token, body.password);
     writeAppSession(c, signedIn.session, signedIn.maxAgeSeconds);
     return c.json({ user: signedIn.user }, 200, NO_STORE);

@@ -252,6 +252,8 @@ describe('what the app sign-in routes take', () => {
       expect(res.json().error.code).toBe('INVALID_ARGUMENTS');
       expect(res.json().error.message).toContain(`${field}:`);
     }
+    const huge = await onApp('journal', '/_tessera/auth/signup', { body: { email: 'ann@example.com', password: 'x'.repeat(20_000) } });
+    expect([huge.status, huge.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     const broken = await onApp('journal', '/_tessera/auth/signin', { raw: '{"email":' });
     expect([broken.status, broken.json().error.code]).toEqual([400, 'INVALID_JSON']);
   });
