@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
 import { ANONYMOUS } from '../support/credentials.ts';
 import { request, type SimpleResponse } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';
@@ -303,6 +304,31 @@ describe('resetting a password by the outbox', () => {
     expect([twice.status, twice.json().error.code]).toEqual([400, 'INVALID_RESET_TOKEN']);
     expect((await signIn('resets', 'ray@example.com', 'ray-old-password')).status).toBe(401);
     expect((await signIn('resets', 'ray@example.com', 'ray-new-password')).status).toBe(200);
+  });
+});
+
+describe('the reset page in a browser', () => {
+  it('takes the new password from the mailed link, signs in and leaves no token in the address bar', async () => {
+    await signUp('resets', 'rita@example.com', 'rita-old-password');
+    expect((await onApp('resets', '/_tessera/auth/reset', { body: { email: 'rita@example.com' } })).status).toBe(202);
+    const mail = (await admin('/api/tenants/resets/outbox')).json().mail.find((m: { to: string }) => m.to === 'rita@example.com');
+    const link = /http:\/\/\S+/.exec(mail.text)![0];
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(link);
+      expect(page.url()).not.toContain('token=');
+      await page.getByLabel(/New password/).fill('rita-new-password');
+      await page.getByRole('button', { name: 'Save and sign in' }).click();
+      await page.waitForURL(`http://${hostOf('resets')}/`);
+      const who = await page.evaluate(async () => (await (await fetch('/_tessera/auth/me')).json()) as { user: { email: string } });
+      expect(who.user.email).toBe('rita@example.com');
+      // HttpOnly: the page's own scripts cannot read the session.
+      expect(await page.evaluate(() => document.cookie)).not.toContain('tessera_app_session');
+    } finally {
+      await browser.close();
+    }
+    expect((await signIn('resets', 'rita@example.com', 'rita-new-password')).status).toBe(200);
   });
 });
 
