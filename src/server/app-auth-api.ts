@@ -90,7 +90,13 @@ export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings
 
   // The link of the reset mail: a plain page that asks for the new password (the kit's own comes later).
   api.get('/_tessera/auth/reset', function resetForm(c) {
-    return c.html(resetPage(c.env.tenant.id), 200, { ...NO_STORE, 'referrer-policy': 'no-referrer' });
+    return c.html(resetPage(c.env.tenant.id), 200, {
+      ...NO_STORE,
+      'referrer-policy': 'no-referrer',
+      // No other page may frame it (a password field under someone else's clicks).
+      'x-frame-options': 'DENY',
+      'content-security-policy': "frame-ancestors 'none'",
+    });
   });
 
   return api;

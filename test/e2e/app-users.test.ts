@@ -284,6 +284,7 @@ describe('resetting a password by the outbox', () => {
     const page = await onApp('resets', `/_tessera/auth/reset?token=${token}`);
     expect(page.status).toBe(200);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.text).toContain('/_tessera/auth/reset/confirm');
     expect(page.text).not.toContain(token);
 
