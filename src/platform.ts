@@ -11,6 +11,7 @@ import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { AuthService, OidcSignIn } from './auth/index.ts';
+import { AppUsers } from './app-users/index.ts';
 import { EgressProxy } from './egress/index.ts';
 import { Forwarder, LeasedPlacement, singleProcessPlacement, type TenantPlacement } from './replicas/index.ts';
 import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
@@ -33,6 +34,8 @@ export interface Platform {
   deployer: Deployer;
   /** Who calls the control plane: sessions, API tokens, TESSERA_TOKEN, sign-in links. */
   auth: AuthService;
+  /** The people who use the generated apps (each app's own accounts and sessions). */
+  appUsers: AppUsers;
   /** Sign-in through the configured identity provider, or null. */
   oidc: OidcSignIn | null;
   /** Who did what, when (in the registry). */
@@ -150,6 +153,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     artifacts,
     deployer,
     auth,
+    appUsers: new AppUsers(registry),
     oidc,
     audit,
     secrets,

@@ -269,6 +269,29 @@ export interface QueryResult {
   rows: Array<Record<string, unknown>>;
 }
 
+/** A person who uses a generated app (not a builder user), as the app's owner sees them. */
+export interface AppUserInfo {
+  id: string;
+  email: string;
+  name: string;
+  role: 'user' | 'admin';
+  disabled: boolean;
+  createdAt: string;
+  lastSignInAt: string | null;
+}
+
+/** Who may sign up to an app on their own: anyone (`open`), no one (`invite` until invitations arrive, `closed`). */
+export type AppSignupPolicy = 'open' | 'invite' | 'closed';
+
+/** A mail in an app's outbox (password resets), kept for the owner to read. */
+export interface OutboxMail {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  createdAt: string;
+}
+
 /** A route's body and answer. `body: never`: the route takes none. */
 interface Route<Body, Answer> {
   body: Body;
@@ -339,6 +362,12 @@ export interface Routes {
   'POST /api/users/:id/sign-in-link': Route<Record<string, never>, { signInUrl: string }>;
   'DELETE /api/users/:id': Route<never, unknown>;
   'GET /api/audit': Route<never, { entries: AuditRecord[] }>;
+
+  'GET /api/tenants/:id/app-users': Route<never, { users: AppUserInfo[]; signup: AppSignupPolicy }>;
+  'PATCH /api/tenants/:id/app-users/:userId': Route<{ role?: 'user' | 'admin'; disabled?: boolean }, { user: AppUserInfo }>;
+  'DELETE /api/tenants/:id/app-users/:userId': Route<never, unknown>;
+  'PUT /api/tenants/:id/app-auth': Route<{ signup: AppSignupPolicy }, { signup: AppSignupPolicy }>;
+  'GET /api/tenants/:id/outbox': Route<never, { mail: OutboxMail[] }>;
   'GET /api/tenants/:id/audit': Route<never, { entries: AuditRecord[] }>;
 }
 

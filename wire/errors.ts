@@ -70,6 +70,12 @@ export const USER_ERRORS = {
   QUOTA_EXCEEDED: 413,
   BUILD_TIMEOUT: 400,
   BUILD_OUT_OF_MEMORY: 400,
+  // App users (docs/app-users.md): the people who use a generated app, on its own origin.
+  EMAIL_TAKEN: 409,
+  SIGNUP_CLOSED: 403,
+  INVALID_CREDENTIALS: 401,
+  SIGN_IN_REQUIRED: 401,
+  INVALID_RESET_TOKEN: 400,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */

@@ -263,3 +263,76 @@ export const tenantLeases = pgTable('tenant_leases', {
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   epoch: integer('epoch').notNull().default(1),
 });
+
+/**
+ * The people who use a generated app (not the builder's users): per tenant, here in the registry so
+ * that tenant SQL (`@tessera/db`, the database browser, a release) can never read their passwords or
+ * sessions. `email` is lowercased, so unique per tenant whatever its case. `role` is the app's own:
+ * `user` or `admin`. Deleted with the tenant.
+ */
+export const appUsers = pgTable(
+  'app_users',
+  {
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role').notNull().default('user'),
+    disabled: integer('disabled').notNull().default(0),
+    /** `scrypt$N$r$p$salt$hash`, as the builder's users' (auth/passwords.ts). */
+    passwordHash: text('password_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('app_users_tenant_email').on(t.tenant, t.email), index('app_users_tenant').on(t.tenant, t.createdAt)],
+);
+
+/** App users' browser sessions: only the sha256 of the cookie's token, bound to its tenant. */
+export const appSessions = pgTable(
+  'app_sessions',
+  {
+    id: serial('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    userId: text('user_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('app_sessions_token').on(t.tokenHash), index('app_sessions_user').on(t.tenant, t.userId)],
+);
+
+/** One-time password-reset tokens of app users (sha256 only), valid for an hour. */
+export const appResetTokens = pgTable(
+  'app_reset_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    tenant: text('tenant').notNull(),
+    userId: text('user_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [index('app_reset_tokens_user').on(t.tenant, t.userId)],
+);
+
+/** Each app's own auth settings: who may sign up (`open`, `invite`, `closed`); no row means `open`. */
+export const appAuthSettings = pgTable('app_auth_settings', {
+  tenant: text('tenant').primaryKey(),
+  signup: text('signup').notNull().default('open'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Mail an app would send (password resets, for now), kept for its owner to read until SMTP is set up. */
+export const appOutbox = pgTable(
+  'app_outbox',
+  {
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    to: text('to').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('app_outbox_tenant').on(t.tenant, t.createdAt)],
+);

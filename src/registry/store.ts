@@ -1,4 +1,6 @@
 import { agentRunStore, type AgentRunStore } from './agent-runs.ts';
+import { appOutboxStore, type AppOutboxStore } from './app-outbox.ts';
+import { appUserStore, type AppUserStore } from './app-users.ts';
 import { auditStore, type AuditStore } from './audit.ts';
 import { buildStore, type BuildStore } from './builds.ts';
 import { credentialStore, type CredentialStore } from './credentials.ts';
@@ -15,6 +17,8 @@ import { userStore, type UserStore } from './users.ts';
 
 export type { Db } from './db.ts';
 export type { AgentRunRecord } from './agent-runs.ts';
+export type { OutboxMail } from './app-outbox.ts';
+export type { AppSignupPolicy, AppUserRecord, AppUserRole } from './app-users.ts';
 export type { AuditInput, AuditRecord } from './audit.ts';
 export type { ArtifactRecord } from './builds.ts';
 export type { CredentialKind, CredentialRecord } from './credentials.ts';
@@ -25,6 +29,8 @@ export type { ReleaseSummary } from './releases.ts';
 export type { UserRecord } from './users.ts';
 export type {
   AgentRunStore,
+  AppOutboxStore,
+  AppUserStore,
   AuditStore,
   BuildStore,
   CredentialStore,
@@ -66,7 +72,9 @@ export interface Registry
     MembershipStore,
     InvitationStore,
     LeaseStore,
-    AuditStore {
+    AuditStore,
+    AppUserStore,
+    AppOutboxStore {
   readonly backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
@@ -87,6 +95,8 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     ...invitationStore(db),
     ...leaseStore(db),
     ...auditStore(db),
+    ...appUserStore(db),
+    ...appOutboxStore(db),
     close,
   };
 }

@@ -2,6 +2,11 @@ import { asc, eq } from 'drizzle-orm';
 import type { Db } from './db.ts';
 import {
   agentMessages,
+  appAuthSettings,
+  appOutbox,
+  appResetTokens,
+  appSessions,
+  appUsers,
   agentSessions,
   dataTokens,
   deployments,
@@ -46,6 +51,11 @@ export function tenantStore(db: Db): TenantStore {
         await tx.delete(tenantSecrets).where(eq(tenantSecrets.tenant, id));
         await tx.delete(secretRequests).where(eq(secretRequests.tenant, id));
         await tx.delete(egressRules).where(eq(egressRules.tenant, id));
+        await tx.delete(appSessions).where(eq(appSessions.tenant, id));
+        await tx.delete(appResetTokens).where(eq(appResetTokens.tenant, id));
+        await tx.delete(appUsers).where(eq(appUsers.tenant, id));
+        await tx.delete(appAuthSettings).where(eq(appAuthSettings.tenant, id));
+        await tx.delete(appOutbox).where(eq(appOutbox.tenant, id));
         await tx.delete(tenants).where(eq(tenants.id, id));
       });
     },

@@ -14,7 +14,7 @@ import { readPathApi } from './fission-api.ts';
 import { dataApi } from './data-api.ts';
 import { errorResponse } from './errors.ts';
 import { hostAllowlistMiddleware, sameOriginWritesMiddleware, tenantFromHost } from './guards.ts';
-import { placementMiddleware, type RouteTenant } from './placement.ts';
+import { clientAddress, placementMiddleware, type RouteTenant } from './placement.ts';
 import { publicRoute, tenantOfRoute, type Env } from './policy.ts';
 import { requestLogMiddleware } from './request-log.ts';
 import { draftView, tenantApp } from './tenant-app.ts';
@@ -78,7 +78,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     if (!platform.tenants.exists(id)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${id}" on this server.`);
     const tenant = await platform.tenants.get(id);
     const view = draft ? draftView(tenant) : await platform.deployer.liveView(tenant);
-    return tenants.fetch(c.req.raw, { tenant, view, mode: draft ? 'draft' : 'live' });
+    return tenants.fetch(c.req.raw, { tenant, view, mode: draft ? 'draft' : 'live', client: clientAddress(platform, c) });
   });
 
   // Below here is the builder's origin: no page may frame it (clickjacking, or a hostile app framing

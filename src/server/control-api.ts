@@ -13,6 +13,7 @@ import { databaseApi } from './database-api.ts';
 import { errorResponse } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
+import { appUsersApi } from './app-users-api.ts';
 import { principalOf, routePolicies, type Env } from './policy.ts';
 import { readBody, readQuery, wholeNumber } from './validate.ts';
 
@@ -43,6 +44,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   api.route('/', fissionApi(platform));
   api.route('/', outsideWorldApi(platform));
   api.route('/', databaseApi(platform));
+  api.route('/', appUsersApi(platform));
   api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) {
     return c.json(blueprintJsonSchema());
   });

@@ -47,7 +47,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * A state-changing request must carry a JSON content type (a no-cors fetch or a form cannot) and,
  * when the browser says where it comes from, come from the builder's own origin.
  */
-export function sameOriginWritesMiddleware(logger: Logger): MiddlewareHandler {
+export function sameOriginWritesMiddleware(
+  logger: Logger,
+  surface: { what: string; whose: string } = { what: 'the control API', whose: "the builder's own" },
+): MiddlewareHandler {
   return async function sameOriginWrites(c, next) {
     if (SAFE_METHODS.has(c.req.method)) return next();
     const site = c.req.header('sec-fetch-site');
@@ -57,14 +60,14 @@ export function sameOriginWritesMiddleware(logger: Logger): MiddlewareHandler {
     if (site && site !== 'same-origin' && site !== 'none') {
       return errorResponse(
         c,
-        new TesseraError('CROSS_SITE_REFUSED', `Refused a ${site} ${c.req.method} to the control API: only the builder's own pages may change things.`),
+        new TesseraError('CROSS_SITE_REFUSED', `Refused a ${site} ${c.req.method} to ${surface.what}: only ${surface.whose} pages may change things.`),
         logger,
       );
     }
     if (origin && origin !== own && origin !== ownSecure) {
       return errorResponse(
         c,
-        new TesseraError('CROSS_SITE_REFUSED', `Refused a ${c.req.method} from origin ${origin}: only the builder's own origin may change things.`),
+        new TesseraError('CROSS_SITE_REFUSED', `Refused a ${c.req.method} from origin ${origin}: only ${surface.whose} origin may change things.`),
         logger,
       );
     }
@@ -73,7 +76,10 @@ export function sameOriginWritesMiddleware(logger: Logger): MiddlewareHandler {
     if (hasBody && type !== 'application/json') {
       return errorResponse(
         c,
-        new TesseraError('UNSUPPORTED_MEDIA_TYPE', `The control API takes JSON only: send "Content-Type: application/json" (got "${type || 'none'}").`),
+        new TesseraError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `${surface.what[0]!.toUpperCase()}${surface.what.slice(1)} takes JSON only: send "Content-Type: application/json" (got "${type || 'none'}").`,
+        ),
         logger,
       );
     }

@@ -6,6 +6,8 @@ import type { AppView } from '../releases/index.ts';
 import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
+import { appAuthApi } from './app-auth-api.ts';
+import { dropAppSessionCookies, withoutAppSession } from './app-cookies.ts';
 import { errorResponse } from './errors.ts';
 
 /** What the host router hands the tenant app for each request. */
@@ -14,6 +16,8 @@ export interface TenantBindings {
   /** What this origin serves: the live release, or the newest commit on the draft origin; null before the first deploy. */
   view: AppView | null;
   mode: 'live' | 'draft';
+  /** The client's address (placement.ts `clientAddress`), for the app users' sign-in throttle. */
+  client: string;
 }
 
 /** The draft view: the tenant's newest commit, as the tools left it. */
@@ -85,6 +89,9 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return c.body(sheet.code, 200, { 'content-type': 'text/css; charset=utf-8', 'cache-control': IMMUTABLE });
   });
 
+  // The app's own users (app-auth-api.ts): the platform's, whether or not a release is live.
+  app.route('/', appAuthApi(platform));
+
   app.use('*', async function requireView(c, next) {
     if (c.env.view || c.req.path.startsWith('/_tessera/assets/')) return next();
     const host = c.req.header('host') ?? '';
@@ -138,6 +145,12 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     c.req.raw.headers.forEach((value, key) => {
       // The replicas' forwarding headers (and their proof) are the platform's, never the app's.
       if (key.startsWith('x-tessera-')) return;
+      // The app users' session is the platform's: generated code never sees it (app-cookies.ts).
+      if (key === 'cookie') {
+        const kept = withoutAppSession(value);
+        if (kept !== null) headers[key] = kept;
+        return;
+      }
       headers[key] = value;
     });
     const result = await runtime.invoke(
@@ -148,7 +161,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     const { status, headers: responseHeaders, body: responseBody } = result.response;
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {
       status,
-      headers: toHttpHeaders(responseHeaders),
+      headers: dropAppSessionCookies(toHttpHeaders(responseHeaders)),
     });
   }
 
