@@ -14,6 +14,7 @@ import { clearAppSession, readAppSession, writeAppSession } from './app-cookies.
 import { overHttps } from './cookies.ts';
 import { errorResponse } from './errors.ts';
 import { sameOriginWritesMiddleware } from './guards.ts';
+import { publicRoute } from './policy.ts';
 import { readBody } from './validate.ts';
 import { resetPage } from './app-auth-page.ts';
 
@@ -42,6 +43,9 @@ const NO_STORE = { 'cache-control': 'no-store' } as const;
 /** An email, a password and a name fit in far less: nothing bigger is parsed. */
 const BODY_LIMIT = 16 * 1024;
 
+/** Signing in is open to anyone who reaches the app. */
+const publicAuthRoute = publicRoute<{ Bindings: AppAuthBindings }>;
+
 export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings }> {
   const api = new Hono<{ Bindings: AppAuthBindings }>();
   const { appUsers, logger } = platform;
@@ -49,39 +53,39 @@ export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings
   api.onError((err, c) => errorResponse(c, err, logger));
   api.use('/_tessera/auth/*', sameOriginWritesMiddleware(logger, { what: "this app's sign-in", whose: "the app's own" }));
 
-  api.post('/_tessera/auth/signup', async function signUp(c) {
+  api.post('/_tessera/auth/signup', publicAuthRoute(), async function signUp(c) {
     const body = await readBody(c, signUpBody, { limitBytes: BODY_LIMIT, hint: 'Send {"email": "...", "password": "...", "name": "..."}.' });
     const signedIn = await appUsers.signUp(c.env.tenant.id, body, c.env.client);
     writeAppSession(c, signedIn.session, signedIn.maxAgeSeconds);
     return c.json({ user: signedIn.user }, 201, NO_STORE);
   });
 
-  api.post('/_tessera/auth/signin', async function signIn(c) {
+  api.post('/_tessera/auth/signin', publicAuthRoute(), async function signIn(c) {
     const body = await readBody(c, signInBody, { limitBytes: BODY_LIMIT, hint: 'Send {"email": "...", "password": "..."}.' });
     const signedIn = await appUsers.signIn(c.env.tenant.id, body, c.env.client);
     writeAppSession(c, signedIn.session, signedIn.maxAgeSeconds);
     return c.json({ user: signedIn.user }, 200, NO_STORE);
   });
 
-  api.post('/_tessera/auth/signout', async function signOut(c) {
+  api.post('/_tessera/auth/signout', publicAuthRoute(), async function signOut(c) {
     await appUsers.signOut(c.env.tenant.id, readAppSession(c));
     clearAppSession(c);
     return c.body(null, 204, NO_STORE);
   });
 
-  api.get('/_tessera/auth/me', async function me(c) {
+  api.get('/_tessera/auth/me', publicAuthRoute(), async function me(c) {
     const user = await appUsers.userOfSession(c.env.tenant.id, readAppSession(c));
     if (!user) throw new TesseraError('SIGN_IN_REQUIRED', 'Not signed in to this app: sign in (POST /_tessera/auth/signin) or sign up first.');
     return c.json({ user }, 200, NO_STORE);
   });
 
-  api.post('/_tessera/auth/reset', async function requestReset(c) {
+  api.post('/_tessera/auth/reset', publicAuthRoute(), async function requestReset(c) {
     const body = await readBody(c, resetBody, { limitBytes: BODY_LIMIT, hint: 'Send {"email": "..."}.' });
     await appUsers.requestReset(c.env.tenant.id, body.email, originOf(c), c.env.client);
     return c.json({ ok: true }, 202, NO_STORE);
   });
 
-  api.post('/_tessera/auth/reset/confirm', async function confirmReset(c) {
+  api.post('/_tessera/auth/reset/confirm', publicAuthRoute(), async function confirmReset(c) {
     const body = await readBody(c, confirmBody, { limitBytes: BODY_LIMIT, hint: 'Send {"token": "<from the link>", "password": "<the new one>"}.' });
     const signedIn = await appUsers.confirmReset(c.env.tenant.id, body.token, body.password);
     writeAppSession(c, signedIn.session, signedIn.maxAgeSeconds);
@@ -89,7 +93,7 @@ export function appAuthApi(platform: Platform): Hono<{ Bindings: AppAuthBindings
   });
 
   // The link of the reset mail: a plain page that asks for the new password (the kit's own comes later).
-  api.get('/_tessera/auth/reset', function resetForm(c) {
+  api.get('/_tessera/auth/reset', publicAuthRoute(), function resetForm(c) {
     return c.html(resetPage(c.env.tenant.id), 200, {
       ...NO_STORE,
       'referrer-policy': 'no-referrer',

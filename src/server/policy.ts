@@ -11,7 +11,7 @@
  * policy so that a refusal is recorded too. The factories tag the middleware they return, so that
  * `listRoutePolicies(app)` lists the policies of every route (routes.test.ts fails on a route without).
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono, Env as HonoEnv, MiddlewareHandler } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import type { Principal, Role } from '../auth/index.ts';
 import { TesseraError } from '../errors.ts';
@@ -65,13 +65,13 @@ export function routePolicies(platform: Platform) {
 }
 
 /** Anyone may call it, without a credential (signing in, the read path); mounted ahead of the credential check. */
-export function publicRoute(): MiddlewareHandler<Env> {
+export function publicRoute<E extends HonoEnv = Env>(): MiddlewareHandler<E> {
   return tag(
     async function publicRoute(_c, next) {
       await next();
     },
     { access: 'public' },
-  );
+  ) as unknown as MiddlewareHandler<E>;
 }
 
 /**

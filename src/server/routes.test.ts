@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import { createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 import { createApp } from './app.ts';
 import { errorResponse } from './errors.ts';
+import { tenantApp } from './tenant-app.ts';
 import { listRoutePolicies, tenantOfRoute, type AccessPolicy, type AuditPolicy, type RoutePolicy } from './policy.ts';
 
 let test: TestPlatform;
@@ -143,6 +144,26 @@ async function send(
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 const signedIn = (method: string, path: string, body?: string, token = test.token) => send(method, path, body, { authorization: `Bearer ${token}` });
+
+describe("route policies of an app's origin", () => {
+  it("declares each route of <app>. and draft.<app>. (the shell, assets, functions, the app users' routes)", () => {
+    const appRoutes = listRoutePolicies(tenantApp(test.platform));
+    console.info(
+      `${appRoutes.length} app-origin routes:\n${appRoutes.map((r) => `${r.method.padEnd(6)} ${r.path.padEnd(40)} ${r.access.map(describeAccess).join(', ') || 'NO POLICY'}`).join('\n')}`,
+    );
+    expect(appRoutes.filter((r) => r.access.length !== 1).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    const paths = appRoutes.map((r) => `${r.method} ${r.path}`);
+    for (const route of [
+      'POST /_tessera/auth/signup',
+      'POST /_tessera/auth/signin',
+      'GET /_tessera/auth/me',
+      'ALL /api/:name{[^/]+}',
+      'GET /_tessera/app.json',
+      'GET /*',
+    ])
+      expect(paths).toContain(route);
+  });
+});
 
 describe('placement by the declared routes', () => {
   it('finds the tenant a request is about from the route it goes to, before any route runs', () => {

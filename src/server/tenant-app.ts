@@ -9,6 +9,7 @@ import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
 import { appAuthApi } from './app-auth-api.ts';
 import { dropAppSessionCookies, withoutAppSession } from './app-cookies.ts';
 import { errorResponse } from './errors.ts';
+import { publicRoute } from './policy.ts';
 
 /** What the host router hands the tenant app for each request. */
 export interface TenantBindings {
@@ -60,6 +61,9 @@ function notFound(what: string): TesseraError {
  * Everything served on `http://<tenant>.localhost:PORT/`: the app shell, its assets, the component
  * bundles (content-addressed, cached forever) and the tenant's functions at `/api/<name>`.
  */
+/** Every route of an app's origin is public: the app's own rules are the app's (function access comes with issue #17). */
+const publicAppRoute = publicRoute<{ Bindings: TenantBindings }>;
+
 export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }> {
   const app = new Hono<{ Bindings: TenantBindings }>();
   const { assets, runtime, logger } = platform;
@@ -73,7 +77,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
       : platform.styles.build(c.env.tenant.id, { components: view.components.values(), theme: view.blueprint.theme });
   }
 
-  app.get('/_tessera/assets/:file', async function serveAsset(c) {
+  app.get('/_tessera/assets/:file', publicAppRoute(), async function serveAsset(c) {
     const file = c.req.param('file');
     const asset = assets.assets.get(file);
     if (asset) return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
@@ -105,7 +109,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return c.html(notLiveYet(c.env.tenant, draftUrl), 404, { 'cache-control': 'no-store' });
   });
 
-  app.get('/_tessera/mfe/:file', async function serveBundle(c) {
+  app.get('/_tessera/mfe/:file', publicAppRoute(), async function serveBundle(c) {
     const file = c.req.param('file');
     const component =
       [...c.env.view!.components.values()].find((built) => built.fileName === file) ??
@@ -114,22 +118,22 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     return c.body(component.code, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': IMMUTABLE });
   });
 
-  app.get('/_tessera/pkg/:file', async function servePackage(c) {
+  app.get('/_tessera/pkg/:file', publicAppRoute(), async function servePackage(c) {
     const file = c.req.param('file');
     const asset = c.env.view!.packages.assets.get(file) ?? (c.env.mode === 'live' ? await platform.deployer.findPackageAsset(c.env.tenant.id, file) : null);
     if (!asset) throw notFound(`No package module ${file}.`);
     return c.body(asset.code, 200, { 'content-type': asset.contentType, 'cache-control': IMMUTABLE });
   });
 
-  app.get('/_tessera/app.json', function appState(c) {
+  app.get('/_tessera/app.json', publicAppRoute(), function appState(c) {
     const view = c.env.view!;
     return c.json({ mode: c.env.mode, version: view.version, commit: view.commit, blueprint: view.blueprint, components: componentUrls(view) }, 200, {
       'cache-control': 'no-store',
     });
   });
 
-  app.all('/api/:name{[^/]+}/*', invokeFunction);
-  app.all('/api/:name{[^/]+}', invokeFunction);
+  app.all('/api/:name{[^/]+}/*', publicAppRoute(), invokeFunction);
+  app.all('/api/:name{[^/]+}', publicAppRoute(), invokeFunction);
 
   async function invokeFunction(c: Context<{ Bindings: TenantBindings }>): Promise<Response> {
     const tenant = c.env.tenant;
@@ -165,7 +169,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     });
   }
 
-  app.get('*', async function serveShell(c) {
+  app.get('*', publicAppRoute(), async function serveShell(c) {
     const view = c.env.view!;
     const sheet = await stylesheetOf(c, view);
     const html = renderShellHtml({
