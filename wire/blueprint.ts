@@ -20,6 +20,8 @@ export interface BlueprintNode {
 export interface Route {
   path: string;
   title?: string;
+  /** Who may see the page: everyone (default), signed-in app users, or app users with the role admin. */
+  access?: 'public' | 'user' | 'admin';
   root: BlueprintNode;
 }
 

@@ -37,6 +37,7 @@ export const UI_KIT: readonly KitPart[] = [
       { name: 'title', type: 'string', description: 'app name in the header' },
       { name: 'nav', type: 'Array<{ to: string; label: string }>', description: 'navigation links' },
       { name: 'actions', type: 'ReactNode', description: 'right side of the header (components only)' },
+      { name: 'userMenu', type: 'boolean', description: 'a UserMenu at the right of the header (who is signed in, Sign out)' },
       { name: 'maxWidth', type: '"md" | "lg" | "xl" | "full"', description: 'content width; default "lg"' },
       children,
     ],
@@ -230,6 +231,43 @@ export const UI_KIT: readonly KitPart[] = [
       { name: 'size', type: '"sm" | "md" | "lg"' },
     ],
   },
+  {
+    name: 'SignIn',
+    summary:
+      'The app\'s sign-in form (email, password) with a link to sign up; shows the server\'s errors (e.g. wrong email or password) on the form. A route with "access" shows it by itself to visitors; place it on a page of its own only for a /signin page.',
+    blueprint: true,
+    props: [
+      { name: 'title', type: 'string', description: 'default "Sign in"' },
+      { name: 'description', type: 'string' },
+      { name: 'next', type: 'string', description: "path to go to after signing in; default the address's ?next=, else stay" },
+      { name: 'signUpTo', type: 'string', description: 'path of a SignUp page; without it the link turns the form into SignUp in place' },
+    ],
+  },
+  {
+    name: 'SignUp',
+    summary: 'The sign-up form (name, email, password of 8 or more characters) with a link to sign in; signs the new user in.',
+    blueprint: true,
+    props: [
+      { name: 'title', type: 'string', description: 'default "Create an account"' },
+      { name: 'description', type: 'string' },
+      { name: 'next', type: 'string', description: 'path to go to after signing up' },
+      { name: 'signInTo', type: 'string', description: 'path of a SignIn page; without it the link turns the form into SignIn in place' },
+    ],
+  },
+  {
+    name: 'UserMenu',
+    summary:
+      "The signed-in app user's name and email with a Sign out button; for a visitor, a Sign in button. AppLayout's userMenu prop puts it in the header.",
+    blueprint: true,
+    props: [{ name: 'signInTo', type: 'string', description: 'path of a SignIn page; without it Sign in opens the form in a dialog' }],
+  },
+  {
+    name: 'useUser',
+    summary:
+      'Hook: const { user, loading, signOut, refresh } = useUser(); user is { id, email, name, role: "user" | "admin" } or null. Read once per page from /_tessera/auth/me and shared; updated by SignIn, SignUp and signOut(). For showing, not for protecting: data is protected by function access.',
+    blueprint: false,
+    props: [],
+  },
 ];
 
 /** Names a blueprint node may use for kit parts: `ui.Button`, `ui.Form`, ... */
@@ -243,6 +281,7 @@ function propText(prop: KitProp): string {
 /** The kit as the agent's system prompt lists it: one line per part. */
 export function kitPromptText(): string {
   return UI_KIT.map(
-    (part) => `- ${part.name}${part.blueprint ? '' : ' (components only)'}: ${part.summary} Props: ${part.props.map(propText).join('; ')}.`,
+    (part) =>
+      `- ${part.name}${part.blueprint ? '' : ' (components only)'}: ${part.summary}${part.props.length ? ` Props: ${part.props.map(propText).join('; ')}.` : ''}`,
   ).join('\n');
 }

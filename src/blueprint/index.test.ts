@@ -51,6 +51,15 @@ describe('blueprint', () => {
     expect(errorOf(() => validateBlueprint(twice, { components: ['NotesApp'], functions: ['list-notes'] })).message).toContain('appears twice');
   });
 
+  it('takes a route access of "public", "user" or "admin" and nothing else', () => {
+    const withAccess = (access: unknown) => ({ version: 1, routes: [{ path: '/journal', access, root: { component: 'ui.SignIn' } }] });
+    for (const access of ['public', 'user', 'admin']) expect(parseBlueprint(withAccess(access)).routes[0]!.access).toBe(access);
+    expect(parseBlueprint(core).routes[0]!.access).toBeUndefined();
+    const err = errorOf(() => parseBlueprint(withAccess('owner')));
+    expect(err.code).toBe('BLUEPRINT_INVALID');
+    expect(err.message).toContain('blueprint.routes[0].access');
+  });
+
   it('accepts a theme of CSS values and refuses anything that could escape its declaration', () => {
     const themed = (theme: unknown) => ({ version: 1, theme, routes: [] });
     const ok = {

@@ -125,6 +125,12 @@ export const routeSchema = z
       )
       .describe('URL path; ":name" segments are route parameters.'),
     title: z.string().max(200).optional().describe('Page title.'),
+    access: z
+      .enum(['public', 'user', 'admin'])
+      .optional()
+      .describe(
+        'Who may see the page: "public" (default), "user" (signed-in app users; visitors get the sign-in page, then this page) or "admin" (app users with the role admin). Only the page: protect its data with the functions\' access.',
+      ),
     root: nodeSchema,
   })
   .strict();

@@ -1,6 +1,7 @@
 import { RELOAD_EVENT, Toaster } from '@tessera/ui';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { AccessGate } from './access.tsx';
 import { PageData } from './data.ts';
 import { BlueprintNodeView, ErrorBox } from './node.tsx';
 import { findRoute, useLocation } from './router.ts';
@@ -54,10 +55,18 @@ function App({ app }: { app: AppData }) {
     );
   }
   // A key per route and params remounts the page: bindings refetch, error boundaries reset.
-  return (
+  const content = (
     <PageData.Provider value={page}>
       <BlueprintNodeView key={`${match.route.path}\n${JSON.stringify(match.params)}`} node={match.route.root} components={components} params={match.params} />
     </PageData.Provider>
+  );
+  const access = match.route.access;
+  return access === 'user' || access === 'admin' ? (
+    <AccessGate access={access} appTitle={blueprint.title}>
+      {content}
+    </AccessGate>
+  ) : (
+    content
   );
 }
 

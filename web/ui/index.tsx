@@ -27,3 +27,6 @@ export { toast, Toaster } from './parts/toast.tsx';
 export { type EmptyStateProps, EmptyState } from './parts/empty-state.tsx';
 export { Spinner } from './parts/spinner.tsx';
 export { type AppLayoutProps, AppLayout } from './parts/app-layout.tsx';
+export { type SignInProps, SignIn, type SignUpProps, SignUp } from './parts/sign-in.tsx';
+export { type UserMenuProps, UserMenu } from './parts/user-menu.tsx';
+export { type AppUser, type UseUserResult, useUser } from './parts/user.tsx';

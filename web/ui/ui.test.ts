@@ -5,6 +5,7 @@ import { buildSystemPrompt } from '../../src/agent/system-prompt.ts';
 import { StyleBuilder } from '../../src/styles/index.ts';
 import { UI_KIT, kitPromptText } from './catalog.ts';
 import * as kit from './index.tsx';
+import { sameOriginPath } from './parts/user.tsx';
 
 /** Exports the shell uses that are not parts for apps (so not in the catalog). */
 const SHELL_ONLY = ['Toaster', 'RELOAD_EVENT'];
@@ -35,6 +36,9 @@ describe('@tessera/ui', () => {
       Dialog: { title: 'Sure?', triggerLabel: 'Open' },
       EmptyState: { title: 'Nothing yet' },
       Spinner: {},
+      SignIn: { next: '/journal' },
+      SignUp: { signInTo: '/signin' },
+      UserMenu: {},
     };
     for (const part of UI_KIT.filter((p) => p.blueprint)) {
       const props = sample[part.name];
@@ -58,6 +62,31 @@ describe('@tessera/ui', () => {
     expect(table).toContain('aria-sort="none"');
     expect(table).toContain('Page <!-- -->1<!-- --> of <!-- -->3');
     expect(table.match(/<tr /g)).toHaveLength(11);
+  });
+
+  it("renders the app users' parts on the server without asking who is signed in (no window while rendering)", () => {
+    expect(typeof globalThis.window).toBe('undefined');
+    const signIn = renderToString(h(kit.SignIn, { description: 'Welcome back' }));
+    expect(signIn).toContain('>Sign in</h2>');
+    const input = (html: string, name: string) => new RegExp(`<input[^>]*name="${name}"[^>]*>`).exec(html)?.[0] ?? '';
+    expect(input(signIn, 'email')).toContain('type="email"');
+    expect(input(signIn, 'password')).toContain('type="password"');
+    expect(input(signIn, 'password')).toContain('autoComplete="current-password"');
+    expect(signIn).toContain('Create an account');
+    expect(signIn).not.toContain('name="name"');
+    const signUp = renderToString(h(kit.SignUp, { signInTo: '/signin', next: '/journal' }));
+    expect(signUp).toContain('name="name"');
+    expect(signUp).toContain('href="/signin?next=%2Fjournal"');
+    // A link prop that leaves the app is dropped: the link turns the form in place instead.
+    expect(renderToString(h(kit.SignIn, { signUpTo: '//evil.example/signup' }))).not.toContain('evil.example');
+    expect(renderToString(h(kit.UserMenu, {}))).toContain('animate-pulse');
+    expect(renderToString(h(kit.AppLayout, { title: 'Journal', userMenu: true }))).toContain('animate-pulse');
+  });
+
+  it('sends a visitor after signing in only to a path of this app', () => {
+    for (const good of ['/', '/journal', '/notes/7?tab=2#top']) expect(sameOriginPath(good)).toBe(good);
+    for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example/', 'journal', '/\t/evil.example', '/\n/x', '', null, 7])
+      expect(sameOriginPath(bad), String(bad)).toBeNull();
   });
 
   it("puts every class the kit uses into each app's stylesheet", async () => {

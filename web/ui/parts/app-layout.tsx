@@ -1,6 +1,7 @@
 /** `@tessera/ui`: AppLayout. */
 import { useSyncExternalStore, type ReactNode } from 'react';
 import { cx, show } from './shared.tsx';
+import { UserMenu } from './user-menu.tsx';
 
 const NAVIGATE_EVENT = 'tessera:navigate';
 
@@ -26,11 +27,13 @@ export interface AppLayoutProps {
   title?: string;
   nav?: Array<{ to: string; label: string }>;
   actions?: ReactNode;
+  /** Shows the UserMenu at the right of the header (a blueprint cannot pass `actions`). */
+  userMenu?: boolean;
   maxWidth?: keyof typeof WIDTHS;
   children?: ReactNode;
 }
 
-export function AppLayout({ title, nav = [], actions, maxWidth = 'lg', children }: AppLayoutProps) {
+export function AppLayout({ title, nav = [], actions, userMenu = false, maxWidth = 'lg', children }: AppLayoutProps) {
   const pathname = usePathname();
   const width = WIDTHS[maxWidth] ?? WIDTHS.lg;
   const links = Array.isArray(nav) ? nav : [];
@@ -69,7 +72,12 @@ export function AppLayout({ title, nav = [], actions, maxWidth = 'lg', children 
               </ul>
             </nav>
           )}
-          {actions && <div className="ml-auto flex items-center gap-2">{actions}</div>}
+          {(actions || userMenu) && (
+            <div className="ml-auto flex items-center gap-2">
+              {actions}
+              {userMenu && <UserMenu />}
+            </div>
+          )}
         </div>
       </header>
       <main className={cx('mx-auto flex flex-col gap-6 px-4 py-8 sm:px-6', width)}>{show(children)}</main>
