@@ -102,6 +102,7 @@ describe("an app's own users in the browser", () => {
     // An admin page tells a plain user they are not allowed, rather than asking them to sign in.
     await page.getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await page.screenshot({ path: path.join(import.meta.dirname, '../../test-output/screenshots/app-not-allowed.png') });
     expect(await page.getByText('Administration').count()).toBe(0);
 
     // Signing out (UserMenu) ends the session on the server: the private page asks to sign in again.

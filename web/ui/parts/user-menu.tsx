@@ -1,5 +1,5 @@
 /** `@tessera/ui`: UserMenu, who is signed in and a way out (or in). */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from './button.tsx';
 import { Dialog } from './dialog.tsx';
 import { cx } from './shared.tsx';
@@ -17,6 +17,10 @@ export function UserMenu({ signInTo, className }: UserMenuProps) {
   const { user, loading, signOut } = useUser();
   const [leaving, setLeaving] = useState(false);
   const [dialogOpen, setDialogOpen] = useState(false);
+  // Signed in from the dialog: it is done (else it would open again at the next sign-out).
+  useEffect(() => {
+    if (user) setDialogOpen(false);
+  }, [user]);
 
   if (loading) return <span className={cx('inline-block h-8 w-24 animate-pulse rounded-theme bg-muted', className)} aria-hidden="true" />;
 
