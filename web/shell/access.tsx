@@ -28,10 +28,10 @@ export function AccessGate({ access, appTitle, children }: { access: 'user' | 'a
           <p className="text-sm text-muted-foreground">
             This page is for the app's administrators, and you are signed in as {user.email}. Ask the app's owner if you need it.
           </p>
-          <div className="flex items-center justify-between gap-3 pt-1">
-            <a href="/" className="text-sm font-medium text-primary underline-offset-4 hover:underline">
-              Go to the home page
-            </a>
+          <a href="/" className="text-sm font-medium text-primary underline-offset-4 hover:underline">
+            Go to the home page
+          </a>
+          <div className="mt-2 border-t border-border pt-4">
             <UserMenu />
           </div>
         </section>
