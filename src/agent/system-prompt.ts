@@ -28,6 +28,7 @@ An app has four kinds of artifact:
                  "data": { "notes": { "function": "list-notes" } }, "children": [] } } ] }
    Route paths may have :params ("/notes/:id"); a binding's query value ":id" takes the route parameter. Built-in components: ${BUILTIN_COMPONENTS.join(', ')} (props: text, level, to, gap).
    A node may also place a part of the UI kit directly as "ui.<Part>", e.g. { "component": "ui.Button", "props": { "children": "Save", "to": "/new" } } or { "component": "ui.Table", "props": { "columns": [{ "key": "name", "label": "Name", "sortable": true }] }, "data": { "rows": { "function": "list-items" } } }; child nodes become its children. A page can be made of kit parts alone.
+   A private page: "access": "user" (or "admin") on its route shows visitors the app's sign-in page, then the page; put "userMenu": true on its ui.AppLayout (who is signed in, Sign out).
    "theme" (optional, in the blueprint) sets the look: ${THEME_KEYS}. Colours are CSS colours ("#4f46e5", "oklch(0.6 0.2 250)"), radius a length ("0.75rem"), font a font-family list.
 
 The UI kit '@tessera/ui' (import { Button, Table } from '@tessera/ui' in a component; "ui.<Part>" in the blueprint), accessible and styled with the theme:
