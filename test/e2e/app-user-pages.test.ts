@@ -167,6 +167,19 @@ describe("an app's own users in the browser", () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('banner').getByRole('button', { name: 'Sign in' }).waitFor();
 
+    // "Forgot your password?" asks for a reset link, which goes to the app's outbox (no mail server here).
+    await page.goto(`${app}signin`);
+    await page.getByRole('button', { name: 'Forgot your password?' }).click();
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+    await page.getByLabel('Email').fill('ann@example.com');
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.getByRole('status').filter({ hasText: 'a link to set a new password is on its way' }).waitFor();
+    const { mail } = await api('/api/tenants/journal/outbox');
+    expect(mail[0].to).toBe('ann@example.com');
+    expect(mail[0].text).toContain('/_tessera/auth/reset?token=');
+    await page.getByRole('button', { name: 'Back to sign in' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+
     // The sign-up page: a taken email shows under the email field.
     await page.goto(`${app}signup`);
     await page.getByLabel('Name').fill('Someone Else');

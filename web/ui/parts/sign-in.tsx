@@ -2,6 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Button } from './button.tsx';
 import { Input } from './fields.tsx';
+import { ResetRequest } from './reset-request.tsx';
 import { cx } from './shared.tsx';
 import { goTo, nextFromAddress, sameOriginPath, setSignedInUser, useUser, type AppUser } from './user.tsx';
 
@@ -70,6 +71,7 @@ export function AuthForm({
   framed = true,
 }: AuthFormProps & { initialMode: Mode; signUpTo?: string; signInTo?: string; framed?: boolean }) {
   const [mode, setMode] = useState<Mode>(initialMode);
+  const [resetting, setResetting] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [pending, setPending] = useState(false);
   // Read after mounting, never while rendering: the same markup renders on the server.
@@ -104,7 +106,7 @@ export function AuthForm({
 
   const other: Mode = signingUp ? 'signin' : 'signup';
   const otherPath = signingUp ? signInTo : signUpTo;
-  const heading = title && mode === initialMode ? title : signingUp ? 'Create an account' : 'Sign in';
+  const heading = resetting ? 'Reset your password' : title && mode === initialMode ? title : signingUp ? 'Create an account' : 'Sign in';
   return (
     <section
       className={cx(
@@ -116,10 +118,12 @@ export function AuthForm({
       {framed && (
         <header className="flex flex-col gap-1">
           <h2 className="text-xl font-semibold tracking-tight">{heading}</h2>
-          {description && mode === initialMode && <p className="text-sm text-muted-foreground">{description}</p>}
+          {description && mode === initialMode && !resetting && <p className="text-sm text-muted-foreground">{description}</p>}
         </header>
       )}
-      {user ? (
+      {resetting && !user ? (
+        <ResetRequest linkClass={LINK} onBack={() => setResetting(false)} />
+      ) : user ? (
         <p className="text-sm text-muted-foreground">
           You are signed in as <strong className="font-medium text-foreground">{user.email}</strong>.{' '}
           <a href={target ?? '/'} className={LINK}>
@@ -154,12 +158,17 @@ export function AuthForm({
             disabled={pending}
             error={problem?.field === 'password' ? problem.message : undefined}
           />
+          {!signingUp && (
+            <button type="button" onClick={() => setResetting(true)} className={cx(LINK, '-mt-2 cursor-pointer self-end text-sm')}>
+              Forgot your password?
+            </button>
+          )}
           <Button type="submit" loading={pending} className="w-full">
             {signingUp ? 'Create account' : 'Sign in'}
           </Button>
         </form>
       )}
-      {!user && (
+      {!user && !resetting && (
         <p className="text-center text-sm text-muted-foreground">
           {signingUp ? 'Already have an account? ' : 'New here? '}
           {otherPath ? (
