@@ -234,7 +234,7 @@ export const UI_KIT: readonly KitPart[] = [
   {
     name: 'SignIn',
     summary:
-      'The app\'s sign-in form (email, password) with a link to sign up; shows the server\'s errors (e.g. wrong email or password) on the form. A route with "access" shows it by itself to visitors; place it on a page of its own only for a /signin page.',
+      'The app\'s sign-in form (email, password) with a link to sign up and "Forgot your password?" (a reset link by mail); shows the server\'s errors (e.g. wrong email or password) on the form. A route with "access" shows it by itself to visitors; place it on a page of its own only for a /signin page.',
     blueprint: true,
     props: [
       { name: 'title', type: 'string', description: 'default "Sign in"' },
