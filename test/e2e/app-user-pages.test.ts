@@ -56,11 +56,11 @@ const blueprint = {
   ],
 };
 
-/** Browser noise that is the contract, not a fault: `me` answers 401 to a visitor, sign-in 401 to a wrong password. */
+/** Browser noise that is the contract, not a fault: `me` answers 401 to a visitor, sign-in 401 to a wrong password, sign-up 409 and 403. */
 function watchErrors(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(err.message));
-  page.on('console', (msg) => msg.type() === 'error' && !/status of (401|409)/.test(msg.text()) && problems.push(msg.text()));
+  page.on('console', (msg) => msg.type() === 'error' && !/status of (401|403|409)/.test(msg.text()) && problems.push(msg.text()));
   return problems;
 }
 
@@ -128,7 +128,7 @@ describe("an app's own users in the browser", () => {
     expect(problems).toEqual([]);
   });
 
-  it('on sign-in and sign-up pages of its own: goes to ?next= only within the app, and shows a taken email on its field', async () => {
+  it('on sign-in and sign-up pages of its own: goes to ?next= only within the app, and shows a taken email on its field and closed sign-ups on the form', async () => {
     const app = fixture.server.appUrl('journal');
     const page = await fixture.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const problems = watchErrors(page);
@@ -190,6 +190,12 @@ describe("an app's own users in the browser", () => {
     await page.locator('input[name="email"][aria-invalid="true"]').waitFor();
     const describedBy = (await email.getAttribute('aria-describedby')) ?? '';
     expect(await page.locator(`[id="${describedBy.split(' ').pop()}"]`).textContent()).toMatch(/already/i);
+
+    // An app that takes no sign-ups says so on the form.
+    await api('/api/tenants/journal/app-auth', { method: 'PUT', body: { signup: 'closed' } });
+    await page.getByLabel('Email').fill('new@example.com');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('alert').filter({ hasText: 'does not take sign-ups' }).waitFor();
     expect(problems).toEqual([]);
   });
 });
