@@ -94,10 +94,14 @@ describe("an app's own users in the browser", () => {
     expect(await menu.textContent()).toContain('ann@example.com');
     await page.screenshot({ path: path.join(screenshots, 'app-private-page.png') });
 
-    // A reload keeps them signed in (the session cookie, read back through /_tessera/auth/me).
+    // A reload keeps them signed in (the session cookie, read back through /_tessera/auth/me), asked
+    // once for the page although the shell's access check and the UserMenu both want to know.
+    const asked: string[] = [];
+    page.on('request', (request) => request.url().includes('/_tessera/auth/me') && asked.push(request.url()));
     await page.reload();
     await page.getByText('Today I wrote my first entry.').waitFor();
     expect(await menu.textContent()).toContain('Ann Example');
+    expect(asked).toHaveLength(1);
 
     // An admin page tells a plain user they are not allowed, rather than asking them to sign in.
     await page.getByRole('link', { name: 'Admin' }).click();
