@@ -94,10 +94,7 @@ describe('function access', () => {
     const forgedUser = JSON.stringify({ id: cat.id, email: 'cat@example.com', name: 'cat', role: 'admin' });
     const forged = { 'x-tessera-user': forgedUser, 'x-tessera-app-user': forgedUser, 'x-user': forgedUser };
     expect(codeOf(await onApp('diary', '/api/mine', { headers: forged }))).toEqual([401, 'SIGN_IN_REQUIRED']);
-    expect(codeOf(await onApp('diary', '/api/mine', { cookie: 'tessera_app_session=tas_forgedforgedforgedforgedforged' }))).toEqual([
-      401,
-      'SIGN_IN_REQUIRED',
-    ]);
+    expect(codeOf(await onApp('diary', '/api/mine', { cookie: 'tessera_app_session=tas_forgedforgedforgedforgedforged' }))).toEqual([401, 'SIGN_IN_REQUIRED']);
     expect(codeOf(await onApp('diary', '/api/mine', { cookie: `${cat.cookie}; tessera_app_session=tas_planted` }))).toEqual([401, 'SIGN_IN_REQUIRED']);
     // No builder credential acts as an app user either.
     expect(codeOf(await onApp('diary', '/api/mine', { headers: { authorization: `Bearer ${server.token}` } }))).toEqual([401, 'SIGN_IN_REQUIRED']);
@@ -114,7 +111,10 @@ describe('function access', () => {
 
   it('keeps the access through a release and a deploy: the live origin enforces it', async () => {
     // Kept in the app's repository beside the source; a public function has no manifest.
-    expect((await admin('/api/tenants/diary/files?path=functions%2Fmine.json')).json()).toEqual({ path: 'functions/mine.json', content: '{\n  "access": "user"\n}\n' });
+    expect((await admin('/api/tenants/diary/files?path=functions%2Fmine.json')).json()).toEqual({
+      path: 'functions/mine.json',
+      content: '{\n  "access": "user"\n}\n',
+    });
     expect((await admin('/api/tenants/diary/files?path=functions%2Fopen.json')).status).toBe(404);
     expect((await admin('/api/tenants/diary/releases', { body: { version: '1.0.0' } })).status).toBe(201);
     const release = await admin('/api/tenants/diary/releases/1.0.0');
@@ -135,6 +135,12 @@ describe('function access', () => {
     expect(opened.json().result.access).toBe('public');
     expect((await onApp('diary', '/api/mine')).status).toBe(200);
     expect((await onApp('diary', '/api/mine', { live: true })).status).toBe(401);
+
+    // Reverting the commit that opened it brings the manifest, and the check, back.
+    expect(opened.json().result.commit).toBeTruthy();
+    const reverted = await admin(`/api/tenants/diary/commits/${opened.json().result.commit}/revert`, { body: {} });
+    expect(reverted.status, reverted.text).toBe(200);
+    expect(codeOf(await onApp('diary', '/api/mine'))).toEqual([401, 'SIGN_IN_REQUIRED']);
   });
 
   it('refuses an access the tool does not know with INVALID_ARGUMENTS, naming the field', async () => {
