@@ -18,7 +18,9 @@ export const createBackendFunction = defineTool({
       code: z.string().min(1, 'must not be empty').max(500_000).describe('JavaScript or TypeScript module source.'),
       sample: sampleRequestSchema
         .optional()
-        .describe('Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real.'),
+        .describe(
+          'Optional smoke test: a request to send to the new code before it is accepted; a 5xx answer refuses it. The call runs for real; with access "user" or "admin", as a stand-in signed-in user (id "sample-user").',
+        ),
       dependencies: dependenciesSchema,
       access: z
         .enum(FUNCTION_ACCESS)
@@ -35,9 +37,11 @@ export const createBackendFunction = defineTool({
     const built = packages ? await buildFunction({ name, code }, packages, { tenant: tenant.id }) : scanned;
     const source = { name, code: built.code, hash: built.hash };
     await runtime.check(tenant.id, source);
+    // Replacing the code keeps who may call it: a rewrite that forgot `access` must not open it to everyone.
+    const access = asked ?? tenant.state.functions.get(name)?.access ?? 'public';
     let sampleResult: { status: number; body: string; logs: string[] } | undefined;
     if (sample) {
-      const invoked = await runtime.invoke(tenant.id, source, toFunctionRequest(sample));
+      const invoked = await runtime.invoke(tenant.id, source, toFunctionRequest(sample, access));
       const body = invoked.response.body.toString('utf8').slice(0, 2000);
       const logs = invoked.logs.map((line) => `${line.level}: ${line.message}`);
       sampleResult = { status: invoked.response.status, body, logs };
@@ -50,8 +54,6 @@ export const createBackendFunction = defineTool({
       }
     }
     const previous = tenant.state.functions.get(name);
-    // Replacing the code keeps who may call it: a rewrite that forgot `access` must not open it to everyone.
-    const access = asked ?? previous?.access ?? 'public';
     const changes: FileChange[] = [{ path: built.sourceFile, content: code }, ...packageChanges];
     if (access !== (previous?.access ?? 'public')) changes.push({ path: functionManifestPath(name), content: functionManifestText(access) });
     // Switching between .js and .ts must not leave the old file behind.

@@ -143,6 +143,15 @@ describe('function access', () => {
     expect(codeOf(await onApp('diary', '/api/mine'))).toEqual([401, 'SIGN_IN_REQUIRED']);
   });
 
+  it('runs the sample and invokeFunction of a "user" function as a stand-in signed-in user, a public one as nobody', async () => {
+    const code = `const auth = require('@tessera/auth'); module.exports = async (context) => { const me = await auth.user(context); return { status: 200, body: { id: me.id, role: me.role } }; };`;
+    const made = await admin('/api/tenants/diary/tools/createBackendFunction', { body: { name: 'whoami', code, access: 'admin', sample: {} } });
+    expect(made.json().result?.sample, made.text).toMatchObject({ status: 200, body: '{"id":"sample-user","role":"admin"}' });
+    const invoked = await admin('/api/tenants/diary/tools/invokeFunction', { body: { name: 'mine' } });
+    expect(JSON.parse(invoked.json().result.body).user).toMatchObject({ id: 'sample-user', role: 'user' });
+    expect(JSON.parse((await admin('/api/tenants/diary/tools/invokeFunction', { body: { name: 'open' } })).json().result.body).user).toBeNull();
+  });
+
   it('refuses an access the tool does not know with INVALID_ARGUMENTS, naming the field', async () => {
     for (const access of ['private', 'Admin', 1, null]) {
       const res = await admin('/api/tenants/diary/tools/createBackendFunction', { body: { name: 'nope', code: WHO, access } });
