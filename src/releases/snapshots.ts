@@ -126,13 +126,14 @@ export interface ReleaseDiff {
   patch: string;
 }
 
-function compare<T extends { digest: string }>(a: Record<string, T>, b: Record<string, T>) {
+/** A function whose access changed (same code) has changed too: who may call it is part of it. */
+function compare<T extends { digest: string; access?: string }>(a: Record<string, T>, b: Record<string, T>) {
   return {
     added: Object.keys(b)
       .filter((k) => !(k in a))
       .sort(),
     changed: Object.keys(b)
-      .filter((k) => k in a && a[k]!.digest !== b[k]!.digest)
+      .filter((k) => k in a && (a[k]!.digest !== b[k]!.digest || a[k]!.access !== b[k]!.access))
       .sort(),
     removed: Object.keys(a)
       .filter((k) => !(k in b))

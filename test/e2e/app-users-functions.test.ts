@@ -141,6 +141,13 @@ describe('function access', () => {
     const reverted = await admin(`/api/tenants/diary/commits/${opened.json().result.commit}/revert`, { body: {} });
     expect(reverted.status, reverted.text).toBe(200);
     expect(codeOf(await onApp('diary', '/api/mine'))).toEqual([401, 'SIGN_IN_REQUIRED']);
+
+    // Only the access changing (the same code) is a change between releases.
+    expect((await admin('/api/tenants/diary/tools/createBackendFunction', { body: { name: 'staff', code: WHO, access: 'user' } })).json().ok).toBe(true);
+    expect((await admin('/api/tenants/diary/releases', { body: { version: '1.1.0' } })).status).toBe(201);
+    const diff = (await admin('/api/tenants/diary/releases/1.0.0/diff/1.1.0')).json();
+    expect(diff.functions.changed, JSON.stringify(diff.functions)).toContain('staff');
+    expect(diff.patch).toContain('functions/staff.json');
   });
 
   it('runs the sample and invokeFunction of a "user" function as a stand-in signed-in user, a public one as nobody', async () => {
