@@ -46,4 +46,16 @@ describe.each(['auto', 'process'] as const)('@tessera/auth (isolation: %s)', (is
     const forged = { 'x-tessera-user': JSON.stringify({ ...ann, role: 'admin' }), cookie: 'tessera_app_session=tas_forged', authorization: 'Bearer x' };
     expect((await who({ headers: forged })).me).toBeNull();
   });
+
+  it("keeps to the platform's user after a function replaces WeakMap's methods in the process", async () => {
+    const POLLUTE = `module.exports = async () => {
+      WeakMap.prototype.get = () => ({ id: 'u_forged', email: 'x@example.com', name: 'x', role: 'admin' });
+      WeakMap.prototype.has = () => true;
+      return { status: 200, body: 'done' };
+    };`;
+    const polluter = { name: 'polluter', code: POLLUTE, hash: createHash('sha256').update(POLLUTE).digest('hex') };
+    expect((await runtime.invoke('t1', polluter, request())).response.status).toBe(200);
+    expect((await who()).me).toBeNull();
+    expect((await who({ user: ann })).me).toEqual(ann);
+  });
 });

@@ -8,19 +8,25 @@ import type { SandboxUser } from '../protocol.ts';
 
 /** Each call's context object (made by invoke.ts) to its user; a context the platform did not make has none. */
 const users = new WeakMap<object, Readonly<SandboxUser> | null>();
+// Bound now, before tenant code runs: a function (or a package it bundles) that replaces
+// WeakMap.prototype's methods later cannot make another call of the app see a user of its choosing.
+const usersGet = Function.prototype.call.bind(WeakMap.prototype.get) as (map: typeof users, key: object) => Readonly<SandboxUser> | null | undefined;
+const usersHas = Function.prototype.call.bind(WeakMap.prototype.has) as (map: typeof users, key: object) => boolean;
+const usersSet = Function.prototype.call.bind(WeakMap.prototype.set) as (map: typeof users, key: object, value: Readonly<SandboxUser> | null) => void;
+const freeze = Object.freeze;
 
 /** Ties a call's `context` to its user (invoke.ts, before the function sees the context). */
 export function bindUser(context: object, user: SandboxUser | null): void {
-  users.set(context, user ? Object.freeze({ id: user.id, email: user.email, name: user.name, role: user.role }) : null);
+  usersSet(users, context, user ? freeze({ id: user.id, email: user.email, name: user.name, role: user.role }) : null);
 }
 
 export function createAuthModule(): Readonly<Record<string, unknown>> {
   const user = async (context: unknown): Promise<Readonly<SandboxUser> | null> => {
-    if (context === null || typeof context !== 'object' || !users.has(context))
+    if (context === null || typeof context !== 'object' || !usersHas(users, context))
       throw new TypeError(
         'auth.user(context): pass the context your function was called with, e.g. `module.exports = async (context) => { const me = await auth.user(context); ... }`',
       );
-    const found = users.get(context) ?? null;
+    const found = usersGet(users, context) ?? null;
     return found ? { ...found } : null;
   };
   const mod: Record<string, unknown> = { user };
