@@ -8,7 +8,7 @@ Usage:
   tessera tenants get <id>                        show an app's components, functions, routes
   tessera tenants delete <id>                     delete an app and its data
   tessera schema <id> <file.sql>                  updateDatabaseSchema with the file's SQL
-  tessera function <id> <name> <file.js>          createBackendFunction
+  tessera function <id> <name> <file.js>          createBackendFunction (--access public|user|admin)
   tessera component <id> <Name> <file.tsx>        createFrontendComponent
   tessera layout <id> <blueprint.json>            updateUILayout
   tessera tool <id> <tool> <json | @file.json>    any tool with raw JSON arguments

@@ -1,20 +1,12 @@
 import { parseBlueprint, type Blueprint } from '../blueprint/index.ts';
-import {
-  buildComponent,
-  buildFunction,
-  buildPackageAssets,
-  type BuiltComponent,
-  type BuiltFunction,
-  type PackageAssets,
-  type StaticAsset,
-} from '../bundler/index.ts';
+import { buildComponent, buildFunction, buildPackageAssets, type BuiltComponent, type PackageAssets, type StaticAsset } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { ReleaseStore } from '../registry/index.ts';
 import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
-import type { Tenant } from '../tenants/index.ts';
+import type { AppFunction, Tenant } from '../tenants/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { getRelease, type ReleaseSnapshot } from './snapshots.ts';
 
@@ -27,7 +19,7 @@ export interface AppView {
   version: string | null;
   commit: string;
   components: ReadonlyMap<string, BuiltComponent>;
-  functions: ReadonlyMap<string, BuiltFunction>;
+  functions: ReadonlyMap<string, AppFunction>;
   blueprint: Blueprint;
   /** The app's npm packages for the browser: import map entries and vendor modules. */
   packages: PackageAssets;
@@ -181,7 +173,7 @@ export class Deployer {
       checked('component', name, entry.digest, built.hash);
       components.set(name, built);
     }
-    const functions = new Map<string, BuiltFunction>();
+    const functions = new Map<string, AppFunction>();
     for (const [name, entry] of Object.entries(snapshot.functions)) {
       const code = await this.deps.store.get(entry.digest);
       const built =
@@ -189,7 +181,7 @@ export class Deployer {
           ? { name, code, hash: entry.digest, sourceFile: entry.file }
           : await buildFunction({ name, code: await source(entry.file) }, await packagesOfCommit(), { tenant: tenant.id });
       checked('function', name, entry.digest, built.hash);
-      functions.set(name, built);
+      functions.set(name, { ...built, access: entry.access ?? 'public' });
     }
     const packages = await this.loadPackages(tenant.id, snapshot, components, packagesOfCommit);
     const blueprint = parseBlueprint(JSON.parse(await source('blueprint.json')));

@@ -23,7 +23,8 @@ export interface ReleaseSnapshot {
   /** The blueprint itself too, so the read path (and a cluster without the tenant's git repo) can serve it. */
   blueprint: { digest: string; document?: Blueprint };
   components: Record<string, { file: string; source: string; bundle: string; digest: string; bytes: number }>;
-  functions: Record<string, { file: string; source: string; digest: string }>;
+  /** `access`: who may call the function (its manifest); absent for a public one, and in releases made before access existed. */
+  functions: Record<string, { file: string; source: string; digest: string; access?: 'user' | 'admin' }>;
   /** npm packages served to the browser: import map entries (specifier -> URL) and each vendor file's digest. Absent in releases made before packages existed. */
   packages?: { imports: Record<string, string>; assets: Record<string, string> };
   /** The app's Tailwind stylesheet as released (absent in releases made before styling existed). */
@@ -75,7 +76,10 @@ export async function createRelease(
     functions: Object.fromEntries(
       [...tenant.state.functions.values()]
         .sort((a, b) => a.name.localeCompare(b.name))
-        .map((f) => [f.name, { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash }]),
+        .map((f) => [
+          f.name,
+          { file: f.sourceFile, source: files.get(f.sourceFile) ?? '', digest: f.hash, ...(f.access === 'public' ? {} : { access: f.access }) },
+        ]),
     ),
     packages: {
       imports: tenant.state.packageAssets.imports,
@@ -122,13 +126,14 @@ export interface ReleaseDiff {
   patch: string;
 }
 
-function compare<T extends { digest: string }>(a: Record<string, T>, b: Record<string, T>) {
+/** A function whose access changed (same code) has changed too: who may call it is part of it. */
+function compare<T extends { digest: string; access?: string }>(a: Record<string, T>, b: Record<string, T>) {
   return {
     added: Object.keys(b)
       .filter((k) => !(k in a))
       .sort(),
     changed: Object.keys(b)
-      .filter((k) => k in a && a[k]!.digest !== b[k]!.digest)
+      .filter((k) => k in a && (a[k]!.digest !== b[k]!.digest || a[k]!.access !== b[k]!.access))
       .sort(),
     removed: Object.keys(a)
       .filter((k) => !(k in b))

@@ -11,7 +11,7 @@ export {
   type RuntimeLimits,
   type TenantDbAccess,
 } from './host/runtime.ts';
-export { FrameReader, FrameTooLargeError, type LogLine } from './protocol.ts';
+export { FrameReader, FrameTooLargeError, type LogLine, type SandboxUser } from './protocol.ts';
 /** The one bubblewrap recipe, shared with the db processes (tenantdb/) and the build workers (bundler/). */
 export { addressSpaceLimit, bubblewrapArgs, detectIsolation, onlyChannelFds, type Isolation, type ReadOnlyBind } from './host/sandbox-process.ts';
 /** Fission's request and response mapping, shared with the HTTP side of functions (server/). */

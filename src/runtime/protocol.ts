@@ -31,6 +31,14 @@ export interface SandboxRequest {
   body: Uint8Array;
 }
 
+/** The app's signed-in user of a call, as `@tessera/auth` gives it; the platform resolved it from the session cookie. */
+export interface SandboxUser {
+  id: string;
+  email: string;
+  name: string;
+  role: 'user' | 'admin';
+}
+
 /** The HTTP response, as Fission's environment would send it. */
 export interface SandboxResponse {
   status: number;
@@ -67,6 +75,8 @@ export type HostMessage =
       requestId: string;
       fn: FunctionCode;
       request: SandboxRequest;
+      /** Who is signed in to the app for this call (`@tessera/auth`), or null; never taken from the request itself. */
+      user: SandboxUser | null;
       /** Larger bodies are refused in the sandbox, before they cross. */
       maxResponseBytes: number;
       /** The tenant's secrets, sent when this process does not have their current version. */

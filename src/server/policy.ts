@@ -43,7 +43,9 @@ export type AccessPolicy =
   | { access: 'own-credential'; credential: string; tenantParam?: string }
   | { access: 'signed-in' }
   | { access: 'admin' }
-  | { access: 'project'; role: Role };
+  | { access: 'project'; role: Role }
+  /** An app's function on the app's origin: the access the function itself declares (public, an app user, an app admin). */
+  | { access: 'function' };
 export interface AuditPolicy {
   /** e.g. `release.create`; a function for actions named by a parameter (`tool.<name>`). */
   action: string | ((c: Context<Env>) => string);
@@ -71,6 +73,20 @@ export function publicRoute<E extends HonoEnv = Env>(): MiddlewareHandler<E> {
       await next();
     },
     { access: 'public' },
+  ) as unknown as MiddlewareHandler<E>;
+}
+
+/**
+ * A function of an app (`/api/:name` on the app's origin): who may call it is the function's own
+ * declaration, so `check` reads it and throws (SIGN_IN_REQUIRED, FORBIDDEN) before the function runs.
+ */
+export function functionAccess<E extends HonoEnv>(check: (c: Context<E>) => Promise<void>): MiddlewareHandler<E> {
+  return tag(
+    async function functionAccess(c, next) {
+      await check(c as unknown as Context<E>);
+      await next();
+    },
+    { access: 'function' },
   ) as unknown as MiddlewareHandler<E>;
 }
 

@@ -146,7 +146,7 @@ async function send(
 const signedIn = (method: string, path: string, body?: string, token = test.token) => send(method, path, body, { authorization: `Bearer ${token}` });
 
 describe("route policies of an app's origin", () => {
-  it("declares each route of <app>. and draft.<app>. (the shell, assets, functions, the app users' routes)", () => {
+  it("declares each route of <app>. and draft.<app>. (the shell, assets, functions by their declared access, the app users' routes)", () => {
     const appRoutes = listRoutePolicies(tenantApp(test.platform));
     console.info(
       `${appRoutes.length} app-origin routes:\n${appRoutes.map((r) => `${r.method.padEnd(6)} ${r.path.padEnd(40)} ${r.access.map(describeAccess).join(', ') || 'NO POLICY'}`).join('\n')}`,
@@ -162,6 +162,9 @@ describe("route policies of an app's origin", () => {
       'GET /*',
     ])
       expect(paths).toContain(route);
+    // A function's access is its own declaration (public, an app user, an app admin), read per call; everything else is public.
+    for (const route of appRoutes)
+      expect(route.access, `${route.method} ${route.path}`).toEqual([{ access: route.path.startsWith('/api/') ? 'function' : 'public' }]);
   });
 });
 

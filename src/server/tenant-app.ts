@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import type { AppUser } from '../app-users/index.ts';
 import { renderShellHtml } from '../bundler/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
@@ -7,9 +8,9 @@ import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
 import { appAuthApi } from './app-auth-api.ts';
-import { dropAppSessionCookies, withoutAppSession } from './app-cookies.ts';
+import { dropAppSessionCookies, readAppSession, withoutAppSession } from './app-cookies.ts';
 import { errorResponse } from './errors.ts';
-import { publicRoute } from './policy.ts';
+import { functionAccess, publicRoute } from './policy.ts';
 
 /** What the host router hands the tenant app for each request. */
 export interface TenantBindings {
@@ -20,6 +21,9 @@ export interface TenantBindings {
   /** The client's address (placement.ts `clientAddress`), for the app users' sign-in throttle. */
   client: string;
 }
+
+/** The app origin's env: the host router's bindings, and the signed-in app user a function call found. */
+type AppOriginEnv = { Bindings: TenantBindings; Variables: { appUser: AppUser | null } };
 
 /** The draft view: the tenant's newest commit, as the tools left it. */
 export function draftView(tenant: Tenant): AppView {
@@ -57,21 +61,21 @@ function notFound(what: string): TesseraError {
   return new TesseraError('NOT_FOUND', what);
 }
 
+/** The shell, assets and the app users' own routes are open to anyone who reaches the app. */
+const publicAppRoute = publicRoute<AppOriginEnv>;
+
 /**
  * Everything served on `http://<tenant>.localhost:PORT/`: the app shell, its assets, the component
  * bundles (content-addressed, cached forever) and the tenant's functions at `/api/<name>`.
  */
-/** Every route of an app's origin is public: the app's own rules are the app's (function access comes with issue #17). */
-const publicAppRoute = publicRoute<{ Bindings: TenantBindings }>;
-
-export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }> {
-  const app = new Hono<{ Bindings: TenantBindings }>();
+export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
+  const app = new Hono<AppOriginEnv>();
   const { assets, runtime, logger } = platform;
 
   app.onError((err, c) => errorResponse(c, err, logger));
 
   /** The stylesheet of what this origin serves: the release's own, or built from the view (cached). */
-  function stylesheetOf(c: Context<{ Bindings: TenantBindings }>, view: AppView): Promise<Stylesheet> {
+  function stylesheetOf(c: Context<AppOriginEnv>, view: AppView): Promise<Stylesheet> {
     return view.stylesheet
       ? Promise.resolve(view.stylesheet)
       : platform.styles.build(c.env.tenant.id, { components: view.components.values(), theme: view.blueprint.theme });
@@ -132,10 +136,31 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     });
   });
 
-  app.all('/api/:name{[^/]+}/*', publicAppRoute(), invokeFunction);
-  app.all('/api/:name{[^/]+}', publicAppRoute(), invokeFunction);
+  /**
+   * Who may call the function, as it declares (its manifest): checked before it runs, on the live
+   * and the draft origin alike. The user comes from this app's session cookie only (another app's
+   * session is not found: sessions are per app); a disabled user has no session.
+   */
+  const declaredAccess = functionAccess<AppOriginEnv>(async function checkFunctionAccess(c) {
+    const name = c.req.param('name') ?? '';
+    const fn = c.env.view!.functions.get(name);
+    if (!fn) throw notFound(`This app has no function "${name}".`);
+    const user = await platform.appUsers.userOfSession(c.env.tenant.id, readAppSession(c));
+    c.set('appUser', user);
+    if (fn.access === 'public') return;
+    if (!user)
+      throw new TesseraError(
+        'SIGN_IN_REQUIRED',
+        `/api/${name} is for signed-in users of this app: sign in (POST /_tessera/auth/signin) or sign up (POST /_tessera/auth/signup) first.`,
+      );
+    if (fn.access === 'admin' && user.role !== 'admin')
+      throw new TesseraError('FORBIDDEN', `/api/${name} is for this app's admins; the app's owner can make a user an admin.`);
+  });
 
-  async function invokeFunction(c: Context<{ Bindings: TenantBindings }>): Promise<Response> {
+  app.all('/api/:name{[^/]+}/*', declaredAccess, invokeFunction);
+  app.all('/api/:name{[^/]+}', declaredAccess, invokeFunction);
+
+  async function invokeFunction(c: Context<AppOriginEnv>): Promise<Response> {
     const tenant = c.env.tenant;
     const name = c.req.param('name') ?? '';
     const fn = c.env.view!.functions.get(name);
@@ -160,7 +185,7 @@ export function tenantApp(platform: Platform): Hono<{ Bindings: TenantBindings }
     const result = await runtime.invoke(
       tenant.id,
       { name, code: fn.code, hash: fn.hash },
-      { method: c.req.method, url: `${subPath}${url.search}`, headers, body },
+      { method: c.req.method, url: `${subPath}${url.search}`, headers, body, user: c.get('appUser') ?? null },
     );
     const { status, headers: responseHeaders, body: responseBody } = result.response;
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {

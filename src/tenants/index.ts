@@ -10,10 +10,21 @@ import type { TenantStore } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
 import type { TenantDbPool } from '../tenantdb/index.ts';
 import { openWorkspace } from '../workspace/index.ts';
-import { Tenant, type TenantState, type TenantSummary } from './tenant.ts';
+import { Tenant, type AppFunction, type FunctionAccess, type TenantState, type TenantSummary } from './tenant.ts';
 
-export { Tenant, migrationVersionOf, BLUEPRINT_FILE, FRONTEND_DIR, FUNCTIONS_DIR, MIGRATIONS_DIR } from './tenant.ts';
-export type { TenantState, TenantSummary };
+export {
+  Tenant,
+  migrationVersionOf,
+  accessOfManifest,
+  functionManifestPath,
+  functionManifestText,
+  BLUEPRINT_FILE,
+  FRONTEND_DIR,
+  FUNCTION_ACCESS,
+  FUNCTIONS_DIR,
+  MIGRATIONS_DIR,
+} from './tenant.ts';
+export type { AppFunction, FunctionAccess, TenantState, TenantSummary };
 
 /** Checks a tenant id (a DNS label); throws INVALID_TENANT_ID (400) with the rule. */
 export function checkTenantId(id: unknown): string {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { z } from 'zod';
 import { emptyBlueprint, parseBlueprint, type Blueprint } from '../blueprint/index.ts';
 import {
   buildComponent,
@@ -19,6 +20,39 @@ export const MIGRATIONS_DIR = 'migrations';
 export const FUNCTIONS_DIR = 'functions';
 export const FRONTEND_DIR = 'frontend';
 
+/** Who may call a function: anyone, a signed-in user of the app, or one of the app's admins. */
+export const FUNCTION_ACCESS = ['public', 'user', 'admin'] as const;
+export type FunctionAccess = (typeof FUNCTION_ACCESS)[number];
+
+/** A function of the app: as the bundler built it, with the access its manifest declares. */
+export type AppFunction = BuiltFunction & { access: FunctionAccess };
+
+/**
+ * A function's manifest, `functions/<name>.json` beside its source: `{"access":"user"}`. Written only
+ * for a function that is not public, so a repository without one (every app before access existed)
+ * serves its functions as public.
+ */
+export const functionManifestPath = (name: string): string => `${FUNCTIONS_DIR}/${name}.json`;
+const manifestSchema = z.object({ access: z.enum(FUNCTION_ACCESS) });
+
+/** The manifest's text for `access`, or null (no file) for a public function. */
+export function functionManifestText(access: FunctionAccess): string | null {
+  return access === 'public' ? null : `${JSON.stringify({ access }, null, 2)}\n`;
+}
+
+/**
+ * The access a manifest declares; public without one. A manifest that does not parse closes the
+ * function to all but the app's admins (it only ever says who may call more narrowly than public).
+ */
+export function accessOfManifest(text: string | null): FunctionAccess {
+  if (text === null) return 'public';
+  try {
+    return manifestSchema.parse(JSON.parse(text)).access;
+  } catch {
+    return 'admin';
+  }
+}
+
 /** A migration file: `migrations/0003_create_table_notes.sql` is version 3. */
 export function migrationVersionOf(file: string): number | null {
   const match = /^migrations\/(\d{4,})_[a-z0-9_]*\.sql$/.exec(file);
@@ -31,7 +65,7 @@ export function migrationVersionOf(file: string): number | null {
  */
 export interface TenantState {
   components: Map<string, BuiltComponent>;
-  functions: Map<string, BuiltFunction>;
+  functions: Map<string, AppFunction>;
   blueprint: Blueprint;
   migrationVersion: number;
   head: string;
@@ -87,7 +121,7 @@ export class Tenant {
       }
     }
     const components = new Map<string, BuiltComponent>();
-    const functions = new Map<string, BuiltFunction>();
+    const functions = new Map<string, AppFunction>();
     const migrations: Array<{ version: number; sql: string }> = [];
     await Promise.all(
       files.map(async (file) => {
@@ -98,8 +132,10 @@ export class Tenant {
         const version = migrationVersionOf(file);
         try {
           if (component) components.set(component[1]!, await buildComponent({ name: component[1]!, code: source }, { tenant: id }));
-          else if (fn) functions.set(fn[1]!, await buildFunction({ name: fn[1]!, code: source }, packages, { tenant: id }));
-          else if (version !== null) migrations.push({ version, sql: source });
+          else if (fn) {
+            const built = await buildFunction({ name: fn[1]!, code: source }, packages, { tenant: id });
+            functions.set(fn[1]!, { ...built, access: accessOfManifest(await workspace.read(functionManifestPath(fn[1]!))) });
+          } else if (version !== null) migrations.push({ version, sql: source });
         } catch (err) {
           // A file that no longer builds (e.g. after a platform upgrade) must not take the tenant down.
           logger.error({ tenant: id, file, err }, 'artifact failed to build on load');

@@ -43,6 +43,34 @@ describe('tenant state after a crash', () => {
     expect([...tenant.state.functions.keys()]).toEqual(['ping']);
   });
 
+  it("reads each function's access from its manifest: none is public, one that does not parse admits admins only", async () => {
+    const { platform } = test;
+    await platform.tenants.create('guarded');
+    const repo = openWorkspace(path.join(test.dataDir, 'tenants', 'guarded', 'repo'));
+    const code = 'module.exports = async () => ({ status: 200, body: "ok" })';
+    await repo.commit(
+      [
+        { path: 'functions/open.js', content: code },
+        { path: 'functions/mine.js', content: code },
+        { path: 'functions/mine.json', content: '{ "access": "user" }\n' },
+        { path: 'functions/odd.js', content: code },
+        { path: 'functions/odd.json', content: '{ "access": "everyone" }' },
+      ],
+      'Add functions',
+    );
+    const restarted = createTenantManager({
+      dataDir: test.dataDir,
+      dbPool: platform.dbPool,
+      runtime: platform.runtime,
+      registry: platform.registry,
+      packages: platform.packages,
+      logger: createSilentLogger(),
+    });
+    const { functions } = (await restarted.get('guarded')).state;
+    expect(Object.fromEntries([...functions.values()].map((fn) => [fn.name, fn.access]))).toEqual({ open: 'public', mine: 'user', odd: 'admin' });
+    await platform.tenants.remove('guarded');
+  });
+
   it('lists only whole tenants and refuses to create one twice', async () => {
     const { platform } = test;
     await platform.tenants.create('whole');

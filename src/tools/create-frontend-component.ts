@@ -36,7 +36,7 @@ async function blueprintProps(tenant: Tenant, runtime: FunctionRuntime, name: st
     const result = await runtime.invoke(
       tenant.id,
       { name: fn.name, code: fn.code, hash: fn.hash },
-      toFunctionRequest({ method: binding.method ?? 'GET', query }),
+      toFunctionRequest({ method: binding.method ?? 'GET', query }, fn.access),
     );
     try {
       props[prop] = JSON.parse(result.response.body.toString('utf8'));

@@ -5,7 +5,7 @@ import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { BuildStore } from '../registry/index.ts';
 import type { FunctionRuntime } from '../runtime/index.ts';
-import { BLUEPRINT_FILE, migrationVersionOf, type TenantManager } from '../tenants/index.ts';
+import { accessOfManifest, BLUEPRINT_FILE, migrationVersionOf, type TenantManager } from '../tenants/index.ts';
 
 export interface CommitDetail {
   id: string;
@@ -74,13 +74,17 @@ export async function revertCommit(
     const builtComponents: BuiltComponent[] = [];
     const builtFunctions: BuiltFunction[] = [];
     let blueprint = tenant.state.blueprint;
+    /** Function manifests (their access) as the revert leaves them, by function name. */
+    const manifests = new Map<string, string | null>();
     const changes: Array<{ path: string; content: string | null }> = [];
     for (const file of files) {
       const content = await tenant.workspace.readAt(info.parent, file.path);
       changes.push({ path: file.path, content });
       const component = /^frontend\/([A-Z][A-Za-z0-9]*)\.tsx$/.exec(file.path);
       const fn = /^functions\/([a-z][a-z0-9-]*)\.(js|ts)$/.exec(file.path);
-      if (component) {
+      const manifest = /^functions\/([a-z][a-z0-9-]*)\.json$/.exec(file.path);
+      if (manifest) manifests.set(manifest[1]!, content);
+      else if (component) {
         if (content === null) components.delete(component[1]!);
         else {
           const built = await buildComponent({ name: component[1]!, code: content }, { tenant: tenant.id });
@@ -92,13 +96,17 @@ export async function revertCommit(
         else {
           const built = await buildFunction({ name: fn[1]!, code: content }, null, { tenant: tenant.id });
           await deps.runtime.check(tenant.id, { name: built.name, code: built.code, hash: built.hash });
-          functions.set(built.name, built);
+          functions.set(built.name, { ...built, access: tenant.state.functions.get(built.name)?.access ?? 'public' });
           builtFunctions.push(built);
         }
       } else if (file.path === BLUEPRINT_FILE) {
         if (content === null) throw new TesseraError('REVERT_REFUSED', 'Reverting this commit would remove the blueprint.');
         blueprint = JSON.parse(content);
       }
+    }
+    for (const [name, text] of manifests) {
+      const fn = functions.get(name);
+      if (fn) functions.set(name, { ...fn, access: accessOfManifest(text) });
     }
     try {
       blueprint = validateBlueprint(blueprint, { components: components.keys(), functions: functions.keys() });

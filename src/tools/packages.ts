@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { buildFunction, type BuiltFunction } from '../bundler/index.ts';
+import { buildFunction } from '../bundler/index.ts';
 import { isValidPackageName, LOCKFILE, lockfileText, PACKAGE_JSON, packageJsonOf, PLATFORM_PACKAGES, type PackageSet } from '../packages/index.ts';
-import type { Tenant } from '../tenants/index.ts';
+import type { AppFunction, Tenant } from '../tenants/index.ts';
 import type { FileChange } from '../workspace/index.ts';
 import type { ToolContext } from './tool.ts';
 
@@ -56,12 +56,12 @@ export function pinnedVersions(packages: PackageSet | null, names: string[]): Re
  * functions carry their packages inside their bundle. One that no longer builds fails the tool
  * call before anything is committed.
  */
-export async function rebuildFunctions(tenant: Tenant, packages: PackageSet | null, skip?: string): Promise<Map<string, BuiltFunction>> {
+export async function rebuildFunctions(tenant: Tenant, packages: PackageSet | null, skip?: string): Promise<Map<string, AppFunction>> {
   const out = new Map(tenant.state.functions);
   for (const fn of tenant.state.functions.values()) {
     if (fn.name === skip || !fn.packages?.length) continue;
     const source = await tenant.workspace.read(fn.sourceFile);
-    if (source !== null) out.set(fn.name, await buildFunction({ name: fn.name, code: source }, packages, { tenant: tenant.id }));
+    if (source !== null) out.set(fn.name, { ...(await buildFunction({ name: fn.name, code: source }, packages, { tenant: tenant.id })), access: fn.access });
   }
   return out;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import { functionNameSchema } from '../names.ts';
+import type { FunctionRequest, SandboxUser } from '../runtime/index.ts';
+import type { FunctionAccess } from '../tenants/index.ts';
 import { defineTool } from './tool.ts';
 
 /** Tools that let the model look before it writes. None of them changes the app. */
@@ -78,8 +80,17 @@ export const sampleRequestSchema = z
 
 export type SampleRequest = z.infer<typeof sampleRequestSchema>;
 
-/** Turns a sample request into what the runtime takes. */
-export function toFunctionRequest(sample: SampleRequest): { method: string; url: string; headers: Record<string, string>; body: Buffer } {
+/**
+ * Who a sample call runs as: nobody for a public function; for one that needs a signed-in user, a
+ * stand-in (the agent has no session of the app), so that `auth.user(context)` is not null there.
+ */
+export function sampleUserFor(access: FunctionAccess): SandboxUser | null {
+  if (access === 'public') return null;
+  return { id: 'sample-user', email: 'sample-user@example.invalid', name: 'Sample user', role: access };
+}
+
+/** Turns a sample request into what the runtime takes (run as `sampleUserFor` the function's access). */
+export function toFunctionRequest(sample: SampleRequest, access: FunctionAccess = 'public'): FunctionRequest {
   const query = new URLSearchParams(sample.query ?? {}).toString();
   const path = sample.path?.startsWith('/') ? sample.path : `/${sample.path ?? ''}`;
   const hasBody = sample.body !== undefined;
@@ -88,6 +99,7 @@ export function toFunctionRequest(sample: SampleRequest): { method: string; url:
     url: `${path}${query ? `?${query}` : ''}`,
     headers: hasBody ? { 'content-type': 'application/json' } : {},
     body: hasBody ? Buffer.from(JSON.stringify(sample.body)) : Buffer.alloc(0),
+    user: sampleUserFor(access),
   };
 }
 
@@ -96,13 +108,13 @@ const MAX_BODY_SHOWN = 4000;
 export const invokeFunction = defineTool({
   name: 'invokeFunction',
   description:
-    'Call one of the app\'s functions with a sample request, as the app would (fetch("/api/<name>")), and see the status, headers, body and the function\'s logs. Note that calls run for real: a POST that inserts a row inserts it.',
+    'Call one of the app\'s functions with a sample request, as the app would (fetch("/api/<name>")), and see the status, headers, body and the function\'s logs. Note that calls run for real: a POST that inserts a row inserts it. A function with access "user" or "admin" runs as a stand-in signed-in user (id "sample-user").',
   parameters: z.object({ name: functionNameSchema, request: sampleRequestSchema.optional() }).strict(),
   readOnly: true,
   async run({ name, request }, { tenant, runtime }) {
     const fn = tenant.state.functions.get(name);
     if (!fn) throw new TesseraError('NOT_FOUND', `No function "${name}". Functions: ${[...tenant.state.functions.keys()].join(', ') || '(none)'}.`);
-    const result = await runtime.invoke(tenant.id, { name, code: fn.code, hash: fn.hash }, toFunctionRequest(request ?? {}));
+    const result = await runtime.invoke(tenant.id, { name, code: fn.code, hash: fn.hash }, toFunctionRequest(request ?? {}, fn.access));
     const text = result.response.body.toString('utf8');
     return {
       status: result.response.status,

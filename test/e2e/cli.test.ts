@@ -49,6 +49,14 @@ describe('tessera CLI', () => {
     expect(info.routes).toEqual(['/']);
     const added = await request(`${server.appUrl('notes')}api/notes`, { method: 'POST', body: '{"text":"from the CLI test"}' });
     expect(added.status).toBe(201);
+
+    // --access: who may call it (checked before it runs); a value the tool does not know is refused.
+    const closed = await tessera('function', 'notes', 'notes', 'examples/notes/notes.js', '--access', 'user');
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(closed.stdout).toContain('"access": "user"');
+    const odd = await tessera('function', 'notes', 'notes', 'examples/notes/notes.js', '--access', 'everyone');
+    expect([odd.code === 0, odd.stderr]).toEqual([false, expect.stringContaining('INVALID_ARGUMENTS')]);
+    expect((await tessera('function', 'notes', 'notes', 'examples/notes/notes.js', '--access', 'public')).stdout).toContain('"access": "public"');
   });
 
   it("shows a function's logs, and follows new ones live", async () => {

@@ -37,9 +37,14 @@ export function register(cli: CAC): void {
 
   cli
     .command('function [id] [name] [file]', 'createBackendFunction')
-    .usage('function <id> <name> <file.js>')
-    .action((id: string | undefined, name: string | undefined, file: string | undefined, options: GlobalOptions) =>
-      runTool(options, id, 'createBackendFunction', { name, code: readArgFile(file, 'function file') }),
+    .usage('function <id> <name> <file.js> [--access public|user|admin]')
+    .option('--access <who>', 'who may call it: public, user (signed-in app users) or admin; default: as it was (public for a new one)')
+    .action((id: string | undefined, name: string | undefined, file: string | undefined, options: GlobalOptions & { access?: string }) =>
+      runTool(options, id, 'createBackendFunction', {
+        name,
+        code: readArgFile(file, 'function file'),
+        ...(options.access === undefined ? {} : { access: options.access }),
+      }),
     );
 
   cli

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { LogLine } from '../protocol.ts';
+import type { LogLine, SandboxUser } from '../protocol.ts';
 import { checkSandboxResponse } from './response-check.ts';
 import { FunctionLogStore, type FunctionLogRecord, type FunctionMetrics } from './function-logs.ts';
 import { SandboxPool, type SandboxSettings } from './pool.ts';
@@ -18,6 +18,8 @@ export interface FunctionRequest {
   headers: Record<string, string>;
   /** Raw; parsed inside the sandbox as Fission's body parsers would. */
   body: Buffer;
+  /** The app's signed-in user, resolved by the platform from the app session (`@tessera/auth`); none: nobody. */
+  user?: SandboxUser | null;
 }
 /** The function's HTTP response, or the platform's JSON error in its place. */
 export interface FunctionResponse {
@@ -231,6 +233,7 @@ export function createLocalRuntime(options: {
     const call = {
       requestId,
       request: { method: request.method, url: request.url, headers: request.headers, body: request.body },
+      user: request.user ?? null,
       maxResponseBytes: limits.maxResponseBytes,
     };
     const outcome = await sandboxOf(tenant).invoke(fn, call);

@@ -52,7 +52,7 @@ function setup(db: Partial<TenantDbAccess> = {}) {
   const invoke = (name: string, hash = `${name}-hash`) =>
     sandbox.invoke(
       { name, code: 'module.exports = () => {}', hash },
-      { requestId: `req-${name}`, request: { method: 'GET', url: '/', headers: {}, body: new Uint8Array() }, maxResponseBytes: 1024 },
+      { requestId: `req-${name}`, request: { method: 'GET', url: '/', headers: {}, body: new Uint8Array() }, user: null, maxResponseBytes: 1024 },
     );
   const lastId = () => (proc.sent.findLast((m) => m.type === 'invoke') as Extract<HostMessage, { type: 'invoke' }>).id;
   const answer = (id: number) => proc.say({ type: 'result', id, response: { status: 200, headers: {}, body: new Uint8Array() }, logs: [] });

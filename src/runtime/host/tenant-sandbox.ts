@@ -1,6 +1,6 @@
 import { TesseraError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse } from '../protocol.ts';
+import type { HostMessage, LogLine, SandboxMessage, SandboxRequest, SandboxResponse, SandboxUser } from '../protocol.ts';
 import type { SandboxConnection, SandboxExit } from './connection.ts';
 import { startReadySandbox, type SandboxPool, type SandboxSettings } from './pool.ts';
 import type { EgressRequest } from '../../egress/index.ts';
@@ -282,7 +282,7 @@ export class TenantSandbox {
   /** Runs a function. Its code crosses once per process, with the tenant's code cache for it when there is one. */
   async invoke(
     fn: { name: string; code: string; hash: string },
-    call: { requestId: string; request: SandboxRequest; maxResponseBytes: number },
+    call: { requestId: string; request: SandboxRequest; user: SandboxUser | null; maxResponseBytes: number },
   ): Promise<Outcome> {
     const key = `${fn.name}\0${fn.hash}`;
     const secrets = await this.currentSecrets();

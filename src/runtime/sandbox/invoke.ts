@@ -1,4 +1,5 @@
-import type { SandboxRequest, SandboxResponse } from '../protocol.ts';
+import type { SandboxRequest, SandboxResponse, SandboxUser } from '../protocol.ts';
+import { bindUser } from './auth.ts';
 import type { UserFunction } from './loader.ts';
 import { BadRequest, buildRequest } from './request.ts';
 import { BadResult, mapReply, TooLarge, type Reply } from './response.ts';
@@ -29,9 +30,9 @@ function fromResult(result: unknown): Settled {
  * Calls a function the way Fission's Node.js environment does: no parameters or one -> `await
  * fn(context)` (or `fn()`); two -> `fn(context, callback)` with `callback(status, body, headers)`.
  * The first answer wins (return value, callback or `context.response`). Must run inside the call's
- * console scope.
+ * console scope. `user`: the call's signed-in app user, for `@tessera/auth` (auth.ts).
  */
-export async function callFunction(fn: UserFunction, request: SandboxRequest, maxResponseBytes: number): Promise<Outcome> {
+export async function callFunction(fn: UserFunction, request: SandboxRequest, maxResponseBytes: number, user: SandboxUser | null = null): Promise<Outcome> {
   let req: Record<string, unknown>;
   try {
     req = buildRequest(request);
@@ -49,6 +50,7 @@ export async function callFunction(fn: UserFunction, request: SandboxRequest, ma
   }
   const settled = await new Promise<Settled>((resolve) => {
     const context = { request: req, response: createResponseStub(resolve, (message) => console.warn(message)) };
+    bindUser(context, user);
     try {
       if (fn.length <= 1) {
         Promise.resolve(fn.length === 0 ? fn() : fn(context)).then(

@@ -6,6 +6,7 @@
  */
 import type { HostMessage, SandboxMessage } from '../protocol.ts';
 import { openChannel, send } from './channel.ts';
+import { createAuthModule } from './auth.ts';
 import { captureConsole, finish, newScope, scopes } from './console.ts';
 import { createDbModule, settleDbCall } from './db.ts';
 import { createFetch, settleFetch } from './fetch.ts';
@@ -20,7 +21,11 @@ import { createSecretsModule, replaceSecrets } from './secrets.ts';
 type Message<T extends HostMessage['type']> = Extract<HostMessage, { type: T }>;
 
 captureConsole((scope, line) => send({ type: 'late-logs', fn: scope.fn, requestId: scope.requestId, logs: [line] }));
-const sandboxRequire = createSandboxRequire({ '@tessera/db': createDbModule(send), '@tessera/secrets': createSecretsModule() });
+const sandboxRequire = createSandboxRequire({
+  '@tessera/db': createDbModule(send),
+  '@tessera/secrets': createSecretsModule(),
+  '@tessera/auth': createAuthModule(),
+});
 const loaded = new FunctionCache(64);
 /** Until the first tenant code runs, this process's compiles are the platform's own (see 'code-cache'). */
 let pristine = true;
@@ -78,7 +83,7 @@ async function invoke(message: Message<'invoke'>): Promise<void> {
     }
     let outcome: Awaited<ReturnType<typeof callFunction>>;
     try {
-      outcome = await callFunction(fn, message.request, message.maxResponseBytes);
+      outcome = await callFunction(fn, message.request, message.maxResponseBytes, message.user ?? null);
     } catch (err) {
       // The sandbox's own failure (tenant code may have broken a built-in it relies on): answer, not hang.
       outcome = {
