@@ -76,6 +76,7 @@ export const USER_ERRORS = {
   INVALID_CREDENTIALS: 401,
   SIGN_IN_REQUIRED: 401,
   INVALID_RESET_TOKEN: 400,
+  EXPORT_UNSUPPORTED: 409,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */

@@ -161,6 +161,14 @@ export async function exportFission(
     ),
   );
 
+  // Fission's router would call a "user" or "admin" function for anyone: refuse rather than open it.
+  const guarded = Object.entries(snapshot.functions).filter(([, entry]) => entry.access);
+  if (guarded.length) {
+    throw new TesseraError(
+      'EXPORT_UNSUPPORTED',
+      `Release ${version} of "${tenant}" has functions only signed-in app users may call (${guarded.map(([fn, entry]) => `${fn}: ${entry.access}`).join(', ')}); the Fission export cannot enforce that yet, so it exports no release with such functions rather than open them to anyone.`,
+    );
+  }
   const modules = await platformModules({ namespace, data: names.dataSecret, app: names.appSecret });
   const functionNames: FissionExport['names']['functions'] = {};
   for (const [fn, entry] of Object.entries(snapshot.functions)) {

@@ -296,6 +296,25 @@ describe('Fission export: spec files', () => {
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('RELEASE_NOT_FOUND');
   });
+
+  it("refuses a release with a function only the app's users may call, rather than open it on Fission", async () => {
+    await post('/api/tenants', { id: 'private' });
+    await post('/api/tenants/private/tools/createBackendFunction', {
+      name: 'mine',
+      access: 'user',
+      code: 'module.exports = async () => ({ status: 200, body: "only for users" });',
+    });
+    await post('/api/tenants/private/releases', { version: '1.0.0' });
+    const refused = await fetch(`${server.url}/api/tenants/private/releases/1.0.0/export/fission`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(409);
+    const { error } = await refused.json();
+    expect(error.code).toBe('EXPORT_UNSUPPORTED');
+    expect(error.message).toContain('mine: user');
+  });
 });
 
 describe("Fission export: in Fission's own Node.js environment", () => {
