@@ -13,6 +13,27 @@ export async function sample(runs: number, fn: (i: number) => Promise<unknown> |
   return times;
 }
 
+/**
+ * Like `sample` for two calls taken in turns (a, b, a, b, ...): for calls whose cost drifts as they
+ * run (each one a commit, say), neither side gets the cheaper early or the dearer late runs.
+ */
+export async function sampleInTurns(
+  runs: number,
+  a: (i: number) => Promise<unknown> | unknown,
+  b: (i: number) => Promise<unknown> | unknown,
+  warmup = 3,
+): Promise<[number[], number[]]> {
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < warmup + runs; i++) {
+    for (const [side, fn] of [a, b].entries()) {
+      const start = performance.now();
+      await fn(2 * i + side);
+      if (i >= warmup) times[side]!.push(performance.now() - start);
+    }
+  }
+  return times;
+}
+
 export function percentile(times: number[], p: number): number {
   const sorted = [...times].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
