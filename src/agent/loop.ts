@@ -95,6 +95,7 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = AbortSignal.any([input.signal, timeout]);
   const tools = modelTools();
+  const toolsChars = JSON.stringify(tools).length;
   const total: Usage = record.usage;
   const repeats = createRepeatWatch(limits.maxRepeats);
   const budget = createTokenBudget(limits.maxTokens);
@@ -118,7 +119,7 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     if (stopped) return finish(stopped, '', stopMessage(stopped));
     const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...recentMessages(conversation.messages)];
     // The size of what is sent, as the model's tokenizer sees it: the messages and the tools.
-    const requestChars = JSON.stringify(messages).length + JSON.stringify(tools).length;
+    const requestChars = JSON.stringify(messages).length + toolsChars;
     const overBudget = budget.check(requestChars);
     if (overBudget) return finish('budget', '', overBudget);
     record.steps = step;
