@@ -30,6 +30,12 @@ describe('config', () => {
     expect(config.openai.model).toBe('llama3');
   });
 
+  it('bounds an agent run by repeats of one failing call, and by tokens only when asked', () => {
+    expect(resolveConfig({}, '/srv').agent).toMatchObject({ maxRepeats: 3, maxTokens: null });
+    expect(resolveConfig({ AGENT_MAX_REPEATS: '5', AGENT_MAX_TOKENS: '200000' }, '/srv').agent).toMatchObject({ maxRepeats: 5, maxTokens: 200_000 });
+    expect(() => resolveConfig({ AGENT_MAX_REPEATS: '0', AGENT_MAX_TOKENS: 'lots' })).toThrow(/AGENT_MAX_REPEATS[\s\S]*AGENT_MAX_TOKENS/);
+  });
+
   it('names each bad variable', () => {
     expect(() => resolveConfig({ PORT: 'eighty', OPENAI_BASE_URL: 'not a url' })).toThrow(/PORT[\s\S]*OPENAI_BASE_URL/);
   });

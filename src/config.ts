@@ -24,6 +24,9 @@ const envSchema = z
       .int()
       .min(1000)
       .default(20 * 60_000),
+    AGENT_MAX_REPEATS: z.coerce.number().int().min(1).max(100).default(3),
+    // Unset: a run is bounded by its steps and time only (a local model's tokens cost nothing).
+    AGENT_MAX_TOKENS: z.coerce.number().int().min(1).optional(),
     MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
     MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
@@ -217,6 +220,10 @@ function configSchema(cwd: string, env: Record<string, string | undefined>) {
       agent: Object.freeze({
         maxSteps: e.AGENT_MAX_STEPS,
         timeoutMs: e.AGENT_TIMEOUT_MS,
+        /** The same failing tool call this many times in a row ends a run as `stuck`. */
+        maxRepeats: e.AGENT_MAX_REPEATS,
+        /** Prompt + completion tokens one run may use (null: no bound); past it the run ends as `budget`. */
+        maxTokens: e.AGENT_MAX_TOKENS ?? null,
         modelTimeoutMs: e.MODEL_TIMEOUT_MS,
         modelMaxRetries: e.MODEL_MAX_RETRIES,
       }),

@@ -4,7 +4,12 @@
  */
 import type { WireError } from './errors.ts';
 
-export type DoneReason = 'answered' | 'step_limit' | 'time_limit' | 'cancelled' | 'error';
+/**
+ * Why a run ended: the model answered; it hit `AGENT_MAX_STEPS` or `AGENT_TIMEOUT_MS`; it was
+ * cancelled; the model call failed; the same tool call failed `AGENT_MAX_REPEATS` times in a row
+ * (`stuck`); or the next model call would have passed `AGENT_MAX_TOKENS` (`budget`).
+ */
+export type DoneReason = 'answered' | 'step_limit' | 'time_limit' | 'cancelled' | 'error' | 'stuck' | 'budget';
 
 export interface Usage {
   promptTokens: number;

@@ -48,7 +48,14 @@ function callToolAs(platform: Platform, principal: Principal, tenantId: string, 
 export function createAgentService(platform: Platform, options: { model?: ModelClient; limits?: Partial<AgentLimits> } = {}): AgentService {
   const { config } = platform;
   const settings: ModelSettings = { ...config.openai, timeoutMs: config.agent.modelTimeoutMs, maxRetries: config.agent.modelMaxRetries };
-  const limits: AgentLimits = { maxSteps: options.limits?.maxSteps ?? config.agent.maxSteps, timeoutMs: options.limits?.timeoutMs ?? config.agent.timeoutMs };
+  const given = options.limits ?? {};
+  const limits: AgentLimits = {
+    maxSteps: given.maxSteps ?? config.agent.maxSteps,
+    timeoutMs: given.timeoutMs ?? config.agent.timeoutMs,
+    maxRepeats: given.maxRepeats ?? config.agent.maxRepeats,
+    // null is a choice (no bound), so only a missing value falls back to the configuration.
+    maxTokens: given.maxTokens === undefined ? config.agent.maxTokens : given.maxTokens,
+  };
   const running = new Map<string, AbortController>();
   let model = options.model;
   // The tenant moved to another replica (or this one is stopping): its run here ends between steps.

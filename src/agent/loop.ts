@@ -6,11 +6,16 @@ import { ALL_TOOLS } from '../tools/index.ts';
 import type { AgentEvent, DoneReason, Usage } from './events.ts';
 import { saveConversation, type Conversation, type RunRecord } from './history.ts';
 import type { ChatCompletionMessageParam, ChatCompletionTool, ModelClient, ModelTurn } from './model-client.ts';
+import { createRepeatWatch, createTokenBudget } from './run-guards.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
 
 export interface AgentLimits {
   maxSteps: number;
   timeoutMs: number;
+  /** The same failing tool call (tool, error code, message) this many times in a row ends the run as `stuck`. */
+  maxRepeats: number;
+  /** Prompt + completion tokens the run may use; null for no bound. */
+  maxTokens: number | null;
 }
 
 export interface RunInput {
@@ -71,9 +76,9 @@ function parseArguments(raw: string): unknown {
 
 /**
  * One agent run: the model plans and calls tools until it answers. Every tool error goes back to the
- * model as the tool's result, so it can correct itself. Bounded by steps and wall-clock time; a
- * cancel stops it between steps (or aborts the model call in flight). The tenant stays consistent
- * because each tool call is atomic on its own.
+ * model as the tool's result, so it can correct itself. Bounded by steps, wall-clock time, repeats
+ * of one failing call and tokens; a cancel stops it between steps (or aborts the model call in
+ * flight). The tenant stays consistent because each tool call is atomic on its own.
  */
 export async function runAgent(input: RunInput): Promise<RunRecord> {
   const { tenant, model, conversation, emit, limits } = input;
@@ -90,7 +95,10 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = AbortSignal.any([input.signal, timeout]);
   const tools = modelTools();
+  const toolsChars = JSON.stringify(tools).length;
   const total: Usage = record.usage;
+  const repeats = createRepeatWatch(limits.maxRepeats);
+  const budget = createTokenBudget(limits.maxTokens);
   emit({ type: 'run_started', runId: record.id, model: model.model });
 
   const finish = async (reason: DoneReason, text: string, message?: string): Promise<RunRecord> => {
@@ -109,9 +117,13 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   for (let step = 1; step <= limits.maxSteps; step++) {
     const stopped = stopReason();
     if (stopped) return finish(stopped, '', stopMessage(stopped));
+    const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...recentMessages(conversation.messages)];
+    // The size of what is sent, as the model's tokenizer sees it: the messages and the tools.
+    const requestChars = JSON.stringify(messages).length + toolsChars;
+    const overBudget = budget.check(requestChars);
+    if (overBudget) return finish('budget', '', overBudget);
     record.steps = step;
     emit({ type: 'step', step });
-    const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...recentMessages(conversation.messages)];
     let turn: ModelTurn;
     const modelStarted = performance.now();
     try {
@@ -125,12 +137,20 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     }
     total.promptTokens += turn.usage.promptTokens;
     total.completionTokens += turn.usage.completionTokens;
+    budget.observe(requestChars, turn.usage);
     emit({ type: 'usage', step, usage: turn.usage, total: { ...total }, modelMs: Math.round(performance.now() - modelStarted) });
     conversation.messages.push(turn.message);
     const calls = turn.message.tool_calls ?? [];
     if (calls.length === 0) return finish('answered', turn.message.content ?? '');
 
+    let stuck: string | null = null;
     for (const call of calls) {
+      if (stuck) {
+        // The run ends mid-turn: the calls after the last straw are answered without running, so the
+        // conversation stays valid (every tool call has its result) for the next prompt.
+        conversation.messages.push({ role: 'tool', tool_call_id: call.id, content: toolMessageContent({ ok: false, skipped: stuck }) });
+        continue;
+      }
       const started = performance.now();
       let args: unknown = call.function.arguments;
       let content: string;
@@ -140,14 +160,17 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
         const result = await input.callTool(call.function.name, args);
         emit({ type: 'tool_result', step, id: call.id, name: call.function.name, ok: true, result, ms: Math.round(performance.now() - started) });
         content = toolMessageContent({ ok: true, result });
+        repeats.record(call.function.name, null);
       } catch (err) {
         const error = toTesseraError(err).toJSON();
         if (typeof args === 'string') emit({ type: 'tool_call', step, id: call.id, name: call.function.name, arguments: args });
         emit({ type: 'tool_result', step, id: call.id, name: call.function.name, ok: false, error, ms: Math.round(performance.now() - started) });
         content = toolMessageContent({ ok: false, error });
+        stuck = repeats.record(call.function.name, error);
       }
       conversation.messages.push({ role: 'tool', tool_call_id: call.id, content });
     }
+    if (stuck) return finish('stuck', '', stuck);
     await saveConversation(input.conversationFile, conversation);
   }
   return finish(
