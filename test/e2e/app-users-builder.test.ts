@@ -48,8 +48,7 @@ async function signUp(email: string, name: string): Promise<SimpleResponse> {
 }
 
 const row = (email: string) => page.getByLabel('App users').getByRole('row').filter({ hasText: email });
-const appUsers = async (): Promise<{ users: { email: string; role: string; disabled: boolean }[]; signup: string }> =>
-  api('/api/tenants/diary/app-users');
+const appUsers = async (): Promise<{ users: { email: string; role: string; disabled: boolean }[]; signup: string }> => api('/api/tenants/diary/app-users');
 
 beforeAll(async () => {
   server = await startTestServer();

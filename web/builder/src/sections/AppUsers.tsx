@@ -47,14 +47,13 @@ export function AppUsers({ id }: { id: string }) {
 
   if (!users) return <p className={message ? 'error' : undefined}>{message?.text ?? 'Loading…'}</p>;
   return (
-    <div>
+    <div className="app-users">
       <h2>Users of the app</h2>
       <p className="hint">
         The people who sign up and sign in to the app itself (not builder accounts). Functions see them with <code>require('@tessera/auth')</code>.
       </p>
       <form
         className="row"
-        role="search"
         onSubmit={(e) => {
           e.preventDefault();
           setSearch(typed.trim());
