@@ -10,7 +10,8 @@ const POLICIES: { value: AppSignupPolicy; label: string }[] = [
   { value: 'closed', label: 'Closed: no one can sign up' },
 ];
 
-const when = (at: string | null): string => (at ? new Date(at).toLocaleString() : 'never');
+// Short enough for the table to fit beside the preview: "Dec 7, 2026, 10:47 PM".
+const when = (at: string | null): string => (at ? new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : 'never');
 
 /**
  * The people who use the app (its own accounts, not the builder's): who they are and when they
@@ -76,8 +77,7 @@ export function AppUsers({ id }: { id: string }) {
       <table aria-label="App users">
         <thead>
           <tr>
-            <th>Email</th>
-            <th>Name</th>
+            <th>User</th>
             <th>Role</th>
             <th>Disabled</th>
             <th>Created</th>
@@ -88,41 +88,46 @@ export function AppUsers({ id }: { id: string }) {
         <tbody>
           {users.map((u) => (
             <tr key={u.id} className={u.disabled ? 'disabled' : undefined}>
-              <td>{u.email}</td>
-              <td>{u.name}</td>
+              <td>
+                {u.name}
+                <br />
+                <small>{u.email}</small>
+              </td>
               <td>{u.role}</td>
               <td>{u.disabled ? 'yes' : 'no'}</td>
               <td>{when(u.createdAt)}</td>
               <td>{when(u.lastSignInAt)}</td>
               <td className="actions">
-                {u.role === 'admin' ? (
-                  <button type="button" onClick={() => void update(u, { role: 'user' }, `${u.email} is now a user.`)}>
-                    Make user
+                <div>
+                  {u.role === 'admin' ? (
+                    <button type="button" onClick={() => void update(u, { role: 'user' }, `${u.email} is now a user.`)}>
+                      Make user
+                    </button>
+                  ) : (
+                    <button type="button" onClick={() => void update(u, { role: 'admin' }, `${u.email} is now an admin.`)}>
+                      Make admin
+                    </button>
+                  )}
+                  {u.disabled ? (
+                    <button type="button" onClick={() => void update(u, { disabled: false }, `${u.email} can sign in again.`)}>
+                      Enable
+                    </button>
+                  ) : (
+                    <button type="button" onClick={() => void update(u, { disabled: true }, `${u.email} is disabled and signed out everywhere.`)}>
+                      Disable
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() =>
+                      window.confirm(`Delete ${u.email}? Their account and sessions go at once; rows the app keeps under their id stay.`) &&
+                      void act(() => client.request('DELETE /api/tenants/:id/app-users/:userId', { params: { id, userId: u.id } }), `${u.email} deleted.`)
+                    }
+                  >
+                    Delete
                   </button>
-                ) : (
-                  <button type="button" onClick={() => void update(u, { role: 'admin' }, `${u.email} is now an admin.`)}>
-                    Make admin
-                  </button>
-                )}{' '}
-                {u.disabled ? (
-                  <button type="button" onClick={() => void update(u, { disabled: false }, `${u.email} can sign in again.`)}>
-                    Enable
-                  </button>
-                ) : (
-                  <button type="button" onClick={() => void update(u, { disabled: true }, `${u.email} is disabled and signed out everywhere.`)}>
-                    Disable
-                  </button>
-                )}{' '}
-                <button
-                  type="button"
-                  className="danger"
-                  onClick={() =>
-                    window.confirm(`Delete ${u.email}? Their account and sessions go at once; rows the app keeps under their id stay.`) &&
-                    void act(() => client.request('DELETE /api/tenants/:id/app-users/:userId', { params: { id, userId: u.id } }), `${u.email} deleted.`)
-                  }
-                >
-                  Delete
-                </button>
+                </div>
               </td>
             </tr>
           ))}
@@ -157,29 +162,18 @@ export function AppUsers({ id }: { id: string }) {
       {mail.length === 0 ? (
         <p>No mail yet.</p>
       ) : (
-        <table aria-label="Outbox">
-          <thead>
-            <tr>
-              <th>To</th>
-              <th>Subject</th>
-              <th>Sent</th>
-            </tr>
-          </thead>
-          <tbody>
-            {mail.map((m) => (
-              <tr key={m.id}>
-                <td>{m.to}</td>
-                <td>
-                  <details>
-                    <summary>{m.subject}</summary>
-                    <pre className="mail">{m.text}</pre>
-                  </details>
-                </td>
-                <td>{when(m.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ul aria-label="Outbox" className="outbox">
+          {mail.map((m) => (
+            <li key={m.id}>
+              <details>
+                <summary>
+                  <strong>{m.subject}</strong> to {m.to} <small>{when(m.createdAt)}</small>
+                </summary>
+                <pre className="mail">{m.text}</pre>
+              </details>
+            </li>
+          ))}
+        </ul>
       )}
     </div>
   );
