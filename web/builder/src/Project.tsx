@@ -4,6 +4,7 @@ import { client } from './api.ts';
 import { Chat } from './Chat.tsx';
 import { Packages } from './Packages.tsx';
 import { Settings } from './Settings.tsx';
+import { AppUsers } from './sections/AppUsers.tsx';
 import { Components } from './sections/Components.tsx';
 import { Database } from './sections/Database.tsx';
 import { Functions } from './sections/Functions.tsx';
@@ -12,8 +13,10 @@ import { Releases } from './sections/Releases.tsx';
 import { Routes } from './sections/Routes.tsx';
 import { AuditLog, Members } from './Team.tsx';
 
-const TABS = ['Chat', 'Components', 'Functions', 'Packages', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Members', 'Audit'] as const;
+const TABS = ['Chat', 'Components', 'Functions', 'Packages', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Users', 'Members', 'Audit'] as const;
 type Tab = (typeof TABS)[number];
+/** Tabs for owners only (the server refuses anyone else): the app's own users and the audit log. */
+const OWNER_TABS: readonly Tab[] = ['Users', 'Audit'];
 
 export type { ProjectInfo };
 
@@ -69,7 +72,7 @@ export function Project({ id, me }: { id: string; me: string }) {
           <small className="role" role="note" aria-label="Your role">
             {info.role}
           </small>
-          {TABS.filter((t) => t !== 'Audit' || info.role === 'owner').map((t) => (
+          {TABS.filter((t) => !OWNER_TABS.includes(t) || info.role === 'owner').map((t) => (
             <button type="button" key={t} role="tab" aria-selected={tab === t} onClick={() => setTab(t)}>
               {t}
             </button>
@@ -90,6 +93,7 @@ export function Project({ id, me }: { id: string; me: string }) {
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
           {tab === 'History' && <History id={id} head={info.head} onChange={refresh} />}
           {tab === 'Settings' && <Settings id={id} />}
+          {tab === 'Users' && <AppUsers id={id} />}
           {tab === 'Members' && <Members id={id} role={info.role} me={me} />}
           {tab === 'Audit' && <AuditLog tenant={id} />}
         </div>
