@@ -148,6 +148,11 @@ describe('tessera CLI', () => {
     expect(diff.stdout).toContain('+export default function Footer()');
   });
 
+  it('answers `agent --cancel` in words', async () => {
+    const cancel = await tessera('agent', 'notes', '--cancel');
+    expect([cancel.code, cancel.stdout]).toEqual([0, 'No agent run of notes was running.\n']);
+  });
+
   it('sets secrets (from stdin, never echoed) and edits the egress allowlist', async () => {
     const set = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
       const child = spawn(process.execPath, [path.join(root, 'bin', 'tessera.js'), '--url', server.url, 'secrets', 'notes', 'set', 'MAIL_KEY'], {

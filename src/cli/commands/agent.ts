@@ -61,7 +61,8 @@ export function register(cli: CAC): void {
       if (!id) usage('Missing app id.');
       const client = connect(options);
       if (options.cancel) {
-        print(options, await client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} }));
+        const answer = await client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} });
+        print(options, answer, answer.cancelled ? `Cancelled the agent run of ${id}.` : `No agent run of ${id} was running.`);
         return;
       }
       if (words.length === 0) usage('Missing prompt: tessera agent <id> "Build a notes app"');
