@@ -180,12 +180,7 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
           onKeyDown={sendOnEnter}
           placeholder="Describe the app you want… (Enter sends, Shift+Enter for a new line)"
         />
-        <button
-          type="submit"
-          className="primary"
-          disabled={!canSend}
-          title={canRun ? undefined : 'Viewers cannot run the agent'}
-        >
+        <button type="submit" className="primary" disabled={!canSend} title={canRun ? undefined : 'Viewers cannot run the agent'}>
           Send
         </button>
         {running && (
