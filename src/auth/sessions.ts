@@ -16,8 +16,10 @@ const LINK_TTL_MS = 24 * 3600_000;
 /** How stale a token's "last used" may get: one write a minute per token, not one per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+// What a restart really offers: a new link is printed on the first start only (main.ts), so the
+// ways back in are another link from an admin, a password or API token, or TESSERA_TOKEN.
 const INVALID_TOKEN =
-  'This sign-in token is not valid: it is unknown, expired, revoked or already used. Start the server again for a new link, or use TESSERA_TOKEN or an API token.';
+  'This sign-in token is not valid: it is unknown, expired, revoked or already used. Sign in with your password or an API token, or ask an admin for a new link (`tessera users link <id>`); locked out, set TESSERA_TOKEN, restart the server and open /?token=<TESSERA_TOKEN>.';
 
 export interface SessionDeps {
   registry: UserStore & CredentialStore;

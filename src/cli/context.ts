@@ -58,6 +58,11 @@ export function connect(options: GlobalOptions, token?: string): Client {
   return createClient({ baseUrl, ...(credential ? { token: credential } : {}) });
 }
 
+/** A count with its noun in the right number: "1 component", "2 components". */
+export function plural(count: number, noun: string, nounPlural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nounPlural}`;
+}
+
 /** Prints a command's answer: its JSON with --json (or when it has no human form), else the human text. */
 export function print(options: GlobalOptions, value: unknown, human?: string): void {
   process.stdout.write(`${options.json || human === undefined ? JSON.stringify(value, null, 2) : human}\n`);

@@ -83,7 +83,7 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
     expect(stdout).toContain('→ describeDatabase {}');
     expect(stdout).toContain('✓ describeDatabase');
     expect(stdout).toContain('The notes table is there.');
-    expect(stdout).toContain('Done: answered after 2 step(s)');
+    expect(stdout).toContain('Done: answered after 2 steps');
     // The second prompt continued the conversation.
     expect(
       model.requests

@@ -47,15 +47,29 @@ describe('the builder', () => {
     await input.fill('Bad_Id');
     await page.getByRole('alert').getByText('DNS label').waitFor();
     expect(await page.getByRole('button', { name: 'Create' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Create' }).evaluate((button) => getComputedStyle(button).cursor)).toBe('not-allowed');
+    await page.screenshot({ path: path.join(screenshots, 'create-invalid-name.png') });
     await input.fill('notes');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('tab', { name: 'Chat' }).waitFor();
     await page.getByRole('button', { name: 'notes', exact: true }).waitFor();
   });
 
-  it('streams an agent run into the chat', async () => {
-    await page.getByLabel('Prompt').fill('What does my app have?');
-    await page.getByRole('button', { name: 'Send' }).click();
+  it('streams an agent run into the chat, sent with Enter (Shift+Enter breaks the line)', async () => {
+    const prompt = page.getByLabel('Prompt');
+    const send = page.getByRole('button', { name: 'Send' });
+    // Nothing to send yet: the button says so by its looks too, not only to a screen reader.
+    expect(await send.isDisabled()).toBe(true);
+    expect(await send.evaluate((button) => [getComputedStyle(button).cursor, Number(getComputedStyle(button).opacity) < 1])).toEqual(['not-allowed', true]);
+    await prompt.pressSequentially('What does my app');
+    await prompt.press('Shift+Enter');
+    await prompt.pressSequentially('have?');
+    expect(await prompt.inputValue()).toBe('What does my app\nhave?');
+    expect(await page.getByLabel('Conversation').getByText('You:').count()).toBe(0);
+    expect(await send.evaluate((button) => getComputedStyle(button).cursor)).toBe('pointer');
+    await prompt.press('Enter');
+    await page.getByLabel('Conversation').getByText('You: What does my app have?').waitFor();
+    expect(await prompt.inputValue()).toBe('');
     await page.getByText('listArtifacts ✓').waitFor();
     await page.getByText('It has a notes table.').waitFor();
     await page.getByText('Done: answered').waitFor();
@@ -335,6 +349,11 @@ describe('the builder without a model', () => {
         .getByText(/OPENAI_MODEL/)
         .waitFor();
       expect(await other.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+      // Enter does not send either: there is no model to send to.
+      await other.getByLabel('Prompt').fill('Anything');
+      await other.getByLabel('Prompt').press('Enter');
+      expect(await other.getByLabel('Conversation').getByText('You:').count()).toBe(0);
+      expect(await other.getByLabel('Prompt').inputValue()).toBe('Anything');
       await other.getByRole('tab', { name: 'History' }).click();
       await other.getByText('Create app quiet').waitFor();
     } finally {

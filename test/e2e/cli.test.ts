@@ -84,7 +84,9 @@ describe('tessera CLI', () => {
   });
 
   it('exports a release for Fission into a folder, as the docs say', async () => {
-    expect((await tessera('release', 'notes', '1.0.0')).code).toBe(0);
+    const released = await tessera('release', 'notes', '1.0.0');
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toMatch(/^Released notes 1\.0\.0: commit [0-9a-f]{10}, 1 component, 1 function\n$/);
     const out = mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-export-'));
     try {
       const result = await tessera(
@@ -130,6 +132,25 @@ describe('tessera CLI', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('shows what changed between two releases in words', async () => {
+    const added = await fetch(`${server.url}/api/tenants/notes/tools/createFrontendComponent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Footer', code: 'export default function Footer() {\n  return <footer>notes</footer>;\n}\n' }),
+    });
+    expect(added.status, await added.text()).toBe(200);
+    expect((await tessera('release', 'notes', '1.0.1')).stdout).toContain(', 2 components, 1 function\n');
+    const diff = await tessera('diff', 'notes', '1.0.0', '1.0.1');
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout).toMatch(/^components: added Footer\nfunctions: no change\nblueprint: no change\n\n/);
+    expect(diff.stdout).toContain('+export default function Footer()');
+  });
+
+  it('answers `agent --cancel` in words', async () => {
+    const cancel = await tessera('agent', 'notes', '--cancel');
+    expect([cancel.code, cancel.stdout]).toEqual([0, 'No agent run of notes was running.\n']);
   });
 
   it('sets secrets (from stdin, never echoed) and edits the egress allowlist', async () => {

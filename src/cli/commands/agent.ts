@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import type { Client } from '../../../wire/client.ts';
-import { connect, print, usage, type GlobalOptions } from '../context.ts';
+import { connect, plural, print, usage, type GlobalOptions } from '../context.ts';
 
 function summarize(value: unknown, max = 160): string {
   const shown = typeof value === 'string' ? value : JSON.stringify(value);
@@ -41,7 +41,7 @@ async function streamRun(client: Client, id: string, prompt: string, json: boole
         reason = e.reason;
         if (!json)
           out(
-            `\nDone: ${e.reason} after ${e.steps} step(s), ${e.usage.promptTokens} + ${e.usage.completionTokens} tokens.${e.message ? ` ${e.message}` : ''}\n`,
+            `\nDone: ${e.reason} after ${plural(e.steps, 'step')}, ${e.usage.promptTokens} + ${e.usage.completionTokens} tokens.${e.message ? ` ${e.message}` : ''}\n`,
           );
       }
     }
@@ -61,7 +61,8 @@ export function register(cli: CAC): void {
       if (!id) usage('Missing app id.');
       const client = connect(options);
       if (options.cancel) {
-        print(options, await client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} }));
+        const answer = await client.request('POST /api/tenants/:id/agent/cancel', { params: { id }, body: {} });
+        print(options, answer, answer.cancelled ? `Cancelled the agent run of ${id}.` : `No agent run of ${id} was running.`);
         return;
       }
       if (words.length === 0) usage('Missing prompt: tessera agent <id> "Build a notes app"');

@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import type { ExportFiles } from '../../../wire/api.ts';
-import { connect, print, text, usage, type GlobalOptions } from '../context.ts';
+import { connect, plural, print, text, usage, type GlobalOptions } from '../context.ts';
 
 type ExportOptions = GlobalOptions &
   Record<
@@ -94,7 +94,7 @@ export function register(cli: CAC): void {
       print(
         options,
         { ...answer, files: answer.files.map((f) => f.path) },
-        `Wrote ${written.length} files to ${out}:\n${answer.files.map((f) => `  ${f.path}${f.secret ? '  (secret, owner-only)' : ''}`).join('\n')}\n\nNext:\n  kubectl apply -f ${out}/k8s/\n  fission spec apply --specdir ${out}/specs --wait`,
+        `Wrote ${plural(written.length, 'file')} to ${out}:\n${answer.files.map((f) => `  ${f.path}${f.secret ? '  (secret, owner-only)' : ''}`).join('\n')}\n\nNext:\n  kubectl apply -f ${out}/k8s/\n  fission spec apply --specdir ${out}/specs --wait`,
       );
     });
 }

@@ -1,5 +1,5 @@
 import type { CAC } from 'cac';
-import { connect, print, text, usage, type GlobalOptions } from '../context.ts';
+import { connect, plural, print, text, usage, type GlobalOptions } from '../context.ts';
 
 export function register(cli: CAC): void {
   cli
@@ -16,7 +16,7 @@ export function register(cli: CAC): void {
       print(
         options,
         snapshot,
-        `Released ${id} ${snapshot.version}: commit ${snapshot.commit.slice(0, 10)}, ${Object.keys(snapshot.components).length} components, ${Object.keys(snapshot.functions).length} functions`,
+        `Released ${id} ${snapshot.version}: commit ${snapshot.commit.slice(0, 10)}, ${plural(Object.keys(snapshot.components).length, 'component')}, ${plural(Object.keys(snapshot.functions).length, 'function')}`,
       );
     });
 }

@@ -105,8 +105,11 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
     });
   }, [id]);
 
+  const canSend = Boolean(prompt.trim()) && !running && !problem && canRun;
+
   async function send(event: React.FormEvent) {
     event.preventDefault();
+    if (!canSend) return;
     const add = (entry: Entry) => setEntries((list) => [...list, entry]);
     add({ kind: 'prompt', text: prompt });
     setPrompt('');
@@ -133,6 +136,13 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
     } finally {
       setRunning(false);
     }
+  }
+
+  /** Enter sends, as in every chat product; Shift+Enter breaks the line, and an IME's Enter picks its word. */
+  function sendOnEnter(event: React.KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
+    event.preventDefault();
+    if (canSend) event.currentTarget.form?.requestSubmit();
   }
 
   return (
@@ -167,14 +177,10 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
           style={{ flex: 1 }}
           value={prompt}
           onChange={(e) => setPrompt(e.target.value)}
-          placeholder="Describe the app you want…"
+          onKeyDown={sendOnEnter}
+          placeholder="Describe the app you want… (Enter sends, Shift+Enter for a new line)"
         />
-        <button
-          type="submit"
-          className="primary"
-          disabled={!prompt.trim() || running || Boolean(problem) || !canRun}
-          title={canRun ? undefined : 'Viewers cannot run the agent'}
-        >
+        <button type="submit" className="primary" disabled={!canSend} title={canRun ? undefined : 'Viewers cannot run the agent'}>
           Send
         </button>
         {running && (
