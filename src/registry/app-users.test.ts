@@ -1,37 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabase, startPgbouncer } from '../../test/support/postgres.ts';
-import { openRegistry, type Registry } from './index.ts';
-
-/** App users on both backends: embedded PGlite, and PostgreSQL through pgbouncer (transaction mode). */
-const backends: Array<[string, () => Promise<{ registry: Registry; cleanup(): Promise<void> }>]> = [
-  [
-    'pglite',
-    async () => {
-      const registry = await openRegistry({});
-      return { registry, cleanup: () => registry.close() };
-    },
-  ],
-  [
-    'postgres via pgbouncer',
-    async () => {
-      const database = await createScratchDatabase();
-      const bouncer = await startPgbouncer(database.name);
-      const registry = await openRegistry({ databaseUrl: bouncer.url });
-      return {
-        registry,
-        async cleanup() {
-          await registry.close();
-          await bouncer.close();
-          await database.drop();
-        },
-      };
-    },
-  ],
-];
+import { REGISTRY_BACKENDS } from '../../test/support/registry-backends.ts';
+import type { Registry } from './index.ts';
 
 const HOUR = 3600_000;
 
-describe.each(backends)('app users on %s', (_name, open) => {
+describe.each(REGISTRY_BACKENDS)('app users on %s', (_name, open) => {
   let registry: Registry;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
