@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, openBuilderAs } from '../support/browser.ts';
 import { request, type SimpleResponse } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';
 
@@ -174,13 +174,8 @@ describe("the builder's Users section", () => {
   });
 
   it('is not offered to an editor, whom the server refuses too', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { context, page: editor } = await openBuilderAs(browser, server.url, 'eddie', 'eddie-editor-password', 'diary');
     try {
-      const signIn = await context.request.post(`${server.url}/api/auth/password`, { data: { login: 'eddie', password: 'eddie-editor-password' } });
-      expect(signIn.status()).toBe(200);
-      const editor = await context.newPage();
-      editor.setDefaultTimeout(10_000);
-      await editor.goto(`${server.url}/?app=diary`);
       await editor.getByLabel('Your role').getByText('editor').waitFor();
       await editor.getByRole('tab', { name: 'Members' }).waitFor();
       expect(await editor.getByRole('tab', { name: 'Users' }).count()).toBe(0);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
+import { launchChromium, openBuilderAs } from '../support/browser.ts';
 import { startTestServer } from '../support/platform.ts';
 
 /**
@@ -204,13 +204,8 @@ describe('the Database section', () => {
   });
 
   it('lets a viewer read the schema and rows, with the controls that change them disabled', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { context, page: viewer } = await openBuilderAs(browser, server.url, 'vera', 'vera-viewer-password', 'shop');
     try {
-      const signIn = await context.request.post(`${server.url}/api/auth/password`, { data: { login: 'vera', password: 'vera-viewer-password' } });
-      expect(signIn.status()).toBe(200);
-      const viewer = await context.newPage();
-      viewer.setDefaultTimeout(10_000);
-      await viewer.goto(`${server.url}/?app=shop`);
       await viewer.getByRole('tab', { name: 'Database' }).click();
       await viewer.getByLabel('Columns of orders').waitFor();
       await viewer.getByRole('tab', { name: 'SQL editor' }).click();

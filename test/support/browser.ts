@@ -42,3 +42,20 @@ export function useServerAndBrowser(env: Record<string, string> = {}): { server:
   });
   return fixture;
 }
+
+/**
+ * The builder open on `app` for a user who signs in with a password, in a browser context of its own
+ * (close it when done): how a member other than the test's admin sees a project.
+ */
+export async function openBuilderAs(browser: Browser, serverUrl: string, login: string, password: string, app: string) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const signIn = await context.request.post(`${serverUrl}/api/auth/password`, { data: { login, password } });
+  if (signIn.status() !== 200) {
+    await context.close();
+    throw new Error(`${login} could not sign in: ${signIn.status()}`);
+  }
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${serverUrl}/?app=${app}`);
+  return { context, page };
+}
