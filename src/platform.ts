@@ -101,7 +101,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     dataDir: config.dataDir,
     logger: logger.child({ module: 'runtime' }),
     limits: config.functions,
-    db: (tenant) => dbPool.get(tenant),
+    db: (tenant, kind) => dbPool.get(tenant, kind),
     renderVendor: buildServerRenderVendor,
     warmPool: config.functions.warmPool,
     secrets: (tenant) => secrets.values(tenant),

@@ -51,7 +51,7 @@ function packagesLine(tenant: Tenant): string {
 
 /** The system prompt for one step: the contracts, then what the app holds right now. */
 export async function buildSystemPrompt(tenant: Tenant): Promise<string> {
-  const tables = await tenant.db.describe().catch(() => []);
+  const tables = await tenant.draftDb.describe().catch(() => []);
   const state = [
     `App id: ${tenant.id}. Migration number: ${tenant.state.migrationVersion}.`,
     `Tables: ${tables.length ? tables.map((t) => `${t.name}(${t.columns.map((c) => `${c.name} ${c.type}`.trim()).join(', ')})`).join('; ') : '(none)'}.`,

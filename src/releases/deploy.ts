@@ -63,7 +63,7 @@ export class Deployer {
       const view = await this.prepare(tenant, version);
       const snapshot = JSON.parse(await getRelease(this.deps.registry, tenant.id, version)) as ReleaseSnapshot;
       const warnings: string[] = [];
-      const dbVersion = await tenant.db.currentVersion();
+      const dbVersion = await tenant.liveDb.currentVersion();
       if (snapshot.migration < dbVersion) {
         warnings.push(
           `Release ${version} was made at database migration ${snapshot.migration}; the database is at migration ${dbVersion}. Migrations only move forward, so no data was dropped: check that this release's code works with the newer schema.`,
