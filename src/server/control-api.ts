@@ -23,6 +23,8 @@ const memberChange = z.object({ role: z.unknown().optional(), direct: z.unknown(
 const newRelease = z.object({ version: z.unknown().optional(), notes: z.unknown().optional() });
 const agentPrompt = z.object({ prompt: z.string().regex(/\S/, 'expected a non-empty prompt').max(50_000) });
 const page = z.object({ limit: wholeNumber.optional(), before: wholeNumber.optional() });
+/** A deploy's body: `{}`, or `{"confirmDataLoss": true}` after a 409 CONFIRM_DATA_LOSS (owners only: the route is). */
+const deployBody = z.object({ confirmDataLoss: z.boolean().optional() }).strict();
 const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional(), rowid: z.enum(['0', '1']).optional() }).merge(databaseChoice);
 const logsQuery = z.object({ since: wholeNumber.optional(), limit: wholeNumber.optional(), follow: z.string().optional() });
 
@@ -352,7 +354,8 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     requireRole('owner', 'deploying (or rolling back)'),
     async function deployRelease(c) {
       const tenant = await tenants.get(c.req.param('id'));
-      const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api');
+      const { confirmDataLoss } = await readBody(c, deployBody, { hint: 'Send {} or {"confirmDataLoss": true}.' });
+      const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api', { confirmDataLoss: confirmDataLoss === true });
       return c.json({ ...result, url: tenantUrl(platform, tenant.id, c) });
     },
   );

@@ -136,5 +136,16 @@ export function databaseApi(platform: Platform): Hono<Env> {
     },
   );
 
+  api.post(
+    '/tenants/:id/database/refresh-draft',
+    audited('database.refresh-draft'),
+    requireRole('editor', "refreshing the draft's data"),
+    async function refreshDraft(c) {
+      await readBody(c, z.object({}).strict(), { hint: 'Send {} (nothing to choose: the draft gets a copy of the live data).' });
+      const result = await platform.tenants.withLock(c.req.param('id'), (tenant) => tenant.refreshDraftFromLive());
+      return c.json(result);
+    },
+  );
+
   return api;
 }

@@ -98,8 +98,8 @@ interface TableShape {
 }
 
 /**
- * What going from `before` to `after` loses: a table with rows that is gone (unless another table
- * with the same columns and rows appeared: a rename), columns gone from a table with rows (unless
+ * What going from `before` to `after` loses: a table with rows that is gone (unless a new table with
+ * as many rows and columns appeared: a rename), columns gone from a table with rows (unless
  * as many appeared: renamed), or fewer rows (a rebuild that dropped some).
  */
 export function dataLoss(before: TableShape[], after: TableShape[]): DataLoss[] {
@@ -107,11 +107,12 @@ export function dataLoss(before: TableShape[], after: TableShape[]): DataLoss[] 
   const afterByName = new Map(after.map((table) => [table.name, table]));
   const beforeNames = new Set(before.map((table) => table.name));
   const appeared = after.filter((table) => !beforeNames.has(table.name));
-  const sameColumns = (a: string[], b: string[]): boolean => a.length === b.length && a.every((c) => b.includes(c));
+  // A renamed table keeps its rows and its number of columns (some may have been renamed too).
+  const sameShape = (a: TableShape, b: TableShape): boolean => a.rows === b.rows && a.columns.length === b.columns.length;
   for (const table of before) {
     const now = afterByName.get(table.name);
     if (!now) {
-      const renamed = appeared.findIndex((t) => t.rows === table.rows && sameColumns(t.columns, table.columns));
+      const renamed = appeared.findIndex((t) => sameShape(t, table));
       if (renamed >= 0) appeared.splice(renamed, 1);
       else if (table.rows > 0) loss.push({ table: table.name, rows: table.rows, lost: 'table' });
       continue;

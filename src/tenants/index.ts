@@ -15,6 +15,7 @@ import { Tenant, type AppFunction, type FunctionAccess, type TenantState, type T
 export {
   Tenant,
   migrationVersionOf,
+  migrationsOf,
   accessOfManifest,
   functionManifestPath,
   functionManifestText,
