@@ -8,7 +8,7 @@ import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
 import { appAuthApi } from './app-auth-api.ts';
-import { dropAppSessionCookies, readAppSession, withoutAppSession } from './app-cookies.ts';
+import { dropPlatformCookies, readAppSession, withoutPlatformCookies } from './app-cookies.ts';
 import { errorResponse } from './errors.ts';
 import { functionAccess, publicRoute } from './policy.ts';
 
@@ -174,9 +174,9 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     c.req.raw.headers.forEach((value, key) => {
       // The replicas' forwarding headers (and their proof) are the platform's, never the app's.
       if (key.startsWith('x-tessera-')) return;
-      // The app users' session is the platform's: generated code never sees it (app-cookies.ts).
+      // The app users' session and the preview grant are the platform's: generated code never sees them (app-cookies.ts).
       if (key === 'cookie') {
-        const kept = withoutAppSession(value);
+        const kept = withoutPlatformCookies(value);
         if (kept !== null) headers[key] = kept;
         return;
       }
@@ -190,7 +190,7 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     const { status, headers: responseHeaders, body: responseBody } = result.response;
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {
       status,
-      headers: dropAppSessionCookies(toHttpHeaders(responseHeaders)),
+      headers: dropPlatformCookies(toHttpHeaders(responseHeaders)),
     });
   }
 

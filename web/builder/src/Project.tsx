@@ -63,7 +63,9 @@ export function Project({ id, me }: { id: string; me: string }) {
       </main>
     );
   if (!info) return <main className="panel">Loading…</main>;
-  const previewUrl = mode === 'draft' ? info.draftUrl : info.url;
+  // The draft is for members only: this builder route answers with a fresh signed link to it (a
+  // grant cookie on the draft origin), for the iframe and for each "Open in new tab".
+  const previewUrl = mode === 'draft' ? `/api/tenants/${encodeURIComponent(id)}/preview` : info.url;
   return (
     <div className="main">
       <section className="work">
