@@ -71,7 +71,7 @@ export class PreviewGrants {
   /** Until when a link token grants `app`, or why not. */
   checkLink(token: string, app: string, now = nowSeconds()): { grantUntil: number } | { refused: Refusal } {
     const parts = this.verified(token);
-    if (!parts || parts.length !== 4 || parts[0] !== 'L' || parts[1] !== app) return { refused: 'invalid' };
+    if (parts?.length !== 4 || parts[0] !== 'L' || parts[1] !== app) return { refused: 'invalid' };
     const linkUntil = Number(parts[2]);
     const grantUntil = Number(parts[3]);
     if (!(linkUntil > now && grantUntil > now)) return { refused: 'expired' };
