@@ -27,7 +27,11 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const setCookieOf = (res: SimpleResponse): string[] => [res.headers['set-cookie'] ?? []].flat();
 
 async function api(route: string, body?: unknown, headers: Record<string, string> = {}): Promise<SimpleResponse> {
-  return request(`${server.url}${route}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return request(`${server.url}${route}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 }
 
 /** Follows a signed link anonymously: the redirect and the cookie it sets. */
@@ -88,7 +92,10 @@ describe('the draft origin without a grant', () => {
     ] as const) {
       const answer = await toDraft('peek', route, { method, ...(method === 'POST' ? { body: '{"email":"a@b.test","password":"long enough pass"}' } : {}) });
       expect(answer.status, `${method} ${route}`).toBe(401);
-      expect(answer.json().error, `${method} ${route}`).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringContaining('ask an owner for a preview link') });
+      expect(answer.json().error, `${method} ${route}`).toMatchObject({
+        code: 'UNAUTHORIZED',
+        message: expect.stringContaining('ask an owner for a preview link'),
+      });
     }
     // A browser's navigation to a function gets the page too.
     const navigated = await toDraft('peek', '/api/echo', { headers: { 'sec-fetch-mode': 'navigate', accept: 'text/html' } });
@@ -253,7 +260,7 @@ describe('in Chromium', () => {
     const refused = await stranger.newPage();
     const res = await refused.goto(`http://${draftHost('peek')}/`);
     expect(res!.status()).toBe(401);
-    await refused.getByRole('heading', { name: 'The draft of peek is for its project\'s members' }).waitFor();
+    await refused.getByRole('heading', { name: "The draft of peek is for its project's members" }).waitFor();
     await refused.screenshot({ path: path.join(screenshots, 'draft-preview-refused-1280.png') });
     await refused.setViewportSize({ width: 1024, height: 700 });
     await refused.screenshot({ path: path.join(screenshots, 'draft-preview-refused-1024.png') });

@@ -45,9 +45,7 @@ export async function adminPrincipal(test: Pick<TestPlatform, 'platform' | 'toke
 }
 
 /** The same, listening on a free port of 127.0.0.1. */
-export async function startTestServer(
-  env: Record<string, string> = {},
-): Promise<
+export async function startTestServer(env: Record<string, string> = {}): Promise<
   TestPlatform & {
     server: RunningServer;
     url: string;
