@@ -54,8 +54,13 @@ describe('credentials', () => {
   it('keeps health, the builder page and the live apps public; the draft is for members', async () => {
     expect((await anonymous('/healthz')).status).toBe(200);
     expect((await anonymous('/')).status).toBe(200);
-    expect((await anonymous('/api/tenants/open/releases', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{"version":"1.0.0"}' })).status).toBe(201);
-    expect((await anonymous('/api/tenants/open/releases/1.0.0/deploy', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{}' })).status).toBe(200);
+    expect(
+      (await anonymous('/api/tenants/open/releases', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{"version":"1.0.0"}' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await anonymous('/api/tenants/open/releases/1.0.0/deploy', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{}' })).status,
+    ).toBe(200);
     expect((await request(`${server.liveUrl('open')}api/hi`, { headers: ANONYMOUS })).text).toBe('hi');
     // The draft origin answers a member's token only (test/e2e/preview-grants.test.ts has the rest).
     expect((await request(`${server.appUrl('open')}api/hi`, { headers: ANONYMOUS })).status).toBe(401);
