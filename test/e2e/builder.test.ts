@@ -151,11 +151,21 @@ describe('the builder', () => {
     await tab.getByText('from the builder').waitFor();
     expect(tab.url()).toBe(`http://${draftHost}/`);
     await tab.close();
-    // Another browser, with no grant, gets the page that says how to get access.
+    // Another browser, with no grant, gets the page that says how to get access...
     const stranger = await browser.newContext();
-    const refused = await (await stranger.newPage()).goto(`http://${draftHost}/`);
+    const strangerPage = await stranger.newPage();
+    const refused = await strangerPage.goto(`http://${draftHost}/`);
     expect(refused?.status()).toBe(401);
     expect(await refused?.text()).toContain('ask an owner of the project for a preview link');
+    // ...until an owner shares a link (valid one day) with them.
+    await page.getByRole('button', { name: 'Share draft' }).click();
+    const link = await page.getByLabel('Draft link').inputValue();
+    expect(link).toMatch(new RegExp(`^http://${draftHost.replace(/\./g, '\\.')}/\\?tessera_preview=`));
+    await page.getByRole('status').getByText('Anyone with this link can open the draft until').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'share-draft.png') });
+    await strangerPage.goto(link);
+    await strangerPage.getByText('from the builder').waitFor();
+    expect(strangerPage.url()).toBe(`http://${draftHost}/`);
     await stranger.close();
   });
 
