@@ -46,7 +46,7 @@ function notLiveYet(tenant: Tenant, rawDraftUrl: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${tenant.id}: nothing is live yet</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto;color:#374151">
 <h1>Nothing is live yet</h1>
-<p>The app <strong>${tenant.id}</strong> has no deployed release. Its newest work is on the draft preview: <a href="${draftUrl}">${draftUrl}</a>.</p>
+<p>The app <strong>${tenant.id}</strong> has no deployed release. Its newest work is on the draft preview, for the project's members (open it from the builder): <a href="${draftUrl}">${draftUrl}</a>.</p>
 <p>Create a release and deploy it to make it live (<code>tessera release ${tenant.id} 1.0.0</code>, then <code>tessera deploy ${tenant.id} 1.0.0</code>).</p>
 </body></html>`;
 }
@@ -106,7 +106,12 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     const draftUrl = `http://draft.${host}/`;
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/_tessera/')) {
       return c.json(
-        { error: { code: 'NOT_FOUND', message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl}.` } },
+        {
+          error: {
+            code: 'NOT_FOUND',
+            message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl} (for the project's members: send a member's bearer token).`,
+          },
+        },
         404,
       );
     }
