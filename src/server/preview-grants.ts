@@ -202,7 +202,8 @@ export function previewGate(platform: Platform): (c: Context, app: string) => Pr
       // The link leaves the address bar (and never goes on as a Referer): the cookie is the grant now.
       c.header('referrer-policy', 'no-referrer');
       c.header('cache-control', 'no-store');
-      return c.redirect(`${target.pathname}${target.search}`, 302);
+      // One leading slash: `//evil.example/` would be another site (the path is not what is signed).
+      return c.redirect(`/${target.pathname.replace(/^[/\\]+/, '')}${target.search}`, 302);
     }
     const cookieName = overHttps(c) ? PREVIEW_COOKIE_SECURE : PREVIEW_COOKIE;
     let granted = cookieValues(c, cookieName).some((value) => grants.checkGrant(value, app));

@@ -182,6 +182,9 @@ describe('signed links', () => {
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('/about?x=1');
     expect(cookie).toMatch(/^tessera_preview=G\.peek\./);
+    // The path is not signed: a link turned into `//evil.example/` stays on the draft.
+    const sneaky = await follow(link.replace(/\/about\?/, '//evil.example/about?'));
+    expect(sneaky.res.headers.location).toBe('/evil.example/about?x=1');
     expect((await api('/api/tenants/peek/preview', undefined, bearer(tokens.nina!))).status).toBe(403);
     expect((await api('/api/tenants/peek/preview', undefined, ANONYMOUS)).status).toBe(401);
     expect((await api('/api/tenants/peek/preview?path=//evil.example/', undefined, bearer(tokens.vera!))).status).toBe(400);
