@@ -75,7 +75,7 @@ export async function benchFission(server: Awaited<ReturnType<typeof startTestSe
       'Fission: notes (db via HTTP)',
       await sample(runs, () => request(`${notes}/`)),
     );
-    const db = platform.dbPool.get('fbench');
+    const db = platform.dbPool.get('fbench', 'live');
     const body = JSON.stringify({ op: 'query', sql: 'SELECT id, text FROM notes ORDER BY id', params: [] });
     const remote = await sample(runs, () =>
       request(secret.stringData.url, { method: 'POST', headers: { authorization: `Bearer ${secret.stringData.token}` }, body }),

@@ -44,7 +44,8 @@ export async function benchZodFunction(server: Awaited<ReturnType<typeof startTe
     `\n# Function runtime: a function bundling zod (${(code.length / 1024).toFixed(0)} KB CommonJS) vs a bare node:http handler validating with zod\n`,
   );
   const body = Buffer.from(JSON.stringify({ text: 'hello', tags: ['a'] }));
-  const call = (tenant: string) => platform.runtime.invoke(tenant, fn, { method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, body });
+  const call = (tenant: string) =>
+    platform.runtime.invoke(tenant, fn, { method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, body, database: 'live' });
 
   const Note = z.object({ text: z.string().min(1).max(500), tags: z.array(z.string()).max(10).default([]) });
   const bare = http.createServer((req, res) => {

@@ -9,6 +9,7 @@ import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { StyleBuilder } from './styles/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
+import { LiveSnapshots } from './snapshots/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { AuthService, OidcSignIn } from './auth/index.ts';
 import { AppUsers } from './app-users/index.ts';
@@ -32,6 +33,8 @@ export interface Platform {
   artifacts: ArtifactStore;
   /** What each app serves live. */
   deployer: Deployer;
+  /** Snapshots of each app's live database. */
+  snapshots: LiveSnapshots;
   /** Who calls the control plane: sessions, API tokens, TESSERA_TOKEN, sign-in links. */
   auth: AuthService;
   /** The people who use the generated apps (each app's own accounts and sessions). */
@@ -101,7 +104,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     dataDir: config.dataDir,
     logger: logger.child({ module: 'runtime' }),
     limits: config.functions,
-    db: (tenant) => dbPool.get(tenant),
+    db: (tenant, kind) => dbPool.get(tenant, kind),
     renderVendor: buildServerRenderVendor,
     warmPool: config.functions.warmPool,
     secrets: (tenant) => secrets.values(tenant),
@@ -127,7 +130,8 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();
-  const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles });
+  const snapshots = new LiveSnapshots({ registry, dbPool, logger: logger.child({ module: 'snapshots' }) });
+  const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles, snapshots });
   const forgetTenant = (id: string): void => {
     deployer.forget(id);
     styles.forget(id);
@@ -152,6 +156,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     registry,
     artifacts,
     deployer,
+    snapshots,
     auth,
     appUsers: new AppUsers(registry),
     oidc,

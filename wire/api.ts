@@ -141,7 +141,15 @@ export interface DeployResult {
   previous: string | null;
   url: string;
   warnings: string[];
+  /** The live database's migrations the deploy applied (`from` = `to`: none) and the snapshot taken before them. */
+  migrations: { from: number; to: number; snapshot: string | null };
 }
+
+/** What a deploy's migrations would lose in one table (the details of 409 CONFIRM_DATA_LOSS). */
+export type DataLoss =
+  | { table: string; rows: number; lost: 'table' }
+  | { table: string; rows: number; lost: 'columns'; columns: string[] }
+  | { table: string; rows: number; lost: 'rows'; rowsAfter: number };
 
 export interface Deployment {
   version: string;
@@ -341,7 +349,7 @@ export interface Routes {
   'GET /api/tenants/:id/releases': Route<never, { releases: ReleaseSummary[] }>;
   'POST /api/tenants/:id/releases': Route<{ version: string; notes?: string }, ReleaseSnapshot>;
   'GET /api/tenants/:id/releases/:from/diff/:to': Route<never, ReleaseDiff>;
-  'POST /api/tenants/:id/releases/:version/deploy': Route<Record<string, never>, DeployResult>;
+  'POST /api/tenants/:id/releases/:version/deploy': Route<{ confirmDataLoss?: boolean }, DeployResult>;
   'POST /api/tenants/:id/releases/:version/export/fission': Route<FissionExportOptions, ExportFiles>;
   'POST /api/export/fission-read-path': Route<ReadPathExportOptions, ExportFiles>;
   'GET /api/tenants/:id/deployments': Route<never, DeploymentHistory>;

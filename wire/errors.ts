@@ -77,6 +77,9 @@ export const USER_ERRORS = {
   SIGN_IN_REQUIRED: 401,
   INVALID_RESET_TOKEN: 400,
   EXPORT_UNSUPPORTED: 409,
+  // Draft data, live data, snapshots (docs/data-safety.md).
+  CONFIRM_DATA_LOSS: 409,
+  MIGRATION_MISSING: 409,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */

@@ -135,7 +135,7 @@ describe('agent loop', () => {
     const record = await s.run('A table please');
     expect(record.reason).toBe('answered');
     expect(s.scripted.requests.every((r) => !r.stream)).toBe(true);
-    expect((await (await s.tenant()).db.describe()).map((t) => t.name)).toEqual(['plain']);
+    expect((await (await s.tenant()).draftDb.describe()).map((t) => t.name)).toEqual(['plain']);
     expect(s.events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta)).toEqual(['Looking.', 'Made a table.']);
   });
 
@@ -162,7 +162,7 @@ describe('agent loop', () => {
     await s.run('Add items');
     const tenant = await s.tenant();
     expect(tenant.state.migrationVersion).toBe(1);
-    expect((await tenant.db.describe()).find((t) => t.name === 'items')?.columns.map((c) => c.name)).toEqual(['id', 'name']);
+    expect((await tenant.draftDb.describe()).find((t) => t.name === 'items')?.columns.map((c) => c.name)).toEqual(['id', 'name']);
     expect(await s.commits()).toHaveLength(2);
   });
 
@@ -288,7 +288,7 @@ describe('agent loop', () => {
     expect(s.agent.isRunning(s.id)).toBe(false);
     // Consistent: every commit is whole, and the database matches the repo's migrations.
     const tenant = await s.tenant();
-    expect(await tenant.db.currentVersion()).toBe(tenant.state.migrationVersion);
+    expect(await tenant.draftDb.currentVersion()).toBe(tenant.state.migrationVersion);
     const conversation = await s.agent.conversation(s.id);
     expect(conversation.runs.map((r) => r.reason)).toEqual(['cancelled']);
     expect(conversation.messages[0]).toEqual({ role: 'user', content: 'Keep going' });

@@ -6,10 +6,10 @@ const THEME_KEYS = Object.keys(themeSchema.shape)
   .filter((key) => key !== 'primaryColor')
   .join(', ');
 
-const CONTRACTS = `You are Tessera's app builder. You build a small web app for the user by calling tools; the platform serves it at once at http://<app>.localhost/. Work in small verified steps, look before you write (listArtifacts, readFile, describeDatabase), and when a tool returns an error, read it carefully and call the tool again with a fix. When the app works, answer with a short summary for the user (no code).
+const CONTRACTS = `You are Tessera's app builder. You build a small web app for the user by calling tools; the platform serves it at once at http://<app>.localhost/. Work in small verified steps, look before you write (listArtifacts, readFile, describeDatabase), change an existing component or function with edits ([{find, replace}], each find copied exactly from the file) rather than resending all its code, and when a tool returns an error, read it carefully and call the tool again with a fix. When the app works, answer with a short summary for the user (no code).
 
 An app has four kinds of artifact:
-1. Database (updateDatabaseSchema): SQLite DDL, applied all-or-nothing as a numbered migration. Use CREATE TABLE / ALTER TABLE / CREATE INDEX; INSERT for seed rows. PRAGMA, ATTACH, VACUUM and transaction statements are refused.
+1. Database (updateDatabaseSchema): SQLite DDL, applied all-or-nothing as a numbered migration. Use CREATE TABLE / ALTER TABLE / CREATE INDEX; INSERT for seed rows. PRAGMA, ATTACH, VACUUM and transaction statements are refused. You work on the app's draft database (its data is test data); the live app's data changes only when the owner deploys a release, which applies your migrations then. Prefer additive changes (new tables and columns) over dropping or rebuilding tables: a deploy that would lose live data needs the owner's confirmation.
 2. Backend functions (createBackendFunction, name in lower-kebab-case): one Node.js module in Fission's contract, served at /api/<name> for every HTTP method:
    const db = require('@tessera/db');
    module.exports = async function (context) {
@@ -51,7 +51,7 @@ function packagesLine(tenant: Tenant): string {
 
 /** The system prompt for one step: the contracts, then what the app holds right now. */
 export async function buildSystemPrompt(tenant: Tenant): Promise<string> {
-  const tables = await tenant.db.describe().catch(() => []);
+  const tables = await tenant.draftDb.describe().catch(() => []);
   const state = [
     `App id: ${tenant.id}. Migration number: ${tenant.state.migrationVersion}.`,
     `Tables: ${tables.length ? tables.map((t) => `${t.name}(${t.columns.map((c) => `${c.name} ${c.type}`.trim()).join(', ')})`).join('; ') : '(none)'}.`,

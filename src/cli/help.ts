@@ -19,7 +19,8 @@ Usage:
   tessera release <id> <version> [--notes "..."]  snapshot the app's current commit as a release
   tessera releases <id>                           list releases
   tessera diff <id> <from> <to>                   what changed between two releases
-  tessera deploy <id> <version>                   make a release live (atomic)
+  tessera deploy <id> <version> [--confirm-data-loss]
+                                                  make a release live (atomic); applies its migrations to live data
   tessera rollback <id> [<version>]               deploy the release live before the current one (or <version>)
   tessera deployments <id>                        which release is live, and the deployment history
   tessera secrets <id>                            list an app's secrets (names only) and the ones the agent asked for

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * The control plane's tables. Changing this file means a new migration: `npm run db:generate`
@@ -335,4 +335,25 @@ export const appOutbox = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('app_outbox_tenant').on(t.tenant, t.createdAt)],
+);
+
+/**
+ * Snapshots of an app's live database (the file is `DATA_DIR/tenants/<tenant>/db/snapshots/<id>.sqlite`):
+ * taken before each deploy, migration and restore, periodically when the data changed, and by hand.
+ */
+export const appSnapshots = pgTable(
+  'app_snapshots',
+  {
+    id: text('id').primaryKey(),
+    tenant: text('tenant').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    /** Why it was taken, e.g. "before deploy 1.2.0", "periodic", "manual". */
+    reason: text('reason').notNull(),
+    /** The release live when it was taken (null before the first deploy). */
+    release: text('release'),
+    bytes: bigint('bytes', { mode: 'number' }).notNull(),
+    /** Who asked for it: a person's id, "api", or "platform" for the automatic ones. */
+    takenBy: text('taken_by').notNull(),
+  },
+  (t) => [index('app_snapshots_tenant').on(t.tenant, t.at)],
 );

@@ -1,5 +1,6 @@
 import { agentRunStore, type AgentRunStore } from './agent-runs.ts';
 import { appOutboxStore, type AppOutboxStore } from './app-outbox.ts';
+import { snapshotStore, type SnapshotStore } from './app-snapshots.ts';
 import { appUserStore, type AppUserStore } from './app-users.ts';
 import { auditStore, type AuditStore } from './audit.ts';
 import { buildStore, type BuildStore } from './builds.ts';
@@ -18,6 +19,7 @@ import { userStore, type UserStore } from './users.ts';
 export type { Db } from './db.ts';
 export type { AgentRunRecord } from './agent-runs.ts';
 export type { OutboxMail } from './app-outbox.ts';
+export type { SnapshotRecord } from './app-snapshots.ts';
 export type { AppSignupPolicy, AppUserRecord, AppUserRole } from './app-users.ts';
 export type { AuditInput, AuditRecord } from './audit.ts';
 export type { ArtifactRecord } from './builds.ts';
@@ -41,6 +43,7 @@ export type {
   MembershipStore,
   ReleaseStore,
   SealedSecretStore,
+  SnapshotStore,
   TenantStore,
   UserStore,
 };
@@ -74,7 +77,8 @@ export interface Registry
     LeaseStore,
     AuditStore,
     AppUserStore,
-    AppOutboxStore {
+    AppOutboxStore,
+    SnapshotStore {
   readonly backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
@@ -97,6 +101,7 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     ...auditStore(db),
     ...appUserStore(db),
     ...appOutboxStore(db),
+    ...snapshotStore(db),
     close,
   };
 }

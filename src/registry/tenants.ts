@@ -4,6 +4,7 @@ import {
   agentMessages,
   appAuthSettings,
   appOutbox,
+  appSnapshots,
   appResetTokens,
   appSessions,
   appUsers,
@@ -56,6 +57,7 @@ export function tenantStore(db: Db): TenantStore {
         await tx.delete(appUsers).where(eq(appUsers.tenant, id));
         await tx.delete(appAuthSettings).where(eq(appAuthSettings.tenant, id));
         await tx.delete(appOutbox).where(eq(appOutbox.tenant, id));
+        await tx.delete(appSnapshots).where(eq(appSnapshots.tenant, id));
         await tx.delete(tenants).where(eq(tenants.id, id));
       });
     },

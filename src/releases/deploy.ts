@@ -6,9 +6,21 @@ import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
 import type { ReleaseStore } from '../registry/index.ts';
 import type { Stylesheet, StyleBuilder } from '../styles/index.ts';
-import type { AppFunction, Tenant } from '../tenants/index.ts';
+import { migrationsOf, type AppFunction, type Tenant } from '../tenants/index.ts';
+import type { DataLoss } from '../tenantdb/index.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import { getRelease, type ReleaseSnapshot } from './snapshots.ts';
+
+/** "notes: 12 rows in a dropped table; tags: column color dropped (4 rows)". */
+function dataLossMessage(version: string, loss: DataLoss[]): string {
+  const lines = loss.map((entry) => {
+    if (entry.lost === 'table') return `table "${entry.table}" and its ${entry.rows} row${entry.rows === 1 ? '' : 's'} would be dropped`;
+    if (entry.lost === 'columns')
+      return `column${entry.columns.length === 1 ? '' : 's'} ${entry.columns.map((c) => `"${c}"`).join(', ')} of "${entry.table}" (${entry.rows} row${entry.rows === 1 ? '' : 's'}) would be dropped`;
+    return `"${entry.table}" would go from ${entry.rows} to ${entry.rowsAfter} rows`;
+  });
+  return `Deploying ${version} would lose live data: ${lines.join('; ')}. Nothing was changed. An owner can deploy it anyway with {"confirmDataLoss": true} (a snapshot is taken first).`;
+}
 
 /** Releases kept prepared in memory per tenant. */
 const PREPARED_PER_TENANT = 4;
@@ -33,6 +45,18 @@ export interface DeployResult {
   commit: string;
   /** E.g. rolling back code onto a database that has moved on. */
   warnings: string[];
+  /** The live database's migrations this deploy applied (none: `from` = `to`), and the snapshot taken before them. */
+  migrations: { from: number; to: number; snapshot: string | null };
+}
+
+export interface DeployOptions {
+  /** The owner saw what the release's migrations would lose (409 CONFIRM_DATA_LOSS) and deploys anyway. */
+  confirmDataLoss?: boolean;
+}
+
+/** What the Deployer needs of the live snapshots: one before a deploy changes the live schema. */
+export interface SnapshotTaker {
+  take(tenantId: string, reason: string, takenBy?: string): Promise<{ id: string }>;
 }
 
 /**
@@ -47,7 +71,16 @@ export class Deployer {
   private readonly prepared = new Map<string, Promise<AppView>>();
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly deps: { registry: ReleaseStore; store: ArtifactStore; logger: Logger; packages: PackageManager; styles: StyleBuilder }) {}
+  constructor(
+    private readonly deps: {
+      registry: ReleaseStore;
+      store: ArtifactStore;
+      logger: Logger;
+      packages: PackageManager;
+      styles: StyleBuilder;
+      snapshots: SnapshotTaker;
+    },
+  ) {}
 
   /** The tenant's live release, or null before its first deploy. */
   async liveView(tenant: Tenant): Promise<AppView | null> {
@@ -58,22 +91,61 @@ export class Deployer {
     return this.live.get(tenant.id)!;
   }
 
-  async deploy(tenant: Tenant, version: string, by: string): Promise<DeployResult> {
+  /**
+   * Makes `version` live. Its migrations that the live database lacks are applied first, all in one
+   * transaction, after a snapshot of the live data; if they would lose data (a dropped table or
+   * column with rows, rows gone in a rebuild) nothing is applied and the answer is 409
+   * CONFIRM_DATA_LOSS naming the tables and row counts, unless `confirmDataLoss`. The migrations
+   * commit before the deployment is recorded: a crash in between leaves the old release live on the
+   * newer schema (as a rollback does), never the new release on the old schema.
+   */
+  async deploy(tenant: Tenant, version: string, by: string, options: DeployOptions = {}): Promise<DeployResult> {
     return this.lock.run(tenant.id, async () => {
       const view = await this.prepare(tenant, version);
-      const snapshot = JSON.parse(await getRelease(this.deps.registry, tenant.id, version)) as ReleaseSnapshot;
+      const release = JSON.parse(await getRelease(this.deps.registry, tenant.id, version)) as ReleaseSnapshot;
       const warnings: string[] = [];
-      const dbVersion = await tenant.db.currentVersion();
-      if (snapshot.migration < dbVersion) {
+      const liveVersion = await tenant.liveDb.currentVersion();
+      const migrations = { from: liveVersion, to: liveVersion, snapshot: null as string | null };
+      if (release.migration < liveVersion) {
         warnings.push(
-          `Release ${version} was made at database migration ${snapshot.migration}; the database is at migration ${dbVersion}. Migrations only move forward, so no data was dropped: check that this release's code works with the newer schema.`,
+          `Release ${version} was made at database migration ${release.migration}; the live database is at migration ${liveVersion}. Migrations only move forward, so no data was dropped: check that this release's code works with the newer schema (or restore a snapshot from its time).`,
+        );
+      } else if (release.migration > liveVersion) {
+        const pending = await this.pendingMigrations(tenant, release, liveVersion);
+        migrations.snapshot = (await this.deps.snapshots.take(tenant.id, `before deploy ${version}`, by)).id;
+        const applied = await tenant.liveDb.beginMigrations(pending);
+        if (applied.result.loss.length > 0 && !options.confirmDataLoss) {
+          await applied.rollback();
+          throw new TesseraError('CONFIRM_DATA_LOSS', dataLossMessage(version, applied.result.loss), {
+            details: { tables: applied.result.loss, migrations: { from: liveVersion, to: release.migration } },
+          });
+        }
+        await applied.commit();
+        migrations.to = release.migration;
+        this.deps.logger.info(
+          { tenant: tenant.id, version, from: liveVersion, to: release.migration, loss: applied.result.loss.length },
+          'live database migrated for a deploy',
         );
       }
       const { previous } = await this.deps.registry.recordDeployment(tenant.id, version, by);
       this.live.set(tenant.id, view);
       this.deps.logger.info({ tenant: tenant.id, version, previous }, 'release deployed');
-      return { version, previous, commit: view.commit, warnings };
+      return { version, previous, commit: view.commit, warnings, migrations };
     });
+  }
+
+  /** The release's migrations above `liveVersion`, from its own commit; each one must be there. */
+  private async pendingMigrations(tenant: Tenant, release: ReleaseSnapshot, liveVersion: number): Promise<Array<{ version: number; sql: string }>> {
+    const all = await migrationsOf(tenant.workspace, release.commit);
+    const pending = all.filter((m) => m.version > liveVersion && m.version <= release.migration);
+    for (let version = liveVersion + 1; version <= release.migration; version++) {
+      if (!pending.some((m) => m.version === version))
+        throw new TesseraError(
+          'MIGRATION_MISSING',
+          `Release ${release.version} needs the live database at migration ${release.migration}, but its commit has no migration ${version} (the live database is at ${liveVersion}); nothing was changed. Make a new release from the current draft.`,
+        );
+    }
+    return pending;
   }
 
   /**

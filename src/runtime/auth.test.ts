@@ -23,7 +23,14 @@ module.exports = async (context) => {
 };`;
 const fn = { name: 'who', code: WHO, hash: createHash('sha256').update(WHO).digest('hex') };
 const ann = { id: 'u_ann', email: 'ann@example.com', name: 'Ann', role: 'user' as const };
-const request = (extra: Partial<FunctionRequest> = {}): FunctionRequest => ({ method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0), ...extra });
+const request = (extra: Partial<FunctionRequest> = {}): FunctionRequest => ({
+  method: 'GET',
+  url: '/',
+  headers: {},
+  body: Buffer.alloc(0),
+  database: 'live',
+  ...extra,
+});
 
 describe.each(['auto', 'process'] as const)('@tessera/auth (isolation: %s)', (isolation) => {
   const runtime = createLocalRuntime({ dataDir, db: () => db, isolation, limits: { timeoutMs: 5000, memoryMb: 64, maxResponseBytes: 64 * 1024 } });

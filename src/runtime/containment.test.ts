@@ -13,7 +13,7 @@ import { createLocalRuntime, type FunctionRequest } from './index.ts';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-containment-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const db = () => ({ query: async () => [], execute: async () => ({}) });
-const request: FunctionRequest = { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) };
+const request: FunctionRequest = { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0), database: 'live' };
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
 /** Each attempt's outcome: 'allowed' or the error message. */
 const attempts = (body: string) =>

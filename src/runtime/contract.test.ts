@@ -21,12 +21,13 @@ afterAll(async () => {
 });
 
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
-const get = (url = '/', headers: Record<string, string> = {}): FunctionRequest => ({ method: 'GET', url, headers, body: Buffer.alloc(0) });
+const get = (url = '/', headers: Record<string, string> = {}): FunctionRequest => ({ method: 'GET', url, headers, body: Buffer.alloc(0), database: 'live' });
 const post = (type: string | null, body: string, url = '/'): FunctionRequest => ({
   method: 'POST',
   url,
   headers: { 'content-length': String(Buffer.byteLength(body)), ...(type ? { 'content-type': type } : {}) },
   body: Buffer.from(body),
+  database: 'live',
 });
 async function call(code: string, request: FunctionRequest = get()) {
   const result = await runtime.invoke('contract', fn('f', code), request);
@@ -158,7 +159,7 @@ describe('the request a function sees', () => {
   const see = async (request: FunctionRequest) => JSON.parse((await call(echo, request)).text);
 
   it('has method, url, path, lowercase headers, get() and empty params', async () => {
-    const seen = await see({ method: 'get', url: '/sub/path?x=1', headers: { 'User-Agent': 'probe' }, body: Buffer.alloc(0) });
+    const seen = await see({ method: 'get', url: '/sub/path?x=1', headers: { 'User-Agent': 'probe' }, body: Buffer.alloc(0), database: 'live' });
     expect(seen).toMatchObject({
       method: 'GET',
       url: '/sub/path?x=1',

@@ -14,11 +14,11 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-hostile-'));
 const dbPool = createTenantDbPool({ dataDir });
 const runtime = createLocalRuntime({
   dataDir,
-  db: (t) => dbPool.get(t),
+  db: (t) => dbPool.get(t, 'live'),
   limits: { timeoutMs: 2000, memoryMb: 96, maxResponseBytes: 1024 * 1024 },
   warmPool: 1,
 });
-const request: FunctionRequest = { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) };
+const request: FunctionRequest = { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0), database: 'live' };
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
 const bystander = fn(
   'ping',
@@ -34,7 +34,7 @@ async function ping(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const pending = await dbPool.get('bystander').beginMigration("CREATE TABLE vault (secret TEXT); INSERT INTO vault VALUES ('bystander-only')", 1);
+  const pending = await dbPool.get('bystander', 'live').beginMigration("CREATE TABLE vault (secret TEXT); INSERT INTO vault VALUES ('bystander-only')", 1);
   await pending.commit();
   const times: number[] = [];
   for (let i = 0; i < 20; i++) times.push(await ping());

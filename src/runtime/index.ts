@@ -9,6 +9,7 @@ export {
   type FunctionSource,
   type InvocationResult,
   type RuntimeLimits,
+  type DatabaseKind,
   type TenantDbAccess,
 } from './host/runtime.ts';
 export { FrameReader, FrameTooLargeError, type LogLine, type SandboxUser } from './protocol.ts';

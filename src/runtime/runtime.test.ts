@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 const fn = (name: string, code: string) => ({ name, code, hash: createHash('sha256').update(code).digest('hex') });
-const get = (url = '/'): FunctionRequest => ({ method: 'GET', url, headers: {}, body: Buffer.alloc(0) });
+const get = (url = '/'): FunctionRequest => ({ method: 'GET', url, headers: {}, body: Buffer.alloc(0), database: 'live' });
 async function call(code: string, tenant = 't1', name = 'f', request = get()) {
   const result = await runtime.invoke(tenant, fn(name, code), request);
   return { ...result, status: result.response.status, text: result.response.body.toString('utf8') };

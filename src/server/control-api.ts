@@ -16,7 +16,7 @@ import { outsideWorldApi } from './outside-world-api.ts';
 import { appUsersApi } from './app-users-api.ts';
 import { previewApi } from './preview-api.ts';
 import { principalOf, routePolicies, type Env } from './policy.ts';
-import { readBody, readQuery, wholeNumber } from './validate.ts';
+import { databaseChoice, databaseOf, readBody, readQuery, wholeNumber } from './validate.ts';
 
 /** Tenant ids, roles, versions and prompts are checked by their subsystems, with their own codes. */
 const newTenant = z.object({ id: z.unknown().optional() });
@@ -24,7 +24,9 @@ const memberChange = z.object({ role: z.unknown().optional(), direct: z.unknown(
 const newRelease = z.object({ version: z.unknown().optional(), notes: z.unknown().optional() });
 const agentPrompt = z.object({ prompt: z.string().regex(/\S/, 'expected a non-empty prompt').max(50_000) });
 const page = z.object({ limit: wholeNumber.optional(), before: wholeNumber.optional() });
-const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional(), rowid: z.enum(['0', '1']).optional() });
+/** A deploy's body: `{}`, or `{"confirmDataLoss": true}` after a 409 CONFIRM_DATA_LOSS (owners only: the route is). */
+const deployBody = z.object({ confirmDataLoss: z.boolean().optional() }).strict();
+const rowsPage = z.object({ limit: wholeNumber.optional(), offset: wholeNumber.optional(), rowid: z.enum(['0', '1']).optional() }).merge(databaseChoice);
 const logsQuery = z.object({ since: wholeNumber.optional(), limit: wholeNumber.optional(), follow: z.string().optional() });
 
 /** The app's public (live) URL for a tenant, on the port the caller reached us at. */
@@ -255,13 +257,15 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
 
   api.get('/tenants/:id/database', requireRole('viewer', 'reading the database'), async function describeDatabase(c) {
     const tenant = await tenants.get(c.req.param('id'));
-    return c.json({ version: await tenant.db.currentVersion(), tables: await tenant.db.describe() });
+    const db = tenant.db(databaseOf(c));
+    return c.json({ version: await db.currentVersion(), tables: await db.describe() });
   });
 
   api.get('/tenants/:id/database/tables/:table/rows', requireRole('viewer', 'reading the database'), async function tableRows(c) {
     const tenant = await tenants.get(c.req.param('id'));
     const table = c.req.param('table');
-    const known = await tenant.db.describe();
+    const db = tenant.db(databaseOf(c));
+    const known = await db.describe();
     if (!known.some((t) => t.name === table))
       throw new TesseraError('NOT_FOUND', `No table or view "${table}". Tables: ${known.map((t) => t.name).join(', ') || '(none)'}.`);
     const query = readQuery(c, rowsPage);
@@ -274,7 +278,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
       info.type === 'table' &&
       !/WITHOUT\s+ROWID\s*$/i.test(info.sql) &&
       !info.columns.some((col) => col.primaryKey || col.name === 'rowid');
-    const result = await tenant.db.readOnlyQuery(
+    const result = await db.readOnlyQuery(
       `SELECT ${withRowid ? 'rowid AS rowid, ' : ''}* FROM "${table.replace(/"/g, '""')}" LIMIT ? OFFSET ?`,
       [limit + 1, offset],
       {
@@ -352,7 +356,8 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
     requireRole('owner', 'deploying (or rolling back)'),
     async function deployRelease(c) {
       const tenant = await tenants.get(c.req.param('id'));
-      const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api');
+      const { confirmDataLoss } = await readBody(c, deployBody, { hint: 'Send {} or {"confirmDataLoss": true}.' });
+      const result = await platform.deployer.deploy(tenant, c.req.param('version'), 'api', { confirmDataLoss: confirmDataLoss === true });
       return c.json({ ...result, url: tenantUrl(platform, tenant.id, c) });
     },
   );

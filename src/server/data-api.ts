@@ -51,7 +51,8 @@ export function dataApi(platform: Platform): Hono<Env> {
     if (!platform.tenants.exists(tenant)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${tenant}" on this server.`);
     const body = await readBody(c, dataCallBody, { hint: 'Send {"op": "query" | "execute", "sql": "...", "params": [...]}.' });
     const params = decodeValue(body.params ?? []) as unknown[] | Record<string, unknown>;
-    const db = platform.dbPool.get(tenant);
+    // Fission runs released functions: they use the live database.
+    const db = platform.dbPool.get(tenant, 'live');
     const value = body.op === 'query' ? await db.query(body.sql, params) : await db.execute(body.sql, params);
     return c.json({ ok: true, value: encodeValue(value) });
   });

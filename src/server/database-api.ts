@@ -4,7 +4,7 @@ import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import type { TableInfo, TenantDb } from '../tenantdb/index.ts';
 import { routePolicies, type Env } from './policy.ts';
-import { readBody } from './validate.ts';
+import { databaseOf, readBody } from './validate.ts';
 
 /** A cell's value as JSON carries it: SQLite's TEXT, INTEGER/REAL, or NULL (booleans are stored as 1/0). */
 const cell = z.union([z.string().max(1_000_000), z.number(), z.boolean(), z.null()]);
@@ -85,12 +85,13 @@ export function databaseApi(platform: Platform): Hono<Env> {
     async function insertRow(c) {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const { values } = await readBody(c, insertBody, { hint: 'Send {"values": {"<column>": <value>, ...}}.' });
-      const table = await tableOf(tenant.db, c.req.param('table'));
+      const db = tenant.db(databaseOf(c));
+      const table = await tableOf(db, c.req.param('table'));
       const names = columnsOf(table, values, 'values');
       const sql = names.length
         ? `INSERT INTO ${quote(table.name)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) RETURNING *`
         : `INSERT INTO ${quote(table.name)} DEFAULT VALUES RETURNING *`;
-      const [row] = await tenant.db.query(
+      const [row] = await db.query(
         sql,
         names.map((n) => bound(values[n]!)),
       );
@@ -105,11 +106,12 @@ export function databaseApi(platform: Platform): Hono<Env> {
     async function updateRow(c) {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const { key, values } = await readBody(c, updateBody, { hint: 'Send {"key": {"<primary key column>": <value>}, "values": {"<column>": <value>, ...}}.' });
-      const table = await tableOf(tenant.db, c.req.param('table'));
+      const db = tenant.db(databaseOf(c));
+      const table = await tableOf(db, c.req.param('table'));
       const where = whereKey(table, key);
       const names = columnsOf(table, values, 'values');
       if (!names.length) throw new TesseraError('INVALID_ARGUMENTS', 'values: name at least one column to change.');
-      const rows = await tenant.db.query(`UPDATE ${quote(table.name)} SET ${names.map((n) => `${quote(n)} = ?`).join(', ')} WHERE ${where.sql} RETURNING *`, [
+      const rows = await db.query(`UPDATE ${quote(table.name)} SET ${names.map((n) => `${quote(n)} = ?`).join(', ')} WHERE ${where.sql} RETURNING *`, [
         ...names.map((n) => bound(values[n]!)),
         ...where.params,
       ]);
@@ -125,11 +127,23 @@ export function databaseApi(platform: Platform): Hono<Env> {
     async function deleteRow(c) {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const { key } = await readBody(c, deleteBody, { hint: 'Send {"key": {"<primary key column>": <value>}}.' });
-      const table = await tableOf(tenant.db, c.req.param('table'));
+      const db = tenant.db(databaseOf(c));
+      const table = await tableOf(db, c.req.param('table'));
       const where = whereKey(table, key);
-      const { changes } = await tenant.db.execute(`DELETE FROM ${quote(table.name)} WHERE ${where.sql}`, where.params);
+      const { changes } = await db.execute(`DELETE FROM ${quote(table.name)} WHERE ${where.sql}`, where.params);
       if (!changes) throw new TesseraError('NOT_FOUND', `No row of "${table.name}" with ${describeKey(key)}.`);
       return c.json({ changes });
+    },
+  );
+
+  api.post(
+    '/tenants/:id/database/refresh-draft',
+    audited('database.refresh-draft'),
+    requireRole('editor', "refreshing the draft's data"),
+    async function refreshDraft(c) {
+      await readBody(c, z.object({}).strict(), { hint: 'Send {} (nothing to choose: the draft gets a copy of the live data).' });
+      const result = await platform.tenants.withLock(c.req.param('id'), (tenant) => tenant.refreshDraftFromLive());
+      return c.json(result);
     },
   );
 

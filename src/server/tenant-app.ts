@@ -190,7 +190,7 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     const result = await runtime.invoke(
       tenant.id,
       { name, code: fn.code, hash: fn.hash },
-      { method: c.req.method, url: `${subPath}${url.search}`, headers, body, user: c.get('appUser') ?? null },
+      { method: c.req.method, url: `${subPath}${url.search}`, headers, body, user: c.get('appUser') ?? null, database: c.env.mode },
     );
     const { status, headers: responseHeaders, body: responseBody } = result.response;
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {

@@ -30,5 +30,16 @@ export function readQuery<T>(c: Context, schema: z.ZodType<T>, hint?: string): T
   return parsed.data;
 }
 
+/**
+ * `?database=draft|live`: which of the app's two databases a database route reads or writes. The
+ * draft's by default: it is the one the agent and the draft preview work on.
+ */
+export const databaseChoice = z.object({ database: z.enum(['draft', 'live']).optional() });
+
+/** The database a request names (`?database=`), the draft's by default. */
+export function databaseOf(c: Context): 'draft' | 'live' {
+  return readQuery(c, databaseChoice.passthrough(), 'Use ?database=draft or ?database=live.').database ?? 'draft';
+}
+
 /** A query parameter that is a whole number of 0 or more (`?limit=50`). */
 export const wholeNumber = z.string().regex(/^\d{1,15}$/, 'expected a whole number (0 or more)');

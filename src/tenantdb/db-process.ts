@@ -49,6 +49,10 @@ function handle(request: DbRequest): unknown {
       return ready().readonly(request.sql, request.params, request.limit);
     case 'migrate':
       return ready().migrate(request.sql, request.version, request.hold);
+    case 'migrate-many':
+      return ready().migrateMany(request.migrations, request.hold, true);
+    case 'copy':
+      return ready().copyTo(request.file);
     case 'commit':
       return ready().commit();
     case 'rollback':

@@ -4,11 +4,20 @@
  * Every SQL text is split and checked against the policy again here (defence in depth).
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TesseraError } from '../errors.ts';
 import { checkStatements, exactlyOne, type SqlMode } from './policy.ts';
-import { MAX_RESULT_BYTES, MAX_ROWS, type ExecuteResult, type MigrationResult, type ReadOnlyResult, type TableInfo } from './protocol.ts';
+import {
+  MAX_RESULT_BYTES,
+  MAX_ROWS,
+  type DataLoss,
+  type ExecuteResult,
+  type ManyMigrationsResult,
+  type MigrationResult,
+  type ReadOnlyResult,
+  type TableInfo,
+} from './protocol.ts';
 import { splitStatements } from './split.ts';
 
 type Row = Record<string, unknown>;
@@ -72,6 +81,50 @@ function quoteName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** fsync of a file or folder, so a rename that follows is durable. */
+function syncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface TableShape {
+  name: string;
+  columns: string[];
+  rows: number;
+}
+
+/**
+ * What going from `before` to `after` loses: a table with rows that is gone (unless a new table with
+ * as many rows and columns appeared: a rename), columns gone from a table with rows (unless
+ * as many appeared: renamed), or fewer rows (a rebuild that dropped some).
+ */
+export function dataLoss(before: TableShape[], after: TableShape[]): DataLoss[] {
+  const loss: DataLoss[] = [];
+  const afterByName = new Map(after.map((table) => [table.name, table]));
+  const beforeNames = new Set(before.map((table) => table.name));
+  const appeared = after.filter((table) => !beforeNames.has(table.name));
+  // A renamed table keeps its rows and its number of columns (some may have been renamed too).
+  const sameShape = (a: TableShape, b: TableShape): boolean => a.rows === b.rows && a.columns.length === b.columns.length;
+  for (const table of before) {
+    const now = afterByName.get(table.name);
+    if (!now) {
+      const renamed = appeared.findIndex((t) => sameShape(t, table));
+      if (renamed >= 0) appeared.splice(renamed, 1);
+      else if (table.rows > 0) loss.push({ table: table.name, rows: table.rows, lost: 'table' });
+      continue;
+    }
+    const gone = table.columns.filter((c) => !now.columns.includes(c));
+    const added = now.columns.filter((c) => !table.columns.includes(c));
+    if (gone.length > added.length && table.rows > 0) loss.push({ table: table.name, rows: table.rows, lost: 'columns', columns: gone });
+    else if (now.rows < table.rows) loss.push({ table: table.name, rows: table.rows, lost: 'rows', rowsAfter: now.rows });
+  }
+  return loss;
+}
+
 /** Default size limit of one app's database (APP_DB_MAX_BYTES). */
 export const DEFAULT_MAX_DB_BYTES = 1024 * MIB;
 
@@ -87,6 +140,8 @@ export class Engine {
   private readonly db: Database.Database;
   private holding = false;
   private readonly maxBytes: number;
+  /** The database's folder: the one place this process may write (copies go there too). */
+  private readonly dir: string;
 
   /**
    * `exclusive` (several replicas on one network volume): SQLite keeps the file locked while it is
@@ -96,6 +151,7 @@ export class Engine {
    */
   constructor(file: string, options: EngineOptions = {}) {
     mkdirSync(path.dirname(file), { recursive: true });
+    this.dir = path.dirname(path.resolve(file));
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_DB_BYTES;
     this.db = new Database(file, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
     // First: a process letting go of the file (a replica handing the tenant over) is waited for.
@@ -209,45 +265,69 @@ export class Engine {
 
   /** Applies one migration in a transaction; with `hold` the transaction stays open for commit()/rollback(). */
   migrate(sql: string, version: number, hold: boolean): MigrationResult {
+    const { statements, tables } = this.migrateMany([{ sql, version }], hold, false);
+    return { statements, version, tables };
+  }
+
+  /**
+   * Applies consecutive migrations (the first must be version() + 1) in ONE transaction: all of them
+   * or none. With `measureLoss`, what they would destroy is measured inside that transaction (tables
+   * and row counts before and after; see dataLoss). With `hold` the transaction stays open for
+   * commit()/rollback().
+   */
+  migrateMany(migrations: Array<{ sql: string; version: number }>, hold: boolean, measureLoss: boolean): ManyMigrationsResult {
     if (this.holding) throw new TesseraError('INTERNAL', 'A migration is already waiting for commit or rollback.');
-    const statements = splitStatements(sql);
-    if (statements.length === 0) throw new TesseraError('SQL_REFUSED', 'The migration holds no statement (only whitespace or comments).');
-    checkStatements(statements, 'schema');
-    const current = this.version();
-    if (version !== current + 1) {
-      throw new TesseraError(
-        'INTERNAL',
-        `Migration ${version} cannot be applied: the database is at version ${current} and expects migration ${current + 1} next.`,
-      );
+    if (migrations.length === 0) throw new TesseraError('INTERNAL', 'No migration to apply.');
+    const parsed = migrations.map((migration) => {
+      const statements = splitStatements(migration.sql);
+      if (statements.length === 0) throw new TesseraError('SQL_REFUSED', `Migration ${migration.version} holds no statement (only whitespace or comments).`);
+      checkStatements(statements, 'schema');
+      return { version: migration.version, statements };
+    });
+    const from = this.version();
+    for (const [index, migration] of parsed.entries()) {
+      if (migration.version !== from + index + 1) {
+        throw new TesseraError(
+          'INTERNAL',
+          `Migration ${migration.version} cannot be applied: the database is at version ${from + index} and expects migration ${from + index + 1} next.`,
+        );
+      }
     }
+    const before = measureLoss ? this.shape() : null;
     this.db.exec('BEGIN IMMEDIATE');
-    for (const [index, statement] of statements.entries()) {
-      try {
-        const prepared = this.db.prepare(statement);
-        if (prepared.reader) prepared.all();
-        else prepared.run();
-      } catch (err) {
-        // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_NOMEM).
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        const where = `Statement ${index + 1} of ${statements.length}`;
-        const known = sqlError(err, statement, this.maxBytes);
-        if (known.code !== 'SQL_ERROR' || sqliteCode(err) === 'SQLITE_NOMEM') {
-          throw new TesseraError(known.code, `${where} failed; nothing was applied. ${known.message}`, {
-            details: { ...known.details, statement: index + 1 },
+    let count = 0;
+    for (const migration of parsed) {
+      const { statements } = migration;
+      for (const [index, statement] of statements.entries()) {
+        try {
+          const prepared = this.db.prepare(statement);
+          if (prepared.reader) prepared.all();
+          else prepared.run();
+          count++;
+        } catch (err) {
+          // SQLite may already have rolled back on its own (SQLITE_FULL, SQLITE_NOMEM).
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          const where = `${parsed.length > 1 ? `Migration ${migration.version}, statement` : 'Statement'} ${index + 1} of ${statements.length}`;
+          const known = sqlError(err, statement, this.maxBytes);
+          if (known.code !== 'SQL_ERROR' || sqliteCode(err) === 'SQLITE_NOMEM') {
+            throw new TesseraError(known.code, `${where} failed; nothing was applied. ${known.message}`, {
+              details: { ...known.details, statement: index + 1, version: migration.version },
+              cause: err,
+            });
+          }
+          const message = err instanceof Error ? err.message : String(err);
+          throw new TesseraError('SQL_ERROR', `${where} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
+            details: { statement: index + 1, version: migration.version, sql: statement },
             cause: err,
           });
         }
-        const message = err instanceof Error ? err.message : String(err);
-        throw new TesseraError('SQL_ERROR', `${where} failed: ${message}. Nothing was applied. (in: ${flat(statement)})`, {
-          details: { statement: index + 1, sql: statement },
-          cause: err,
-        });
       }
     }
-    let result: MigrationResult;
+    const to = parsed[parsed.length - 1]!.version;
+    let result: ManyMigrationsResult;
     try {
-      this.db.pragma(`user_version = ${version}`);
-      result = { statements: statements.length, version, tables: this.describe() };
+      this.db.pragma(`user_version = ${to}`);
+      result = { statements: count, from, to, tables: this.describe(), loss: before ? dataLoss(before, this.shape()) : [] };
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       throw err;
@@ -255,6 +335,33 @@ export class Engine {
     if (hold) this.holding = true;
     else this.db.exec('COMMIT');
     return result;
+  }
+
+  /** Each table's columns and row count: what a migration could lose. */
+  private shape(): TableShape[] {
+    return this.describe()
+      .filter((table) => table.type === 'table')
+      .map((table) => ({ name: table.name, columns: table.columns.map((c) => c.name), rows: table.rowCount ?? 0 }));
+  }
+
+  /**
+   * A consistent copy of the database (SQLite's VACUUM INTO: compact, and a read transaction, so
+   * writers are not blocked for long) to `file`, a path inside this database's folder, written to a
+   * temporary name, synced, then renamed: a crash leaves the old copy or the new one, never half.
+   */
+  copyTo(file: string): { bytes: number } {
+    if (!/^(?:[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*\.sqlite$/.test(file) || file.includes('..'))
+      throw new TesseraError('INTERNAL', `A database copy must go to a .sqlite file inside the database's folder, not ${JSON.stringify(file)}.`);
+    if (this.holding) throw new TesseraError('INTERNAL', 'The database cannot be copied while a migration waits for commit or rollback.');
+    const target = path.join(this.dir, file);
+    const temporary = `${target}.partial`;
+    mkdirSync(path.dirname(target), { recursive: true });
+    rmSync(temporary, { force: true });
+    this.db.prepare('VACUUM INTO ?').run(temporary);
+    syncFile(temporary);
+    renameSync(temporary, target);
+    syncFile(path.dirname(target));
+    return { bytes: statSync(target).size };
   }
 
   commit(): void {

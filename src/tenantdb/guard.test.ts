@@ -59,7 +59,7 @@ async function peakRssDuring(db: TenantDb, work: () => Promise<unknown>): Promis
 
 describe('APP_DB_MAX_BYTES', () => {
   it('refuses a write past the limit inside SQLite with QUOTA_EXCEEDED naming it, and the database stays usable', async () => {
-    const db = pool.get('quota-fn');
+    const db = pool.get('quota-fn', 'live');
     await db.execute('CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB)');
     await db.execute('INSERT INTO blobs (data) VALUES (zeroblob(100000))');
     const error = await db.execute('INSERT INTO blobs (data) VALUES (zeroblob(3000000))').catch((err: unknown) => err);
@@ -78,7 +78,7 @@ describe('APP_DB_MAX_BYTES', () => {
   });
 
   it('refuses a migration past the limit as a whole (nothing applied, the version unchanged)', async () => {
-    const db = pool.get('quota-schema');
+    const db = pool.get('quota-schema', 'live');
     await expect(db.beginMigration('CREATE TABLE big (data BLOB); INSERT INTO big VALUES (zeroblob(5000000))', 1)).rejects.toMatchObject({
       code: 'QUOTA_EXCEEDED',
       message: expect.stringMatching(/^Statement 2 of 2 failed; nothing was applied\. The app's database is full: it may hold at most 2 MiB/),
@@ -93,7 +93,7 @@ describe('APP_DB_MAX_BYTES', () => {
 
 describe('SQL_MAX_BYTES and where SQL is checked', () => {
   it('refuses SQL over 1 MiB at once, without splitting it', async () => {
-    const db = pool.get('big-sql');
+    const db = pool.get('big-sql', 'live');
     const huge = `SELECT '${'x'.repeat(8 * MIB)}'`;
     const started = performance.now();
     await expect(db.query(huge)).rejects.toMatchObject({
@@ -108,8 +108,8 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
   });
 
   it('never stalls the platform: a bystander tenant keeps its p99 while 9 MB and 1 MB SQL strings arrive', async () => {
-    const attacker = pool.get('sql-attacker');
-    const calm = pool.get('sql-bystander');
+    const attacker = pool.get('sql-attacker', 'live');
+    const calm = pool.get('sql-bystander', 'live');
     await Promise.all([attacker.query('SELECT 1'), calm.query('SELECT 1')]);
     const huge = `SELECT '${'x'.repeat(9 * MIB)}'`;
     // Just under the limit: split and checked in the attacker's own db process, never here.
@@ -156,7 +156,7 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
   });
 
   it('checks large SQL inside the db process with the same policy (refusals, statement count)', async () => {
-    const db = pool.get('large-sql');
+    const db = pool.get('large-sql', 'live');
     const padding = `/* ${'p'.repeat(200_000)} */`;
     await expect(db.query(`${padding} ATTACH DATABASE 'x.db' AS x`)).rejects.toMatchObject({
       code: 'SQL_REFUSED',
@@ -176,7 +176,7 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
   });
 
   it('reads ?NNN as SQLite does: no refused word or statement hides behind a numbered parameter', async () => {
-    const db = pool.get('numbered');
+    const db = pool.get('numbered', 'live');
     await db.execute('CREATE TABLE IF NOT EXISTS t (x)');
     const attempts = [
       'SELECT ?1ATTACH',
@@ -202,7 +202,7 @@ describe('SQL_MAX_BYTES and where SQL is checked', () => {
 describe('the db process sandbox', () => {
   it('runs in bubblewrap (where it works) as nobody, without network, with a memory cap', async (ctx) => {
     if ((await detectIsolation()) !== 'bubblewrap') ctx.skip();
-    const db = pool.get('sandboxed');
+    const db = pool.get('sandboxed', 'live');
     await db.query('SELECT 1');
     const facts = await inspect(db);
     expect(facts).toMatchObject({ uid: 65534, hostname: 'tessera-db', interfaces: [] });
@@ -215,7 +215,7 @@ describe('the db process sandbox', () => {
   });
 
   it('keeps one row of 3 x 300 MB zeroblob under the cap: a clear error, then the next call works', async () => {
-    const db = pool.get('zeroblob-row');
+    const db = pool.get('zeroblob-row', 'live');
     const { peak, outcome } = await peakRssDuring(db, () => db.query('SELECT zeroblob(300000000) AS a, zeroblob(300000000) AS b, zeroblob(300000000) AS c'));
     expect(outcome.status).toBe('rejected');
     expect((outcome as PromiseRejectedResult).reason).toMatchObject({
@@ -230,7 +230,7 @@ describe('the db process sandbox', () => {
   });
 
   it('stops reading at the result limit, not after: 100 rows of 1 MB never all reach memory', async () => {
-    const db = pool.get('result-limit');
+    const db = pool.get('result-limit', 'live');
     const { peak, outcome } = await peakRssDuring(db, () =>
       db.query('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 400) SELECT i, zeroblob(1000000) AS blob FROM c'),
     );
@@ -269,7 +269,7 @@ describe('the db process sandbox', () => {
   it('falls back to a plain memory-capped process where bubblewrap is not used', async () => {
     const fallback = createTenantDbPool({ dataDir, isolation: 'process', maxDbBytes: 2 * MIB });
     try {
-      const db = fallback.get('fallback');
+      const db = fallback.get('fallback', 'live');
       await db.execute('CREATE TABLE IF NOT EXISTS t (x)');
       await expect(db.execute('INSERT INTO t VALUES (zeroblob(3000000))')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
       const facts = await inspect(db);

@@ -10,6 +10,12 @@ import { locateSqliteModule, spawnDbProcess, type DbProcessLimits } from './sand
 /** How long a db process may take to start and open its file. */
 const STARTUP_TIMEOUT_MS = 30_000;
 
+/**
+ * Copies and a deploy's migrations work through the whole database (a 1 GiB file takes a while):
+ * they are the platform's own operations, not a tenant's query, so they get this longer limit.
+ */
+const MAINTENANCE_TIMEOUT_MS = 10 * 60_000;
+
 const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'db-process.ts');
 
 export interface HostOptions {
@@ -189,7 +195,12 @@ export class DbProcess {
     // Opening includes starting the process, which a loaded machine can make slow: that is not the
     // tenant's query running long, so it has its own, longer limit and its own message.
     const starting = operation.op === 'open';
-    const timeoutMs = starting ? Math.max(this.options.timeoutMs, STARTUP_TIMEOUT_MS) : this.options.timeoutMs;
+    const maintenance = operation.op === 'copy' || operation.op === 'migrate-many';
+    const timeoutMs = starting
+      ? Math.max(this.options.timeoutMs, STARTUP_TIMEOUT_MS)
+      : maintenance
+        ? Math.max(this.options.timeoutMs, MAINTENANCE_TIMEOUT_MS)
+        : this.options.timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!this.waiting.delete(id)) return;
@@ -198,10 +209,15 @@ export class DbProcess {
         reject(
           starting
             ? new TesseraError('INTERNAL', `The database process did not start within ${timeoutMs / 1000} s; try again.`)
-            : new TesseraError(
-                'SQL_ERROR',
-                `The query ran longer than ${timeoutMs} ms and was stopped. Make it cheaper: add a LIMIT, an index, or a WHERE clause, and check recursive CTEs for a stop condition.`,
-              ),
+            : maintenance
+              ? new TesseraError(
+                  'INTERNAL',
+                  `The database ${operation.op === 'copy' ? 'copy' : 'migration'} took longer than ${timeoutMs / 1000} s and was stopped; nothing was changed.`,
+                )
+              : new TesseraError(
+                  'SQL_ERROR',
+                  `The query ran longer than ${timeoutMs} ms and was stopped. Make it cheaper: add a LIMIT, an index, or a WHERE clause, and check recursive CTEs for a stop condition.`,
+                ),
         );
       }, timeoutMs);
       const done =

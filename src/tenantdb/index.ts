@@ -4,5 +4,13 @@
  */
 export { splitStatements } from './split.ts';
 export { checkStatements, refusalReason, type SqlMode } from './policy.ts';
-export { createTenantDbPool, HOST_CHECK_MAX_BYTES, type PendingMigration, type TenantDb, type TenantDbPool, type TenantDbPoolOptions } from './pool.ts';
-export type { ExecuteResult, MigrationResult, ReadOnlyResult, TableInfo } from './protocol.ts';
+export {
+  createTenantDbPool,
+  HOST_CHECK_MAX_BYTES,
+  type DbKind,
+  type PendingMigration,
+  type TenantDb,
+  type TenantDbPool,
+  type TenantDbPoolOptions,
+} from './pool.ts';
+export type { DataLoss, ExecuteResult, ManyMigrationsResult, MigrationResult, ReadOnlyResult, TableInfo } from './protocol.ts';

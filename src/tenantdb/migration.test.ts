@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('migrations', () => {
   it('changes nothing when the third of three statements fails', async () => {
-    const db = pool.get('atomic');
+    const db = pool.get('atomic', 'live');
     await (await db.beginMigration('CREATE TABLE keep (x)', 1)).commit();
     const failing = db.beginMigration("CREATE TABLE a (x); INSERT INTO keep VALUES ('gone'); INSERT INTO missing VALUES (1)", 2);
     await expect(failing).rejects.toMatchObject({
@@ -31,7 +31,7 @@ describe('migrations', () => {
   });
 
   it('commits in two phases and reports the resulting tables', async () => {
-    const db = pool.get('two-phase');
+    const db = pool.get('two-phase', 'live');
     const pending = await db.beginMigration("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('seed')", 1);
     expect(pending.result).toMatchObject({ statements: 2, version: 1, tables: [{ name: 'notes', type: 'table', rowCount: 1 }] });
     await pending.commit();
@@ -42,7 +42,7 @@ describe('migrations', () => {
   });
 
   it('rolls back on request', async () => {
-    const db = pool.get('rolled-back');
+    const db = pool.get('rolled-back', 'live');
     const pending = await db.beginMigration('CREATE TABLE a (x)', 1);
     await pending.rollback();
     expect(await names(db)).toEqual([]);
@@ -50,7 +50,7 @@ describe('migrations', () => {
   });
 
   it('keeps other calls waiting while a migration is open', async () => {
-    const db = pool.get('gated');
+    const db = pool.get('gated', 'live');
     const pending = await db.beginMigration('CREATE TABLE t (x)', 1);
     let answered = false;
     const query = db.query('SELECT count(*) AS n FROM t').then((rows) => {
@@ -64,7 +64,7 @@ describe('migrations', () => {
   });
 
   it('rolls back a migration neither committed nor rolled back in time', async () => {
-    const db = pool.get('abandoned');
+    const db = pool.get('abandoned', 'live');
     const pending = await db.beginMigration('CREATE TABLE t (x)', 1);
     const waiting = db.currentVersion();
     await sleep(600);
@@ -74,7 +74,7 @@ describe('migrations', () => {
   });
 
   it('fails the commit when the db process died meanwhile', async () => {
-    const db = pool.get('crashed');
+    const db = pool.get('crashed', 'live');
     const pending = await db.beginMigration('CREATE TABLE t (x)', 1);
     process.kill(pidOf(db)!, 'SIGKILL');
     await sleep(100);
@@ -84,7 +84,7 @@ describe('migrations', () => {
   });
 
   it('requires the next version number and refuses non-schema SQL', async () => {
-    const db = pool.get('versions');
+    const db = pool.get('versions', 'live');
     await expect(db.beginMigration('CREATE TABLE a (x)', 2)).rejects.toMatchObject({
       code: 'INTERNAL',
       message: expect.stringMatching(/at version 0 and expects migration 1/),
@@ -99,7 +99,7 @@ describe('migrations', () => {
   });
 
   it('applies triggers with semicolons in their bodies', async () => {
-    const db = pool.get('triggers');
+    const db = pool.get('triggers', 'live');
     await (
       await db.beginMigration(
         `CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); CREATE TABLE log (note INT, what TEXT);
@@ -115,7 +115,7 @@ describe('migrations', () => {
   });
 
   it('catches up on migrations above the database version, each in its own transaction', async () => {
-    const db = pool.get('catch-up');
+    const db = pool.get('catch-up', 'live');
     const migrations = [
       { version: 2, sql: "INSERT INTO a VALUES ('two')" },
       { version: 1, sql: 'CREATE TABLE a (x)' },

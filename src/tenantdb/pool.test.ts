@@ -14,7 +14,7 @@ afterAll(async () => {
 const pidOf = (db: TenantDb): number | undefined => (db as unknown as { host: { pid?: number } }).host.pid;
 
 describe('tenant database calls', () => {
-  const db = pool.get('calls');
+  const db = pool.get('calls', 'live');
   beforeAll(async () => {
     const pending = await db.beginMigration(
       "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL, done INT DEFAULT 0, data BLOB); INSERT INTO notes (text) VALUES ('seed')",
@@ -68,7 +68,7 @@ describe('tenant database calls', () => {
   });
 
   it('refuses policy violations before starting a process', async () => {
-    const fresh = pool.get('refused');
+    const fresh = pool.get('refused', 'live');
     await expect(fresh.execute("ATTACH '/tmp/x.db' AS x")).rejects.toMatchObject({ code: 'SQL_REFUSED' });
     await expect(fresh.query('DROP TABLE notes')).rejects.toThrow(/updateDatabaseSchema/);
     await expect(fresh.query("SELECT load_extension('x')")).rejects.toThrow(/load_extension/);
@@ -105,7 +105,7 @@ describe('tenant database calls', () => {
   });
 
   it('describes user tables and views with columns and row counts, hiding internals', async () => {
-    const other = pool.get('described');
+    const other = pool.get('described', 'live');
     await (
       await other.beginMigration(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'x'); CREATE VIEW v AS SELECT name FROM t; CREATE VIRTUAL TABLE f USING fts5(body); INSERT INTO t (name) VALUES ('a')",
@@ -128,8 +128,8 @@ describe('tenant database calls', () => {
 
 describe('the pool', () => {
   it('keeps tenants apart', async () => {
-    const a = pool.get('tenant-a');
-    const b = pool.get('tenant-b');
+    const a = pool.get('tenant-a', 'live');
+    const b = pool.get('tenant-b', 'live');
     await (await a.beginMigration("CREATE TABLE secrets (s TEXT); INSERT INTO secrets VALUES ('a-only')", 1)).commit();
     await expect(b.query('SELECT * FROM secrets')).rejects.toThrow(/no such table: secrets/);
     expect(await b.currentVersion()).toBe(0);
@@ -139,13 +139,13 @@ describe('the pool', () => {
 
   it('refuses malformed tenant ids', () => {
     for (const id of ['../one', 'One', '-a', 'a-', '', 'a/b', 'a'.repeat(64), 'a.b']) {
-      expect(() => pool.get(id), id).toThrow(expect.objectContaining({ code: 'INVALID_TENANT_ID' }));
+      expect(() => pool.get(id, 'live'), id).toThrow(expect.objectContaining({ code: 'INVALID_TENANT_ID' }));
     }
-    expect(() => pool.get('a'.repeat(63))).not.toThrow();
+    expect(() => pool.get('a'.repeat(63), 'live')).not.toThrow();
   });
 
   it('closes a tenant (restarting on the next call) and removes one with its folder', async () => {
-    const db = pool.get('removed');
+    const db = pool.get('removed', 'live');
     await db.execute('CREATE TABLE IF NOT EXISTS t (x)');
     await pool.close('removed');
     expect(pidOf(db)).toBeUndefined();
@@ -154,6 +154,6 @@ describe('the pool', () => {
     expect(existsSync(path.join(dataDir, 'tenants', 'removed'))).toBe(true);
     expect(existsSync(path.join(dataDir, 'tenants', 'removed', 'db'))).toBe(false);
     await expect(db.query('SELECT 1')).rejects.toMatchObject({ code: 'TENANT_NOT_FOUND' });
-    expect(await pool.get('removed').query('SELECT count(*) AS n FROM sqlite_schema')).toEqual([{ n: 0 }]);
+    expect(await pool.get('removed', 'live').query('SELECT count(*) AS n FROM sqlite_schema')).toEqual([{ n: 0 }]);
   });
 });

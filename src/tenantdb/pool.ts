@@ -1,22 +1,37 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { DbProcess } from './host.ts';
 import { DEFAULT_MAX_DB_BYTES } from './engine.ts';
 import { checkStatements, exactlyOne, type SqlMode } from './policy.ts';
-import { DEFAULT_READONLY_LIMIT, type ExecuteResult, type MigrationResult, type ReadOnlyResult, type TableInfo } from './protocol.ts';
+import {
+  DEFAULT_READONLY_LIMIT,
+  type DbOperation,
+  type ExecuteResult,
+  type ManyMigrationsResult,
+  type MigrationResult,
+  type ReadOnlyResult,
+  type TableInfo,
+} from './protocol.ts';
 import { DEFAULT_DB_PROCESS_LIMITS, type DbProcessLimits } from './sandbox.ts';
 import { splitStatements } from './split.ts';
 
 type Params = unknown[] | Record<string, unknown>;
 
 /** A migration applied inside a still-open transaction: commit() makes it permanent, rollback() undoes it. */
-export interface PendingMigration {
-  readonly result: MigrationResult;
+export interface PendingMigration<R = MigrationResult> {
+  readonly result: R;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
+
+/**
+ * Each app has two databases: `live` (what its released version serves, at `<app>.`) and `draft`
+ * (what the agent's schema changes and `draft.<app>.` write). A draft experiment never touches live data.
+ */
+export type DbKind = 'live' | 'draft';
 
 /** One tenant's database. Every call runs in the tenant's db host process, one at a time, in order. */
 export interface TenantDb {
@@ -33,6 +48,14 @@ export interface TenantDb {
    * SQL_ERROR naming the statement.
    */
   beginMigration(sql: string, version: number): Promise<PendingMigration>;
+  /**
+   * Applies consecutive migrations (a deploy's: those the release has and this database lacks) in ONE
+   * transaction, held open like beginMigration; the result says what they would lose (dropped tables
+   * or columns with rows, rows gone) so the caller can commit or roll back.
+   */
+  beginMigrations(migrations: Array<{ version: number; sql: string }>): Promise<PendingMigration<ManyMigrationsResult>>;
+  /** A consistent copy of the database (VACUUM INTO) at `file`, relative to the database's folder, e.g. "snapshots/abc.sqlite". */
+  copyTo(file: string): Promise<{ bytes: number }>;
   /** Replays migrations above the database's `user_version`, each in its own transaction (repairs a crash between repo and db commit). Returns how many ran. */
   catchUp(migrations: Array<{ version: number; sql: string }>): Promise<number>;
   /** The number of the last migration applied (SQLite's `user_version`). */
@@ -44,10 +67,21 @@ export interface TenantDb {
 }
 
 export interface TenantDbPool {
-  /** The tenant's database (its process starts on first use). Throws INVALID_TENANT_ID for a malformed id. */
-  get(tenantId: string): TenantDb;
+  /** The tenant's live or draft database (its process starts on first use). Throws INVALID_TENANT_ID for a malformed id. */
+  get(tenantId: string, kind: DbKind): TenantDb;
+  /** Where a tenant's database of `kind` lives: its folder (the one its db process may write) and file. */
+  location(tenantId: string, kind: DbKind): { dir: string; file: string };
+  /**
+   * Puts the file at `source` (a copy a db process wrote, e.g. a snapshot) in place of the tenant's
+   * database of `kind`, atomically: after the calls already queued, its process stops, the old
+   * file's journal is removed and `source` is renamed over it. `keepSource` copies instead of moving.
+   */
+  replace(tenantId: string, kind: DbKind, source: string, options?: { keepSource?: boolean }): Promise<void>;
+  /** Whether the tenant's database of `kind` exists on disk yet. */
+  exists(tenantId: string, kind: DbKind): boolean;
+  /** Closes both of the tenant's databases (their processes stop; the next call starts them again). */
   close(tenantId: string): Promise<void>;
-  /** Closes the tenant's database and deletes its folder. */
+  /** Closes the tenant's databases and deletes their folders. */
   remove(tenantId: string): Promise<void>;
   closeAll(): Promise<void>;
 }
@@ -81,6 +115,16 @@ export const DEFAULT_MAX_SQL_BYTES = 1024 * 1024;
  * process the time, never the platform's event loop. The db process checks every statement anyway.
  */
 export const HOST_CHECK_MAX_BYTES = 4 * 1024;
+
+/** fsync of a file or folder, so the rename that follows (or preceded) survives a power cut. */
+async function syncPath(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 const TENANT_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -139,7 +183,7 @@ class Tenant implements TenantDb {
   private open: { rollback(): Promise<void> } | null = null;
 
   constructor(
-    file: string,
+    private readonly file: string,
     private readonly options: TenantSettings,
   ) {
     this.host = new DbProcess(file, options);
@@ -176,10 +220,29 @@ class Tenant implements TenantDb {
       checkStatements(statements, 'schema');
     }
     if (!Number.isInteger(version) || version < 1) throw new TesseraError('INTERNAL', `Migration version must be a positive integer, got ${version}.`);
+    return this.hold<MigrationResult>({ op: 'migrate', sql, version, hold: true }, `Migration ${version}`);
+  }
+
+  async beginMigrations(migrations: Array<{ version: number; sql: string }>): Promise<PendingMigration<ManyMigrationsResult>> {
+    if (migrations.length === 0) throw new TesseraError('INTERNAL', 'No migration to apply.');
+    const sorted = [...migrations].sort((a, b) => a.version - b.version);
+    const label = sorted.length === 1 ? `Migration ${sorted[0]!.version}` : `Migrations ${sorted[0]!.version}-${sorted[sorted.length - 1]!.version}`;
+    return this.hold<ManyMigrationsResult>({ op: 'migrate-many', migrations: sorted, hold: true }, label);
+  }
+
+  copyTo(file: string): Promise<{ bytes: number }> {
+    return this.run(() => this.host.call<{ bytes: number }>({ op: 'copy', file }));
+  }
+
+  /**
+   * Sends a migration that leaves its transaction open and holds the queue until commit() or
+   * rollback() (or the migration timeout, which rolls it back).
+   */
+  private async hold<R>(operation: DbOperation, label: string): Promise<PendingMigration<R>> {
     let release!: () => void;
     const settled = new Promise<void>((resolve) => (release = resolve));
     const begun = this.run(async () => {
-      const result = await this.host.call<MigrationResult>({ op: 'migrate', sql, version, hold: true });
+      const result = await this.host.call<R>(operation);
       // Hold the queue before this task ends, so no queued call slips in ahead of commit/rollback.
       this.host.holdUntil(settled);
       return { result, child: this.host.current() };
@@ -195,7 +258,7 @@ class Tenant implements TenantDb {
         } else if (alive) {
           await this.host.callOn(child, { op: 'commit' });
         } else {
-          throw new TesseraError('SQL_ERROR', `The database process stopped before migration ${version} was committed; nothing was applied.`);
+          throw new TesseraError('SQL_ERROR', `The database process stopped before ${label.toLowerCase()} was committed; nothing was applied.`);
         }
       } finally {
         if (this.open === pending) this.open = null;
@@ -205,9 +268,7 @@ class Tenant implements TenantDb {
     const finish = (op: 'commit' | 'rollback'): Promise<void> => {
       if (outcome) {
         if (outcome.op === op) return outcome.promise;
-        return Promise.reject(
-          new TesseraError('INTERNAL', `Migration ${version} was already ${outcome.op === 'commit' ? 'committed' : `rolled back${late}`}.`),
-        );
+        return Promise.reject(new TesseraError('INTERNAL', `${label} was already ${outcome.op === 'commit' ? 'committed' : `rolled back${late}`}.`));
       }
       clearTimeout(abandon);
       outcome = { op, promise: settle(op) };
@@ -215,11 +276,11 @@ class Tenant implements TenantDb {
     };
     const abandon = setTimeout(() => {
       late = ` because neither commit() nor rollback() came within ${this.options.migrationTimeoutMs} ms; nothing was applied`;
-      this.options.logger?.warn({ version }, 'migration neither committed nor rolled back in time; rolling back');
+      this.options.logger?.warn({ label }, 'migration neither committed nor rolled back in time; rolling back');
       finish('rollback').catch(() => undefined);
     }, this.options.migrationTimeoutMs);
     abandon.unref();
-    const pending: PendingMigration = { result, commit: () => finish('commit'), rollback: () => finish('rollback') };
+    const pending: PendingMigration<R> = { result, commit: () => finish('commit'), rollback: () => finish('rollback') };
     this.open = pending;
     return pending;
   }
@@ -262,6 +323,41 @@ class Tenant implements TenantDb {
     await this.host.enqueue(() => this.host.stop());
   }
 
+  /**
+   * After the calls already queued: stops the process (closing the file, which checkpoints and
+   * removes its write-ahead log) and renames `source` over the file. A log that is still there holds
+   * committed data the old file lacks: then nothing is replaced (deleting it would lose that data,
+   * keeping it would corrupt the new file).
+   */
+  swap(source: string, keepSource: boolean): Promise<void> {
+    return this.run(async () => {
+      const incoming = keepSource ? `${this.file}.incoming` : source;
+      if (keepSource) {
+        await copyFile(source, incoming);
+        await syncPath(incoming);
+      }
+      await this.host.stop();
+      for (const journal of [`${this.file}-wal`, `${this.file}-journal`]) {
+        const size = await stat(journal).then(
+          (s) => s.size,
+          () => 0,
+        );
+        if (size > 0) {
+          if (keepSource) await rm(incoming, { force: true });
+          throw new TesseraError(
+            'INTERNAL',
+            `The database could not be replaced: its ${journal.endsWith('-wal') ? 'write-ahead log' : 'journal'} still holds changes; try again.`,
+          );
+        }
+      }
+      await rm(`${this.file}-wal`, { force: true });
+      await rm(`${this.file}-shm`, { force: true });
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await rename(incoming, this.file);
+      await syncPath(path.dirname(this.file));
+    });
+  }
+
   /** Closes for good: later calls fail instead of re-creating the deleted folder. */
   async dispose(): Promise<void> {
     this.removed = true;
@@ -270,19 +366,25 @@ class Tenant implements TenantDb {
 }
 
 /**
- * One db host process per tenant, started on first use and stopped after `idleMs` without calls.
- * The file is `<dataDir>/tenants/<id>/db/app.sqlite`.
+ * Two db host processes per tenant (live and draft), each started on first use and stopped after
+ * `idleMs` without calls. The live file is `<dataDir>/tenants/<id>/db/app.sqlite` (where the single
+ * database of earlier versions was, so upgrading keeps live data live); the draft's is
+ * `<dataDir>/tenants/<id>/draft-db/app.sqlite`. Each process may write only its own folder.
  */
 export function createTenantDbPool(options: TenantDbPoolOptions): TenantDbPool {
   const tenants = new Map<string, Tenant>();
-  const dirOf = (tenantId: string): string => {
+  const tenantDir = (tenantId: string): string => {
     if (!TENANT_ID.test(tenantId)) {
       throw new TesseraError(
         'INVALID_TENANT_ID',
         `Tenant id ${JSON.stringify(tenantId)} is invalid: use 1-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen.`,
       );
     }
-    return path.join(options.dataDir, 'tenants', tenantId, 'db');
+    return path.join(options.dataDir, 'tenants', tenantId);
+  };
+  const location = (tenantId: string, kind: DbKind): { dir: string; file: string } => {
+    const dir = path.join(tenantDir(tenantId), kind === 'live' ? 'db' : 'draft-db');
+    return { dir, file: path.join(dir, 'app.sqlite') };
   };
   const settings = {
     timeoutMs: options.queryTimeoutMs ?? 5000,
@@ -295,24 +397,31 @@ export function createTenantDbPool(options: TenantDbPoolOptions): TenantDbPool {
     isolation: options.isolation ?? 'auto',
     logger: options.logger,
   };
+  const get = (tenantId: string, kind: DbKind): Tenant => {
+    const key = `${tenantId}/${kind}`;
+    let tenant = tenants.get(key);
+    if (!tenant) {
+      tenant = new Tenant(location(tenantId, kind).file, { ...settings, logger: options.logger?.child({ tenant: tenantId, db: kind }) });
+      tenants.set(key, tenant);
+    }
+    return tenant;
+  };
+  const both = (tenantId: string): Tenant[] => (['live', 'draft'] as const).flatMap((kind) => tenants.get(`${tenantId}/${kind}`) ?? []);
   return {
-    get(tenantId) {
-      let tenant = tenants.get(tenantId);
-      if (!tenant) {
-        tenant = new Tenant(path.join(dirOf(tenantId), 'app.sqlite'), { ...settings, logger: options.logger?.child({ tenant: tenantId }) });
-        tenants.set(tenantId, tenant);
-      }
-      return tenant;
-    },
+    get,
+    location,
+    exists: (tenantId, kind) => existsSync(location(tenantId, kind).file),
+    replace: (tenantId, kind, source, replaceOptions = {}) => get(tenantId, kind).swap(source, replaceOptions.keepSource ?? false),
     async close(tenantId) {
-      await tenants.get(tenantId)?.close();
+      await Promise.all(both(tenantId).map((tenant) => tenant.close()));
     },
     async remove(tenantId) {
-      const dir = dirOf(tenantId);
-      const tenant = tenants.get(tenantId);
-      tenants.delete(tenantId);
-      await tenant?.dispose();
-      await rm(dir, { recursive: true, force: true });
+      const dirs = (['live', 'draft'] as const).map((kind) => location(tenantId, kind).dir);
+      const open = both(tenantId);
+      tenants.delete(`${tenantId}/live`);
+      tenants.delete(`${tenantId}/draft`);
+      await Promise.all(open.map((tenant) => tenant.dispose()));
+      await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
     },
     async closeAll() {
       await Promise.all([...tenants.values()].map((tenant) => tenant.close()));

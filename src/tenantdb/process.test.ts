@@ -32,8 +32,8 @@ const alive = (pid: number): boolean => {
 
 describe('db host processes', () => {
   it('stops a runaway query, keeps other tenants working meanwhile, and serves the next call', async () => {
-    const slow = pool.get('runaway');
-    const other = pool.get('bystander');
+    const slow = pool.get('runaway', 'live');
+    const other = pool.get('bystander', 'live');
     await slow.query('SELECT 1');
     // The bystander's process is started last, so it is still running (idleMs is short here) when the runaway begins.
     await other.execute('CREATE TABLE IF NOT EXISTS t (x)');
@@ -59,7 +59,7 @@ describe('db host processes', () => {
   });
 
   it('rejects the call of a process that dies, and restarts it on the next call', async () => {
-    const db = pool.get('killed');
+    const db = pool.get('killed', 'live');
     await db.execute('CREATE TABLE IF NOT EXISTS t (x)');
     const pid = pidOf(db)!;
     const running = db.query(RUNAWAY);
@@ -71,7 +71,7 @@ describe('db host processes', () => {
   });
 
   it('restarts a process killed while idle', async () => {
-    const db = pool.get('killed-idle');
+    const db = pool.get('killed-idle', 'live');
     await db.query('SELECT 1');
     const pid = pidOf(db)!;
     process.kill(pid, 'SIGKILL');
@@ -82,7 +82,7 @@ describe('db host processes', () => {
   });
 
   it('stops an idle process after idleMs and starts again on demand', async () => {
-    const db = pool.get('idle');
+    const db = pool.get('idle', 'live');
     await db.execute('CREATE TABLE IF NOT EXISTS t (x)');
     await db.execute('INSERT INTO t VALUES (1)');
     const pid = pidOf(db)!;
@@ -93,7 +93,7 @@ describe('db host processes', () => {
   });
 
   it("runs one tenant's calls in order", async () => {
-    const db = pool.get('ordered');
+    const db = pool.get('ordered', 'live');
     await db.execute('CREATE TABLE IF NOT EXISTS t (i INT)');
     await Promise.all(Array.from({ length: 20 }, (_, i) => db.execute('INSERT INTO t VALUES (?)', [i])));
     expect((await db.query('SELECT i FROM t ORDER BY rowid')).map((r) => r.i)).toEqual(Array.from({ length: 20 }, (_, i) => i));

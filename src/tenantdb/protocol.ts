@@ -5,7 +5,7 @@ import { TesseraError, type TesseraErrorJSON } from '../errors.ts';
  * every process using the same node_modules, so another Tessera version may have rewritten it.
  * Change it whenever the protocol changes.
  */
-export const PROTOCOL = 'tessera-db/5';
+export const PROTOCOL = 'tessera-db/6';
 
 /** Messages between the platform and a tenant's db host process (both sides import only this). */
 export type DbOperation =
@@ -17,6 +17,10 @@ export type DbOperation =
   | { op: 'readonly'; sql: string; params?: unknown; limit: number }
   /** Applies one migration in a transaction; `hold` keeps it open for a later commit/rollback. */
   | { op: 'migrate'; sql: string; version: number; hold: boolean }
+  /** Applies consecutive migrations in one transaction, measuring what they would lose (a deploy's migrations). */
+  | { op: 'migrate-many'; migrations: Array<{ version: number; sql: string }>; hold: boolean }
+  /** A consistent copy (VACUUM INTO) to a .sqlite path inside the database's folder. */
+  | { op: 'copy'; file: string }
   | { op: 'commit' }
   | { op: 'rollback' }
   | { op: 'version' }
@@ -53,6 +57,21 @@ export interface MigrationResult {
   statements: number;
   version: number;
   tables: TableInfo[];
+}
+
+/** What a set of migrations would destroy in one table. */
+export type DataLoss =
+  | { table: string; rows: number; lost: 'table' }
+  | { table: string; rows: number; lost: 'columns'; columns: string[] }
+  | { table: string; rows: number; lost: 'rows'; rowsAfter: number };
+
+/** Migrations applied together (a deploy): from and to which version, and what they lose. */
+export interface ManyMigrationsResult {
+  statements: number;
+  from: number;
+  to: number;
+  tables: TableInfo[];
+  loss: DataLoss[];
 }
 
 export interface ReadOnlyResult {

@@ -15,6 +15,7 @@ import { Tenant, type AppFunction, type FunctionAccess, type TenantState, type T
 export {
   Tenant,
   migrationVersionOf,
+  migrationsOf,
   accessOfManifest,
   functionManifestPath,
   functionManifestText,
@@ -96,7 +97,7 @@ export function createTenantManager(options: {
     if (!tenant) {
       // Every write to the repository checks the lease first: a write that outlived its lease is refused.
       const guard = leases ? () => leases.assertHeld(id) : undefined;
-      tenant = Tenant.load(id, tenantDir(id), options.dbPool.get(id), options.logger, options.packages, {
+      tenant = Tenant.load(id, tenantDir(id), options.dbPool, options.logger, options.packages, {
         ...(guard ? { beforeWrite: guard } : {}),
         ...(options.repoMaxBytes !== undefined ? { maxBytes: options.repoMaxBytes } : {}),
       });

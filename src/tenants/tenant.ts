@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { emptyBlueprint, parseBlueprint, type Blueprint } from '../blueprint/index.ts';
@@ -12,7 +13,8 @@ import {
 } from '../bundler/index.ts';
 import type { Logger } from '../log.ts';
 import { LOCKFILE, parseLockfile, type PackageManager, type PackageSet } from '../packages/index.ts';
-import type { TenantDb } from '../tenantdb/index.ts';
+import { TesseraError } from '../errors.ts';
+import type { TenantDb, TenantDbPool } from '../tenantdb/index.ts';
 import { openWorkspace, type FileChange, type Workspace, type WorkspaceOptions } from '../workspace/index.ts';
 
 export const BLUEPRINT_FILE = 'blueprint.json';
@@ -53,6 +55,19 @@ export function accessOfManifest(text: string | null): FunctionAccess {
   }
 }
 
+/** The migration files of a commit (default: the newest), oldest first. */
+export async function migrationsOf(workspace: Workspace, commit?: string): Promise<Array<{ version: number; sql: string }>> {
+  const files = commit ? [...(await workspace.filesAt(commit)).keys()] : await workspace.list(MIGRATIONS_DIR);
+  const migrations: Array<{ version: number; sql: string }> = [];
+  for (const file of files) {
+    const version = migrationVersionOf(file);
+    if (version === null) continue;
+    const sql = commit ? await workspace.readAt(commit, file) : await workspace.read(file);
+    if (sql !== null) migrations.push({ version, sql });
+  }
+  return migrations.sort((a, b) => a.version - b.version);
+}
+
 /** A migration file: `migrations/0003_create_table_notes.sql` is version 3. */
 export function migrationVersionOf(file: string): number | null {
   const match = /^migrations\/(\d{4,})_[a-z0-9_]*\.sql$/.exec(file);
@@ -75,20 +90,75 @@ export interface TenantState {
   packageAssets: PackageAssets;
 }
 
-/** One tenant: its workspace, database and built artifacts. Writers hold the tenant lock. */
+/** Where a refresh of the draft's data puts the live copy before it takes the draft's place (in the live database's folder). */
+const DRAFT_COPY = 'draft-copy.sqlite';
+/** The draft as it was before a refresh, kept until the refresh has succeeded (in the draft's folder). */
+const DRAFT_BEFORE_REFRESH = 'before-refresh.sqlite';
+
+/**
+ * One tenant: its workspace, its two databases and built artifacts. Writers hold the tenant lock.
+ * The draft database is what the agent's schema changes, its sample calls and `draft.<app>` use;
+ * the live database is what the released app uses, changed in schema only by deploys.
+ */
 export class Tenant {
   readonly id: string;
   readonly dir: string;
   readonly workspace: Workspace;
-  readonly db: TenantDb;
+  readonly draftDb: TenantDb;
+  readonly liveDb: TenantDb;
   state: TenantState;
 
-  private constructor(id: string, dir: string, workspace: Workspace, db: TenantDb, state: TenantState) {
+  private constructor(
+    id: string,
+    dir: string,
+    workspace: Workspace,
+    private readonly dbPool: TenantDbPool,
+    state: TenantState,
+  ) {
     this.id = id;
     this.dir = dir;
     this.workspace = workspace;
-    this.db = db;
+    this.draftDb = dbPool.get(id, 'draft');
+    this.liveDb = dbPool.get(id, 'live');
     this.state = state;
+  }
+
+  /** The database of `kind`. */
+  db(kind: 'live' | 'draft'): TenantDb {
+    return kind === 'live' ? this.liveDb : this.draftDb;
+  }
+
+  /** The migration files of the repository's newest commit, oldest first. */
+  async migrations(): Promise<Array<{ version: number; sql: string }>> {
+    return migrationsOf(this.workspace);
+  }
+
+  /**
+   * Replaces the draft's data with a copy of the live data, then replays the repository's
+   * migrations that live has not had yet, so the draft keeps its newer schema. If one of them fails
+   * on the live data, the draft is put back as it was and the error says which. Caller holds the lock.
+   */
+  async refreshDraftFromLive(): Promise<{ version: number; replayed: number }> {
+    const draft = this.dbPool.location(this.id, 'draft');
+    const live = this.dbPool.location(this.id, 'live');
+    await this.liveDb.copyTo(DRAFT_COPY);
+    await this.draftDb.copyTo(DRAFT_BEFORE_REFRESH);
+    await this.dbPool.replace(this.id, 'draft', path.join(live.dir, DRAFT_COPY));
+    let replayed: number;
+    try {
+      replayed = await this.draftDb.catchUp(await this.migrations());
+    } catch (err) {
+      await this.dbPool.replace(this.id, 'draft', path.join(draft.dir, DRAFT_BEFORE_REFRESH));
+      const message = err instanceof Error ? err.message : String(err);
+      throw new TesseraError('SQL_ERROR', `The draft's migrations do not apply to the live data, so the draft was left as it was: ${message}`, {
+        ...(err instanceof TesseraError && err.details ? { details: err.details } : {}),
+        cause: err,
+      });
+    }
+    await rm(path.join(draft.dir, DRAFT_BEFORE_REFRESH), { force: true });
+    const version = await this.draftDb.currentVersion();
+    this.state.migrationVersion = version;
+    return { version, replayed };
   }
 
   /** Files a new tenant's first commit holds. */
@@ -103,7 +173,7 @@ export class Tenant {
   static async load(
     id: string,
     dir: string,
-    db: TenantDb,
+    dbPool: TenantDbPool,
     logger: Logger,
     packageManager: PackageManager,
     workspaceOptions: WorkspaceOptions = {},
@@ -143,6 +213,13 @@ export class Tenant {
       }),
     );
     migrations.sort((a, b) => a.version - b.version);
+    // An app from before drafts had their own database: its draft starts as a copy of live data.
+    if (!dbPool.exists(id, 'draft') && dbPool.exists(id, 'live')) {
+      await dbPool.get(id, 'live').copyTo(DRAFT_COPY);
+      await dbPool.replace(id, 'draft', path.join(dbPool.location(id, 'live').dir, DRAFT_COPY));
+      logger.info({ tenant: id }, "the draft's database starts as a copy of the live one");
+    }
+    const db = dbPool.get(id, 'draft');
     const replayed = await db.catchUp(migrations);
     if (replayed > 0) logger.warn({ tenant: id, replayed }, 'replayed migrations the database had missed');
     const blueprintText = await workspace.read(BLUEPRINT_FILE);
@@ -162,7 +239,7 @@ export class Tenant {
       packages,
       packageAssets,
     };
-    return new Tenant(id, dir, workspace, db, state);
+    return new Tenant(id, dir, workspace, dbPool, state);
   }
 
   summary(): TenantSummary {

@@ -38,7 +38,7 @@ describe('tenant state after a crash', () => {
     });
     const tenant = await restarted.get('crashy');
     expect(tenant.state.migrationVersion).toBe(1);
-    expect((await tenant.db.describe()).map((t) => t.name)).toEqual(['t']);
+    expect((await tenant.draftDb.describe()).map((t) => t.name)).toEqual(['t']);
     expect([...tenant.state.components.keys()]).toEqual(['Hello']);
     expect([...tenant.state.functions.keys()]).toEqual(['ping']);
   });

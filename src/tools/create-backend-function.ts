@@ -5,6 +5,7 @@ import { FUNCTION_ACCESS, FUNCTIONS_DIR, functionManifestPath, functionManifestT
 import type { FileChange } from '../workspace/index.ts';
 import { sampleRequestSchema, toFunctionRequest } from './read-tools.ts';
 import { dependenciesSchema, packagesFor, pinnedVersions, rebuildFunctions } from './packages.ts';
+import { applyEdits, codeOrEdits, editsSchema } from './edits.ts';
 import { defineTool } from './tool.ts';
 import { TesseraError } from '../errors.ts';
 
@@ -15,7 +16,8 @@ export const createBackendFunction = defineTool({
   parameters: z
     .object({
       name: functionNameSchema.describe('lower-kebab-case, e.g. "list-notes"; the function is served at /api/<name>.'),
-      code: z.string().min(1, 'must not be empty').max(500_000).describe('JavaScript or TypeScript module source.'),
+      code: z.string().min(1, 'must not be empty').max(500_000).optional().describe('JavaScript or TypeScript module source (or `edits`).'),
+      edits: editsSchema,
       sample: sampleRequestSchema
         .optional()
         .describe(
@@ -29,9 +31,12 @@ export const createBackendFunction = defineTool({
           'Who may call it: "public" (anyone), "user" (a signed-in user of the app, else 401 SIGN_IN_REQUIRED) or "admin" (an admin of the app, else 403 FORBIDDEN); checked by the platform before the function runs. Default: the function\'s current access, "public" for a new one.',
         ),
     })
-    .strict(),
-  async run({ name, code, sample, dependencies, access: asked }, context) {
+    .strict()
+    .superRefine(codeOrEdits),
+  async run({ name, code: whole, edits, sample, dependencies, access: asked }, context) {
     const { tenant, runtime, registry } = context;
+    const existing = tenant.state.functions.get(name)?.sourceFile ?? `${FUNCTIONS_DIR}/${name}.js`;
+    const code = whole ?? applyEdits(existing, await tenant.workspace.read(existing), edits ?? []);
     const scanned = await buildFunction({ name, code }, null, { scan: true, tenant: tenant.id });
     const { packages, changes: packageChanges } = await packagesFor(context, { kind: 'function', name, packages: scanned.packages ?? [] }, dependencies);
     const built = packages ? await buildFunction({ name, code }, packages, { tenant: tenant.id }) : scanned;

@@ -7,6 +7,7 @@ import type { FunctionRuntime } from '../runtime/index.ts';
 import { FRONTEND_DIR, type Tenant } from '../tenants/index.ts';
 import { toFunctionRequest } from './read-tools.ts';
 import { dependenciesSchema, packagesFor, pinnedVersions, rebuildFunctions } from './packages.ts';
+import { applyEdits, codeOrEdits, editsSchema } from './edits.ts';
 import { defineTool } from './tool.ts';
 
 function findNode(nodes: BlueprintNode[], name: string): BlueprintNode | null {
@@ -54,16 +55,19 @@ export const createFrontendComponent = defineTool({
   parameters: z
     .object({
       name: componentNameSchema.describe('PascalCase, e.g. "NotesApp"; stored as frontend/<name>.tsx.'),
-      code: z.string().min(1, 'must not be empty').max(500_000).describe('TSX module source with a default-exported React component.'),
+      code: z.string().min(1, 'must not be empty').max(500_000).optional().describe('TSX module source with a default-exported React component (or `edits`).'),
+      edits: editsSchema,
       sampleProps: z
         .record(z.string(), z.unknown())
         .optional()
         .describe('Props to render the component with once on the server before accepting it, e.g. {"notes": [{"id": 1, "text": "Hi"}]}.'),
       dependencies: dependenciesSchema,
     })
-    .strict(),
-  async run({ name, code, sampleProps, dependencies }, context) {
+    .strict()
+    .superRefine(codeOrEdits),
+  async run({ name, code: whole, edits, sampleProps, dependencies }, context) {
     const { tenant, runtime, registry, styles } = context;
+    const code = whole ?? applyEdits(`${FRONTEND_DIR}/${name}.tsx`, await tenant.workspace.read(`${FRONTEND_DIR}/${name}.tsx`), edits ?? []);
     if (BUILTIN_COMPONENTS.includes(name)) {
       throw new TesseraError('INVALID_NAME', `"${name}" is a built-in component (${BUILTIN_COMPONENTS.join(', ')}); choose another name.`);
     }

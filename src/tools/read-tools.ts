@@ -13,7 +13,7 @@ export const listArtifacts = defineTool({
   parameters: z.object({}).strict(),
   readOnly: true,
   async run(_args, { tenant }) {
-    const tables = await tenant.db.describe();
+    const tables = await tenant.draftDb.describe();
     return {
       ...tenant.summary(),
       tables: tables.map((t) => ({
@@ -46,7 +46,7 @@ export const describeDatabase = defineTool({
   parameters: z.object({}).strict(),
   readOnly: true,
   async run(_args, { tenant }) {
-    return { migration: tenant.state.migrationVersion, tables: await tenant.db.describe() };
+    return { migration: tenant.state.migrationVersion, tables: await tenant.draftDb.describe() };
   },
 });
 
@@ -65,7 +65,7 @@ export const queryDatabase = defineTool({
     .strict(),
   readOnly: true,
   async run({ sql, params }, { tenant }) {
-    return tenant.db.readOnlyQuery(sql, params ?? [], { limit: 50 });
+    return tenant.draftDb.readOnlyQuery(sql, params ?? [], { limit: 50 });
   },
 });
 
@@ -100,6 +100,8 @@ export function toFunctionRequest(sample: SampleRequest, access: FunctionAccess 
     headers: hasBody ? { 'content-type': 'application/json' } : {},
     body: hasBody ? Buffer.from(JSON.stringify(sample.body)) : Buffer.alloc(0),
     user: sampleUserFor(access),
+    // The agent works on the draft: its sample calls write the draft's data, never live data.
+    database: 'draft',
   };
 }
 

@@ -38,7 +38,7 @@ export const updateDatabaseSchema = defineTool({
     const slug = migrationSlug(statements ? statements[0]! : withoutLeadingComments(sql.slice(0, 4096)));
     const version = tenant.state.migrationVersion + 1;
     const file = `${MIGRATIONS_DIR}/${String(version).padStart(4, '0')}_${slug}.sql`;
-    const pending = await tenant.db.beginMigration(sql, version);
+    const pending = await tenant.draftDb.beginMigration(sql, version);
     const count = pending.result.statements;
     const previous = tenant.state.head;
     // A large script is kept as sent: replaying it splits it into the very statements just applied.

@@ -94,6 +94,7 @@ describe('Fission contract', () => {
           url: c.url ?? '/',
           headers: c.headers ?? {},
           body: Buffer.from(c.body ?? ''),
+          database: 'live',
         },
       );
       expect(comparable(ours.response.status, ours.response.headers, ours.response.body.toString('utf8'))).toEqual(expected);

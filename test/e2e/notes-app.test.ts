@@ -43,14 +43,22 @@ describe('a notes app built purely through the tools API', () => {
     const listed = (await request(`${fixture.server.appUrl('notes')}api/notes`)).json();
     expect(listed).toEqual([expect.objectContaining({ id: 1, text: 'Buy milk' })]);
 
-    // Live: nothing until a release is deployed; then the same app, on the same database.
+    // Live: nothing until a release is deployed; then the same app on its own, live database (the
+    // deploy applied the schema's migration to it): the draft's test note is not live data.
     const live = await fixture.browser.newPage();
+    live.on('pageerror', (err) => problems.push(err.message));
     expect((await live.goto(fixture.server.liveUrl('notes')))?.status()).toBe(404);
     await live.getByRole('heading', { name: 'Nothing is live yet' }).waitFor();
     await api('/api/tenants/notes/releases', { version: '1.0.0' });
     await api('/api/tenants/notes/releases/1.0.0/deploy', {});
     await live.goto(fixture.server.liveUrl('notes'));
-    await live.getByTestId('notes').getByText('Buy milk').waitFor();
+    await live.getByText('No notes yet').waitFor();
+    await live.getByLabel('New note').fill('Pay rent');
+    await live.getByRole('button', { name: 'Add' }).click();
+    await live.getByTestId('notes').getByText('Pay rent').waitFor();
+    await page.reload();
+    await page.getByTestId('notes').getByText('Buy milk').waitFor();
+    expect(await page.getByTestId('notes').locator('li').allTextContents()).toEqual(['Buy milk']);
     expect(problems).toEqual([]);
   });
 

@@ -169,8 +169,9 @@ describe('two replicas on one volume and one database', () => {
     ).toEqual(['written via A', 'written via B']);
     expect((await app(1, '/api/fn-7')).json()).toEqual({ n: 7 });
     // Below the lease, the holder's database process keeps the SQLite file locked: nobody else
-    // (another replica's process, here this test's) reads or writes it meanwhile.
-    const outsider = new Database(path.join(dataDir, 'tenants', 'shared', 'db', 'app.sqlite'), { timeout: 100 });
+    // (another replica's process, here this test's) reads or writes it meanwhile. The calls above
+    // went to the draft origin, so the draft's database is the one open.
+    const outsider = new Database(path.join(dataDir, 'tenants', 'shared', 'draft-db', 'app.sqlite'), { timeout: 100 });
     try {
       expect(() => outsider.prepare("INSERT INTO notes (text) VALUES ('stray')").run()).toThrow(/locked|busy/i);
     } finally {

@@ -15,7 +15,7 @@ const runtime = createLocalRuntime({
 const result = await runtime.invoke(
   'probe',
   { name: 'probe', code, hash: createHash('sha256').update(code).digest('hex') },
-  { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0) },
+  { method: 'GET', url: '/', headers: {}, body: Buffer.alloc(0), database: 'live' },
 );
 process.stdout.write(result.response.body.toString('utf8'));
 await runtime.close();

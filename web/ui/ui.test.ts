@@ -111,7 +111,7 @@ describe('@tessera/ui', () => {
     expect(text).toContain('columns: Array<{ key: string; label: string; sortable?: boolean');
     const tenant = {
       id: 'x',
-      db: { describe: async () => [] },
+      draftDb: { describe: async () => [] },
       state: { migrationVersion: 0, functions: new Map(), components: new Map(), blueprint: { version: 1, routes: [] } },
     };
     const prompt = await buildSystemPrompt(tenant as never);

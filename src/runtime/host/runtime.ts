@@ -7,7 +7,7 @@ import { checkSandboxResponse } from './response-check.ts';
 import { FunctionLogStore, type FunctionLogRecord, type FunctionMetrics } from './function-logs.ts';
 import { SandboxPool, type SandboxSettings } from './pool.ts';
 import { detectIsolation, type Isolation } from './sandbox-process.ts';
-import { TenantSandbox, type CodeCacheStore, type EgressReply, type EgressRequest, type TenantDbAccess } from './tenant-sandbox.ts';
+import { TenantSandbox, type CodeCacheStore, type DatabaseKind, type EgressReply, type EgressRequest, type TenantDbAccess } from './tenant-sandbox.ts';
 
 /** An HTTP request for a function. */
 export interface FunctionRequest {
@@ -20,6 +20,8 @@ export interface FunctionRequest {
   body: Buffer;
   /** The app's signed-in user, resolved by the platform from the app session (`@tessera/auth`); none: nobody. */
   user?: SandboxUser | null;
+  /** Whose data the call uses: the live origin's calls the live database, the draft origin's and the agent's the draft one. */
+  database: DatabaseKind;
 }
 /** The function's HTTP response, or the platform's JSON error in its place. */
 export interface FunctionResponse {
@@ -56,7 +58,7 @@ export interface RuntimeLimits {
   /** Calls of one tenant in flight at once; more are answered 429. Default 32. */
   concurrency?: number;
 }
-export type { TenantDbAccess };
+export type { DatabaseKind, TenantDbAccess };
 
 /** Runs tenant functions. The embedded implementation: one sandboxed process per tenant. */
 export interface FunctionRuntime {
@@ -125,7 +127,7 @@ export function createLocalRuntime(options: {
   dataDir: string;
   logger?: Logger;
   limits: RuntimeLimits;
-  db: (tenant: string) => TenantDbAccess;
+  db: (tenant: string, kind: DatabaseKind) => TenantDbAccess;
   /** React + renderToString as one CommonJS file, for render(); see bundler's buildServerRenderVendor. */
   renderVendor?: () => Promise<string>;
   /** Default 5 minutes. */
@@ -190,7 +192,7 @@ export function createLocalRuntime(options: {
       sandbox = new TenantSandbox(tenant, {
         settings,
         timeoutMs: limits.timeoutMs,
-        db: options.db(tenant),
+        db: (kind) => options.db(tenant, kind),
         idleMs: options.idleMs ?? 5 * 60_000,
         pool,
         logger: options.logger,
@@ -236,7 +238,7 @@ export function createLocalRuntime(options: {
       user: request.user ?? null,
       maxResponseBytes: limits.maxResponseBytes,
     };
-    const outcome = await sandboxOf(tenant).invoke(fn, call);
+    const outcome = await sandboxOf(tenant).invoke(fn, call, request.database);
     if (!outcome.ok) {
       consoleLines(tenant, fn.name, requestId, outcome.logs);
       // A thrown error can carry a secret: masked for the owner's logs, the platform's log and the caller alike.

@@ -44,7 +44,7 @@ function setup(db: Partial<TenantDbAccess> = {}) {
     settings: { scratchDir: '/nonexistent', memoryMb: 64, maxFrameBytes: 1 << 20 },
     timeoutMs: 5000,
     idleMs: 60_000,
-    db: { query: async () => [], execute: async () => ({}), ...db },
+    db: () => ({ query: async () => [], execute: async () => ({}), ...db }),
     pool: { take: () => proc.connection } as unknown as SandboxPool,
     onLateLogs: (fn, requestId, logs) => late.push(`${fn}/${requestId}: ${logs.map((l) => l.message).join()}`),
     codeCaches: { get: (hash) => caches.get(hash), set: (hash, data) => void caches.set(hash, data) },
@@ -53,6 +53,7 @@ function setup(db: Partial<TenantDbAccess> = {}) {
     sandbox.invoke(
       { name, code: 'module.exports = () => {}', hash },
       { requestId: `req-${name}`, request: { method: 'GET', url: '/', headers: {}, body: new Uint8Array() }, user: null, maxResponseBytes: 1024 },
+      'live',
     );
   const lastId = () => (proc.sent.findLast((m) => m.type === 'invoke') as Extract<HostMessage, { type: 'invoke' }>).id;
   const answer = (id: number) => proc.say({ type: 'result', id, response: { status: 200, headers: {}, body: new Uint8Array() }, logs: [] });

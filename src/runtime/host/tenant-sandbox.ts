@@ -11,6 +11,9 @@ export interface CodeCacheStore {
   set(hash: string, cache: Uint8Array): void;
 }
 
+/** Which of the app's databases a call uses: the live one (its live origin) or the draft's (the draft origin, the agent's checks). */
+export type DatabaseKind = 'live' | 'draft';
+
 /** The database operations a tenant's functions may use (`@tessera/db`); errors should be TesseraErrors. */
 export interface TenantDbAccess {
   query(sql: string, params?: unknown): Promise<unknown[]>;
@@ -29,8 +32,8 @@ export type Outcome = { ok: true; answer: Answer } | { ok: false; error: Tessera
 interface Pending {
   label: string;
   connection: SandboxConnection;
-  /** The function call this request is (for egress log lines). */
-  call?: { fn: string; requestId: string };
+  /** The function call this request is (for egress log lines), and the database its `@tessera/db` calls use. */
+  call?: { fn: string; requestId: string; database: DatabaseKind };
   settle(outcome: Outcome): void;
 }
 
@@ -59,7 +62,8 @@ const MAX_DB_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
 export interface TenantSandboxOptions {
   settings: SandboxSettings;
   timeoutMs: number;
-  db: TenantDbAccess;
+  /** The tenant's live or draft database: each call says which (see DatabaseKind). */
+  db: (kind: DatabaseKind) => TenantDbAccess;
   idleMs: number;
   pool?: SandboxPool;
   logger?: Logger;
@@ -163,8 +167,10 @@ export class TenantSandbox {
       }
     };
     const fail = (text: string, code?: string) => reply({ type: 'db-reply', callId: message.callId, ok: false, message: text, ...(code ? { code } : {}) });
-    // Only a call in flight, in this process, may touch the database.
-    if (this.pending.get(message.id)?.connection !== connection) return fail('@tessera/db: this call belongs to a request that has already been answered.');
+    // Only a call in flight, in this process, may touch the database: the one that call is for.
+    const pending = this.pending.get(message.id);
+    if (pending?.connection !== connection) return fail('@tessera/db: this call belongs to a request that has already been answered.');
+    if (!pending.call) return fail('@tessera/db: the database can be used while a function handles a request, not while it is loaded or rendered.');
     if (this.dbInFlight >= MAX_DB_IN_FLIGHT) return fail(`@tessera/db: more than ${MAX_DB_IN_FLIGHT} database calls at once; await them in turn.`);
     if (this.dbBytesInFlight + bytes > MAX_DB_BYTES_IN_FLIGHT)
       return fail(
@@ -172,7 +178,7 @@ export class TenantSandbox {
       );
     this.dbInFlight++;
     this.dbBytesInFlight += bytes;
-    const access = this.options.db;
+    const access = this.options.db(pending.call.database);
     // Through a promise: an access layer that throws synchronously must not throw here, in a stream handler.
     Promise.resolve()
       .then(() => (message.op === 'query' ? access.query(message.sql, message.params) : access.execute(message.sql, message.params)))
@@ -237,7 +243,7 @@ export class TenantSandbox {
   }
 
   /** Sends one message built for a fresh id and waits for its answer, the time limit, or the process's end. */
-  async request(label: string, build: (id: number, connection: SandboxConnection) => HostMessage, call?: { fn: string; requestId: string }): Promise<Outcome> {
+  async request(label: string, build: (id: number, connection: SandboxConnection) => HostMessage, call?: Pending['call']): Promise<Outcome> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     let connection: SandboxConnection;
     try {
@@ -283,6 +289,7 @@ export class TenantSandbox {
   async invoke(
     fn: { name: string; code: string; hash: string },
     call: { requestId: string; request: SandboxRequest; user: SandboxUser | null; maxResponseBytes: number },
+    database: DatabaseKind,
   ): Promise<Outcome> {
     const key = `${fn.name}\0${fn.hash}`;
     const secrets = await this.currentSecrets();
@@ -304,7 +311,7 @@ export class TenantSandbox {
             ...this.secretsFor(connection, secrets),
           };
         },
-        { fn: fn.name, requestId: call.requestId },
+        { fn: fn.name, requestId: call.requestId, database },
       );
       // The sandbox evicted the code (it keeps the most recently used functions): send it again.
       if (outcome.ok && outcome.answer.kind === 'missing-code') {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { Deployment, NameChanges, ProjectInfo, ReleaseSummary } from '../../../../wire/api.ts';
+import type { DataLoss, Deployment, NameChanges, ProjectInfo, ReleaseSummary } from '../../../../wire/api.ts';
+import { ApiError } from '../../../../wire/client.ts';
 import { client, nextPatch } from '../api.ts';
 
 /** Whether release version `a` is newer than `b` (major.minor.patch; a prerelease counts below its release). */
@@ -10,7 +11,39 @@ function newer(a: string, b: string): boolean {
   return !x[3] && Boolean(y[3]);
 }
 
+/** One line per table a deploy would lose data of. */
+function lossLine(entry: DataLoss): string {
+  const rows = `${entry.rows} row${entry.rows === 1 ? '' : 's'}`;
+  if (entry.lost === 'table') return `${entry.table}: the table and its ${rows} would be dropped`;
+  if (entry.lost === 'columns') return `${entry.table}: ${entry.columns.join(', ')} would be dropped (${rows})`;
+  return `${entry.table}: ${entry.rows} rows would become ${entry.rowsAfter}`;
+}
+
 export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
+  /** A deploy the server refused with CONFIRM_DATA_LOSS: what it would lose, for the owner to confirm or not. */
+  const [pendingLoss, setPendingLoss] = useState<{ version: string; tables: DataLoss[]; verb: string } | null>(null);
+  async function deploy(version: string, verb: string, confirmDataLoss = false): Promise<void> {
+    try {
+      const d = await client.request('POST /api/tenants/:id/releases/:version/deploy', {
+        params: { id: info.id, version },
+        body: confirmDataLoss ? { confirmDataLoss: true } : {},
+      });
+      const migrated =
+        d.migrations.to > d.migrations.from
+          ? ` The live database was migrated from ${d.migrations.from} to ${d.migrations.to} (snapshot ${d.migrations.snapshot} was taken first).`
+          : '';
+      setPendingLoss(null);
+      setMessage(`${verb} ${version}.${migrated}${d.warnings.length ? ` ${d.warnings.join(' ')}` : ''}`);
+      onChange();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'CONFIRM_DATA_LOSS') {
+        setMessage(null);
+        setPendingLoss({ version, verb, tables: (err.details?.tables as DataLoss[] | undefined) ?? [] });
+        return;
+      }
+      setMessage((err as Error).message);
+    }
+  }
   const [releases, setReleases] = useState<ReleaseSummary[]>([]);
   const [version, setVersion] = useState('');
   const [message, setMessage] = useState<string | null>(null);
@@ -42,15 +75,9 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
         {deployments.at(-1)?.previousVersion && (
           <button
             type="button"
-            onClick={async () => {
+            onClick={() => {
               const back = deployments.at(-1)!.previousVersion!;
-              try {
-                await client.request('POST /api/tenants/:id/releases/:version/deploy', { params: { id: info.id, version: back }, body: {} });
-                setMessage(`Rolled back to ${back}.`);
-                onChange();
-              } catch (err) {
-                setMessage((err as Error).message);
-              }
+              void deploy(back, newer(back, info.live ?? '') ? 'Redeployed' : 'Rolled back to');
             }}
           >
             {newer(deployments.at(-1)!.previousVersion!, info.live ?? '')
@@ -78,6 +105,26 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
         </button>
       </div>
       {message && <p role="status">{message}</p>}
+      {pendingLoss && (
+        <section role="alertdialog" aria-label="Deploying would lose live data" className="danger-panel">
+          <h3>Deploying {pendingLoss.version} would lose live data</h3>
+          <p>Its migrations would change the live database like this. Nothing has been changed yet.</p>
+          <ul>
+            {pendingLoss.tables.map((entry) => (
+              <li key={entry.table}>{lossLine(entry)}</li>
+            ))}
+          </ul>
+          <p>A snapshot of the live data is taken first, so it can be restored from the Database section.</p>
+          <div className="row">
+            <button type="button" className="danger" onClick={() => void deploy(pendingLoss.version, pendingLoss.verb, true)}>
+              Deploy anyway
+            </button>
+            <button type="button" onClick={() => setPendingLoss(null)}>
+              Cancel
+            </button>
+          </div>
+        </section>
+      )}
       <table>
         <thead>
           <tr>
@@ -109,22 +156,7 @@ export function Releases({ info, onChange }: { info: ProjectInfo; onChange: () =
                 )}
               </td>
               <td>
-                <button
-                  type="button"
-                  aria-label={`Deploy ${r.version}`}
-                  onClick={async () => {
-                    try {
-                      const d = await client.request('POST /api/tenants/:id/releases/:version/deploy', {
-                        params: { id: info.id, version: r.version },
-                        body: {},
-                      });
-                      setMessage(`Deployed ${r.version}.${d.warnings.length ? ` ${d.warnings.join(' ')}` : ''}`);
-                      onChange();
-                    } catch (err) {
-                      setMessage((err as Error).message);
-                    }
-                  }}
-                >
+                <button type="button" aria-label={`Deploy ${r.version}`} onClick={() => void deploy(r.version, 'Deployed')}>
                   Deploy
                 </button>
               </td>

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TesseraError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { ReleaseStore, SnapshotRecord, SnapshotStore } from '../registry/index.ts';
+import type { TenantDbPool } from '../tenantdb/index.ts';
+
+/** Snapshot files, in the live database's folder (the only place its db process may write). */
+export const SNAPSHOTS_DIR = 'snapshots';
+
+/** `20261208T001530Z-3f9a1c`: sorts by time, unique, and safe as a file name. */
+function newSnapshotId(at: Date): string {
+  return `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+    .toLowerCase()}-${randomBytes(3).toString('hex')}`;
+}
+
+const SNAPSHOT_ID = /^[0-9]{8}t[0-9]{6}z-[0-9a-f]{6}$/;
+
+export interface RestoreResult {
+  restored: SnapshotRecord;
+  /** The live data as it was just before the restore (restore that one to undo the restore). */
+  before: SnapshotRecord;
+  warnings: string[];
+}
+
+/**
+ * Snapshots of each app's live database: a consistent copy (VACUUM INTO, by the app's own db
+ * process) in `DATA_DIR/tenants/<id>/db/snapshots/<snapshot>.sqlite`, listed in the registry. The
+ * file is complete before the registry names it, so a listed snapshot can always be restored; a file
+ * a crash left unlisted is removed by the next prune.
+ */
+export class LiveSnapshots {
+  constructor(
+    private readonly deps: {
+      registry: SnapshotStore & Pick<ReleaseStore, 'liveVersion'>;
+      dbPool: TenantDbPool;
+      logger: Logger;
+    },
+  ) {}
+
+  /** Where a snapshot's file is. */
+  fileOf(tenantId: string, snapshotId: string): string {
+    return path.join(this.deps.dbPool.location(tenantId, 'live').dir, SNAPSHOTS_DIR, `${snapshotId}.sqlite`);
+  }
+
+  /** Copies the live database now. `reason`: e.g. "before deploy 1.2.0", "manual"; `takenBy`: who asked ("platform" for automatic ones). */
+  async take(tenantId: string, reason: string, takenBy = 'platform'): Promise<SnapshotRecord> {
+    const at = new Date();
+    const id = newSnapshotId(at);
+    const { bytes } = await this.deps.dbPool.get(tenantId, 'live').copyTo(`${SNAPSHOTS_DIR}/${id}.sqlite`);
+    const record: SnapshotRecord = { id, at: at.toISOString(), reason, release: await this.deps.registry.liveVersion(tenantId), bytes, takenBy };
+    try {
+      await this.deps.registry.addSnapshot(tenantId, record);
+    } catch (err) {
+      await rm(this.fileOf(tenantId, id), { force: true });
+      throw err;
+    }
+    this.deps.logger.info({ tenant: tenantId, snapshot: id, reason, bytes }, 'snapshot taken');
+    return record;
+  }
+
+  list(tenantId: string): Promise<SnapshotRecord[]> {
+    return this.deps.registry.listSnapshots(tenantId);
+  }
+
+  /** The snapshot `snapshotId` of the app, or NOT_FOUND (also for an id that is not one). */
+  async get(tenantId: string, snapshotId: string): Promise<SnapshotRecord> {
+    const record = SNAPSHOT_ID.test(snapshotId) ? await this.deps.registry.getSnapshot(tenantId, snapshotId) : null;
+    if (!record || !existsSync(this.fileOf(tenantId, snapshotId)))
+      throw new TesseraError(
+        'NOT_FOUND',
+        `"${tenantId}" has no snapshot ${JSON.stringify(snapshotId)}. List them with GET /api/tenants/${tenantId}/snapshots.`,
+      );
+    return record;
+  }
+
+  /**
+   * Puts a snapshot's data back as the live data, atomically (after the live calls already queued,
+   * the file is swapped whole). The current live data is snapshotted first, so a restore can itself
+   * be undone. The live release stays: if the snapshot is from another release's time its schema may
+   * differ from what that release expects, which the warnings say.
+   */
+  async restore(tenantId: string, snapshotId: string, takenBy: string): Promise<RestoreResult> {
+    const restored = await this.get(tenantId, snapshotId);
+    const before = await this.take(tenantId, `before restore of ${snapshotId}`, takenBy);
+    await this.deps.dbPool.replace(tenantId, 'live', this.fileOf(tenantId, snapshotId), { keepSource: true });
+    this.deps.logger.info({ tenant: tenantId, snapshot: snapshotId, before: before.id }, 'snapshot restored');
+    const live = before.release;
+    const warnings =
+      restored.release !== live
+        ? [
+            `This snapshot was taken while ${restored.release ? `release ${restored.release}` : 'no release'} was live; ${live ? `release ${live}` : 'no release'} is live now. Its code may expect another schema: roll back to ${restored.release ?? 'a matching release'} or deploy one that fits this data.`,
+          ]
+        : [];
+    return { restored, before, warnings };
+  }
+
+  /** Deletes snapshots (registry row first, then the file). */
+  async remove(tenantId: string, ids: string[]): Promise<void> {
+    await this.deps.registry.removeSnapshots(tenantId, ids);
+    await Promise.all(ids.map((id) => rm(this.fileOf(tenantId, id), { force: true })));
+  }
+}
