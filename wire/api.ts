@@ -300,6 +300,14 @@ export interface OutboxMail {
   createdAt: string;
 }
 
+/** A shareable link to an app's draft (owners): whoever follows it may open the draft until `expiresAt`. */
+export interface PreviewLink {
+  url: string;
+  expiresAt: string;
+  /** Seconds, as asked (one day if not). */
+  expiresIn: number;
+}
+
 /** A route's body and answer. `body: never`: the route takes none. */
 interface Route<Body, Answer> {
   body: Body;
@@ -358,6 +366,7 @@ export interface Routes {
   'PUT /api/tenants/:id/egress': Route<{ allow: string[] }, Egress>;
   'DELETE /api/tenants/:id/egress/proposals/:host': Route<never, Egress>;
 
+  'POST /api/tenants/:id/preview-links': Route<{ expiresIn?: number }, PreviewLink>;
   'GET /api/tenants/:id/members': Route<never, MembersPage>;
   'PUT /api/tenants/:id/members/:who': Route<{ role: string; direct?: boolean }, { userId?: string; invited?: string; role: Role }>;
   'DELETE /api/tenants/:id/members/:who': Route<never, unknown>;

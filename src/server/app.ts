@@ -18,6 +18,7 @@ import { errorResponse } from './errors.ts';
 import { hostAllowlistMiddleware, sameOriginWritesMiddleware, tenantFromHost } from './guards.ts';
 import { clientAddress, placementMiddleware, type RouteTenant } from './placement.ts';
 import { publicRoute, tenantOfRoute, type Env } from './policy.ts';
+import { previewGate } from './preview-grants.ts';
 import { requestLogMiddleware } from './request-log.ts';
 import { draftView, tenantApp } from './tenant-app.ts';
 
@@ -95,6 +96,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   const app = new Hono<Env>();
   const tenants = tenantApp(platform);
   const builder = loadBuilder();
+  const admitToDraft = previewGate(platform);
   const { logger } = platform;
 
   app.onError((err, c) => errorResponse(c, err, logger));
@@ -122,9 +124,20 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
       throw new TesseraError('INVALID_TENANT_ID', `"${id}" is not a valid app name: app host names are DNS labels (lowercase letters, digits, hyphens).`);
     }
     if (!platform.tenants.exists(id)) throw new TesseraError('TENANT_NOT_FOUND', `No app named "${id}" on this server.`);
+    const bindings = { mode: draft ? ('draft' as const) : ('live' as const), client: clientAddress(platform, c) };
+    if (!draft) {
+      const tenant = await platform.tenants.get(id);
+      return tenants.fetch(c.req.raw, { ...bindings, tenant, view: await platform.deployer.liveView(tenant) });
+    }
+    // The draft is not public (preview-grants.ts): a grant first, consumed here; the app sees the request without it.
+    const admitted = await admitToDraft(c, id);
+    if (admitted instanceof Response) return admitted;
     const tenant = await platform.tenants.get(id);
-    const view = draft ? draftView(tenant) : await platform.deployer.liveView(tenant);
-    return tenants.fetch(c.req.raw, { tenant, view, mode: draft ? 'draft' : 'live', client: clientAddress(platform, c) });
+    const res = await tenants.fetch(admitted, { ...bindings, tenant, view: draftView(tenant) });
+    // Unreleased code and data stay out of shared caches (a CDN would hand them to anyone).
+    const cache = res.headers.get('cache-control');
+    if (cache?.includes('public')) res.headers.set('cache-control', cache.replace('public', 'private'));
+    return res;
   });
 
   // Below here is the builder's origin: no page may frame it (clickjacking, or a hostile app framing
@@ -132,6 +145,8 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   app.use('*', async function noFraming(c, next) {
     await next();
     if (c.req.path.startsWith('/api/serving/')) return;
+    // The builder's preview iframe starts here and is sent on to the draft origin (a redirect shows nothing).
+    if (c.res.status === 302 && /^\/api\/tenants\/[^/]+\/preview$/.test(c.req.path)) return;
     c.res.headers.set('x-frame-options', 'DENY');
     c.res.headers.set('content-security-policy', "frame-ancestors 'none'");
   });

@@ -78,6 +78,7 @@ describe('route policies', () => {
     const roles: Array<[string, string, string]> = [
       ['GET', '/api/tenants/:id', 'viewer'],
       ['GET', '/api/tenants/:id/functions/:name/logs', 'viewer'],
+      ['GET', '/api/tenants/:id/preview', 'viewer'],
       ['POST', '/api/tenants/:id/tools/:tool', 'editor'],
       ['POST', '/api/tenants/:id/agent', 'editor'],
       ['POST', '/api/tenants/:id/commits/:sha/revert', 'editor'],
@@ -90,6 +91,7 @@ describe('route policies', () => {
       ['PUT', '/api/tenants/:id/members/:user', 'owner'],
       ['DELETE', '/api/tenants/:id/members/:user', 'owner'],
       ['GET', '/api/tenants/:id/audit', 'owner'],
+      ['POST', '/api/tenants/:id/preview-links', 'owner'],
     ];
     for (const [method, path, role] of roles) expect(find(method, path).access, `${method} ${path}`).toEqual([{ access: 'project', role }]);
     // Every project route (with an :id) checks a role in it, and only those do.
@@ -111,6 +113,7 @@ describe('route policies', () => {
       ['DELETE', '/api/tenants/:id/secrets/:name', 'audit secret.delete target :name'],
       ['DELETE', '/api/tenants/:id/secret-requests/:name', 'audit secret-request.delete target :name'],
       ['PUT', '/api/tenants/:id/egress', 'audit egress.set'],
+      ['POST', '/api/tenants/:id/preview-links', 'audit preview-link.create'],
       ['DELETE', '/api/tenants/:id/egress/proposals/:host', 'audit egress.dismiss target :host'],
       ['POST', '/api/tokens', 'audit token.create'],
       ['DELETE', '/api/tokens/:id', 'audit token.delete target :id'],
@@ -165,6 +168,23 @@ describe("route policies of an app's origin", () => {
     // A function's access is its own declaration (public, an app user, an app admin), read per call; everything else is public.
     for (const route of appRoutes)
       expect(route.access, `${route.method} ${route.path}`).toEqual([{ access: route.path.startsWith('/api/') ? 'function' : 'public' }]);
+  });
+
+  it('puts every route of draft.<app>. behind a preview grant, before the route (and its own policy) runs', async () => {
+    expect((await signedIn('POST', '/api/tenants', '{"id": "gated"}')).status).toBe(201);
+    const status = async (path: string, headers: Record<string, string>) => (await app.request(path, { headers })).status;
+    /** The gate's refusal, told from a route's own 401 (the app users' `me` without a session). */
+    const refusedByGate = async (path: string, headers: Record<string, string>) =>
+      (await app.request(path, { headers })).headers.get('www-authenticate') === 'Bearer realm="tessera draft preview"';
+    const draft = { host: 'draft.gated.localhost:3000' };
+    for (const path of ['/', '/_tessera/app.json', '/_tessera/auth/me', '/_tessera/assets/nothing.js', '/api/anything']) {
+      expect(await status(path, draft), path).toBe(401);
+      expect(await refusedByGate(path, draft), path).toBe(true);
+      expect(await refusedByGate(path, { ...draft, authorization: `Bearer ${test.token}` }), path).toBe(false);
+    }
+    expect(await status('/', { ...draft, authorization: `Bearer ${test.token}` })).toBe(200);
+    // The live origin is public: nothing is live yet, and it says so.
+    expect(await status('/_tessera/app.json', { host: 'gated.localhost:3000' })).toBe(404);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Stylesheet } from '../styles/index.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { responseHeaders as toHttpHeaders } from '../runtime/index.ts';
 import { appAuthApi } from './app-auth-api.ts';
-import { dropAppSessionCookies, readAppSession, withoutAppSession } from './app-cookies.ts';
+import { dropPlatformCookies, readAppSession, withoutPlatformCookies } from './app-cookies.ts';
 import { errorResponse } from './errors.ts';
 import { functionAccess, publicRoute } from './policy.ts';
 
@@ -46,7 +46,7 @@ function notLiveYet(tenant: Tenant, rawDraftUrl: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${tenant.id}: nothing is live yet</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:560px;margin:4rem auto;color:#374151">
 <h1>Nothing is live yet</h1>
-<p>The app <strong>${tenant.id}</strong> has no deployed release. Its newest work is on the draft preview: <a href="${draftUrl}">${draftUrl}</a>.</p>
+<p>The app <strong>${tenant.id}</strong> has no deployed release. Its newest work is on the draft preview, for the project's members (open it from the builder): <a href="${draftUrl}">${draftUrl}</a>.</p>
 <p>Create a release and deploy it to make it live (<code>tessera release ${tenant.id} 1.0.0</code>, then <code>tessera deploy ${tenant.id} 1.0.0</code>).</p>
 </body></html>`;
 }
@@ -106,7 +106,12 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     const draftUrl = `http://draft.${host}/`;
     if (c.req.path.startsWith('/api/') || c.req.path.startsWith('/_tessera/')) {
       return c.json(
-        { error: { code: 'NOT_FOUND', message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl}.` } },
+        {
+          error: {
+            code: 'NOT_FOUND',
+            message: `Nothing of "${c.env.tenant.id}" is live yet: deploy a release first, or use the draft preview ${draftUrl} (for the project's members: send a member's bearer token).`,
+          },
+        },
         404,
       );
     }
@@ -174,9 +179,9 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     c.req.raw.headers.forEach((value, key) => {
       // The replicas' forwarding headers (and their proof) are the platform's, never the app's.
       if (key.startsWith('x-tessera-')) return;
-      // The app users' session is the platform's: generated code never sees it (app-cookies.ts).
+      // The app users' session and the preview grant are the platform's: generated code never sees them (app-cookies.ts).
       if (key === 'cookie') {
-        const kept = withoutAppSession(value);
+        const kept = withoutPlatformCookies(value);
         if (kept !== null) headers[key] = kept;
         return;
       }
@@ -190,7 +195,7 @@ export function tenantApp(platform: Platform): Hono<AppOriginEnv> {
     const { status, headers: responseHeaders, body: responseBody } = result.response;
     return new Response(status === 204 || status === 304 || responseBody.length === 0 ? null : new Uint8Array(responseBody), {
       status,
-      headers: dropAppSessionCookies(toHttpHeaders(responseHeaders)),
+      headers: dropPlatformCookies(toHttpHeaders(responseHeaders)),
     });
   }
 

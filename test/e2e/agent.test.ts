@@ -64,7 +64,7 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
     expect(events.at(-1)).toMatchObject({ event: 'done', data: { reason: 'answered', text: 'Your notes app is ready at http://notes.localhost/.' } });
 
     const page = await browser.newPage();
-    await page.goto(server.appUrl('notes'));
+    await page.goto(await server.previewLink('notes'));
     await page.getByLabel('New note').fill('Built by the agent');
     await page.getByRole('button', { name: 'Add' }).click();
     await page.getByTestId('notes').getByText('Built by the agent').waitFor();

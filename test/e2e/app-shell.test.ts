@@ -79,7 +79,7 @@ afterAll(async () => {
 
 describe('the app shell', () => {
   it('renders the layout, data bindings, and contains a broken component', async () => {
-    await page.goto(server.appUrl('shop'));
+    await page.goto(await server.previewLink('shop'));
     await page.getByRole('heading', { name: 'Fruit' }).waitFor();
     await page.getByRole('link', { name: 'Pear' }).waitFor();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Component Broken failed: I always fail');
@@ -108,7 +108,7 @@ describe('the app shell', () => {
     await page.goto(`${server.appUrl('shop')}no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await fetch(`${server.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"empty"}' });
-    await page.goto(server.appUrl('empty'));
+    await page.goto(await server.previewLink('empty'));
     await page.getByRole('heading', { name: 'This app has no pages yet' }).waitFor();
     expect(errors.filter((e) => !e.includes('I always fail'))).toEqual([]);
   });

@@ -72,8 +72,9 @@ describe("an app's own users in the browser", () => {
     const page = await fixture.browser.newPage({ viewport: { width: 1280, height: 800 } });
     const problems = watchErrors(page);
 
-    // A visitor asking for the private page gets the app's sign-in page at the same address.
-    await page.goto(`${app}journal`);
+    // A visitor asking for the private page gets the app's sign-in page at the same address (the
+    // draft's: they follow a preview link to it).
+    await page.goto(await fixture.server.previewLink('journal', '/journal'));
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     expect(await page.getByText('Sign in to continue to Journal.').isVisible()).toBe(true);
     expect(await page.getByText('Your journal').count()).toBe(0);
@@ -138,7 +139,7 @@ describe("an app's own users in the browser", () => {
     const problems = watchErrors(page);
 
     // The public page's UserMenu offers to sign in; the app's /signin page takes the visitor back after.
-    await page.goto(`${app}signin?next=${encodeURIComponent('/journal')}`);
+    await page.goto(await fixture.server.previewLink('journal', `/signin?next=${encodeURIComponent('/journal')}`));
     await page.getByRole('link', { name: 'Create an account' }).waitFor();
     expect(await page.getByRole('link', { name: 'Create an account' }).getAttribute('href')).toBe('/signup?next=%2Fjournal');
     await page.getByLabel('Email').fill('ann@example.com');

@@ -4,7 +4,8 @@ import { request } from '../support/http.ts';
 import { startTestServer } from '../support/platform.ts';
 
 /**
- * The control plane needs a credential; apps, health and the data endpoint do not use it. Sign-in
+ * The control plane needs a credential; live apps, health and the data endpoint do not use it (an
+ * app's draft origin takes a member's token as its preview grant). Sign-in
  * links work once, sessions are HttpOnly SameSite=Strict cookies, revoked tokens stop at once, and
  * guessing is throttled.
  */
@@ -50,10 +51,20 @@ describe('credentials', () => {
     expect(tenants).toEqual(['open']);
   });
 
-  it('keeps health, the builder page and the apps public', async () => {
+  it('keeps health, the builder page and the live apps public; the draft is for members', async () => {
     expect((await anonymous('/healthz')).status).toBe(200);
     expect((await anonymous('/')).status).toBe(200);
-    expect((await request(`${server.appUrl('open')}api/hi`, { headers: ANONYMOUS })).text).toBe('hi');
+    expect(
+      (await anonymous('/api/tenants/open/releases', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{"version":"1.0.0"}' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await anonymous('/api/tenants/open/releases/1.0.0/deploy', { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: '{}' })).status,
+    ).toBe(200);
+    expect((await request(`${server.liveUrl('open')}api/hi`, { headers: ANONYMOUS })).text).toBe('hi');
+    // The draft origin answers a member's token only (test/e2e/preview-grants.test.ts has the rest).
+    expect((await request(`${server.appUrl('open')}api/hi`, { headers: ANONYMOUS })).status).toBe(401);
+    expect((await request(`${server.appUrl('open')}api/hi`, { headers: { authorization: `Bearer ${server.token}` } })).text).toBe('hi');
   });
 
   it('signs a browser in from /?token=, with an HttpOnly SameSite=Strict cookie, and out again', async () => {

@@ -207,12 +207,15 @@ describe('request bodies are bounded on every route', () => {
 
   it("bounds a function's body by FUNCTION_MAX_BODY_BYTES, declared or chunked", async () => {
     const host = `draft.bodies.localhost:${port}`;
-    const small = await pushBody(port, { path: '/api/echo', host, declared: 1000, total: 1000, contentType: 'text/plain' });
+    // The draft answers a member's token (its preview grant), as a script sends it.
+    const headers = { authorization: `Bearer ${token}` };
+    const small = await pushBody(port, { path: '/api/echo', host, headers, declared: 1000, total: 1000, contentType: 'text/plain' });
     expect(small.status).toBe(200);
     for (const declared of [64 * 1024 + 1, undefined]) {
       const answer = await pushBody(port, {
         path: '/api/echo',
         host,
+        headers,
         ...(declared === undefined ? {} : { declared }),
         total: 200 * 1024,
         contentType: 'text/plain',

@@ -139,6 +139,36 @@ describe('the builder', () => {
     await preview.getByText('from the builder').waitFor();
   });
 
+  it('shows the draft (members only) in the preview and in a new tab, each through a signed link of its own', async () => {
+    const draftHost = `draft.notes.localhost:${server.server.port}`;
+    // The iframe went through the builder's preview route to a signed link, which set the grant
+    // cookie (SameSite=None; Secure; Partitioned: the builder and the draft are different sites)
+    // and sent it on without the link; the app's own calls from inside the frame carry the cookie.
+    const frame = page.frames().find((f) => f.url().includes(draftHost));
+    expect(frame?.url()).toBe(`http://${draftHost}/`);
+    await page.frameLocator('iframe[title="Preview of notes"]').getByText('from the builder').waitFor();
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: 'Open in new tab' }).click()]);
+    await tab.getByText('from the builder').waitFor();
+    expect(tab.url()).toBe(`http://${draftHost}/`);
+    await tab.close();
+    // Another browser, with no grant, gets the page that says how to get access...
+    const stranger = await browser.newContext();
+    const strangerPage = await stranger.newPage();
+    const refused = await strangerPage.goto(`http://${draftHost}/`);
+    expect(refused?.status()).toBe(401);
+    expect(await refused?.text()).toContain('ask an owner of the project for a preview link');
+    // ...until an owner shares a link (valid one day) with them.
+    await page.getByRole('button', { name: 'Share draft' }).click();
+    const link = await page.getByLabel('Draft link').inputValue();
+    expect(link).toMatch(new RegExp(`^http://${draftHost.replace(/\./g, '\\.')}/\\?tessera_preview=`));
+    await page.getByRole('status').getByText('Anyone with this link can open the draft until').waitFor();
+    await page.screenshot({ path: path.join(screenshots, 'share-draft.png') });
+    await strangerPage.goto(link);
+    await strangerPage.getByText('from the builder').waitFor();
+    expect(strangerPage.url()).toBe(`http://${draftHost}/`);
+    await stranger.close();
+  });
+
   it('shows the routes as a tree, refuses a layout naming a missing component, and saves a valid one', async () => {
     await page.getByRole('tab', { name: 'Routes' }).click();
     await page.getByLabel('Routes').getByText('NotesApp').waitFor();

@@ -102,7 +102,7 @@ export default function Attack() {
 
     // ...and on its own in a tab.
     const page = await context.newPage();
-    await page.goto(server.appUrl('evil'));
+    await page.goto(await server.previewLink('evil'));
     expect((await report(page)).opener).toBe('null');
 
     const tenants = (await api('/api/tenants')).tenants.map((t: { id: string }) => t.id);

@@ -42,7 +42,8 @@ const whoAmI = (page: Page) =>
 async function lured(context: BrowserContext, target: string): Promise<Page> {
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
-  await page.goto(`${fixture.server.appUrl('lure')}#${encodeURIComponent(target)}`);
+  // The attacker's app, reached through a preview link its author shared.
+  await page.goto(`${await fixture.server.previewLink('lure')}#${encodeURIComponent(target)}`);
   await page.waitForURL((url) => url.origin === new URL(fixture.server.url).origin, { timeout: 15_000 });
   await page.waitForLoadState('domcontentloaded');
   return page;

@@ -297,7 +297,7 @@ module.exports = async () => {
       const host = `draft.attacker.localhost:${platform.port}`;
       const get = (path: string) =>
         new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string; reused: boolean }>((resolve, reject) => {
-          const req = http.get({ agent, host: '127.0.0.1', port: platform.port, path, headers: { host } }, (res) => {
+          const req = http.get({ agent, host: '127.0.0.1', port: platform.port, path, headers: { host, authorization: `Bearer ${platform.token}` } }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () =>

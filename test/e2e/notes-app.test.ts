@@ -27,7 +27,7 @@ describe('a notes app built purely through the tools API', () => {
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
 
-    await page.goto(fixture.server.appUrl('notes'));
+    await page.goto(await fixture.server.previewLink('notes'));
     await page.getByRole('heading', { name: 'My notes' }).waitFor();
     expect(await page.title()).toBe('Notes');
     await page.getByLabel('New note').fill('Buy milk');

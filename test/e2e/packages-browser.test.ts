@@ -46,7 +46,7 @@ describe('npm packages in the browser', () => {
     page.on('pageerror', (err) => errors.push(err.message));
     const requested: string[] = [];
     page.on('request', (req) => requested.push(new URL(req.url()).pathname));
-    await page.goto(server.appUrl('shared'));
+    await page.goto(await server.previewLink('shared'));
     await page.getByTestId('first').waitFor();
     await page.getByTestId('second').waitFor();
     expect(await page.getByTestId('first').textContent()).toBe('v2:001');

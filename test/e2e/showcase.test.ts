@@ -47,7 +47,7 @@ describe('showcase apps', () => {
     });
 
     const { page, problems } = await newPage();
-    await page.goto(fixture.server.appUrl('notes'));
+    await page.goto(await fixture.server.previewLink('notes'));
     await page.getByRole('heading', { name: 'No notes yet' }).waitFor();
     for (const text of [
       'Buy oat milk and coffee beans',
@@ -87,7 +87,7 @@ describe('showcase apps', () => {
     page.on('request', (req) => {
       if (req.url().includes('/_tessera/')) vendorRequests.push(new URL(req.url()).pathname);
     });
-    await page.goto(fixture.server.appUrl('sales'));
+    await page.goto(await fixture.server.previewLink('sales'));
     await page.getByRole('heading', { name: 'Sales overview' }).waitFor();
     // The chart is Chart.js's, from the app's own vendor module of the package (import map), drawn on
     // its canvas in the theme's primary colour (#0f766e).

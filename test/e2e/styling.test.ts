@@ -55,7 +55,7 @@ describe('Tailwind CSS in generated apps', () => {
     const page = await fixture.browser.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
-    await page.goto(fixture.server.appUrl('styled'));
+    await page.goto(await fixture.server.previewLink('styled'));
     await page.getByTestId('tw').waitFor();
 
     // bg-red-500 is Tailwind's oklch(63.7% .237 25.331): the same colour as a probe styled with it.
@@ -81,7 +81,7 @@ describe('Tailwind CSS in generated apps', () => {
     await api('/api/tenants/styled/releases', { version: '1.0.0' });
     await api('/api/tenants/styled/releases/1.0.0/deploy', {});
     await api('/api/tenants/styled/tools/createFrontendComponent', { name: 'Badge', code: badge('bg-blue-600') });
-    await page.goto(fixture.server.appUrl('styled'));
+    await page.goto(await fixture.server.previewLink('styled'));
     await page.getByTestId('tw').waitFor();
     const blue = await computed(page, 'tw', 'background-color', 'oklch(54.6% 0.245 262.881)');
     expect(blue.actual).toBe(blue.reference);

@@ -119,7 +119,7 @@ describe('the UI kit', () => {
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (msg) => msg.type() === 'error' && !msg.text().includes('422') && problems.push(msg.text()));
-    await page.goto(fixture.server.appUrl('kitonly'));
+    await page.goto(await fixture.server.previewLink('kitonly'));
 
     // Layout and navigation, the current page marked.
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
@@ -237,7 +237,7 @@ export default function Summary({ items = [] }: { items?: string[] }) {
     page.on('request', (req) => /\/_tessera\/assets\/tessera-ui-[A-Z0-9]+\.js$/.test(req.url()) && kitRequests.push(req.url()));
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
-    await page.goto(fixture.server.appUrl('kitcomp'));
+    await page.goto(await fixture.server.previewLink('kitcomp'));
     await page.getByText('green').waitFor();
     await page.getByRole('status', { name: 'Loading other' }).waitFor();
     await page.getByRole('button', { name: 'Kit button' }).waitFor();

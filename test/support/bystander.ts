@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { credentialFor, forgetCredential, rememberCredential } from './credentials.ts';
 import { freePort } from './net.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -12,7 +13,9 @@ const root = path.resolve(import.meta.dirname, '../..');
 export interface PlatformProcess {
   port: number;
   url: string;
-  /** The draft origin of an app (what it serves at once, without a release). */
+  /** Its TESSERA_TOKEN: the administrator's bearer token, also the draft origins' preview grant. */
+  token: string;
+  /** The draft origin of an app (what it serves at once, without a release; for members: callApp sends the token). */
   appUrl(tenant: string): string;
   /** Resident memory of the platform process, in MB. */
   rssMb(): number;
@@ -61,9 +64,11 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
     if (Date.now() > deadline) throw new Error('the platform did not start');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  rememberCredential(port, token);
   return {
     port,
     url,
+    token,
     appUrl: (tenant) => `http://draft.${tenant}.localhost:${port}/`,
     rssMb() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -90,6 +95,7 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
       return { status: res.status, json: text ? JSON.parse(text) : null };
     },
     async close() {
+      forgetCredential(port);
       if (alive()) {
         child.kill('SIGTERM');
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -104,6 +110,11 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
 
 const agent = new http.Agent({ keepAlive: true });
 
+function grantOf(target: URL): Record<string, string> {
+  const token = credentialFor(target, undefined, new Headers());
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 /** One HTTP call on loopback with the app's Host header; resolves with the status and body. */
 export function callApp(url: string, options: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; text: string }> {
   const target = new URL(url);
@@ -115,7 +126,8 @@ export function callApp(url: string, options: { method?: string; body?: string; 
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: options.method ?? 'GET',
-        headers: { host: target.host },
+        // A member's token on a draft origin (its preview grant), as a script sends it.
+        headers: { host: target.host, ...grantOf(target) },
         timeout: options.timeoutMs ?? 30_000,
       },
       (res) => {

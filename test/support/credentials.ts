@@ -1,6 +1,7 @@
 /**
  * Tests act as a signed-in administrator of the servers they start: requests to a test server's
- * control API (`/api/...` on its builder origin) carry `Authorization: Bearer <its TESSERA_TOKEN>`,
+ * control API (`/api/...` on its builder origin) and to its apps' draft origins (`draft.<app>.localhost`,
+ * which answer members only: a script's preview grant) carry `Authorization: Bearer <its TESSERA_TOKEN>`,
  * through fetch and through `request()`. A test that means to be anonymous sends the header
  * `x-test-anonymous: 1` (removed before the request leaves) or its own Authorization.
  */
@@ -23,7 +24,9 @@ export function credentialFor(url: URL, hostHeader: string | undefined, headers:
   }
   if (headers.has('authorization')) return undefined;
   const host = (hostHeader ?? url.host).toLowerCase();
-  if (!/^(localhost|127\.0\.0\.1):\d+$/.test(host) || !url.pathname.startsWith('/api/')) return undefined;
+  const controlApi = /^(localhost|127\.0\.0\.1):\d+$/.test(host) && url.pathname.startsWith('/api/');
+  const draftOrigin = /^draft\.[a-z0-9-]+\.localhost:\d+$/.test(host);
+  if (!controlApi && !draftOrigin) return undefined;
   return tokens.get(Number(url.port));
 }
 

@@ -45,9 +45,15 @@ export async function adminPrincipal(test: Pick<TestPlatform, 'platform' | 'toke
 }
 
 /** The same, listening on a free port of 127.0.0.1. */
-export async function startTestServer(
-  env: Record<string, string> = {},
-): Promise<TestPlatform & { server: RunningServer; url: string; appUrl(tenant: string): string; liveUrl(tenant: string): string }> {
+export async function startTestServer(env: Record<string, string> = {}): Promise<
+  TestPlatform & {
+    server: RunningServer;
+    url: string;
+    appUrl(tenant: string): string;
+    liveUrl(tenant: string): string;
+    previewLink(tenant: string, path?: string): Promise<string>;
+  }
+> {
   const test = await createTestPlatform(env);
   const server = await startServer(test.platform);
   installFetchCredentials();
@@ -60,6 +66,16 @@ export async function startTestServer(
     appUrl: (tenant) => `http://draft.${tenant}.localhost:${server.port}/`,
     /** The live app: its deployed release. */
     liveUrl: (tenant) => `http://${tenant}.localhost:${server.port}/`,
+    /**
+     * A signed link to the draft, as the builder's preview gets one (the admin's, through
+     * `GET /api/tenants/:id/preview`): a browser that follows it holds the draft origin's grant cookie.
+     */
+    async previewLink(tenant, path = '/') {
+      const res = await fetch(`${server.url}/api/tenants/${tenant}/preview?path=${encodeURIComponent(path)}`, { redirect: 'manual' });
+      const link = res.headers.get('location');
+      if (res.status !== 302 || !link) throw new Error(`No preview link for ${tenant}: ${res.status} ${await res.text()}`);
+      return link;
+    },
     async close() {
       forgetCredential(server.port);
       await server.close();

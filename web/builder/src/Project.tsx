@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ProjectInfo } from '../../../wire/api.ts';
+import type { PreviewLink, ProjectInfo } from '../../../wire/api.ts';
 import { client } from './api.ts';
 import { Chat } from './Chat.tsx';
 import { Packages } from './Packages.tsx';
@@ -19,6 +19,38 @@ type Tab = (typeof TABS)[number];
 const OWNER_TABS: readonly Tab[] = ['Users', 'Audit'];
 
 export type { ProjectInfo };
+
+/** Owners share the draft with someone outside the project: a signed link, valid one day. */
+function ShareDraft({ id }: { id: string }) {
+  const [link, setLink] = useState<PreviewLink | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  async function share() {
+    setError(null);
+    try {
+      setLink(await client.request('POST /api/tenants/:id/preview-links', { params: { id }, body: { expiresIn: 24 * 60 * 60 } }));
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+  return (
+    <>
+      <button type="button" onClick={share}>
+        Share draft
+      </button>
+      {error && (
+        <p className="share-link error" role="alert">
+          {error}
+        </p>
+      )}
+      {link && (
+        <p className="share-link" role="status">
+          Anyone with this link can open the draft until {new Date(link.expiresAt).toLocaleString()}:{' '}
+          <input aria-label="Draft link" readOnly value={link.url} onFocus={(e) => e.currentTarget.select()} />
+        </p>
+      )}
+    </>
+  );
+}
 
 /** One app: its dashboard tabs beside a live preview in an iframe of the app's own origin. */
 export function Project({ id, me }: { id: string; me: string }) {
@@ -63,7 +95,9 @@ export function Project({ id, me }: { id: string; me: string }) {
       </main>
     );
   if (!info) return <main className="panel">Loading…</main>;
-  const previewUrl = mode === 'draft' ? info.draftUrl : info.url;
+  // The draft is for members only: this builder route answers with a fresh signed link to it (a
+  // grant cookie on the draft origin), for the iframe and for each "Open in new tab".
+  const previewUrl = mode === 'draft' ? `/api/tenants/${encodeURIComponent(id)}/preview` : info.url;
   return (
     <div className="main">
       <section className="work">
@@ -112,6 +146,7 @@ export function Project({ id, me }: { id: string; me: string }) {
           <a href={previewUrl} target="_blank" rel="noreferrer">
             Open in new tab
           </a>
+          {info.role === 'owner' && <ShareDraft id={id} />}
         </header>
         <iframe key={`${mode}-${previewKey}`} title={`Preview of ${id}`} src={previewUrl} sandbox="allow-scripts allow-forms allow-same-origin allow-popups" />
       </section>
