@@ -9,8 +9,10 @@ export async function copyTree(
   from: string,
   to: string,
   options: { link?: boolean; skip?: (relative: string, isDir: boolean) => boolean } = {},
-): Promise<number> {
+): Promise<{ files: number; paths: string[] }> {
   let files = 0;
+  /** Every folder and file written, parents first (relative to `to`). */
+  const paths: string[] = [];
   const walk = async (relative: string): Promise<void> => {
     const entries = await readdir(path.join(from, relative), { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [];
@@ -20,15 +22,17 @@ export async function copyTree(
     for (const entry of entries) {
       const child = path.join(relative, entry.name);
       if (options.skip?.(child, entry.isDirectory())) continue;
-      if (entry.isDirectory()) await walk(child);
-      else if (entry.isFile()) {
-        await copyOne(path.join(from, child), path.join(to, child), options.link ?? false);
+      if (entry.isDirectory()) {
+        paths.push(child);
+        await walk(child);
+      } else if (entry.isFile() && (await copyOne(path.join(from, child), path.join(to, child), options.link ?? false))) {
+        paths.push(child);
         files++;
       }
     }
   };
   await walk('');
-  return files;
+  return { files, paths };
 }
 
 /** A regular file copied (or linked: for immutable content-addressed files); a file that vanished meanwhile is skipped. */
@@ -55,3 +59,20 @@ export async function copyOne(from: string, to: string, asLink: boolean): Promis
 
 /** A name a store uses while it writes something, before the rename that publishes it. */
 export const isUnfinished = (relative: string): boolean => relative.endsWith('.tmp') || relative.includes('.tmp/');
+
+/** Every folder and regular file under `root` (relative, parents before their contents, names sorted). */
+export async function listTree(root: string): Promise<string[]> {
+  const paths: string[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const child = path.join(relative, entry.name);
+      if (entry.isDirectory()) {
+        paths.push(child);
+        await walk(child);
+      } else if (entry.isFile()) paths.push(child);
+    }
+  };
+  await walk('');
+  return paths;
+}

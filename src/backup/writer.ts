@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { RegistryDumpStore } from '../registry/index.ts';
 import type { TenantManager } from '../tenants/index.ts';
 import type { DbKind } from '../tenantdb/index.ts';
-import { copyOne, copyTree, isUnfinished } from './files.ts';
+import { copyOne, copyTree, isUnfinished, listTree } from './files.ts';
 import { BACKUP_FORMAT, BACKUP_VERSION, type BackupManifest, END_ENTRY, MANIFEST_ENTRY, REGISTRY_DIR, registryEntry } from './format.ts';
 
 /** What a backup reads from the running platform. */
@@ -70,9 +70,12 @@ export async function startBackup(sources: BackupSources, options: { withoutKey:
       key: !options.withoutKey,
     };
     await writeFile(path.join(folder, MANIFEST_ENTRY), `${JSON.stringify(manifest, null, 2)}\n`);
-    const pack = new Pack({ cwd: folder, gzip: true, portable: true, strict: true });
+    // Every path is added by name (noDirRecurse): the archive's order is then exactly the order of
+    // the adds, so manifest.json comes first and end.json last.
+    const pack = new Pack({ cwd: folder, gzip: true, portable: true, strict: true, noDirRecurse: true });
     pack.add(MANIFEST_ENTRY);
     pack.add(REGISTRY_DIR);
+    for (const table of summary.tables) pack.add(registryEntry(table.name));
     let cancelled = false;
     const produced = produce(sources, folder, pack, manifest, () => cancelled).then(
       () => pack.end(),
@@ -113,19 +116,25 @@ export async function startBackup(sources: BackupSources, options: { withoutKey:
 
 async function produce(sources: BackupSources, staging: string, pack: Pack, manifest: BackupManifest, cancelled: () => boolean): Promise<void> {
   const data = path.join(staging, 'data');
+  const addTree = (folder: string, paths: string[]) => {
+    pack.add(folder);
+    for (const relative of paths) pack.add(path.join(folder, relative));
+  };
   for (const id of manifest.apps) {
     if (cancelled()) return;
-    await stageApp(sources, id, path.join(data, 'tenants', id));
-    pack.add(path.join('data', 'tenants', id));
+    const folder = path.join('data', 'tenants', id);
+    await stageApp(sources, id, path.join(staging, folder));
+    addTree(folder, await listTree(path.join(staging, folder)));
     sources.logger.info({ tenant: id }, 'backup: app copied');
   }
   // Content-addressed and written by rename: every file is final, so hard links are copies that cost nothing.
   for (const store of ['artifacts', 'packages']) {
     if (cancelled()) return;
-    const files = await copyTree(path.join(sources.dataDir, store), path.join(data, store), { link: true, skip: isUnfinished });
-    if (files > 0) pack.add(path.join('data', store));
+    const { files, paths } = await copyTree(path.join(sources.dataDir, store), path.join(data, store), { link: true, skip: isUnfinished });
+    if (files > 0) addTree(path.join('data', store), paths);
   }
   if (manifest.key) {
+    await mkdir(data, { recursive: true });
     await writeFile(path.join(data, 'secret.key'), `${sources.sealingKey().toString('base64')}\n`, { mode: 0o600 });
     pack.add(path.join('data', 'secret.key'));
   }
