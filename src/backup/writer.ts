@@ -40,8 +40,8 @@ const running = new Set<string>();
  * read: each under its tenant lock (no tool call, migration or deploy half in the copy), its
  * databases copied by their own db processes (VACUUM INTO: a consistent copy while live writes
  * go on; the platform never opens a tenant's SQLite file), then the content-addressed stores, the
- * key, and `end.json`. Only one copy of each app is staged at a time on disk, and nothing is held
- * whole in memory.
+ * key, and `end.json`. The staged copies stay on disk until the archive is complete (DATA_DIR needs
+ * room for one copy of the apps' folders and databases); nothing is held whole in memory.
  */
 export async function startBackup(sources: BackupSources, options: { withoutKey: boolean }): Promise<RunningBackup> {
   const { dataDir, logger } = sources;
@@ -76,6 +76,8 @@ export async function startBackup(sources: BackupSources, options: { withoutKey:
     pack.add(MANIFEST_ENTRY);
     pack.add(REGISTRY_DIR);
     for (const table of summary.tables) pack.add(registryEntry(table.name));
+    // Without a reader (the client went away) an error must not go unheard: the stream is already failed.
+    pack.on('error', (err: unknown) => logger.debug({ err }, 'backup archive stopped'));
     let cancelled = false;
     const produced = produce(sources, folder, pack, manifest, () => cancelled).then(
       () => pack.end(),
@@ -103,6 +105,8 @@ export async function startBackup(sources: BackupSources, options: { withoutKey:
       async cancel() {
         cancelled = true;
         logger.warn('backup stopped: the client went away');
+        // Stops the packing (and its open files) at once rather than letting it stall on a full buffer.
+        pack.destroy();
         await produced.catch(() => {});
         await cleanup();
       },

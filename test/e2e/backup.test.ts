@@ -231,6 +231,30 @@ describe('tessera backup', () => {
     });
     expect(anonymous.status).toBe(401);
   });
+
+  it('stops cleanly when the client goes away, and the next backup runs', async () => {
+    const abort = new AbortController();
+    const res = await fetch(`${server.url}/api/backup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: '{}',
+      signal: abort.signal,
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    abort.abort();
+    const staging = () => readdirSync(server.dataDir).filter((name) => name.startsWith('.backup-'));
+    for (let i = 0; i < 100 && staging().length; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(staging()).toEqual([]);
+    const next = await fetch(`${server.url}/api/backup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(next.status).toBe(200);
+    expect((await next.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+  });
 });
 
 /** What a restored platform must show: the same apps, rows, users, tokens, secret and releases. */
