@@ -230,6 +230,8 @@ describe('tessera backup', () => {
       body: '{}',
     });
     expect(anonymous.status).toBe(401);
+    const audit = await api(server.url, '/api/audit?limit=20');
+    expect(audit.json().entries.filter((e: { action: string }) => e.action === 'backup.create').map((e: { outcome: string }) => e.outcome)).toContain('ok');
   });
 
   it('stops cleanly when the client goes away, and the next backup runs', async () => {
