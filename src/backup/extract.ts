@@ -23,6 +23,9 @@ export class BackupRefused extends Error {
 
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 const REGISTRY_FILE = /^registry\/([a-z_][a-z0-9_]{0,62})\.ndjson$/;
+const KEY_ENTRY = `${DATA_DIR_ENTRY}/secret.key`;
+/** The folders of DATA_DIR a backup restores (writer.ts). */
+const DATA_FOLDERS = ['tenants', 'artifacts', 'packages'];
 
 /**
  * An entry's path as a list of plain segments, or a refusal: archive entries are hostile input, so
@@ -130,6 +133,11 @@ export async function extractBackup(file: string, into: string, progress: (app: 
     }
     if (segments[0] !== DATA_DIR_ENTRY || segments.length < 2)
       throw new BackupRefused(`Unexpected entry ${JSON.stringify(entry.path)}: a Tessera backup holds only manifest.json, registry/, data/ and end.json.`);
+    // Only what a backup writes into DATA_DIR: never the registry's own folder (a PGlite database the
+    // restore would then open), never a key the manifest does not announce.
+    const isKey = relative === KEY_ENTRY && entry.type === 'File';
+    if (!(DATA_FOLDERS.includes(segments[1]!) || (isKey && manifest.key)))
+      throw new BackupRefused(`Unexpected entry ${JSON.stringify(entry.path)}: a backup's data/ holds only ${DATA_FOLDERS.join('/, ')}/ and the key.`);
     if (segments[1] === 'tenants' && segments[2]) {
       if (!manifest.apps.includes(segments[2])) throw new BackupRefused(`The archive holds files of an app its manifest does not list: ${segments[2]}.`);
       if (!apps.has(segments[2])) progress(segments[2]);

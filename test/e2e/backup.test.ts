@@ -231,7 +231,12 @@ describe('tessera backup', () => {
     });
     expect(anonymous.status).toBe(401);
     const audit = await api(server.url, '/api/audit?limit=20');
-    expect(audit.json().entries.filter((e: { action: string }) => e.action === 'backup.create').map((e: { outcome: string }) => e.outcome)).toContain('ok');
+    expect(
+      audit
+        .json()
+        .entries.filter((e: { action: string }) => e.action === 'backup.create')
+        .map((e: { outcome: string }) => e.outcome),
+    ).toContain('ok');
   });
 
   it('stops cleanly when the client goes away, and the next backup runs', async () => {
@@ -416,6 +421,14 @@ describe('restore-backup refuses', () => {
         { path: 'data/tenants/shop/repo/link', type: 'SymbolicLink', linkpath: '/etc' },
       ]),
       /SymbolicLink.*never symbolic links/,
+    );
+    // Nor anything else in DATA_DIR: the registry's own folder would be opened as a database.
+    await refuses(
+      rawArchive([
+        { path: 'manifest.json', body: manifest },
+        { path: 'data/registry/PG_VERSION', body: '17' },
+      ]),
+      /Unexpected entry/,
     );
   });
 });

@@ -8,7 +8,7 @@ import { CliError, connect, plural, print, text, usage, type GlobalOptions } fro
 
 type BackupOptions = GlobalOptions & { out?: unknown; withoutKey?: boolean };
 
-const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const size = (bytes: number): string => (bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 
 export function register(cli: CAC): void {
   cli
@@ -70,7 +70,7 @@ export function register(cli: CAC): void {
       print(
         options,
         { file: out, bytes, withoutKey },
-        `Wrote ${out} (${megabytes(bytes)}): ${summary}${withoutKey ? ', WITHOUT the sealing key' : ', with the sealing key: keep the file as safe as the key itself'}.\nRestore it onto an empty DATA_DIR with: tessera restore-backup ${out}`,
+        `Wrote ${out} (${size(bytes)}): ${summary}${withoutKey ? ', WITHOUT the sealing key' : ', with the sealing key: keep the file as safe as the key itself'}.\nRestore it onto an empty DATA_DIR with: tessera restore-backup ${out}`,
       );
     });
 
