@@ -14,6 +14,8 @@ import { createPlatform } from '../../src/platform.ts';
 import { startServer } from '../../src/server/index.ts';
 import { ANONYMOUS, forgetCredential, rememberCredential } from '../support/credentials.ts';
 import { request } from '../support/http.ts';
+import { fixturePackages } from '../support/npm-fixtures.ts';
+import { startTestRegistry, type TestRegistry } from '../support/npm-registry.ts';
 import { startTestServer } from '../support/platform.ts';
 import { createScratchDatabase, POSTGRES_ADMIN_URL } from '../support/postgres.ts';
 
@@ -30,6 +32,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'tessera-backup-test-'));
 const archive = path.join(work, 'platform.tar.gz');
 const SECRET = 'sk_backup_5e1f2a3b4c';
 let server: Awaited<ReturnType<typeof startTestServer>>;
+let npm: TestRegistry;
 let apiToken: string;
 let releasesBefore: unknown;
 /** The rows the live database of shop held before the backup started (acknowledged with 201). */
@@ -92,7 +95,8 @@ async function startOn(dataDir: string, databaseUrl?: string) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  npm = await startTestRegistry(fixturePackages().packages.filter((p) => p.name === 'cjs-greet'));
+  server = await startTestServer({ npm_config_registry: npm.url, PACKAGE_REGISTRY_TIMEOUT_MS: '5000' });
   const base = server.url;
   const port = server.server.port;
   for (const id of ['shop', 'blog']) expect((await api(base, '/api/tenants', { id })).status).toBe(201);
@@ -108,6 +112,11 @@ beforeAll(async () => {
     expect(fn.json().ok, fn.text).toBe(true);
   }
   expect((await api(base, '/api/tenants/shop/tools/createBackendFunction', { name: 'reader', code: READER })).json().ok).toBe(true);
+  const greet = await api(base, '/api/tenants/blog/tools/createBackendFunction', {
+    name: 'greet',
+    code: "const { greet } = require('cjs-greet'); module.exports = async () => ({ status: 200, body: { text: greet('backup') } });",
+  });
+  expect(greet.json().ok, greet.text).toBe(true);
   expect((await api(base, '/api/tenants/shop/secrets/API_KEY', { value: SECRET }, 'PUT')).status).toBe(200);
   expect((await api(base, '/api/tenants/shop/releases', { version: '1.0.0', notes: 'first' })).status).toBe(201);
   const deployed = await api(base, '/api/tenants/shop/releases/1.0.0/deploy', {});
@@ -148,6 +157,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  await npm?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -189,6 +199,7 @@ describe('tessera backup', () => {
       expect(entries).toContain(expected);
     expect(entries.some((e) => e.startsWith('data/tenants/shop/repo/.git/'))).toBe(true);
     expect(entries.some((e) => e.startsWith('data/artifacts/'))).toBe(true);
+    expect(entries.some((e) => e.startsWith('data/packages/') && e.endsWith('cjs-greet/lib/index.js'))).toBe(true);
 
     // The live copy is whole and has every row acknowledged before the backup began (read here, in
     // the test, from the extracted copy: never the platform's own file).
@@ -273,6 +284,7 @@ async function checkRestored(restored: Awaited<ReturnType<typeof startOn>>): Pro
   expect((live.json() as Array<{ name: string }>).map((r) => r.name)).not.toContain('draft-only');
   expect((await onApp(restored.port, 'draft.shop', '/api/items')).json()).toEqual([{ id: 1, name: 'draft-only' }]);
   expect((await onApp(restored.port, 'draft.blog', '/api/items')).json()).toEqual([{ id: 1, name: 'blog-draft' }]);
+  expect((await onApp(restored.port, 'draft.blog', '/api/greet')).json()).toEqual({ text: 'hello backup' });
   expect((await onApp(restored.port, 'shop', '/_tessera/auth/signin', { email: 'ann@example.com', password: 'ann-password-1' })).status).toBe(200);
   expect((await onApp(restored.port, 'shop', '/api/reader')).json()).toEqual({ key: SECRET });
   const me = await api(restored.url, '/api/me', undefined, 'GET', { authorization: `Bearer ${apiToken}` });
@@ -284,6 +296,8 @@ async function checkRestored(restored: Awaited<ReturnType<typeof startOn>>): Pro
 }
 
 describe('tessera restore-backup', () => {
+  beforeAll(() => npm.close());
+
   it('restores onto a new DATA_DIR with PGlite: every app live with the same data and users', async () => {
     const dataDir = path.join(work, 'restored-pglite');
     const result = await tessera(['restore-backup', archive], { DATA_DIR: dataDir });
