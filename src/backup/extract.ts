@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -77,16 +77,20 @@ function checkManifest(manifest: BackupManifest): void {
  * Reads a backup archive into `into/data` (DATA_DIR's layout) and `into/registry` (the rows),
  * checking every entry as it comes: the manifest first, only files and folders at the layout's
  * paths (a hard link only to a file already read), and `end.json` last. Throws BackupRefused on
- * anything else, and on an archive cut short.
+ * anything else, and on an archive cut short. The manifest it returns lists the apps the archive
+ * holds (`end.json`'s: an app deleted while the backup ran is not among them).
  */
 export async function extractBackup(file: string, into: string, progress: (app: string) => void = () => {}): Promise<BackupManifest> {
   let manifest: BackupManifest | undefined;
-  let ended = false;
+  /** The apps `end.json` says the archive holds (an app deleted while the backup ran is left out); null until it is read. */
+  let ended: string[] | null = null;
   const apps = new Set<string>();
   const tables = new Set<string>();
   // Entries are handled one at a time, in order: each waits for the one before it.
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown;
+  /** The entry being handled, and the file it is written to: stopped when the archive breaks off. */
+  const current: { entry: ReadEntry | null; file: WriteStream | null; stopped: boolean } = { entry: null, file: null, stopped: false };
   const parser = new Parser({
     strict: true,
     // The operator's own data: SQLite files with free pages compress far beyond tar's default guard.
@@ -95,7 +99,11 @@ export async function extractBackup(file: string, into: string, progress: (app: 
       // Paused until its turn: the parser buffers meanwhile, and back-pressure holds the file's reading.
       entry.pause();
       chain = chain
-        .then(() => handle(entry))
+        .then(() => {
+          current.entry = entry;
+          current.file = null;
+          return handle(entry);
+        })
         .catch((err: unknown) => {
           failure ??= err;
           entry.resume();
@@ -118,8 +126,9 @@ export async function extractBackup(file: string, into: string, progress: (app: 
     }
     if (relative === END_ENTRY && entry.type === 'File') {
       const end = parseJson(await readSmall(entry, MAX_MANIFEST_BYTES), endSchema, END_ENTRY);
-      if (end.format !== BACKUP_FORMAT || end.apps.join() !== manifest.apps.join()) throw new BackupRefused(`${END_ENTRY} does not match the manifest.`);
-      ended = true;
+      if (end.format !== BACKUP_FORMAT || end.apps.some((app) => !manifest!.apps.includes(app)))
+        throw new BackupRefused(`${END_ENTRY} does not match the manifest.`);
+      ended = end.apps;
       return;
     }
     const isDir = entry.type === 'Directory';
@@ -168,7 +177,10 @@ export async function extractBackup(file: string, into: string, progress: (app: 
   async function write(entry: ReadEntry, target: string, mode: number): Promise<void> {
     await mkdir(path.dirname(target), { recursive: true });
     // 'wx': an entry never replaces another (or anything a previous entry could have placed there).
-    await pipeline(entry, createWriteStream(target, { flags: 'wx', mode }));
+    if (current.stopped) return;
+    const file = createWriteStream(target, { flags: 'wx', mode });
+    current.file = file;
+    await pipeline(entry, file);
   }
 
   try {
@@ -181,20 +193,28 @@ export async function extractBackup(file: string, into: string, progress: (app: 
       input.pipe(parser);
     });
   } catch (err) {
-    await chain;
-    if (failure) throw failure;
+    const refusal = failure;
+    // The archive broke off inside an entry, which will never end: stop its handling, so nothing
+    // is still writing when the caller removes what was extracted.
+    current.stopped = true;
+    current.file?.destroy();
+    current.entry?.destroy();
+    await Promise.race([chain, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    if (refusal) throw refusal;
     throw new BackupRefused(`${file} is not a complete Tessera backup: ${(err as Error).message}. Nothing was changed.`);
   }
   await chain;
   if (failure) throw failure;
   if (!manifest) throw new BackupRefused(`${file} is not a Tessera backup (no ${MANIFEST_ENTRY}).`);
-  if (!ended) throw new BackupRefused(`${file} was cut short: it ends before ${END_ENTRY}, so it is incomplete. Nothing was changed.`);
-  const missingApps = manifest.apps.filter((app) => !apps.has(app));
+  // Set by the entry handler: TypeScript cannot see that assignment from here.
+  const included = ended as string[] | null;
+  if (!included) throw new BackupRefused(`${file} was cut short: it ends before ${END_ENTRY}, so it is incomplete. Nothing was changed.`);
+  const missingApps = included.filter((app) => !apps.has(app));
   const missingTables = manifest.registry.tables.filter((t) => !tables.has(t.name));
   if (missingApps.length || missingTables.length)
     throw new BackupRefused(`The backup lacks ${[...missingApps.map((a) => `app ${a}`), ...missingTables.map((t) => `registry table ${t.name}`)].join(', ')}.`);
   if (manifest.key !== (await exists(path.join(into, DATA_DIR_ENTRY, 'secret.key')))) throw new BackupRefused("The backup's key does not match its manifest.");
-  return manifest;
+  return { ...manifest, apps: included };
 }
 
 function exists(file: string): Promise<boolean> {

@@ -93,7 +93,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
     await rename(data, dataDir);
     return { manifest, warnings };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await rm(staging, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 

@@ -58,6 +58,9 @@ export async function startBackup(sources: BackupSources, options: { withoutKey:
     const folder = await mkdtemp(path.join(dataDir, STAGING_PREFIX));
     staging = folder;
     await mkdir(path.join(folder, REGISTRY_DIR));
+    // The apps before the registry: one created in between has rows but no files (and is left out);
+    // one deleted later is skipped when its turn comes.
+    const apps = await sources.tenants.list();
     const summary = await sources.registry.dumpRegistry((table, rows) => appendFile(path.join(folder, registryEntry(table)), `${rows.join('\n')}\n`));
     // A table without rows still gets its (empty) file: the restore then knows it was there.
     for (const table of summary.tables) if (table.rows === 0) await writeFile(path.join(folder, registryEntry(table.name)), '');
@@ -66,7 +69,7 @@ export async function startBackup(sources: BackupSources, options: { withoutKey:
       version: BACKUP_VERSION,
       createdAt: new Date().toISOString(),
       registry: { backend: sources.registry.backend, ...summary },
-      apps: await sources.tenants.list(),
+      apps,
       key: !options.withoutKey,
     };
     await writeFile(path.join(folder, MANIFEST_ENTRY), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -124,11 +127,20 @@ async function produce(sources: BackupSources, staging: string, pack: Pack, mani
     pack.add(folder);
     for (const relative of paths) pack.add(path.join(folder, relative));
   };
+  const included: string[] = [];
   for (const id of manifest.apps) {
     if (cancelled()) return;
     const folder = path.join('data', 'tenants', id);
-    await stageApp(sources, id, path.join(staging, folder));
+    try {
+      await stageApp(sources, id, path.join(staging, folder));
+    } catch (err) {
+      if (!(err instanceof TesseraError && err.code === 'TENANT_NOT_FOUND')) throw err;
+      sources.logger.info({ tenant: id }, 'backup: app deleted meanwhile, left out');
+      await rm(path.join(staging, folder), { recursive: true, force: true });
+      continue;
+    }
     addTree(folder, await listTree(path.join(staging, folder)));
+    included.push(id);
     sources.logger.info({ tenant: id }, 'backup: app copied');
   }
   // Content-addressed and written by rename: every file is final, so hard links are copies that cost nothing.
@@ -142,7 +154,7 @@ async function produce(sources: BackupSources, staging: string, pack: Pack, mani
     await writeFile(path.join(data, 'secret.key'), `${sources.sealingKey().toString('base64')}\n`, { mode: 0o600 });
     pack.add(path.join('data', 'secret.key'));
   }
-  await writeFile(path.join(staging, END_ENTRY), `${JSON.stringify({ format: BACKUP_FORMAT, apps: manifest.apps })}\n`);
+  await writeFile(path.join(staging, END_ENTRY), `${JSON.stringify({ format: BACKUP_FORMAT, apps: included })}\n`);
   pack.add(END_ENTRY);
 }
 

@@ -22,7 +22,8 @@ describe('registry backup and restore', () => {
     await source.addTenant('notes');
     await source.addUser({ id: 'ann', name: 'Ann "A" O\'Neil', admin: true, email: 'ann@example.com', passwordHash: 'scrypt$x' });
     await source.putSecret('notes', 'API_KEY', 'sealed:abc');
-    for (let i = 0; i < 3; i++) await source.appendAudit({ actor: 'ann', via: 'session', tenant: 'notes', action: 'test.run', detail: { i, nested: { list: [1, 'two', null] } } });
+    for (let i = 0; i < 3; i++)
+      await source.appendAudit({ actor: 'ann', via: 'session', tenant: 'notes', action: 'test.run', detail: { i, nested: { list: [1, 'two', null] } } });
   }, 60_000);
   afterAll(async () => {
     await source?.close();

@@ -401,9 +401,12 @@ describe('restore-backup refuses', () => {
 
   it('a truncated archive', async () => {
     const whole = readFileSync(archive);
-    const cut = path.join(work, 'cut.tar.gz');
-    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
-    await refuses(cut, /not a complete Tessera backup|cut short/);
+    // Cut inside the registry, inside an app's files, near the end.
+    for (const fraction of [0.02, 0.3, 0.6, 0.9, 0.999]) {
+      const cut = path.join(work, `cut-${fraction}.tar.gz`);
+      writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * fraction)));
+      await refuses(cut, /not a complete Tessera backup|cut short/);
+    }
   });
 
   it('a backup from a newer registry schema', async () => {
