@@ -35,6 +35,7 @@ let server: Awaited<ReturnType<typeof startTestServer>>;
 let npm: TestRegistry;
 let apiToken: string;
 let releasesBefore: unknown;
+let snapshotsBefore: Array<{ id: string }>;
 /** The rows the live database of shop held before the backup started (acknowledged with 201). */
 const acknowledged: number[] = [];
 
@@ -86,6 +87,7 @@ async function startOn(dataDir: string, databaseUrl?: string) {
   return {
     url: running.url,
     port: running.port,
+    platform,
     async close() {
       forgetCredential(running.port);
       await running.close();
@@ -121,10 +123,8 @@ beforeAll(async () => {
   expect((await api(base, '/api/tenants/shop/releases', { version: '1.0.0', notes: 'first' })).status).toBe(201);
   const deployed = await api(base, '/api/tenants/shop/releases/1.0.0/deploy', {});
   expect(deployed.status, deployed.text).toBe(200);
-  // The release's migration on the live database, as a deploy applies it (done here only where this
-  // platform's deploy has not already: both end with live at the release's schema).
-  const shop = await server.platform.tenants.get('shop');
-  if ((await shop.liveDb.currentVersion()) === 0) await (await shop.liveDb.beginMigrations(await shop.migrations())).commit();
+  // The deploy applied the release's migration to the live database.
+  expect(await (await server.platform.tenants.get('shop')).liveDb.currentVersion()).toBe(1);
   // Live and draft hold different rows.
   for (const name of ['live-a', 'live-b']) {
     const added = await onApp(port, 'shop', '/api/items', { name });
@@ -153,6 +153,9 @@ beforeAll(async () => {
   expect(token.status, token.text).toBe(201);
   apiToken = token.json().token;
   releasesBefore = (await api(base, '/api/tenants/shop/releases')).json();
+  // The deploy snapshotted the live database first: the backup carries snapshots too.
+  snapshotsBefore = await server.platform.snapshots.list('shop');
+  expect(snapshotsBefore.length).toBeGreaterThan(0);
 }, 180_000);
 
 afterAll(async () => {
@@ -199,6 +202,7 @@ describe('tessera backup', () => {
       expect(entries).toContain(expected);
     expect(entries.some((e) => e.startsWith('data/tenants/shop/repo/.git/'))).toBe(true);
     expect(entries.some((e) => e.startsWith('data/artifacts/'))).toBe(true);
+    for (const { id } of snapshotsBefore) expect(entries).toContain(`data/tenants/shop/db/snapshots/${id}.sqlite`);
     expect(entries.some((e) => e.startsWith('data/packages/') && e.endsWith('cjs-greet/lib/index.js'))).toBe(true);
 
     // The live copy is whole and has every row acknowledged before the backup began (read here, in
@@ -293,6 +297,8 @@ async function checkRestored(restored: Awaited<ReturnType<typeof startOn>>): Pro
   const members = await api(restored.url, '/api/tenants/shop/members');
   expect(JSON.stringify(members.json())).toContain('bob');
   expect((await api(restored.url, '/api/tenants/shop/releases')).json()).toEqual(releasesBefore);
+  expect(await restored.platform.snapshots.list('shop')).toEqual(snapshotsBefore);
+  for (const { id } of snapshotsBefore) expect(existsSync(restored.platform.snapshots.fileOf('shop', id))).toBe(true);
 }
 
 describe('tessera restore-backup', () => {
