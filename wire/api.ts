@@ -250,6 +250,12 @@ export interface FissionExportOptions {
   canary?: { from: string; weight?: number };
 }
 
+/** `POST /api/backup`: the answer is the archive itself (application/gzip), read with `client.backup()`. */
+export interface BackupOptions {
+  /** Leave the sealing key out: the secrets in the archive then cannot be decrypted without it. */
+  withoutKey?: boolean;
+}
+
 export interface ReadPathExportOptions {
   namespace?: string;
   databaseUrl?: string;

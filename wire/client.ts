@@ -6,7 +6,7 @@
  * browsers and Node 20 both have.
  */
 import type { AgentEvent } from './agent-events.ts';
-import type { AnswerOf, BodyOf, ParamsOf, RouteName, ToolReply } from './api.ts';
+import type { AnswerOf, BackupOptions, BodyOf, ParamsOf, RouteName, ToolReply } from './api.ts';
 import { isErrorEnvelope, type ErrorDetails } from './errors.ts';
 import type { FunctionLogRecord } from './logs.ts';
 import { readServerEvents, type ServerEvent } from './sse.ts';
@@ -63,6 +63,8 @@ export interface Client {
   runAgent(tenant: string, prompt: string): AsyncGenerator<AgentEvent>;
   /** A function's log records: the recent ones, then each new one as it is written, until `signal` aborts. */
   followLogs(tenant: string, fn: string, signal?: AbortSignal): AsyncGenerator<FunctionLogRecord>;
+  /** `POST /api/backup`: the platform's backup archive (gzip'd tar) as the server streams it (admins). */
+  backup(options: BackupOptions, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
 }
 
 /** `/api/tenants/:id` with `{ id: 'notes' }` -> `/api/tenants/notes` (each value URL-encoded). */
@@ -157,6 +159,12 @@ export function createClient(options: ClientOptions = {}): Client {
     async *runAgent(tenant, prompt) {
       const res = await call('POST', fillPath('/api/tenants/:tenant/agent', { tenant }), { prompt }, { accept: 'text/event-stream' });
       for await (const { data } of events(res)) yield JSON.parse(data) as AgentEvent;
+    },
+
+    async backup(backupOptions, signal) {
+      const res = await call('POST', '/api/backup', backupOptions, { accept: 'application/gzip', ...(signal ? { signal } : {}) });
+      if (!res.ok || !res.body) throw await errorOf(res);
+      return res.body;
     },
 
     async *followLogs(tenant, fn, signal) {

@@ -80,6 +80,7 @@ export const USER_ERRORS = {
   // Draft data, live data, snapshots (docs/data-safety.md).
   CONFIRM_DATA_LOSS: 409,
   MIGRATION_MISSING: 409,
+  BACKUP_UNAVAILABLE: 409,
 } as const;
 
 /** System codes: something on the platform's side failed; the caller can only retry or report it. */

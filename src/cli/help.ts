@@ -52,6 +52,13 @@ Usage:
   tessera users delete <id>                       delete a user; their sessions and tokens stop at once (admins)
   tessera audit [<id>] [--limit N]                the audit log of an app (owners) or of everything (admins)
 
+  tessera backup --out <file> [--without-key]    an online, consistent backup of the whole platform (admins):
+                                                  registry, every app's repository and databases, artifacts,
+                                                  packages, sealed secrets and the sealing key (--without-key:
+                                                  not the key; the secrets then need it to decrypt)
+  tessera restore-backup <file>                   with the server stopped: restore onto an empty DATA_DIR and
+                                                  an empty registry (PGlite, or DATABASE_URL), then npm start
+
   tessera login [--token <t>]                     save an API token for this server (read from stdin without --token)
 
 Options:

@@ -1,6 +1,7 @@
 import { cac } from 'cac';
 import { register as agent } from './commands/agent.ts';
 import { register as audit } from './commands/audit.ts';
+import { register as backup } from './commands/backup.ts';
 import { register as deploy } from './commands/deploy.ts';
 import { register as deployments } from './commands/deployments.ts';
 import { register as diff } from './commands/diff.ts';
@@ -46,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
     invitations,
     users,
     audit,
+    backup,
     login,
   ])
     register(cli);

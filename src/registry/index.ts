@@ -12,6 +12,7 @@ import { createRegistry, type Db, type Registry } from './store.ts';
 const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export * from './store.ts';
+export { assertEmptyDatabase, compareRegistrySchema, registryMigrationHashes, restoreRegistry, type RegistryRestoreInput } from './restore.ts';
 
 /** What PostgreSQL answers a migrator that raced another one creating the same schema, table or type. */
 const LOST_RACE = new Set(['23505', '42P06', '42P07', '42710', '40P01']);

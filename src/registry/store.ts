@@ -7,6 +7,7 @@ import { buildStore, type BuildStore } from './builds.ts';
 import { credentialStore, type CredentialStore } from './credentials.ts';
 import { dataTokenStore, type DataTokenStore } from './data-tokens.ts';
 import type { Db } from './db.ts';
+import { dumpStore, type RegistryDumpStore } from './dump.ts';
 import { egressRuleStore, type EgressRuleStore } from './egress-rules.ts';
 import { invitationStore, type InvitationStore } from './invitations.ts';
 import { leaseStore, type LeaseStore } from './leases.ts';
@@ -17,6 +18,8 @@ import { tenantStore, type TenantStore } from './tenants.ts';
 import { userStore, type UserStore } from './users.ts';
 
 export type { Db } from './db.ts';
+export type { RegistryDumpStore, RegistryDumpSummary } from './dump.ts';
+export { TABLES_NOT_BACKED_UP } from './dump.ts';
 export type { AgentRunRecord } from './agent-runs.ts';
 export type { OutboxMail } from './app-outbox.ts';
 export type { SnapshotRecord } from './app-snapshots.ts';
@@ -78,7 +81,8 @@ export interface Registry
     AuditStore,
     AppUserStore,
     AppOutboxStore,
-    SnapshotStore {
+    SnapshotStore,
+    RegistryDumpStore {
   readonly backend: 'pglite' | 'postgres';
   close(): Promise<void>;
 }
@@ -102,6 +106,7 @@ export function createRegistry(db: Db, backend: Registry['backend'], close: () =
     ...appUserStore(db),
     ...appOutboxStore(db),
     ...snapshotStore(db),
+    ...dumpStore(db),
     close,
   };
 }

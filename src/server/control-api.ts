@@ -9,6 +9,7 @@ import { checkTenantId } from '../tenants/index.ts';
 import { createRelease, diffReleases, getRelease, listReleases } from '../releases/index.ts';
 import { commitDetail, describeTools, revertCommit, runTool } from '../tools/index.ts';
 import { ROLE_ABILITIES, TOOL_CALL, type Role } from '../auth/index.ts';
+import { backupApi } from './backup-api.ts';
 import { databaseApi } from './database-api.ts';
 import { errorResponse } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
@@ -45,6 +46,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   api.notFound((c) => errorResponse(c, new TesseraError('NOT_FOUND', `No API route ${c.req.method} ${c.req.path}.`), logger));
 
   api.route('/', fissionApi(platform));
+  api.route('/', backupApi(platform));
   api.route('/', outsideWorldApi(platform));
   api.route('/', databaseApi(platform));
   api.route('/', appUsersApi(platform));

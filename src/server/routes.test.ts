@@ -71,6 +71,7 @@ describe('route policies', () => {
     expect(policy('GET', '/api/users')).toBe('admin');
     expect(policy('GET', '/api/audit')).toBe('admin');
     expect(policy('POST', '/api/export/fission-read-path')).toBe('admin, audit export.create target "fission-read-path"');
+    expect(policy('POST', '/api/backup')).toBe('admin, audit backup.create target "platform"');
     expect(policy('GET', '/api/tenants')).toBe('signed-in');
     expect(policy('POST', '/api/tenants')).toBe('signed-in, audit project.create');
     // Viewers read; editors run the agent and the tools and change code, secrets and egress; owners
