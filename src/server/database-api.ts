@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import type { TableInfo, TenantDb } from '../tenantdb/index.ts';
+import type { Tenant } from '../tenants/index.ts';
 import { routePolicies, type Env } from './policy.ts';
 import { databaseOf, readBody } from './validate.ts';
 
@@ -24,6 +25,19 @@ async function tableOf(db: TenantDb, name: string): Promise<TableInfo> {
   if (!table) throw new TesseraError('NOT_FOUND', `No table "${name}". Tables: ${tables.map((t) => t.name).join(', ') || '(none)'}.`);
   if (table.type !== 'table') throw new TesseraError('INVALID_ARGUMENTS', `"${name}" is a view: its rows cannot be edited here, only those of tables.`);
   return table;
+}
+
+/**
+ * The row editor writes the draft's data only: live data belongs to the app's users and changes
+ * through the app, or back to a snapshot (docs/data-safety.md), never by hand from the builder.
+ */
+function draftOnly(tenant: Tenant, database: 'draft' | 'live'): TenantDb {
+  if (database === 'live')
+    throw new TesseraError(
+      'FORBIDDEN',
+      "Live data is not edited from the builder: the row editor writes the draft's database (its data can be refreshed from live). Live data changes through the app itself, or back to a snapshot.",
+    );
+  return tenant.draftDb;
 }
 
 /** The columns named in `values`, each checked against the table's columns (never used unchecked). */
@@ -85,7 +99,7 @@ export function databaseApi(platform: Platform): Hono<Env> {
     async function insertRow(c) {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const { values } = await readBody(c, insertBody, { hint: 'Send {"values": {"<column>": <value>, ...}}.' });
-      const db = tenant.db(databaseOf(c));
+      const db = draftOnly(tenant, databaseOf(c));
       const table = await tableOf(db, c.req.param('table'));
       const names = columnsOf(table, values, 'values');
       const sql = names.length
@@ -106,7 +120,7 @@ export function databaseApi(platform: Platform): Hono<Env> {
     async function updateRow(c) {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const { key, values } = await readBody(c, updateBody, { hint: 'Send {"key": {"<primary key column>": <value>}, "values": {"<column>": <value>, ...}}.' });
-      const db = tenant.db(databaseOf(c));
+      const db = draftOnly(tenant, databaseOf(c));
       const table = await tableOf(db, c.req.param('table'));
       const where = whereKey(table, key);
       const names = columnsOf(table, values, 'values');
@@ -127,7 +141,7 @@ export function databaseApi(platform: Platform): Hono<Env> {
     async function deleteRow(c) {
       const tenant = await platform.tenants.get(c.req.param('id'));
       const { key } = await readBody(c, deleteBody, { hint: 'Send {"key": {"<primary key column>": <value>}}.' });
-      const db = tenant.db(databaseOf(c));
+      const db = draftOnly(tenant, databaseOf(c));
       const table = await tableOf(db, c.req.param('table'));
       const where = whereKey(table, key);
       const { changes } = await db.execute(`DELETE FROM ${quote(table.name)} WHERE ${where.sql}`, where.params);

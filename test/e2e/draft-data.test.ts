@@ -86,10 +86,14 @@ module.exports = async (context) => {
     expect(invoked.status).toBe(201);
     expect(await entries('live')).toEqual(['paid rent']);
     expect(await entries('draft')).toEqual(['test row', 'agent sample']);
-    // The row editor writes the database it is told to.
-    await ok('POST', `/api/tenants/${id}/database/tables/entries/rows?database=live`, { values: { text: 'typed live' } });
+    // The row editor writes the draft's data, never live data.
+    const refused = await api('POST', `/api/tenants/${id}/database/tables/entries/rows?database=live`, { values: { text: 'typed live' } });
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.message).toMatch(/Live data is not edited from the builder/);
+    await ok('POST', `/api/tenants/${id}/database/tables/entries/rows`, { values: { text: 'typed draft' } });
+    expect(await entries('draft')).toEqual(['test row', 'agent sample', 'typed draft']);
+    expect((await call('live', 'POST', 'entries', { text: 'typed live' })).status).toBe(201);
     expect(await entries('live')).toEqual(['paid rent', 'typed live']);
-    expect(await entries('draft')).toEqual(['test row', 'agent sample']);
     expect((await api('GET', `/api/tenants/${id}/database?database=production`)).status).toBe(400);
   });
 
