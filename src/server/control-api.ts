@@ -14,6 +14,7 @@ import { errorResponse } from './errors.ts';
 import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
 import { appUsersApi } from './app-users-api.ts';
+import { snapshotsApi } from './snapshots-api.ts';
 import { principalOf, routePolicies, type Env } from './policy.ts';
 import { databaseChoice, databaseOf, readBody, readQuery, wholeNumber } from './validate.ts';
 
@@ -47,6 +48,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   api.route('/', outsideWorldApi(platform));
   api.route('/', databaseApi(platform));
   api.route('/', appUsersApi(platform));
+  api.route('/', snapshotsApi(platform));
   api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) {
     return c.json(blueprintJsonSchema());
   });
