@@ -267,7 +267,12 @@ export function RowEditor({
           )}
         </tbody>
       </table>
-      {editable && <small>Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's database directly.</small>}
+      {editable && (
+        <small>
+          Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's{' '}
+          {database === 'live' ? 'live data (what its users see)' : 'draft data'} directly.
+        </small>
+      )}
       <div className="row">
         <button type="button" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
           Previous
