@@ -189,6 +189,17 @@ describe('periodic snapshots and retention', () => {
     expect(await test.platform.periodicSnapshots.runRound()).toEqual([]);
   });
 
+  it('never runs two looks at one app at once: of two at the same time after a write, one snapshots', async () => {
+    const [before] = await snapshots();
+    await db().execute('INSERT INTO counts (n) VALUES (10)');
+    const both = await Promise.all([test.platform.periodicSnapshots.check(id), test.platform.periodicSnapshots.check(id)]);
+    // One of the two (or the timer's round, which goes through the same lock) took it; never two.
+    expect(both.filter((taken) => taken !== null).length).toBeLessThanOrEqual(1);
+    const [after] = await snapshots();
+    expect(after!.id).not.toBe(before!.id);
+    expect(both.filter((taken) => taken !== null).map((taken) => taken!.id)).toEqual(both.some((taken) => taken) ? [after!.id] : []);
+  });
+
   it('drops a periodic snapshot that holds the same bytes as the newest one (a checkpoint, no new data)', async () => {
     const before = await snapshots();
     // Closing the db process checkpoints the log into the file: the file changed, the data did not.
