@@ -72,7 +72,7 @@ export class LiveSnapshots {
   async take(tenantId: string, reason: string, takenBy = 'platform'): Promise<SnapshotRecord> {
     return this.lock.run(tenantId, async () => {
       const record = await this.takeNow(tenantId, reason, takenBy);
-      await this.pruneNow(tenantId);
+      await this.pruneQuietly(tenantId);
       return record;
     });
   }
@@ -118,7 +118,7 @@ export class LiveSnapshots {
       const restored = await this.get(tenantId, snapshotId);
       const before = await this.takeNow(tenantId, `before restore of ${snapshotId}`, takenBy);
       await this.deps.dbPool.replace(tenantId, 'live', this.fileOf(tenantId, snapshotId), { keepSource: true });
-      await this.pruneNow(tenantId);
+      await this.pruneQuietly(tenantId);
       return { restored, before };
     });
     this.deps.logger.info({ tenant: tenantId, snapshot: snapshotId, before: before.id }, 'snapshot restored');
@@ -149,6 +149,11 @@ export class LiveSnapshots {
    */
   async prune(tenantId: string, now = new Date()): Promise<string[]> {
     return this.lock.run(tenantId, () => this.pruneNow(tenantId, now));
+  }
+
+  /** A prune after a snapshot or a restore: its failure is logged, never the failure of what it follows (a deploy, say). */
+  private async pruneQuietly(tenantId: string): Promise<void> {
+    await this.pruneNow(tenantId).catch((err: unknown) => this.deps.logger.warn({ tenant: tenantId, err }, 'pruning snapshots failed'));
   }
 
   private async pruneNow(tenantId: string, now = new Date()): Promise<string[]> {
