@@ -25,6 +25,7 @@ import { benchEgress } from './egress.ts';
 import { benchFission } from './fission.ts';
 import { benchPackages } from './packages.ts';
 import { benchReplicas } from './replicas.ts';
+import { benchSnapshots } from './snapshots.ts';
 import { report, sample } from './stats.ts';
 import { benchZodFunction } from './zod-function.ts';
 
@@ -392,6 +393,7 @@ async function main(): Promise<void> {
     ['egress', () => benchEgress(RUNS)],
     ['access', (s) => benchAccess(s, RUNS)],
     ['replicas', () => benchReplicas(RUNS)],
+    ['snapshots', (s) => benchSnapshots(s, RUNS)],
   ];
   // BENCH_ONLY=stylesheet,component runs a subset (all by default).
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim());

@@ -4,6 +4,36 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { TesseraError } from './errors.ts';
 
+/** How many snapshots of each app the retention keeps (SNAPSHOT_RETENTION, docs/data-safety.md). */
+export interface SnapshotRetention {
+  /** The newest snapshot of each of this many most recent hours that have one. */
+  hourly: number;
+  /** The newest snapshot of each of this many most recent days (UTC) that have one; also how many days manual and event snapshots are kept. */
+  daily: number;
+}
+
+/**
+ * `hourly=24,daily=30` (either may be left out: 0; spaces allowed) into a SnapshotRetention; a bad
+ * part is a zod issue naming it.
+ */
+function parseSnapshotRetention(text: string, ctx: z.RefinementCtx): SnapshotRetention {
+  const retention: SnapshotRetention = { hourly: 0, daily: 0 };
+  const seen = new Set<string>();
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const match = /^(hourly|daily)\s*=\s*(\d{1,5})$/.exec(part);
+    if (!match || seen.has(match[1]!)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(part)} is not understood: write e.g. "hourly=24,daily=30" (each of hourly and daily at most once, a whole number of 0 or more)`,
+      });
+      return z.NEVER;
+    }
+    seen.add(match[1]!);
+    retention[match[1] as keyof SnapshotRetention] = Number(match[2]);
+  }
+  return retention;
+}
+
 const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -66,6 +96,14 @@ const envSchema = z
     BUILD_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     BUILD_MEMORY_MB: z.coerce.number().int().min(64).max(16_384).default(1024),
     BUILD_WORKERS: z.coerce.number().int().min(1).max(256).default(4),
+    /** How often each app's live data is snapshotted when it changed; 0: never (only before deploys and restores, and by hand). */
+    SNAPSHOT_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .refine((ms) => ms === 0 || ms >= 1000, 'must be 0 (off) or at least 1000 ms')
+      .default(60 * 60 * 1000),
+    /** Which snapshots are kept: `hourly=24,daily=30` (see docs/data-safety.md). */
+    SNAPSHOT_RETENTION: z.string().default('hourly=24,daily=30').transform(parseSnapshotRetention),
     npm_config_registry: z.string().url().optional(),
     npm_config__authToken: z.string().min(1).optional(),
     NPM_CONFIG__AUTHTOKEN: z.string().min(1).optional(),
@@ -249,6 +287,8 @@ function configSchema(cwd: string, env: Record<string, string | undefined>) {
         timeoutMs: e.PACKAGE_REGISTRY_TIMEOUT_MS,
         maxUnpackedBytes: e.PACKAGE_MAX_UNPACKED_BYTES,
       }),
+      /** Snapshots of each app's live data: how often when it changed (0: not periodically), and which are kept. */
+      snapshots: Object.freeze({ intervalMs: e.SNAPSHOT_INTERVAL_MS, retention: Object.freeze(e.SNAPSHOT_RETENTION) }),
       /** Per-app database bounds: the file's size (APP_DB_MAX_BYTES) and one call's SQL text (SQL_MAX_BYTES). */
       appDb: Object.freeze({ maxBytes: e.APP_DB_MAX_BYTES, maxSqlBytes: e.SQL_MAX_BYTES }),
       /** Refuse to start when bubblewrap cannot isolate tenant functions, app databases and builds. */

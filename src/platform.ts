@@ -9,7 +9,7 @@ import { createLocalRuntime, type FunctionRuntime } from './runtime/index.ts';
 import { StyleBuilder } from './styles/index.ts';
 import { createTenantDbPool, type TenantDbPool } from './tenantdb/index.ts';
 import { createTenantManager, type TenantManager } from './tenants/index.ts';
-import { LiveSnapshots } from './snapshots/index.ts';
+import { LiveSnapshots, PeriodicSnapshots } from './snapshots/index.ts';
 import { AuditLog } from './audit/index.ts';
 import { AuthService, OidcSignIn } from './auth/index.ts';
 import { AppUsers } from './app-users/index.ts';
@@ -35,6 +35,8 @@ export interface Platform {
   deployer: Deployer;
   /** Snapshots of each app's live database. */
   snapshots: LiveSnapshots;
+  /** Snapshots of the live data of the apps held here, every SNAPSHOT_INTERVAL_MS when it changed. */
+  periodicSnapshots: PeriodicSnapshots;
   /** Who calls the control plane: sessions, API tokens, TESSERA_TOKEN, sign-in links. */
   auth: AuthService;
   /** The people who use the generated apps (each app's own accounts and sessions). */
@@ -130,13 +132,23 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   const assets = await buildAppAssets();
   const artifacts = createArtifactStore(path.join(config.dataDir, 'artifacts'));
   const styles = new StyleBuilder();
-  const snapshots = new LiveSnapshots({ registry, dbPool, logger: logger.child({ module: 'snapshots' }) });
+  const snapshots = new LiveSnapshots({ registry, dbPool, logger: logger.child({ module: 'snapshots' }), retention: config.snapshots.retention });
+  const periodicSnapshots = new PeriodicSnapshots({
+    snapshots,
+    dbPool,
+    listApps: () => tenants.list(),
+    holds: (id) => placement.holds(id),
+    intervalMs: config.snapshots.intervalMs,
+    logger: logger.child({ module: 'snapshots' }),
+  });
+  periodicSnapshots.start();
   const deployer = new Deployer({ registry, store: artifacts, logger, packages, styles, snapshots });
   const forgetTenant = (id: string): void => {
     deployer.forget(id);
     styles.forget(id);
     secrets.forget(id);
     egress.forget(id);
+    periodicSnapshots.forget(id);
   };
   // Another replica took a tenant over: nothing of it may stay open or cached here.
   placement.onLost(async (tenant) => {
@@ -157,6 +169,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     artifacts,
     deployer,
     snapshots,
+    periodicSnapshots,
     auth,
     appUsers: new AppUsers(registry),
     oidc,
@@ -175,6 +188,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
       await placement.release(id);
     },
     async close() {
+      await periodicSnapshots.stop();
       // Tool calls and deploys in flight end (or fail on the fences) before the leases are released.
       await placement.close(() => tenants.drain(HANDOVER_DRAIN_MS));
       forwarder?.close();

@@ -151,6 +151,26 @@ export type DataLoss =
   | { table: string; rows: number; lost: 'columns'; columns: string[] }
   | { table: string; rows: number; lost: 'rows'; rowsAfter: number };
 
+/** A snapshot of an app's live database (`GET /api/tenants/:id/snapshots`, newest first). */
+export interface SnapshotInfo {
+  id: string;
+  at: string;
+  /** E.g. "before deploy 1.2.0", "before restore of <id>", "periodic", "manual" or the owner's own words. */
+  reason: string;
+  /** The release live when it was taken; null before the first deploy. */
+  release: string | null;
+  bytes: number;
+  /** Who asked for it: a user id, or "platform" for periodic ones. */
+  takenBy: string;
+}
+
+/** `POST /api/tenants/:id/snapshots/:snapshotId/restore`: what is live now, and the snapshot of the data just before (restore it to undo). */
+export interface SnapshotRestore {
+  restored: SnapshotInfo;
+  before: SnapshotInfo;
+  warnings: string[];
+}
+
 export interface Deployment {
   version: string;
   previousVersion: string | null;
@@ -351,6 +371,10 @@ export interface Routes {
     { changes: number; row: Record<string, unknown> }
   >;
   'DELETE /api/tenants/:id/database/tables/:table/rows': Route<{ key: RowKey }, { changes: number }>;
+  'POST /api/tenants/:id/database/refresh-draft': Route<Record<string, never>, { version: number; replayed: number }>;
+  'GET /api/tenants/:id/snapshots': Route<never, SnapshotInfo[]>;
+  'POST /api/tenants/:id/snapshots': Route<{ reason?: string }, SnapshotInfo>;
+  'POST /api/tenants/:id/snapshots/:snapshotId/restore': Route<Record<string, never>, SnapshotRestore>;
 
   'GET /api/tenants/:id/releases': Route<never, { releases: ReleaseSummary[] }>;
   'POST /api/tenants/:id/releases': Route<{ version: string; notes?: string }, ReleaseSnapshot>;

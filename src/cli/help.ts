@@ -23,6 +23,9 @@ Usage:
                                                   make a release live (atomic); applies its migrations to live data
   tessera rollback <id> [<version>]               deploy the release live before the current one (or <version>)
   tessera deployments <id>                        which release is live, and the deployment history
+  tessera snapshots <id>                          snapshots of the app's live data: id, time, reason, release, size (owners)
+  tessera snapshot <id> [--reason "..."]          snapshot the live data now (owners)
+  tessera restore <id> <snapshotId>               put a snapshot's data back live; the data before is snapshotted first (owners)
   tessera secrets <id>                            list an app's secrets (names only) and the ones the agent asked for
   tessera secrets <id> set <NAME> [--value <v>]   set one (the value is read from stdin without --value)
   tessera secrets <id> delete <NAME>              delete one

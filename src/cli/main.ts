@@ -13,8 +13,11 @@ import { register as logs } from './commands/logs.ts';
 import { register as members } from './commands/members.ts';
 import { register as release } from './commands/release.ts';
 import { register as releases } from './commands/releases.ts';
+import { register as restore } from './commands/restore.ts';
 import { register as rollback } from './commands/rollback.ts';
 import { register as secrets } from './commands/secrets.ts';
+import { register as snapshot } from './commands/snapshot.ts';
+import { register as snapshots } from './commands/snapshots.ts';
 import { register as start } from './commands/start.ts';
 import { register as tenants } from './commands/tenants.ts';
 import { register as tools } from './commands/tool.ts';
@@ -40,6 +43,9 @@ async function main(argv: string[]): Promise<void> {
     deploy,
     rollback,
     deployments,
+    snapshots,
+    snapshot,
+    restore,
     secrets,
     egress,
     exportCommand,

@@ -134,6 +134,11 @@ export class Deployer {
     });
   }
 
+  /** Runs `work` while no deploy of the tenant runs: a restore of live data must not land between a deploy's snapshot and its migrations. */
+  exclusive<T>(tenantId: string, work: () => Promise<T>): Promise<T> {
+    return this.lock.run(tenantId, work);
+  }
+
   /** The release's migrations above `liveVersion`, from its own commit; each one must be there. */
   private async pendingMigrations(tenant: Tenant, release: ReleaseSnapshot, liveVersion: number): Promise<Array<{ version: number; sql: string }>> {
     const all = await migrationsOf(tenant.workspace, release.commit);

@@ -16,6 +16,7 @@ import { fissionApi } from './fission-api.ts';
 import { outsideWorldApi } from './outside-world-api.ts';
 import { appUsersApi } from './app-users-api.ts';
 import { previewApi } from './preview-api.ts';
+import { snapshotsApi } from './snapshots-api.ts';
 import { principalOf, routePolicies, type Env } from './policy.ts';
 import { databaseChoice, databaseOf, readBody, readQuery, wholeNumber } from './validate.ts';
 
@@ -51,6 +52,7 @@ export function controlApi(platform: Platform, agent: AgentService): Hono<Env> {
   api.route('/', databaseApi(platform));
   api.route('/', appUsersApi(platform));
   api.route('/', previewApi(platform));
+  api.route('/', snapshotsApi(platform));
   api.get('/schema/blueprint', signedIn(), function blueprintSchema(c) {
     return c.json(blueprintJsonSchema());
   });

@@ -93,6 +93,10 @@ describe('route policies', () => {
       ['DELETE', '/api/tenants/:id/members/:user', 'owner'],
       ['GET', '/api/tenants/:id/audit', 'owner'],
       ['POST', '/api/tenants/:id/preview-links', 'owner'],
+      ['GET', '/api/tenants/:id/snapshots', 'owner'],
+      ['POST', '/api/tenants/:id/snapshots', 'owner'],
+      ['POST', '/api/tenants/:id/snapshots/:snapshotId/restore', 'owner'],
+      ['POST', '/api/tenants/:id/database/refresh-draft', 'editor'],
     ];
     for (const [method, path, role] of roles) expect(find(method, path).access, `${method} ${path}`).toEqual([{ access: 'project', role }]);
     // Every project route (with an :id) checks a role in it, and only those do.
@@ -126,6 +130,9 @@ describe('route policies', () => {
       ['POST', '/api/auth/logout', 'audit auth.logout'],
       ['POST', '/api/invitations/:id/accept', 'audit invitation.accept target :id'],
       ['POST', '/api/invitations/:id/decline', 'audit invitation.decline target :id'],
+      ['POST', '/api/tenants/:id/snapshots', 'audit snapshot.create'],
+      ['POST', '/api/tenants/:id/snapshots/:snapshotId/restore', 'audit snapshot.restore target :snapshotId'],
+      ['POST', '/api/tenants/:id/database/refresh-draft', 'audit database.refresh-draft'],
     ];
     for (const [method, path, audit] of actions) expect(find(method, path).audit.map(describeAudit), `${method} ${path}`).toEqual([audit]);
     const tool = find('POST', '/api/tenants/:id/tools/:tool').audit[0]!;

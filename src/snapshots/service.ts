@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { SnapshotRetention } from '../config.ts';
 import { TesseraError } from '../errors.ts';
+import { KeyedLock } from '../lock.ts';
 import type { Logger } from '../log.ts';
 import type { ReleaseStore, SnapshotRecord, SnapshotStore } from '../registry/index.ts';
 import type { TenantDbPool } from '../tenantdb/index.ts';
+import { snapshotsToPrune } from './retention.ts';
 
 /** Snapshot files, in the live database's folder (the only place its db process may write). */
 export const SNAPSHOTS_DIR = 'snapshots';
@@ -20,6 +23,15 @@ function newSnapshotId(at: Date): string {
 }
 
 const SNAPSHOT_ID = /^[0-9]{8}t[0-9]{6}z-[0-9a-f]{6}$/;
+/** A snapshot's file, or the temporary one a copy writes first (`.partial`, see tenantdb's copyTo). */
+const SNAPSHOT_FILE = /^([0-9]{8}t[0-9]{6}z-[0-9a-f]{6})\.sqlite(\.partial)?$/;
+
+/** What `exclusive` work may do with the app's snapshots while it holds them. */
+export interface HeldSnapshots {
+  take(reason: string): Promise<SnapshotRecord>;
+  remove(ids: string[]): Promise<void>;
+  prune(): Promise<string[]>;
+}
 
 export interface RestoreResult {
   restored: SnapshotRecord;
@@ -35,11 +47,16 @@ export interface RestoreResult {
  * a crash left unlisted is removed by the next prune.
  */
 export class LiveSnapshots {
+  /** One take, restore or prune per app at a time: a prune never sees a file before its record, nor deletes one being restored. */
+  private readonly lock = new KeyedLock();
+
   constructor(
     private readonly deps: {
       registry: SnapshotStore & Pick<ReleaseStore, 'liveVersion'>;
       dbPool: TenantDbPool;
       logger: Logger;
+      /** Which snapshots are kept (pruned after each one taken); absent: all. */
+      retention?: SnapshotRetention;
     },
   ) {}
 
@@ -48,8 +65,19 @@ export class LiveSnapshots {
     return path.join(this.deps.dbPool.location(tenantId, 'live').dir, SNAPSHOTS_DIR, `${snapshotId}.sqlite`);
   }
 
-  /** Copies the live database now. `reason`: e.g. "before deploy 1.2.0", "manual"; `takenBy`: who asked ("platform" for automatic ones). */
+  /**
+   * Copies the live database now, then prunes what the retention no longer keeps. `reason`: e.g.
+   * "before deploy 1.2.0", "manual"; `takenBy`: who asked ("platform" for automatic ones).
+   */
   async take(tenantId: string, reason: string, takenBy = 'platform'): Promise<SnapshotRecord> {
+    return this.lock.run(tenantId, async () => {
+      const record = await this.takeNow(tenantId, reason, takenBy);
+      await this.pruneQuietly(tenantId);
+      return record;
+    });
+  }
+
+  private async takeNow(tenantId: string, reason: string, takenBy: string): Promise<SnapshotRecord> {
     const at = new Date();
     const id = newSnapshotId(at);
     const { bytes } = await this.deps.dbPool.get(tenantId, 'live').copyTo(`${SNAPSHOTS_DIR}/${id}.sqlite`);
@@ -86,9 +114,13 @@ export class LiveSnapshots {
    * differ from what that release expects, which the warnings say.
    */
   async restore(tenantId: string, snapshotId: string, takenBy: string): Promise<RestoreResult> {
-    const restored = await this.get(tenantId, snapshotId);
-    const before = await this.take(tenantId, `before restore of ${snapshotId}`, takenBy);
-    await this.deps.dbPool.replace(tenantId, 'live', this.fileOf(tenantId, snapshotId), { keepSource: true });
+    const { restored, before } = await this.lock.run(tenantId, async () => {
+      const restored = await this.get(tenantId, snapshotId);
+      const before = await this.takeNow(tenantId, `before restore of ${snapshotId}`, takenBy);
+      await this.deps.dbPool.replace(tenantId, 'live', this.fileOf(tenantId, snapshotId), { keepSource: true });
+      await this.pruneQuietly(tenantId);
+      return { restored, before };
+    });
     this.deps.logger.info({ tenant: tenantId, snapshot: snapshotId, before: before.id }, 'snapshot restored');
     const live = before.release;
     const warnings =
@@ -102,7 +134,59 @@ export class LiveSnapshots {
 
   /** Deletes snapshots (registry row first, then the file). */
   async remove(tenantId: string, ids: string[]): Promise<void> {
+    await this.lock.run(tenantId, () => this.removeNow(tenantId, ids));
+  }
+
+  private async removeNow(tenantId: string, ids: string[]): Promise<void> {
     await this.deps.registry.removeSnapshots(tenantId, ids);
     await Promise.all(ids.map((id) => rm(this.fileOf(tenantId, id), { force: true })));
+  }
+
+  /**
+   * Deletes the snapshots the retention no longer keeps (see retention.ts) and the files in the
+   * snapshots folder that no record names (a crash between a copy and its record, or between a
+   * record's deletion and its file's). Returns the ids of the snapshots deleted.
+   */
+  async prune(tenantId: string, now = new Date()): Promise<string[]> {
+    return this.lock.run(tenantId, () => this.pruneNow(tenantId, now));
+  }
+
+  /** A prune after a snapshot or a restore: its failure is logged, never the failure of what it follows (a deploy, say). */
+  private async pruneQuietly(tenantId: string): Promise<void> {
+    await this.pruneNow(tenantId).catch((err: unknown) => this.deps.logger.warn({ tenant: tenantId, err }, 'pruning snapshots failed'));
+  }
+
+  private async pruneNow(tenantId: string, now = new Date()): Promise<string[]> {
+    const listed = await this.deps.registry.listSnapshots(tenantId);
+    const pruned = this.deps.retention ? snapshotsToPrune(listed, this.deps.retention, now).map((s) => s.id) : [];
+    if (pruned.length) {
+      await this.removeNow(tenantId, pruned);
+      this.deps.logger.info({ tenant: tenantId, pruned }, 'snapshots pruned');
+    }
+    const known = new Set(listed.map((s) => s.id));
+    const dir = path.dirname(this.fileOf(tenantId, 'x'));
+    const files = await readdir(dir).catch(() => [] as string[]);
+    // Only names a snapshot could have: anything else in the folder is not this module's to delete.
+    const orphans = files.filter((name) => {
+      const match = SNAPSHOT_FILE.exec(name);
+      return match !== null && (match[2] !== undefined || !known.has(match[1]!));
+    });
+    await Promise.all(orphans.map((name) => rm(path.join(dir, name), { force: true })));
+    if (orphans.length) this.deps.logger.warn({ tenant: tenantId, files: orphans }, 'snapshot files without a record removed');
+    return pruned;
+  }
+
+  /**
+   * Runs `work` while no other snapshot of the app is taken, restored or pruned, with the
+   * operations it may use meanwhile (the periodic job: look, take, maybe drop it again, prune).
+   */
+  exclusive<T>(tenantId: string, work: (held: HeldSnapshots) => Promise<T>): Promise<T> {
+    return this.lock.run(tenantId, () =>
+      work({
+        take: (reason) => this.takeNow(tenantId, reason, 'platform'),
+        remove: (ids) => this.removeNow(tenantId, ids),
+        prune: () => this.pruneNow(tenantId),
+      }),
+    );
   }
 }

@@ -123,7 +123,17 @@ export function Project({ id, me }: { id: string; me: string }) {
           {tab === 'Functions' && <Functions info={info} onChange={refresh} />}
           {tab === 'Packages' && <Packages id={id} head={info.head} />}
           {tab === 'Routes' && <Routes info={info} onChange={refresh} />}
-          {tab === 'Database' && <Database id={id} head={info.head} canEdit={info.role !== 'viewer'} onChange={refresh} onHistory={() => setTab('History')} />}
+          {tab === 'Database' && (
+            <Database
+              id={id}
+              head={info.head}
+              live={info.live}
+              canEdit={info.role !== 'viewer'}
+              isOwner={info.role === 'owner'}
+              onChange={refresh}
+              onHistory={() => setTab('History')}
+            />
+          )}
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}
           {tab === 'History' && <History id={id} head={info.head} onChange={refresh} />}
           {tab === 'Settings' && <Settings id={id} />}

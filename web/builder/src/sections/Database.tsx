@@ -1,14 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { QueryResult, TableInfo, ToolReply } from '../../../../wire/api.ts';
 import { client } from '../api.ts';
+import { DatabaseChoice, type DatabaseKind } from './database/DatabaseChoice.tsx';
 import { RowEditor } from './database/RowEditor.tsx';
 import { SchemaEditor } from './database/SchemaEditor.tsx';
 import { SchemaList } from './database/SchemaList.tsx';
+import { Snapshots } from './database/Snapshots.tsx';
 import { TableDesigner } from './database/TableDesigner.tsx';
 import { tool } from './source-editor.tsx';
 
-const VIEWS = ['Schema', 'Rows', 'SQL editor', 'Designer'] as const;
+const VIEWS = ['Schema', 'Rows', 'SQL editor', 'Designer', 'Snapshots'] as const;
 type View = (typeof VIEWS)[number];
+/** Views that change the schema: the draft's only (live's changes only by deploys). */
+const DRAFT_ONLY: readonly View[] = ['SQL editor', 'Designer'];
 
 /** The read-only SQL console: queryDatabase, as the agent reads. */
 function Console({ id }: { id: string }) {
@@ -53,37 +57,55 @@ function Console({ id }: { id: string }) {
 }
 
 /**
- * The app's database: the schema (tables, keys, indexes, migrations), its rows, a SQL editor and a
- * table designer for migrations (both through updateDatabaseSchema, as the agent changes it), and
- * the read-only console. Viewers see everything; the controls that change something are disabled.
+ * The app's database, draft or live (a switch says which): the schema (tables, keys, indexes,
+ * migrations), its rows, a SQL editor and a table designer for the draft's migrations (both through
+ * updateDatabaseSchema, as the agent changes it), the read-only console, and the live data's
+ * snapshots (owners). Viewers see everything else; the controls that change something are disabled.
  */
 export function Database({
   id,
   head,
+  live,
   canEdit,
+  isOwner,
   onChange,
   onHistory,
 }: {
   id: string;
   head: string;
+  /** The release live now (snapshots say which was live when they were taken). */
+  live: string | null;
   canEdit: boolean;
+  /** Snapshots are the owners' (their routes refuse anyone else). */
+  isOwner: boolean;
   onChange: () => void;
   onHistory: () => void;
 }) {
   const [tables, setTables] = useState<TableInfo[]>([]);
   const [view, setView] = useState<View>('Schema');
+  const [database, setDatabase] = useState<DatabaseKind>('draft');
   const [browsing, setBrowsing] = useState<string | null>(null);
-  const load = useCallback(() => client.request('GET /api/tenants/:id/database', { params: { id } }).then((d) => setTables(d.tables)), [id]);
-  useEffect(() => void load(), [load, head]);
+  const [changed, setChanged] = useState(0);
+  const load = useCallback(
+    () => client.request('GET /api/tenants/:id/database', { params: { id }, query: { database } }).then((d) => setTables(d.tables)),
+    [id, database],
+  );
+  useEffect(() => void load(), [load, head, changed]);
+  const views = VIEWS.filter((v) => (v !== 'Snapshots' || isOwner) && (database === 'draft' || !DRAFT_ONLY.includes(v)));
+  const choose = (kind: DatabaseKind) => {
+    setDatabase(kind);
+    if (kind === 'live' && DRAFT_ONLY.includes(view)) setView('Schema');
+  };
   const applied = () => {
     void load();
     onChange();
   };
   const table = tables.find((t) => t.name === browsing) ?? tables.find((t) => t.type === 'table') ?? tables[0];
   return (
-    <div className="database">
+    <div className={`database showing-${database}`}>
+      <DatabaseChoice id={id} database={database} canEdit={canEdit} onChoose={choose} onRefreshed={() => setChanged((n) => n + 1)} />
       <div className="subtabs" role="tablist" aria-label="Database views">
-        {VIEWS.map((v) => (
+        {views.map((v) => (
           <button type="button" key={v} role="tab" aria-selected={view === v} onClick={() => setView(v)}>
             {v}
           </button>
@@ -118,16 +140,32 @@ export function Database({
                   ))}
                 </select>
               </label>
-              <RowEditor key={`${table.name}@${head}`} id={id} table={table} canEdit={canEdit} onChanged={() => void load()} />
+              <RowEditor
+                key={`${table.name}@${head}@${database}@${changed}`}
+                id={id}
+                table={table}
+                database={database}
+                canEdit={canEdit}
+                onChanged={() => void load()}
+              />
             </>
           ) : (
             <p>No tables yet.</p>
           )}
-          <Console id={id} />
+          {database === 'draft' && <Console id={id} />}
         </>
       )}
       {view === 'SQL editor' && <SchemaEditor id={id} tables={tables} canEdit={canEdit} onApplied={applied} />}
       {view === 'Designer' && <TableDesigner id={id} tables={tables} canEdit={canEdit} onApplied={applied} />}
+      {view === 'Snapshots' && isOwner && (
+        <Snapshots
+          id={id}
+          live={live}
+          onRestored={() => {
+            if (database === 'live') setChanged((n) => n + 1);
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -51,7 +51,20 @@ function CellInput({ column, kind, value, onChange }: { column: string; kind: Ki
  * A table's rows in a grid: insert, edit and delete one row at a time, each one parameterized
  * statement on the server (the rows routes); a refused change shows its error on its row.
  */
-export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table: TableInfo; canEdit: boolean; onChanged: () => void }) {
+export function RowEditor({
+  id,
+  table,
+  database,
+  canEdit,
+  onChanged,
+}: {
+  id: string;
+  table: TableInfo;
+  /** Which of the app's databases the rows are of (the routes' `?database=`). */
+  database: 'draft' | 'live';
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
   const [page, setPage] = useState(0);
   const [result, setResult] = useState<RowsPage | string | null>(null);
   const [reload, setReload] = useState(0);
@@ -69,10 +82,10 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
     client
       .request('GET /api/tenants/:id/database/tables/:table/rows', {
         params: { id, table: table.name },
-        query: { limit: PAGE_SIZE, offset: page * PAGE_SIZE, rowid: primary.length ? 0 : 1 },
+        query: { limit: PAGE_SIZE, offset: page * PAGE_SIZE, rowid: primary.length ? 0 : 1, database },
       })
       .then(setResult, (err: Error) => setResult(err.message));
-  }, [id, table.name, page, reload]);
+  }, [id, table.name, page, reload, database]);
 
   /** Runs one change; its error goes on its row, success reloads the page. */
   async function change(where: string, run: () => Promise<unknown>) {
@@ -146,6 +159,7 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
                               const values = valuesOf(draft, row);
                               if (Object.keys(values).length === 0) return;
                               await client.request('PATCH /api/tenants/:id/database/tables/:table/rows', {
+                                query: { database },
                                 params: { id, table: table.name },
                                 body: { key: keyOf(row), values },
                               });
@@ -181,9 +195,10 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
                           className="danger"
                           aria-label={`Delete row ${i + 1}`}
                           onClick={() =>
-                            window.confirm(`Delete this row of ${table.name}?`) &&
+                            window.confirm(`Delete this row of ${table.name} (${database} data)?`) &&
                             change(where, () =>
                               client.request('DELETE /api/tenants/:id/database/tables/:table/rows', {
+                                query: { database },
                                 params: { id, table: table.name },
                                 body: { key: keyOf(row) },
                               }),
@@ -230,6 +245,7 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
                   onClick={async () => {
                     const added = await change('new', () =>
                       client.request('POST /api/tenants/:id/database/tables/:table/rows', {
+                        query: { database },
                         params: { id, table: table.name },
                         body: { values: valuesOf(fresh) },
                       }),
@@ -251,7 +267,12 @@ export function RowEditor({ id, table, canEdit, onChanged }: { id: string; table
           )}
         </tbody>
       </table>
-      {editable && <small>Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's database directly.</small>}
+      {editable && (
+        <small>
+          Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's{' '}
+          {database === 'live' ? 'live data (what its users see)' : 'draft data'} directly.
+        </small>
+      )}
       <div className="row">
         <button type="button" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
           Previous
