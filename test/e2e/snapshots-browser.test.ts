@@ -35,7 +35,9 @@ beforeAll(async () => {
   await api(`/api/tenants/${app}/tools/updateDatabaseSchema`, { body: { sql: 'CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)' } });
   await api(`/api/tenants/${app}/releases`, { body: { version: '1.0.0' } });
   await api(`/api/tenants/${app}/releases/1.0.0/deploy`, { body: {} });
-  for (const name of ['espresso', 'croissant']) await api(`/api/tenants/${app}/database/tables/items/rows?database=live`, { body: { values: { name } } });
+  // Live data comes from the app's users (the builder does not edit it): written here as the app would.
+  const live = fixture.server.platform.dbPool.get(app, 'live');
+  for (const name of ['espresso', 'croissant']) await live.execute('INSERT INTO items (name) VALUES (?)', [name]);
   await api(`/api/tenants/${app}/database/tables/items/rows?database=draft`, { body: { values: { name: 'test row' } } });
   await api('/api/users', { body: { id: 'vera', password: 'vera-viewer-password' } });
   await api(`/api/tenants/${app}/members/vera`, { method: 'PUT', body: { role: 'viewer', direct: true } });
@@ -84,7 +86,7 @@ describe('draft and live data in the Database section', () => {
     ]);
 
     // Live data changes after the snapshot; the restore brings the snapshot's back.
-    await api(`/api/tenants/${app}/database/tables/items/rows?database=live`, { method: 'DELETE', body: { key: { id: 1 } } });
+    await fixture.server.platform.dbPool.get(app, 'live').execute('DELETE FROM items WHERE id = ?', [1]);
     expect(await rows('live')).toEqual(['croissant']);
     await row.getByRole('button', { name: 'Restore' }).click();
     const dialog = page.getByRole('dialog', { name: 'Restore this snapshot?' });

@@ -74,7 +74,8 @@ export function RowEditor({
   const [errors, setErrors] = useState<Record<string, string>>({});
   const primary = table.columns.filter((c) => c.primaryKey).map((c) => c.name);
   const keyColumns = primary.length ? primary : ['rowid'];
-  const editable = canEdit && table.type === 'table';
+  // Live data is the app's users' and is never edited from here (the server refuses it too).
+  const editable = canEdit && table.type === 'table' && database === 'draft';
   const columnInfo = new Map(table.columns.map((c) => [c.name, c]));
   const kinds = new Map(table.columns.map((c) => [c.name, kindOf(c.type)]));
 
@@ -268,10 +269,10 @@ export function RowEditor({
         </tbody>
       </table>
       {editable && (
-        <small>
-          Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's{' '}
-          {database === 'live' ? 'live data (what its users see)' : 'draft data'} directly.
-        </small>
+        <small>Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's draft data directly.</small>
+      )}
+      {database === 'live' && (
+        <small>Live data is read-only here: it changes through the app itself, or back to a snapshot.</small>
       )}
       <div className="row">
         <button type="button" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
