@@ -71,8 +71,14 @@ export async function checkAfterRestart(server: CrashServer, ledger: CrashLedger
         problems.push(`${id}: release ${release.version} names commit ${release.commit}, which the repository lacks`),
       );
     }
-    const { live } = await server.api('GET', `/api/tenants/${id}/deployments`);
+    const { live, deployments } = await server.api('GET', `/api/tenants/${id}/deployments`);
     if (live !== null && !releases.some((r: { version: string }) => r.version === live)) problems.push(`${id}: live is ${live}, which is no release`);
+    // The deployment history is one chain ending at live: no deploy half-recorded.
+    (deployments as Array<{ version: string; previousVersion: string | null }>).forEach((d, i, all) => {
+      if (d.previousVersion !== (i === 0 ? null : all[i - 1]!.version))
+        problems.push(`${id}: deployment ${i} (${d.version}) follows ${d.previousVersion}, not ${all[i - 1]?.version ?? 'nothing'}`);
+    });
+    if ((deployments.at(-1)?.version ?? null) !== live) problems.push(`${id}: live is ${live} but the newest deployment is ${deployments.at(-1)?.version}`);
     const history = new Set((await run('git', ['-C', repo, 'rev-list', 'HEAD'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).stdout.split('\n'));
     for (const { commit } of ledger.commits.filter((c) => c.app === id)) {
       if (!history.has(commit)) problems.push(`${id}: commit ${commit} of an acknowledged tool call is not in the history any more`);
@@ -134,6 +140,12 @@ export async function checkAfterRestart(server: CrashServer, ledger: CrashLedger
     if (echo.result.status !== 200) problems.push(`invokeFunction list answered ${echo.result.status}`);
   } catch (err) {
     problems.push(`a tool call after the restart failed: ${(err as Error).message}`);
+  }
+  try {
+    const agent = await server.api('GET', `/api/tenants/${APP}/agent`);
+    if (agent.running) problems.push('the agent is marked running right after a restart');
+  } catch (err) {
+    problems.push(`the agent's conversation cannot be read after the restart: ${(err as Error).message}`);
   }
   return problems;
 }

@@ -107,6 +107,8 @@ export class CrashServer {
       method,
       headers: { authorization: `Bearer ${this.settings.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A server that hangs after a restart is a finding, not a stuck suite.
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await res.text();
     if (!res.ok) throw new ApiError(`${method} ${route}: ${res.status} ${text.slice(0, 500)}`, res.status);
