@@ -72,6 +72,21 @@ export async function checkAfterRestart(server: CrashServer, ledger: CrashLedger
       );
     }
     const { live, deployments } = await server.api('GET', `/api/tenants/${id}/deployments`);
+    // The newest and the live release name the sources (blob ids) their commit has.
+    for (const version of new Set([releases.at(-1)?.version, live].filter(Boolean))) {
+      const snapshot = await server.api('GET', `/api/tenants/${id}/releases/${version}`);
+      const tree = await run('git', ['-C', repo, 'ls-tree', '-r', snapshot.commit], { encoding: 'utf8' }).catch(() => ({ stdout: '' }));
+      const blobs = new Map(
+        tree.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => [line.split('\t')[1], line.split(/\s+/)[2]]),
+      );
+      for (const part of [...Object.values(snapshot.components ?? {}), ...Object.values(snapshot.functions ?? {})] as Array<{ file: string; source: string }>) {
+        if (blobs.get(part.file) !== part.source)
+          problems.push(`${id}: release ${version} names ${part.file} as ${part.source}, its commit ${snapshot.commit} has ${blobs.get(part.file)}`);
+      }
+    }
     if (live !== null && !releases.some((r: { version: string }) => r.version === live)) problems.push(`${id}: live is ${live}, which is no release`);
     // The deployment history is one chain ending at live: no deploy half-recorded.
     (deployments as Array<{ version: string; previousVersion: string | null }>).forEach((d, i, all) => {
