@@ -116,7 +116,13 @@ export async function checkAfterRestart(server: CrashServer, ledger: CrashLedger
     const { version } = await server.api('GET', `/api/tenants/${id}/database`);
     if (version !== migrationFiles.length) problems.push(`${id}: the database is at migration ${version} but the repository holds ${migrationFiles.length}`);
     for (const file of sqliteFiles(dir)) {
-      const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+      let db: Database.Database;
+      try {
+        db = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+      } catch (err) {
+        problems.push(`${file}: cannot be opened read-only: ${(err as Error).message}`);
+        continue;
+      }
       try {
         const integrity = db.pragma('integrity_check', { simple: true });
         if (integrity !== 'ok') problems.push(`${file}: integrity_check says ${String(integrity)}`);
@@ -130,6 +136,8 @@ export async function checkAfterRestart(server: CrashServer, ledger: CrashLedger
         if (userVersion > migrationFiles.length) problems.push(`${file}: user_version ${userVersion} but only ${migrationFiles.length} migrations`);
         else if (JSON.stringify(tables) !== JSON.stringify(expected))
           problems.push(`${file}: at user_version ${userVersion} it should hold [${expected.join(', ')}], it holds [${tables.join(', ')}]`);
+      } catch (err) {
+        problems.push(`${file}: ${(err as Error).message}`);
       } finally {
         db.close();
       }

@@ -109,7 +109,10 @@ export async function runCrashSuite(options: CrashOptions): Promise<CrashResult>
       const restartMs = Date.now() - started;
       result.rounds.push({ activity: activity.name, delayMs, restartMs });
       const checksStarted = Date.now();
-      const problems = [...ledger.findings.splice(0), ...(await checkAfterRestart(server, ledger))];
+      const problems = [
+        ...ledger.findings.splice(0),
+        ...(await checkAfterRestart(server, ledger).catch((err: Error) => [`the checks could not run: ${err.stack ?? err.message}`])),
+      ];
       if (!(await server.groupGone(group, 5000))) problems.push('processes of the killed server were still running 5 s later');
       const checksMs = Date.now() - checksStarted;
       for (const problem of problems) result.problems.push(`round ${round} (${activity.name}, killed after ${delayMs} ms): ${problem}`);
