@@ -11,6 +11,8 @@ const packages = [
   { name: 'bubblewrap', file: '/usr/bin/bwrap' },
   // The registry tests run PostgreSQL through pgbouncer in transaction mode, as production does.
   { name: 'pgbouncer', file: '/usr/sbin/pgbouncer' },
+  // The crash tests check every app repository with git's own fsck.
+  { name: 'git', file: '/usr/bin/git' },
 ];
 const missing = packages.filter((p) => !existsSync(p.file)).map((p) => p.name);
 if (missing.length === 0) process.exit(0);

@@ -179,6 +179,9 @@ export class Tenant {
     workspaceOptions: WorkspaceOptions = {},
   ): Promise<Tenant> {
     const workspace = openWorkspace(path.join(dir, 'repo'), workspaceOptions);
+    // What a crash left between writing a file and committing it must not be loaded as the app.
+    const recovered = await workspace.recover();
+    if (recovered.length > 0) logger.warn({ tenant: id, files: recovered }, 'put files a crash left uncommitted back as the last commit has them');
     const files = await workspace.list('');
     let packages: PackageSet | null = null;
     const lockfile = parseLockfile(await workspace.read(LOCKFILE));

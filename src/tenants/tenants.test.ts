@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import fs, { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSilentLogger } from '../log.ts';
 import { openWorkspace } from '../workspace/index.ts';
@@ -41,6 +44,43 @@ describe('tenant state after a crash', () => {
     expect((await tenant.draftDb.describe()).map((t) => t.name)).toEqual(['t']);
     expect([...tenant.state.components.keys()]).toEqual(['Hello']);
     expect([...tenant.state.functions.keys()]).toEqual(['ping']);
+  });
+
+  it('loads the last commit, not what a crash left written but uncommitted, and puts the files back', async () => {
+    const { platform } = test;
+    await platform.tenants.create('halfway');
+    const dir = path.join(test.dataDir, 'tenants', 'halfway', 'repo');
+    const committed = 'module.exports = async () => ({ status: 200, body: "committed" })';
+    await openWorkspace(dir).commit([{ path: 'functions/ping.js', content: committed }], 'Add ping');
+    // As if the platform died inside commits: a function rewritten and staged, a migration file
+    // written and staged, a component file cut short, none of them committed.
+    writeFileSync(path.join(dir, 'functions/ping.js'), 'module.exports = async () => ({ status: 200, body: "never committed" })');
+    await git.add({ fs, dir, filepath: 'functions/ping.js' });
+    mkdirSync(path.join(dir, 'migrations'));
+    writeFileSync(path.join(dir, 'migrations/0001_create_table_t.sql'), 'CREATE TABLE t (x INTEGER);\n');
+    await git.add({ fs, dir, filepath: 'migrations/0001_create_table_t.sql' });
+    mkdirSync(path.join(dir, 'frontend'));
+    writeFileSync(path.join(dir, 'frontend/Cut.tsx'), 'export default () => <p');
+
+    const restarted = createTenantManager({
+      dataDir: test.dataDir,
+      dbPool: platform.dbPool,
+      runtime: platform.runtime,
+      registry: platform.registry,
+      packages: platform.packages,
+      logger: createSilentLogger(),
+    });
+    const tenant = await restarted.get('halfway');
+    expect(tenant.state.functions.get('ping')?.code).toContain('"committed"');
+    expect(tenant.state.migrationVersion).toBe(0);
+    expect(await tenant.workspace.read('functions/ping.js')).toBe(committed);
+    expect(existsSync(path.join(dir, 'migrations/0001_create_table_t.sql'))).toBe(false);
+    expect(existsSync(path.join(dir, 'frontend/Cut.tsx'))).toBe(false);
+    // git itself agrees: the working tree and index are HEAD's, and the next commit holds only its change.
+    expect(execFileSync('git', ['-C', dir, 'status', '--porcelain'], { encoding: 'utf8' })).toBe('');
+    const next = await tenant.workspace.commit([{ path: 'README.md', content: 'changed\n' }], 'Change README');
+    expect((await tenant.workspace.filesAt(next)).has('migrations/0001_create_table_t.sql')).toBe(false);
+    await platform.tenants.remove('halfway');
   });
 
   it("reads each function's access from its manifest: none is public, one that does not parse admits admins only", async () => {

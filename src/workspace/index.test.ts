@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import fs, { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import git from 'isomorphic-git';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diskUsage, openWorkspace, safeRepoPath } from './index.ts';
 
@@ -114,5 +116,37 @@ describe('workspace', () => {
     await ws.commit([{ path: 'data/a.txt', content: null }], 'make room');
     expect(await ws.list('data')).toEqual([]);
     expect((await ws.log()).map((c) => c.id).slice(-1)).toEqual([first]);
+  });
+
+  it('writes git files whole (through a temporary file), so git fsck passes and no temporary file stays', async () => {
+    const dir = path.join(root, 'atomic');
+    const ws = openWorkspace(dir);
+    await ws.init([{ path: 'a.txt', content: 'one' }], 'First');
+    const first = await ws.head();
+    await ws.commit([{ path: 'b/c.txt', content: 'two' }], 'Second');
+    await ws.undo(first, [{ path: 'b/c.txt', content: 'two' }]);
+    await ws.commit([{ path: 'a.txt', content: 'three' }], 'Third');
+    expect(readdirSync(path.join(dir, '.git')).filter((name) => name.startsWith('tessera-tmp-'))).toEqual([]);
+    execFileSync('git', ['-C', dir, 'fsck', '--full', '--strict']);
+    expect(execFileSync('git', ['-C', dir, 'log', '--format=%s'], { encoding: 'utf8' }).trim().split('\n')).toEqual(['Third', 'First']);
+    // A temporary file a crash left behind is removed on recovery; a clean tree needs no other change.
+    writeFileSync(path.join(dir, '.git', 'tessera-tmp-1-1'), 'half');
+    expect(await ws.recover()).toEqual([]);
+    expect(existsSync(path.join(dir, '.git', 'tessera-tmp-1-1'))).toBe(false);
+  });
+
+  it('recover() puts a changed, a staged and an untracked file back as HEAD has them', async () => {
+    const dir = path.join(root, 'recover');
+    const ws = openWorkspace(dir);
+    await ws.init([{ path: 'keep.txt', content: 'kept' }], 'First');
+    writeFileSync(path.join(dir, 'keep.txt'), 'changed');
+    writeFileSync(path.join(dir, 'new.txt'), 'new');
+    await git.add({ fs, dir, filepath: 'new.txt' });
+    writeFileSync(path.join(dir, 'stray.txt'), 'stray');
+    expect((await ws.recover()).sort()).toEqual(['keep.txt', 'new.txt', 'stray.txt']);
+    expect(await ws.read('keep.txt')).toBe('kept');
+    expect(await ws.read('new.txt')).toBeNull();
+    expect(await ws.read('stray.txt')).toBeNull();
+    expect(execFileSync('git', ['-C', dir, 'status', '--porcelain'], { encoding: 'utf8' })).toBe('');
   });
 });

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { TesseraError } from '../errors.ts';
@@ -65,6 +65,12 @@ export interface Workspace {
   readAt(commit: string, relative: string): Promise<string | null>;
   /** One commit and its first parent (null for the first commit); NOT_FOUND for an unknown id. */
   commitInfo(commit: string): Promise<CommitInfo & { parent: string | null }>;
+  /**
+   * Puts the working tree and index back to HEAD after a crash (a process killed between writing a
+   * file and committing it): files HEAD does not hold go, changed ones get HEAD's content back.
+   * Returns the paths it put back.
+   */
+  recover(): Promise<string[]>;
 }
 
 export interface WorkspaceOptions {
@@ -105,9 +111,53 @@ async function checkQuota(dir: string, changes: FileChange[], maxBytes: number):
   );
 }
 
+const TEMP_PREFIX = 'tessera-tmp-';
+let tempCounter = 0;
+
+/**
+ * The file system isomorphic-git writes through, with every write atomic: the bytes go to a temporary
+ * file in `.git/` and are renamed into place. isomorphic-git writes a loose object, a ref or the index
+ * straight into its final name, so a process killed mid-write left an empty or cut file there: a
+ * broken branch, a corrupt object (which later commits of the same content would then reference,
+ * since an object that exists is never written again), or an unreadable index.
+ */
+function atomicGitFs(dir: string) {
+  const gitDir = path.join(dir, '.git');
+  const p = fs.promises;
+  return {
+    readFile: p.readFile,
+    mkdir: p.mkdir,
+    rmdir: p.rmdir,
+    unlink: p.unlink,
+    stat: p.stat,
+    lstat: p.lstat,
+    readdir: p.readdir,
+    readlink: p.readlink,
+    symlink: p.symlink,
+    rm: p.rm,
+    async writeFile(file: string, data: string | Uint8Array, options?: fs.WriteFileOptions): Promise<void> {
+      const temp = path.join(gitDir, `${TEMP_PREFIX}${process.pid}-${++tempCounter}`);
+      try {
+        await writeFile(temp, data, options);
+      } catch (err) {
+        // No .git yet (init creates it): nothing there to protect.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return writeFile(file, data, options);
+        throw err;
+      }
+      try {
+        await rename(temp, file);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+    },
+  };
+}
+
 export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Workspace {
   const beforeWrite = options.beforeWrite ?? (() => undefined);
   const absolute = (relative: string): string => path.join(dir, safeRepoPath(relative));
+  const gitFs = atomicGitFs(dir);
 
   async function read(relative: string): Promise<string | null> {
     try {
@@ -122,16 +172,16 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
     const file = absolute(change.path);
     if (change.content === null) {
       await rm(file, { force: true });
-      await git.remove({ fs, dir, filepath: change.path });
+      await git.remove({ fs: gitFs, dir, filepath: change.path });
     } else {
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, change.content);
-      await git.add({ fs, dir, filepath: change.path });
+      await git.add({ fs: gitFs, dir, filepath: change.path });
     }
   }
 
   async function head(): Promise<string> {
-    return git.resolveRef({ fs, dir, ref: 'HEAD' });
+    return git.resolveRef({ fs: gitFs, dir, ref: 'HEAD' });
   }
 
   return {
@@ -139,14 +189,14 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
     async init(files, message) {
       beforeWrite();
       await mkdir(dir, { recursive: true });
-      await git.init({ fs, dir, defaultBranch: 'main' });
+      await git.init({ fs: gitFs, dir, defaultBranch: 'main' });
       for (const file of files) await write(file);
-      return git.commit({ fs, dir, message, author: AUTHOR });
+      return git.commit({ fs: gitFs, dir, message, author: AUTHOR });
     },
     read,
     async list(folder) {
       const prefix = folder === '' ? '' : `${safeRepoPath(folder)}/`;
-      const files = await git.listFiles({ fs, dir, ref: 'HEAD' }).catch(() => [] as string[]);
+      const files = await git.listFiles({ fs: gitFs, dir, ref: 'HEAD' }).catch(() => [] as string[]);
       return files.filter((file) => file.startsWith(prefix)).sort();
     },
     async commit(changes, message) {
@@ -156,7 +206,7 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
       const before = await Promise.all(changes.map((change) => read(change.path)));
       try {
         for (const change of changes) await write(change);
-        return await git.commit({ fs, dir, message, author: AUTHOR });
+        return await git.commit({ fs: gitFs, dir, message, author: AUTHOR });
       } catch (err) {
         // Put the tree and index back as they were, so a failed commit leaves no trace.
         for (const [index, change] of changes.entries()) {
@@ -169,13 +219,13 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
     async undo(previous, changes) {
       beforeWrite();
       const before = await Promise.all(changes.map(async (change) => ({ path: change.path, content: await this.readAt(previous, change.path) })));
-      await git.writeRef({ fs, dir, ref: 'refs/heads/main', value: previous, force: true });
+      await git.writeRef({ fs: gitFs, dir, ref: 'refs/heads/main', value: previous, force: true });
       for (const change of before) await write(change);
     },
     async filesAt(commit) {
       const files = new Map<string, string>();
       await git.walk({
-        fs,
+        fs: gitFs,
         dir,
         trees: [git.TREE({ ref: commit })],
         map: async (filepath, [entry]) => {
@@ -188,7 +238,7 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
     },
     async readAt(commit, relative) {
       try {
-        const { blob } = await git.readBlob({ fs, dir, oid: commit, filepath: safeRepoPath(relative) });
+        const { blob } = await git.readBlob({ fs: gitFs, dir, oid: commit, filepath: safeRepoPath(relative) });
         return Buffer.from(blob).toString('utf8');
       } catch (err) {
         if ((err as { code?: string }).code === 'NotFoundError') return null;
@@ -198,15 +248,39 @@ export function openWorkspace(dir: string, options: WorkspaceOptions = {}): Work
     async commitInfo(commit) {
       let oid: string;
       try {
-        oid = await git.expandOid({ fs, dir, oid: commit });
+        oid = await git.expandOid({ fs: gitFs, dir, oid: commit });
       } catch {
         throw new TesseraError('NOT_FOUND', `No commit ${commit} in this app's history.`);
       }
-      const { commit: c } = await git.readCommit({ fs, dir, oid });
+      const { commit: c } = await git.readCommit({ fs: gitFs, dir, oid });
       return { id: oid, message: c.message.trim(), author: c.author.name, timestamp: c.author.timestamp, parent: c.parent[0] ?? null };
     },
+    async recover() {
+      beforeWrite();
+      const gitDir = path.join(dir, '.git');
+      for (const name of await readdir(gitDir).catch(() => [] as string[])) {
+        if (name.startsWith(TEMP_PREFIX)) await rm(path.join(gitDir, name), { force: true });
+      }
+      // [path, HEAD, working tree, index]: 1 1 1 is a file as HEAD has it; 0 means absent.
+      const matrix = await git.statusMatrix({ fs: gitFs, dir }).catch(() => null);
+      if (!matrix) return [];
+      const recovered: string[] = [];
+      for (const [filepath, inHead, inTree, inIndex] of matrix) {
+        if (inHead === 1 && inTree === 1 && inIndex === 1) continue;
+        if (inHead === 1) {
+          const { blob } = await git.readBlob({ fs: gitFs, dir, oid: await head(), filepath });
+          await writeFile(path.join(dir, filepath), blob);
+          await git.resetIndex({ fs: gitFs, dir, filepath });
+        } else {
+          await rm(path.join(dir, filepath), { force: true });
+          await git.remove({ fs: gitFs, dir, filepath });
+        }
+        recovered.push(filepath);
+      }
+      return recovered;
+    },
     async log(limit = 50) {
-      const entries = await git.log({ fs, dir, depth: limit });
+      const entries = await git.log({ fs: gitFs, dir, depth: limit });
       return entries.map((entry) => ({
         id: entry.oid,
         message: entry.commit.message.trim(),
