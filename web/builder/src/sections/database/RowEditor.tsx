@@ -268,12 +268,8 @@ export function RowEditor({
           )}
         </tbody>
       </table>
-      {editable && (
-        <small>Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's draft data directly.</small>
-      )}
-      {database === 'live' && (
-        <small>Live data is read-only here: it changes through the app itself, or back to a snapshot.</small>
-      )}
+      {editable && <small>Empty fields are NULL (a new row's empty fields take their column's default). Changes write the app's draft data directly.</small>}
+      {database === 'live' && <small>Live data is read-only here: it changes through the app itself, or back to a snapshot.</small>}
       <div className="row">
         <button type="button" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
           Previous
