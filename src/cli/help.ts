@@ -25,6 +25,7 @@ Usage:
   tessera deployments <id>                        which release is live, and the deployment history
   tessera snapshots <id>                          snapshots of the app's live data: id, time, reason, release, size (owners)
   tessera snapshot <id> [--reason "..."]          snapshot the live data now (owners)
+  tessera preview-link <id> [--expires-in <s>]    a shareable link to the draft preview (owners)
   tessera restore <id> <snapshotId>               put a snapshot's data back live; the data before is snapshotted first (owners)
   tessera secrets <id>                            list an app's secrets (names only) and the ones the agent asked for
   tessera secrets <id> set <NAME> [--value <v>]   set one (the value is read from stdin without --value)

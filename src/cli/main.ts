@@ -16,6 +16,7 @@ import { register as releases } from './commands/releases.ts';
 import { register as restore } from './commands/restore.ts';
 import { register as rollback } from './commands/rollback.ts';
 import { register as secrets } from './commands/secrets.ts';
+import { register as previewLink } from './commands/preview-link.ts';
 import { register as snapshot } from './commands/snapshot.ts';
 import { register as snapshots } from './commands/snapshots.ts';
 import { register as start } from './commands/start.ts';
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<void> {
     rollback,
     deployments,
     snapshots,
+    previewLink,
     snapshot,
     restore,
     secrets,

@@ -81,3 +81,36 @@ describe('tessera snapshots, snapshot, restore', () => {
     expect(help.stdout).toContain('tessera restore <id> <snapshotId>');
   });
 });
+
+describe('tessera deploy --confirm-data-loss, tessera preview-link', () => {
+  it('refuses a deploy that would lose live data, says what, and deploys with --confirm-data-loss', async () => {
+    await server.platform.dbPool.get('shelf', 'live').execute("INSERT INTO books (name) VALUES ('Emma')");
+    expect((await api('POST', '/api/tenants/shelf/tools/updateDatabaseSchema', { sql: 'DROP TABLE books' })).status).toBe(200);
+    expect((await api('POST', '/api/tenants/shelf/releases', { version: '2.0.0' })).status).toBe(201);
+    const refused = await tessera('deploy', 'shelf', '2.0.0');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('Deploying 2.0.0 would lose live data; nothing was changed:');
+    expect(refused.stderr).toMatch(/ {2}books: table dropped \(\d+ rows?\)/);
+    expect(refused.stderr).toContain('tessera deploy shelf 2.0.0 --confirm-data-loss');
+    expect((await liveItems()).length).toBeGreaterThan(0);
+    const deployed = await tessera('deploy', 'shelf', '2.0.0', '--confirm-data-loss');
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(
+      /shelf 2\.0\.0 is live at .+ \(was 1\.0\.0\)\nlive database migrated 1 -> 2 \(snapshot (\S+) taken before: tessera restore shelf \1 undoes it\)/,
+    );
+  });
+
+  it('makes a shareable draft link that opens the draft for someone without an account', async () => {
+    const made = await tessera('preview-link', 'shelf', '--expires-in', '3600');
+    expect(made.code, made.stderr).toBe(0);
+    const url = made.stdout.split('\n')[0]!;
+    expect(url).toMatch(/^http:\/\/draft\.shelf\.localhost:\d+\//);
+    const target = new URL(url);
+    const followed = await request(`${server.url}${target.pathname}${target.search}`, { host: target.host, headers: { 'x-test-anonymous': '1' } });
+    expect(followed.status).toBe(302);
+    expect(String(followed.headers['set-cookie'])).toMatch(/tessera_preview=/);
+    const bad = await tessera('preview-link', 'shelf', '--expires-in', 'soon');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('--expires-in takes whole seconds');
+  });
+});
