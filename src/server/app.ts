@@ -173,6 +173,10 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
     if (token) return signInWithLink(platform, c, token);
     return c.html(builder.html, 200, { 'cache-control': 'no-cache' });
   });
+  // The builder's own addresses (`/apps/<id>/<section>/<item>`): the same page, which reads the path.
+  app.get('/apps/*', publicRoute(), function builderDeepLink(c) {
+    return c.html(builder.html, 200, { 'cache-control': 'no-cache' });
+  });
   // The confirmation page's form (a same-origin POST; see sign-in-page.ts). Outside /api: a form
   // cannot send the JSON that the control API's cross-site guard asks of every write.
   app.post('/sign-in', publicRoute(), function confirmSignInForm(c) {

@@ -5,6 +5,7 @@ import { Account, SignIn } from './Account.tsx';
 import { Project } from './Project.tsx';
 import { Users } from './Team.tsx';
 import { Invitations, useInvitations } from './Invitations.tsx';
+import { onRouteChange, readRoute, showRoute } from './route.ts';
 
 /** Signed in: the builder; not: the sign-in page. */
 export function App() {
@@ -19,7 +20,13 @@ export function App() {
 /** Projects on the left; the open project (chat, dashboard, preview) on the right. */
 function Builder({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   const [tenants, setTenants] = useState<TenantItem[]>([]);
-  const [open, setOpen] = useState<string | null>(() => new URLSearchParams(location.search).get('app'));
+  const [open, setOpenState] = useState<string | null>(() => readRoute().app);
+  /** Opening an app puts it in the address (`/apps/<id>`), so a reload or a shared link opens it again. */
+  const setOpen = (id: string | null) => {
+    setOpenState(id);
+    if (id !== readRoute().app) showRoute({ app: id, section: null, item: null });
+  };
+  useEffect(() => onRouteChange((route) => setOpenState(route.app)), []);
   const [usersOpen, setUsersOpen] = useState(false);
   const [invitationsOpen, setInvitationsOpen] = useState(false);
   const { invitations, reload: reloadInvitations } = useInvitations();

@@ -12,9 +12,14 @@ import { History } from './sections/History.tsx';
 import { Releases } from './sections/Releases.tsx';
 import { Routes } from './sections/Routes.tsx';
 import { AuditLog, Members } from './Team.tsx';
+import { onRouteChange, readRoute, showRoute } from './route.ts';
 
 const TABS = ['Chat', 'Components', 'Functions', 'Packages', 'Routes', 'Database', 'Releases', 'History', 'Settings', 'Users', 'Members', 'Audit'] as const;
 type Tab = (typeof TABS)[number];
+/** A section's name in the address: `/apps/<id>/database`. */
+const sectionOf = (tab: Tab): string => tab.toLowerCase();
+const tabOf = (section: string | null): Tab => TABS.find((t) => sectionOf(t) === section?.toLowerCase()) ?? 'Chat';
+
 /** Tabs for owners only (the server refuses anyone else): the app's own users and the audit log. */
 const OWNER_TABS: readonly Tab[] = ['Users', 'Audit'];
 
@@ -54,7 +59,27 @@ function ShareDraft({ id }: { id: string }) {
 
 /** One app: its dashboard tabs beside a live preview in an iframe of the app's own origin. */
 export function Project({ id, me }: { id: string; me: string }) {
-  const [tab, setTab] = useState<Tab>('Chat');
+  const [tab, setTabState] = useState<Tab>(() => tabOf(readRoute().section));
+  /** The item open in the section (a component, a function, a table), as the address names it. */
+  const [item, setItemState] = useState<string | null>(() => readRoute().item);
+  const setTab = (next: Tab) => {
+    setTabState(next);
+    setItemState(null);
+    showRoute({ app: id, section: sectionOf(next), item: null });
+  };
+  const setItem = (next: string | null) => {
+    setItemState(next);
+    showRoute({ app: id, section: sectionOf(tab), item: next });
+  };
+  useEffect(
+    () =>
+      onRouteChange((route) => {
+        if (route.app !== id) return;
+        setTabState(tabOf(route.section));
+        setItemState(route.item);
+      }),
+    [id],
+  );
   const [info, setInfo] = useState<ProjectInfo | null>(null);
   const [mode, setMode] = useState<'draft' | 'live'>('draft');
   const [previewKey, setPreviewKey] = useState(0);
@@ -119,8 +144,8 @@ export function Project({ id, me }: { id: string; me: string }) {
         )}
         <div className="panel">
           {tab === 'Chat' && <Chat id={id} onChange={refresh} canRun={info.role !== 'viewer'} />}
-          {tab === 'Components' && <Components info={info} onChange={refresh} />}
-          {tab === 'Functions' && <Functions info={info} onChange={refresh} />}
+          {tab === 'Components' && <Components info={info} onChange={refresh} item={item} onItem={setItem} />}
+          {tab === 'Functions' && <Functions info={info} onChange={refresh} item={item} onItem={setItem} />}
           {tab === 'Packages' && <Packages id={id} head={info.head} />}
           {tab === 'Routes' && <Routes info={info} onChange={refresh} />}
           {tab === 'Database' && (
@@ -132,6 +157,8 @@ export function Project({ id, me }: { id: string; me: string }) {
               isOwner={info.role === 'owner'}
               onChange={refresh}
               onHistory={() => setTab('History')}
+              item={item}
+              onItem={setItem}
             />
           )}
           {tab === 'Releases' && <Releases info={info} onChange={refresh} />}

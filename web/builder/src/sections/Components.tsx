@@ -3,8 +3,20 @@ import type { ComponentRecord, ProjectInfo } from '../../../../wire/api.ts';
 import { client } from '../api.ts';
 import { SourceEditor, tool } from './source-editor.tsx';
 
-export function Components({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
-  const [open, setOpen] = useState<string | null>(null);
+export function Components({
+  info,
+  onChange,
+  item,
+  onItem,
+}: {
+  info: ProjectInfo;
+  onChange: () => void;
+  /** The component open (the address's item: `/apps/<id>/components/<Name>`). */
+  item: string | null;
+  onItem: (name: string | null) => void;
+}) {
+  const open = item;
+  const setOpen = onItem;
   const [records, setRecords] = useState<ComponentRecord[]>([]);
   useEffect(() => {
     client.request('GET /api/tenants/:id/components', { params: { id: info.id } }).then(

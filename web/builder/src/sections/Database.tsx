@@ -70,6 +70,8 @@ export function Database({
   isOwner,
   onChange,
   onHistory,
+  item,
+  onItem,
 }: {
   id: string;
   head: string;
@@ -80,11 +82,15 @@ export function Database({
   isOwner: boolean;
   onChange: () => void;
   onHistory: () => void;
+  /** The table whose rows are shown (the address's item: `/apps/<id>/database/<table>`). */
+  item: string | null;
+  onItem: (table: string | null) => void;
 }) {
   const [tables, setTables] = useState<TableInfo[]>([]);
-  const [view, setView] = useState<View>('Schema');
+  const [view, setView] = useState<View>(item ? 'Rows' : 'Schema');
   const [database, setDatabase] = useState<DatabaseKind>('draft');
-  const [browsing, setBrowsing] = useState<string | null>(null);
+  const browsing = item;
+  const setBrowsing = onItem;
   const [changed, setChanged] = useState(0);
   const load = useCallback(
     () => client.request('GET /api/tenants/:id/database', { params: { id }, query: { database } }).then((d) => setTables(d.tables)),

@@ -83,8 +83,20 @@ function RecentInvocations({ id, fn, refresh }: { id: string; fn: string; refres
   );
 }
 
-export function Functions({ info, onChange }: { info: ProjectInfo; onChange: () => void }) {
-  const [open, setOpen] = useState<string | null>(null);
+export function Functions({
+  info,
+  onChange,
+  item,
+  onItem,
+}: {
+  info: ProjectInfo;
+  onChange: () => void;
+  /** The function open (the address's item: `/apps/<id>/functions/<name>`). */
+  item: string | null;
+  onItem: (name: string | null) => void;
+}) {
+  const open = item;
+  const setOpen = onItem;
   const [method, setMethod] = useState('GET');
   const [query, setQuery] = useState('');
   const [body, setBody] = useState('');
