@@ -22,9 +22,14 @@ const body = (what: string) =>
 export const emailArgsSchema = z
   .strictObject(
     {
-      to: z.union([address, z.array(address).min(1, 'must name at least one address').max(MAX_RECIPIENTS, `names more than ${MAX_RECIPIENTS} addresses`)], {
-        error: `must be an email address, or a list of 1 to ${MAX_RECIPIENTS} of them`,
-      }),
+      // One address is a list of one, so every error names the list's rule or the address at fault.
+      to: z.preprocess(
+        (value) => (typeof value === 'string' ? [value] : value),
+        z
+          .array(address, { error: `must be an email address, or a list of 1 to ${MAX_RECIPIENTS} of them` })
+          .min(1, 'must name at least one address')
+          .max(MAX_RECIPIENTS, `names more than ${MAX_RECIPIENTS} addresses`),
+      ),
       subject: z
         .string({ error: 'must be a string' })
         .min(1, 'must not be empty')
@@ -51,7 +56,11 @@ export function checkEmailArgs(value: unknown): EmailMessage {
   const parsed = emailArgsSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.length ? `"${issue.path.join('.')}"` : 'the argument';
+    // `to` given as one address: its error is the field's, not "to.0"'s.
+    const path = typeof (value as { to?: unknown } | null)?.to === 'string' && issue.path[0] === 'to' ? ['to'] : issue.path;
+    const field = path.length
+      ? `"${path.map((part) => (typeof part === 'number' ? `[${part}]` : String(part))).join('.')}"`.replace('.[', '[')
+      : 'the argument';
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: a mail has to, subject, text and html (the sender is the app's EMAIL_FROM secret)`
@@ -60,7 +69,7 @@ export function checkEmailArgs(value: unknown): EmailMessage {
   }
   const mail = parsed.data;
   return {
-    to: typeof mail.to === 'string' ? [mail.to] : mail.to,
+    to: mail.to,
     subject: mail.subject,
     ...(mail.text !== undefined ? { text: mail.text } : {}),
     ...(mail.html !== undefined ? { html: mail.html } : {}),
