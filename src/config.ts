@@ -140,6 +140,7 @@ const envSchema = z
     OIDC_REDIRECT_URL: z.string().url().optional(),
     OIDC_SCOPES: z.string().min(1).default('openid email profile'),
     OIDC_LABEL: z.string().min(1).max(60).default('Sign in with SSO'),
+    EMAIL_RATE_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(100),
     EGRESS_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(8),
     EGRESS_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(300),
     EGRESS_MAX_RESPONSE_BYTES: z.coerce
@@ -322,6 +323,8 @@ function configSchema(cwd: string, env: Record<string, string | undefined>) {
             }),
           }
         : {}),
+      /** Mail of the generated apps (src/email): how many one app may send in an hour. */
+      email: Object.freeze({ ratePerHour: e.EMAIL_RATE_PER_HOUR }),
       /** Outbound requests of tenant functions: limits, and test-only escape hatches (refused in production). */
       egress: Object.freeze({
         maxConnections: e.EGRESS_MAX_CONNECTIONS,

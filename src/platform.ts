@@ -14,6 +14,7 @@ import { AuditLog } from './audit/index.ts';
 import { AuthService, OidcSignIn } from './auth/index.ts';
 import { AppUsers } from './app-users/index.ts';
 import { EgressProxy } from './egress/index.ts';
+import { AppMailer } from './email/index.ts';
 import { Forwarder, LeasedPlacement, singleProcessPlacement, type TenantPlacement } from './replicas/index.ts';
 import { loadSecretKey, maskSecrets, SecretStore } from './secrets/index.ts';
 
@@ -101,6 +102,14 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     );
   }
   // Builds of tenant code and packages: a sandboxed worker per app (bundler/sandbox), this platform's limits.
+  // One way out for an app's mail, its functions' and its users' reset mails alike.
+  const mailer = new AppMailer({
+    outbox: registry,
+    secrets: async (tenant) => (await secrets.values(tenant)).values,
+    destinations: egress,
+    ratePerHour: config.email.ratePerHour,
+    timeoutMs: config.egress.timeoutMs,
+  });
   const builds = configureBuildSandbox({ ...config.builds, logger: logger.child({ module: 'builds' }) });
   const runtime = createLocalRuntime({
     dataDir: config.dataDir,
@@ -112,6 +121,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     secrets: (tenant) => secrets.values(tenant),
     mask: maskSecrets,
     egress,
+    email: mailer,
   });
   const packages = new PackageManager({
     dataDir: config.dataDir,
@@ -171,7 +181,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     snapshots,
     periodicSnapshots,
     auth,
-    appUsers: new AppUsers(registry),
+    appUsers: new AppUsers(registry, mailer),
     oidc,
     audit,
     secrets,

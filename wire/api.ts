@@ -317,12 +317,20 @@ export interface AppUserInfo {
 /** Who may sign up to an app on their own: anyone (`open`), no one (`invite` until invitations arrive, `closed`). */
 export type AppSignupPolicy = 'open' | 'invite' | 'closed';
 
-/** A mail in an app's outbox (password resets), kept for the owner to read. */
+/**
+ * A mail of an app (password resets, `@tessera/email`), kept for the owner to read. `via`: `outbox`
+ * when the app has no SMTP (kept here only), `smtp` when it went to the app's SMTP server, with its
+ * `status` (`sending`, `sent`, or `failed` and the `error`).
+ */
 export interface OutboxMail {
   id: string;
   to: string;
   subject: string;
   text: string;
+  html?: string;
+  via: 'outbox' | 'smtp';
+  status: 'stored' | 'sending' | 'sent' | 'failed';
+  error?: string;
   createdAt: string;
 }
 

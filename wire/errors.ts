@@ -76,6 +76,9 @@ export const USER_ERRORS = {
   INVALID_CREDENTIALS: 401,
   SIGN_IN_REQUIRED: 401,
   INVALID_RESET_TOKEN: 400,
+  // App mail (`@tessera/email`, reset mails): over the app's hourly budget; the app's SMTP server refused, unreachable or not allowed.
+  EMAIL_RATE_LIMITED: 429,
+  EMAIL_FAILED: 502,
   EXPORT_UNSUPPORTED: 409,
   // Draft data, live data, snapshots (docs/data-safety.md).
   CONFIRM_DATA_LOSS: 409,

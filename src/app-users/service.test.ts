@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppMailer } from '../email/index.ts';
 import { openRegistry, type Registry } from '../registry/index.ts';
 import { APP_SIGN_IN_ATTEMPTS_PER_MINUTE, AppUsers } from './service.ts';
 
@@ -8,7 +9,15 @@ let users: AppUsers;
 
 beforeAll(async () => {
   registry = await openRegistry({});
-  users = new AppUsers(registry);
+  // No secrets, so mail stays in the outbox and the SMTP check is never reached.
+  const mailer = new AppMailer({
+    outbox: registry,
+    secrets: async () => ({}),
+    destinations: { checkDestination: () => Promise.reject(new Error('no SMTP in this test')) },
+    ratePerHour: 100,
+    timeoutMs: 1000,
+  });
+  users = new AppUsers(registry, mailer);
 });
 afterAll(() => registry.close());
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AttemptWindows, DUMMY_HASH, hashPassword, newSecret, PASSWORD_MAX, sha256, verifyPassword } from '../auth/index.ts';
+import type { EmailMessage, QueuedMail } from '../email/index.ts';
 import { TesseraError } from '../errors.ts';
 import type { AppOutboxStore, AppSignupPolicy, AppUserRecord, AppUserRole, AppUserStore, OutboxMail } from '../registry/index.ts';
 
@@ -50,7 +51,11 @@ export class AppUsers {
   /** Keys are `<tenant> <email>`. */
   private readonly wrongPasswords = new AttemptWindows(APP_SIGN_IN_ATTEMPTS_PER_MINUTE);
 
-  constructor(private readonly registry: AppUserStore & AppOutboxStore) {}
+  /** `mailer`: how the app's mail goes out (src/email's AppMailer: its SMTP server, or its outbox), as its functions' does. */
+  constructor(
+    private readonly registry: AppUserStore & AppOutboxStore,
+    private readonly mailer: { send(tenant: string, message: EmailMessage): Promise<QueuedMail> },
+  ) {}
 
   private checkClient(tenant: string, client: string): void {
     if (this.attempts.locked(`${tenant} ${client}`)) {
@@ -118,7 +123,9 @@ export class AppUsers {
 
   /**
    * Starts a password reset: for an existing, enabled account, a one-time token (an hour) and a mail
-   * in the app's outbox with the link on `origin`. Says nothing about whether the account exists.
+   * with the link on `origin`, by the app's SMTP server or into its outbox (recorded there either
+   * way). Says nothing about whether the account exists: the SMTP delivery is not waited for (its
+   * time would tell), and its failure, or the app's mail budget being spent, is only in the outbox.
    */
   async requestReset(tenant: string, email: string, origin: string, client: string): Promise<void> {
     this.checkClient(tenant, client);
@@ -129,11 +136,16 @@ export class AppUsers {
     const token = newSecret('tar');
     await this.registry.addAppResetToken({ tenant, userId: found.user.id, tokenHash: sha256(token), expiresAt: new Date(Date.now() + RESET_TTL_MS) });
     const link = `${origin}/_tessera/auth/reset?token=${encodeURIComponent(token)}`;
-    await this.registry.addOutboxMail(tenant, {
-      to: found.user.email,
-      subject: 'Reset your password',
-      text: `Someone (hopefully you) asked to reset the password of ${found.user.email}.\n\nSet a new one here within an hour:\n${link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n`,
-    });
+    await this.mailer
+      .send(tenant, {
+        to: [found.user.email],
+        subject: 'Reset your password',
+        text: `Someone (hopefully you) asked to reset the password of ${found.user.email}.\n\nSet a new one here within an hour:\n${link}\n\nIf it was not you, ignore this mail: your password stays as it is.\n`,
+      })
+      // Over the app's mail budget: the link is not sent; the answer stays the same (see above).
+      .catch((err: unknown) => {
+        if (!(err instanceof TesseraError && err.code === 'EMAIL_RATE_LIMITED')) throw err;
+      });
   }
 
   /** Sets a new password with a reset token (once), revokes the user's other sessions, and signs in. */

@@ -98,7 +98,7 @@ describe('buildFunction', () => {
     );
     expect(pkg.message).toContain("functions/pkg.js:2:19: npm packages are not available to functions here: 'lodash'");
     expect(pkg.message).toContain("npm packages are resolved by createBackendFunction: import 'lodash' by bare name");
-    expect(pkg.message).toContain("Functions can import '@tessera/db', '@tessera/secrets', '@tessera/auth', Node built-ins");
+    expect(pkg.message).toContain("Functions can import '@tessera/db', '@tessera/secrets', '@tessera/auth', '@tessera/email', Node built-ins");
     const ui = await failure(buildFunction({ name: 'ui', code: "const ui = require('@tessera/ui');\nmodule.exports = () => ui;" }));
     expect(ui.message).toContain("'@tessera/ui' is for components only");
     expect((await failure(buildFunction({ name: 'esm-pkg', code: "import { z } from 'zod';\nexport default () => z;" }))).message).toContain(

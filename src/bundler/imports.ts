@@ -10,7 +10,7 @@ import { isValidPackageName, packageNameOf, PLATFORM_PACKAGES, type PackageSet, 
 export const SHARED_MODULES = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', 'react/jsx-dev-runtime', '@tessera/ui'] as const;
 
 /** Modules the platform supplies to functions at run time (locally by the sandbox, on Fission by the bundle's environment). */
-export const PLATFORM_MODULES = ['@tessera/db', '@tessera/secrets', '@tessera/auth'] as const;
+export const PLATFORM_MODULES = ['@tessera/db', '@tessera/secrets', '@tessera/auth', '@tessera/email'] as const;
 
 export type TenantCodeKind = 'component' | 'function';
 

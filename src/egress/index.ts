@@ -79,7 +79,9 @@ export function checkEgressEntry(value: unknown): string {
 /** Why a request was refused; its message is what the function sees (it names the host and the reason). */
 export class EgressRefused extends Error {}
 
-const defaultPort = (protocol: string): number => (protocol === 'https:' ? 443 : 80);
+/** A scheme's port when the URL names none: HTTP's, and SMTP's (submission; implicit TLS) for the app's mail server (src/email). */
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'smtp:': 587, 'smtps:': 465 };
+const defaultPort = (protocol: string): number => DEFAULT_PORTS[protocol] ?? 80;
 
 /** Whether `url` is covered by one of the entries: the host (or a `*.` suffix) and the port (default port when the entry has none). */
 export function allowedBy(entries: readonly string[], url: URL): string | null {
@@ -209,6 +211,33 @@ export class EgressProxy {
       if (left > 0) this.inFlight.set(tenant, left);
       else this.inFlight.delete(tenant);
     }
+  }
+
+  /**
+   * Checks a destination that is not an HTTP request (the app's SMTP server, src/email) by fetch's
+   * rules: on the app's allowlist (an entry without a port covers the scheme's default port), and
+   * every address the name resolves to public (the test-only loopback ports only for a literal
+   * 127.0.0.1). Returns the checked address, to connect to it and nothing else (pinned). Throws
+   * EgressRefused, naming the host and the reason.
+   */
+  async checkDestination(tenant: string, url: URL, what: string): Promise<{ address: string; family: 4 | 6 }> {
+    const hostname = url.hostname.toLowerCase();
+    const refuse = (reason: string): never => {
+      throw new EgressRefused(`${what} ${hostname}${url.port ? `:${url.port}` : ''} refused: ${reason}`);
+    };
+    if (!hostname) refuse('no host');
+    if (!allowedBy(await this.allowlistOf(tenant), url))
+      refuse(
+        `${url.host.toLowerCase()} (port ${url.port || defaultPort(url.protocol)}) is not on this app's egress allowlist (its owner adds hosts in the builder, Settings, Egress)`,
+      );
+    const port = url.port ? Number(url.port) : defaultPort(url.protocol);
+    const addresses = await this.resolve(hostname).catch((err: Error) => refuse(`${hostname} does not resolve (${err.message})`));
+    const literal = ipaddr.isValid(hostname.replace(/^\[|\]$/g, ''));
+    for (const address of addresses) {
+      const why = addressRefusal(address.address, port, literal ? this.loopbackPorts : []);
+      if (why) refuse(`${hostname} resolves to ${why}`);
+    }
+    return addresses[0]!;
   }
 
   /** Drops the cached allowlist of a tenant (after its owner changed it). */

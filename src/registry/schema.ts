@@ -332,6 +332,13 @@ export const appOutbox = pgTable(
     to: text('to').notNull(),
     subject: text('subject').notNull(),
     text: text('text').notNull(),
+    /** The mail's HTML part, when it had one. */
+    html: text('html'),
+    /** `outbox`: kept here only (the app has no SMTP); `smtp`: sent by the app's SMTP server as well. */
+    via: text('via').notNull().default('outbox'),
+    /** `stored` (outbox only), `sent` (the SMTP server took it) or `failed` (with `error`). */
+    status: text('status').notNull().default('stored'),
+    error: text('error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('app_outbox_tenant').on(t.tenant, t.createdAt)],

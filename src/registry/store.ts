@@ -21,7 +21,7 @@ export type { Db } from './db.ts';
 export type { RegistryDumpStore, RegistryDumpSummary } from './dump.ts';
 export { TABLES_NOT_BACKED_UP } from './dump.ts';
 export type { AgentRunRecord } from './agent-runs.ts';
-export type { OutboxMail } from './app-outbox.ts';
+export type { OutboxMail, OutboxStatus, OutboxVia } from './app-outbox.ts';
 export type { SnapshotRecord } from './app-snapshots.ts';
 export type { AppSignupPolicy, AppUserRecord, AppUserRole } from './app-users.ts';
 export type { AuditInput, AuditRecord } from './audit.ts';

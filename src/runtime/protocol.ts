@@ -87,6 +87,8 @@ export type HostMessage =
   | { type: 'fetch-reply'; callId: number; ok: true; status: number; statusText: string; headers: Array<[string, string]>; body: Uint8Array; url: string }
   | { type: 'fetch-reply'; callId: number; ok: false; message: string }
   | { type: 'render'; id: number; vendor?: string; component: { name: string; code: string }; props: Record<string, unknown> }
+  | { type: 'email-reply'; callId: number; ok: true; mailId: string }
+  | { type: 'email-reply'; callId: number; ok: false; message: string; code: string }
   | { type: 'db-reply'; callId: number; ok: true; value: unknown }
   | { type: 'db-reply'; callId: number; ok: false; message: string; code?: string };
 
@@ -109,7 +111,9 @@ export type SandboxMessage =
   | { type: 'late-logs'; fn: string; requestId: string; logs: LogLine[] }
   | { type: 'db'; id: number; callId: number; op: 'query' | 'execute'; sql: string; params: unknown }
   /** An outbound HTTP(S) request of the call `id`, made by the platform's egress proxy if the tenant allows the host. */
-  | { type: 'fetch'; id: number; callId: number; url: string; method: string; headers: Array<[string, string]>; body?: Uint8Array };
+  | { type: 'fetch'; id: number; callId: number; url: string; method: string; headers: Array<[string, string]>; body?: Uint8Array }
+  /** A mail of the call `id` (`@tessera/email`): its argument as JSON, checked and sent (or kept in the outbox) by the platform. */
+  | { type: 'email'; id: number; callId: number; mail: string };
 
 /** One host-to-sandbox frame: a 4-byte big-endian length, then the serialized message (the sandbox trusts the platform). Throws for values V8 cannot clone. */
 export function encodeHostFrame(message: HostMessage): Buffer {

@@ -33,6 +33,8 @@ export const WIRE_LIMITS = {
   /** An outbound request's body (see sandbox/fetch.ts). */
   fetchBodyBytes: 5 * 1024 * 1024,
   urlBytes: 8192,
+  /** A mail's JSON (`@tessera/email`): two 1 MiB bodies with room for JSON's escapes; the platform checks the sizes again. */
+  emailBytes: 8 * 1024 * 1024,
   /** A V8 code cache. */
   codeCacheBytes: 32 * 1024 * 1024,
   /** Names of functions and request ids, hashes, file names in error locations. */
@@ -55,6 +57,7 @@ const TYPE_CODES = {
   'late-logs': 8,
   db: 9,
   fetch: 10,
+  email: 11,
 } as const satisfies Record<SandboxMessage['type'], number>;
 const LEVELS = ['log', 'info', 'warn', 'error', 'debug'] as const;
 const FAILURE_CODES = ['FUNCTION_INVALID', 'FUNCTION_FAILED', 'FUNCTION_CRASHED', 'RENDER_FAILED'] as const satisfies readonly FailureCode[];
@@ -77,6 +80,7 @@ export function frameLimits(maxBodyBytes: number): Map<number, number> {
     [TYPE_CODES['late-logs'], 16 + WIRE_LIMITS.nameBytes * 2 + LOGS_BYTES],
     [TYPE_CODES.db, 32 + WIRE_LIMITS.sqlBytes + WIRE_LIMITS.paramBytes + WIRE_LIMITS.paramCount * (8 + 5)],
     [TYPE_CODES.fetch, 64 + WIRE_LIMITS.urlBytes + headers + WIRE_LIMITS.fetchBodyBytes],
+    [TYPE_CODES.email, 16 + WIRE_LIMITS.emailBytes],
   ]);
 }
 
@@ -226,6 +230,9 @@ export function encodeSandboxMessage(message: SandboxMessage): Buffer {
       writeHeaders(w, message.headers);
       w.u8(message.body ? 1 : 0);
       if (message.body) w.bytes(message.body, WIRE_LIMITS.fetchBodyBytes, 'the request body');
+      break;
+    case 'email':
+      w.u32(message.id).u32(message.callId).str(message.mail, WIRE_LIMITS.emailBytes, 'the mail');
       break;
   }
   return w.frame(TYPE_CODES[message.type]);
@@ -429,6 +436,9 @@ export function decodeSandboxMessage(frame: Buffer): SandboxMessage {
       message = { type: 'fetch', id, callId, url, method, headers, ...(body ? { body } : {}) };
       break;
     }
+    case TYPE_CODES.email:
+      message = { type: 'email', id: r.u32(), callId: r.u32(), mail: r.str(WIRE_LIMITS.emailBytes, 'a mail') };
+      break;
     default:
       throw new WireError(`a message of unknown type ${frame[0]}`);
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -235,6 +236,16 @@ describe('Fission export: spec files', () => {
       const files = unzipSync(readFileSync(path.join(out, 'archives', `${names.archive}.zip`)));
       expect(createHash('sha256').update(files['index.js']!).digest('hex')).toBe(release.functions[fn].digest);
     }
+  });
+
+  it('carries an @tessera/email that loads and refuses to send, saying why', async () => {
+    const first = Object.values(exported.names.functions)[0]!;
+    const dir = unpack(path.join(out, 'archives', `${first.archive}.zip`));
+    const email = createRequire(path.join(dir, 'index.js'))('@tessera/email') as { send(mail: unknown): Promise<unknown> };
+    await expect(email.send({ to: 'ada@example.com', subject: 'Hi', text: 'x' })).rejects.toMatchObject({
+      code: 'EMAIL_FAILED',
+      message: expect.stringMatching(/^@tessera\/email is not available to functions exported to Fission yet/),
+    });
   });
 
   it('coexists with a second release and moves only the triggers, with a canary weight', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { TesseraError } from '../../errors.ts';
+import { type AppMailer, sendFunctionMail } from '../../email/index.ts';
 import type { Logger } from '../../log.ts';
 import type { LogLine, SandboxUser } from '../protocol.ts';
 import { checkSandboxResponse } from './response-check.ts';
@@ -140,6 +141,8 @@ export function createLocalRuntime(options: {
   secrets?: (tenant: string) => Promise<{ version: string; values: Readonly<Record<string, string>> }>;
   /** Makes functions' outbound requests (fetch); none: all refused. */
   egress?: { request(tenant: string, request: EgressRequest, log: (level: 'info' | 'warn', message: string) => void): Promise<EgressReply> };
+  /** Sends functions' mail (`@tessera/email`): checks it, records it in the app's outbox, and sends it by the app's SMTP server if it has one. */
+  email?: Pick<AppMailer, 'send'>;
   /** Replaces secret values in text (see secrets/maskSecrets). */
   mask?: (text: string, values: Readonly<Record<string, string>>) => string;
 }): FunctionRuntime {
@@ -189,6 +192,7 @@ export function createLocalRuntime(options: {
     if (!sandbox) {
       const onLateLogs = (fn: string, requestId: string, lines: LogLine[]) => consoleLines(tenant, fn, requestId, lines);
       const egress = options.egress;
+      const mailer = options.email;
       sandbox = new TenantSandbox(tenant, {
         settings,
         timeoutMs: limits.timeoutMs,
@@ -201,6 +205,12 @@ export function createLocalRuntime(options: {
         ...(secretsOf ? { secrets: () => secretsOf(tenant) } : {}),
         ...(egress
           ? { egress: (call, request) => egress.request(tenant, request, (level, message) => platformLine(tenant, call.fn, call.requestId, level, message)) }
+          : {}),
+        ...(mailer
+          ? {
+              email: (call, mail) =>
+                sendFunctionMail(mailer, tenant, mail, (level, message) => platformLine(tenant, call.fn, call.requestId, level, masked(tenant, message))),
+            }
           : {}),
       });
       sandboxes.set(tenant, sandbox);

@@ -42,6 +42,8 @@ export type { EgressRequest };
 export type EgressReply = Omit<Extract<HostMessage, { type: 'fetch-reply'; ok: true }>, 'type' | 'callId' | 'ok'>;
 /** Makes a function's outbound request, or throws an Error whose message the function sees (host and reason). */
 export type EgressHandler = (call: { fn: string; requestId: string }, request: EgressRequest) => Promise<EgressReply>;
+/** Checks and sends a function's mail (`@tessera/email`, its argument as JSON) and returns its id; throws a TesseraError the function sees. */
+export type EmailHandler = (call: { fn: string; requestId: string }, mail: string) => Promise<{ id: string }>;
 /** The tenant's secrets and their version (see SecretStore). */
 export type SecretsProvider = () => Promise<{ version: string; values: Readonly<Record<string, string>> }>;
 
@@ -75,6 +77,8 @@ export interface TenantSandboxOptions {
   secrets?: SecretsProvider;
   /** Outbound fetch(); none: every outbound request is refused. */
   egress?: EgressHandler;
+  /** `@tessera/email`; none: every mail is refused. */
+  email?: EmailHandler;
 }
 
 function describeExit(exit: SandboxExit, memoryMb: number): string {
@@ -138,6 +142,7 @@ export class TenantSandbox {
       return void (pristine && message.data && message.hash === contact.firstHash && this.options.codeCaches?.set(message.hash, message.data));
     if (message.type === 'db') return this.onDbCall(connection, message, bytes);
     if (message.type === 'fetch') return this.onFetch(connection, message);
+    if (message.type === 'email') return this.onEmail(connection, message);
     // The names are the tenant's to choose: only functions this process was asked to run get log lines.
     if (message.type === 'late-logs')
       return void (this.invoked.get(connection)?.has(message.fn) && this.options.onLateLogs(message.fn, message.requestId, message.logs));
@@ -211,6 +216,20 @@ export class TenantSandbox {
         },
         (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
       );
+  }
+
+  private onEmail(connection: SandboxConnection, message: Extract<SandboxMessage, { type: 'email' }>): void {
+    const { callId } = message;
+    const fail = (text: string, code: string): void => void connection.send({ type: 'email-reply', callId, ok: false, message: text, code });
+    const pending = this.pending.get(message.id);
+    // Only a call in flight, in this process, may send mail.
+    if (pending?.connection !== connection || !pending.call)
+      return fail('@tessera/email: this call belongs to a request that has already been answered.', 'FUNCTION_FAILED');
+    if (!this.options.email) return fail('@tessera/email: this platform sends no mail.', 'EMAIL_FAILED');
+    this.options.email(pending.call, message.mail).then(
+      (sent) => void connection.send({ type: 'email-reply', callId, ok: true, mailId: sent.id }),
+      (err: unknown) => (err instanceof TesseraError ? fail(err.message, err.code) : fail(err instanceof Error ? err.message : String(err), 'EMAIL_FAILED')),
+    );
   }
 
   private onExit(connection: SandboxConnection, exit: SandboxExit): void {

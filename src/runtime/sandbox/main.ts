@@ -9,6 +9,7 @@ import { openChannel, send } from './channel.ts';
 import { createAuthModule } from './auth.ts';
 import { captureConsole, finish, newScope, scopes } from './console.ts';
 import { createDbModule, settleDbCall } from './db.ts';
+import { createEmailModule, settleEmail } from './email.ts';
 import { createFetch, settleFetch } from './fetch.ts';
 import { callFunction } from './invoke.ts';
 import { FunctionCache, LoadError, loadFunction } from './loader.ts';
@@ -25,6 +26,7 @@ const sandboxRequire = createSandboxRequire({
   '@tessera/db': createDbModule(send),
   '@tessera/secrets': createSecretsModule(),
   '@tessera/auth': createAuthModule(),
+  '@tessera/email': createEmailModule(send),
 });
 const loaded = new FunctionCache(64);
 /** Until the first tenant code runs, this process's compiles are the platform's own (see 'code-cache'). */
@@ -138,6 +140,7 @@ openChannel((message) => {
   else if (message.type === 'render') render(message);
   else if (message.type === 'db-reply') settleDbCall(message);
   else if (message.type === 'fetch-reply') settleFetch(message);
+  else if (message.type === 'email-reply') settleEmail(message);
 });
 // As Fission's server: an error thrown in a function's timer or a promise nobody awaited is logged
 // (to the call it came from) and the process keeps serving the tenant's other calls.

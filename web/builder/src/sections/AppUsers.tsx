@@ -157,7 +157,9 @@ export function AppUsers({ id }: { id: string }) {
 
       <h3>Outbox</h3>
       <p className="hint">
-        The mail the app sends (password resets), newest first, kept here until mail delivery arrives. The links in it work: treat them as passwords.
+        The mail the app sends (password resets, its functions' <code>@tessera/email</code>), newest first: sent by the app's SMTP server when it has the
+        secrets SMTP_URL and EMAIL_FROM and the server's host is on its egress allowlist, otherwise kept here only. The links in it work: treat them as
+        passwords.
       </p>
       {mail.length === 0 ? (
         <p>No mail yet.</p>
@@ -167,7 +169,7 @@ export function AppUsers({ id }: { id: string }) {
             <li key={m.id}>
               <details>
                 <summary>
-                  <strong>{m.subject}</strong> to {m.to} <small>{when(m.createdAt)}</small>
+                  <strong>{m.subject}</strong> to {m.to} <small>{when(m.createdAt)}</small> <small>{deliveryOf(m)}</small>
                 </summary>
                 <pre className="mail">{m.text}</pre>
               </details>
@@ -177,4 +179,12 @@ export function AppUsers({ id }: { id: string }) {
       )}
     </div>
   );
+}
+
+/** How a mail went out, in words: kept here, or what the app's SMTP server made of it. */
+function deliveryOf(mail: OutboxMail): string {
+  if (mail.via === 'outbox') return 'kept here (no SMTP)';
+  if (mail.status === 'sent') return 'sent by SMTP';
+  if (mail.status === 'failed') return `SMTP failed: ${mail.error ?? 'unknown error'}`;
+  return 'sending by SMTP';
 }
