@@ -16,6 +16,22 @@ export interface Usage {
   completionTokens: number;
 }
 
+/** One thing wrong with the draft as a browser sees it (the app check; src/appcheck). */
+export interface AppProblem {
+  route: string;
+  kind: 'exception' | 'console' | 'function' | 'boundary' | 'blank' | 'timeout';
+  component?: string;
+  function?: string;
+  message: string;
+}
+
+/** The app check at the end of a run that changed the app: `mode` says whether a browser did it or only the server render. */
+export interface AppCheckOutcome {
+  ok: boolean;
+  problems: AppProblem[];
+  mode: 'chromium' | 'server-render';
+}
+
 /** What an agent run reports as it goes (sent as server-sent events; `type` is the event name). */
 export type AgentEvent =
   | { type: 'run_started'; runId: string; model: string }
@@ -26,7 +42,7 @@ export type AgentEvent =
   | { type: 'tool_result'; step: number; id: string; name: string; ok: false; error: WireError; ms: number }
   | { type: 'usage'; step: number; usage: Usage; total: Usage /** Wall time of this step's model call. */; modelMs: number }
   | { type: 'error'; error: WireError }
-  | { type: 'done'; reason: DoneReason; text: string; steps: number; usage: Usage; message?: string };
+  | { type: 'done'; reason: DoneReason; text: string; steps: number; usage: Usage; message?: string; appCheck?: AppCheckOutcome };
 
 /** The event of one `type`. */
 export type AgentEventOf<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
