@@ -46,3 +46,21 @@ export type AgentEvent =
 
 /** The event of one `type`. */
 export type AgentEventOf<T extends AgentEvent['type']> = Extract<AgentEvent, { type: T }>;
+
+/** Whether a `checkApp` tool result (the model's call or the platform's check) is an app check's report. */
+export function isAppCheckOutcome(value: unknown): value is AppCheckOutcome {
+  return typeof value === 'object' && value !== null && 'ok' in value && Array.isArray((value as { problems?: unknown }).problems) && 'mode' in value;
+}
+
+/** What an app check found, for a person: one line, then one per problem (the builder's chat and `tessera agent`). */
+export function describeAppCheck(check: AppCheckOutcome): string[] {
+  const how = check.mode === 'chromium' ? 'in Chromium' : 'by the server render only (no Chromium on the server)';
+  if (check.ok) return [`App check ${how}: no problems.`];
+  return [
+    `App check ${how}: ${check.problems.length} problem${check.problems.length === 1 ? '' : 's'}.`,
+    ...check.problems.map((p) => {
+      const where = p.component ? ` ${p.component}` : p.function ? ` /api/${p.function}` : '';
+      return `${p.route}${where} (${p.kind}): ${p.message}`;
+    }),
+  ];
+}

@@ -93,7 +93,12 @@ describe('agent loop', () => {
       // The platform's own check of what the run built, before the run ends (server render here: no HTTP app).
       ['checkApp', true],
     ]);
-    expect(s.events.at(-1)).toMatchObject({ type: 'done', reason: 'answered', text: 'Your notes app is ready.', appCheck: { ok: true, mode: 'server-render' } });
+    expect(s.events.at(-1)).toMatchObject({
+      type: 'done',
+      reason: 'answered',
+      text: 'Your notes app is ready.',
+      appCheck: { ok: true, mode: 'server-render' },
+    });
     expect(await s.commits()).toEqual([
       'Update UI layout: 1 route (/)',
       'Add component NotesApp',
