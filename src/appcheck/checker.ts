@@ -79,6 +79,8 @@ export class AppChecker {
   private browser: Promise<Browser> | null = null;
   private access: DraftAccess | null = null;
   private closed = false;
+  /** Chromium's sandbox failed to start once: later launches go without it straight away. */
+  private sandboxUnavailable = false;
 
   constructor(private readonly options: AppCheckerOptions) {}
 
@@ -98,11 +100,7 @@ export class AppChecker {
   }
 
   private launch(): Promise<Browser> {
-    this.browser ??= chromium
-      .launch({
-        executablePath: this.options.chromiumPath,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      })
+    this.browser ??= this.start()
       .then((browser) => {
         // A Chromium that died is started again on the next check.
         browser.on('disconnected', () => {
@@ -115,6 +113,25 @@ export class AppChecker {
         throw err;
       });
     return this.browser;
+  }
+
+  /**
+   * The pages run the tenant's code, which is hostile: Chromium's own sandbox where the machine
+   * allows it (not as root without user namespaces, as in many containers); otherwise without it,
+   * said once in the log. Either way the page reaches nothing but the draft's origin (serve()).
+   */
+  private async start(): Promise<Browser> {
+    const args = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+    const { chromiumPath: executablePath, logger } = this.options;
+    if (!this.sandboxUnavailable) {
+      try {
+        return await chromium.launch({ executablePath, chromiumSandbox: true, args });
+      } catch (err) {
+        logger.warn({ err: (err as Error).message.split('\n')[0] }, "app check: Chromium's sandbox is not available here; its pages run without it");
+        this.sandboxUnavailable = true;
+      }
+    }
+    return chromium.launch({ executablePath, chromiumSandbox: false, args });
   }
 
   /** Checks one app's draft at its blueprint's routes. */
