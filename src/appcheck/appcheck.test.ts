@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastToolResult, startScriptedModel, type ScriptedModel, type Step } from '../../test/support/scripted-model.ts';
 import { adminPrincipal, createTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
+import { describeAppCheck } from '../../wire/agent-events.ts';
 import { createAgentService, createModelClient, type AgentEvent } from '../agent/index.ts';
 import { createSilentLogger } from '../log.ts';
 import { createApp } from '../server/index.ts';
@@ -200,6 +201,23 @@ export default function Late() {
   });
 });
 
+describe('the check as people see it (builder chat, tessera agent)', () => {
+  it('says how it checked, then one line per problem naming the route and the component or function', () => {
+    expect(describeAppCheck({ ok: true, problems: [], mode: 'chromium' })).toEqual(['App check in Chromium: no problems.']);
+    expect(
+      describeAppCheck({
+        ok: false,
+        mode: 'chromium',
+        problems: [
+          { route: '/', kind: 'boundary', component: 'Gauge', message: 'boom' },
+          { route: '/stats', kind: 'function', function: 'stats', message: 'GET /api/stats answered 500' },
+        ],
+      }),
+    ).toEqual(['App check in Chromium: 2 problems.', '/ Gauge (boundary): boom', '/stats /api/stats (function): GET /api/stats answered 500']);
+    expect(describeAppCheck({ ok: true, problems: [], mode: 'server-render' })[0]).toContain('server render only');
+  });
+});
+
 describe('without Chromium', () => {
   it('falls back to the server render and says so; /healthz tells which check runs', async () => {
     const checker = new AppChecker({ chromiumPath: '/nonexistent/chromium', timeoutMs: 5000, logger: createSilentLogger() });
@@ -209,5 +227,19 @@ describe('without Chromium', () => {
     expect(report.note).toContain('server render');
     const health = await (await createApp(test.platform).request('/healthz', { headers: { host: 'localhost' } })).json();
     expect(health.appCheck).toBe('chromium');
-  });
+
+    const bare = await createTestPlatform({ CHROMIUM_PATH: '/nonexistent/chromium' });
+    try {
+      const bareHealth = await (await createApp(bare.platform).request('/healthz', { headers: { host: 'localhost' } })).json();
+      expect(bareHealth.appCheck).toBe('server-render');
+      await bare.platform.tenants.create('nobrowser');
+      await runTool(bare.platform, 'nobrowser', 'createFrontendComponent', { name: 'Gauge', code: THROWS_IN_BROWSER });
+      await runTool(bare.platform, 'nobrowser', 'updateUILayout', layout([['/', 'Gauge']]).arguments);
+      const report = (await runTool(bare.platform, 'nobrowser', 'checkApp', {})) as { ok: boolean; mode: string; note: string };
+      expect(report).toMatchObject({ ok: true, mode: 'server-render' });
+      expect(report.note).toContain('CHROMIUM_PATH');
+    } finally {
+      await bare.close();
+    }
+  }, 60_000);
 });
