@@ -19,6 +19,7 @@ import { request } from '../test/support/http.ts';
 import { startScriptedModel } from '../test/support/scripted-model.ts';
 import { adminPrincipal, startTestServer } from '../test/support/platform.ts';
 import { benchAccess } from './access.ts';
+import { benchAppCheck } from './appcheck.ts';
 import { benchBuilder } from './builder.ts';
 import { benchBuildSandbox } from './build-sandbox.ts';
 import { benchEgress } from './egress.ts';
@@ -389,6 +390,7 @@ async function main(): Promise<void> {
     ['zod', (s) => benchZodFunction(s, RUNS)],
     ['releases', benchReleases],
     ['agent', benchAgent],
+    ['appcheck', (s) => benchAppCheck(s, RUNS)],
     ['fission', (s) => benchFission(s, RUNS)],
     ['egress', () => benchEgress(RUNS)],
     ['access', (s) => benchAccess(s, RUNS)],

@@ -36,6 +36,15 @@ describe('config', () => {
     expect(() => resolveConfig({ AGENT_MAX_REPEATS: '0', AGENT_MAX_TOKENS: 'lots' })).toThrow(/AGENT_MAX_REPEATS[\s\S]*AGENT_MAX_TOKENS/);
   });
 
+  it('bounds the repairs after the app check and says where its Chromium is', () => {
+    expect(resolveConfig({}, '/srv')).toMatchObject({ agent: { maxRepairs: 3 }, appCheck: { chromiumPath: '/usr/bin/chromium', timeoutMs: 30_000 } });
+    expect(resolveConfig({ AGENT_MAX_REPAIRS: '0', CHROMIUM_PATH: '/opt/chromium', APP_CHECK_TIMEOUT_MS: '5000' }, '/srv')).toMatchObject({
+      agent: { maxRepairs: 0 },
+      appCheck: { chromiumPath: '/opt/chromium', timeoutMs: 5000 },
+    });
+    expect(() => resolveConfig({ AGENT_MAX_REPAIRS: '-1', APP_CHECK_TIMEOUT_MS: 'soon' })).toThrow(/AGENT_MAX_REPAIRS[\s\S]*APP_CHECK_TIMEOUT_MS/);
+  });
+
   it('names each bad variable', () => {
     expect(() => resolveConfig({ PORT: 'eighty', OPENAI_BASE_URL: 'not a url' })).toThrow(/PORT[\s\S]*OPENAI_BASE_URL/);
   });

@@ -57,6 +57,11 @@ const envSchema = z
     AGENT_MAX_REPEATS: z.coerce.number().int().min(1).max(100).default(3),
     // Unset: a run is bounded by its steps and time only (a local model's tokens cost nothing).
     AGENT_MAX_TOKENS: z.coerce.number().int().min(1).optional(),
+    // How many times a run's app check may send problems back to the model before the run ends with them.
+    AGENT_MAX_REPAIRS: z.coerce.number().int().min(0).max(20).default(3),
+    // The browser of the app check; where it is missing, the check is the server render.
+    CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+    APP_CHECK_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
     MODEL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(180_000),
     MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     FUNCTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
@@ -263,9 +268,13 @@ function configSchema(cwd: string, env: Record<string, string | undefined>) {
         maxRepeats: e.AGENT_MAX_REPEATS,
         /** Prompt + completion tokens one run may use (null: no bound); past it the run ends as `budget`. */
         maxTokens: e.AGENT_MAX_TOKENS ?? null,
+        /** Times a run's app check may send problems back to the model (AGENT_MAX_REPAIRS). */
+        maxRepairs: e.AGENT_MAX_REPAIRS,
         modelTimeoutMs: e.MODEL_TIMEOUT_MS,
         modelMaxRetries: e.MODEL_MAX_RETRIES,
       }),
+      /** The app check (src/appcheck): the Chromium it drives and how long one check may take. */
+      appCheck: Object.freeze({ chromiumPath: e.CHROMIUM_PATH, timeoutMs: e.APP_CHECK_TIMEOUT_MS }),
       /** Builds of tenant code and npm packages (each in a sandboxed worker per app): time and memory per build, warm workers alive. */
       builds: Object.freeze({ timeoutMs: e.BUILD_TIMEOUT_MS, memoryMb: e.BUILD_MEMORY_MB, maxWorkers: e.BUILD_WORKERS }),
       /** Limits for tenant functions. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { buildAppAssets, buildServerRenderVendor, closeBuildSandbox, configureBuildSandbox, type AppAssets } from './bundler/index.ts';
+import { AppChecker } from './appcheck/index.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { PackageManager } from './packages/index.ts';
@@ -56,6 +57,8 @@ export interface Platform {
   assets: AppAssets;
   /** Each app's Tailwind stylesheet (from its components' classes and its theme), with a compiled instance per tenant. */
   styles: StyleBuilder;
+  /** Opens drafts in headless Chromium and visits every route (one browser per process, started on the first check). */
+  appCheck: AppChecker;
   /** Which replica serves each tenant (one process: all here). */
   placement: TenantPlacement;
   /** Forwards requests for tenants held by another replica; null with one process. */
@@ -169,6 +172,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
   });
   // A deploy recorded outside this replica (the read path's function on the cluster) goes live here too.
   placement.onLive((tenant, version) => deployer.syncLive(tenant, version));
+  const appCheck = new AppChecker({ ...config.appCheck, logger: logger.child({ module: 'appcheck' }) });
   return {
     config,
     logger,
@@ -189,6 +193,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
     packages,
     assets,
     styles,
+    appCheck,
     placement,
     forwarder,
     forgetTenant,
@@ -202,6 +207,7 @@ export async function createPlatform(config: Config, logger: Logger): Promise<Pl
       // Tool calls and deploys in flight end (or fail on the fences) before the leases are released.
       await placement.close(() => tenants.drain(HANDOVER_DRAIN_MS));
       forwarder?.close();
+      await appCheck.close();
       await runtime.close();
       await closeBuildSandbox(builds);
       await dbPool.closeAll();

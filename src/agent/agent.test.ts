@@ -90,8 +90,15 @@ describe('agent loop', () => {
       ['createBackendFunction', true],
       ['createFrontendComponent', true],
       ['updateUILayout', true],
+      // The platform's own check of what the run built, before the run ends (server render here: no HTTP app).
+      ['checkApp', true],
     ]);
-    expect(s.events.at(-1)).toMatchObject({ type: 'done', reason: 'answered', text: 'Your notes app is ready.' });
+    expect(s.events.at(-1)).toMatchObject({
+      type: 'done',
+      reason: 'answered',
+      text: 'Your notes app is ready.',
+      appCheck: { ok: true, mode: 'server-render' },
+    });
     expect(await s.commits()).toEqual([
       'Update UI layout: 1 route (/)',
       'Add component NotesApp',
@@ -123,7 +130,8 @@ describe('agent loop', () => {
       { text: 'Fixed.' },
     ]);
     expect((await s.run('Say hi')).reason).toBe('answered');
-    expect(s.results().map((r) => r.ok)).toEqual([false, true]);
+    // The failed call, the fix, and the platform's check of the changed app.
+    expect(s.results().map((r) => r.ok)).toEqual([false, true, true]);
     expect(await s.commits()).toEqual(['Add component Hello', `Create app ${s.id}`]);
   });
 

@@ -1,2 +1,2 @@
 // The agent's events are wire types: the builder and the CLI read the same stream.
-export type { AgentEvent, AgentEventOf, DoneReason, Usage } from '../../wire/agent-events.ts';
+export type { AgentEvent, AgentEventOf, AppCheckOutcome, DoneReason, Usage } from '../../wire/agent-events.ts';

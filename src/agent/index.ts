@@ -3,12 +3,12 @@ import { enforceProjectPolicy, TOOL_CALL, type Principal } from '../auth/index.t
 import type { Logger } from '../log.ts';
 import type { Platform } from '../platform.ts';
 import { runTool } from '../tools/index.ts';
-import type { AgentEvent } from './events.ts';
+import type { AgentEvent, AppCheckOutcome } from './events.ts';
 import { conversationFile, loadConversation, type Conversation, type RunRecord } from './history.ts';
 import { runAgent, type AgentLimits } from './loop.ts';
 import { createModelClient, modelConfigProblem, type ModelClient, type ModelSettings } from './model-client.ts';
 
-export type { AgentEvent, DoneReason, Usage } from './events.ts';
+export type { AgentEvent, AppCheckOutcome, DoneReason, Usage } from './events.ts';
 export type { Conversation, RunRecord } from './history.ts';
 export { createModelClient, modelConfigProblem, type ModelClient, type ModelSettings } from './model-client.ts';
 export { modelTools } from './loop.ts';
@@ -55,6 +55,7 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
     maxRepeats: given.maxRepeats ?? config.agent.maxRepeats,
     // null is a choice (no bound), so only a missing value falls back to the configuration.
     maxTokens: given.maxTokens === undefined ? config.agent.maxTokens : given.maxTokens,
+    maxRepairs: given.maxRepairs ?? config.agent.maxRepairs,
   };
   const running = new Map<string, AbortController>();
   let model = options.model;
@@ -94,6 +95,8 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
             emit(event);
           },
           callTool: (name, args) => callToolAs(platform, principal, tenantId, name, args, logger),
+          // The platform's own check (not the user's call): under the tenant's lock, like any tool.
+          checkApp: async () => (await runTool(platform, tenantId, 'checkApp', {}, logger)) as AppCheckOutcome & Record<string, unknown>,
         });
         const summary = {
           run: record.id,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TesseraError, toTesseraError } from '../errors.ts';
 import type { Tenant } from '../tenants/index.ts';
 import { ALL_TOOLS } from '../tools/index.ts';
-import type { AgentEvent, DoneReason, Usage } from './events.ts';
+import type { AgentEvent, AppCheckOutcome, DoneReason, Usage } from './events.ts';
 import { saveConversation, type Conversation, type RunRecord } from './history.ts';
 import type { ChatCompletionMessageParam, ChatCompletionTool, ModelClient, ModelTurn } from './model-client.ts';
 import { createRepeatWatch, createTokenBudget } from './run-guards.ts';
@@ -16,6 +16,8 @@ export interface AgentLimits {
   maxRepeats: number;
   /** Prompt + completion tokens the run may use; null for no bound. */
   maxTokens: number | null;
+  /** Times the app check may send problems back to the model before the run ends with them (AGENT_MAX_REPAIRS). */
+  maxRepairs: number;
 }
 
 export interface RunInput {
@@ -29,7 +31,12 @@ export interface RunInput {
   emit(event: AgentEvent): void;
   /** Runs one tool (validation, tenant lock, apply, commit); throws a TesseraError on failure. */
   callTool(name: string, args: unknown): Promise<unknown>;
+  /** Runs the app check on the draft (the checkApp tool, as the platform). */
+  checkApp(): Promise<AppCheckOutcome & Record<string, unknown>>;
 }
+
+const CHECK_TOOL = 'checkApp';
+const writes = (name: string): boolean => ALL_TOOLS.some((tool) => tool.name === name && !tool.readOnly);
 
 /** The tools as the model sees them: generated from the same zod schemas the tools validate with. */
 export function modelTools(): ChatCompletionTool[] {
@@ -101,11 +108,17 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   const budget = createTokenBudget(limits.maxTokens);
   emit({ type: 'run_started', runId: record.id, model: model.model });
 
+  // The app changed since its last good check: the platform checks it before the run may end.
+  let unchecked = false;
+  let lastCheck: AppCheckOutcome | null = null;
+  let repairs = 0;
+  let checks = 0;
   const finish = async (reason: DoneReason, text: string, message?: string): Promise<RunRecord> => {
     record.reason = reason;
     record.endedAt = new Date().toISOString();
     await saveConversation(input.conversationFile, conversation);
-    emit({ type: 'done', reason, text, steps: record.steps, usage: total, ...(message ? { message } : {}) });
+    const appCheck = lastCheck ? { appCheck: lastCheck } : {};
+    emit({ type: 'done', reason, text, steps: record.steps, usage: total, ...(message ? { message } : {}), ...appCheck });
     return record;
   };
   const stopReason = (): DoneReason | null => (input.signal.aborted ? 'cancelled' : timeout.aborted ? 'time_limit' : null);
@@ -141,7 +154,53 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
     emit({ type: 'usage', step, usage: turn.usage, total: { ...total }, modelMs: Math.round(performance.now() - modelStarted) });
     conversation.messages.push(turn.message);
     const calls = turn.message.tool_calls ?? [];
-    if (calls.length === 0) return finish('answered', turn.message.content ?? '');
+    if (calls.length === 0) {
+      const text = turn.message.content ?? '';
+      // A run does not end on an answer while its draft fails the check: after a change, or while the
+      // last check found problems, the platform looks at the draft as a browser does.
+      if (!unchecked && (lastCheck === null || lastCheck.ok)) return finish('answered', text);
+      const id = `appcheck_${record.id.slice(0, 8)}_${++checks}`;
+      const started = performance.now();
+      emit({ type: 'tool_call', step, id, name: CHECK_TOOL, arguments: {} });
+      let report: AppCheckOutcome & Record<string, unknown>;
+      try {
+        report = await input.checkApp();
+      } catch (err) {
+        const error = toTesseraError(err).toJSON();
+        emit({ type: 'tool_result', step, id, name: CHECK_TOOL, ok: false, error, ms: Math.round(performance.now() - started) });
+        return finish(
+          'answered',
+          text,
+          `The app check could not run (${error.code}: ${error.message}); the changes are committed but were not checked in a browser.`,
+        );
+      }
+      emit({ type: 'tool_result', step, id, name: CHECK_TOOL, ok: true, result: report, ms: Math.round(performance.now() - started) });
+      lastCheck = { ok: report.ok, problems: report.problems, mode: report.mode };
+      unchecked = false;
+      if (report.ok) return finish('answered', text);
+      if (repairs >= limits.maxRepairs) {
+        return finish(
+          'answered',
+          text,
+          `The app check still finds ${report.problems.length} problem(s) after ${repairs} repair(s) (AGENT_MAX_REPAIRS is ${limits.maxRepairs}); every change is committed. Send another prompt to go on fixing them.`,
+        );
+      }
+      repairs++;
+      // The problems go back as the result of a checkApp call on the model's own answer, so the
+      // conversation stays one the model API accepts (every tool call has its result).
+      turn.message.tool_calls = [{ id, type: 'function', function: { name: CHECK_TOOL, arguments: '{}' } }];
+      conversation.messages.push({
+        role: 'tool',
+        tool_call_id: id,
+        content: toolMessageContent({
+          ok: true,
+          result: report,
+          instruction: `The platform checked the app in a browser after your answer and found these problems. Fix them (repair ${repairs} of at most ${limits.maxRepairs}), then answer again.`,
+        }),
+      });
+      await saveConversation(input.conversationFile, conversation);
+      continue;
+    }
 
     let stuck: string | null = null;
     for (const call of calls) {
@@ -161,6 +220,13 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
         emit({ type: 'tool_result', step, id: call.id, name: call.function.name, ok: true, result, ms: Math.round(performance.now() - started) });
         content = toolMessageContent({ ok: true, result });
         repeats.record(call.function.name, null);
+        if (writes(call.function.name)) unchecked = true;
+        // The model checked after its last change: a clean report is the run's check, until the next change.
+        else if (call.function.name === CHECK_TOOL) {
+          const report = result as AppCheckOutcome;
+          lastCheck = { ok: report.ok, problems: report.problems, mode: report.mode };
+          if (report.ok) unchecked = false;
+        }
       } catch (err) {
         const error = toTesseraError(err).toJSON();
         if (typeof args === 'string') emit({ type: 'tool_call', step, id: call.id, name: call.function.name, arguments: args });

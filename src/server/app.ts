@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../project-root.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { tenantIdSchema } from '../names.ts';
+import { draftAccess } from './app-check-access.ts';
 import { authApi, credentialMiddleware, signInApi } from './auth-api.ts';
 import { declaredBodyLimitMiddleware, streamedBodyLimitMiddleware } from './body-limit.ts';
 import { confirmSignIn, signInWithLink } from './sign-in-page.ts';
@@ -98,6 +99,8 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
   const builder = loadBuilder();
   const admitToDraft = previewGate(platform);
   const { logger } = platform;
+  // The app check opens drafts in Chromium through this app (app-check-access.ts).
+  platform.appCheck.attach(draftAccess(platform, app));
 
   app.onError((err, c) => errorResponse(c, err, logger));
 
@@ -156,6 +159,7 @@ export function createApp(platform: Platform, options: { agent?: AgentService } 
       status: 'ok',
       isolation,
       degraded: isolation !== 'bubblewrap',
+      appCheck: platform.appCheck.mode,
       ...(platform.placement.replicated ? { replica: platform.placement.id } : {}),
     });
   });

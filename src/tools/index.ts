@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TesseraError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { TenantManager } from '../tenants/index.ts';
+import { checkApp } from './check-app.ts';
 import { createBackendFunction } from './create-backend-function.ts';
 import { createFrontendComponent } from './create-frontend-component.ts';
 import type { Tool, ToolContext } from './tool.ts';
@@ -18,7 +19,7 @@ export { commitDetail, revertCommit, type CommitDetail } from './history.ts';
 export const TOOLS: readonly Tool[] = [updateDatabaseSchema, createBackendFunction, createFrontendComponent, updateUILayout] as Tool[];
 
 /** Read-only helpers: the model looks before it writes. */
-export const READ_TOOLS: readonly Tool[] = [listArtifacts, readFile, describeDatabase, queryDatabase, invokeFunction, listSecrets] as Tool[];
+export const READ_TOOLS: readonly Tool[] = [listArtifacts, readFile, describeDatabase, queryDatabase, invokeFunction, listSecrets, checkApp] as Tool[];
 
 /** Asking people for what the model may not do itself: a secret's value, a host to call. */
 export const REQUEST_TOOLS: readonly Tool[] = [requestSecret, proposeEgress] as Tool[];
@@ -82,6 +83,7 @@ export async function runTool(
         logger,
         packages: deps.packages,
         styles: deps.styles,
+        appCheck: deps.appCheck,
       });
       logger.info({ ms: Math.round(performance.now() - started) }, 'tool applied');
       return result;

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { AppChecker } from '../appcheck/index.ts';
 import type { Logger } from '../log.ts';
 import type { PackageManager } from '../packages/index.ts';
 import type { BuildStore, EgressRuleStore, SealedSecretStore } from '../registry/index.ts';
@@ -17,6 +18,8 @@ export interface ToolContext {
   packages: PackageManager;
   /** Rebuilds the app's stylesheet when components or the theme change. */
   styles: StyleBuilder;
+  /** Opens the app's draft in a browser and visits its routes (the checkApp tool). */
+  appCheck: AppChecker;
 }
 
 /**

@@ -59,9 +59,14 @@ describe('the agent over HTTP, in the browser and in the CLI', () => {
       ['createFrontendComponent', false],
       ['createFrontendComponent', true],
       ['updateUILayout', true],
+      // The platform opened the draft in Chromium before the run ended.
+      ['checkApp', true],
     ]);
     expect(events.find((e) => e.event === 'tool_result' && !e.data.ok)?.data.error.message).toMatch(/frontend\/NotesApp\.tsx:\d+:\d+/);
-    expect(events.at(-1)).toMatchObject({ event: 'done', data: { reason: 'answered', text: 'Your notes app is ready at http://notes.localhost/.' } });
+    expect(events.at(-1)).toMatchObject({
+      event: 'done',
+      data: { reason: 'answered', text: 'Your notes app is ready at http://notes.localhost/.', appCheck: { ok: true, problems: [], mode: 'chromium' } },
+    });
 
     const page = await browser.newPage();
     await page.goto(await server.previewLink('notes'));

@@ -15,9 +15,15 @@ function kitPart(name: string): AnyComponent | undefined {
 }
 
 /** The small red box that stands in for a part of the page that failed. */
-export function ErrorBox({ title, message }: { title: string; message: string }) {
+/** `component`: the tenant component whose boundary caught the error (the app check names it from this marker). */
+export function ErrorBox({ title, message, component }: { title: string; message: string; component?: string }) {
   return (
-    <div role="alert" data-tessera-error="" className="my-1 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+    <div
+      role="alert"
+      data-tessera-error=""
+      data-tessera-component={component}
+      className="my-1 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800"
+    >
       <strong>{title}</strong> {message}
     </div>
   );
@@ -39,7 +45,7 @@ class Boundary extends Component<{ name: string; children: ReactNode }, { error:
   }
   override render() {
     const { error } = this.state;
-    return error ? <ErrorBox title={`Component ${this.props.name} failed:`} message={error.message} /> : this.props.children;
+    return error ? <ErrorBox title={`Component ${this.props.name} failed:`} message={error.message} component={this.props.name} /> : this.props.children;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CAC } from 'cac';
+import { describeAppCheck, isAppCheckOutcome } from '../../../wire/agent-events.ts';
 import type { Client } from '../../../wire/client.ts';
 import { connect, plural, print, usage, type GlobalOptions } from '../context.ts';
 
@@ -32,7 +33,11 @@ async function streamRun(client: Client, id: string, prompt: string, json: boole
           out(e.delta);
           inText = true;
         } else if (e.type === 'tool_call') out(`→ ${e.name} ${summarize(e.arguments)}\n`);
-        else if (e.type === 'tool_result')
+        else if (e.type === 'tool_result' && e.ok && e.name === 'checkApp' && isAppCheckOutcome(e.result)) {
+          // The app check, live: what it found, one problem a line.
+          const [head, ...problems] = describeAppCheck(e.result);
+          out(`  ${e.result.ok ? '✓' : '✗'} ${head} (${e.ms} ms)\n${problems.map((line) => `    - ${summarize(line, 400)}\n`).join('')}`);
+        } else if (e.type === 'tool_result')
           out(e.ok ? `  ✓ ${e.name} (${e.ms} ms) ${summarize(e.result, 120)}\n` : `  ✗ ${e.name} ${e.error.code}: ${summarize(e.error.message, 400)}\n`);
         else if (e.type === 'usage') out(`  tokens: ${e.usage.promptTokens} in, ${e.usage.completionTokens} out\n`);
         else if (e.type === 'error') out(`Error ${e.error.code}: ${e.error.message}\n`);
@@ -43,6 +48,7 @@ async function streamRun(client: Client, id: string, prompt: string, json: boole
           out(
             `\nDone: ${e.reason} after ${plural(e.steps, 'step')}, ${e.usage.promptTokens} + ${e.usage.completionTokens} tokens.${e.message ? ` ${e.message}` : ''}\n`,
           );
+        if (!json && e.appCheck) out(`${describeAppCheck(e.appCheck).join('\n  - ')}\n`);
       }
     }
   } finally {

@@ -1,4 +1,5 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
+import { describeAppCheck, isAppCheckOutcome } from '../../../wire/agent-events.ts';
 import type { AgentMessage as Message } from '../../../wire/api.ts';
 import { client } from './api.ts';
 
@@ -124,12 +125,18 @@ export function Chat({ id, onChange, canRun = true }: { id: string; onChange: ()
           );
         else if (e.type === 'step') add({ kind: 'info', text: `Step ${e.step}` });
         else if (e.type === 'tool_call') add({ kind: 'call', name: e.name, args: typeof e.arguments === 'string' ? parseArgs(e.arguments) : e.arguments });
-        else if (e.type === 'tool_result') {
+        else if (e.type === 'tool_result' && e.ok && e.name === 'checkApp' && isAppCheckOutcome(e.result)) {
+          // The app check, live: a line per problem it found in the draft.
+          for (const line of describeAppCheck(e.result)) add({ kind: e.result.ok ? 'ok' : 'fail', text: line });
+        } else if (e.type === 'tool_result') {
           add(e.ok ? { kind: 'ok', text: `${e.name} ✓ (${e.ms} ms)` } : { kind: 'fail', text: `${e.name} ✗ ${e.error.code}: ${e.error.message}` });
           if (e.ok) onChange();
         } else if (e.type === 'usage') add({ kind: 'info', text: `tokens: ${e.usage.promptTokens} in, ${e.usage.completionTokens} out` });
         else if (e.type === 'error') add({ kind: 'fail', text: `${e.error.code}: ${e.error.message}` });
-        else if (e.type === 'done') add({ kind: 'info', text: `Done: ${e.reason}${e.message ? `: ${e.message}` : ''}` });
+        else if (e.type === 'done') {
+          add({ kind: 'info', text: `Done: ${e.reason}${e.message ? `: ${e.message}` : ''}` });
+          if (e.appCheck) add({ kind: e.appCheck.ok ? 'ok' : 'fail', text: describeAppCheck(e.appCheck)[0]! });
+        }
       }
     } catch (err) {
       add({ kind: 'fail', text: (err as Error).message });
