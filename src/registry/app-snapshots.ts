@@ -1,17 +1,10 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from './db.ts';
+import type { SnapshotInfo } from '../../wire/api.ts';
 import { appSnapshots } from './schema.ts';
 
-/** A snapshot of an app's live database, as the owners' routes show it. */
-export interface SnapshotRecord {
-  id: string;
-  at: string;
-  reason: string;
-  /** The release live when it was taken; null before the first deploy. */
-  release: string | null;
-  bytes: number;
-  takenBy: string;
-}
+/** A snapshot of an app's live database: what the owners' routes answer (declared once, in wire/). */
+export type SnapshotRecord = SnapshotInfo;
 
 /** Which snapshots of each app exist (their files are in the app's database folder). */
 export interface SnapshotStore {

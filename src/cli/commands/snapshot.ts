@@ -1,6 +1,6 @@
 import type { CAC } from 'cac';
 import { connect, print, text, usage, type GlobalOptions } from '../context.ts';
-import { size } from './snapshots.ts';
+import { byteSize } from '../../../wire/sizes.ts';
 
 export function register(cli: CAC): void {
   cli
@@ -15,7 +15,7 @@ export function register(cli: CAC): void {
       print(
         options,
         snapshot,
-        `Snapshot ${snapshot.id} of ${id} (${size(snapshot.bytes)}, release ${snapshot.release ?? 'none'} live): ${snapshot.reason}\nRestore it with: tessera restore ${id} ${snapshot.id}`,
+        `Snapshot ${snapshot.id} of ${id} (${byteSize(snapshot.bytes)}, release ${snapshot.release ?? 'none'} live): ${snapshot.reason}\nRestore it with: tessera restore ${id} ${snapshot.id}`,
       );
     });
 }

@@ -1,25 +1,13 @@
 import type { CAC } from 'cac';
 import type { SnapshotInfo } from '../../../wire/api.ts';
+import { byteSize } from '../../../wire/sizes.ts';
 import { connect, print, usage, type GlobalOptions } from '../context.ts';
-
-/** 8192 -> "8.0 KiB", 104857600 -> "100.0 MiB". */
-export function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** One line per snapshot, in aligned columns: id, time, reason, release, size. */
 export function snapshotTable(snapshots: SnapshotInfo[]): string {
   const rows = [
     ['ID', 'TIME (UTC)', 'REASON', 'RELEASE', 'SIZE'],
-    ...snapshots.map((s) => [s.id, s.at.replace('T', ' ').replace(/\.\d+Z$/, ''), s.reason, s.release ?? '-', size(s.bytes)]),
+    ...snapshots.map((s) => [s.id, s.at.replace('T', ' ').replace(/\.\d+Z$/, ''), s.reason, s.release ?? '-', byteSize(s.bytes)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n');

@@ -1,20 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { SnapshotInfo, SnapshotRestore } from '../../../../../wire/api.ts';
+import { byteSize } from '../../../../../wire/sizes.ts';
 import { client } from '../../api.ts';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
-
-/** 8192 -> "8.0 KiB". */
-export function byteSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
-}
 
 /** "Dec 8, 12:48:51 AM" (with the year when it is not this one). */
 const when = (at: string): string => {
