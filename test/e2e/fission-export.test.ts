@@ -501,4 +501,21 @@ describe("the platform's read path on Fission, over PostgreSQL through pgbouncer
     expect((await request(`${urls.get('releases')}/?tenant=shop`)).json().live).toBe('1.0.0');
     expect((await request(`${server.liveUrl('shop')}api/hello`)).json()).toEqual({ hello: 'world', method: 'GET' });
   });
+
+  it('refuses, on the cluster, a release whose migrations the live database lacks: only the service migrates live data', async () => {
+    await post('/api/tenants/shop/tools/updateDatabaseSchema', { sql: 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)' });
+    await post('/api/tenants/shop/releases', { version: '1.2.0' });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${DEPLOY_TOKEN}` };
+    const refused = await request(`${urls.get('releases')}/`, { method: 'POST', headers, body: JSON.stringify({ tenant: 'shop', version: '1.2.0' }) });
+    expect(refused.status).toBe(403);
+    expect(refused.json().error.message).toContain(
+      'this read path cannot migrate live data. Deploy it through the Tessera service (tessera deploy shop 1.2.0)',
+    );
+    expect((await request(`${urls.get('releases')}/?tenant=shop`)).json().live).toBe('1.0.0');
+    // The service applies the migration (after a snapshot); then the cluster may roll back and forth between releases of that schema.
+    const deployed = await post('/api/tenants/shop/releases/1.2.0/deploy', {});
+    expect(deployed.migrations).toMatchObject({ from: 1, to: 2 });
+    const back = await request(`${urls.get('releases')}/`, { method: 'POST', headers, body: JSON.stringify({ tenant: 'shop', version: '1.1.0' }) });
+    expect(back.status).toBe(200);
+  });
 });
