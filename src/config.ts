@@ -57,6 +57,8 @@ const envSchema = z
     AGENT_MAX_REPEATS: z.coerce.number().int().min(1).max(100).default(3),
     // Unset: a run is bounded by its steps and time only (a local model's tokens cost nothing).
     AGENT_MAX_TOKENS: z.coerce.number().int().min(1).optional(),
+    // The model's context window in tokens: the conversation sent is trimmed to fit (default: a 32k local model).
+    AGENT_CONTEXT_TOKENS: z.coerce.number().int().min(2048).max(10_000_000).default(32_768),
     // How many times a run's app check may send problems back to the model before the run ends with them.
     AGENT_MAX_REPAIRS: z.coerce.number().int().min(0).max(20).default(3),
     // The browser of the app check; where it is missing, the check is the server render.
@@ -268,6 +270,8 @@ function configSchema(cwd: string, env: Record<string, string | undefined>) {
         maxRepeats: e.AGENT_MAX_REPEATS,
         /** Prompt + completion tokens one run may use (null: no bound); past it the run ends as `budget`. */
         maxTokens: e.AGENT_MAX_TOKENS ?? null,
+        /** The model's context window (AGENT_CONTEXT_TOKENS): old turns drop out of what is sent to fit it. */
+        contextTokens: e.AGENT_CONTEXT_TOKENS,
         /** Times a run's app check may send problems back to the model (AGENT_MAX_REPAIRS). */
         maxRepairs: e.AGENT_MAX_REPAIRS,
         modelTimeoutMs: e.MODEL_TIMEOUT_MS,

@@ -31,6 +31,7 @@ async function scenario(
     modelName?: string;
     stream?: boolean;
     serverOptions?: Parameters<typeof startScriptedModel>[1];
+    contextTokens?: number;
   } = {},
 ) {
   const scripted = await startScriptedModel(steps, { fallback: options.fallback, ...options.serverOptions });
@@ -45,7 +46,14 @@ async function scenario(
     maxRetries: options.maxRetries ?? 2,
     stream: options.stream,
   });
-  const agent = createAgentService(test.platform, { model, limits: { maxSteps: options.maxSteps ?? 12, timeoutMs: options.timeoutMs ?? 60_000 } });
+  const agent = createAgentService(test.platform, {
+    model,
+    limits: {
+      maxSteps: options.maxSteps ?? 12,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      ...(options.contextTokens ? { contextTokens: options.contextTokens } : {}),
+    },
+  });
   const events: AgentEvent[] = [];
   const principal = await adminPrincipal(test);
   const logLines: Array<Record<string, any>> = [];
@@ -322,6 +330,32 @@ describe('agent loop', () => {
     ]);
     expect(runs[0]!.promptTokens).toBeGreaterThan(0);
   });
+
+  it('sends what fits AGENT_CONTEXT_TOKENS: the system prompt and the newest turns, by a token estimate', async () => {
+    const { estimateTokens } = await import('./tokens.ts');
+    const { historyBudget } = await import('./loop.ts');
+    const long = (n: number) => `Question ${n}: ${'please remember this detail about the shop. '.repeat(120)}`;
+    // With the default window of a 32k model all three turns fit.
+    const roomy = await scenario([{ text: 'One.' }, { text: 'Two.' }, { text: 'Three.' }]);
+    for (const n of [1, 2, 3]) await roomy.run(long(n));
+    const full = roomy.scripted.requests[2]!;
+    expect(full.messages).toHaveLength(6);
+    // A window with room for about one and a half questions beside the system prompt, the tools and the answer.
+    const fixed = estimateTokens(String(full.messages[0]!.content)) + estimateTokens(JSON.stringify(full.tools));
+    const question = estimateTokens(JSON.stringify({ role: 'user', content: long(3) }));
+    const window = fixed + 4096 + Math.round(question * 1.5);
+    const s = await scenario([{ text: 'One.' }, { text: 'Two.' }, { text: 'Three.' }], { contextTokens: Math.max(window, 16_384) });
+    for (const n of [1, 2, 3]) await s.run(long(n));
+    const third = s.scripted.requests[2]!;
+    expect(third.messages[0]!.role).toBe('system');
+    const budget = historyBudget(Math.max(window, 16_384), String(third.messages[0]!.content), JSON.stringify(third.tools));
+    const sent = third.messages.slice(1);
+    // The newest turn, whole; older turns only as far as the budget goes, cut before a user message.
+    expect(sent.at(-1)).toEqual({ role: 'user', content: long(3) });
+    expect(sent[0]!.role).toBe('user');
+    expect(sent.length).toBeLessThan(6);
+    expect(estimateTokens(JSON.stringify(sent.slice(0, -1)))).toBeLessThanOrEqual(budget);
+  });
 });
 
 describe('recentMessages', () => {
@@ -339,7 +373,7 @@ describe('recentMessages', () => {
     ];
     const all = [1, 2, 3, 4, 5].flatMap(turn);
     expect(recentMessages(all, 1_000_000)).toEqual(all);
-    const kept = recentMessages(all, 700);
+    const kept = recentMessages(all, 150);
     expect(kept[0]).toMatchObject({ role: 'user' });
     expect(kept.length).toBeLessThan(all.length);
     expect(kept.at(-1)).toEqual(all.at(-1));

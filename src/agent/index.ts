@@ -56,6 +56,7 @@ export function createAgentService(platform: Platform, options: { model?: ModelC
     // null is a choice (no bound), so only a missing value falls back to the configuration.
     maxTokens: given.maxTokens === undefined ? config.agent.maxTokens : given.maxTokens,
     maxRepairs: given.maxRepairs ?? config.agent.maxRepairs,
+    contextTokens: given.contextTokens ?? config.agent.contextTokens,
   };
   const running = new Map<string, AbortController>();
   let model = options.model;

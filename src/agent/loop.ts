@@ -8,6 +8,7 @@ import { saveConversation, type Conversation, type RunRecord } from './history.t
 import type { ChatCompletionMessageParam, ChatCompletionTool, ModelClient, ModelTurn } from './model-client.ts';
 import { createRepeatWatch, createTokenBudget } from './run-guards.ts';
 import { buildSystemPrompt } from './system-prompt.ts';
+import { estimateTokens } from './tokens.ts';
 
 export interface AgentLimits {
   maxSteps: number;
@@ -18,6 +19,8 @@ export interface AgentLimits {
   maxTokens: number | null;
   /** Times the app check may send problems back to the model before the run ends with them (AGENT_MAX_REPAIRS). */
   maxRepairs: number;
+  /** The model's context window in tokens (AGENT_CONTEXT_TOKENS); the conversation sent is trimmed to fit it. */
+  contextTokens: number;
 }
 
 export interface RunInput {
@@ -47,19 +50,27 @@ export function modelTools(): ChatCompletionTool[] {
 }
 
 const MAX_TOOL_RESULT_CHARS = 12_000;
-/** How much of a long conversation is sent to the model (characters of JSON, newest kept). */
-const MAX_HISTORY_CHARS = 200_000;
 
 /**
- * The newest part of the conversation that fits the budget, cut only before a user message so a tool
- * call is never separated from its result. The system prompt carries the app's current state, so
- * little is lost when old turns drop out.
+ * The tokens of the conversation that fit the model's window: the window, less the system prompt,
+ * the tools' schemas and room for the answer (a quarter of the window, at most 4096 tokens).
  */
-export function recentMessages(messages: ChatCompletionMessageParam[], budget = MAX_HISTORY_CHARS): ChatCompletionMessageParam[] {
+export function historyBudget(contextTokens: number, systemPrompt: string, toolsJson: string): number {
+  const answer = Math.min(4096, Math.floor(contextTokens / 4));
+  return contextTokens - answer - estimateTokens(systemPrompt) - estimateTokens(toolsJson);
+}
+
+/**
+ * The newest part of the conversation that fits `budget` tokens (estimated: estimateTokens), cut
+ * only before a user message so a tool call is never separated from its result; the newest turn is
+ * always kept whole. The system prompt carries the app's current state, so little is lost when old
+ * turns drop out.
+ */
+export function recentMessages(messages: ChatCompletionMessageParam[], budget: number): ChatCompletionMessageParam[] {
   let size = 0;
   let start = messages.length;
   for (let i = messages.length - 1; i >= 0; i--) {
-    size += JSON.stringify(messages[i]).length;
+    size += estimateTokens(JSON.stringify(messages[i]));
     if (messages[i]!.role === 'user') {
       if (size > budget && start < messages.length) break;
       start = i;
@@ -102,7 +113,8 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = AbortSignal.any([input.signal, timeout]);
   const tools = modelTools();
-  const toolsChars = JSON.stringify(tools).length;
+  const toolsJson = JSON.stringify(tools);
+  const toolsChars = toolsJson.length;
   const total: Usage = record.usage;
   const repeats = createRepeatWatch(limits.maxRepeats);
   const budget = createTokenBudget(limits.maxTokens);
@@ -130,7 +142,11 @@ export async function runAgent(input: RunInput): Promise<RunRecord> {
   for (let step = 1; step <= limits.maxSteps; step++) {
     const stopped = stopReason();
     if (stopped) return finish(stopped, '', stopMessage(stopped));
-    const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: await buildSystemPrompt(tenant) }, ...recentMessages(conversation.messages)];
+    const system = await buildSystemPrompt(tenant);
+    const messages: ChatCompletionMessageParam[] = [
+      { role: 'system', content: system },
+      ...recentMessages(conversation.messages, historyBudget(limits.contextTokens, system, toolsJson)),
+    ];
     // The size of what is sent, as the model's tokenizer sees it: the messages and the tools.
     const requestChars = JSON.stringify(messages).length + toolsChars;
     const overBudget = budget.check(requestChars);
