@@ -6,12 +6,10 @@ import { clientAddress } from './placement.ts';
 import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { errorResponse } from './errors.ts';
-import { clearSession, readSession, requireSafeSessions, takeOidcState, writeOidcState, writeSession } from './cookies.ts';
+import { bearerOf, clearSession, readSession, requireSafeSessions, takeOidcState, writeOidcState, writeSession } from './cookies.ts';
 import { principalOf, routePolicies, type Env } from './policy.ts';
 import { signInFailedPage } from './sign-in-page.ts';
 import { readBody, readQuery, wholeNumber } from './validate.ts';
-
-const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
 
 /**
  * Every `/api` route but the public ones (mounted ahead of this check) needs a credential: the

@@ -63,7 +63,7 @@ export function requireSafeSessions(platform: Platform, c: Context): void {
 const cookieName = (c: Context, name: string): string => (overHttps(c) ? `__Host-${name}` : name);
 
 /** Every value of a cookie name in the request (a planted cookie arrives beside the real one). */
-function cookieValues(c: Context, name: string): string[] {
+export function cookieValues(c: Context, name: string): string[] {
   const values: string[] = [];
   for (const part of (c.req.header('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
@@ -71,6 +71,9 @@ function cookieValues(c: Context, name: string): string[] {
   }
   return values;
 }
+
+/** The token of `Authorization: Bearer <token>`, or undefined. */
+export const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
 
 /** The session the browser holds, or undefined (none, refused on this host, or ambiguous). */
 export function readSession(platform: Platform, c: Context): string | undefined {

@@ -20,7 +20,7 @@ import { TesseraError } from '../errors.ts';
 import type { Platform } from '../platform.ts';
 import { loadSecretKey } from '../secrets/index.ts';
 import { PREVIEW_COOKIE, PREVIEW_COOKIE_SECURE, withoutPlatformCookies } from './app-cookies.ts';
-import { overHttps } from './cookies.ts';
+import { bearerOf, cookieValues, overHttps } from './cookies.ts';
 import { errorResponse } from './errors.ts';
 
 /** The query parameter of a signed link on the draft origin. */
@@ -98,17 +98,6 @@ export class PreviewGrants {
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-const bearerOf = (c: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-
-function cookieValues(c: Context, name: string): string[] {
-  const values: string[] = [];
-  for (const part of (c.req.header('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
-  }
-  return values;
-}
 
 /**
  * Whether the browser takes a `Secure` cookie here: over HTTPS, and on `*.localhost`, which Chromium

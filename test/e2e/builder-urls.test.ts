@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { useServerAndBrowser } from '../support/browser.ts';
+import { apiOk, useServerAndBrowser } from '../support/browser.ts';
 
 /** DESIGN.md "Builder URLs": `/apps/<id>/<section>/<item>` opens that view; a reload or a shared link lands on it. */
 const fixture = useServerAndBrowser();
 const app = 'larder';
 
-async function api(route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${fixture.server.url}${route}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-  return json;
-}
+const api = (route: string, body?: unknown) => apiOk(fixture.server.url, route, body);
 
 describe('builder URLs', () => {
   it('opens the app, section and item the address names, and keeps the address in step', async () => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useServerAndBrowser } from '../support/browser.ts';
+import { apiOk, useServerAndBrowser } from '../support/browser.ts';
 
 /**
  * A deploy whose migrations would lose live data, from the builder's Releases tab: the owner sees
@@ -13,16 +13,7 @@ mkdirSync(screenshots, { recursive: true });
 const fixture = useServerAndBrowser({ SNAPSHOT_INTERVAL_MS: '0' });
 const app = 'pantry';
 
-async function api(route: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${fixture.server.url}${route}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
-  return json;
-}
+const api = (route: string, body?: unknown) => apiOk(fixture.server.url, route, body);
 
 describe('a deploy that would lose live data, in the builder', () => {
   it('shows what it would lose and deploys only when the owner confirms', async () => {

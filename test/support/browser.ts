@@ -1,5 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startTestServer } from './platform.ts';
 
 /**
@@ -58,4 +58,16 @@ export async function openBuilderAs(browser: Browser, serverUrl: string, login: 
   page.setDefaultTimeout(10_000);
   await page.goto(`${serverUrl}/?app=${app}`);
   return { context, page };
+}
+
+/** A JSON call to a test server's control API (as its admin) that must succeed: GET without a body, POST with one. */
+export async function apiOk(serverUrl: string, route: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${serverUrl}${route}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBeLessThan(300);
+  return json;
 }
