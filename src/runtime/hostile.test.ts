@@ -14,7 +14,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tessera-hostile-'));
 const dbPool = createTenantDbPool({ dataDir });
 const runtime = createLocalRuntime({
   dataDir,
-  db: (t) => dbPool.get(t, 'live'),
+  db: (t, kind) => dbPool.get(t, kind),
   limits: { timeoutMs: 2000, memoryMb: 96, maxResponseBytes: 1024 * 1024 },
   warmPool: 1,
 });
@@ -36,6 +36,9 @@ async function ping(): Promise<number> {
 beforeAll(async () => {
   const pending = await dbPool.get('bystander', 'live').beginMigration("CREATE TABLE vault (secret TEXT); INSERT INTO vault VALUES ('bystander-only')", 1);
   await pending.commit();
+  // The bystander's other files a tenant might go for: its draft database and a snapshot of its live data.
+  await dbPool.get('bystander', 'live').copyTo('snapshots/one.sqlite');
+  await (await dbPool.get('bystander', 'draft').beginMigration('CREATE TABLE drafts (x TEXT)', 1)).commit();
   const times: number[] = [];
   for (let i = 0; i < 20; i++) times.push(await ping());
   normalMs = times.sort((a, b) => a - b)[10]!;
@@ -83,6 +86,12 @@ describe('hostile functions', () => {
       "attach another tenant's database",
       `await require('@tessera/db').query(${JSON.stringify(`ATTACH '${path.join(dataDir, 'tenants', 'bystander', 'db', 'app.sqlite')}' AS other`)})`,
     ],
+    ["read another tenant's draft database file", `require(${JSON.stringify(path.join(dataDir, 'tenants', 'bystander', 'draft-db', 'app.sqlite'))})`],
+    [
+      "attach another tenant's draft database",
+      `await require('@tessera/db').query(${JSON.stringify(`ATTACH '${path.join(dataDir, 'tenants', 'bystander', 'draft-db', 'app.sqlite')}' AS other`)})`,
+    ],
+    ["read another tenant's snapshots", `require('fs').readdirSync(${JSON.stringify(path.join(dataDir, 'tenants', 'bystander', 'db', 'snapshots'))})`],
     ['connect to PostgreSQL on 127.0.0.1:5432', "require('net').connect(5432, '127.0.0.1')"],
     ['call the platform over HTTP', "await fetch('http://127.0.0.1:3000/api/tenants')"],
     ['spawn a child process', "require('child_process').execSync('id')"],
